@@ -1,0 +1,43 @@
+"""The cloud (head office) application: `create_app(config=None)`."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from apiflask import APIFlask
+
+from cloud.config import Config
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def create_app(config: dict | None = None) -> APIFlask:
+    settings = Config(**(config or {}))
+    settings.check_secret()
+    app = APIFlask(
+        "cloud", title="Outlet POS cloud", version="0.1.0",
+        spec_path="/api/openapi.json", docs_path="/api/docs/", docs_ui="swagger-ui",
+    )
+    app.config.from_mapping(settings.as_dict())
+    app.url_map.strict_slashes = True
+
+    from cloud import models  # noqa: F401  (registers the tables)
+    from cloud.api import register_blueprints
+    from cloud.api.access import install_jwt_handlers
+    from cloud.api.openapi import install_spec_processor
+    from cloud.extensions import db, jwt, limiter, migrate
+    from cloud.services import versions
+    from sync import sqlite
+    from sync.web.errors import install_error_handlers
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
+    jwt.init_app(app)
+    limiter.init_app(app)
+    install_jwt_handlers()
+    install_error_handlers(app)
+    register_blueprints(app)
+    install_spec_processor(app)
+    with app.app_context():
+        versions.install(db.session)
+        sqlite.configure(db.engine, synchronous="FULL", busy_timeout_ms=15000)
+    return app

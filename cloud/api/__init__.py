@@ -1,0 +1,9 @@
+"""Blueprints of the cloud API, registered by `register_blueprints`."""
+from cloud.api import auth, catalog, health, tenants, users
+
+BLUEPRINTS = (health.bp, auth.bp, users.bp, tenants.bp, catalog.bp)
+
+
+def register_blueprints(app) -> None:
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)

@@ -1,0 +1,80 @@
+"""Login, token refresh and logout, owner self-registration, password changes."""
+from apiflask import APIBlueprint
+from flask import current_app
+from flask_jwt_extended import get_jwt
+
+from cloud.api.access import current_actor, public, require
+from cloud.api.schemas.auth import (ChangePasswordIn, LoginIn, LoginOut, LogoutIn, RefreshIn, RegisterIn,
+                                    RegisterOut, TokensOut)
+from cloud.api.schemas.common import MessageOut
+from cloud.api.tx import writes
+from cloud.extensions import db, limiter
+from cloud.services import auth as auth_service
+from cloud.services import registration
+
+bp = APIBlueprint("auth", __name__, url_prefix="/api/auth", tag="Auth")
+
+
+def _login_limit():
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.post("/login/")
+@limiter.limit(_login_limit, error_message="Too many login attempts; wait a minute and try again")
+@writes
+@public
+@bp.input(LoginIn)
+@bp.output(LoginOut)
+def login(json_data):
+    """Log in with username and password; returns an access/refresh token pair."""
+    user = auth_service.authenticate(db.session, json_data["username"], json_data["password"])
+    return {**auth_service.issue_tokens(user), "user": user}
+
+
+@bp.post("/refresh/")
+@writes
+@public
+@bp.input(RefreshIn)
+@bp.output(TokensOut)
+def refresh(json_data):
+    """Exchange a refresh token for a new pair; the old refresh token stops working."""
+    return auth_service.rotate_refresh(db.session, json_data["refresh"])
+
+
+@bp.post("/logout/")
+@writes
+@require("kitchen")
+@bp.input(LogoutIn)
+@bp.output(MessageOut)
+def logout(json_data, actor):
+    """Revoke this access token and, if given, its refresh token."""
+    auth_service.logout(db.session, get_jwt(), json_data.get("refresh"))
+    return {"message": "Logged out"}
+
+
+@bp.post("/register/")
+@limiter.limit(lambda: current_app.config.get("REGISTER_RATE_LIMIT", "20 per hour"),
+               error_message="Too many registrations from this address; try again later")
+@writes
+@public
+@bp.input(RegisterIn)
+@bp.output(RegisterOut, status_code=201)
+def register(json_data):
+    """Owner self-registration: creates a tenant (store) and its owner, and logs in."""
+    return registration.register_owner(db.session, json_data)
+
+
+@bp.post("/change-password/")
+@writes
+@require("kitchen")
+@bp.input(ChangePasswordIn)
+@bp.output(TokensOut)
+def change_password(json_data, actor):
+    """Change your own password. Older tokens stop working; a fresh pair is returned."""
+    user = auth_service.token_is_current(db.session, get_jwt())
+    auth_service.change_own_password(user, json_data["old_password"], json_data["new_password"])
+    db.session.flush()
+    return auth_service.issue_tokens(user)
+
+
+__all__ = ["bp", "current_actor"]

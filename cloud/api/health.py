@@ -1,0 +1,43 @@
+"""Liveness and readiness, and the offline API docs' assets."""
+from apiflask import APIBlueprint, Schema
+from apiflask.fields import String
+from flask import send_from_directory
+from sqlalchemy import text
+from swagger_ui_bundle import swagger_ui_path
+
+from cloud.api.access import public
+from cloud.extensions import db
+
+bp = APIBlueprint("health", __name__, url_prefix="/api", tag="Health")
+VERSION = "0.1.0"
+
+
+class HealthOut(Schema):
+    status = String(required=True)
+    database = String(required=True)
+    version = String()
+    service = String()
+
+
+@bp.get("/health/")
+@public
+@bp.output(HealthOut)
+@bp.doc(responses={503: {"description": "The database does not answer"}})
+def health():
+    """Is the cloud up, and does its database answer?"""
+    try:
+        db.session.execute(text("SELECT 1"))
+        database = "ok"
+    except Exception:  # the point is to report it, not to raise it
+        db.session.rollback()
+        database = "error"
+    body = {"status": "ok" if database == "ok" else "degraded", "database": database,
+            "version": VERSION, "service": "cloud"}
+    return body, 200 if database == "ok" else 503
+
+
+@bp.get("/docs/assets/<path:filename>")
+@public
+@bp.doc(hide=True)
+def docs_asset(filename):
+    return send_from_directory(swagger_ui_path, filename, max_age=86400)

@@ -1,0 +1,1 @@
+"""Request and response schemas of the cloud API (marshmallow, via APIFlask)."""

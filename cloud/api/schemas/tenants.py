@@ -1,0 +1,90 @@
+from apiflask import Schema
+from apiflask.fields import Boolean, Dict, Email, Integer, List, String
+from apiflask.validators import Length, OneOf, Range, Regexp
+
+from cloud.api.schemas.common import COLOR, HHMM, ListQuery, Money, Rate, UTCDateTime
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+CURRENCY = Regexp(r"^[A-Z]{3}$", error="Use an ISO 4217 code such as IDR")
+URL_500 = Length(max=500)
+
+
+class TenantFields(Schema):
+    name = String(validate=Length(min=1, max=120))
+    description = String(validate=Length(max=2000))
+    logo_url = String(allow_none=True, validate=URL_500)
+    primary_color = String(validate=COLOR)
+    secondary_color = String(validate=COLOR)
+    email = Email(validate=Length(max=254))
+    phone = String(validate=Length(max=40))
+    address = String(validate=Length(max=500))
+    currency = String(validate=CURRENCY)
+    tax_rate = Rate(attribute="tax_rate_bp", data_key="tax_rate")
+    service_charge_rate = Rate(attribute="service_charge_bp", data_key="service_charge_rate")
+    tax_on_service_charge = Boolean()
+    cash_rounding = Money()
+    points_per_amount = Money(metadata={"description": "Spend that earns one loyalty point"})
+    receipt_footer = String(validate=Length(max=500))
+
+
+class TenantCreateIn(TenantFields):
+    name = String(required=True, validate=Length(min=1, max=120))
+    slug = String(validate=[Length(min=2, max=60), Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+                                                           error="Slug may contain lowercase letters, digits and dashes")])
+
+
+class TenantPatchIn(TenantFields):
+    is_active = Boolean()
+
+
+class TenantOut(TenantFields):
+    id = Integer(required=True)
+    slug = String(required=True)
+    is_active = Boolean()
+    created_at = UTCDateTime()
+    updated_at = UTCDateTime()
+
+
+OpeningHours = Dict(keys=String(validate=OneOf(DAYS)),
+                    values=List(List(String(validate=HHMM), validate=Length(equal=2)), validate=Length(max=4)))
+
+
+class OutletFields(Schema):
+    name = String(validate=Length(min=1, max=120))
+    address = String(validate=Length(max=500))
+    phone = String(validate=Length(max=40))
+    timezone = String(validate=Length(min=1, max=64))
+    opening_hours = OpeningHours
+    tax_rate = Rate(allow_none=True, attribute="tax_rate_bp", data_key="tax_rate",
+                    metadata={"description": "Overrides the tenant's rate; null inherits it"})
+    service_charge_rate = Rate(allow_none=True, attribute="service_charge_bp", data_key="service_charge_rate")
+    auto_print_receipt = Boolean()
+
+
+class OutletCreateIn(OutletFields):
+    code = String(required=True, validate=Length(min=2, max=10))
+    name = String(required=True, validate=Length(min=1, max=120))
+
+
+class OutletPatchIn(OutletFields):
+    code = String(validate=Length(min=2, max=10))
+    is_active = Boolean()
+
+
+class OutletOut(OutletFields):
+    id = Integer(required=True)
+    tenant_id = Integer(required=True)
+    code = String(required=True)
+    is_active = Boolean()
+    created_at = UTCDateTime()
+    updated_at = UTCDateTime()
+
+
+class OutletListQuery(ListQuery):
+    is_active = Boolean()
+
+
+class EnrollmentKeyOut(Schema):
+    enrollment_key = String(required=True)
+    outlet_id = Integer(required=True)
+    expires_at = UTCDateTime(required=True)

@@ -1,0 +1,87 @@
+"""Cloud configuration, read from `POS_*` environment variables (see the README table)."""
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+WEAK_SECRETS = {"", "secret", "changeme", "change-me", "dev", "development", "test"}
+MIN_SECRET_LENGTH = 32
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def default_database_url() -> str:
+    instance = Path.cwd() / "instance"
+    return f"sqlite:///{instance / 'cloud.sqlite3'}"
+
+
+class Config:
+    """Settings for one cloud process. Tests pass overrides to `create_app`."""
+
+    def __init__(self, **overrides):
+        self.DEBUG = _bool("POS_CLOUD_DEBUG")
+        self.DEMO = _bool("POS_DEMO")
+        self.TESTING = False
+        self.SQLALCHEMY_DATABASE_URI = os.environ.get("POS_CLOUD_DATABASE_URL") or default_database_url()
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.JWT_SECRET_KEY = os.environ.get("POS_JWT_SECRET", "")
+        self.JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=_int("POS_ACCESS_TOKEN_MINUTES", 60))
+        self.JWT_REFRESH_TOKEN_EXPIRES = timedelta(hours=_int("POS_REFRESH_TOKEN_HOURS", 24))
+        self.JWT_ERROR_MESSAGE_KEY = "message"
+        self.PASSWORD_HASH_PROFILE = os.environ.get("POS_PASSWORD_HASH_PROFILE", "strong")
+        self.RATELIMIT_STORAGE_URI = os.environ.get("POS_RATELIMIT_STORAGE_URL", "memory://")
+        self.LOGIN_RATE_LIMIT = os.environ.get("POS_LOGIN_RATE_LIMIT", "10 per minute")
+        self.RATELIMIT_ENABLED = True
+        self.RATELIMIT_HEADERS_ENABLED = True
+        self.MAX_CONTENT_LENGTH = _int("POS_MAX_REQUEST_BYTES", 2 * 1024 * 1024)
+        self.SYNC_PUSH_MAX_EVENTS = _int("POS_SYNC_PUSH_MAX_EVENTS", 500)
+        self.SYNC_PULL_MAX_LIMIT = 1000
+        self.SYNC_TOMBSTONE_RETENTION_DAYS = _int("POS_SYNC_TOMBSTONE_DAYS", 30)
+        self.SYNC_CLOCK_SKEW_WARN_S = _int("POS_SYNC_CLOCK_SKEW_WARN_S", 300)
+        self.ENROLLMENT_KEY_HOURS = _int("POS_ENROLLMENT_KEY_HOURS", 72)
+        self.PROMOTION_ALLOWANCE_CHUNK = _int("POS_PROMOTION_ALLOWANCE_CHUNK", 20)
+        self.JSON_SORT_KEYS = False
+        # API docs served from the swagger-ui-bundle package: outlets may have no internet.
+        self.SWAGGER_UI_CSS = "/api/docs/assets/swagger-ui.css"
+        self.SWAGGER_UI_BUNDLE_JS = "/api/docs/assets/swagger-ui-bundle.js"
+        self.SWAGGER_UI_STANDALONE_PRESET_JS = "/api/docs/assets/swagger-ui-standalone-preset.js"
+        self.DOCS_FAVICON = "/api/docs/assets/favicon-32x32.png"
+        self.VALIDATION_ERROR_STATUS_CODE = 400
+        self.AUTO_404_RESPONSE = True
+        self.INFO = {"description": "Head office API of the outlet POS: tenants, users, catalog, "
+                                    "promotions, customers, synced sales and the sync endpoints edges use."}
+        for key, value in overrides.items():
+            setattr(self, key, value)
+
+    @property
+    def permissive(self) -> bool:
+        """Debug, demo and test runs may use a generated secret; production may not."""
+        return self.DEBUG or self.DEMO or self.TESTING
+
+    def check_secret(self) -> None:
+        secret = self.JWT_SECRET_KEY or ""
+        if secret.lower() in WEAK_SECRETS or len(secret) < MIN_SECRET_LENGTH:
+            if self.permissive:
+                if not secret:
+                    import secrets
+
+                    self.JWT_SECRET_KEY = secrets.token_urlsafe(48)
+                return
+            raise SystemExit(
+                f"refusing to start: set POS_JWT_SECRET to a random string of at least {MIN_SECRET_LENGTH} "
+                "characters (or POS_CLOUD_DEBUG=1 / POS_DEMO=1 for a throwaway secret)"
+            )
+
+    def as_dict(self) -> dict:
+        return {key: value for key, value in vars(self).items() if key.isupper()}

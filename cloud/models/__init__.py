@@ -1,0 +1,17 @@
+"""Cloud models. Importing this package registers every table on the metadata."""
+from cloud.models.base import Base
+from cloud.models.catalog import Category, Modifier, ModifierGroup, OutletProduct, Product
+from cloud.models.customer import Customer
+from cloud.models.device import Device, EnrollmentKey
+from cloud.models.idempotency import IdempotencyRecord
+from cloud.models.promotion import Promotion, PromotionAllowance, PromotionProduct, PromotionUsage
+from cloud.models.sync import ProcessedEvent, TenantVersion, Tombstone
+from cloud.models.tenant import Outlet, Tenant
+from cloud.models.user import RevokedToken, User
+
+__all__ = [
+    "Base", "Category", "Customer", "Device", "EnrollmentKey", "IdempotencyRecord", "Modifier",
+    "ModifierGroup", "Outlet", "OutletProduct", "ProcessedEvent", "Product", "Promotion",
+    "PromotionAllowance", "PromotionProduct", "PromotionUsage", "RevokedToken", "Tenant",
+    "TenantVersion", "Tombstone", "User",
+]

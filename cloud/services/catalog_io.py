@@ -1,0 +1,130 @@
+"""Bulk catalog import (CSV) and export (CSV or Excel), one row per product.
+
+Import is all-or-nothing: every row is validated first and the whole file is refused,
+with the failing rows listed, if any row is wrong. Rows go through the same service
+calls as the API, so a manager's new products and price changes still await approval.
+"""
+from __future__ import annotations
+
+import csv
+import io
+
+from openpyxl import Workbook
+from sqlalchemy import select
+
+from cloud.models import Category, Product
+from cloud.services import catalog
+from cloud.services.actor import Actor
+from sync import money
+from sync.web.errors import APIError, ValidationFailed
+
+COLUMNS = ("sku", "name", "category", "price", "description", "barcode", "image_url", "is_available", "track_stock")
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_ROWS = 5000
+_TRUE = {"1", "true", "yes", "y"}
+_FALSE = {"0", "false", "no", "n", ""}
+
+
+def _rows(session, tenant_id: int):
+    stmt = (select(Product, Category.name).join(Category, Category.id == Product.category_id)
+            .where(Product.tenant_id == tenant_id).order_by(Product.sku))
+    for product, category_name in session.execute(stmt):
+        yield [product.sku, product.name, category_name, money.format_amount(product.price), product.description,
+               product.barcode, product.image_url or "", "true" if product.is_available else "false",
+               "true" if product.track_stock else "false"]
+
+
+def export(session, tenant_id: int, fmt: str) -> tuple[bytes, str, str]:
+    if fmt == "xlsx":
+        book = Workbook()
+        sheet = book.active
+        sheet.title = "products"
+        sheet.append(list(COLUMNS))
+        for row in _rows(session, tenant_id):
+            sheet.append(row)
+        buffer = io.BytesIO()
+        book.save(buffer)
+        return buffer.getvalue(), XLSX_MIME, "products.xlsx"
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(COLUMNS)
+    writer.writerows(_rows(session, tenant_id))
+    return buffer.getvalue().encode("utf-8"), "text/csv", "products.csv"
+
+
+def _bool(value: str, column: str) -> bool:
+    lowered = (value or "").strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ValueError(f"{column} must be true or false")
+
+
+def _parse(text: str) -> list[dict]:
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames or not {"sku", "name", "category", "price"} <= {f.strip() for f in reader.fieldnames}:
+        raise ValidationFailed("CSV needs a header row with at least sku, name, category, price",
+                               "INVALID_CSV", "file")
+    rows, errors = [], []
+    for line, raw in enumerate(reader, start=2):
+        if line - 1 > MAX_ROWS:
+            raise ValidationFailed(f"At most {MAX_ROWS} rows per import", "TOO_MANY_ROWS", "file")
+        raw = {(k or "").strip(): (v or "").strip() for k, v in raw.items()}
+        try:
+            if not raw.get("sku") or not raw.get("name") or not raw.get("category"):
+                raise ValueError("sku, name and category are required")
+            if len(raw["sku"]) > 64 or len(raw["name"]) > 200 or len(raw["category"]) > 120:
+                raise ValueError("sku, name or category is too long")
+            price = money.parse_amount(raw["price"])
+            if price < 0:
+                raise ValueError("Product price must be positive")
+            rows.append({
+                "line": line, "sku": raw["sku"], "name": raw["name"], "category": raw["category"], "price": price,
+                "description": raw.get("description", ""), "barcode": raw.get("barcode", "")[:64],
+                "image_url": raw.get("image_url") or None,
+                "is_available": _bool(raw.get("is_available", "true") or "true", "is_available"),
+                "track_stock": _bool(raw.get("track_stock", "false"), "track_stock"),
+            })
+        except (ValueError, money.MoneyFormatError) as error:
+            errors.append({"line": line, "sku": raw.get("sku"), "message": str(error)})
+    if errors:
+        raise APIError(f"{len(errors)} row(s) are invalid; nothing was imported", "INVALID_ROWS", "file",
+                       status=400, extra={"rows": errors[:100]})
+    seen = set()
+    for row in rows:
+        if row["sku"] in seen:
+            raise APIError(f"SKU {row['sku']} appears twice; nothing was imported", "DUPLICATE_SKU", "file",
+                           status=400, extra={"rows": [{"line": row["line"], "sku": row["sku"]}]})
+        seen.add(row["sku"])
+    return rows
+
+
+def import_csv(session, actor: Actor, text: str) -> dict:
+    tenant_id = actor.require_tenant()
+    rows = _parse(text)
+    categories = {c.name: c for c in session.execute(select(Category).where(Category.tenant_id == tenant_id)).scalars()}
+    existing = {p.sku: p for p in session.execute(select(Product).where(Product.tenant_id == tenant_id)).scalars()}
+    result = {"created": 0, "updated": 0, "unchanged": 0, "pending_approval": 0}
+    for row in rows:
+        category = categories.get(row["category"])
+        if category is None:
+            category = catalog.create_category(session, actor, {"name": row["category"]})
+            categories[category.name] = category
+        fields = {k: row[k] for k in ("name", "price", "description", "barcode", "image_url", "is_available",
+                                     "track_stock")}
+        fields["category_id"] = category.id
+        product = existing.get(row["sku"])
+        if product is None:
+            product = catalog.create_product(session, actor, {"sku": row["sku"], **fields})
+            result["created"] += 1
+        else:
+            changed = {k: v for k, v in fields.items() if getattr(product, k) != v}
+            if not changed:
+                result["unchanged"] += 1
+                continue
+            catalog.update_product(session, actor, product, changed)
+            result["updated"] += 1
+        if product.status == "pending_approval":
+            result["pending_approval"] += 1
+    return result

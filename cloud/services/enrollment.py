@@ -1,0 +1,64 @@
+"""Binding edge devices to outlets: one-time enrollment keys, device credentials."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from cloud.models import Device, EnrollmentKey, Outlet, Tenant
+from sync.timeutil import utcnow
+from sync.web.errors import NotAuthenticated, ValidationFailed
+
+KEY_PREFIX = "enr_"
+TOKEN_PREFIX = "dev_"
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def issue_key(session, outlet: Outlet, created_by_id: int | None) -> tuple[str, EnrollmentKey]:
+    """A fresh one-time key; only its hash is stored."""
+    key = KEY_PREFIX + secrets.token_urlsafe(24)
+    hours = current_app.config["ENROLLMENT_KEY_HOURS"]
+    record = EnrollmentKey(tenant_id=outlet.tenant_id, outlet_id=outlet.id, key_hash=_digest(key),
+                           created_by_id=created_by_id, expires_at=utcnow() + timedelta(hours=hours))
+    session.add(record)
+    session.flush()
+    return key, record
+
+
+def enroll(session, key: str, device_name: str) -> tuple[Device, str]:
+    """Exchange a key for a device credential. The key is spent in the same transaction."""
+    record = session.execute(
+        select(EnrollmentKey).where(EnrollmentKey.key_hash == _digest(key)).with_for_update()
+    ).scalar_one_or_none()
+    if record is None or record.used_at is not None or record.expires_at < utcnow():
+        raise NotAuthenticated("Enrollment key is invalid, used or expired", "INVALID_ENROLLMENT_KEY")
+    outlet = session.get(Outlet, record.outlet_id)
+    if outlet is None or not outlet.is_active:
+        raise ValidationFailed("The outlet of this key is closed", "OUTLET_INACTIVE")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    device = Device(tenant_id=record.tenant_id, outlet_id=record.outlet_id, name=device_name,
+                    token_hash=_digest(token), last_seen_at=utcnow())
+    session.add(device)
+    session.flush()
+    record.used_at = utcnow()
+    record.used_by_device_id = device.id
+    session.flush()
+    return device, token
+
+
+def authenticate_device(session, token: str | None) -> Device:
+    if not token or not token.startswith(TOKEN_PREFIX):
+        raise NotAuthenticated("A device credential is required", "DEVICE_NOT_AUTHENTICATED")
+    device = session.execute(select(Device).where(Device.token_hash == _digest(token))).scalar_one_or_none()
+    if device is None or not device.is_active:
+        raise NotAuthenticated("Device credential is invalid or revoked", "DEVICE_NOT_AUTHENTICATED")
+    tenant = session.get(Tenant, device.tenant_id)
+    if tenant is None or not tenant.is_active:
+        raise NotAuthenticated("The tenant of this device is inactive", "DEVICE_NOT_AUTHENTICATED")
+    return device

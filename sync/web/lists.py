@@ -1,0 +1,110 @@
+"""Paginated lists: {"count", "next", "previous", "results"} with page, page_size,
+search, ordering and each list's own filters."""
+from __future__ import annotations
+
+from typing import Callable, Iterable, Mapping
+from urllib.parse import urlencode
+
+from apiflask import Schema
+from apiflask.fields import Integer, String
+from apiflask.validators import Length, Range
+from flask import request
+from sqlalchemy import func, or_, select
+
+from sync.web.errors import ValidationFailed
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+
+class ListQuery(Schema):
+    """The query parameters every list takes. Lists extend it with their filters."""
+
+    page = Integer(load_default=1, validate=Range(min=1, max=100000))
+    page_size = Integer(load_default=DEFAULT_PAGE_SIZE, validate=Range(min=1, max=MAX_PAGE_SIZE))
+    search = String(load_default=None, validate=Length(max=100))
+    ordering = String(load_default=None, validate=Length(max=50))
+
+
+def _page_url(page: int | None) -> str | None:
+    if page is None:
+        return None
+    args = request.args.to_dict(flat=False)
+    args["page"] = [str(page)]
+    return f"{request.base_url}?{urlencode(args, doseq=True)}"
+
+
+def order_by(stmt, ordering: str | None, allowed: Mapping[str, object], default: Iterable):
+    """Apply `?ordering=-created_at` against an allow-list of sortable columns."""
+    if not ordering:
+        return stmt.order_by(*default)
+    clauses = []
+    for part in ordering.split(","):
+        name = part.strip()
+        descending = name.startswith("-")
+        name = name.lstrip("-")
+        column = allowed.get(name)
+        if column is None:
+            raise ValidationFailed(
+                f"Cannot order by '{name}'; choose from: {', '.join(sorted(allowed))}",
+                "INVALID_ORDERING", "ordering",
+            )
+        clauses.append(column.desc() if descending else column.asc())
+    return stmt.order_by(*clauses, *default)
+
+
+def search_filter(stmt, search: str | None, columns: Iterable):
+    """Case-insensitive substring search over the given columns."""
+    if not search:
+        return stmt
+    pattern = f"%{search.strip().lower()}%"
+    return stmt.where(or_(*[func.lower(column).like(pattern) for column in columns]))
+
+
+def paginate(session, stmt, query: Mapping, serialize: Callable[[object], object] | None = None,
+             scalars: bool = True) -> dict:
+    """Count and slice one page of `stmt`; results stay objects unless `serialize` is given
+    (the view's @output schema usually does the dumping)."""
+    page = query.get("page", 1)
+    page_size = query.get("page_size", DEFAULT_PAGE_SIZE)
+    count = session.execute(
+        select(func.count()).select_from(stmt.order_by(None).subquery())
+    ).scalar_one()
+    page_stmt = stmt.limit(page_size).offset((page - 1) * page_size)
+    rows = session.execute(page_stmt)
+    items = rows.scalars().all() if scalars else rows.all()
+    has_next = page * page_size < count
+    return {
+        "count": count,
+        "next": _page_url(page + 1) if has_next else None,
+        "previous": _page_url(page - 1) if page > 1 else None,
+        "results": [serialize(item) for item in items] if serialize else list(items),
+    }
+
+
+def list_schema(item_schema, name: str):
+    """The OpenAPI schema of a paginated list of `item_schema` (for @output)."""
+    from apiflask.fields import List, Nested
+
+    return Schema.from_dict(
+        {
+            "count": Integer(required=True),
+            "next": String(allow_none=True, required=True),
+            "previous": String(allow_none=True, required=True),
+            "results": List(Nested(item_schema), required=True),
+        },
+        name=name,
+    )
+
+
+def paginate_rows(rows: list, query: Mapping) -> dict:
+    """One page of an already-built list (for lists computed in Python)."""
+    page = query.get("page", 1)
+    page_size = query.get("page_size", DEFAULT_PAGE_SIZE)
+    count = len(rows)
+    return {
+        "count": count,
+        "next": _page_url(page + 1) if page * page_size < count else None,
+        "previous": _page_url(page - 1) if page > 1 else None,
+        "results": rows[(page - 1) * page_size: page * page_size],
+    }

@@ -1,0 +1,99 @@
+"""A fresh cloud app and database per test, on SQLite and (when POS_TEST_POSTGRES_URL is
+set) on PostgreSQL: every cloud test runs on both."""
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from cloud import create_app
+from cloud.extensions import db
+from cloud.models import Base
+from tests.conftest import TEST_SECRET
+
+POSTGRES_URL = os.environ.get("POS_TEST_POSTGRES_URL")
+
+
+def _base_config(url: str) -> dict:
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "JWT_SECRET_KEY": TEST_SECRET,
+        "PASSWORD_HASH_PROFILE": "fast",
+        "LOGIN_RATE_LIMIT": "10000 per minute",
+        "REGISTER_RATE_LIMIT": "10000 per minute",
+    }
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("cloud-template") / "cloud.sqlite3"
+    engine = create_engine(f"sqlite:///{path}")
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_schema():
+    if not POSTGRES_URL:
+        pytest.skip("POS_TEST_POSTGRES_URL is not set")
+    engine = create_engine(POSTGRES_URL)
+    Base.metadata.drop_all(engine)
+    Base.metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+def _truncate(engine) -> None:
+    names = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def cloud_db_url(request, tmp_path):
+    if request.param == "sqlite":
+        template = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "cloud.sqlite3"
+        shutil.copyfile(template, path)
+        return f"sqlite:///{path}"
+    engine = request.getfixturevalue("postgres_schema")
+    _truncate(engine)
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def make_cloud_app(cloud_db_url):
+    apps = []
+
+    def make(**overrides):
+        app = create_app({**_base_config(cloud_db_url), **overrides})
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_cloud_app):
+    return make_cloud_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def world(app):
+    """Two tenants with an outlet each and one user of every role (see factories)."""
+    from tests.cloud.factories import build_world
+
+    return build_world(app)
