@@ -8,6 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from cloud.models.base import Base, Syncable, Timestamps
 
+MEMBERSHIP_TIERS = ("regular", "silver", "gold", "platinum")  # lowest first; see services.loyalty
+
 
 class Customer(Timestamps, Syncable, Base):
     __tablename__ = "customers"
