@@ -1,12 +1,14 @@
 """Customers (CRM): profiles keyed by a normalised phone, tenant-wide, with loyalty counters.
 
 Phone rule (`normalise_phone`), applied on create, update, search and lookup alike:
-  1. drop spaces, dots, dashes and parentheses;
-  2. an Indonesian international prefix becomes the trunk "0": "+62…", "62…" and
-     "0062…" -> "0…" (and "+62 (0)812…", which would give "00812…", gives "0812…");
-  3. the result must be 8 to 15 ASCII digits, or "+" and 8 to 15 digits for a
-     non-Indonesian number (kept in international form, its first digit not 0).
+  1. drop spaces, dots, dashes, slashes and parentheses;
+  2. an Indonesian international prefix becomes the trunk "0": "+62…", "0062…" and
+     "62…" (10 digits or more, so a short local number is never mistaken for one)
+     -> "0…"; a trunk zero written after it ("+62 (0)812…") is not doubled;
+  3. the result must be an Indonesian number, "0" and 7 to 14 more ASCII digits, or a
+     non-Indonesian one, "+" and 8 to 15 digits (the first not 0), kept in that form.
 So "+62 812-3456-789", "62812.3456.789" and "0812 3456 789" are one customer: "08123456789".
+The edge normalises with the same rule (sync/phones.py, in progress); they must agree.
 
 The loyalty counters (tier, points, orders, spend, last order) are written only by
 `cloud.services.loyalty` from synced sales, never by the API.
@@ -31,26 +33,26 @@ from sync.web.errors import Conflict, NotFound, ValidationFailed
 from sync.web.lists import paginate_rows
 
 PROFILE_FIELDS = ("name", "email", "birth_date", "notes", "marketing_consent", "preferred_outlet_id")
-_SEPARATORS = re.compile(r"[\s.\-()]+")
-_LOCAL = re.compile(r"^[0-9]{8,15}$")
+_SEPARATORS = re.compile(r"[\s.\-()/]+")
+_LOCAL = re.compile(r"^0[0-9]{7,14}$")
 _INTERNATIONAL = re.compile(r"^\+[1-9][0-9]{7,14}$")
-PHONE_MESSAGE = ("Phone must be 8 to 15 digits (Indonesian numbers as 08…, +62… or 62…; "
-                 "other countries as +<country code><number>)")
+PHONE_MESSAGE = ("Phone must be 8 to 15 digits, e.g. 08123456789 or +628123456789 "
+                 "(other countries as +<country code><number>)")
 
 
 # --- phone numbers ---------------------------------------------------------------------
 
 def _strip_phone(raw: str) -> str:
     phone = _SEPARATORS.sub("", raw or "")
-    if phone.startswith("0062"):  # dialled from abroad
-        phone = phone[2:]
     if phone.startswith("+62"):
-        phone = "0" + phone[3:]
-    elif phone.startswith("62"):
-        phone = "0" + phone[2:]
-    if phone.startswith("00"):  # "+62 (0)812…": the trunk zero written after the country code
-        phone = phone[1:]
-    return phone
+        rest = phone[3:]
+    elif phone.startswith("0062"):  # dialled from abroad
+        rest = phone[4:]
+    elif phone.startswith("62") and len(phone) >= 10:
+        rest = phone[2:]
+    else:
+        return phone
+    return rest if rest.startswith("0") else "0" + rest
 
 
 def normalise_phone(raw: str, field: str = "phone") -> str:

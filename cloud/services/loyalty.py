@@ -11,10 +11,12 @@ its lifetime spend (minor units; Rp 1.000.000 = 100_000_000):
 The tier is a pure function of the counters (`tier_for`), so refunds that lower
 `total_spent` can lower it again; there is no separate "earned once, kept forever" state.
 
-Points: one point per `points_per_amount` (a tenant setting, minor units) of spend, times
-the tier's multiplier (an integer percent: regular 100, silver 125, gold 150, platinum
-200), rounded down ONCE at the end: floor(amount x percent / (points_per_amount x 100)).
-Integer arithmetic only; no floats.
+Points: one whole point per full `points_per_amount` (a tenant setting, minor units) of
+spend, times the tier's multiplier (an integer percent: regular 100, silver 125, gold 150,
+platinum 200), rounded down: floor(floor(amount / points_per_amount) x percent / 100).
+So Rp 25.000 at one point per Rp 10.000 is 2 base points: 2 regular, 2 silver (2.5),
+3 gold, 4 platinum. Integer arithmetic only; no floats. This is the edge's rule too
+(sync/loyalty.py, in progress): the two must stay identical.
 
 Who earns points where (DESIGN.md, sync conflict policy): the outlet computes the points
 of a sale and sends a delta; the cloud applies sale counters with `apply_sale` and the
@@ -73,7 +75,7 @@ def points_for(amount: int, tier: str, points_per_amount: int) -> int:
         raise ValueError(f"unknown membership tier {tier!r}")
     if amount <= 0 or points_per_amount <= 0:
         return 0
-    return (amount * TIER_MULTIPLIER_PERCENT[tier]) // (points_per_amount * 100)
+    return (amount // points_per_amount) * TIER_MULTIPLIER_PERCENT[tier] // 100
 
 
 def apply_sale(customer, amount: int, delta_orders: int = 1, *, at: datetime | None = None) -> str:

@@ -86,6 +86,7 @@ def test_repeating_a_create_with_its_idempotency_key_returns_the_first_customer(
     ("+62 (0)812 3456 789", "08123456789"),
     ("0062 812 3456 789", "08123456789"),
     ("0274-123456", "0274123456"),
+    ("0274/123456", "0274123456"),
     ("+44 20 7946 0958", "+442079460958"),
 ])
 def test_phone_is_stored_normalised(client, world, typed, stored):
@@ -94,8 +95,8 @@ def test_phone_is_stored_normalised(client, world, typed, stored):
     assert response.json["phone"] == stored
 
 
-@pytest.mark.parametrize("typed", ["", "1234567", "0812-ABC-4567", "+0812345678", "0812345678901234",
-                                   "+1", "++628123456789", "０８１２３４５６７８９"])
+@pytest.mark.parametrize("typed", ["", "0123456", "8123456789", "621234567", "0812-ABC-4567", "+0812345678",
+                                   "0812345678901234", "+1", "++628123456789", "０８１２３４５６７８９"])
 def test_malformed_phone_is_refused(client, world, typed):
     response = create(client, world, phone=typed)
     assert response.status_code == 400
@@ -377,11 +378,12 @@ PER_10K = 1_000_000  # one point per Rp 10.000 (the default tenant setting)
     (999_999, "regular", 0),         # Rp 9.999,99: not a whole point yet
     (1_000_000, "regular", 1),
     (1_999_999, "regular", 1),        # rounded down
-    (799_999, "silver", 0),           # 0.99999 x 1.25 < 1
-    (800_000, "silver", 1),           # 0.8 x 1.25 = 1
-    (2_500_000, "silver", 3),         # 2.5 x 1.25 = 3.125, rounded down once at the end
-    (2_500_000, "gold", 3),           # 3.75
-    (2_500_000, "platinum", 5),
+    (800_000, "silver", 0),           # no whole base point yet, whatever the multiplier
+    (1_000_000, "silver", 1),         # 1 x 1.25 = 1.25
+    (2_500_000, "silver", 2),         # 2 base points x 1.25 = 2.5
+    (2_500_000, "gold", 3),           # 2 x 1.5
+    (2_500_000, "platinum", 4),       # 2 x 2
+    (4_000_000, "silver", 5),         # 4 x 1.25
     (0, "platinum", 0),
     (-5_000_000, "gold", 0),          # a refund earns nothing (reversals come as point deltas)
 ])
