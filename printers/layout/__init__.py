@@ -1,0 +1,1 @@
+"""Layouts: one module per document, each turning a value into paper blocks."""
