@@ -23,7 +23,7 @@ def create_app(config: dict | None = None) -> APIFlask:
     from cloud import models  # noqa: F401  (registers the tables)
     from cloud.api import register_blueprints
     from cloud.api.access import install_jwt_handlers
-    from cloud.api.openapi import install_spec_processor
+    from sync.web.openapi import install_spec_processor
     from cloud.extensions import db, jwt, limiter, migrate
     from cloud.services import versions
     from sync import sqlite

@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cloud.models.base import Base, Syncable, Timestamps
+
+if TYPE_CHECKING:
+    from cloud.models.catalog import Product
 
 PROMO_TYPES = ("percentage", "fixed_amount", "buy_x_get_y", "bundle")
 PRODUCT_ROLES = ("buy", "get", "both")
@@ -49,6 +53,11 @@ class Promotion(Timestamps, Syncable, Base):
 
     __table_args__ = (UniqueConstraint("tenant_id", "code"),)
 
+    @property
+    def requires_code(self) -> bool:
+        """Applies only when its code is given (it has a code and is not auto_apply)."""
+        return bool(self.code) and not self.auto_apply
+
 
 class PromotionProduct(Base):
     __tablename__ = "promotion_products"
@@ -61,6 +70,7 @@ class PromotionProduct(Base):
     quantity: Mapped[int] = mapped_column(Integer, default=1)  # units of this product in a bundle
 
     promotion: Mapped[Promotion] = relationship(back_populates="products")
+    product: Mapped["Product"] = relationship()
 
 
 class PromotionUsage(Base):

@@ -8,10 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from cloud.models.base import Base, Syncable, Timestamps
 
-ROLES = ("super_admin", "admin", "tenant_owner", "manager", "cashier", "kitchen")
-# Higher rank may do what lower ranks may ("manager+" = manager and above).
-ROLE_RANK = {"kitchen": 1, "cashier": 2, "manager": 3, "tenant_owner": 4, "admin": 5, "super_admin": 6}
-PLATFORM_ROLES = ("super_admin", "admin")  # not bound to a tenant
+from sync.roles import PLATFORM_ROLES, ROLE_RANK, ROLES  # noqa: F401  (re-exported)
 
 
 class User(Timestamps, Syncable, Base):

@@ -17,7 +17,7 @@ def _openapi_path(rule: str) -> str:
     return _CONVERTER.sub(r"{\1}", rule)
 
 
-def install_spec_processor(app, extra_schemes: dict | None = None, device_paths: tuple = ()) -> None:
+def install_spec_processor(app, extra_schemes: dict | None = None) -> None:
     app.config["HTTP_ERROR_SCHEMA"] = ERROR_SCHEMA
     app.config["VALIDATION_ERROR_SCHEMA"] = ERROR_SCHEMA
 
@@ -27,6 +27,8 @@ def install_spec_processor(app, extra_schemes: dict | None = None, device_paths:
         components.setdefault("schemas", {})["Error"] = ERROR_SCHEMA
         schemes = components.setdefault("securitySchemes", {})
         schemes["BearerAuth"] = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+        schemes["DeviceToken"] = {"type": "http", "scheme": "bearer",
+                                  "description": "The dev_... credential an edge got from the cloud's /api/sync/enroll/"}
         schemes.update(extra_schemes or {})
         error_ref = {"description": "Error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
         for rule in app.url_map.iter_rules():

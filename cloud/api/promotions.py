@@ -1,0 +1,127 @@
+"""Promotions: the four types, activation, and what is running now (public)."""
+from apiflask import APIBlueprint
+
+from cloud.api.access import public, require
+from cloud.api.catalog import _read_tenant
+from cloud.api.schemas.common import list_schema
+from cloud.api.schemas.promotions import (ActivePromotionQuery, PromotionCreateIn, PromotionListQuery, PromotionOut,
+                                          PromotionPatchIn)
+from cloud.api.tx import writes
+from cloud.extensions import db
+from cloud.models import Promotion
+from cloud.services import promotions as promotion_service
+from sync.web.lists import order_by, paginate, paginate_rows, search_filter
+
+bp = APIBlueprint("promotions", __name__, url_prefix="/api/promotions", tag="Promotions")
+
+ORDERING = {"name": Promotion.name, "created_at": Promotion.created_at, "priority": Promotion.priority,
+            "start_at": Promotion.start_at, "end_at": Promotion.end_at, "usage_count": Promotion.usage_count}
+
+
+class _PublicView:
+    """A promotion as anonymous callers (kiosks, menus) see it: codes stay secret."""
+
+    code = None
+    usage_count = None
+
+    def __init__(self, promotion):
+        self._promotion = promotion
+
+    def __getattr__(self, name):
+        return getattr(self._promotion, name)
+
+
+@bp.get("/")
+@require("manager")
+@bp.input(PromotionListQuery, location="query")
+@bp.output(list_schema(PromotionOut, "PromotionList"))
+def list_promotions(query_data, actor):
+    """Every promotion of the tenant, active or not. Highest priority first by default."""
+    stmt = promotion_service.promotions_query(actor.require_tenant())
+    for name in ("promo_type", "is_active", "auto_apply"):
+        if query_data.get(name) is not None:
+            stmt = stmt.where(getattr(Promotion, name) == query_data[name])
+    stmt = search_filter(stmt, query_data.get("search"), [Promotion.name, Promotion.code, Promotion.description])
+    stmt = order_by(stmt, query_data.get("ordering"), ORDERING, [Promotion.priority.desc(), Promotion.id])
+    return paginate(db.session, stmt, query_data, serialize=promotion_service.with_warnings)
+
+
+@bp.post("/")
+@writes
+@require("manager")
+@bp.input(PromotionCreateIn)
+@bp.output(PromotionOut, status_code=201)
+def create_promotion(json_data, actor):
+    """Create a promotion (inactive until activated); `warnings` says if it can never apply."""
+    return promotion_service.create_promotion(db.session, actor, json_data)
+
+
+@bp.get("/active/")
+@public(identifies=True)
+@bp.input(ActivePromotionQuery, location="query")
+@bp.output(list_schema(PromotionOut, "ActivePromotionList"))
+def active_promotions(query_data, actor):
+    """Promotions running now: activated, inside their dates, below their usage limit;
+    with `outlet_id`, those for that outlet inside their day and time windows (outlet
+    local time). Public: name the tenant with X-Tenant-ID or ?tenant_id= when calling
+    without a token; anonymous callers do not see codes."""
+    tenant_id = _read_tenant(actor)
+    outlet = None
+    if query_data.get("outlet_id") is not None:
+        outlet = promotion_service.get_outlet(db.session, tenant_id, query_data["outlet_id"])
+    found = promotion_service.active_promotions(db.session, tenant_id, outlet=outlet, at=query_data.get("at"))
+    rows = [promotion_service.with_warnings(p) for p in found]
+    if actor is None:
+        rows = [_PublicView(p) for p in rows]
+    return paginate_rows(rows, query_data)
+
+
+@bp.get("/<int:promotion_id>/")
+@require("manager")
+@bp.output(PromotionOut)
+def get_promotion(promotion_id, actor):
+    promotion = promotion_service.get_promotion(db.session, actor.require_tenant(), promotion_id)
+    return promotion_service.with_warnings(promotion)
+
+
+@bp.patch("/<int:promotion_id>/")
+@writes
+@require("manager")
+@bp.input(PromotionPatchIn)
+@bp.output(PromotionOut)
+def update_promotion(promotion_id, json_data, actor):
+    """Change a promotion; a `products` list replaces its products."""
+    promotion = promotion_service.get_promotion(db.session, actor.require_tenant(), promotion_id)
+    return promotion_service.update_promotion(db.session, actor, promotion, json_data)
+
+
+@bp.delete("/<int:promotion_id>/")
+@writes
+@require("manager")
+@bp.output({}, status_code=204)
+def delete_promotion(promotion_id, actor):
+    """Delete a promotion no order has used (409 PROMOTION_USED: deactivate it instead)."""
+    promotion = promotion_service.get_promotion(db.session, actor.require_tenant(), promotion_id)
+    promotion_service.delete_promotion(db.session, actor, promotion)
+    return ""
+
+
+@bp.post("/<int:promotion_id>/activate/")
+@writes
+@require("manager")
+@bp.output(PromotionOut)
+def activate_promotion(promotion_id, actor):
+    """Switch a promotion on so outlets apply it (idempotent: activating an active one is
+    a 200); an ended promotion is refused with 409 PROMOTION_EXPIRED."""
+    promotion = promotion_service.get_promotion(db.session, actor.require_tenant(), promotion_id)
+    return promotion_service.activate(db.session, actor, promotion)
+
+
+@bp.post("/<int:promotion_id>/deactivate/")
+@writes
+@require("manager")
+@bp.output(PromotionOut)
+def deactivate_promotion(promotion_id, actor):
+    """Switch a promotion off (idempotent); outlets stop applying it once they sync."""
+    promotion = promotion_service.get_promotion(db.session, actor.require_tenant(), promotion_id)
+    return promotion_service.deactivate(db.session, actor, promotion)

@@ -1,0 +1,90 @@
+from apiflask import Schema
+from apiflask.fields import Boolean, Integer, List, Nested, String
+from apiflask.validators import Length, OneOf, Range
+
+from cloud.api.schemas.common import HHMM, ListQuery, Money, Rate, UTCDateTime
+from cloud.models.promotion import PRODUCT_ROLES, PROMO_TYPES
+
+
+class PromotionProductIn(Schema):
+    product_id = Integer(required=True, validate=Range(min=1))
+    role = String(load_default="both", validate=OneOf(PRODUCT_ROLES),
+                  metadata={"description": "buy_x_get_y: what must be bought (buy), what is discounted (get), or both"})
+    quantity = Integer(load_default=1, validate=Range(min=1, max=1000),
+                       metadata={"description": "Units of this product in a bundle"})
+
+
+class PromotionProductOut(Schema):
+    product_id = Integer(required=True)
+    product_name = String(attribute="product.name")
+    role = String(required=True)
+    quantity = Integer(required=True)
+
+
+class PromotionFields(Schema):
+    name = String(validate=Length(min=1, max=120))
+    description = String(validate=Length(max=2000))
+    promo_type = String(validate=OneOf(PROMO_TYPES))
+    discount_percent = Rate(attribute="discount_percent_bp", data_key="discount_percent",
+                            metadata={"description": "percentage: the discount; buy_x_get_y: the discount on the "
+                                                     "\"get\" items (100.00 = free, the default)"})
+    discount_amount = Money(metadata={"description": "fixed_amount: the amount off"})
+    max_discount = Money(allow_none=True, metadata={"description": "percentage: cap on the discount (null: none)"})
+    min_purchase = Money(metadata={"description": "Order subtotal needed"})
+    buy_quantity = Integer(validate=Range(min=0, max=1000))
+    get_quantity = Integer(validate=Range(min=0, max=1000))
+    bundle_price = Money(allow_none=True, metadata={"description": "bundle: the price of the products together"})
+    start_at = UTCDateTime(allow_none=True, metadata={"description": "From (inclusive); null: already started"})
+    end_at = UTCDateTime(allow_none=True, metadata={"description": "Until (exclusive); null: open-ended"})
+    days_of_week = List(Integer(validate=Range(min=0, max=6)), validate=Length(max=7),
+                        metadata={"description": "0 = Monday … 6 = Sunday; empty: every day"})
+    start_time = String(allow_none=True, validate=HHMM, metadata={"description": "HH:MM outlet local time"})
+    end_time = String(allow_none=True, validate=HHMM,
+                      metadata={"description": "HH:MM outlet local time, exclusive; "
+                                               "earlier than start_time: the window crosses midnight"})
+    usage_limit = Integer(allow_none=True, validate=Range(min=1, max=10**9))
+    usage_limit_per_customer = Integer(allow_none=True, validate=Range(min=1, max=10**6))
+    code = String(allow_none=True, validate=Length(max=40),
+                  metadata={"description": "Case-insensitive, stored upper-case, unique in the tenant"})
+    auto_apply = Boolean()
+    is_stackable = Boolean()
+    priority = Integer(validate=Range(min=-1000, max=1000), metadata={"description": "Higher applies first"})
+    outlet_ids = List(Integer(validate=Range(min=1)), validate=Length(max=500),
+                      metadata={"description": "Outlets it runs at; empty: every outlet"})
+    products = List(Nested(PromotionProductIn), validate=Length(max=200),
+                    metadata={"description": "Replaces the promotion's products"})
+
+
+class PromotionCreateIn(PromotionFields):
+    name = String(required=True, validate=Length(min=1, max=120))
+    promo_type = String(required=True, validate=OneOf(PROMO_TYPES))
+
+
+class PromotionPatchIn(PromotionFields):
+    """Any writable field; is_active changes only through activate/ and deactivate/."""
+
+
+class PromotionOut(PromotionFields):
+    id = Integer(required=True)
+    tenant_id = Integer(required=True)
+    products = List(Nested(PromotionProductOut), required=True)
+    usage_count = Integer(required=True)
+    is_active = Boolean(required=True)
+    requires_code = Boolean(metadata={"description": "Applies only when its code is given"})
+    warnings = List(String(), metadata={"description": "Why it may never apply (not stored)"})
+    created_at = UTCDateTime()
+    updated_at = UTCDateTime()
+
+
+class PromotionListQuery(ListQuery):
+    promo_type = String(validate=OneOf(PROMO_TYPES))
+    is_active = Boolean()
+    auto_apply = Boolean()
+
+
+class ActivePromotionQuery(ListQuery):
+    outlet_id = Integer(validate=Range(min=1),
+                        metadata={"description": "Only promotions for this outlet, inside their day/time "
+                                                 "windows in its local time"})
+    tenant_id = Integer(validate=Range(min=1), metadata={"description": "Tenant, for anonymous reads"})
+    at = UTCDateTime(metadata={"description": "Evaluate at this instant instead of now (preview)"})

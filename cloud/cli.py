@@ -1,0 +1,144 @@
+"""`pos cloud ...`: serve the cloud, migrate, create the first admin, seed the demo."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+DB_OPTION = click.option("--database-url", envvar="POS_CLOUD_DATABASE_URL", default=None,
+                         help="SQLAlchemy URL (default: SQLite under ./instance/).")
+
+
+def _app(database_url: str | None, **overrides):
+    from sqlalchemy.exc import ArgumentError
+
+    from cloud import create_app
+    from cloud.config import default_database_url
+
+    url = database_url or default_database_url()
+    if url.startswith("sqlite:///"):
+        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return create_app({"SQLALCHEMY_DATABASE_URI": url, **overrides})
+    except ArgumentError as error:
+        raise click.ClickException(f"invalid database URL: {error}") from None
+
+
+def _upgrade(app) -> None:
+    from flask_migrate import upgrade
+    from sqlalchemy.exc import OperationalError
+
+    with app.app_context():
+        try:
+            upgrade()
+        except OperationalError as error:
+            raise click.ClickException(f"cannot reach the database: {str(error.orig).strip().splitlines()[0]}") from None
+
+
+@click.group("cloud")
+def cloud_group():
+    """The head-office API and dashboard."""
+
+
+@cloud_group.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@DB_OPTION
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="gunicorn worker processes (use PostgreSQL for more than one).")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256))
+def run(host, port, database_url, workers, threads):
+    """Apply pending migrations and serve the cloud."""
+    from gunicorn.app.base import BaseApplication
+
+    app = _app(database_url)
+    _upgrade(app)
+    with app.app_context():
+        from cloud.extensions import db
+
+        db.engine.dispose()  # workers open their own connections after the fork
+
+    class Server(BaseApplication):
+        def load_config(self):
+            for key, value in {"bind": f"{host}:{port}", "workers": workers, "threads": threads,
+                               "worker_class": "gthread", "accesslog": "-", "timeout": 60,
+                               "graceful_timeout": 10}.items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            return app
+
+    click.echo(f"cloud serving on http://{host}:{port}/ (API docs: /api/docs/)", err=True)
+    Server().run()
+
+
+@cloud_group.command("migrate")
+@DB_OPTION
+def migrate(database_url):
+    """Apply pending migrations (run once before starting gunicorn workers)."""
+    _upgrade(_app(database_url))
+    click.echo("database is up to date")
+
+
+@cloud_group.command("create-admin")
+@click.option("--username", required=True)
+@click.option("--password", required=True)
+@DB_OPTION
+def create_admin(username, password, database_url):
+    """Create a super_admin."""
+    from cloud.extensions import db
+    from cloud.services import users
+    from cloud.services.actor import Actor
+    from sync.web.errors import APIError
+
+    app = _app(database_url)
+    _upgrade(app)
+    with app.app_context():
+        root = Actor(0, "cli", "super_admin", None, None)
+        try:
+            user = users.create_user(db.session, root, {"username": username, "password": password,
+                                                        "role": "super_admin"})
+        except APIError as error:
+            raise click.ClickException(error.message) from None
+        db.session.commit()
+        click.echo(f"created super_admin {user.username} (id {user.id})")
+
+
+@cloud_group.command("seed-demo")
+@DB_OPTION
+def seed_demo(database_url):
+    """Create the demo tenant, outlet, users, catalog and promotions; print an enrollment key."""
+    from cloud.extensions import db
+    from cloud.services import demo
+
+    app = _app(database_url, DEMO=True)
+    _upgrade(app)
+    with app.app_context():
+        summary, key = demo.seed(db.session)
+        db.session.commit()
+    for line in summary:
+        click.echo(line)
+    click.echo(f"enrollment_key={key}")
+
+
+@cloud_group.command("maintenance")
+@DB_OPTION
+def maintenance(database_url):
+    """Prune old tombstones and expired token revocations (run daily)."""
+    from datetime import timedelta
+
+    from cloud.extensions import db
+    from cloud.services import auth, changefeed
+    from sync.timeutil import utcnow
+
+    app = _app(database_url)
+    _upgrade(app)
+    with app.app_context():
+        days = app.config["SYNC_TOMBSTONE_RETENTION_DAYS"]
+        pruned = changefeed.prune_tombstones(db.session, utcnow() - timedelta(days=days))
+        purged = auth.purge_expired_revocations(db.session)
+        db.session.commit()
+    click.echo(f"pruned {pruned} tombstones older than {days} days, {purged} expired revocations")
+
+
+

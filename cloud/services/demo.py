@@ -1,0 +1,148 @@
+"""The demo tenant of CONTRACT.md section 7 (Pizza Palace, outlet Mall Yogya).
+
+Idempotent: a second run finds what exists and only issues a fresh enrollment key.
+Demo passwords are for the demo only; `pos cloud run` never creates them.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from cloud.models import Category, Outlet, Product, Promotion, Tenant, User
+from cloud.services import auth, catalog, enrollment, tenants
+from cloud.services.actor import Actor
+
+USERS = (  # username, password, role, PIN, bound to the outlet
+    ("admin", "admin123", "super_admin", None, False),
+    ("owner", "owner123", "tenant_owner", None, False),
+    ("manager", "manager123", "manager", "5678", True),
+    ("cashier", "cashier123", "cashier", "1234", True),
+    ("kitchen", "kitchen123", "kitchen", None, True),
+)
+
+CATEGORIES = (  # name, kitchen station, sort order
+    ("Pizza", "oven", 1), ("Pasta", "kitchen", 2), ("Drinks", "bar", 3), ("Desserts", "kitchen", 4),
+)
+
+SIZE = {"name": "Size", "type": "size", "required": True, "min_choices": 1, "max_choices": 1,
+        "modifiers": [{"name": "Regular", "price": 0}, {"name": "Large", "price": 1_500_000}]}
+TOPPINGS = {"name": "Extra toppings", "type": "topping", "required": False, "min_choices": 0, "max_choices": 3,
+            "modifiers": [{"name": "Extra cheese", "price": 1_000_000}, {"name": "Mushrooms", "price": 800_000},
+                          {"name": "Jalapeños", "price": 500_000}, {"name": "Beef pepperoni", "price": 1_200_000}]}
+SPICE = {"name": "Spice level", "type": "option", "required": True, "min_choices": 1, "max_choices": 1,
+         "modifiers": [{"name": "Mild", "price": 0}, {"name": "Medium", "price": 0}, {"name": "Hot", "price": 0}]}
+ICE = {"name": "Ice", "type": "option", "required": False, "min_choices": 0, "max_choices": 1,
+       "modifiers": [{"name": "Less ice", "price": 0}, {"name": "No ice", "price": 0}]}
+EXTRA_SHOT = {"name": "Extras", "type": "extra", "required": False, "min_choices": 0, "max_choices": 2,
+              "modifiers": [{"name": "Extra shot", "price": 800_000}, {"name": "Oat milk", "price": 700_000}]}
+SCOOP = {"name": "Topping", "type": "topping", "required": False, "min_choices": 0, "max_choices": 1,
+         "modifiers": [{"name": "Extra scoop ice cream", "price": 1_000_000}]}
+
+PRODUCTS = (  # sku, name, category, price (minor units), modifier groups, description
+    ("PZ-MARG", "Margherita Pizza", "Pizza", 8_500_000, (SIZE, TOPPINGS), "Tomato, mozzarella, basil"),
+    ("PZ-PEPP", "Pepperoni Pizza", "Pizza", 9_500_000, (SIZE, TOPPINGS), "Classic beef pepperoni"),
+    ("PZ-HAWA", "Hawaiian Pizza", "Pizza", 9_000_000, (SIZE, TOPPINGS), "Smoked beef and pineapple"),
+    ("PZ-VEGI", "Garden Veggie Pizza", "Pizza", 8_800_000, (SIZE, TOPPINGS), "Peppers, olives, mushrooms"),
+    ("PS-CARB", "Spaghetti Carbonara", "Pasta", 7_500_000, (SPICE,), "Creamy sauce, smoked beef"),
+    ("PS-BOLO", "Spaghetti Bolognese", "Pasta", 7_000_000, (SPICE,), "Slow-cooked beef ragù"),
+    ("PS-AGLI", "Aglio e Olio", "Pasta", 6_500_000, (SPICE,), "Garlic, chili, olive oil"),
+    ("DR-COLA", "Iced Cola", "Drinks", 1_800_000, (ICE,), "330 ml"),
+    ("DR-LTEA", "Iced Lemon Tea", "Drinks", 2_000_000, (ICE,), "House-brewed"),
+    ("DR-LATT", "Caffè Latte", "Drinks", 3_200_000, (ICE, EXTRA_SHOT), "Double shot, fresh milk"),
+    ("DS-TIRA", "Tiramisu", "Desserts", 4_500_000, (), "Mascarpone, espresso, cocoa"),
+    ("DS-PANN", "Panna Cotta", "Desserts", 3_800_000, (SCOOP,), "Vanilla, berry coulis"),
+)
+
+
+def _ensure_users(session, tenant: Tenant, outlet: Outlet) -> None:
+    for username, password, role, pin, bound in USERS:
+        if auth.find_user_by_username(session, username) is not None:
+            continue
+        platform = role == "super_admin"
+        user = User(username=username, role=role, tenant_id=None if platform else tenant.id,
+                    outlet_id=outlet.id if bound else None, first_name=username.capitalize())
+        auth.set_password(user, password, "password")
+        user.tokens_valid_after = None
+        if pin:
+            auth.set_pin(user, pin)
+        session.add(user)
+    session.flush()
+
+
+def _ensure_catalog(session, owner: Actor) -> dict[str, Product]:
+    categories = {c.name: c for c in session.execute(
+        select(Category).where(Category.tenant_id == owner.tenant_id)).scalars()}
+    for name, station, order in CATEGORIES:
+        if name not in categories:
+            categories[name] = catalog.create_category(session, owner, {"name": name, "station": station,
+                                                                       "sort_order": order})
+    products = {p.sku: p for p in session.execute(
+        select(Product).where(Product.tenant_id == owner.tenant_id)).scalars()}
+    for order, (sku, name, category, price, groups, description) in enumerate(PRODUCTS):
+        if sku not in products:
+            products[sku] = catalog.create_product(session, owner, {
+                "sku": sku, "name": name, "category_id": categories[category].id, "price": price,
+                "description": description, "sort_order": order, "modifier_groups": [dict(g) for g in groups],
+            })
+    return products
+
+
+def _ensure_promotions(session, owner: Actor, products: dict[str, Product]) -> None:
+    from cloud.services import promotions
+
+    existing = {p.name for p in session.execute(
+        select(Promotion).where(Promotion.tenant_id == owner.tenant_id)).scalars()}
+    pizzas = [products[sku].id for sku in ("PZ-MARG", "PZ-PEPP", "PZ-HAWA", "PZ-VEGI")]
+    drinks = [products[sku].id for sku in ("DR-COLA", "DR-LTEA")]
+    wanted = [
+        {"name": "Weekend Flash Sale", "promo_type": "percentage", "discount_percent_bp": 3000, "code": "WEEKEND30",
+         "description": "30% off pizzas with code WEEKEND30 (demo: valid every day)", "auto_apply": False,
+         "is_stackable": False, "priority": 10, "usage_limit_per_customer": 5,
+         "products": [{"product_id": pid, "role": "both", "quantity": 1} for pid in pizzas]},
+        {"name": "Rp 20.000 off above Rp 250.000", "promo_type": "fixed_amount", "discount_amount": 2_000_000,
+         "min_purchase": 25_000_000, "auto_apply": True, "is_stackable": True, "priority": 1, "usage_limit": 500,
+         "description": "Automatic discount on big orders, limited to 500 uses"},
+        {"name": "Buy 2 drinks, get 1 free", "promo_type": "buy_x_get_y", "buy_quantity": 2, "get_quantity": 1,
+         "discount_percent_bp": 10000, "auto_apply": True, "is_stackable": True, "priority": 5,
+         "products": [{"product_id": pid, "role": "both", "quantity": 1} for pid in drinks]},
+        {"name": "Pizza + Tiramisu combo", "promo_type": "bundle", "bundle_price": 11_500_000,
+         "auto_apply": True, "is_stackable": True, "priority": 3,
+         "description": "A Margherita and a Tiramisu for Rp 115.000",
+         "products": [{"product_id": products["PZ-MARG"].id, "role": "both", "quantity": 1},
+                      {"product_id": products["DS-TIRA"].id, "role": "both", "quantity": 1}]},
+    ]
+    for data in wanted:
+        if data["name"] in existing:
+            continue
+        promotion = promotions.create_promotion(session, owner, data)
+        promotions.activate(session, owner, promotion)
+
+
+def seed(session) -> tuple[list[str], str]:
+    tenant = session.execute(select(Tenant).where(Tenant.slug == "pizza-palace")).scalar_one_or_none()
+    if tenant is None:
+        tenant = tenants.create_tenant(session, {
+            "name": "Pizza Palace", "slug": "pizza-palace", "tax_rate_bp": 1000, "service_charge_bp": 500,
+            "cash_rounding": 10_000, "currency": "IDR", "primary_color": "#FF6B35",
+            "receipt_footer": "Terima kasih! Follow us @pizzapalace", "phone": "0274-123456",
+        })
+    outlet = session.execute(
+        select(Outlet).where(Outlet.tenant_id == tenant.id, Outlet.code == "YOG")).scalar_one_or_none()
+    if outlet is None:
+        outlet = tenants.create_outlet(session, tenant.id, {
+            "code": "YOG", "name": "Mall Yogya", "address": "Jl. Affandi No.10, Yogyakarta",
+            "phone": "0274-123456", "timezone": "Asia/Jakarta",
+            "opening_hours": {day: [["10:00", "22:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
+        })
+    _ensure_users(session, tenant, outlet)
+    owner_user = auth.find_user_by_username(session, "owner")
+    owner = Actor(owner_user.id, owner_user.username, "tenant_owner", tenant.id, None)
+    products = _ensure_catalog(session, owner)
+    _ensure_promotions(session, owner, products)
+    key, _ = enrollment.issue_key(session, outlet, owner_user.id)
+    summary = [
+        f"tenant: {tenant.name} (id {tenant.id}, slug {tenant.slug})",
+        f"outlet: {outlet.name} (id {outlet.id}, code {outlet.code})",
+        "users: " + ", ".join(f"{u} / {p}" + (f" / PIN {pin}" if pin else "") for u, p, _, pin, _ in USERS),
+        f"catalog: {len(CATEGORIES)} categories, {len(products)} products; 4 promotions (code WEEKEND30)",
+    ]
+    return summary, key

@@ -1,0 +1,12 @@
+"""The `pos` command tree: `cloud`, `edge`, `sync`, `printer` and `demo`."""
+import click
+
+from cloud.cli import cloud_group
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli():
+    """Outlet POS: the cloud (head office), the edge (one per outlet) and their sync."""
+
+
+cli.add_command(cloud_group)

@@ -1,0 +1,130 @@
+"""The HTTP client an edge uses to talk to the cloud: enroll, pull, push, allowances.
+
+Failures come back as typed exceptions, so the relay can tell "try again later"
+(transport errors, timeouts, 5xx, 429) from "the device must re-authenticate" (401)
+from "the cloud refused this content" (other 4xx).
+"""
+from __future__ import annotations
+
+import email.utils
+import time
+from dataclasses import dataclass
+
+import requests
+
+from sync import PROTOCOL_VERSION
+from sync.timeutil import isoformat, utcnow
+
+
+class CloudError(Exception):
+    """Base of everything that can go wrong talking to the cloud."""
+
+
+class Unreachable(CloudError):
+    """Connection refused or reset, DNS failure, timeout: the cloud may be fine later."""
+
+
+class ServerError(CloudError):
+    def __init__(self, status: int, message: str):
+        super().__init__(f"cloud answered {status}: {message}")
+        self.status = status
+
+
+class RateLimited(ServerError):
+    def __init__(self, retry_after: float | None, message: str = "rate limited"):
+        super().__init__(429, message)
+        self.retry_after = retry_after
+
+
+class AuthFailed(CloudError):
+    """401: the device credential (or enrollment key) is not accepted."""
+
+
+class Refused(CloudError):
+    """A 4xx about the request's content: retrying the same request will not help."""
+
+    def __init__(self, status: int, body: dict):
+        super().__init__(f"cloud refused the request ({status}): {body.get('message', body)}")
+        self.status = status
+        self.body = body
+
+
+class MustRefetch(CloudError):
+    def __init__(self, snapshot: dict):
+        super().__init__("cursor too old: the cloud sent a full snapshot")
+        self.snapshot = snapshot
+
+
+@dataclass
+class Exchange:
+    body: dict
+    clock_skew_s: int | None  # device clock minus cloud clock, from the Date header
+
+
+class CloudClient:
+    def __init__(self, base_url: str, device_token: str | None = None, timeout: float = 10.0,
+                 session: requests.Session | None = None):
+        self.base_url = base_url.rstrip("/")
+        self.device_token = device_token
+        self.timeout = timeout
+        self.session = session or requests.Session()
+
+    def _headers(self) -> dict:
+        headers = {"X-POS-Protocol": str(PROTOCOL_VERSION), "X-Device-Time": isoformat(utcnow())}
+        if self.device_token:
+            headers["Authorization"] = f"Bearer {self.device_token}"
+        return headers
+
+    def _request(self, method: str, path: str, **kwargs) -> Exchange:
+        url = f"{self.base_url}{path}"
+        sent = time.time()
+        try:
+            response = self.session.request(method, url, headers=self._headers(), timeout=self.timeout, **kwargs)
+        except (requests.ConnectionError, requests.Timeout) as error:
+            raise Unreachable(f"cannot reach the cloud at {self.base_url}: {error.__class__.__name__}") from None
+        except requests.RequestException as error:
+            raise Unreachable(f"request to the cloud failed: {error}") from None
+        skew = _skew(response.headers.get("Date"), sent, time.time())
+        try:
+            body = response.json() if response.content else {}
+        except ValueError:
+            body = {"message": response.text[:200]}
+        if response.status_code == 429:
+            retry = response.headers.get("Retry-After")
+            raise RateLimited(float(retry) if retry and retry.replace(".", "", 1).isdigit() else None)
+        if response.status_code >= 500:
+            raise ServerError(response.status_code, body.get("message", "server error") if isinstance(body, dict) else "")
+        if response.status_code == 401:
+            raise AuthFailed(body.get("message", "not authenticated") if isinstance(body, dict) else "")
+        if response.status_code == 409 and isinstance(body, dict) and body.get("code") == "must_refetch":
+            raise MustRefetch(body["snapshot"])
+        if response.status_code >= 400:
+            raise Refused(response.status_code, body if isinstance(body, dict) else {"message": str(body)})
+        return Exchange(body, skew)
+
+    def enroll(self, enrollment_key: str, device_name: str) -> dict:
+        return self._request("POST", "/api/sync/enroll/",
+                             json={"enrollment_key": enrollment_key, "device_name": device_name}).body
+
+    def pull(self, since: int, limit: int = 500) -> Exchange:
+        return self._request("GET", "/api/sync/pull/", params={"since": since, "limit": limit})
+
+    def push(self, events: list[dict]) -> Exchange:
+        return self._request("POST", "/api/sync/push/", json={"events": events})
+
+    def allowances(self) -> Exchange:
+        return self._request("POST", "/api/sync/allowances/", json={})
+
+    def health(self) -> dict:
+        return self._request("GET", "/api/health/").body
+
+
+def _skew(date_header: str | None, sent: float, received: float) -> int | None:
+    if not date_header:
+        return None
+    try:
+        server = email.utils.parsedate_to_datetime(date_header).timestamp()
+    except (TypeError, ValueError):
+        return None
+    midpoint = (sent + received) / 2
+    return int(round(midpoint - server))

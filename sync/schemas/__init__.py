@@ -1,0 +1,1 @@
+"""Versioned wire schemas of what travels between edge and cloud."""

@@ -1,0 +1,209 @@
+"""Sale facts as they travel edge -> cloud in `POST /api/sync/push/` (protocol v1).
+
+The edge dumps its rows with these schemas into outbox payloads; the cloud loads the
+same JSON with them and rejects (with the reason) an event that does not fit.
+"""
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from sync.web.fields import Money, UTCDateTime
+
+UUID = fields.UUID
+STATUSES = ("draft", "pending", "confirmed", "preparing", "ready", "served", "completed", "cancelled")
+METHODS = ("cash", "card", "qris", "ewallet")
+
+
+class _Payload(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+
+class ModifierSold(_Payload):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    price = Money(required=True)
+
+
+class OrderItemData(_Payload):
+    line_no = fields.Integer(required=True, validate=validate.Range(min=1))
+    product_id = fields.Integer(required=True)
+    product_name = fields.String(required=True)
+    sku = fields.String(load_default="")
+    category_id = fields.Integer(allow_none=True, load_default=None)
+    station = fields.String(load_default="main")
+    quantity = fields.Integer(required=True, validate=validate.Range(min=1))
+    modifiers = fields.List(fields.Nested(ModifierSold), load_default=list)
+    note = fields.String(load_default="")
+    unit_price = Money(required=True)
+    gross = Money(required=True)
+    discount_amount = Money(required=True)
+    total_price = Money(required=True)
+    service_charge = Money(required=True)
+    tax_amount = Money(required=True)
+    line_total = Money(required=True)
+    prep_status = fields.String(load_default="queued")
+    voided_quantity = fields.Integer(load_default=0)
+    refunded_quantity = fields.Integer(load_default=0)
+
+
+class OrderPromotionData(_Payload):
+    promotion_id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    code = fields.String(allow_none=True, load_default=None)
+    discount_amount = Money(required=True)
+
+
+class OrderSnapshot(_Payload):
+    uuid = fields.String(required=True, validate=validate.Length(equal=36))
+    order_number = fields.String(required=True)
+    outlet_id = fields.Integer(required=True)
+    terminal = fields.Integer(required=True)
+    business_date = fields.Date(required=True)
+    shift_uuid = fields.String(allow_none=True, load_default=None)
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    source = fields.String(required=True)
+    customer_uuid = fields.String(allow_none=True, load_default=None)
+    customer_name = fields.String(load_default="")
+    customer_phone = fields.String(load_default="")
+    table = fields.String(load_default="")
+    note = fields.String(load_default="")
+    subtotal = Money(required=True)
+    discount_amount = Money(required=True)
+    service_charge = Money(required=True)
+    tax_amount = Money(required=True)
+    rounding_amount = Money(required=True, allow_negative=True)
+    total_amount = Money(required=True)
+    paid_amount = Money(required=True)
+    change_amount = Money(required=True)
+    voided_amount = Money(required=True)
+    refunded_amount = Money(required=True)
+    version = fields.Integer(required=True, validate=validate.Range(min=1))
+    cashier_id = fields.Integer(allow_none=True, load_default=None)
+    cancel_reason = fields.String(load_default="")
+    created_at = UTCDateTime(required=True)
+    confirmed_at = UTCDateTime(allow_none=True, load_default=None)
+    preparing_at = UTCDateTime(allow_none=True, load_default=None)
+    ready_at = UTCDateTime(allow_none=True, load_default=None)
+    served_at = UTCDateTime(allow_none=True, load_default=None)
+    completed_at = UTCDateTime(allow_none=True, load_default=None)
+    cancelled_at = UTCDateTime(allow_none=True, load_default=None)
+    items = fields.List(fields.Nested(OrderItemData), required=True, validate=validate.Length(min=1))
+    promotions = fields.List(fields.Nested(OrderPromotionData), load_default=list)
+
+
+class PaymentData(_Payload):
+    uuid = fields.String(required=True, validate=validate.Length(equal=36))
+    order_uuid = fields.String(required=True, validate=validate.Length(equal=36))
+    shift_uuid = fields.String(allow_none=True, load_default=None)
+    terminal = fields.Integer(required=True)
+    method = fields.String(required=True, validate=validate.OneOf(METHODS))
+    amount = Money(required=True)
+    tendered = Money(allow_none=True, load_default=None)
+    change_amount = Money(required=True)
+    status = fields.String(required=True)
+    reference = fields.String(load_default="")
+    created_by = fields.Integer(allow_none=True, load_default=None)
+    created_at = UTCDateTime(required=True)
+
+
+class RefundLineData(_Payload):
+    line_no = fields.Integer(required=True)
+    quantity = fields.Integer(required=True, validate=validate.Range(min=1))
+    amount = Money(required=True)
+
+
+class RefundData(_Payload):
+    uuid = fields.String(required=True, validate=validate.Length(equal=36))
+    order_uuid = fields.String(required=True, validate=validate.Length(equal=36))
+    shift_uuid = fields.String(allow_none=True, load_default=None)
+    kind = fields.String(required=True, validate=validate.OneOf(("void", "refund")))
+    method = fields.String(allow_none=True, load_default=None)
+    amount = Money(required=True)
+    reason = fields.String(required=True)
+    lines = fields.List(fields.Nested(RefundLineData), load_default=list)
+    created_by = fields.Integer(allow_none=True, load_default=None)
+    created_at = UTCDateTime(required=True)
+
+
+class CashMovementData(_Payload):
+    uuid = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(("in", "out")))
+    amount = Money(required=True)
+    reason = fields.String(required=True)
+    created_by = fields.Integer(allow_none=True, load_default=None)
+    created_at = UTCDateTime(required=True)
+
+
+class ShiftSnapshot(_Payload):
+    uuid = fields.String(required=True, validate=validate.Length(equal=36))
+    terminal = fields.Integer(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(("open", "closed")))
+    opened_by = fields.Integer(required=True)
+    opened_at = UTCDateTime(required=True)
+    opening_cash = Money(required=True)
+    closed_by = fields.Integer(allow_none=True, load_default=None)
+    closed_at = UTCDateTime(allow_none=True, load_default=None)
+    counted = fields.Dict(keys=fields.String(), values=Money(), load_default=dict)
+    z_report = fields.Dict(allow_none=True, load_default=None)
+    movements = fields.List(fields.Nested(CashMovementData), load_default=list)
+    version = fields.Integer(required=True, validate=validate.Range(min=1))
+
+
+class CustomerUpsert(_Payload):
+    uuid = fields.String(required=True, validate=validate.Length(equal=36))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    phone = fields.String(required=True, validate=validate.Length(min=4, max=20))
+    email = fields.String(load_default="")
+    marketing_consent = fields.Boolean(load_default=False)
+    preferred_outlet_id = fields.Integer(allow_none=True, load_default=None)
+
+
+class LoyaltyAccrued(_Payload):
+    customer_uuid = fields.String(required=True, validate=validate.Length(equal=36))
+    order_uuid = fields.String(required=True, validate=validate.Length(equal=36))
+    reason = fields.String(load_default="sale")  # "sale" | "refund"
+    points = fields.Integer(required=True)
+    orders = fields.Integer(required=True)
+    spent = Money(required=True, allow_negative=True)
+
+
+class PromotionUsageDelta(_Payload):
+    promotion_id = fields.Integer(required=True)
+    order_uuid = fields.String(required=True, validate=validate.Length(equal=36))
+    customer_uuid = fields.String(allow_none=True, load_default=None)
+    count = fields.Integer(required=True, validate=validate.OneOf((1, -1)))
+    discount_amount = Money(required=True)
+
+
+PAYLOADS = {
+    "order.snapshot": OrderSnapshot(),
+    "payment.recorded": PaymentData(),
+    "refund.recorded": RefundData(),
+    "shift.snapshot": ShiftSnapshot(),
+    "customer.upserted": CustomerUpsert(),
+    "loyalty.accrued": LoyaltyAccrued(),
+    "promotion.usage": PromotionUsageDelta(),
+}
+
+
+class PushEvent(Schema):
+    """One outbox event on the wire."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    seq = fields.Integer(required=True, validate=validate.Range(min=1))
+    event_id = fields.String(required=True, validate=validate.Length(equal=36))
+    type = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    occurred_at = UTCDateTime(required=True)
+    payload = fields.Dict(required=True)
+    payload_sha256 = fields.String(required=True, validate=validate.Length(equal=64))
+
+
+def dump(event_type: str, values) -> dict:
+    return PAYLOADS[event_type].dump(values)
+
+
+def load(event_type: str, payload: dict) -> dict:
+    return PAYLOADS[event_type].load(payload)
