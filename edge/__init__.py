@@ -1,0 +1,63 @@
+"""The edge node of one outlet: `create_app(config=None)`.
+
+Serves the cashier kiosk, the kitchen display (Socket.IO) and the edge API from a local
+SQLite database, and keeps working with the cloud gone.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from apiflask import APIFlask
+
+from edge.config import EdgeConfig
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def create_app(config: dict | None = None) -> APIFlask:
+    settings = EdgeConfig(**(config or {}))
+    Path(settings.DATA_DIR).mkdir(parents=True, exist_ok=True)
+    app = APIFlask("edge", title="Outlet POS edge", version="0.1.0",
+                   spec_path="/api/openapi.json", docs_path="/api/docs/", docs_ui="swagger-ui")
+    app.config.from_mapping(settings.as_dict())
+
+    from edge import models  # noqa: F401  (registers the tables)
+    from edge.api import register_blueprints
+    from edge.api.access import install_jwt_handlers
+    from edge.extensions import db, jwt, limiter, migrate, socketio
+    from edge.services import credentials
+    from sync import sqlite
+    from sync.web.errors import install_error_handlers
+    from sync.web.openapi import install_spec_processor
+
+    app.config.setdefault("JWT_SECRET_KEY", None)
+    if not app.config["JWT_SECRET_KEY"]:
+        app.config["JWT_SECRET_KEY"] = credentials.jwt_secret(settings.DATA_DIR)
+    app.config["JWT_ACCESS_TOKEN_EXPIRES"] = timedelta(minutes=settings.ACCESS_TOKEN_MINUTES)
+    app.config["JWT_REFRESH_TOKEN_EXPIRES"] = timedelta(hours=settings.REFRESH_TOKEN_HOURS)
+    app.config["JWT_ERROR_MESSAGE_KEY"] = "message"
+    app.config["VALIDATION_ERROR_STATUS_CODE"] = 400
+    app.config["RATELIMIT_STORAGE_URI"] = "memory://"
+    app.config["RATELIMIT_HEADERS_ENABLED"] = True
+    app.config["SWAGGER_UI_CSS"] = "/api/docs/assets/swagger-ui.css"
+    app.config["SWAGGER_UI_BUNDLE_JS"] = "/api/docs/assets/swagger-ui-bundle.js"
+    app.config["SWAGGER_UI_STANDALONE_PRESET_JS"] = "/api/docs/assets/swagger-ui-standalone-preset.js"
+    app.config["DOCS_FAVICON"] = "/api/docs/assets/favicon-32x32.png"
+    app.config["INFO"] = {"description": "The outlet's own API: selling, payments, shifts, customers, kitchen "
+                                         "and sync, offline included."}
+    app.config["JSON_SORT_KEYS"] = False
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
+    jwt.init_app(app)
+    limiter.init_app(app)
+    socketio.init_app(app, async_mode=settings.ASYNC_MODE, cors_allowed_origins=[], logger=False,
+                      engineio_logger=False)
+    install_jwt_handlers()
+    install_error_handlers(app)
+    register_blueprints(app)
+    install_spec_processor(app)
+    with app.app_context():
+        sqlite.configure(db.engine, synchronous="FULL", busy_timeout_ms=5000)
+    return app

@@ -1,0 +1,9 @@
+"""Blueprints of the edge API, registered by `register_blueprints`."""
+from edge.api import auth, catalog, customers, health, kitchen, orders, payments, shifts
+
+BLUEPRINTS = (health.bp, auth.bp, catalog.bp, orders.bp, payments.bp, shifts.bp, customers.bp, kitchen.bp)
+
+
+def register_blueprints(app) -> None:
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)

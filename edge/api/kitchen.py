@@ -1,0 +1,64 @@
+"""The kitchen's REST side: open tickets, status changes (the same code path as the
+Socket.IO `update_status`)."""
+from apiflask import APIBlueprint, Schema
+from apiflask.fields import String
+from apiflask.validators import Length, OneOf
+
+from edge.api.access import require
+from edge.api.schemas.orders import OrderOut
+from edge.api.tx import writes
+from edge.extensions import db
+from edge.services import orders
+
+bp = APIBlueprint("kitchen", __name__, url_prefix="/api/kitchen", tag="Kitchen")
+
+
+class StationQuery(Schema):
+    station = String(validate=Length(min=1, max=40))
+
+
+class StatusIn(Schema):
+    status = String(required=True, validate=OneOf(("preparing", "ready", "served")))
+
+
+class ItemStatusIn(Schema):
+    prep_status = String(required=True, validate=OneOf(("queued", "preparing", "ready")))
+
+
+@bp.get("/orders/")
+@require("kitchen")
+@bp.input(StationQuery, location="query")
+@bp.output(OrderOut(many=True))
+def open_tickets(query_data, actor):
+    """Tickets the kitchen is working on, oldest first (`?station=` for one station)."""
+    return db.session.execute(orders.open_orders_query(query_data.get("station"))).scalars().all()
+
+
+@bp.patch("/orders/<int:order_id>/status/")
+@writes
+@require("kitchen")
+@bp.input(StatusIn)
+@bp.output(OrderOut)
+def set_status(order_id, json_data, actor):
+    return orders.set_kitchen_status(db.session, orders.get(db.session, order_id), json_data["status"])
+
+
+@bp.post("/orders/<int:order_id>/ready/")
+@writes
+@require("kitchen")
+@bp.output(OrderOut)
+def mark_ready(order_id, actor):
+    return orders.set_kitchen_status(db.session, orders.get(db.session, order_id), "ready")
+
+
+@bp.patch("/orders/<int:order_id>/items/<int:item_id>/status/")
+@writes
+@require("kitchen")
+@bp.input(ItemStatusIn)
+@bp.output(OrderOut)
+def set_item_status(order_id, item_id, json_data, actor):
+    """Cross off one item; when every item is ready the order is ready."""
+    return orders.set_item_status(db.session, orders.get(db.session, order_id), item_id, json_data["prep_status"])
+
+
+

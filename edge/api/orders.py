@@ -1,0 +1,163 @@
+"""Orders: create, change, price a cart, the status flow, voids and refunds."""
+from apiflask import APIBlueprint
+from sqlalchemy import func, or_, select
+
+from edge.api.access import require
+from edge.api.schemas.orders import (CancelIn, OrderIn, OrderListQuery, OrderOut, OrderPatchIn, QuoteIn, QuoteOut,
+                                     RefundIn, RefundOut, VoidIn)
+from edge.api.tx import writes
+from edge.extensions import db
+from edge.models import Customer, Order
+from edge.services import orders, refunds, shifts
+from edge.services import outlet as outlet_settings
+from sync.web.lists import list_schema, order_by, paginate
+
+bp = APIBlueprint("orders", __name__, url_prefix="/api/orders", tag="Orders")
+
+ORDERING = {"created_at": Order.created_at, "order_number": Order.order_number, "total_amount": Order.total_amount,
+            "status": Order.status}
+
+
+@bp.get("/")
+@require("cashier")
+@bp.input(OrderListQuery, location="query")
+@bp.output(list_schema(OrderOut, "EdgeOrderList"))
+def list_orders(query_data, actor):
+    """Orders, newest first; search by number, customer name or phone."""
+    stmt = select(Order)
+    for name, column in (("status", Order.status), ("date", Order.business_date), ("shift_id", Order.shift_id)):
+        if query_data.get(name) is not None:
+            stmt = stmt.where(column == query_data[name])
+    if query_data.get("sync_status") == "pending":
+        stmt = stmt.where(Order.synced_version < Order.version)
+    elif query_data.get("sync_status") == "synced":
+        stmt = stmt.where(Order.synced_version >= Order.version)
+    search = (query_data.get("search") or "").strip().lower()
+    if search:
+        pattern = f"%{search}%"
+        stmt = stmt.where(or_(func.lower(Order.order_number).like(pattern), func.lower(Order.customer_name).like(pattern),
+                              Order.customer_phone.like(pattern), func.lower(Order.table_label).like(pattern)))
+    stmt = order_by(stmt, query_data.get("ordering"), ORDERING, [Order.id.desc()])
+    if not query_data.get("ordering"):
+        stmt = stmt.order_by(None).order_by(Order.created_at.desc(), Order.id.desc())
+    return paginate(db.session, stmt, query_data)
+
+
+@bp.post("/")
+@writes
+@require("cashier")
+@bp.input(OrderIn)
+@bp.output(OrderOut, status_code=201)
+def create_order(json_data, actor):
+    """Create an order (priced here, offline). A repeated `client_uuid` returns the same order."""
+    shift = shifts.current(db.session, actor.terminal)
+    order, created = orders.create(db.session, actor.user_id, actor.terminal, shift.id if shift else None, json_data)
+    return order, 201 if created else 200
+
+
+@bp.post("/quote/")
+@require("cashier")
+@bp.input(QuoteIn)
+@bp.output(QuoteOut)
+def quote(json_data, actor):
+    """Price a cart without saving it: what the customer would pay, and why a code does not apply."""
+    customer = None
+    if json_data.get("customer_id"):
+        customer = db.session.get(Customer, json_data["customer_id"])
+    elif json_data.get("customer_phone"):
+        customer = orders.customers.find_by_phone(db.session, json_data["customer_phone"])
+    result = orders.quote(db.session, json_data["items"], json_data["promo_codes"], customer)
+    priced = result.priced
+    return {
+        "items": [{"product_id": line.product_id, "product_name": line.name, "quantity": line.quantity,
+                   "unit_price": p.unit_price, "gross": p.gross, "discount_amount": p.discount_amount,
+                   "total_price": p.net, "service_charge": p.service_charge, "tax_amount": p.tax_amount,
+                   "line_total": p.total} for line, p in zip(result.lines, priced.lines)],
+        "promotions": [{"promotion_id": a.promotion_id, "name": a.name, "code": None,
+                        "discount_amount": a.discount_amount} for a in priced.promotions],
+        "rejections": [{"code": r.code, "reason": r.reason_code, "message": r.message} for r in result.rejections],
+        **{f: getattr(priced, f) for f in ("subtotal", "discount_amount", "service_charge", "tax_amount",
+                                           "rounding_amount", "total_amount")},
+    }
+
+
+@bp.get("/<int:order_id>/")
+@require("cashier")
+@bp.output(OrderOut)
+def get_order(order_id, actor):
+    return orders.get(db.session, order_id)
+
+
+@bp.patch("/<int:order_id>/")
+@writes
+@require("cashier")
+@bp.input(OrderPatchIn)
+@bp.output(OrderOut)
+def update_order(order_id, json_data, actor):
+    """Change a draft or pending order (items, codes, customer, table, note)."""
+    return orders.update(db.session, orders.get(db.session, order_id), json_data)
+
+
+@bp.post("/<int:order_id>/confirm/")
+@writes
+@require("cashier")
+@bp.output(OrderOut)
+def confirm_order(order_id, actor):
+    """Send the order to the kitchen (ticket on the screens and the kitchen printer)."""
+    return orders.confirm(db.session, orders.get(db.session, order_id))
+
+
+@bp.post("/<int:order_id>/cancel/")
+@writes
+@require("cashier")
+@bp.input(CancelIn)
+@bp.output(OrderOut)
+def cancel_order(order_id, json_data, actor):
+    """Cancel before completion: cashiers before the kitchen has it, managers any time."""
+    order = orders.get(db.session, order_id)
+    return orders.cancel(db.session, order, actor.at_least("manager"), json_data["reason"])
+
+
+@bp.post("/<int:order_id>/complete/")
+@writes
+@require("cashier")
+@bp.output(OrderOut)
+def complete_order(order_id, actor):
+    """Close a fully paid order that was handed over; loyalty points accrue here."""
+    tenant = outlet_settings.tenant(db.session)
+    return orders.complete(db.session, orders.get(db.session, order_id), tenant.points_per_amount)
+
+
+def _shift_for_money(actor, method: str | None):
+    shift = shifts.current(db.session, actor.terminal)
+    if shift is None and method in (None, "cash"):
+        shifts.require_open(db.session, actor.terminal)
+    return shift.id if shift else None
+
+
+@bp.post("/<int:order_id>/refund/")
+@writes
+@require("manager")
+@bp.input(RefundIn)
+@bp.output(RefundOut, status_code=201)
+def refund_order(order_id, json_data, actor):
+    """Give money back, for the whole order or some lines, with a reason (manager+)."""
+    order = orders.get(db.session, order_id)
+    method = json_data.get("method")
+    tenant = outlet_settings.tenant(db.session)
+    return refunds.refund(db.session, order, user_id=actor.user_id, shift_id=_shift_for_money(actor, method),
+                          reason=json_data["reason"], lines=json_data.get("lines"), method=method,
+                          points_per_amount=tenant.points_per_amount)
+
+
+@bp.post("/<int:order_id>/void/")
+@writes
+@require("manager")
+@bp.input(VoidIn)
+@bp.output(RefundOut, status_code=201)
+def void_order_lines(order_id, json_data, actor):
+    """Take unpaid items off an order, with a reason (manager+)."""
+    order = orders.get(db.session, order_id)
+    shift = shifts.current(db.session, actor.terminal)
+    return refunds.void(db.session, order, user_id=actor.user_id, shift_id=shift.id if shift else order.shift_id,
+                        reason=json_data["reason"], lines=json_data.get("lines"))

@@ -1,0 +1,1 @@
+"""Request and response schemas of the edge API (marshmallow, via APIFlask)."""

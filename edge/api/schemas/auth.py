@@ -1,0 +1,44 @@
+from apiflask import Schema
+from apiflask.fields import Boolean, Integer, Nested, String
+from apiflask.validators import Length, Regexp
+from marshmallow import ValidationError, validates_schema
+
+
+class LoginIn(Schema):
+    username = String(required=True, validate=Length(min=1, max=80))
+    password = String(validate=Length(min=1, max=128))
+    pin = String(validate=Regexp(r"^\d{4,6}$", error="PIN must be 4 to 6 digits"))
+
+    @validates_schema
+    def _one_secret(self, data, **kwargs):
+        if ("password" in data) == ("pin" in data):
+            raise ValidationError("Give either a password or a PIN", "password")
+
+
+class UserOut(Schema):
+    id = Integer(required=True)
+    username = String(required=True)
+    role = String(required=True)
+    first_name = String()
+    last_name = String()
+    full_name = String()
+    outlet_id = Integer(required=True)
+    tenant_id = Integer(required=True)
+    has_pin = Boolean()
+
+
+class TokensOut(Schema):
+    access = String(required=True)
+    refresh = String(required=True)
+
+
+class LoginOut(TokensOut):
+    user = Nested(UserOut, required=True)
+
+
+class RefreshIn(Schema):
+    refresh = String(required=True, validate=Length(min=1, max=4096))
+
+
+class LogoutIn(Schema):
+    refresh = String(validate=Length(min=1, max=4096))

@@ -1,0 +1,64 @@
+from apiflask import Schema
+from apiflask.fields import Boolean, Dict, Integer, List, Nested, String
+from apiflask.validators import Length, Range
+
+from sync.web.fields import Money
+from sync.web.lists import ListQuery
+
+
+class CategoryOut(Schema):
+    id = Integer(required=True)
+    name = String(required=True)
+    description = String()
+    sort_order = Integer()
+    station = String()
+    is_active = Boolean()
+
+
+class ModifierOut(Schema):
+    id = Integer(required=True)
+    name = String(required=True)
+    price = Money(required=True)
+    is_available = Boolean()
+
+
+class ModifierGroupOut(Schema):
+    id = Integer(required=True)
+    name = String(required=True)
+    type = String()
+    required = Boolean(required=True)
+    min_choices = Integer(required=True)
+    max_choices = Integer(required=True)
+    modifiers = List(Nested(ModifierOut), required=True)
+
+
+class ProductOut(Schema):
+    id = Integer(required=True, attribute="product.id")
+    sku = String(required=True, attribute="product.sku")
+    barcode = String(attribute="product.barcode")
+    name = String(required=True, attribute="product.name")
+    description = String(attribute="product.description")
+    category_id = Integer(required=True, attribute="product.category_id")
+    category_name = String()
+    station = String()
+    price = Money(required=True, metadata={"description": "This outlet's price"})
+    base_price = Money(attribute="product.price")
+    image_url = String(allow_none=True, attribute="product.image_url")
+    is_available = Boolean(required=True)
+    track_stock = Boolean(attribute="product.track_stock")
+    status = String(dump_default="approved")
+    modifier_groups = List(Nested(ModifierGroupOut), required=True, attribute="product.modifier_groups")
+
+
+class ProductQuery(ListQuery):
+    page_size = Integer(load_default=100, validate=Range(min=1, max=500))
+    category = Integer(validate=Range(min=1))
+    is_available = Boolean()
+    code = String(validate=Length(max=64), metadata={"description": "Exact SKU or barcode (scanner)"})
+
+
+class PromotionOut(Schema):
+    id = Integer(required=True)
+    name = String(required=True)
+    code = String(allow_none=True)
+    data = Dict(required=True, metadata={"description": "The promotion as the cloud defines it"})

@@ -1,0 +1,245 @@
+from apiflask import Schema
+from apiflask.fields import Boolean, Date, Integer, List, Nested, String
+from apiflask.validators import Length, OneOf, Range
+
+from edge.models.sales import ORDER_STATUSES, PAYMENT_METHODS
+from sync.web.fields import Money, UTCDateTime
+from sync.web.lists import ListQuery
+
+SOURCES = ("kiosk", "pos", "self")
+
+
+class ItemIn(Schema):
+    product_id = Integer(required=True, validate=Range(min=1))
+    quantity = Integer(required=True, validate=Range(min=1, max=999))
+    modifier_ids = List(Integer(validate=Range(min=1)), load_default=list, validate=Length(max=30))
+    note = String(validate=Length(max=500))
+
+
+class OrderIn(Schema):
+    client_uuid = String(validate=Length(min=36, max=36), metadata={"description": "Retry-safe id made by the client"})
+    source = String(load_default="pos", validate=OneOf(SOURCES))
+    status = String(validate=OneOf(("draft", "pending")))
+    customer_name = String(validate=Length(max=120))
+    customer_phone = String(validate=Length(max=30))
+    customer_id = Integer(allow_none=True, validate=Range(min=1))
+    table = String(validate=Length(max=40))
+    note = String(validate=Length(max=500))
+    items = List(Nested(ItemIn), required=True, validate=Length(min=1, max=100))
+    promo_codes = List(String(validate=Length(min=1, max=40)), load_default=list, validate=Length(max=5))
+
+
+class OrderPatchIn(Schema):
+    source = String(validate=OneOf(SOURCES))
+    status = String(validate=OneOf(("draft", "pending")))
+    customer_name = String(validate=Length(max=120))
+    customer_phone = String(allow_none=True, validate=Length(max=30))
+    customer_id = Integer(allow_none=True, validate=Range(min=1))
+    table = String(validate=Length(max=40))
+    note = String(validate=Length(max=500))
+    items = List(Nested(ItemIn), validate=Length(min=1, max=100))
+    promo_codes = List(String(validate=Length(min=1, max=40)), validate=Length(max=5))
+
+
+class QuoteIn(Schema):
+    items = List(Nested(ItemIn), required=True, validate=Length(min=1, max=100))
+    promo_codes = List(String(validate=Length(min=1, max=40)), load_default=list, validate=Length(max=5))
+    customer_id = Integer(allow_none=True, validate=Range(min=1))
+    customer_phone = String(validate=Length(max=30))
+
+
+class ModifierSoldOut(Schema):
+    id = Integer(required=True)
+    name = String(required=True)
+    price = Money(required=True)
+
+
+class ItemOut(Schema):
+    id = Integer(required=True)
+    line_no = Integer(required=True)
+    product_id = Integer(required=True)
+    product_name = String(required=True)
+    sku = String()
+    quantity = Integer(required=True)
+    unit_price = Money(required=True)
+    modifiers = List(Nested(ModifierSoldOut), required=True)
+    gross = Money(required=True)
+    discount_amount = Money(required=True)
+    total_price = Money(required=True)
+    service_charge = Money(required=True)
+    tax_amount = Money(required=True)
+    line_total = Money(required=True)
+    note = String()
+    station = String()
+    prep_status = String()
+    voided_quantity = Integer()
+    refunded_quantity = Integer()
+
+
+class AppliedPromotionOut(Schema):
+    id = Integer(required=True, attribute="promotion_id")
+    name = String(required=True)
+    code = String(allow_none=True)
+    discount_amount = Money(required=True)
+
+
+class PaymentOut(Schema):
+    id = Integer(required=True)
+    uuid = String(required=True)
+    order_id = Integer(required=True)
+    method = String(required=True, validate=OneOf(PAYMENT_METHODS))
+    amount = Money(required=True)
+    tendered = Money(allow_none=True, required=True)
+    change_amount = Money(required=True)
+    status = String(required=True)
+    reference = String(required=True)
+    qr_string = String(allow_none=True, dump_default=None)
+    shift_id = Integer(allow_none=True)
+    terminal = Integer()
+    created_at = UTCDateTime()
+
+
+class RefundLineOut(Schema):
+    item_id = Integer(required=True)
+    line_no = Integer(required=True)
+    quantity = Integer(required=True)
+    amount = Money(required=True)
+
+
+class RefundOut(Schema):
+    id = Integer(required=True)
+    uuid = String(required=True)
+    order_id = Integer(required=True)
+    kind = String(required=True)
+    method = String(allow_none=True)
+    amount = Money(required=True)
+    reason = String(required=True)
+    lines = List(Nested(RefundLineOut), required=True)
+    created_by = Integer(allow_none=True)
+    created_at = UTCDateTime()
+
+
+class OrderOut(Schema):
+    id = Integer(required=True)
+    uuid = String(required=True)
+    order_number = String(required=True)
+    outlet_id = Integer(required=True)
+    terminal = Integer()
+    shift_id = Integer(allow_none=True)
+    business_date = Date()
+    status = String(required=True, validate=OneOf(ORDER_STATUSES))
+    source = String(required=True)
+    customer_id = Integer(allow_none=True)
+    customer_name = String(required=True)
+    customer_phone = String()
+    table = String(attribute="table_label")
+    note = String()
+    promo_codes = List(String())
+    items = List(Nested(ItemOut), required=True)
+    subtotal = Money(required=True)
+    discount_amount = Money(required=True)
+    service_charge = Money(required=True)
+    tax_amount = Money(required=True)
+    rounding_amount = Money(required=True, allow_negative=True)
+    total_amount = Money(required=True)
+    paid_amount = Money(required=True)
+    change_amount = Money(required=True)
+    balance_due = Money(required=True)
+    voided_amount = Money(required=True)
+    refunded_amount = Money(required=True)
+    promotions = List(Nested(AppliedPromotionOut), required=True)
+    payments = List(Nested(PaymentOut), required=True)
+    refunds = List(Nested(RefundOut))
+    version = Integer()
+    sync_status = String(required=True, validate=OneOf(("pending", "synced")))
+    cancel_reason = String()
+    created_at = UTCDateTime(required=True)
+    updated_at = UTCDateTime(required=True)
+    confirmed_at = UTCDateTime(allow_none=True)
+    preparing_at = UTCDateTime(allow_none=True)
+    ready_at = UTCDateTime(allow_none=True)
+    served_at = UTCDateTime(allow_none=True)
+    completed_at = UTCDateTime(allow_none=True)
+    cancelled_at = UTCDateTime(allow_none=True)
+
+
+class RejectionOut(Schema):
+    code = String(required=True)
+    reason = String(required=True)
+    message = String(required=True)
+
+
+class QuoteLineOut(Schema):
+    product_id = Integer(required=True)
+    product_name = String(required=True)
+    quantity = Integer(required=True)
+    unit_price = Money(required=True)
+    gross = Money(required=True)
+    discount_amount = Money(required=True)
+    total_price = Money(required=True)
+    service_charge = Money(required=True)
+    tax_amount = Money(required=True)
+    line_total = Money(required=True)
+
+
+class QuoteOut(Schema):
+    items = List(Nested(QuoteLineOut), required=True)
+    promotions = List(Nested(AppliedPromotionOut), required=True)
+    rejections = List(Nested(RejectionOut), required=True)
+    subtotal = Money(required=True)
+    discount_amount = Money(required=True)
+    service_charge = Money(required=True)
+    tax_amount = Money(required=True)
+    rounding_amount = Money(required=True, allow_negative=True)
+    total_amount = Money(required=True)
+
+
+class OrderListQuery(ListQuery):
+    status = String(validate=OneOf(ORDER_STATUSES))
+    date = Date(metadata={"description": "Business day (outlet local date)"})
+    shift_id = Integer(validate=Range(min=1))
+    sync_status = String(validate=OneOf(("pending", "synced")))
+
+
+class ReasonIn(Schema):
+    reason = String(required=True, validate=Length(min=1, max=500))
+
+
+class LineIn(Schema):
+    item_id = Integer(required=True, validate=Range(min=1))
+    quantity = Integer(required=True, validate=Range(min=1, max=999))
+
+
+class RefundIn(Schema):
+    reason = String(required=True, validate=Length(min=1, max=500))
+    lines = List(Nested(LineIn), validate=Length(max=100))
+    method = String(validate=OneOf(PAYMENT_METHODS))
+
+
+class VoidIn(Schema):
+    reason = String(required=True, validate=Length(min=1, max=500))
+    lines = List(Nested(LineIn), validate=Length(max=100))
+
+
+class CancelIn(Schema):
+    reason = String(load_default="", validate=Length(max=500))
+
+
+class PaymentIn(Schema):
+    order_id = Integer(required=True, validate=Range(min=1))
+    method = String(required=True, validate=OneOf(PAYMENT_METHODS))
+    amount = Money(metadata={"description": "Applied to the order; default: the balance (cash: up to tendered)"})
+    tendered = Money()
+    reference = String(load_default="", validate=Length(max=120))
+
+
+class PrintIn(Schema):
+    kind = String(required=True, validate=OneOf(("receipt", "kitchen")))
+
+
+class ReceiptQuery(Schema):
+    format = String(load_default="json", validate=OneOf(("json", "text")))
+
+
+class CancelledFlag(Schema):
+    cancelled = Boolean()

@@ -1,0 +1,49 @@
+from apiflask import Schema
+from apiflask.fields import Dict, Integer, List, Nested, String
+from apiflask.validators import Length, OneOf
+
+from sync.web.fields import Money, UTCDateTime
+
+
+class OpenShiftIn(Schema):
+    opening_cash = Money(required=True)
+
+
+class MovementIn(Schema):
+    kind = String(required=True, validate=OneOf(("in", "out")))
+    amount = Money(required=True)
+    reason = String(required=True, validate=Length(min=1, max=500))
+
+
+class MovementOut(Schema):
+    id = Integer(required=True)
+    uuid = String(required=True)
+    kind = String(required=True)
+    amount = Money(required=True)
+    reason = String(required=True)
+    created_by = Integer()
+    created_at = UTCDateTime()
+
+
+class ShiftOut(Schema):
+    id = Integer(required=True)
+    uuid = String(required=True)
+    terminal = Integer(required=True)
+    status = String(required=True)
+    opened_by = Integer(required=True)
+    opened_at = UTCDateTime(required=True)
+    opening_cash = Money(required=True)
+    closed_by = Integer(allow_none=True)
+    closed_at = UTCDateTime(allow_none=True)
+    movements = List(Nested(MovementOut), required=True)
+
+
+class CloseShiftIn(Schema):
+    counted_cash = Money(required=True)
+    counted_card = Money()
+
+
+class ReportOut(Schema):
+    """Money in the report is in decimal strings like everywhere else."""
+
+    report = Dict(required=True)

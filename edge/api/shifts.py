@@ -1,0 +1,84 @@
+"""Shifts per terminal: open with a float, cash in/out, X report, close into a Z report."""
+from apiflask import APIBlueprint
+from sqlalchemy import select
+
+from edge.api.access import require
+from edge.api.schemas.shifts import CloseShiftIn, MovementIn, MovementOut, OpenShiftIn, ReportOut, ShiftOut
+from edge.api.tx import writes
+from edge.extensions import db
+from edge.models import Shift
+from edge.services import shifts
+from sync.web.errors import NotFound
+from sync.web.lists import ListQuery, list_schema, paginate
+
+bp = APIBlueprint("shifts", __name__, url_prefix="/api/shifts", tag="Shifts")
+
+
+@bp.post("/open/")
+@writes
+@require("cashier")
+@bp.input(OpenShiftIn)
+@bp.output(ShiftOut, status_code=201)
+def open_shift(json_data, actor):
+    """Open this terminal's shift with the cash float in the drawer."""
+    return shifts.open_shift(db.session, actor.user_id, actor.terminal, json_data["opening_cash"])
+
+
+@bp.get("/current/")
+@require("cashier")
+@bp.output(ShiftOut)
+def current_shift(actor):
+    """The open shift of this terminal (X-Terminal-ID), 404 when none."""
+    shift = shifts.current(db.session, actor.terminal)
+    if shift is None:
+        raise NotFound("Open shift", "NO_OPEN_SHIFT")
+    return shift
+
+
+@bp.get("/")
+@require("manager")
+@bp.input(ListQuery, location="query")
+@bp.output(list_schema(ShiftOut, "ShiftList"))
+def list_shifts(query_data, actor):
+    return paginate(db.session, select(Shift).order_by(Shift.id.desc()), query_data)
+
+
+@bp.get("/<int:shift_id>/")
+@require("cashier")
+@bp.output(ShiftOut)
+def get_shift(shift_id, actor):
+    return shifts.get(db.session, shift_id)
+
+
+@bp.post("/<int:shift_id>/cash-movements/")
+@writes
+@require("cashier")
+@bp.input(MovementIn)
+@bp.output(MovementOut, status_code=201)
+def add_cash_movement(shift_id, json_data, actor):
+    """Cash put into (in) or taken out of (out) the drawer, with a reason."""
+    shift = shifts.get(db.session, shift_id)
+    return shifts.add_movement(db.session, shift, actor.user_id, json_data["kind"], json_data["amount"],
+                               json_data["reason"])
+
+
+@bp.get("/<int:shift_id>/report/")
+@require("cashier")
+@bp.output(ReportOut)
+def x_report(shift_id, actor):
+    """The X report: the shift's figures so far, expected cash per method."""
+    return {"report": shifts.report_wire(shifts.report(db.session, shifts.get(db.session, shift_id)))}
+
+
+@bp.post("/<int:shift_id>/close/")
+@writes
+@require("cashier")
+@bp.input(CloseShiftIn)
+@bp.output(ReportOut)
+def close_shift(shift_id, json_data, actor):
+    """Close with the counted cash: the Z report of expected vs counted per method."""
+    counted = {"cash": json_data["counted_cash"]}
+    if "counted_card" in json_data:
+        counted["card"] = json_data["counted_card"]
+    z = shifts.close(db.session, shifts.get(db.session, shift_id), actor.user_id, counted)
+    return {"report": shifts.report_wire(z)}

@@ -1,0 +1,53 @@
+"""Edge configuration, read from `POS_EDGE_*` environment variables and the data dir."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def _float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value not in (None, "") else default
+
+
+def default_data_dir() -> Path:
+    return Path(os.environ.get("POS_EDGE_DATA_DIR") or Path.cwd() / "instance" / "edge")
+
+
+class EdgeConfig:
+    """Settings of one edge process. Tests pass overrides to `create_app`."""
+
+    def __init__(self, **overrides):
+        self.DATA_DIR = str(default_data_dir())
+        self.CLOUD_URL = os.environ.get("POS_EDGE_CLOUD_URL", "")
+        self.ASYNC_MODE = os.environ.get("POS_EDGE_ASYNC_MODE", "eventlet")
+        self.TESTING = False
+        self.PULL_INTERVAL_S = _int("POS_EDGE_PULL_INTERVAL_S", 30)
+        self.PUSH_INTERVAL_S = _int("POS_EDGE_PUSH_INTERVAL_S", 5)
+        self.PUSH_BATCH = _int("POS_EDGE_PUSH_BATCH", 200)
+        self.BACKOFF_BASE_S = _float("POS_EDGE_BACKOFF_BASE_S", 1.0)
+        self.BACKOFF_CAP_S = _float("POS_EDGE_BACKOFF_CAP_S", 60.0)
+        self.BREAKER_THRESHOLD = _int("POS_EDGE_BREAKER_THRESHOLD", 3)
+        self.HTTP_TIMEOUT_S = _float("POS_EDGE_HTTP_TIMEOUT_S", 10.0)
+        self.SCHEDULER_ENABLED = True
+        self.PRINTING_ENABLED = True
+        self.ACCESS_TOKEN_MINUTES = _int("POS_EDGE_ACCESS_TOKEN_MINUTES", 12 * 60)
+        self.REFRESH_TOKEN_HOURS = _int("POS_EDGE_REFRESH_TOKEN_HOURS", 7 * 24)
+        self.LOGIN_RATE_LIMIT = os.environ.get("POS_EDGE_LOGIN_RATE_LIMIT", "30 per minute")
+        self.KIOSK_IDLE_LOCK_S = _int("POS_EDGE_KIOSK_IDLE_LOCK_S", 120)
+        self.KITCHEN_AMBER_MIN = _int("POS_EDGE_KITCHEN_AMBER_MIN", 5)
+        self.KITCHEN_RED_MIN = _int("POS_EDGE_KITCHEN_RED_MIN", 10)
+        self.MAX_CONTENT_LENGTH = _int("POS_MAX_REQUEST_BYTES", 1024 * 1024)
+        self.SQLALCHEMY_DATABASE_URI = None  # derived from DATA_DIR unless overridden
+        for key, value in overrides.items():
+            setattr(self, key, value)
+        if not self.SQLALCHEMY_DATABASE_URI:
+            self.SQLALCHEMY_DATABASE_URI = f"sqlite:///{Path(self.DATA_DIR) / 'edge.sqlite3'}"
+
+    def as_dict(self) -> dict:
+        return {key: value for key, value in vars(self).items() if key.isupper()}

@@ -1,0 +1,17 @@
+"""Edge models. Importing this package registers every table on the metadata."""
+from edge.models.base import Base
+from edge.models.customers import Customer, LoyaltyEntry, PromotionUse
+from edge.models.idempotency import IdempotencyRecord
+from edge.models.mirror import (MirrorAllowance, MirrorCategory, MirrorOutlet, MirrorOutletProduct,
+                                MirrorProduct, MirrorPromotion, MirrorTenant, RevokedToken, User)
+from edge.models.sales import (CashMovement, Order, OrderCounter, OrderItem, OrderPromotion, Payment,
+                               Refund, Shift)
+from edge.models.sync import KitchenEvent, OutboxEvent, SyncState
+
+__all__ = [
+    "Base", "CashMovement", "Customer", "IdempotencyRecord", "KitchenEvent", "LoyaltyEntry", "MirrorAllowance",
+    "MirrorCategory", "MirrorOutlet", "MirrorOutletProduct", "MirrorProduct", "MirrorPromotion", "MirrorTenant",
+    "Order", "OrderCounter", "OrderItem", "OrderPromotion", "OutboxEvent", "Payment", "PromotionUse", "Refund",
+    "RevokedToken",
+    "Shift", "SyncState", "User",
+]

@@ -1,0 +1,1 @@
+"""Domain logic of the edge: plain functions and classes, no Flask request, no HTTP."""

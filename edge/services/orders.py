@@ -1,0 +1,419 @@
+"""Orders at the outlet: pricing a cart, creating and changing orders, the status flow.
+
+Every change is one write transaction holding the order, its outbox event (the whole
+order snapshot with a new version) and, when the kitchen must know, its kitchen event.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timezone
+
+from sqlalchemy import func, select
+
+from edge.models import Customer, MirrorAllowance, MirrorPromotion, Order, OrderItem, OrderPromotion, PromotionUse
+from edge.services import catalog, customers, kitchen_log, outbox
+from edge.services import outlet as outlet_settings
+from edge.services.numbering import next_order_number
+from edge.services.pricing import CartLine, ModifierChoice, PricedOrder, price_order
+from edge.services.promotion_rules import CodeRejection, PromotionRule, explain_unapplied, select_promotions
+from sync.ids import is_uuid, new_uuid
+from sync.timeutil import utcnow
+from sync.web.errors import Conflict, NotFound, PermissionDenied, Unprocessable, ValidationFailed
+
+TRANSITIONS = {
+    "draft": {"pending", "confirmed", "cancelled"},
+    "pending": {"confirmed", "cancelled"},
+    "confirmed": {"preparing", "ready", "cancelled"},
+    "preparing": {"ready", "cancelled"},
+    "ready": {"served", "completed", "cancelled"},
+    "served": {"completed", "cancelled"},
+    "completed": set(),
+    "cancelled": set(),
+}
+EDITABLE = ("draft", "pending")
+KITCHEN_STATUSES = ("preparing", "ready", "served")
+TIMESTAMP_OF = {"confirmed": "confirmed_at", "preparing": "preparing_at", "ready": "ready_at",
+                "served": "served_at", "completed": "completed_at", "cancelled": "cancelled_at"}
+
+
+@dataclass
+class Quote:
+    lines: list[CartLine]
+    items: list[dict]            # what each line sells: product, modifiers, note, station
+    priced: PricedOrder
+    rejections: tuple[CodeRejection, ...]
+
+
+# --- pricing a cart ------------------------------------------------------------------
+
+def _cart(session, items: list[dict]) -> tuple[list[CartLine], list[dict]]:
+    if not items:
+        raise ValidationFailed("An order needs at least one item", "EMPTY_ORDER", "items")
+    products = catalog.load_for_sale(session, {item["product_id"] for item in items})
+    lines, sold = [], []
+    for index, item in enumerate(items):
+        found = products.get(item["product_id"])
+        if found is None:
+            raise ValidationFailed(f"Product {item['product_id']} is not on this outlet's menu",
+                                   "INVALID_PRODUCT", f"items.{index}.product_id")
+        if not found.is_available:
+            raise Conflict(f"{found.product.name} is sold out", "PRODUCT_UNAVAILABLE", f"items.{index}.product_id")
+        modifiers = catalog.choose_modifiers(found.product, item.get("modifier_ids") or [],
+                                             f"items.{index}.modifier_ids")
+        lines.append(CartLine(product_id=found.product.id, name=found.product.name,
+                              category_id=found.product.category_id, unit_base_price=found.price,
+                              quantity=item["quantity"],
+                              modifiers=tuple(ModifierChoice(m["id"], m["name"], m["price"]) for m in modifiers)))
+        sold.append({"product": found.product, "modifiers": modifiers, "note": item.get("note") or "",
+                     "station": found.station})
+    return lines, sold
+
+
+def _rules(session) -> list[PromotionRule]:
+    rows = session.execute(select(MirrorPromotion).where(MirrorPromotion.is_active.is_(True))).scalars()
+    return [PromotionRule.from_dict(row.data) for row in rows]
+
+
+def _uses_by_promotion(session, exclude_order_id: int | None) -> dict[int, int]:
+    stmt = select(PromotionUse.promotion_id, func.sum(PromotionUse.count)).group_by(PromotionUse.promotion_id)
+    if exclude_order_id is not None:
+        stmt = stmt.where(PromotionUse.order_id != exclude_order_id)
+    return {pid: int(count) for pid, count in session.execute(stmt)}
+
+
+def _allowance_left(session, exclude_order_id: int | None) -> dict[int, int]:
+    used = _uses_by_promotion(session, exclude_order_id)
+    return {row.promotion_id: max(0, row.granted - used.get(row.promotion_id, 0))
+            for row in session.execute(select(MirrorAllowance)).scalars()}
+
+
+def _customer_usage(session, customer: Customer | None, exclude_order_id: int | None) -> dict[int, int]:
+    if customer is None:
+        return {}
+    usage = customers.promotion_usage(session, customer)
+    if exclude_order_id is not None:
+        own = session.execute(
+            select(PromotionUse.promotion_id, func.sum(PromotionUse.count))
+            .where(PromotionUse.order_id == exclude_order_id, PromotionUse.outbox_seq > customer.applied_seq)
+            .group_by(PromotionUse.promotion_id)).all()
+        for pid, count in own:
+            usage[pid] = usage.get(pid, 0) - int(count)
+    return usage
+
+
+def quote(session, items: list[dict], codes: list[str], customer: Customer | None,
+          exclude_order_id: int | None = None) -> Quote:
+    """Price a cart as it would be sold now, without saving anything."""
+    lines, sold = _cart(session, items)
+    place = outlet_settings.outlet(session)
+    selection = select_promotions(
+        _rules(session), now_utc=utcnow(), outlet_id=place.id, outlet_timezone=place.timezone,
+        entered_codes=codes, customer_id_present=customer is not None,
+        customer_usage=_customer_usage(session, customer, exclude_order_id),
+        allowance_left=_allowance_left(session, exclude_order_id),
+        subtotal=sum(line.gross for line in lines), cart_product_ids={line.product_id for line in lines},
+    )
+    priced = price_order(lines, outlet_settings.charges(session), selection.rules_to_try)
+    rejections = selection.rejected_codes + explain_unapplied(selection, priced, codes)
+    return Quote(lines, sold, priced, rejections)
+
+
+def _refuse_rejected_codes(result: Quote) -> None:
+    if result.rejections:
+        first = result.rejections[0]
+        raise Unprocessable(first.message, "PROMO_CODE_REJECTED", "promo_codes", extra={
+            "rejections": [{"code": r.code, "reason": r.reason_code, "message": r.message} for r in result.rejections]})
+
+
+# --- customers on orders ---------------------------------------------------------------
+
+def _customer_for(session, data: dict) -> Customer | None:
+    if data.get("customer_id"):
+        customer = session.get(Customer, data["customer_id"])
+        if customer is None:
+            raise ValidationFailed("Customer does not exist", "INVALID_CUSTOMER", "customer_id")
+        return customer
+    if data.get("customer_phone"):
+        return customers.find_by_phone(session, data["customer_phone"])
+    return None
+
+
+# --- writing orders --------------------------------------------------------------------
+
+def _fill(order: Order, result: Quote) -> None:
+    priced = result.priced
+    order.items = [
+        OrderItem(line_no=index + 1, product_id=sold["product"].id, product_name=sold["product"].name,
+                  sku=sold["product"].sku, category_id=sold["product"].category_id, station=sold["station"],
+                  quantity=line.quantity, modifiers=sold["modifiers"], note=sold["note"],
+                  unit_price=p.unit_price, gross=p.gross, discount_amount=p.discount_amount, total_price=p.net,
+                  service_charge=p.service_charge, tax_amount=p.tax_amount, line_total=p.total)
+        for index, (line, sold, p) in enumerate(zip(result.lines, result.items, priced.lines))
+    ]
+    order.promotions = [
+        OrderPromotion(promotion_id=a.promotion_id, name=a.name, discount_amount=a.discount_amount,
+                       line_discounts=list(a.line_discounts))
+        for a in priced.promotions
+    ]
+    for field in ("subtotal", "discount_amount", "service_charge", "tax_amount", "rounding_amount", "total_amount"):
+        setattr(order, field, getattr(priced, field))
+
+
+def snapshot_values(order: Order) -> dict:
+    """The order as the cloud receives it (sync.schemas.events.OrderSnapshot)."""
+    return {
+        "uuid": order.uuid, "order_number": order.order_number, "outlet_id": order.outlet_id,
+        "terminal": order.terminal, "business_date": order.business_date,
+        "shift_uuid": order.shift.uuid if order.shift_id and order.shift else None,
+        "status": order.status, "source": order.source,
+        "customer_uuid": order.customer.uuid if order.customer_id and order.customer else None,
+        "customer_name": order.customer_name, "customer_phone": order.customer_phone, "table": order.table_label,
+        "note": order.note, **{f: getattr(order, f) for f in (
+            "subtotal", "discount_amount", "service_charge", "tax_amount", "rounding_amount", "total_amount",
+            "paid_amount", "change_amount", "voided_amount", "refunded_amount", "version", "cashier_id",
+            "cancel_reason", "created_at", "confirmed_at", "preparing_at", "ready_at", "served_at",
+            "completed_at", "cancelled_at")},
+        "items": [{f: getattr(item, f) for f in (
+            "line_no", "product_id", "product_name", "sku", "category_id", "station", "quantity", "modifiers",
+            "note", "unit_price", "gross", "discount_amount", "total_price", "service_charge", "tax_amount",
+            "line_total", "prep_status", "voided_quantity", "refunded_quantity")} for item in order.items],
+        "promotions": [{"promotion_id": p.promotion_id, "name": p.name, "code": p.code,
+                        "discount_amount": p.discount_amount} for p in order.promotions],
+    }
+
+
+def record_change(session, order: Order, *, first: bool = False) -> None:
+    """Bump the order's version and queue its snapshot for the cloud."""
+    if not first:
+        order.version += 1
+    order.updated_at = utcnow()
+    session.flush()
+    outbox.append(session, "order.snapshot", order.uuid, snapshot_values(order), version=order.version)
+
+
+def _record_promotion_uses(session, order: Order, before: dict[int, int]) -> None:
+    """Queue +1/-1 promotion uses so that what this order holds matches its promotions."""
+    after = {p.promotion_id: p.discount_amount for p in order.promotions} if order.status != "cancelled" else {}
+    limited = {row.promotion_id for row in session.execute(select(MirrorAllowance)).scalars()}
+    for promotion in order.promotions:
+        promotion.limited = promotion.promotion_id in limited
+    changes = [(pid, 1, after[pid]) for pid in after if pid not in before]
+    changes += [(pid, -1, before[pid]) for pid in before if pid not in after]
+    for promotion_id, count, amount in sorted(changes):
+        event = outbox.append(session, "promotion.usage", order.uuid, {
+            "promotion_id": promotion_id, "order_uuid": order.uuid, "count": count, "discount_amount": amount,
+            "customer_uuid": order.customer.uuid if order.customer_id and order.customer else None,
+        })
+        session.add(PromotionUse(promotion_id=promotion_id, order_id=order.id, customer_id=order.customer_id,
+                                 count=count, outbox_seq=event.seq))
+    session.flush()
+
+
+def _held_promotions(session, order: Order) -> dict[int, int]:
+    rows = session.execute(
+        select(PromotionUse.promotion_id, func.sum(PromotionUse.count)).where(PromotionUse.order_id == order.id)
+        .group_by(PromotionUse.promotion_id)).all()
+    amounts = {p.promotion_id: p.discount_amount for p in order.promotions}
+    return {pid: amounts.get(pid, 0) for pid, count in rows if count > 0}
+
+
+def find_by_uuid(session, uuid: str) -> Order | None:
+    return session.execute(select(Order).where(Order.uuid == uuid)).scalar_one_or_none()
+
+
+def get(session, order_id: int) -> Order:
+    order = session.get(Order, order_id)
+    if order is None:
+        raise NotFound("Order")
+    return order
+
+
+def create(session, user_id: int, terminal: int, shift_id: int | None, data: dict) -> tuple[Order, bool]:
+    """Create an order; a repeated `client_uuid` returns the order it already made."""
+    uuid = data.get("client_uuid")
+    if uuid is not None:
+        if not is_uuid(uuid):
+            raise ValidationFailed("client_uuid must be a UUID", "INVALID_CLIENT_UUID", "client_uuid")
+        existing = find_by_uuid(session, str(uuid))
+        if existing is not None:
+            return existing, False
+    customer = _customer_for(session, data)
+    codes = data.get("promo_codes") or []
+    result = quote(session, data["items"], codes, customer)
+    _refuse_rejected_codes(result)
+    place = outlet_settings.outlet(session)
+    now = utcnow()
+    business_date = _local_date(session, now)
+    order = Order(
+        uuid=str(uuid or new_uuid()), outlet_id=place.id, terminal=terminal, business_date=business_date,
+        order_number=next_order_number(session, place.code, business_date, terminal),
+        shift_id=shift_id, status=data.get("status") or "pending", source=data.get("source") or "pos",
+        customer_id=customer.id if customer else None,
+        customer_name=(data.get("customer_name") or (customer.name if customer else "")).strip(),
+        customer_phone=customer.phone if customer else (data.get("customer_phone") or "").strip(),
+        table_label=(data.get("table") or "").strip(), note=(data.get("note") or "").strip(),
+        promo_codes=[c.strip().upper() for c in codes], cashier_id=user_id, created_at=now, updated_at=now,
+    )
+    if order.status not in EDITABLE:
+        raise ValidationFailed("A new order starts as draft or pending", "INVALID_STATUS", "status")
+    _fill(order, result)
+    session.add(order)
+    session.flush()
+    for promotion in order.promotions:
+        promotion.code = _code_of(session, promotion.promotion_id, order.promo_codes)
+    _record_promotion_uses(session, order, before={})
+    record_change(session, order, first=True)
+    return order, True
+
+
+def _local_date(session, now):
+    """The outlet's business day: its local date, whatever the device's timezone."""
+    return now.replace(tzinfo=timezone.utc).astimezone(outlet_settings.timezone(session)).date()
+
+
+def _code_of(session, promotion_id: int, codes: list[str]) -> str | None:
+    row = session.get(MirrorPromotion, promotion_id)
+    return row.code if row is not None and row.code and row.code in codes else None
+
+
+def update(session, order: Order, data: dict) -> Order:
+    """Change an order that has not gone to the kitchen (draft or pending)."""
+    if order.status not in EDITABLE:
+        raise Conflict(f"A {order.status} order can no longer be changed", "ORDER_NOT_EDITABLE", "status")
+    if order.paid_amount > 0 and "items" in data:
+        raise Conflict("Items of an order with payments cannot change; void or refund instead",
+                       "ORDER_HAS_PAYMENTS", "items")
+    for key, attr in (("customer_name", "customer_name"), ("table", "table_label"), ("note", "note"),
+                      ("source", "source")):
+        if key in data and data[key] is not None:
+            setattr(order, attr, data[key].strip())
+    if "customer_id" in data or "customer_phone" in data:
+        customer = _customer_for(session, data)
+        order.customer_id = customer.id if customer else None
+        order.customer_phone = customer.phone if customer else (data.get("customer_phone") or "").strip()
+        if customer and not order.customer_name:
+            order.customer_name = customer.name
+    if "status" in data and data["status"] != order.status:
+        if data["status"] not in TRANSITIONS[order.status] or data["status"] not in EDITABLE:
+            raise Conflict(f"Cannot go from {order.status} to {data['status']} here", "INVALID_TRANSITION", "status")
+        order.status = data["status"]
+    if "items" in data or "promo_codes" in data or "customer_id" in data or "customer_phone" in data:
+        before = _held_promotions(session, order)
+        items = data.get("items") or [
+            {"product_id": i.product_id, "quantity": i.quantity, "modifier_ids": [m["id"] for m in i.modifiers],
+             "note": i.note} for i in order.items]
+        codes = data["promo_codes"] if "promo_codes" in data else order.promo_codes
+        customer = session.get(Customer, order.customer_id) if order.customer_id else None
+        result = quote(session, items, codes, customer, exclude_order_id=order.id)
+        _refuse_rejected_codes(result)
+        order.items.clear()
+        order.promotions.clear()
+        session.flush()
+        order.promo_codes = [c.strip().upper() for c in codes]
+        _fill(order, result)
+        session.flush()
+        for promotion in order.promotions:
+            promotion.code = _code_of(session, promotion.promotion_id, order.promo_codes)
+        _record_promotion_uses(session, order, before)
+    record_change(session, order)
+    return order
+
+
+# --- the status flow -------------------------------------------------------------------
+
+def _move(order: Order, status: str) -> None:
+    if status not in TRANSITIONS[order.status]:
+        raise Conflict(f"An order cannot go from {order.status} to {status}", "INVALID_TRANSITION", "status")
+    order.status = status
+    if status in TIMESTAMP_OF and getattr(order, TIMESTAMP_OF[status]) is None:
+        setattr(order, TIMESTAMP_OF[status], utcnow())
+
+
+def confirm(session, order: Order) -> Order:
+    """Send the order to the kitchen."""
+    _move(order, "confirmed")
+    for item in order.items:
+        item.prep_status = "queued"
+    record_change(session, order)
+    kitchen_log.record(session, order, "order_created")
+    return order
+
+
+def set_kitchen_status(session, order: Order, status: str) -> Order:
+    """preparing / ready / served, from the kitchen screen or API (one code path)."""
+    if status not in KITCHEN_STATUSES:
+        raise ValidationFailed("Status must be preparing, ready or served", "INVALID_STATUS", "status")
+    _move(order, status)
+    for item in order.items:
+        if status == "preparing" and item.prep_status == "queued":
+            item.prep_status = "preparing"
+        elif status in ("ready", "served") and item.prep_status != "voided":
+            item.prep_status = status if status == "served" else "ready"
+    record_change(session, order)
+    kitchen_log.record(session, order, "order_updated")
+    return order
+
+
+def set_item_status(session, order: Order, item_id: int, prep_status: str) -> Order:
+    """Cross off one item; the order is ready when all its items are."""
+    if order.status not in ("confirmed", "preparing"):
+        raise Conflict(f"Items of a {order.status} order cannot change", "INVALID_TRANSITION", "prep_status")
+    item = next((i for i in order.items if i.id == item_id), None)
+    if item is None:
+        raise NotFound("Order item")
+    if prep_status not in ("queued", "preparing", "ready"):
+        raise ValidationFailed("prep_status must be queued, preparing or ready", "INVALID_STATUS", "prep_status")
+    item.prep_status = prep_status
+    live = [i for i in order.items if i.quantity > i.voided_quantity]
+    if order.status == "confirmed" and prep_status in ("preparing", "ready"):
+        _move(order, "preparing")
+    if live and all(i.prep_status == "ready" for i in live):
+        _move(order, "ready")
+    record_change(session, order)
+    kitchen_log.record(session, order, "order_updated")
+    return order
+
+
+def complete(session, order: Order, points_per_amount: int) -> Order:
+    if not order.is_fully_paid:
+        raise Conflict(f"The order still has {order.balance_due} due; take payment first", "ORDER_NOT_PAID",
+                       "balance_due")
+    if order.status == "ready":
+        order.served_at = order.served_at or utcnow()
+    _move(order, "completed")
+    for item in order.items:
+        if item.prep_status != "voided":
+            item.prep_status = "served"
+    record_change(session, order)
+    kitchen_log.record(session, order, "order_completed")
+    if order.customer_id:
+        customer = session.get(Customer, order.customer_id)
+        customers.record_loyalty(session, customer, order.uuid, amount=order.amount_due, orders=1,
+                                 points_per_amount=points_per_amount, reason="sale")
+    return order
+
+
+def cancel(session, order: Order, role_rank_ok: bool, reason: str) -> Order:
+    if order.status in ("confirmed", "preparing", "ready", "served") and not role_rank_ok:
+        raise PermissionDenied("Only a manager can cancel an order the kitchen has", "MANAGER_REQUIRED")
+    if order.paid_amount - order.refunded_amount > 0:
+        raise Conflict("Refund the order's payments before cancelling it", "ORDER_HAS_PAYMENTS")
+    was_in_kitchen = order.confirmed_at is not None
+    before = _held_promotions(session, order)
+    _move(order, "cancelled")
+    order.cancel_reason = reason
+    _record_promotion_uses(session, order, before)
+    record_change(session, order)
+    if was_in_kitchen:
+        kitchen_log.record(session, order, "order_cancelled")
+    return order
+
+
+def open_orders_query(station: str | None = None):
+    """Tickets the kitchen is working on, oldest first."""
+    stmt = select(Order).where(Order.status.in_(("confirmed", "preparing", "ready"))).order_by(
+        Order.confirmed_at, Order.id)
+    if station:
+        stmt = stmt.where(Order.items.any(OrderItem.station == station))
+    return stmt
+

@@ -1,0 +1,75 @@
+"""Taking payment: cash with tendered amount and change, card by an external terminal
+with its reference, several tenders per order. QRIS and e-wallets need the cloud's
+payment gateway, which this edge does not have yet."""
+from __future__ import annotations
+
+from edge.models import Order, Payment
+from edge.services import orders, outbox
+from sync.ids import new_uuid
+from sync.timeutil import utcnow
+from sync.web.errors import Conflict, ServiceUnavailable, ValidationFailed
+
+GATEWAY_METHODS = ("qris", "ewallet")
+
+
+def snapshot_values(payment: Payment) -> dict:
+    return {"uuid": payment.uuid, "order_uuid": payment.order.uuid,
+            "shift_uuid": payment.order.shift.uuid if payment.shift_id and payment.order.shift else None,
+            "terminal": payment.terminal, "method": payment.method, "amount": payment.amount,
+            "tendered": payment.tendered, "change_amount": payment.change_amount, "status": payment.status,
+            "reference": payment.reference, "created_by": payment.created_by, "created_at": payment.created_at}
+
+
+def _amounts(method: str, balance: int, amount: int | None, tendered: int | None) -> tuple[int, int | None, int]:
+    """(applied amount, tendered, change) for a tender against `balance` due."""
+    if method == "cash":
+        if tendered is None and amount is None:
+            raise ValidationFailed("Enter the cash tendered", "TENDERED_REQUIRED", "tendered")
+        tendered = tendered if tendered is not None else amount
+        applied = amount if amount is not None else min(tendered, balance)
+        if applied <= 0:
+            raise ValidationFailed("Amount must be more than zero", "INVALID_AMOUNT", "amount")
+        if applied > balance:
+            raise ValidationFailed("Amount is more than the balance due; enter the cash as tendered",
+                                   "OVERPAYMENT", "amount")
+        if tendered < applied:
+            raise ValidationFailed("Tendered cash is less than the amount", "TENDERED_TOO_LOW", "tendered")
+        return applied, tendered, tendered - applied
+    applied = amount if amount is not None else balance
+    if applied <= 0:
+        raise ValidationFailed("Amount must be more than zero", "INVALID_AMOUNT", "amount")
+    if applied > balance:
+        raise ValidationFailed("Only cash may be more than the balance due", "OVERPAYMENT_NOT_ALLOWED", "amount")
+    return applied, None, 0
+
+
+def ensure_available(method: str) -> None:
+    if method in GATEWAY_METHODS:
+        raise ServiceUnavailable(f"{method.upper()} needs the payment gateway, which is not reachable from this "
+                                 "outlet; take cash or card", "GATEWAY_UNREACHABLE", "method")
+
+
+def pay(session, order: Order, *, user_id: int, terminal: int, shift_id: int, method: str,
+        amount: int | None, tendered: int | None, reference: str) -> Payment:
+    ensure_available(method)
+    if order.status in ("cancelled", "completed"):
+        raise Conflict(f"A {order.status} order cannot take payments", "ORDER_CLOSED")
+    balance = order.balance_due
+    if balance <= 0:
+        raise Conflict("The order is already paid", "ORDER_ALREADY_PAID")
+    if method == "card" and not reference.strip():
+        raise ValidationFailed("Enter the card terminal's approval reference", "REFERENCE_REQUIRED", "reference")
+    applied, tendered, change = _amounts(method, balance, amount, tendered)
+    payment = Payment(uuid=new_uuid(), order_id=order.id, shift_id=shift_id, terminal=terminal, method=method,
+                      amount=applied, tendered=tendered, change_amount=change, status="paid",
+                      reference=reference.strip(), created_by=user_id, created_at=utcnow())
+    session.add(payment)
+    order.payments.append(payment)
+    order.paid_amount += applied
+    order.change_amount += change
+    if order.shift_id is None:
+        order.shift_id = shift_id
+    session.flush()
+    outbox.append(session, "payment.recorded", payment.uuid, snapshot_values(payment))
+    orders.record_change(session, order)
+    return payment

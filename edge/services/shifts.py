@@ -1,0 +1,174 @@
+"""Cashier shifts per terminal: float, cash in/out, X report, close with counted cash
+into a Z report of expected vs counted per payment method."""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import select
+
+from edge.models import CashMovement, Order, Payment, Refund, Shift
+from edge.models.sales import PAYMENT_METHODS
+from edge.services import outbox
+from sync.ids import new_uuid
+from sync.money import format_amount
+from sync.timeutil import isoformat, utcnow
+from sync.web.errors import Conflict, NotFound, ValidationFailed
+
+
+def current(session, terminal: int) -> Shift | None:
+    return session.execute(
+        select(Shift).where(Shift.terminal == terminal, Shift.status == "open")
+    ).scalar_one_or_none()
+
+
+def require_open(session, terminal: int) -> Shift:
+    shift = current(session, terminal)
+    if shift is None:
+        raise Conflict(f"No shift is open on terminal {terminal}; open one first", "SHIFT_NOT_OPEN")
+    return shift
+
+
+def get(session, shift_id: int) -> Shift:
+    shift = session.get(Shift, shift_id)
+    if shift is None:
+        raise NotFound("Shift")
+    return shift
+
+
+def snapshot_values(shift: Shift) -> dict:
+    return {
+        "uuid": shift.uuid, "terminal": shift.terminal, "status": shift.status, "opened_by": shift.opened_by,
+        "opened_at": shift.opened_at, "opening_cash": shift.opening_cash, "closed_by": shift.closed_by,
+        "closed_at": shift.closed_at, "counted": shift.counted or {},
+        "z_report": report_wire(shift.z_report) if shift.z_report else None,
+        "version": shift.version,
+        "movements": [{"uuid": m.uuid, "kind": m.kind, "amount": m.amount, "reason": m.reason,
+                       "created_by": m.created_by, "created_at": m.created_at} for m in shift.movements],
+    }
+
+
+def _record(session, shift: Shift, first: bool = False) -> None:
+    if not first:
+        shift.version += 1
+    session.flush()
+    outbox.append(session, "shift.snapshot", shift.uuid, snapshot_values(shift), version=shift.version)
+
+
+def open_shift(session, user_id: int, terminal: int, opening_cash: int) -> Shift:
+    if current(session, terminal) is not None:
+        raise Conflict(f"Terminal {terminal} already has an open shift", "SHIFT_ALREADY_OPEN")
+    shift = Shift(uuid=new_uuid(), terminal=terminal, status="open", opened_by=user_id, opened_at=utcnow(),
+                  opening_cash=opening_cash)
+    session.add(shift)
+    session.flush()
+    _record(session, shift, first=True)
+    return shift
+
+
+def add_movement(session, shift: Shift, user_id: int, kind: str, amount: int, reason: str) -> CashMovement:
+    if shift.status != "open":
+        raise Conflict("The shift is closed", "SHIFT_CLOSED")
+    if amount <= 0:
+        raise ValidationFailed("Amount must be more than zero", "INVALID_AMOUNT", "amount")
+    if kind == "out" and amount > expected_cash(session, shift):
+        raise Conflict("There is not that much cash in the drawer", "NOT_ENOUGH_CASH", "amount")
+    movement = CashMovement(uuid=new_uuid(), shift_id=shift.id, kind=kind, amount=amount, reason=reason.strip(),
+                            created_by=user_id, created_at=utcnow())
+    session.add(movement)
+    shift.movements.append(movement)
+    _record(session, shift)
+    return movement
+
+
+def _payments(session, shift: Shift) -> list[Payment]:
+    return session.execute(select(Payment).where(Payment.shift_id == shift.id)).scalars().all()
+
+
+def _refunds(session, shift: Shift) -> list[Refund]:
+    return session.execute(select(Refund).where(Refund.shift_id == shift.id)).scalars().all()
+
+
+def expected_cash(session, shift: Shift) -> int:
+    return report(session, shift)["expected"]["cash"]
+
+
+def unpaid_orders(session, shift: Shift) -> list[Order]:
+    orders = session.execute(
+        select(Order).where(Order.shift_id == shift.id, Order.status != "cancelled")).scalars().all()
+    return [order for order in orders if order.balance_due > 0]
+
+
+def report(session, shift: Shift) -> dict:
+    """The X report: the shift's figures as of now (money in minor units)."""
+    payments, refunds = _payments(session, shift), _refunds(session, shift)
+    paid = defaultdict(lambda: {"count": 0, "amount": 0})
+    for payment in payments:
+        paid[payment.method]["count"] += 1
+        paid[payment.method]["amount"] += payment.amount
+    refunded = defaultdict(lambda: {"count": 0, "amount": 0})
+    voided = 0
+    for refund in refunds:
+        if refund.kind == "void":
+            voided += refund.amount
+        else:
+            refunded[refund.method or "cash"]["count"] += 1
+            refunded[refund.method or "cash"]["amount"] += refund.amount
+    cash_in = sum(m.amount for m in shift.movements if m.kind == "in")
+    cash_out = sum(m.amount for m in shift.movements if m.kind == "out")
+    orders = session.execute(select(Order).where(Order.shift_id == shift.id)).scalars().all()
+    sold = [o for o in orders if o.status != "cancelled"]
+    expected = {method: paid[method]["amount"] - refunded[method]["amount"] for method in PAYMENT_METHODS}
+    expected["cash"] += shift.opening_cash + cash_in - cash_out
+    return {
+        "shift_id": shift.id, "uuid": shift.uuid, "terminal": shift.terminal, "status": shift.status,
+        "opened_by": shift.opened_by, "opened_at": isoformat(shift.opened_at),
+        "closed_by": shift.closed_by, "closed_at": isoformat(shift.closed_at),
+        "opening_cash": shift.opening_cash, "cash_in": cash_in, "cash_out": cash_out,
+        "orders": {"count": len(sold), "cancelled": len(orders) - len(sold),
+                   "subtotal": sum(o.subtotal for o in sold), "discounts": sum(o.discount_amount for o in sold),
+                   "service_charge": sum(o.service_charge for o in sold), "tax": sum(o.tax_amount for o in sold),
+                   "rounding": sum(o.rounding_amount for o in sold), "total": sum(o.total_amount for o in sold),
+                   "voided": voided},
+        "payments": {m: dict(paid[m]) for m in PAYMENT_METHODS},
+        "refunds": {m: dict(refunded[m]) for m in PAYMENT_METHODS},
+        "expected": expected,
+    }
+
+
+def close(session, shift: Shift, user_id: int, counted: dict[str, int]) -> dict:
+    """Close with counted amounts: the Z report of expected vs counted per method."""
+    if shift.status != "open":
+        raise Conflict("The shift is already closed", "SHIFT_CLOSED")
+    unpaid = unpaid_orders(session, shift)
+    if unpaid:
+        raise Conflict(f"{len(unpaid)} order(s) of this shift are not paid: "
+                       + ", ".join(o.order_number for o in unpaid[:5]), "SHIFT_HAS_UNPAID_ORDERS",
+                       extra={"orders": [o.order_number for o in unpaid]})
+    figures = report(session, shift)
+    counted = {m: counted.get(m, figures["expected"][m]) for m in PAYMENT_METHODS}
+    shift.status = "closed"
+    shift.closed_by = user_id
+    shift.closed_at = utcnow()
+    shift.counted = counted
+    z = report(session, shift)
+    z["counted"] = counted
+    z["difference"] = {m: counted[m] - z["expected"][m] for m in PAYMENT_METHODS}
+    shift.z_report = z
+    _record(session, shift)
+    return z
+
+
+_MONEY_KEYS = {"opening_cash", "cash_in", "cash_out", "subtotal", "discounts", "service_charge", "tax", "rounding",
+               "total", "voided", "amount"}
+_MONEY_MAPS = {"expected", "counted", "difference"}
+
+
+def report_wire(report: dict) -> dict:
+    """A report with its money as decimal strings, like everything on the wire."""
+    def convert(key, value, parent=None):
+        if isinstance(value, dict):
+            return {k: convert(k, v, key) for k, v in value.items()}
+        if isinstance(value, int) and not isinstance(value, bool) and (key in _MONEY_KEYS or parent in _MONEY_MAPS):
+            return format_amount(value)
+        return value
+    return {key: convert(key, value) for key, value in report.items()}
