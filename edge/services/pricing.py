@@ -241,12 +241,14 @@ def _buy_x_get_y(rule: PromotionRule, cart: Sequence[CartLine], nets: list[int])
         if in_get:
             get_lines.append((Fraction(net, line.quantity), index))
 
-    def feasible(n: int) -> bool:
-        return max(0, n * buy_n - buy_only) + max(0, n * get_n - get_only) <= both
-
-    applications = (buy_only + get_only + both) // (buy_n + get_n)
-    while applications > 0 and not feasible(applications):
-        applications -= 1
+    # The most applications n for which the units can be split without counting one twice:
+    # max(0, n*X - buy_only) + max(0, n*Y - get_only) <= both, which is the same as
+    # n*X <= buy_only + both, n*Y <= get_only + both and n*(X+Y) <= all units.
+    applications = min(
+        (buy_only + both) // buy_n,
+        (get_only + both) // get_n,
+        (buy_only + get_only + both) // (buy_n + get_n),
+    )
     if applications == 0:
         return zero
 
