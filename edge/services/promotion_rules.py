@@ -59,6 +59,21 @@ def _require_int(name: str, value: object, minimum: int | None = 0) -> None:
         raise ValueError(f"{name} must be >= {minimum}")
 
 
+def _wire_int(name: str, value: object) -> int:
+    """An int from JSON: an int or a string of digits; never a float or a bool."""
+    if _is_int(value):
+        return value  # type: ignore[return-value]
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    raise ValueError(f"{name} must be an integer")
+
+
+def _wire_bool(name: str, value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise ValueError(f"{name} must be true or false")
+
+
 def parse_hhmm(value: str) -> int:
     """'HH:MM' (or 'HH:MM:SS', seconds ignored) -> minutes after midnight, 0..1439."""
     if not isinstance(value, str):
@@ -178,6 +193,13 @@ class PromotionRule:
         Raises ValueError (MoneyFormatError is one) on malformed data. A missing
         `is_active` means inactive: a rule of unknown state never gives money away.
         """
+        try:
+            return cls._from_dict(data)
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ValueError(f"malformed promotion: {exc!r}") from exc
+
+    @classmethod
+    def _from_dict(cls, data: Mapping[str, object]) -> "PromotionRule":
         def amount(key: str, default: int | None) -> int | None:
             value = data.get(key)
             return default if value is None or value == "" else parse_amount(value)
@@ -194,7 +216,7 @@ class PromotionRule:
             value = data.get(key)
             if value is None or value == "":
                 return None
-            return int(value)  # type: ignore[arg-type]
+            return _wire_int(key, value)
 
         def hhmm(key: str) -> str | None:
             value = data.get(key)
@@ -209,38 +231,38 @@ class PromotionRule:
         percent = data.get("discount_percent")
         products = tuple(
             PromotionProduct(
-                product_id=int(item["product_id"]),
+                product_id=_wire_int("product_id", item["product_id"]),
                 role=str(item.get("role") or "both"),
-                quantity=int(item.get("quantity") or 1),
+                quantity=_wire_int("quantity", item.get("quantity") or 1),
             )
             for item in (data.get("products") or ())  # type: ignore[union-attr]
         )
         code = data.get("code")
         return cls(
-            id=int(data["id"]),  # type: ignore[arg-type]
+            id=_wire_int("id", data["id"]),
             name=str(data["name"]),
             promo_type=str(data["promo_type"]),
             discount_percent_bp=0 if percent is None or percent == "" else parse_rate(percent),
             discount_amount=amount("discount_amount", 0),  # type: ignore[arg-type]
             max_discount=amount("max_discount", None),
             min_purchase=amount("min_purchase", 0),  # type: ignore[arg-type]
-            buy_quantity=int(data.get("buy_quantity") or 0),  # type: ignore[arg-type]
-            get_quantity=int(data.get("get_quantity") or 0),  # type: ignore[arg-type]
+            buy_quantity=_wire_int("buy_quantity", data.get("buy_quantity") or 0),
+            get_quantity=_wire_int("get_quantity", data.get("get_quantity") or 0),
             bundle_price=amount("bundle_price", None),
             products=products,
             start_at=when("start_at"),
             end_at=when("end_at"),
-            days_of_week=tuple(sorted({int(d) for d in (data.get("days_of_week") or ())})),  # type: ignore[union-attr]
+            days_of_week=tuple(sorted({_wire_int("days_of_week", d) for d in (data.get("days_of_week") or ())})),  # type: ignore[union-attr]
             start_time=hhmm("start_time"),
             end_time=hhmm("end_time"),
             usage_limit=optional_int("usage_limit"),
             usage_limit_per_customer=optional_int("usage_limit_per_customer"),
             code=str(code) if code not in (None, "") else None,
-            auto_apply=bool(data.get("auto_apply", False)),
-            is_stackable=bool(data.get("is_stackable", False)),
-            priority=int(data.get("priority") or 0),  # type: ignore[arg-type]
-            is_active=bool(data.get("is_active", False)),
-            outlet_ids=tuple(sorted({int(o) for o in (data.get("outlet_ids") or ())})),  # type: ignore[union-attr]
+            auto_apply=_wire_bool("auto_apply", data.get("auto_apply", False)),
+            is_stackable=_wire_bool("is_stackable", data.get("is_stackable", False)),
+            priority=_wire_int("priority", data.get("priority") or 0),
+            is_active=_wire_bool("is_active", data.get("is_active", False)),
+            outlet_ids=tuple(sorted({_wire_int("outlet_ids", o) for o in (data.get("outlet_ids") or ())})),  # type: ignore[union-attr]
         )
 
 

@@ -367,6 +367,10 @@ def test_from_dict_without_is_active_is_inactive():
     {"start_time": "25:00"},
     {"days_of_week": [7]},
     {"products": [{"product_id": 1, "role": "free"}]},
+    {"auto_apply": "false"},                    # a string is not a bool
+    {"buy_quantity": 1.5},
+    {"products": [{"role": "buy"}]},            # no product_id
+    {"products": [7]},
 ])
 def test_from_dict_refuses_malformed_data(bad):
     data = {**CLOUD_JSON, **bad}
