@@ -19,10 +19,10 @@ stored order amounts exactly; a refund by line returns exactly that line's share
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from math import lcm
-from typing import Iterable, Sequence
 
 from edge.services.promotion_rules import (
     MIN_PURCHASE_NOT_MET,
@@ -32,12 +32,18 @@ from edge.services.promotion_rules import (
     PromotionRule,
     sort_key,
 )
-from sync.money import BASIS_POINTS, allocate, apply_rate, div_round_half_up, round_to_increment
+from sync.money import (
+    BASIS_POINTS,
+    allocate,
+    apply_rate,
+    div_round_half_up,
+    round_to_increment,
+)
 
 
 def _require_int(name: str, value: object, minimum: int | None = 0) -> None:
     if not isinstance(value, int) or isinstance(value, bool):
-        raise ValueError(f"{name} must be an int, not {type(value).__name__}")
+        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
     if minimum is not None and value < minimum:
         raise ValueError(f"{name} must be >= {minimum}")
 
@@ -73,7 +79,7 @@ class CartLine:
             object.__setattr__(self, "modifiers", tuple(self.modifiers))
         for modifier in self.modifiers:
             if not isinstance(modifier, ModifierChoice):
-                raise ValueError("modifiers must be ModifierChoice values")
+                raise TypeError("modifiers must be ModifierChoice values")
 
     @property
     def unit_price(self) -> int:
@@ -447,6 +453,14 @@ def price_order(
 
 
 __all__ = [
-    "ModifierChoice", "CartLine", "ChargeSettings", "PricedLine", "AppliedPromotion",
-    "SkippedPromotion", "PricedOrder", "price_order", "promotion_discount", "allocate_capped",
+    "AppliedPromotion",
+    "CartLine",
+    "ChargeSettings",
+    "ModifierChoice",
+    "PricedLine",
+    "PricedOrder",
+    "SkippedPromotion",
+    "allocate_capped",
+    "price_order",
+    "promotion_discount",
 ]

@@ -8,9 +8,10 @@ Reason codes are stable strings; messages are for a cashier to read out.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Iterable, Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sync.money import parse_amount, parse_rate
@@ -54,7 +55,7 @@ def _is_int(value: object) -> bool:
 
 def _require_int(name: str, value: object, minimum: int | None = 0) -> None:
     if not _is_int(value):
-        raise ValueError(f"{name} must be an int, not {type(value).__name__}")
+        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
     if minimum is not None and value < minimum:
         raise ValueError(f"{name} must be >= {minimum}")
 
@@ -77,7 +78,7 @@ def _wire_bool(name: str, value: object) -> bool:
 def parse_hhmm(value: str) -> int:
     """'HH:MM' (or 'HH:MM:SS', seconds ignored) -> minutes after midnight, 0..1439."""
     if not isinstance(value, str):
-        raise ValueError("Times must be strings such as '22:00'")
+        raise TypeError("Times must be strings such as '22:00'")
     parts = value.strip().split(":")
     if len(parts) not in (2, 3) or not all(p.isdigit() and len(p) == 2 for p in parts):
         raise ValueError(f"Invalid time {value!r}; expected 'HH:MM'")
@@ -163,7 +164,7 @@ class PromotionRule:
                 object.__setattr__(self, name, tuple(value))
         for product in self.products:
             if not isinstance(product, PromotionProduct):
-                raise ValueError("products must be PromotionProduct values")
+                raise TypeError("products must be PromotionProduct values")
         for day in self.days_of_week:
             _require_int("days_of_week", day)
             if day > 6:
@@ -177,9 +178,9 @@ class PromotionRule:
         for name in ("start_at", "end_at"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, datetime):
-                raise ValueError(f"{name} must be a datetime")
+                raise TypeError(f"{name} must be a datetime")
             if value is not None and value.tzinfo is not None:
-                object.__setattr__(self, name, value.astimezone(timezone.utc).replace(tzinfo=None))
+                object.__setattr__(self, name, value.astimezone(UTC).replace(tzinfo=None))
 
     @property
     def display_code(self) -> str:
@@ -187,19 +188,19 @@ class PromotionRule:
         return self.code.strip() if self.code and self.code.strip() else self.name
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, object]) -> "PromotionRule":
+    def from_dict(cls, data: Mapping[str, object]) -> PromotionRule:
         """Build a rule from the cloud's JSON (money as decimal strings, times ISO 8601 Z).
 
-        Raises ValueError (MoneyFormatError is one) on malformed data. A missing
+        Raises ValueError (MoneyFormatError is one) on any malformed data. A missing
         `is_active` means inactive: a rule of unknown state never gives money away.
         """
         try:
             return cls._from_dict(data)
         except (KeyError, TypeError, AttributeError) as exc:
-            raise ValueError(f"malformed promotion: {exc!r}") from exc
+            raise ValueError(f"malformed promotion: {exc}") from exc
 
     @classmethod
-    def _from_dict(cls, data: Mapping[str, object]) -> "PromotionRule":
+    def _from_dict(cls, data: Mapping[str, object]) -> PromotionRule:
         def amount(key: str, default: int | None) -> int | None:
             value = data.get(key)
             return default if value is None or value == "" else parse_amount(value)
@@ -209,7 +210,7 @@ class PromotionRule:
             if value is None or value == "":
                 return None
             if not isinstance(value, str):
-                raise ValueError(f"{key} must be an ISO 8601 string")
+                raise TypeError(f"{key} must be an ISO 8601 string")
             return parse_iso(value)
 
         def optional_int(key: str) -> int | None:
@@ -290,12 +291,12 @@ def sort_key(rule: PromotionRule) -> tuple[int, int]:
 
 def _to_naive_utc(value: datetime) -> datetime:
     if value.tzinfo is not None:
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.astimezone(UTC).replace(tzinfo=None)
     return value
 
 
 def _local(now_utc: datetime, tz: ZoneInfo) -> datetime:
-    return _to_naive_utc(now_utc).replace(tzinfo=timezone.utc).astimezone(tz)
+    return _to_naive_utc(now_utc).replace(tzinfo=UTC).astimezone(tz)
 
 
 def _format_local(value_utc: datetime, tz: ZoneInfo) -> str:
@@ -333,9 +334,7 @@ def check_window(rule: PromotionRule, local_now: datetime) -> str | None:
     end = parse_hhmm(rule.end_time) if rule.end_time else None
 
     session_day: int | None
-    if start is None and end is None:
-        session_day = weekday
-    elif start is not None and end is not None and start == end:
+    if start == end:  # no window at all, or start == end: all day
         session_day = weekday
     elif start is not None and end is not None and start > end:  # crosses midnight
         if minute >= start:
@@ -522,7 +521,7 @@ def select_promotions(
 
 def explain_unapplied(
     selection: Selection,
-    priced_order: "PricedOrder",
+    priced_order: PricedOrder,
     entered_codes: Iterable[str],
 ) -> tuple[CodeRejection, ...]:
     """Entered codes that were tried but gave no discount, with the reason why.
@@ -553,9 +552,11 @@ def explain_unapplied(
 
 
 __all__ = [
-    "PROMO_TYPES", "PRODUCT_ROLES", "REASON_CODES", "DAY_NAMES",
-    "PromotionProduct", "PromotionRule", "CodeRejection", "Selection",
-    "select_promotions", "explain_unapplied", "ineligibility", "check_window",
-    "rejection_message", "normalize_code", "parse_hhmm", "format_rupiah", "sort_key",
-    *REASON_CODES,
+    "CUSTOMER_LIMIT_REACHED", "CUSTOMER_REQUIRED", "DAY_NAMES", "EXPIRED", "MIN_PURCHASE_NOT_MET",
+    "NOT_ACTIVE", "NOT_APPLICABLE", "NOT_COMBINABLE", "NOT_STARTED", "NO_ELIGIBLE_PRODUCTS",
+    "PRODUCT_ROLES", "PROMO_TYPES", "REASON_CODES", "UNKNOWN_CODE", "USAGE_LIMIT_REACHED",
+    "WRONG_DAY", "WRONG_OUTLET", "WRONG_TIME",
+    "CodeRejection", "PromotionProduct", "PromotionRule", "Selection",
+    "check_window", "explain_unapplied", "format_rupiah", "ineligibility", "normalize_code",
+    "parse_hhmm", "rejection_message", "rule_products", "select_promotions", "sort_key",
 ]

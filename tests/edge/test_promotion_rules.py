@@ -3,7 +3,7 @@
 Pizza Palace, outlet Mall Yogya (id 1) in Asia/Jakarta (UTC+7, no daylight saving).
 28 Nov 2026 is a Saturday.
 """
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -117,7 +117,7 @@ def test_start_is_inclusive_and_end_is_exclusive():
 
 
 def test_aware_now_is_accepted_and_means_the_same_instant():
-    aware = datetime(2026, 10, 31, 17, 0, tzinfo=timezone.utc)
+    aware = datetime(2026, 10, 31, 17, 0, tzinfo=UTC)
     assert select([NOVEMBER], now_utc=aware, codes=["NOV10"]).rules_to_try == (NOVEMBER,)
 
 
