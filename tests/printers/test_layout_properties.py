@@ -1,0 +1,45 @@
+"""Any receipt, at any supported width and code page: fits the paper, reads back as rendered."""
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from printers.profiles import Paper
+from printers.render import render, render_text
+from printers.values import Payment, Promotion, ReceiptLine, ReceiptModifier
+from tests.printers.samples import receipt
+from tests.support.escpos_decoder import decode
+
+names = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=60)
+money = st.integers(min_value=-10**14, max_value=10**14)
+lines = st.builds(
+    ReceiptLine,
+    name=names,
+    quantity=st.integers(min_value=-99, max_value=999),
+    amount=money,
+    unit_price=st.none() | money,
+    modifiers=st.lists(st.builds(ReceiptModifier, name=names, amount=money), max_size=3),
+    note=st.text(max_size=80),
+    discount=money,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    profile=st.sampled_from(["TM-T20II", "TM-T88V", "POS-5890", "Sunmi-V2"]),
+    code_page=st.sampled_from(["CP437", "CP858", "CP1252"]),
+    items=st.lists(lines, min_size=1, max_size=4),
+    tenant=names,
+    total=money,
+    promotion=st.builds(Promotion, name=names, amount=money),
+    payment=st.builds(Payment, method=names, amount=money, tendered=st.none() | money, change=money),
+    copy=st.booleans(),
+)
+def test_any_receipt_fits_the_paper_and_reads_back_as_its_text_view(
+    profile, code_page, items, tenant, total, promotion, payment, copy
+):
+    document = receipt(lines=items, tenant_name=tenant, total=total, promotions=[promotion],
+                       payments=[payment], copy=copy, qr_payload="", barcode=False)
+    paper = Paper.for_profile(profile, code_page=code_page)
+    decoded = decode(render(document, paper), profile=profile, columns=paper.columns)
+    assert decoded.overflows == [] and decoded.unknown == [] and decoded.unprinted == ""
+    assert decoded.lines == render_text(document, paper.columns, code_page)

@@ -1,0 +1,56 @@
+"""X and Z shift reports: expected vs counted per method, movements, totals."""
+from __future__ import annotations
+
+from printers.values import MethodTotal
+from tests.printers.paper import print_and_read
+from tests.printers.samples import shift_report
+
+
+def test_z_report_heading_and_times():
+    decoded = print_and_read(shift_report())
+    assert decoded.line("Z REPORT").double_height
+    assert decoded.line("Opened").text.endswith("23/11/2026 08:00")
+    assert decoded.line("Closed").text.endswith("23/11/2026 17:00")
+
+
+def test_x_report_has_no_closing_time_and_shows_uncounted_methods():
+    report = shift_report(report="X", closed_at=None,
+                          methods=[MethodTotal("cash", expected=100_000_00, payment_count=3)])
+    decoded = print_and_read(report)
+    assert decoded.line("X REPORT")
+    assert not decoded.lines_containing("Closed")
+    assert decoded.line("Counted").text.endswith("not counted")
+    assert not decoded.lines_containing("Difference")
+
+
+def test_each_method_shows_expected_counted_and_a_shortage_as_negative():
+    lines = print_and_read(shift_report()).lines
+    cash = next(i for i, l in enumerate(lines) if l.startswith("Cash ") and "Payments 31" in l)
+    assert lines[cash + 1].strip().startswith("Expected") and lines[cash + 1].endswith("Rp 2.125.000")
+    assert lines[cash + 2].strip().startswith("Counted") and lines[cash + 2].endswith("Rp 2.120.000")
+    assert lines[cash + 3].strip().startswith("Difference") and lines[cash + 3].endswith("-Rp 5.000")
+    assert lines[cash + 4].strip().startswith("Refunds") and lines[cash + 4].endswith("-Rp 95.000")
+
+
+def test_a_shortage_is_bold_and_a_balanced_method_is_not():
+    decoded = print_and_read(shift_report())
+    differences = [line for line in decoded.styled_lines if "Difference" in line.text]
+    assert [(line.text.split("  ")[-1].strip(), line.bold) for line in differences] == [("-Rp 5.000", True), ("Rp 0", False)]
+
+
+def test_opening_float_and_cash_movements_with_their_direction():
+    decoded = print_and_read(shift_report())
+    assert decoded.line("Opening float").text.endswith("Rp 500.000")
+    assert decoded.line("Cash in: Float top-up").text.endswith("Rp 200.000")
+    assert decoded.line("Cash out: Ice delivery").text.endswith("-Rp 75.000")
+
+
+def test_totals_section():
+    decoded = print_and_read(shift_report())
+    assert decoded.line("Orders").text.endswith("43")
+    assert decoded.line("Gross sales").text.endswith("Rp 3.400.000")
+    assert decoded.line("Discounts").text.endswith("-Rp 150.000")
+    assert decoded.line("Net sales").text.endswith("Rp 3.250.000")
+    assert decoded.line("Refunds (1)").text.endswith("-Rp 95.000")
+    assert decoded.line("Total collected").text.endswith("Rp 3.605.000")
+    assert decoded.kinds()[-1] == "cut"
