@@ -15,8 +15,10 @@ Points: one whole point per full `points_per_amount` (a tenant setting, minor un
 spend, times the tier's multiplier (an integer percent: regular 100, silver 125, gold 150,
 platinum 200), rounded down: floor(floor(amount / points_per_amount) x percent / 100).
 So Rp 25.000 at one point per Rp 10.000 is 2 base points: 2 regular, 2 silver (2.5),
-3 gold, 4 platinum. Integer arithmetic only; no floats. This is the edge's rule too
-(sync/loyalty.py, in progress): the two must stay identical.
+3 gold, 4 platinum. Integer arithmetic only; no floats.
+
+The thresholds, multipliers, `tier_for` and the points formula are `sync.loyalty`'s, the
+rule the edge accrues offline with: this module adds the cloud's checks and the writes.
 
 Who earns points where (DESIGN.md, sync conflict policy): the outlet computes the points
 of a sale and sends a delta; the cloud applies sale counters with `apply_sale` and the
@@ -24,35 +26,22 @@ outlet's points delta with `apply_points_delta`. `apply_sale` therefore never ad
 itself (that would count them twice). The expected earning of a sale is
 `points_for(amount, <tier before the sale>, tenant.points_per_amount)`: a sale earns at the
 tier the customer held when buying, and only later sales benefit from a promotion it causes.
-
-`tier_for`, `next_tier` and `points_for` are pure (only the tier names come from the model),
-so the edge can share them once they move to `sync/`.
 """
 from __future__ import annotations
 
 from datetime import datetime
 
 from cloud.models.customer import MEMBERSHIP_TIERS as TIERS
+from sync import loyalty as rules
 from sync.timeutil import utcnow
 
 REGULAR = "regular"
 
 # (tier, minimum orders, minimum lifetime spend in minor units), highest first.
-TIER_THRESHOLDS = (
-    ("platinum", 100, 1_000_000_000),
-    ("gold", 50, 500_000_000),
-    ("silver", 10, 100_000_000),
-)
+TIER_THRESHOLDS = rules.TIERS
+TIER_MULTIPLIER_PERCENT = rules.MULTIPLIER_PERCENT
 
-TIER_MULTIPLIER_PERCENT = {"regular": 100, "silver": 125, "gold": 150, "platinum": 200}
-
-
-def tier_for(total_orders: int, total_spent: int) -> str:
-    """The tier earned by `total_orders` orders OR `total_spent` minor units of spend."""
-    for tier, min_orders, min_spent in TIER_THRESHOLDS:
-        if total_orders >= min_orders or total_spent >= min_spent:
-            return tier
-    return REGULAR
+tier_for = rules.tier_for  # (total_orders, total_spent) -> the tier earned by either
 
 
 def next_tier(total_orders: int, total_spent: int) -> tuple[str, int, int] | None:
@@ -73,9 +62,7 @@ def points_for(amount: int, tier: str, points_per_amount: int) -> int:
     A `points_per_amount` of 0 (or less) means the tenant runs no points scheme."""
     if tier not in TIER_MULTIPLIER_PERCENT:
         raise ValueError(f"unknown membership tier {tier!r}")
-    if amount <= 0 or points_per_amount <= 0:
-        return 0
-    return (amount // points_per_amount) * TIER_MULTIPLIER_PERCENT[tier] // 100
+    return rules.points_for(amount, tier, points_per_amount)
 
 
 def apply_sale(customer, amount: int, delta_orders: int = 1, *, at: datetime | None = None) -> str:
