@@ -27,7 +27,7 @@ class Promotion(Timestamps, Syncable, Base):
     promo_type: Mapped[str] = mapped_column(String(20))
     discount_percent_bp: Mapped[int] = mapped_column(Integer, default=0)   # percentage; bxgy "get" discount
     discount_amount: Mapped[int] = mapped_column(BigInteger, default=0)    # fixed_amount
-    max_discount: Mapped[int | None] = mapped_column(BigInteger)           # cap for percentage
+    max_discount: Mapped[int | None] = mapped_column(BigInteger)           # cap on the discount, any type
     min_purchase: Mapped[int] = mapped_column(BigInteger, default=0)
     buy_quantity: Mapped[int] = mapped_column(Integer, default=0)
     get_quantity: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,14 +1,14 @@
 """Promotions: the four types, their products, time windows, limits, codes and activation.
 
 What a promotion means (the edge's engine applies them; the cloud stores and checks them):
-- percentage: `discount_percent_bp` off the listed products (no products: off the order),
-  capped by `max_discount` when set.
+- percentage: `discount_percent_bp` off the listed products (no products: off the order).
 - fixed_amount: `discount_amount` off the listed products (no products: off the order).
 - buy_x_get_y: buying `buy_quantity` of the "buy"/"both" products gives `get_quantity` of
   the "get"/"both" products at `discount_percent_bp` off (10000 = free, the default).
 - bundle: the listed products, `quantity` units each, together for `bundle_price`, which
   must be below the sum of their (base) prices.
-Every type also has `min_purchase` (order subtotal needed), a date window
+Every type also has `max_discount` (a cap on what it gives, when set), `min_purchase`
+(order subtotal needed), a date window
 [`start_at`, `end_at`) in UTC, `days_of_week` (0 = Monday) and a daily
 [`start_time`, `end_time`) window in the outlet's local time that may cross midnight
 (then the hours after midnight belong to the day the window opened), usage limits,
@@ -50,7 +50,6 @@ DEFAULTS = {
 TYPE_FIELDS = {
     "discount_percent_bp": (("percentage", "buy_x_get_y"), 0, "discount_percent"),
     "discount_amount": (("fixed_amount",), 0, "discount_amount"),
-    "max_discount": (("percentage",), None, "max_discount"),
     "buy_quantity": (("buy_x_get_y",), 0, "buy_quantity"),
     "get_quantity": (("buy_x_get_y",), 0, "get_quantity"),
     "bundle_price": (("bundle",), None, "bundle_price"),
@@ -157,9 +156,6 @@ def _check_type(state: dict, lines: list[tuple[Product, str, int]]) -> None:
         if not 0 < percent <= BASIS_POINTS:
             raise ValidationFailed("A percentage promotion needs a discount_percent above 0 and at most 100",
                                    "INVALID_DISCOUNT_PERCENT", "discount_percent")
-        if state["max_discount"] is not None and state["max_discount"] <= 0:
-            raise ValidationFailed("max_discount must be above 0 (or null for no cap)", "INVALID_MAX_DISCOUNT",
-                                   "max_discount")
     elif kind == "fixed_amount":
         if state["discount_amount"] <= 0:
             raise ValidationFailed("A fixed_amount promotion needs a discount_amount above 0",
@@ -192,6 +188,12 @@ def _check_type(state: dict, lines: list[tuple[Product, str, int]]) -> None:
             raise ValidationFailed(
                 f"The bundle_price must be below the {format_amount(separately)} its products cost separately",
                 "BUNDLE_NOT_CHEAPER", "bundle_price")
+
+
+def _check_limits(state: dict) -> None:
+    if state["max_discount"] is not None and state["max_discount"] <= 0:
+        raise ValidationFailed("max_discount must be above 0 (or null for no cap)", "INVALID_MAX_DISCOUNT",
+                               "max_discount")
 
 
 def _check_windows(state: dict) -> None:
@@ -241,6 +243,7 @@ def _save(session, actor: Actor, promotion: Promotion | None, data: dict) -> Pro
     else:
         lines = []
     _check_type(state, lines)
+    _check_limits(state)
     _check_windows(state)
 
     if promotion is None:

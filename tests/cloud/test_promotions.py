@@ -133,6 +133,8 @@ INVALID = [  # (body: products named by menu key, field, code)
     (percentage(discount_percent="100.01"), "discount_percent", "INVALID_DISCOUNT_PERCENT"),
     (percentage(discount_percent="150"), "discount_percent", "INVALID_DISCOUNT_PERCENT"),
     (percentage(max_discount="0.00"), "max_discount", "INVALID_MAX_DISCOUNT"),
+    ({**BUNDLE, "bundle_price": "10000.00", "max_discount": "0.00",
+      "products": [{"product_id": "pizza"}, {"product_id": "cola"}]}, "max_discount", "INVALID_MAX_DISCOUNT"),
     ({"name": "F", "promo_type": "fixed_amount", "discount_amount": "0.00"}, "discount_amount",
      "INVALID_DISCOUNT_AMOUNT"),
     ({"name": "F", "promo_type": "fixed_amount", "discount_amount": "-5.00"}, "discount_amount",
@@ -291,12 +293,12 @@ def test_an_update_is_checked_against_the_whole_promotion(client, world, menu):
     assert (unchanged["promo_type"], unchanged["start_time"]) == ("percentage", None)
 
 
-def test_changing_the_type_resets_what_the_old_type_used(client, world):
+def test_changing_the_type_resets_what_only_the_old_type_used(client, world):
     promo = created(client, world, percentage(max_discount="50000.00"))
     response = client.patch(f"/api/promotions/{promo['id']}/", headers=world.headers("manager"),
                             json={"promo_type": "fixed_amount", "discount_amount": "10000.00"})
     assert response.status_code == 200
-    assert (response.json["discount_percent"], response.json["max_discount"]) == ("0.00", None)
+    assert (response.json["discount_percent"], response.json["max_discount"]) == ("0.00", "50000.00")
 
 
 def test_a_bundle_price_change_is_checked_against_the_kept_products(client, world, menu):

@@ -29,7 +29,7 @@ class PromotionFields(Schema):
                             metadata={"description": "percentage: the discount; buy_x_get_y: the discount on the "
                                                      "\"get\" items (100.00 = free, the default)"})
     discount_amount = Money(metadata={"description": "fixed_amount: the amount off"})
-    max_discount = Money(allow_none=True, metadata={"description": "percentage: cap on the discount (null: none)"})
+    max_discount = Money(allow_none=True, metadata={"description": "Cap on what it gives, any type (null: none)"})
     min_purchase = Money(metadata={"description": "Order subtotal needed"})
     buy_quantity = Integer(validate=Range(min=0, max=1000))
     get_quantity = Integer(validate=Range(min=0, max=1000))
