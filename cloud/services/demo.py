@@ -96,7 +96,7 @@ def _ensure_promotions(session, owner: Actor, products: dict[str, Product]) -> N
     wanted = [
         {"name": "Weekend Flash Sale", "promo_type": "percentage", "discount_percent_bp": 3000, "code": "WEEKEND30",
          "description": "30% off pizzas with code WEEKEND30 (demo: valid every day)", "auto_apply": False,
-         "is_stackable": False, "priority": 10, "usage_limit_per_customer": 5,
+         "is_stackable": False, "priority": 10,
          "products": [{"product_id": pid, "role": "both", "quantity": 1} for pid in pizzas]},
         {"name": "Rp 20.000 off above Rp 250.000", "promo_type": "fixed_amount", "discount_amount": 2_000_000,
          "min_purchase": 25_000_000, "auto_apply": True, "is_stackable": True, "priority": 1, "usage_limit": 500,

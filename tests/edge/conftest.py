@@ -1,0 +1,168 @@
+"""An enrolled edge per test: a cloud seeded with the demo tenant (in process), an edge
+app with its own SQLite data dir, enrolled and pulled through the real sync client."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from cloud import create_app as create_cloud
+from cloud.extensions import db as cloud_db
+from cloud.models import Base as CloudBase
+from cloud.models import Outlet
+from cloud.services import demo, enrollment as cloud_enrollment
+from edge import create_app as create_edge
+from edge.extensions import db as edge_db
+from edge.services import enrollment, puller
+from sync.client import CloudClient
+from tests.conftest import TEST_SECRET
+from tests.support.flask_transport import FlaskSession
+
+CLOUD_URL = "http://cloud.test"
+
+
+def cloud_config(path) -> dict:
+    return {"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "JWT_SECRET_KEY": TEST_SECRET,
+            "PASSWORD_HASH_PROFILE": "fast", "LOGIN_RATE_LIMIT": "10000 per minute"}
+
+
+@pytest.fixture(scope="session")
+def seeded_cloud_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("seeded-cloud") / "cloud.sqlite3"
+    app = create_cloud(cloud_config(path))
+    with app.app_context():
+        CloudBase.metadata.create_all(cloud_db.engine)
+        demo.seed(cloud_db.session)
+        cloud_db.session.commit()
+        cloud_db.engine.dispose()
+    return path
+
+
+@pytest.fixture
+def cloud_app(seeded_cloud_file, tmp_path):
+    path = tmp_path / "cloud.sqlite3"
+    shutil.copyfile(seeded_cloud_file, path)
+    app = create_cloud(cloud_config(path))
+    yield app
+    with app.app_context():
+        cloud_db.session.remove()
+        cloud_db.engine.dispose()
+
+
+@pytest.fixture
+def cloud_client_factory(cloud_app):
+    def make(token=None):
+        return CloudClient(CLOUD_URL, device_token=token, session=FlaskSession(cloud_app))
+    return make
+
+
+def issue_key(cloud_app, code="YOG") -> str:
+    with cloud_app.app_context():
+        outlet = cloud_db.session.query(Outlet).filter_by(code=code).one()
+        key, _ = cloud_enrollment.issue_key(cloud_db.session, outlet, None)
+        cloud_db.session.commit()
+        return key
+
+
+def make_edge(data_dir, **overrides):
+    app = create_edge({"DATA_DIR": str(data_dir), "ASYNC_MODE": "threading", "TESTING": True,
+                       "SCHEDULER_ENABLED": False, "PRINTING_ENABLED": False,
+                       "LOGIN_RATE_LIMIT": "10000 per minute", **overrides})
+    with app.app_context():
+        edge_db.create_all()
+    return app
+
+
+@pytest.fixture
+def edge_app(tmp_path, cloud_app, cloud_client_factory):
+    app = make_edge(tmp_path / "edge")
+    with app.app_context():
+        credential = enrollment.enroll(edge_db.session, app.config["DATA_DIR"], CLOUD_URL, issue_key(cloud_app),
+                                       "test edge", client=cloud_client_factory())
+        app.config["TEST_DEVICE_TOKEN"] = credential.device_token
+        puller.pull_all(cloud_client_factory(credential.device_token))
+    yield app
+    with app.app_context():
+        edge_db.session.remove()
+        edge_db.engine.dispose()
+
+
+@pytest.fixture
+def device_client(edge_app, cloud_client_factory):
+    return cloud_client_factory(edge_app.config["TEST_DEVICE_TOKEN"])
+
+
+@pytest.fixture
+def client(edge_app):
+    return edge_app.test_client()
+
+
+class Till:
+    """A cashier's view of the edge API: logged in, with a terminal and headers."""
+
+    def __init__(self, client, token, terminal=1):
+        self.client = client
+        self.headers = {"Authorization": f"Bearer {token}", "X-Terminal-ID": str(terminal)}
+
+    def get(self, path, **kw):
+        return self.client.get(path, headers=self.headers, **kw)
+
+    def post(self, path, json=None, **kw):
+        return self.client.post(path, json=json if json is not None else {}, headers={**self.headers, **kw.pop("headers", {})}, **kw)
+
+    def patch(self, path, json=None, **kw):
+        return self.client.patch(path, json=json or {}, headers=self.headers, **kw)
+
+    def product(self, sku):
+        rows = self.get(f"/api/products/?code={sku}").json["results"]
+        assert rows, f"no product {sku}"
+        return rows[0]
+
+    def modifier(self, product, name):
+        for group in product["modifier_groups"]:
+            for modifier in group["modifiers"]:
+                if modifier["name"] == name:
+                    return modifier["id"]
+        raise AssertionError(f"{product['name']} has no {name}")
+
+    def item(self, sku, quantity=1, modifiers=(), note=None):
+        product = self.product(sku)
+        body = {"product_id": product["id"], "quantity": quantity,
+                "modifier_ids": [self.modifier(product, m) for m in modifiers]}
+        if note:
+            body["note"] = note
+        return body
+
+    def order(self, *items, **fields):
+        response = self.post("/api/orders/", {"items": list(items), **fields})
+        assert response.status_code in (200, 201), response.json
+        return response.json
+
+    def open_shift(self, opening_cash="500000.00"):
+        response = self.post("/api/shifts/open/", {"opening_cash": opening_cash})
+        assert response.status_code == 201, response.json
+        return response.json
+
+    def pay(self, order_id, method="cash", **fields):
+        return self.post("/api/payments/", {"order_id": order_id, "method": method, **fields})
+
+
+def login(client, username, **secret):
+    response = client.post("/api/auth/login/", json={"username": username, **secret})
+    assert response.status_code == 200, response.json
+    return response.json["access"]
+
+
+@pytest.fixture
+def cashier(client):
+    return Till(client, login(client, "cashier", pin="1234"))
+
+
+@pytest.fixture
+def manager(client):
+    return Till(client, login(client, "manager", password="manager123"))
+
+
+@pytest.fixture
+def cook(client):
+    return Till(client, login(client, "kitchen", password="kitchen123"))

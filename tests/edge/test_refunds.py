@@ -1,0 +1,85 @@
+"""Voids and refunds: manager only, by line or whole, with a reason, never rewriting the sale."""
+
+
+def paid_order(till, *items):
+    till.open_shift()
+    order = till.order(*items)
+    assert till.pay(order["id"], "cash", tendered="1000000.00").status_code == 201
+    return till.get(f"/api/orders/{order['id']}/").json
+
+
+def test_cashiers_cannot_refund(cashier):
+    order = paid_order(cashier, cashier.item("DR-COLA", 2))
+    assert cashier.post(f"/api/orders/{order['id']}/refund/", {"reason": "cold"}).status_code == 403
+
+
+def test_a_full_refund_returns_what_was_paid_and_keeps_the_sale(cashier, manager):
+    order = paid_order(cashier, cashier.item("DR-COLA", 2))
+    refund = manager.post(f"/api/orders/{order['id']}/refund/", {"reason": "spilled"})
+    assert refund.status_code == 201
+    assert refund.json["amount"] == order["paid_amount"] and refund.json["kind"] == "refund"
+    after = manager.get(f"/api/orders/{order['id']}/").json
+    assert after["refunded_amount"] == order["paid_amount"]
+    assert after["total_amount"] == order["total_amount"]  # the sale itself is untouched
+    assert after["items"][0]["refunded_quantity"] == 2
+    again = manager.post(f"/api/orders/{order['id']}/refund/", {"reason": "again"})
+    assert again.status_code == 409 and again.json["code"] == "NOTHING_TO_REFUND"
+
+
+def test_refund_by_line_returns_that_lines_share(cashier, manager):
+    order = paid_order(cashier, cashier.item("DR-COLA", 2), cashier.item("DS-TIRA", 1))
+    tiramisu = order["items"][1]
+    refund = manager.post(f"/api/orders/{order['id']}/refund/",
+                          {"reason": "not fresh", "lines": [{"item_id": tiramisu["id"], "quantity": 1}]})
+    assert refund.status_code == 201
+    assert refund.json["amount"] == tiramisu["line_total"]
+    assert refund.json["lines"] == [{"item_id": tiramisu["id"], "line_no": 2, "quantity": 1,
+                                     "amount": tiramisu["line_total"]}]
+
+
+def test_refunding_one_unit_at_a_time_returns_exactly_the_line_total(cashier, manager):
+    order = paid_order(cashier, cashier.item("DR-LTEA", 3))
+    line = order["items"][0]
+    amounts = [manager.post(f"/api/orders/{order['id']}/refund/",
+                            {"reason": "x", "lines": [{"item_id": line["id"], "quantity": 1}]}).json["amount"]
+               for _ in range(3)]
+    assert round(sum(float(a) for a in amounts), 2) == float(line["line_total"])
+    nothing_left = manager.post(f"/api/orders/{order['id']}/refund/",
+                                {"reason": "x", "lines": [{"item_id": line["id"], "quantity": 1}]})
+    assert nothing_left.status_code == 409 and nothing_left.json["code"] == "NOTHING_TO_REFUND"
+
+
+def test_refunding_more_units_than_are_left_is_refused(cashier, manager):
+    order = paid_order(cashier, cashier.item("DR-COLA", 1), cashier.item("DS-TIRA", 1))
+    line = order["items"][0]
+    response = manager.post(f"/api/orders/{order['id']}/refund/",
+                            {"reason": "x", "lines": [{"item_id": line["id"], "quantity": 2}]})
+    assert response.status_code == 400 and response.json["code"] == "INVALID_QUANTITY"
+
+
+def test_a_refund_needs_a_reason(cashier, manager):
+    order = paid_order(cashier, cashier.item("DR-COLA", 1))
+    response = manager.post(f"/api/orders/{order['id']}/refund/", {})
+    assert response.status_code == 400 and response.json["field"] == "reason"
+
+
+def test_void_takes_unpaid_items_off_and_lowers_the_balance(cashier, manager):
+    cashier.open_shift()
+    order = cashier.order(cashier.item("DR-COLA", 1), cashier.item("DS-TIRA", 1))
+    tiramisu = order["items"][1]
+    void = manager.post(f"/api/orders/{order['id']}/void/",
+                        {"reason": "out of stock", "lines": [{"item_id": tiramisu["id"], "quantity": 1}]})
+    assert void.status_code == 201 and void.json["kind"] == "void"
+    after = manager.get(f"/api/orders/{order['id']}/").json
+    assert after["voided_amount"] == tiramisu["line_total"]
+    expected_balance = round(float(order["total_amount"]) - float(tiramisu["line_total"]), 2)
+    assert float(after["balance_due"]) == expected_balance
+    assert after["items"][1]["prep_status"] == "voided"
+
+
+def test_cancelling_a_paid_order_needs_a_refund_first(cashier, manager):
+    order = paid_order(cashier, cashier.item("DR-COLA", 1))
+    refused = manager.post(f"/api/orders/{order['id']}/cancel/", {"reason": "x"})
+    assert refused.status_code == 409 and refused.json["code"] == "ORDER_HAS_PAYMENTS"
+    manager.post(f"/api/orders/{order['id']}/refund/", {"reason": "customer left"})
+    assert manager.post(f"/api/orders/{order['id']}/cancel/", {"reason": "x"}).json["status"] == "cancelled"
