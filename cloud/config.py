@@ -50,6 +50,7 @@ class Config:
         self.SYNC_TOMBSTONE_RETENTION_DAYS = _int("POS_SYNC_TOMBSTONE_DAYS", 30)
         self.SYNC_CLOCK_SKEW_WARN_S = _int("POS_SYNC_CLOCK_SKEW_WARN_S", 300)
         self.ENROLLMENT_KEY_HOURS = _int("POS_ENROLLMENT_KEY_HOURS", 72)
+        self.DEVICE_TOKEN_MINUTES = _int("POS_DEVICE_TOKEN_MINUTES", 60)
         self.PROMOTION_ALLOWANCE_CHUNK = _int("POS_PROMOTION_ALLOWANCE_CHUNK", 20)
         self.JSON_SORT_KEYS = False
         # API docs served from the swagger-ui-bundle package: outlets may have no internet.

@@ -62,24 +62,49 @@ class Exchange:
 
 
 class CloudClient:
-    def __init__(self, base_url: str, device_token: str | None = None, timeout: float = 10.0,
-                 session: requests.Session | None = None):
+    """Talks to one cloud as one device. The long-lived device credential is exchanged
+    for short-lived access tokens; a 401 on push or pull re-authenticates once."""
+
+    def __init__(self, base_url: str, device_id: int | None = None, device_token: str | None = None,
+                 timeout: float = 10.0, session: requests.Session | None = None):
         self.base_url = base_url.rstrip("/")
+        self.device_id = device_id
         self.device_token = device_token
         self.timeout = timeout
         self.session = session or requests.Session()
+        self._access_token: str | None = None
+        self.reauthentications = 0
 
-    def _headers(self) -> dict:
+    def _headers(self, token: str | None) -> dict:
         headers = {"X-POS-Protocol": str(PROTOCOL_VERSION), "X-Device-Time": isoformat(utcnow())}
-        if self.device_token:
-            headers["Authorization"] = f"Bearer {self.device_token}"
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
         return headers
 
-    def _request(self, method: str, path: str, **kwargs) -> Exchange:
+    def authenticate(self) -> str:
+        if not self.device_id or not self.device_token:
+            raise AuthFailed("this edge is not enrolled")
+        body = self._request("POST", "/api/sync/token/",
+                             json={"device_id": self.device_id, "device_token": self.device_token}).body
+        self._access_token = body["access_token"]
+        return self._access_token
+
+    def _device_request(self, method: str, path: str, **kwargs) -> Exchange:
+        if self._access_token is None:
+            self.authenticate()
+        try:
+            return self._request(method, path, token=self._access_token, **kwargs)
+        except AuthFailed:
+            self.reauthentications += 1
+            self.authenticate()
+            return self._request(method, path, token=self._access_token, **kwargs)
+
+    def _request(self, method: str, path: str, token: str | None = None, **kwargs) -> Exchange:
         url = f"{self.base_url}{path}"
         sent = time.time()
         try:
-            response = self.session.request(method, url, headers=self._headers(), timeout=self.timeout, **kwargs)
+            response = self.session.request(method, url, headers=self._headers(token), timeout=self.timeout,
+                                            **kwargs)
         except (requests.ConnectionError, requests.Timeout) as error:
             raise Unreachable(f"cannot reach the cloud at {self.base_url}: {error.__class__.__name__}") from None
         except requests.RequestException as error:
@@ -107,13 +132,13 @@ class CloudClient:
                              json={"enrollment_key": enrollment_key, "device_name": device_name}).body
 
     def pull(self, since: int, limit: int = 500) -> Exchange:
-        return self._request("GET", "/api/sync/pull/", params={"since": since, "limit": limit})
+        return self._device_request("GET", "/api/sync/pull/", params={"since": since, "limit": limit})
 
     def push(self, events: list[dict]) -> Exchange:
-        return self._request("POST", "/api/sync/push/", json={"events": events})
+        return self._device_request("POST", "/api/sync/push/", json={"events": events})
 
     def allowances(self) -> Exchange:
-        return self._request("POST", "/api/sync/allowances/", json={})
+        return self._device_request("POST", "/api/sync/allowances/", json={})
 
     def health(self) -> dict:
         return self._request("GET", "/api/health/").body

@@ -1,12 +1,17 @@
 """Phone numbers normalised the same way at the edge and in the cloud, so that a
-customer's phone is one key everywhere (unique per tenant)."""
+customer's phone is one key everywhere (unique per tenant).
+
+Indonesian numbers are kept in their national form: "+62 812-3456-789", "62812...",
+"0062 812..." and "+62 (0)812..." all become "0812...". Other countries keep "+" and
+their country code. Only ASCII digits count."""
 from __future__ import annotations
 
 import re
 
+_TRUNK = re.compile(r"\(0\)")
 _SEPARATORS = re.compile(r"[\s.\-()/]")
-_LOCAL = re.compile(r"^0\d{7,14}$")
-_INTERNATIONAL = re.compile(r"^\+\d{8,15}$")
+_LOCAL = re.compile(r"^0[0-9]{7,14}$")
+_INTERNATIONAL = re.compile(r"^\+[1-9][0-9]{7,14}$")
 
 
 class PhoneError(ValueError):
@@ -14,12 +19,13 @@ class PhoneError(ValueError):
 
 
 def normalize(raw: str) -> str:
-    """'+62 812-3456-789' -> '08123456789'; other countries keep their '+'."""
-    phone = _SEPARATORS.sub("", raw or "")
+    phone = _SEPARATORS.sub("", _TRUNK.sub("", raw or ""))
+    if phone.startswith("00"):
+        phone = "+" + phone[2:]
     if phone.startswith("+62"):
         phone = "0" + phone[3:]
     elif phone.startswith("62") and len(phone) >= 10:
         phone = "0" + phone[2:]
     if _LOCAL.match(phone) or _INTERNATIONAL.match(phone):
         return phone
-    raise PhoneError("Phone must be 8 to 15 digits, e.g. 08123456789 or +6281234567890")
+    raise PhoneError("Phone must be 8 to 15 digits, e.g. 08123456789 or +6581234567")

@@ -1,7 +1,7 @@
 """Blueprints of the cloud API, registered by `register_blueprints`."""
-from cloud.api import auth, catalog, customers, health, promotions, tenants, users
+from cloud.api import auth, catalog, customers, health, orders, promotions, sync, tenants, users
 
-BLUEPRINTS = (health.bp, auth.bp, users.bp, tenants.bp, catalog.bp, customers.bp, promotions.bp)
+BLUEPRINTS = (health.bp, auth.bp, users.bp, tenants.bp, catalog.bp, sync.bp, customers.bp, promotions.bp, orders.bp)
 
 
 def register_blueprints(app) -> None:

@@ -1,23 +1,23 @@
-"""Authentication of edge devices by the credential they got at enrollment."""
+"""Authentication of edge devices: short-lived access tokens obtained with the
+credential from enrollment. Tenant and outlet always come from the device."""
 from __future__ import annotations
 
 from functools import wraps
 
-from flask import g, request
+from flask import g
+from flask_jwt_extended import get_jwt, verify_jwt_in_request
 
 from cloud.extensions import db
 from cloud.services import enrollment
 
 
 def require_device(view):
-    """The caller is an enrolled device; the view receives `device=` (tenant and outlet
-    come from it, never from the request body)."""
+    """The caller is an enrolled device; the view receives `device=`."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        header = request.headers.get("Authorization", "")
-        token = header[7:].strip() if header.lower().startswith("bearer ") else None
-        device = enrollment.authenticate_device(db.session, token)
+        verify_jwt_in_request()
+        device = enrollment.device_from_claims(db.session, get_jwt())
         g.device = device
         kwargs["device"] = device
         return view(*args, **kwargs)

@@ -1,14 +1,18 @@
 """The endpoints edges talk to: enroll, pull master data, promotion allowances."""
 from apiflask import APIBlueprint
-from flask import current_app
+from flask import current_app, request
 
 from cloud.api.access import public
 from cloud.api.devices import require_device
-from cloud.api.schemas.sync import AllowancesOut, EnrollIn, EnrollOut, PullOut, PullQuery
+from cloud.api.schemas.sync import (AllowancesOut, DeviceTokenIn, DeviceTokenOut, EnrollIn, EnrollOut, PullOut,
+                                    PullQuery, PushIn, PushOut)
 from cloud.api.tx import writes
 from cloud.extensions import db
 from cloud.models import Outlet, Tenant
-from cloud.services import allowances, changefeed, enrollment
+from cloud.services import allowances, changefeed, enrollment, ingest
+from sync import sqlite
+from sync.timeutil import parse_iso
+from sync.web.errors import APIError
 
 bp = APIBlueprint("sync", __name__, url_prefix="/api/sync", tag="Sync (devices)")
 
@@ -23,6 +27,17 @@ def enroll(json_data):
     device, token = enrollment.enroll(db.session, json_data["enrollment_key"], json_data["device_name"])
     return {"device_id": device.id, "device_token": token,
             "outlet": db.session.get(Outlet, device.outlet_id), "tenant": db.session.get(Tenant, device.tenant_id)}
+
+
+@bp.post("/token/")
+@public
+@bp.input(DeviceTokenIn)
+@bp.output(DeviceTokenOut)
+def device_token(json_data):
+    """A short-lived access token for push and pull, for the device's credential."""
+    device = enrollment.authenticate_device(db.session, json_data["device_id"], json_data["device_token"])
+    token, expires_in = enrollment.issue_access_token(device)
+    return {"access_token": token, "expires_in": expires_in}
 
 
 @bp.get("/pull/")
@@ -44,3 +59,33 @@ def top_up_allowances(device):
     """Top up this outlet's allowances of limited promotions it is running low on."""
     rows = allowances.top_up(db.session, device, current_app.config["PROMOTION_ALLOWANCE_CHUNK"])
     return {"allowances": rows}
+
+
+@bp.post("/push/")
+@require_device
+@bp.input(PushIn)
+@bp.output(PushOut)
+@bp.doc(responses={413: {"description": "BATCH_TOO_LARGE or the body is over the size limit"}})
+def push(json_data, device):
+    """Apply this outlet's events in order, each in its own transaction; per event:
+    applied, duplicate (same id and content), conflict (same id, other content) or
+    rejected (with the reason). Tenant and outlet come from the device."""
+    events = json_data["events"]
+    limit = current_app.config["SYNC_PUSH_MAX_EVENTS"]
+    if len(events) > limit:
+        raise APIError(f"At most {limit} events per push; send the rest in the next one", "BATCH_TOO_LARGE",
+                       "events", status=413)
+    device_time = _device_time()
+    db.session.rollback()  # end the read that authenticated the device: writes begin IMMEDIATE
+    with sqlite.immediate():
+        return ingest.push(db.session, device, events, device_time)
+
+
+def _device_time():
+    raw = request.headers.get("X-Device-Time")
+    if not raw:
+        return None
+    try:
+        return parse_iso(raw)
+    except ValueError:
+        return None

@@ -4,6 +4,8 @@ from cloud.models.catalog import Category, Modifier, ModifierGroup, OutletProduc
 from cloud.models.customer import Customer
 from cloud.models.device import Device, EnrollmentKey
 from cloud.models.idempotency import IdempotencyRecord
+from cloud.models.sales import (CustomerActivity, CustomerAlias, SyncedOrder, SyncedOrderItem, SyncedPayment, SyncedRefund,
+                                 SyncedShift)
 from cloud.models.promotion import Promotion, PromotionAllowance, PromotionProduct, PromotionUsage
 from cloud.models.sync import ProcessedEvent, TenantVersion, Tombstone
 from cloud.models.tenant import Outlet, Tenant
@@ -13,5 +15,6 @@ __all__ = [
     "Base", "Category", "Customer", "Device", "EnrollmentKey", "IdempotencyRecord", "Modifier",
     "ModifierGroup", "Outlet", "OutletProduct", "ProcessedEvent", "Product", "Promotion",
     "PromotionAllowance", "PromotionProduct", "PromotionUsage", "RevokedToken", "Tenant",
-    "TenantVersion", "Tombstone", "User",
+    "TenantVersion", "Tombstone", "User", "CustomerActivity", "CustomerAlias", "SyncedOrder", "SyncedOrderItem", "SyncedPayment",
+    "SyncedRefund", "SyncedShift",
 ]

@@ -31,4 +31,6 @@ class Customer(Timestamps, Syncable, Base):
     marketing_consent: Mapped[bool] = mapped_column(Boolean, default=False)
     preferred_outlet_id: Mapped[int | None] = mapped_column(ForeignKey("outlets.id", ondelete="SET NULL"))
     merged_uuids: Mapped[list] = mapped_column(default=list)  # edge-made duplicates folded in
+    # per outlet, the highest outbox seq of theirs counted in these figures (edges add what came after)
+    applied_seqs: Mapped[dict] = mapped_column(default=dict)
     last_order_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -76,6 +76,7 @@ def _serialise(session, items, device: Device) -> list[dict]:
             data = wire.dump(entity, obj)
             if entity == "customer":
                 data["promotion_usage"] = usage.get(obj.uuid, {})
+                data["applied_seq"] = (obj.applied_seqs or {}).get(str(device.outlet_id), 0)
             changes.append({"entity": entity, "op": "upsert", "id": obj.id, "version": version, "data": data})
     return changes
 

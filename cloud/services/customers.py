@@ -7,16 +7,10 @@ key everywhere (unique per tenant). Applied on create, update, search and lookup
   3. the result must be "0" and 7 to 14 more digits (Indonesia), or "+" and 8 to 15
      digits (another country, kept in that form).
 So "+62 812-3456-789", "62812.3456.789" and "0812 3456 789" are one customer: "08123456789".
-Gaps in the shared rule, reported to its owner rather than patched here (a cloud-only fix
-would give one person two keys): "+62 (0)812…" becomes "00812…", "0062 812…" is kept as
-"0062812…", "+0812…" passes as international, and its `\\d` accepts non-ASCII digits.
-
 The loyalty counters (tier, points, orders, spend, last order) are written only by
 `cloud.services.loyalty` from synced sales, never by the API.
 
-Order history and stats read the customer's counters for now: orders synced from outlets
-land in a later `orders` table, and `customer_orders` / `customer_stats` are the only two
-functions that will need to query it.
+Order history and favourite products come from the orders outlets synced.
 """
 from __future__ import annotations
 
@@ -26,13 +20,13 @@ from datetime import date
 from sqlalchemy import or_, select
 
 from cloud.models import Customer, Outlet
-from cloud.services import loyalty
+from cloud.services import loyalty, sales
 from cloud.services.actor import Actor
 from sync import phones
 from sync.ids import is_uuid, new_uuid
 from sync.money import div_round_half_up
 from sync.web.errors import Conflict, NotFound, ValidationFailed
-from sync.web.lists import paginate_rows
+from sync.web.lists import paginate
 
 PROFILE_FIELDS = ("name", "email", "birth_date", "notes", "marketing_consent", "preferred_outlet_id")
 _SEPARATORS = re.compile(r"[\s.\-()/]+")
@@ -181,21 +175,13 @@ def delete_customer(session, actor: Actor, customer: Customer) -> None:
 # --- history and stats -----------------------------------------------------------------
 
 def customer_orders(session, customer: Customer, query: dict) -> dict:
-    """One page of the customer's orders, newest first.
-
-    Outlets' orders are not synced to the cloud yet, so this is an empty page. When the
-    `orders` table exists this becomes
-    `paginate(session, select(Order).where(Order.tenant_id == customer.tenant_id,
-    Order.customer_uuid.in_([customer.uuid, *customer.merged_uuids])).order_by(...), query)`."""
-    return paginate_rows([], query)
+    """One page of the customer's orders as synced from the outlets, newest first."""
+    return paginate(session, sales.customer_orders_query(customer), query)
 
 
 def customer_stats(session, customer: Customer) -> dict:
-    """Totals, average, loyalty standing and favourite products of a customer.
-
-    Computed from the counters that sync ingest keeps (`loyalty.apply_sale`). The
-    favourite products need order lines; until the `orders` table exists they are empty
-    (then: the top five products by quantity over the customer's completed orders)."""
+    """Totals, average, loyalty standing and favourite products of a customer: the
+    counters sync ingest keeps, and the top products over their completed orders."""
     orders, spent = customer.total_orders or 0, customer.total_spent or 0
     upcoming = loyalty.next_tier(orders, spent)
     return {
@@ -208,5 +194,5 @@ def customer_stats(session, customer: Customer) -> dict:
         "orders_to_next_tier": upcoming[1] if upcoming else None,
         "spend_to_next_tier": upcoming[2] if upcoming else None,
         "last_order_at": customer.last_order_at,
-        "favourite_products": [],
+        "favourite_products": sales.favourite_products(session, customer),
     }

@@ -6,6 +6,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
+from flask_jwt_extended import create_access_token
 from sqlalchemy import select
 
 from cloud.models import Device, EnrollmentKey, Outlet, Tenant
@@ -52,13 +53,37 @@ def enroll(session, key: str, device_name: str) -> tuple[Device, str]:
     return device, token
 
 
-def authenticate_device(session, token: str | None) -> Device:
-    if not token or not token.startswith(TOKEN_PREFIX):
-        raise NotAuthenticated("A device credential is required", "DEVICE_NOT_AUTHENTICATED")
-    device = session.execute(select(Device).where(Device.token_hash == _digest(token))).scalar_one_or_none()
+def _usable(session, device: Device | None) -> Device:
     if device is None or not device.is_active:
         raise NotAuthenticated("Device credential is invalid or revoked", "DEVICE_NOT_AUTHENTICATED")
     tenant = session.get(Tenant, device.tenant_id)
-    if tenant is None or not tenant.is_active:
-        raise NotAuthenticated("The tenant of this device is inactive", "DEVICE_NOT_AUTHENTICATED")
+    outlet = session.get(Outlet, device.outlet_id)
+    if tenant is None or not tenant.is_active or outlet is None:
+        raise NotAuthenticated("The tenant or outlet of this device is inactive", "DEVICE_NOT_AUTHENTICATED")
     return device
+
+
+def authenticate_device(session, device_id: int, token: str | None) -> Device:
+    """The device whose long-lived credential this is (exchanged for access tokens)."""
+    if not token or not token.startswith(TOKEN_PREFIX):
+        raise NotAuthenticated("A device credential is required", "DEVICE_NOT_AUTHENTICATED")
+    device = session.execute(select(Device).where(Device.token_hash == _digest(token))).scalar_one_or_none()
+    if device is not None and device.id != device_id:
+        device = None
+    return _usable(session, device)
+
+
+def issue_access_token(device: Device) -> tuple[str, int]:
+    """A short-lived token for push and pull; a 401 tells the edge to get a new one."""
+    minutes = current_app.config["DEVICE_TOKEN_MINUTES"]
+    token = create_access_token(identity=f"device:{device.id}", expires_delta=timedelta(minutes=minutes),
+                                additional_claims={"device": True, "tenant_id": device.tenant_id,
+                                                   "outlet_id": device.outlet_id})
+    return token, minutes * 60
+
+
+def device_from_claims(session, claims: dict) -> Device:
+    subject = str(claims.get("sub", ""))
+    if not claims.get("device") or not subject.startswith("device:") or not subject[7:].isdigit():
+        raise NotAuthenticated("A device access token is required", "DEVICE_NOT_AUTHENTICATED")
+    return _usable(session, session.get(Device, int(subject[7:])))

@@ -50,6 +50,8 @@ class SyncState(Base):
     last_success_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_push_error: Mapped[str | None] = mapped_column(Text)
     clock_skew_s: Mapped[int | None] = mapped_column(Integer)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class KitchenEvent(Base):

@@ -5,6 +5,7 @@ order snapshot with a new version) and, when the kitchen must know, its kitchen 
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timezone
 
@@ -19,6 +20,8 @@ from edge.services.promotion_rules import CodeRejection, PromotionRule, explain_
 from sync.ids import is_uuid, new_uuid
 from sync.timeutil import utcnow
 from sync.web.errors import Conflict, NotFound, PermissionDenied, Unprocessable, ValidationFailed
+
+log = logging.getLogger(__name__)
 
 TRANSITIONS = {
     "draft": {"pending", "confirmed", "cancelled"},
@@ -70,8 +73,15 @@ def _cart(session, items: list[dict]) -> tuple[list[CartLine], list[dict]]:
 
 
 def _rules(session) -> list[PromotionRule]:
-    rows = session.execute(select(MirrorPromotion).where(MirrorPromotion.is_active.is_(True))).scalars()
-    return [PromotionRule.from_dict(row.data) for row in rows]
+    """Active promotions; one the engine cannot read is skipped (and logged), never
+    allowed to stop every sale."""
+    rules = []
+    for row in session.execute(select(MirrorPromotion).where(MirrorPromotion.is_active.is_(True))).scalars():
+        try:
+            rules.append(PromotionRule.from_dict(row.data))
+        except (TypeError, ValueError, KeyError) as error:
+            log.error("promotion %s is unreadable and was skipped: %s", row.id, error)
+    return rules
 
 
 def _uses_by_promotion(session, exclude_order_id: int | None) -> dict[int, int]:

@@ -16,6 +16,40 @@ def state(session) -> SyncState:
     return row
 
 
+def breaker(row: SyncState | None, threshold: int) -> str:
+    """closed: pushing normally; open: backing off after repeated failures; half_open:
+    the wait is over and the next push is a probe."""
+    if row is None or row.consecutive_failures < threshold:
+        return "closed"
+    if row.next_attempt_at and row.next_attempt_at > utcnow():
+        return "open"
+    return "half_open"
+
+
+def dead_letters(session, limit: int = 100) -> list[dict]:
+    rows = session.execute(select(OutboxEvent).where(OutboxEvent.status == "dead").order_by(OutboxEvent.seq)
+                           .limit(limit)).scalars()
+    return [{"seq": e.seq, "event_id": e.event_id, "type": e.type, "aggregate_id": e.aggregate_id,
+             "reason": e.dead_reason, "dead_at": isoformat(e.dead_at), "attempts": e.attempts} for e in rows]
+
+
+def full(session, threshold: int) -> dict:
+    """Everything `GET /api/sync/status/` and `pos sync status` show."""
+    row = session.get(SyncState, 1)
+    base = summary(session)
+    return {
+        **base, "dead": dead_letters(session), "dead_count": base["dead"],
+        "breaker": breaker(row, threshold),
+        "consecutive_failures": row.consecutive_failures if row else 0,
+        "next_attempt_at": isoformat(row.next_attempt_at) if row else None,
+        "last_push_at": isoformat(row.last_push_at) if row else None,
+        "last_push_error": row.last_push_error if row else None,
+        "last_pull_at": isoformat(row.last_pull_at) if row else None,
+        "last_pull_error": row.last_pull_error if row else None,
+        "clock_skew_s": row.clock_skew_s if row else None,
+    }
+
+
 def summary(session) -> dict:
     pending, oldest = session.execute(
         select(func.count(OutboxEvent.seq), func.min(OutboxEvent.occurred_at)).where(OutboxEvent.status == "pending")

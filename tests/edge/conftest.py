@@ -51,8 +51,10 @@ def cloud_app(seeded_cloud_file, tmp_path):
 
 @pytest.fixture
 def cloud_client_factory(cloud_app):
-    def make(token=None):
-        return CloudClient(CLOUD_URL, device_token=token, session=FlaskSession(cloud_app))
+    def make(credential=None):
+        return CloudClient(CLOUD_URL, device_id=credential.device_id if credential else None,
+                           device_token=credential.device_token if credential else None,
+                           session=FlaskSession(cloud_app))
     return make
 
 
@@ -79,8 +81,8 @@ def edge_app(tmp_path, cloud_app, cloud_client_factory):
     with app.app_context():
         credential = enrollment.enroll(edge_db.session, app.config["DATA_DIR"], CLOUD_URL, issue_key(cloud_app),
                                        "test edge", client=cloud_client_factory())
-        app.config["TEST_DEVICE_TOKEN"] = credential.device_token
-        puller.pull_all(cloud_client_factory(credential.device_token))
+        app.config["TEST_CREDENTIAL"] = credential
+        puller.pull_all(cloud_client_factory(credential))
     yield app
     with app.app_context():
         edge_db.session.remove()
@@ -89,7 +91,7 @@ def edge_app(tmp_path, cloud_app, cloud_client_factory):
 
 @pytest.fixture
 def device_client(edge_app, cloud_client_factory):
-    return cloud_client_factory(edge_app.config["TEST_DEVICE_TOKEN"])
+    return cloud_client_factory(edge_app.config["TEST_CREDENTIAL"])
 
 
 @pytest.fixture

@@ -44,3 +44,28 @@ class AllowanceOut(Schema):
 
 class AllowancesOut(Schema):
     allowances = List(Nested(AllowanceOut), required=True)
+
+
+class DeviceTokenIn(Schema):
+    device_id = Integer(required=True, validate=Range(min=1))
+    device_token = String(required=True, validate=Length(min=1, max=200))
+
+
+class DeviceTokenOut(Schema):
+    access_token = String(required=True)
+    expires_in = Integer(required=True)
+
+
+class PushIn(Schema):
+    events = List(Dict(), required=True, metadata={"description": "Outbox events in seq order"})
+
+
+class EventResultOut(Schema):
+    event_id = String(required=True)
+    status = String(required=True, validate=OneOf(("applied", "duplicate", "conflict", "rejected")))
+    reason = String(allow_none=True, required=True)
+
+
+class PushOut(Schema):
+    results = List(Nested(EventResultOut), required=True)
+    last_seq = Integer(allow_none=True, required=True)

@@ -1,0 +1,187 @@
+"""The outbox relay: sends pending events to the cloud in `seq` order, in batches.
+
+Events are marked sent in one local transaction after the cloud answered, so a crash in
+between only causes a resend (which the cloud reports as `duplicate`). Transport errors,
+timeouts, 5xx and 429 back off with full jitter behind a circuit breaker; an event the
+cloud rejects for its content is parked as a dead letter and the queue keeps moving.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Callable
+
+from sqlalchemy import select, update
+
+from edge.models import Order, OutboxEvent
+from edge.services import sync_status
+from edge.extensions import db
+from edge.services.uow import write_transaction
+from sync.client import AuthFailed, CloudClient, CloudError, Refused
+from sync.timeutil import isoformat, utcnow
+from sync.web.errors import Conflict, NotFound
+
+log = logging.getLogger(__name__)
+
+
+class BadAnswer(CloudError):
+    """The cloud's answer does not account for the events sent (e.g. a cut response)."""
+
+
+@dataclass
+class PushOutcome:
+    sent: int = 0
+    dead: int = 0
+    attempted: int = 0
+    error: str | None = None
+    skipped: bool = False  # backing off: not attempted
+
+
+def wire_event(event: OutboxEvent) -> dict:
+    return {"seq": event.seq, "event_id": event.event_id, "type": event.type,
+            "occurred_at": isoformat(event.occurred_at), "payload": json.loads(event.payload),
+            "payload_sha256": event.payload_sha256}
+
+
+class Relay:
+    def __init__(self, client: CloudClient, *, batch: int = 200, base_s: float = 1.0, cap_s: float = 60.0,
+                 breaker_threshold: int = 3, rng: Callable[[], float] = random.random):
+        self.client = client
+        self.batch = batch
+        self.base_s, self.cap_s = base_s, cap_s
+        self.breaker_threshold = breaker_threshold
+        self.rng = rng
+        self._batch_now = batch
+
+    # --- backoff ---------------------------------------------------------------------------
+
+    def backoff_delay(self, failures: int) -> float:
+        """Full jitter: uniform over [0, min(cap, base * 2^(failures-1))]."""
+        return self.rng() * min(self.cap_s, self.base_s * (2 ** max(0, failures - 1)))
+
+    def _failure(self, error: Exception) -> PushOutcome:
+        with write_transaction() as session:
+            state = sync_status.state(session)
+            state.consecutive_failures += 1
+            delay = self.backoff_delay(state.consecutive_failures)
+            state.next_attempt_at = utcnow() + timedelta(seconds=delay)
+            state.last_push_error = f"{error.__class__.__name__}: {error}"[:500]
+            state.last_push_at = utcnow()
+        return PushOutcome(error=str(error))
+
+    def _may_try(self) -> bool:
+        state = db.session.get(sync_status.SyncState, 1)
+        db.session.rollback()
+        return state is None or state.next_attempt_at is None or state.next_attempt_at <= utcnow()
+
+    # --- one batch -----------------------------------------------------------------------
+
+    def _pending(self, limit: int) -> list[OutboxEvent]:
+        events = db.session.execute(select(OutboxEvent).where(OutboxEvent.status == "pending")
+                                    .order_by(OutboxEvent.seq).limit(limit)).scalars().all()
+        db.session.rollback()  # end the read: the gate-held write comes later
+        return events
+
+    def push_once(self, force: bool = False) -> PushOutcome:
+        if not force and not self._may_try():
+            return PushOutcome(skipped=True)
+        events = self._pending(self._batch_now)
+        if not events:
+            return PushOutcome()
+        try:
+            exchange = self.client.push([wire_event(e) for e in events])
+            results = self._check(exchange.body, events)
+        except Refused as refused:
+            return self._refused(events, refused)
+        except (CloudError, AuthFailed) as error:
+            return self._failure(error)
+        outcome = self._record(events, results, exchange.clock_skew_s)
+        self._batch_now = self.batch
+        return outcome
+
+    def _check(self, body: dict, events: list[OutboxEvent]) -> dict[str, dict]:
+        results = body.get("results") if isinstance(body, dict) else None
+        if not isinstance(results, list):
+            raise BadAnswer("the cloud's answer has no results (cut or garbled response)")
+        by_id = {r.get("event_id"): r for r in results if isinstance(r, dict)}
+        missing = [e.event_id for e in events if e.event_id not in by_id]
+        if missing:
+            raise BadAnswer(f"the cloud's answer misses {len(missing)} of the events sent")
+        return by_id
+
+    def _refused(self, events: list[OutboxEvent], refused: Refused) -> PushOutcome:
+        """The cloud refused the request as a whole: narrow down to the event at fault."""
+        if len(events) > 1:
+            self._batch_now = max(1, len(events) // 2)
+            return PushOutcome(attempted=len(events), error=str(refused))
+        with write_transaction() as session:
+            event = session.get(OutboxEvent, events[0].seq)
+            _kill(event, f"refused by the cloud ({refused.status}): {refused.body.get('message', '')}")
+        self._batch_now = self.batch
+        return PushOutcome(attempted=1, dead=1, error=str(refused))
+
+    def _record(self, events: list[OutboxEvent], results: dict[str, dict], skew: int | None) -> PushOutcome:
+        outcome = PushOutcome(attempted=len(events))
+        now = utcnow()
+        with write_transaction() as session:
+            for sent in events:
+                event = session.get(OutboxEvent, sent.seq)
+                if event.status != "pending":
+                    continue  # a concurrent relay (another process) already settled it
+                result = results[event.event_id]
+                event.attempts += 1
+                if result.get("status") in ("applied", "duplicate"):
+                    event.status, event.sent_at, event.last_error = "sent", now, None
+                    outcome.sent += 1
+                    if event.type == "order.snapshot":
+                        session.execute(update(Order).where(Order.uuid == event.aggregate_id,
+                                                            Order.synced_version < event.aggregate_version)
+                                        .values(synced_version=event.aggregate_version))
+                else:
+                    _kill(event, f"{result.get('status')}: {result.get('reason') or 'no reason given'}")
+                    outcome.dead += 1
+            state = sync_status.state(session)
+            state.consecutive_failures, state.next_attempt_at, state.last_push_error = 0, None, None
+            state.last_push_at = state.last_success_at = now
+            if skew is not None:
+                state.clock_skew_s = skew
+        return outcome
+
+    def drain(self, max_batches: int = 1000, force: bool = False) -> PushOutcome:
+        """Push until nothing is pending, an error stops it, or `max_batches` went by."""
+        total = PushOutcome()
+        for index in range(max_batches):
+            outcome = self.push_once(force=force and index == 0)
+            total.sent += outcome.sent
+            total.dead += outcome.dead
+            total.attempted += outcome.attempted
+            total.skipped = outcome.skipped
+            if outcome.error and not outcome.attempted:
+                total.error = outcome.error
+                break
+            if outcome.attempted == 0:
+                break
+        return total
+
+
+def _kill(event: OutboxEvent, reason: str) -> None:
+    event.status, event.dead_reason, event.dead_at = "dead", reason[:2000], utcnow()
+    log.warning("outbox event %s (%s) parked as dead letter: %s", event.seq, event.type, reason)
+
+
+def resolve_dead_letter(session, seq: int, user_id: int, action: str) -> OutboxEvent:
+    """A manager's decision on a dead letter: send it again, or dismiss it; both recorded."""
+    event = session.get(OutboxEvent, seq)
+    if event is None:
+        raise NotFound("Dead letter")
+    if event.status != "dead":
+        raise Conflict("That event is not a dead letter", "NOT_DEAD")
+    event.resolution, event.resolved_by, event.resolved_at = ("retried" if action == "retry" else "dismissed",
+                                                              user_id, utcnow())
+    event.status = "pending" if action == "retry" else "dismissed"
+    session.flush()
+    return event
+

@@ -1,0 +1,3 @@
+"""Sync tests use the enrolled-edge fixtures of tests/edge (cloud in process)."""
+from tests.edge.conftest import (Till, cashier, client, cloud_app, cloud_client_factory, cook,  # noqa: F401
+                                 device_client, edge_app, login, manager, seeded_cloud_file)
