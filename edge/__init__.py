@@ -25,6 +25,7 @@ def create_app(config: dict | None = None) -> APIFlask:
     from edge import models  # noqa: F401  (registers the tables)
     from edge.api import register_blueprints
     from edge.api.access import install_jwt_handlers
+    from edge.web import register_pages
     from edge.extensions import db, jwt, limiter, migrate, socketio
     from edge.services import credentials
     from sync import sqlite
@@ -57,6 +58,7 @@ def create_app(config: dict | None = None) -> APIFlask:
     install_jwt_handlers()
     install_error_handlers(app)
     register_blueprints(app)
+    register_pages(app)
     install_spec_processor(app)
     with app.app_context():
         sqlite.configure(db.engine, synchronous="FULL", busy_timeout_ms=5000)

@@ -1,6 +1,6 @@
 """The edge's background work in `pos edge run`: the relay (kicked after every commit
-that queued events, and on a schedule) and the pull, one APScheduler instance each job,
-never two runs of a job at once."""
+that queued events, and on a schedule) and the pull, on one APScheduler whose jobs never
+run twice at once."""
 from __future__ import annotations
 
 import logging
@@ -28,7 +28,7 @@ def make_relay(app, client: CloudClient) -> Relay:
                  cap_s=app.config["BACKOFF_CAP_S"], breaker_threshold=app.config["BREAKER_THRESHOLD"])
 
 
-class SyncRuntime:
+class BackgroundServices:
     def __init__(self, app):
         self.app = app
         self.scheduler = BackgroundScheduler(timezone="UTC", job_defaults={"max_instances": 1, "coalesce": True,

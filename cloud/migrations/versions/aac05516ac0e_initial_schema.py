@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 96c12dffac74
+Revision ID: aac05516ac0e
 Revises: 
-Create Date: 2026-11-23 16:05:03.951013
+Create Date: 2026-11-23 16:24:20.615781
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '96c12dffac74'
+revision = 'aac05516ac0e'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -189,6 +189,7 @@ def upgrade():
     sa.Column('marketing_consent', sa.Boolean(), nullable=False),
     sa.Column('preferred_outlet_id', sa.Integer(), nullable=True),
     sa.Column('merged_uuids', sa.JSON(), nullable=False),
+    sa.Column('applied_seqs', sa.JSON(), nullable=False),
     sa.Column('last_order_at', sa.DateTime(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
@@ -223,6 +224,33 @@ def upgrade():
     with op.batch_alter_table('devices', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_devices_outlet_id'), ['outlet_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_devices_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('payments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.Column('outlet_id', sa.Integer(), nullable=False),
+    sa.Column('uuid', sa.String(length=36), nullable=False),
+    sa.Column('order_uuid', sa.String(length=36), nullable=False),
+    sa.Column('shift_uuid', sa.String(length=36), nullable=True),
+    sa.Column('terminal', sa.Integer(), nullable=False),
+    sa.Column('method', sa.String(length=10), nullable=False),
+    sa.Column('amount', sa.BigInteger(), nullable=False),
+    sa.Column('tendered', sa.BigInteger(), nullable=True),
+    sa.Column('change_amount', sa.BigInteger(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('reference', sa.String(length=120), nullable=False),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('received_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['outlet_id'], ['outlets.id'], name=op.f('fk_payments_outlet_id_outlets'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_payments_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_payments')),
+    sa.UniqueConstraint('outlet_id', 'uuid', name=op.f('uq_payments_outlet_id_uuid'))
+    )
+    with op.batch_alter_table('payments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_payments_order_uuid'), ['order_uuid'], unique=False)
+        batch_op.create_index(batch_op.f('ix_payments_outlet_id'), ['outlet_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_payments_tenant_id'), ['tenant_id'], unique=False)
 
     op.create_table('processed_events',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -289,6 +317,57 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_promotion_usages_promotion_id'), ['promotion_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_promotion_usages_tenant_id'), ['tenant_id'], unique=False)
 
+    op.create_table('refunds',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.Column('outlet_id', sa.Integer(), nullable=False),
+    sa.Column('uuid', sa.String(length=36), nullable=False),
+    sa.Column('order_uuid', sa.String(length=36), nullable=False),
+    sa.Column('shift_uuid', sa.String(length=36), nullable=True),
+    sa.Column('kind', sa.String(length=6), nullable=False),
+    sa.Column('method', sa.String(length=10), nullable=True),
+    sa.Column('amount', sa.BigInteger(), nullable=False),
+    sa.Column('reason', sa.String(length=500), nullable=False),
+    sa.Column('lines', sa.JSON(), nullable=False),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('received_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['outlet_id'], ['outlets.id'], name=op.f('fk_refunds_outlet_id_outlets'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_refunds_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_refunds')),
+    sa.UniqueConstraint('outlet_id', 'uuid', name=op.f('uq_refunds_outlet_id_uuid'))
+    )
+    with op.batch_alter_table('refunds', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_refunds_order_uuid'), ['order_uuid'], unique=False)
+        batch_op.create_index(batch_op.f('ix_refunds_outlet_id'), ['outlet_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_refunds_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('shifts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.Column('outlet_id', sa.Integer(), nullable=False),
+    sa.Column('uuid', sa.String(length=36), nullable=False),
+    sa.Column('terminal', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=6), nullable=False),
+    sa.Column('opened_by', sa.Integer(), nullable=False),
+    sa.Column('opened_at', sa.DateTime(), nullable=False),
+    sa.Column('opening_cash', sa.BigInteger(), nullable=False),
+    sa.Column('closed_by', sa.Integer(), nullable=True),
+    sa.Column('closed_at', sa.DateTime(), nullable=True),
+    sa.Column('counted', sa.JSON(), nullable=False),
+    sa.Column('z_report', sa.JSON(), nullable=True),
+    sa.Column('movements', sa.JSON(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('received_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['outlet_id'], ['outlets.id'], name=op.f('fk_shifts_outlet_id_outlets'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_shifts_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_shifts')),
+    sa.UniqueConstraint('outlet_id', 'uuid', name=op.f('uq_shifts_outlet_id_uuid'))
+    )
+    with op.batch_alter_table('shifts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_shifts_outlet_id'), ['outlet_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_shifts_tenant_id'), ['tenant_id'], unique=False)
+
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=True),
@@ -317,6 +396,41 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_users_sync_version'), ['sync_version'], unique=False)
         batch_op.create_index(batch_op.f('ix_users_tenant_id'), ['tenant_id'], unique=False)
 
+    op.create_table('customer_activity',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.Column('outlet_id', sa.Integer(), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.Column('order_uuid', sa.String(length=36), nullable=False),
+    sa.Column('reason', sa.String(length=10), nullable=False),
+    sa.Column('points', sa.Integer(), nullable=False),
+    sa.Column('orders', sa.Integer(), nullable=False),
+    sa.Column('spent', sa.BigInteger(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_customer_activity_customer_id_customers'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['outlet_id'], ['outlets.id'], name=op.f('fk_customer_activity_outlet_id_outlets'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_customer_activity_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_customer_activity')),
+    sa.UniqueConstraint('outlet_id', 'order_uuid', 'reason', name=op.f('uq_customer_activity_outlet_id_order_uuid_reason'))
+    )
+    with op.batch_alter_table('customer_activity', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_customer_activity_customer_id'), ['customer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_customer_activity_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('customer_aliases',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.Column('uuid', sa.String(length=36), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_customer_aliases_customer_id_customers'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_customer_aliases_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_customer_aliases')),
+    sa.UniqueConstraint('tenant_id', 'uuid', name=op.f('uq_customer_aliases_tenant_id_uuid'))
+    )
+    with op.batch_alter_table('customer_aliases', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_customer_aliases_customer_id'), ['customer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_customer_aliases_tenant_id'), ['tenant_id'], unique=False)
+
     op.create_table('enrollment_keys',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
@@ -337,6 +451,61 @@ def upgrade():
     with op.batch_alter_table('enrollment_keys', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_enrollment_keys_outlet_id'), ['outlet_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_enrollment_keys_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('orders',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.Column('outlet_id', sa.Integer(), nullable=False),
+    sa.Column('uuid', sa.String(length=36), nullable=False),
+    sa.Column('order_number', sa.String(length=40), nullable=False),
+    sa.Column('terminal', sa.Integer(), nullable=False),
+    sa.Column('business_date', sa.Date(), nullable=False),
+    sa.Column('shift_uuid', sa.String(length=36), nullable=True),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('source', sa.String(length=10), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=True),
+    sa.Column('customer_uuid', sa.String(length=36), nullable=True),
+    sa.Column('customer_name', sa.String(length=120), nullable=False),
+    sa.Column('customer_phone', sa.String(length=20), nullable=False),
+    sa.Column('table_label', sa.String(length=40), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('subtotal', sa.BigInteger(), nullable=False),
+    sa.Column('discount_amount', sa.BigInteger(), nullable=False),
+    sa.Column('service_charge', sa.BigInteger(), nullable=False),
+    sa.Column('tax_amount', sa.BigInteger(), nullable=False),
+    sa.Column('rounding_amount', sa.BigInteger(), nullable=False),
+    sa.Column('total_amount', sa.BigInteger(), nullable=False),
+    sa.Column('paid_amount', sa.BigInteger(), nullable=False),
+    sa.Column('change_amount', sa.BigInteger(), nullable=False),
+    sa.Column('voided_amount', sa.BigInteger(), nullable=False),
+    sa.Column('refunded_amount', sa.BigInteger(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('cashier_id', sa.Integer(), nullable=True),
+    sa.Column('cancel_reason', sa.String(length=500), nullable=False),
+    sa.Column('totals_mismatch', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('confirmed_at', sa.DateTime(), nullable=True),
+    sa.Column('preparing_at', sa.DateTime(), nullable=True),
+    sa.Column('ready_at', sa.DateTime(), nullable=True),
+    sa.Column('served_at', sa.DateTime(), nullable=True),
+    sa.Column('completed_at', sa.DateTime(), nullable=True),
+    sa.Column('cancelled_at', sa.DateTime(), nullable=True),
+    sa.Column('received_at', sa.DateTime(), nullable=False),
+    sa.Column('promotions', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_orders_customer_id_customers'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['outlet_id'], ['outlets.id'], name=op.f('fk_orders_outlet_id_outlets'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_orders_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_orders')),
+    sa.UniqueConstraint('outlet_id', 'uuid', name=op.f('uq_orders_outlet_id_uuid'))
+    )
+    with op.batch_alter_table('orders', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_orders_business_date'), ['business_date'], unique=False)
+        batch_op.create_index(batch_op.f('ix_orders_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_orders_customer_id'), ['customer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_orders_order_number'), ['order_number'], unique=False)
+        batch_op.create_index(batch_op.f('ix_orders_outlet_id'), ['outlet_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_orders_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_orders_tenant_id'), ['tenant_id'], unique=False)
 
     op.create_table('products',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -392,6 +561,37 @@ def upgrade():
     with op.batch_alter_table('modifier_groups', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_modifier_groups_product_id'), ['product_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_modifier_groups_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('order_items',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.Column('line_no', sa.Integer(), nullable=False),
+    sa.Column('product_id', sa.Integer(), nullable=False),
+    sa.Column('product_name', sa.String(length=200), nullable=False),
+    sa.Column('sku', sa.String(length=64), nullable=False),
+    sa.Column('category_id', sa.Integer(), nullable=True),
+    sa.Column('station', sa.String(length=40), nullable=False),
+    sa.Column('quantity', sa.Integer(), nullable=False),
+    sa.Column('modifiers', sa.JSON(), nullable=False),
+    sa.Column('note', sa.String(length=500), nullable=False),
+    sa.Column('unit_price', sa.BigInteger(), nullable=False),
+    sa.Column('gross', sa.BigInteger(), nullable=False),
+    sa.Column('discount_amount', sa.BigInteger(), nullable=False),
+    sa.Column('total_price', sa.BigInteger(), nullable=False),
+    sa.Column('service_charge', sa.BigInteger(), nullable=False),
+    sa.Column('tax_amount', sa.BigInteger(), nullable=False),
+    sa.Column('line_total', sa.BigInteger(), nullable=False),
+    sa.Column('voided_quantity', sa.Integer(), nullable=False),
+    sa.Column('refunded_quantity', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_order_items_order_id_orders'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_order_items')),
+    sa.UniqueConstraint('order_id', 'line_no', name=op.f('uq_order_items_order_id_line_no'))
+    )
+    with op.batch_alter_table('order_items', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_order_items_order_id'), ['order_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_order_items_product_id'), ['product_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_order_items_tenant_id'), ['tenant_id'], unique=False)
 
     op.create_table('outlet_products',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -470,6 +670,12 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_outlet_products_outlet_id'))
 
     op.drop_table('outlet_products')
+    with op.batch_alter_table('order_items', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_order_items_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_order_items_product_id'))
+        batch_op.drop_index(batch_op.f('ix_order_items_order_id'))
+
+    op.drop_table('order_items')
     with op.batch_alter_table('modifier_groups', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_modifier_groups_tenant_id'))
         batch_op.drop_index(batch_op.f('ix_modifier_groups_product_id'))
@@ -482,17 +688,48 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_products_category_id'))
 
     op.drop_table('products')
+    with op.batch_alter_table('orders', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_orders_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_orders_status'))
+        batch_op.drop_index(batch_op.f('ix_orders_outlet_id'))
+        batch_op.drop_index(batch_op.f('ix_orders_order_number'))
+        batch_op.drop_index(batch_op.f('ix_orders_customer_id'))
+        batch_op.drop_index(batch_op.f('ix_orders_created_at'))
+        batch_op.drop_index(batch_op.f('ix_orders_business_date'))
+
+    op.drop_table('orders')
     with op.batch_alter_table('enrollment_keys', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_enrollment_keys_tenant_id'))
         batch_op.drop_index(batch_op.f('ix_enrollment_keys_outlet_id'))
 
     op.drop_table('enrollment_keys')
+    with op.batch_alter_table('customer_aliases', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_customer_aliases_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_customer_aliases_customer_id'))
+
+    op.drop_table('customer_aliases')
+    with op.batch_alter_table('customer_activity', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_customer_activity_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_customer_activity_customer_id'))
+
+    op.drop_table('customer_activity')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_users_tenant_id'))
         batch_op.drop_index(batch_op.f('ix_users_sync_version'))
         batch_op.drop_index(batch_op.f('ix_users_outlet_id'))
 
     op.drop_table('users')
+    with op.batch_alter_table('shifts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_shifts_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_shifts_outlet_id'))
+
+    op.drop_table('shifts')
+    with op.batch_alter_table('refunds', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_refunds_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_refunds_outlet_id'))
+        batch_op.drop_index(batch_op.f('ix_refunds_order_uuid'))
+
+    op.drop_table('refunds')
     with op.batch_alter_table('promotion_usages', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_promotion_usages_tenant_id'))
         batch_op.drop_index(batch_op.f('ix_promotion_usages_promotion_id'))
@@ -511,6 +748,12 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_processed_events_tenant_id'))
 
     op.drop_table('processed_events')
+    with op.batch_alter_table('payments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_payments_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_payments_outlet_id'))
+        batch_op.drop_index(batch_op.f('ix_payments_order_uuid'))
+
+    op.drop_table('payments')
     with op.batch_alter_table('devices', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_devices_tenant_id'))
         batch_op.drop_index(batch_op.f('ix_devices_outlet_id'))
