@@ -90,3 +90,9 @@ def test_a_deleted_product_leaves_the_mirror(cloud_app, edge_app, device_client)
     with edge_app.app_context():
         puller.pull_all(device_client)
         assert db.session.query(MirrorProduct).filter_by(sku="DS-PANN").count() == 0
+
+
+def test_the_outlet_endpoint_tells_screens_who_and_what_currency(cashier):
+    body = cashier.get("/api/outlet/").json
+    assert body["tenant_name"] == "Pizza Palace" and body["outlet_code"] == "YOG"
+    assert body["currency"] == "IDR" and body["tax_rate"] == "10.00" and body["cash_rounding"] == "100.00"

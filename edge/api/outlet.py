@@ -1,0 +1,45 @@
+"""Who this outlet is, for the screens: names, address, currency, charges, timezone."""
+from apiflask import APIBlueprint, Schema
+from apiflask.fields import Boolean, Integer, String
+
+from edge.api.access import require
+from edge.extensions import db
+from edge.services import outlet as outlet_settings
+from sync.web.fields import Money, Rate
+
+
+class OutletOut(Schema):
+    outlet_id = Integer(required=True)
+    outlet_code = String(required=True)
+    outlet_name = String(required=True)
+    address = String()
+    phone = String()
+    timezone = String(required=True)
+    tenant_id = Integer(required=True)
+    tenant_name = String(required=True)
+    currency = String(required=True)
+    tax_rate = Rate(required=True)
+    service_charge_rate = Rate(required=True)
+    tax_on_service_charge = Boolean()
+    cash_rounding = Money(required=True)
+    receipt_footer = String()
+    primary_color = String()
+    logo_url = String(allow_none=True)
+
+
+bp = APIBlueprint("outlet", __name__, url_prefix="/api", tag="Outlet")
+
+
+@bp.get("/outlet/")
+@require("kitchen")
+@bp.output(OutletOut)
+def this_outlet(actor):
+    """This outlet and its tenant's settings as mirrored from the cloud."""
+    tenant, place = outlet_settings.tenant(db.session), outlet_settings.outlet(db.session)
+    charges = outlet_settings.charges(db.session)
+    return {"outlet_id": place.id, "outlet_code": place.code, "outlet_name": place.name, "address": place.address,
+            "phone": place.phone or tenant.phone, "timezone": place.timezone, "tenant_id": tenant.id,
+            "tenant_name": tenant.name, "currency": tenant.currency, "tax_rate": charges.tax_rate_bp,
+            "service_charge_rate": charges.service_charge_bp, "tax_on_service_charge": charges.tax_on_service_charge,
+            "cash_rounding": charges.cash_rounding, "receipt_footer": tenant.receipt_footer,
+            "primary_color": tenant.primary_color, "logo_url": tenant.logo_url}
