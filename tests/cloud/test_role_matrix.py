@@ -1,0 +1,502 @@
+"""Who may call what: the intended minimum role of every cloud route (CONTRACT.md sections 2
+and 3, the brief's permission tables), checked against the views' `_access` marks and
+against real requests from every role, with plausible ids of the caller's own tenant:
+below the minimum a caller gets 403 (401 without a token, or with a user's token on a
+device route); at or above it the plausible request succeeds.
+
+`ACCESS` is the table. A route added to the app without a row here, or a row whose route
+is gone, fails `test_the_table_covers_every_route`. The seed built here (`seed_tenant`) is
+shared with the cross-tenant and PATCH-guard tests.
+"""
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+
+import pytest
+
+from cloud.extensions import db
+from cloud.models import SyncedOrder, User
+from cloud.models.user import ROLE_RANK
+from cloud.services import auth, catalog, customers, enrollment, promotions, tenants
+from cloud.services.actor import Actor
+from sync.ids import new_uuid, sha256_hex
+from tests.cloud.factories import PASSWORD, make_user
+
+ACCESS = {  # (method, rule): the minimum role, "public" (no token needed) or "device"
+    ("GET", "/api/health/"): "public",
+    # auth (CONTRACT section 3; brief 002: owner self-registration is public)
+    ("POST", "/api/auth/login/"): "public",
+    ("POST", "/api/auth/refresh/"): "public",  # the refresh token in the body is the credential
+    ("POST", "/api/auth/register/"): "public",
+    ("POST", "/api/auth/logout/"): "kitchen",
+    ("POST", "/api/auth/change-password/"): "kitchen",
+    # users: manager+; me: anyone logged in
+    ("GET", "/api/users/me/"): "kitchen",
+    ("PATCH", "/api/users/me/"): "kitchen",
+    ("GET", "/api/users/"): "manager",
+    ("POST", "/api/users/"): "manager",
+    ("GET", "/api/users/<int:user_id>/"): "manager",
+    ("PATCH", "/api/users/<int:user_id>/"): "manager",
+    ("DELETE", "/api/users/<int:user_id>/"): "manager",
+    ("POST", "/api/users/<int:user_id>/reset-password/"): "manager",
+    # tenants: CRUD super_admin, read/update of one's own tenant_owner+
+    ("GET", "/api/tenants/"): "super_admin",
+    ("POST", "/api/tenants/"): "super_admin",
+    ("GET", "/api/tenants/<int:tenant_id>/"): "tenant_owner",
+    ("PATCH", "/api/tenants/<int:tenant_id>/"): "tenant_owner",
+    ("DELETE", "/api/tenants/<int:tenant_id>/"): "super_admin",
+    # outlets: read and update manager+, create tenant_owner+, enrollment keys tenant_owner+
+    ("GET", "/api/outlets/"): "manager",
+    ("POST", "/api/outlets/"): "tenant_owner",
+    ("GET", "/api/outlets/<int:outlet_id>/"): "manager",
+    ("PATCH", "/api/outlets/<int:outlet_id>/"): "manager",
+    ("POST", "/api/outlets/<int:outlet_id>/enrollment-key/"): "tenant_owner",
+    # per-outlet prices and availability: catalog writes, manager+
+    ("GET", "/api/outlets/<int:outlet_id>/products/"): "manager",
+    ("POST", "/api/outlets/<int:outlet_id>/products/"): "manager",
+    ("PATCH", "/api/outlets/<int:outlet_id>/products/<int:product_id>/"): "manager",
+    ("DELETE", "/api/outlets/<int:outlet_id>/products/<int:product_id>/"): "manager",
+    # catalog: reads public, writes manager+, approval tenant_owner+
+    ("GET", "/api/categories/"): "public",
+    ("POST", "/api/categories/"): "manager",
+    ("GET", "/api/categories/<int:category_id>/"): "public",
+    ("PATCH", "/api/categories/<int:category_id>/"): "manager",
+    ("DELETE", "/api/categories/<int:category_id>/"): "manager",
+    ("GET", "/api/products/"): "public",
+    ("POST", "/api/products/"): "manager",
+    ("GET", "/api/products/export/"): "manager",
+    ("POST", "/api/products/import/"): "manager",
+    ("GET", "/api/products/<int:product_id>/"): "public",
+    ("PATCH", "/api/products/<int:product_id>/"): "manager",
+    ("DELETE", "/api/products/<int:product_id>/"): "manager",
+    ("POST", "/api/products/<int:product_id>/approve/"): "tenant_owner",
+    ("POST", "/api/products/<int:product_id>/reject/"): "tenant_owner",
+    ("GET", "/api/products/<int:product_id>/modifiers/"): "public",
+    ("POST", "/api/products/<int:product_id>/modifiers/"): "manager",
+    ("PATCH", "/api/products/<int:product_id>/modifiers/<int:group_id>/"): "manager",
+    ("DELETE", "/api/products/<int:product_id>/modifiers/<int:group_id>/"): "manager",
+    # promotions: manager+, except what is running now (public, for kiosks and menus)
+    ("GET", "/api/promotions/"): "manager",
+    ("POST", "/api/promotions/"): "manager",
+    ("GET", "/api/promotions/active/"): "public",
+    ("GET", "/api/promotions/<int:promotion_id>/"): "manager",
+    ("PATCH", "/api/promotions/<int:promotion_id>/"): "manager",
+    ("DELETE", "/api/promotions/<int:promotion_id>/"): "manager",
+    ("POST", "/api/promotions/<int:promotion_id>/activate/"): "manager",
+    ("POST", "/api/promotions/<int:promotion_id>/deactivate/"): "manager",
+    # customers: cashier+, delete manager+
+    ("GET", "/api/customers/"): "cashier",
+    ("POST", "/api/customers/"): "cashier",
+    ("POST", "/api/customers/search/"): "cashier",
+    ("GET", "/api/customers/<int:customer_id>/"): "cashier",
+    ("PATCH", "/api/customers/<int:customer_id>/"): "cashier",
+    ("DELETE", "/api/customers/<int:customer_id>/"): "manager",
+    ("GET", "/api/customers/<int:customer_id>/orders/"): "cashier",
+    ("GET", "/api/customers/<int:customer_id>/stats/"): "cashier",
+    # orders the outlets synced: read-only, cashier+
+    ("GET", "/api/orders/"): "cashier",
+    ("GET", "/api/orders/<int:order_id>/"): "cashier",
+    # sync: a one-time key or the device credential, never a user token
+    ("POST", "/api/sync/enroll/"): "public",
+    ("POST", "/api/sync/token/"): "public",
+    ("GET", "/api/sync/pull/"): "device",
+    ("POST", "/api/sync/push/"): "device",
+    ("POST", "/api/sync/allowances/"): "device",
+}
+
+# Served by APIFlask and Flask themselves (the spec, the docs page and its assets).
+NOT_IN_TABLE = {"static", "openapi.spec", "openapi.docs", "openapi.swagger_ui_oauth_redirect", "health.docs_asset"}
+CALLERS = ("super_admin", "admin", "tenant_owner", "manager", "cashier", "kitchen", "anonymous")
+NEW_PASSWORD = "An0ther-password"
+_PARAM = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+
+
+def app_routes(app) -> set[tuple[str, str]]:
+    return {(method, rule.rule) for rule in app.url_map.iter_rules() if rule.endpoint not in NOT_IN_TABLE
+            for method in rule.methods - {"HEAD", "OPTIONS"}}
+
+
+def route_params(rule: str) -> list[str]:
+    return _PARAM.findall(rule)
+
+
+# --- the seed: one tenant's objects, with data that only this tenant has ----------------
+
+WORDS = {"a": "Aardvark", "b": "Badger"}
+PHONES = {"a": "081111222333", "b": "082222333444"}
+
+
+@dataclass
+class Seed:
+    """Ids and secrets of one tenant's objects (attribute names match the path params)."""
+
+    name: str
+    tenant_id: int
+    outlet_id: int
+    other_outlet_id: int
+    category_id: int = 0
+    product_id: int = 0
+    group_id: int = 0
+    modifier_id: int = 0
+    customer_id: int = 0
+    customer_phone: str = ""
+    promotion_id: int = 0
+    order_id: int = 0
+    other_order_id: int = 0  # sold at the other outlet
+    user_id: int = 0  # a kitchen user at outlet 1, whom managers may manage
+    other_user_id: int = 0  # a kitchen user at the other outlet
+    outlet_manager_id: int = 0  # a manager bound to outlet 1
+    spare_tenant_id: int = 0
+    spare_category_id: int = 0
+    spare_product_id: int = 0
+    spare_group_id: int = 0
+    spare_customer_id: int = 0
+    spare_promotion_id: int = 0
+    spare_user_id: int = 0
+    pending_product_id: int = 0
+    other_pending_product_id: int = 0
+    enrollment_key: str = ""  # unused, for a caller to enroll with
+    device_id: int = 0
+    device_token: str = ""
+    device_access: str = ""
+    refresh_token: str = ""
+    markers: tuple = ()  # strings only this tenant's data contains
+    other_outlet_markers: tuple = ()  # strings only the other outlet's data contains
+
+
+def _actor(user_id: int, role: str, tenant_id: int, outlet_id=None) -> Actor:
+    return Actor(user_id, role, role, tenant_id, outlet_id)
+
+
+def _order(outlet_id: int, number: str, product_id: int, customer_uuid=None, customer_name="") -> dict:
+    line = {"line_no": 1, "product_id": product_id, "product_name": "Sold item", "sku": "SOLD", "quantity": 1,
+            "unit_price": "95000.00", "gross": "95000.00", "discount_amount": "0.00", "total_price": "95000.00",
+            "service_charge": "0.00", "tax_amount": "0.00", "line_total": "95000.00"}
+    return {"uuid": new_uuid(), "order_number": number, "outlet_id": outlet_id, "terminal": 1,
+            "business_date": "2026-11-20", "status": "completed", "source": "pos", "customer_uuid": customer_uuid,
+            "customer_name": customer_name, "subtotal": "95000.00", "discount_amount": "0.00",
+            "service_charge": "0.00", "tax_amount": "0.00", "rounding_amount": "0.00", "total_amount": "95000.00",
+            "paid_amount": "95000.00", "change_amount": "0.00", "voided_amount": "0.00", "refunded_amount": "0.00",
+            "version": 1, "created_at": "2026-11-20T10:00:00Z", "completed_at": "2026-11-20T10:05:00Z",
+            "items": [line]}
+
+
+def event(seq: int, kind: str, payload: dict) -> dict:
+    return {"seq": seq, "event_id": new_uuid(), "type": kind, "occurred_at": "2026-11-20T10:05:00Z",
+            "payload": payload, "payload_sha256": sha256_hex(payload)}
+
+
+def enroll_device(client, key: str, name: str) -> tuple[int, str, str]:
+    """(device id, device credential, device access token) for an enrollment key."""
+    enrolled = client.post("/api/sync/enroll/", json={"enrollment_key": key, "device_name": name})
+    assert enrolled.status_code == 201, enrolled.json
+    device_id, credential = enrolled.json["device_id"], enrolled.json["device_token"]
+    token = client.post("/api/sync/token/", json={"device_id": device_id, "device_token": credential})
+    assert token.status_code == 200, token.json
+    return device_id, credential, token.json["access_token"]
+
+
+def push(client, access: str, events: list) -> list:
+    response = client.post("/api/sync/push/", json={"events": events}, headers={"Authorization": f"Bearer {access}"})
+    assert response.status_code == 200, response.json
+    return response.json["results"]
+
+
+def seed_tenant(app, world, name: str = "a") -> Seed:
+    """Objects of every kind in tenant `name` (world.a / world.b), with distinctive data,
+    two enrolled devices (one per outlet) and a synced order at each outlet."""
+    tw = getattr(world, name)
+    word, prefix = WORDS[name], f"{name}{name}"
+    seed = Seed(name, tw.tenant_id, tw.outlet_id, tw.other_outlet_id, customer_phone=PHONES[name])
+    with app.app_context():
+        session = db.session
+        owner = _actor(tw.users["tenant_owner"], "tenant_owner", tw.tenant_id)
+        manager = _actor(tw.users["manager"], "manager", tw.tenant_id)
+        category = catalog.create_category(session, owner, {"name": f"{word} Specials", "station": "grill"})
+        seed.spare_category_id = catalog.create_category(session, owner, {"name": f"{word} Empty Shelf"}).id
+        product = catalog.create_product(session, owner, {
+            "sku": f"{word.upper()}-TRUFFLE", "name": f"{word} Truffle Pizza", "category_id": category.id,
+            "price": 12_000_000, "description": f"{word} house special",
+            "modifier_groups": [{"name": f"{word} Sauce", "modifiers": [{"name": f"{word} Mayo", "price": 500_000}]}],
+        })
+        seed.category_id, seed.product_id = category.id, product.id
+        seed.group_id, seed.modifier_id = product.modifier_groups[0].id, product.modifier_groups[0].modifiers[0].id
+        seed.spare_group_id = catalog.add_modifier_group(session, product, {"name": f"{word} Spare Group"}).id
+        seed.spare_product_id = catalog.create_product(session, owner, {
+            "sku": f"{word.upper()}-SPARE", "name": f"{word} Spare Pie", "category_id": category.id,
+            "price": 1_000_000}).id
+        seed.pending_product_id, seed.other_pending_product_id = (catalog.create_product(session, manager, {
+            "sku": f"{word.upper()}-NEW-{i}", "name": f"{word} Newcomer {i}", "category_id": category.id,
+            "price": 2_000_000}).id for i in (1, 2))
+        outlet = tenants.get_outlet(session, owner, tw.outlet_id)
+        catalog.set_outlet_product(session, owner, outlet, product, {"price": 11_000_000})
+        customer = customers.create_customer(session, owner, {
+            "name": f"{word} Alice", "phone": PHONES[name], "email": f"alice@{word.lower()}.test",
+            "notes": f"{word} regular"})
+        seed.customer_id = customer.id
+        seed.spare_customer_id = customers.create_customer(session, owner, {
+            "name": f"{word} Spare", "phone": PHONES[name][:-3] + "999"}).id
+        seed.promotion_id = promotions.create_promotion(session, owner, {
+            "name": f"{word} Week", "promo_type": "percentage", "discount_percent_bp": 1000,
+            "code": f"{word.upper()}10", "products": [{"product_id": product.id}]}).id
+        seed.spare_promotion_id = promotions.create_promotion(session, owner, {
+            "name": f"{word} Spare Deal", "promo_type": "fixed_amount", "discount_amount": 100_000,
+            "auto_apply": True}).id
+        seed.user_id = make_user("kitchen", f"{prefix}_target", tw.tenant_id, tw.outlet_id).id
+        seed.other_user_id = make_user("kitchen", f"{prefix}_kitchen_two", tw.tenant_id, tw.other_outlet_id).id
+        seed.spare_user_id = make_user("cashier", f"{prefix}_leaver", tw.tenant_id, tw.outlet_id).id
+        seed.outlet_manager_id = make_user("manager", f"{prefix}_outlet_manager", tw.tenant_id, tw.outlet_id).id
+        seed.spare_tenant_id = tenants.create_tenant(session, {"name": f"{word} Spare Co",
+                                                               "slug": f"{word.lower()}-spare"}).id
+        seed.refresh_token = auth.issue_tokens(session.get(User, tw.users["kitchen"]))["refresh"]
+        other = tenants.get_outlet(session, owner, tw.other_outlet_id)
+        keys = [enrollment.issue_key(session, o, None)[0] for o in (outlet, outlet, other)]
+        seed.enrollment_key = keys[1]
+        session.commit()
+        customer_uuid = customer.uuid
+
+    client = app.test_client()
+    seed.device_id, seed.device_token, seed.device_access = enroll_device(client, keys[0], f"{word} till")
+    *_, other_access = enroll_device(client, keys[2], f"{word} other till")
+    number, other_number = f"{prefix.upper()}1-261120-1-0001", f"{prefix.upper()}2-261120-1-0001"
+    sold = _order(tw.outlet_id, number, seed.product_id, customer_uuid, f"{word} Alice")
+    paid = {"uuid": new_uuid(), "order_uuid": sold["uuid"], "terminal": 1, "method": "card", "amount": "95000.00",
+            "change_amount": "0.00", "status": "paid", "reference": f"{word.upper()}-CARD-77",
+            "created_at": "2026-11-20T10:04:00Z"}
+    elsewhere = _order(tw.other_outlet_id, other_number, seed.product_id, None, f"{word} Bob")
+    statuses = push(client, seed.device_access, [event(1, "order.snapshot", sold), event(2, "payment.recorded", paid)])
+    statuses += push(client, other_access, [event(1, "order.snapshot", elsewhere)])
+    assert {r["status"] for r in statuses} == {"applied"}, statuses
+    with app.app_context():
+        ids = dict(db.session.query(SyncedOrder.order_number, SyncedOrder.id))
+        seed.order_id, seed.other_order_id = ids[number], ids[other_number]
+    seed.markers = (word, word.lower(), word.upper(), PHONES[name], f"{prefix.upper()} Foods",
+                    f"{prefix}-foods", f"{prefix.upper()} One", f"{prefix.upper()} Two", number, other_number,
+                    f"{prefix}_tenant_owner", f"{prefix}_manager", f"{prefix}_cashier", f"{prefix}_kitchen",
+                    f"{prefix}_target", f"{prefix.upper()}-PZ")
+    seed.other_outlet_markers = (f"{prefix.upper()} Two", other_number, f"{word} Bob", f"{prefix}_kitchen_two")
+    return seed
+
+
+def leaks(body: bytes, seed: Seed) -> list[str]:
+    """Which of the seed tenant's distinctive strings appear in a response body."""
+    text = body.decode("utf-8", "replace")
+    return [marker for marker in seed.markers if marker in text]
+
+
+# --- one plausible request per route -----------------------------------------------------
+
+@dataclass(frozen=True)
+class Call:
+    json: object = None  # a dict, or a function of the seed
+    query: object = None
+    files: object = None  # a function returning the multipart form
+    ids: tuple = ()  # (path param, seed attribute) where they differ
+    last: int = 0  # requests that end the caller's session go last
+    fresh_token: bool = False  # use a token of its own (logout revokes it)
+
+    def path(self, rule: str, seed: Seed, ids: dict | None = None) -> str:
+        names = {**dict(self.ids), **(ids or {})}
+        return _PARAM.sub(lambda m: str(getattr(seed, names.get(m.group(1), m.group(1)))), rule)
+
+    def kwargs(self, seed: Seed) -> dict:
+        out = {}
+        if self.json is not None:
+            out["json"] = self.json(seed) if callable(self.json) else self.json
+        if self.query is not None:
+            out["query_string"] = self.query(seed) if callable(self.query) else self.query
+        if self.files is not None:
+            out["data"], out["content_type"] = self.files(), "multipart/form-data"
+        return out
+
+
+def _csv():
+    return {"file": (io.BytesIO(b"sku,name,category,price\nIMP-1,Imported Pie,Imported,15000.00\n"), "menu.csv")}
+
+
+CALLS = {
+    ("GET", "/api/health/"): Call(),
+    ("POST", "/api/auth/login/"): Call(json=lambda s: {"username": f"{s.name * 2}_kitchen", "password": PASSWORD}),
+    ("POST", "/api/auth/refresh/"): Call(json=lambda s: {"refresh": s.refresh_token}),
+    ("POST", "/api/auth/register/"): Call(json={"username": "fresh_owner", "password": NEW_PASSWORD,
+                                                "password_confirm": NEW_PASSWORD, "store_name": "Fresh Store"}),
+    ("POST", "/api/auth/logout/"): Call(json={}, last=1, fresh_token=True),
+    ("POST", "/api/auth/change-password/"): Call(json={"old_password": PASSWORD, "new_password": NEW_PASSWORD},
+                                                 last=2, fresh_token=True),
+    ("GET", "/api/users/me/"): Call(),
+    ("PATCH", "/api/users/me/"): Call(json={"first_name": "Myself"}),
+    ("GET", "/api/users/"): Call(),
+    ("POST", "/api/users/"): Call(json=lambda s: {"username": "new_staff", "password": NEW_PASSWORD,
+                                                  "role": "kitchen", "outlet_id": s.outlet_id}),
+    ("GET", "/api/users/<int:user_id>/"): Call(),
+    ("PATCH", "/api/users/<int:user_id>/"): Call(json={"first_name": "Tess"}),
+    ("DELETE", "/api/users/<int:user_id>/"): Call(ids=(("user_id", "spare_user_id"),)),
+    ("POST", "/api/users/<int:user_id>/reset-password/"): Call(json={"new_password": NEW_PASSWORD}),
+    ("GET", "/api/tenants/"): Call(),
+    ("POST", "/api/tenants/"): Call(json={"name": "Brand New Co", "slug": "brand-new-co"}),
+    ("GET", "/api/tenants/<int:tenant_id>/"): Call(),
+    ("PATCH", "/api/tenants/<int:tenant_id>/"): Call(json={"receipt_footer": "See you soon"}),
+    ("DELETE", "/api/tenants/<int:tenant_id>/"): Call(ids=(("tenant_id", "spare_tenant_id"),)),
+    ("GET", "/api/outlets/"): Call(),
+    ("POST", "/api/outlets/"): Call(json={"code": "NEW", "name": "New Outlet"}),
+    ("GET", "/api/outlets/<int:outlet_id>/"): Call(),
+    ("PATCH", "/api/outlets/<int:outlet_id>/"): Call(json={"phone": "0274-555"}),
+    ("POST", "/api/outlets/<int:outlet_id>/enrollment-key/"): Call(),
+    ("GET", "/api/outlets/<int:outlet_id>/products/"): Call(),
+    ("POST", "/api/outlets/<int:outlet_id>/products/"): Call(json=lambda s: {"product_id": s.product_id,
+                                                                            "is_available": True}),
+    ("PATCH", "/api/outlets/<int:outlet_id>/products/<int:product_id>/"): Call(json={"is_available": False}),
+    ("DELETE", "/api/outlets/<int:outlet_id>/products/<int:product_id>/"): Call(),
+    ("GET", "/api/categories/"): Call(),
+    ("POST", "/api/categories/"): Call(json={"name": "Drinks"}),
+    ("GET", "/api/categories/<int:category_id>/"): Call(),
+    ("PATCH", "/api/categories/<int:category_id>/"): Call(json={"sort_order": 3}),
+    ("DELETE", "/api/categories/<int:category_id>/"): Call(ids=(("category_id", "spare_category_id"),)),
+    ("GET", "/api/products/"): Call(),
+    ("POST", "/api/products/"): Call(json=lambda s: {"sku": "FRESH-1", "name": "Fresh Pie",
+                                                     "category_id": s.category_id, "price": "15000.00"}),
+    ("GET", "/api/products/export/"): Call(query={"format": "csv"}),
+    ("POST", "/api/products/import/"): Call(files=_csv),
+    ("GET", "/api/products/<int:product_id>/"): Call(),
+    ("PATCH", "/api/products/<int:product_id>/"): Call(json={"description": "Still the best"}),
+    ("DELETE", "/api/products/<int:product_id>/"): Call(ids=(("product_id", "spare_product_id"),)),
+    ("POST", "/api/products/<int:product_id>/approve/"): Call(json={}, ids=(("product_id", "pending_product_id"),)),
+    ("POST", "/api/products/<int:product_id>/reject/"): Call(json={"note": "Too pricey"},
+                                                            ids=(("product_id", "other_pending_product_id"),)),
+    ("GET", "/api/products/<int:product_id>/modifiers/"): Call(),
+    ("POST", "/api/products/<int:product_id>/modifiers/"): Call(json={"name": "Extras", "modifiers": [
+        {"name": "Cheese", "price": "5000.00"}]}),
+    ("PATCH", "/api/products/<int:product_id>/modifiers/<int:group_id>/"): Call(json={"sort_order": 2}),
+    ("DELETE", "/api/products/<int:product_id>/modifiers/<int:group_id>/"): Call(
+        ids=(("group_id", "spare_group_id"),)),
+    ("GET", "/api/promotions/"): Call(),
+    ("POST", "/api/promotions/"): Call(json={"name": "Happy Hour", "promo_type": "percentage",
+                                             "discount_percent": "15.00", "auto_apply": True}),
+    ("GET", "/api/promotions/active/"): Call(),
+    ("GET", "/api/promotions/<int:promotion_id>/"): Call(),
+    ("PATCH", "/api/promotions/<int:promotion_id>/"): Call(json={"description": "Every week"}),
+    ("DELETE", "/api/promotions/<int:promotion_id>/"): Call(ids=(("promotion_id", "spare_promotion_id"),)),
+    ("POST", "/api/promotions/<int:promotion_id>/activate/"): Call(),
+    ("POST", "/api/promotions/<int:promotion_id>/deactivate/"): Call(),
+    ("GET", "/api/customers/"): Call(),
+    ("POST", "/api/customers/"): Call(json={"name": "Walk In", "phone": "0813 0000 1111"}),
+    ("POST", "/api/customers/search/"): Call(json=lambda s: {"phone": s.customer_phone}),
+    ("GET", "/api/customers/<int:customer_id>/"): Call(),
+    ("PATCH", "/api/customers/<int:customer_id>/"): Call(json={"marketing_consent": True}),
+    ("DELETE", "/api/customers/<int:customer_id>/"): Call(ids=(("customer_id", "spare_customer_id"),)),
+    ("GET", "/api/customers/<int:customer_id>/orders/"): Call(),
+    ("GET", "/api/customers/<int:customer_id>/stats/"): Call(),
+    ("GET", "/api/orders/"): Call(),
+    ("GET", "/api/orders/<int:order_id>/"): Call(),
+    ("POST", "/api/sync/enroll/"): Call(json=lambda s: {"enrollment_key": s.enrollment_key, "device_name": "Spare"}),
+    ("POST", "/api/sync/token/"): Call(json=lambda s: {"device_id": s.device_id, "device_token": s.device_token}),
+    ("GET", "/api/sync/pull/"): Call(query={"since": 0}),
+    ("POST", "/api/sync/push/"): Call(json={"events": []}),
+    ("POST", "/api/sync/allowances/"): Call(json={}),
+}
+
+
+def in_order(routes):
+    """Reads and writes first, deletes after them, then whatever ends the session."""
+    return sorted(routes, key=lambda route: (CALLS[route].last, route[0] == "DELETE", route[1], route[0]))
+
+
+ALLOWED = "allowed"
+
+
+def expected(access: str, caller: str):
+    """ALLOWED, or the status a caller below the route's minimum gets."""
+    if access == "public":
+        return ALLOWED
+    if caller == "anonymous" or access == "device":
+        return 401  # no credential, or a user's token where only a device credential will do
+    return ALLOWED if ROLE_RANK[caller] >= ROLE_RANK[access] else 403
+
+
+def _user_id(app, username: str) -> int:
+    with app.app_context():
+        return db.session.query(User.id).filter_by(username=username).scalar()
+
+
+def caller_headers(app, world, caller: str, seed: Seed, fresh: bool = False) -> dict:
+    if caller == "anonymous":
+        return {"X-Tenant-ID": str(seed.tenant_id)}  # names the tenant of public menu reads
+    headers = world.headers(caller, seed.name)
+    if fresh:
+        username = {"super_admin": "root_admin", "admin": "support_admin"}.get(caller, f"{seed.name * 2}_{caller}")
+        with app.app_context():
+            token = auth.issue_tokens(db.session.get(User, _user_id(app, username)))["access"]
+        headers["Authorization"] = f"Bearer {token}"
+    return headers
+
+
+def send(client, method: str, rule: str, seed: Seed, headers: dict, ids: dict | None = None):
+    call = CALLS[(method, rule)]
+    return client.open(call.path(rule, seed, ids), method=method, headers=headers, **call.kwargs(seed))
+
+
+def describe(response) -> str:
+    body = response.get_json(silent=True)
+    return f"{response.status_code} {body.get('code') if isinstance(body, dict) else ''}"
+
+
+# --- the tests ---------------------------------------------------------------------------
+
+def test_the_table_covers_every_route(app):
+    routes = app_routes(app)
+    assert sorted(routes - set(ACCESS)) == [], "routes without a row in ACCESS"
+    assert sorted(set(ACCESS) - routes) == [], "rows in ACCESS for routes that are gone"
+
+
+def test_every_view_carries_the_intended_access_mark(app):
+    marks = {}
+    for rule in app.url_map.iter_rules():
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            if (method, rule.rule) in ACCESS:
+                marks[(method, rule.rule)] = getattr(app.view_functions[rule.endpoint], "_access", None)
+    wrong = {route: (mark, ACCESS[route]) for route, mark in marks.items() if mark != ACCESS[route]}
+    assert wrong == {}, "(mark on the view, intended)"
+
+
+def test_the_openapi_document_and_docs_page_are_public(client):
+    assert client.get("/api/openapi.json").status_code == 200
+    assert client.get("/api/docs/").status_code == 200
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_every_route_answers_each_role_as_the_table_says(app, world, caller):
+    seed = seed_tenant(app, world, "a")
+    client = app.test_client()
+    headers = caller_headers(app, world, caller, seed)
+    wrong = []
+    for method, rule in in_order(ACCESS):
+        if CALLS[(method, rule)].fresh_token and caller != "anonymous":
+            headers = caller_headers(app, world, caller, seed, fresh=True)
+        response = send(client, method, rule, seed, headers)
+        want = expected(ACCESS[(method, rule)], caller)
+        if want == ALLOWED:  # the calls are plausible: at or above the minimum they succeed
+            ok = 200 <= response.status_code < 300
+        else:
+            body = response.get_json(silent=True) or {}
+            ok = response.status_code == want and {"error", "message", "field", "code"} <= set(body)
+        if not ok:
+            wrong.append(f"{method} {rule}: {describe(response)}, expected {want}")
+    assert wrong == []
+
+
+def test_a_device_credential_opens_the_device_routes_only(app, world):
+    seed = seed_tenant(app, world, "a")
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {seed.device_access}"}
+    wrong = []
+    for method, rule in in_order(ACCESS):
+        access = ACCESS[(method, rule)]
+        if access == "public":
+            continue
+        response = send(client, method, rule, seed, headers)
+        ok = response.status_code == 401 if access != "device" else response.status_code in (200, 201)
+        if not ok:
+            wrong.append(f"{method} {rule}: {describe(response)} ({access})")
+    assert wrong == []
