@@ -124,3 +124,10 @@ def shift_report(**overrides) -> ShiftReport:
     )
     fields.update(overrides)
     return ShiftReport(**fields)
+
+
+def big_receipt(lines: int = 2500, **overrides) -> Receipt:
+    """A receipt far larger than any pty or socket buffer (~120 KB at 48 columns)."""
+    items = [ReceiptLine(f"Item number {i}", 1, rupiah(1_000)) for i in range(lines)]
+    return receipt(lines=items, subtotal=rupiah(1_000) * lines, total=rupiah(1_000) * lines,
+                   promotions=[], service_charge=0, tax=0, rounding=0, payments=[], **overrides)
