@@ -9,12 +9,24 @@ printed as text anyway).
 """
 from __future__ import annotations
 
+import logging
+
 from escpos.constants import QR_ECLEVEL_M
 from escpos.printer import Dummy
 
 from .blocks import PLAIN, Barcode, Beep, Block, Cut, DrawerPulse, Logo, QrCode, Style, TextLine
-from .images import BARCODE_HEIGHT_DOTS, barcode_image, load_logo, plan_barcode, qr_image, qr_module_dots
+from .images import (
+    BARCODE_HEIGHT_DOTS,
+    barcode_image,
+    load_logo,
+    plan_barcode,
+    qr_image,
+    qr_module_dots,
+    qr_side_modules,
+)
 from .profiles import Paper
+
+log = logging.getLogger(__name__)
 
 TEAR_OFF_FEED_LINES = 6  # without a cutter, feed the last line past the tear bar
 
@@ -80,6 +92,9 @@ def _set_style(printer: Dummy, style: Style) -> None:
 
 
 def _qr(printer: Dummy, payload: str, paper: Paper) -> None:
+    if qr_side_modules(payload) is None:
+        log.warning("QR code not printed: %d characters is more than a QR code holds", len(payload))
+        return
     if paper.qr_native:
         printer.set(align="center")
         printer.qr(payload, ec=QR_ECLEVEL_M, size=qr_module_dots(payload, paper.dots), native=True)

@@ -17,6 +17,8 @@ from functools import lru_cache
 from typing import Literal
 
 import qrcode
+import qrcode.exceptions
+import qrcode.util
 from barcode.codex import Code128
 from PIL import Image
 
@@ -73,16 +75,34 @@ def qr_matrix(payload: str) -> tuple[tuple[bool, ...], ...]:
     return tuple(tuple(row) for row in code.get_matrix())
 
 
+@lru_cache(maxsize=256)
+def qr_side_modules(payload: str) -> int | None:
+    """Modules per side of the QR for `payload` (None: too long for any QR).
+
+    Only the version is computed (byte mode, error correction M, as the printer
+    encodes it), not the symbol: a printer with native QR draws that itself, and
+    building it here would cost most of the render time.
+    """
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
+    code.add_data(qrcode.util.QRData(payload.encode("utf-8"), mode=qrcode.util.MODE_8BIT_BYTE))
+    try:
+        version = code.best_fit()
+    except (qrcode.exceptions.DataOverflowError, ValueError):  # qrcode raises either for "too long"
+        return None
+    return 17 + 4 * version
+
+
 def qr_module_dots(payload: str, dots: int) -> int:
     """Dots per QR module so the code takes at most ~60 % of the paper width."""
-    modules = len(qr_matrix(payload)) + 2 * QR_BORDER_MODULES
+    side = qr_side_modules(payload)
+    modules = (side or 177) + 2 * QR_BORDER_MODULES
     return max(1, min(QR_MAX_MODULE_DOTS, int(dots * QR_SHARE_OF_WIDTH) // modules))
 
 
 @lru_cache(maxsize=64)
 def qr_image(payload: str, dots: int) -> Image.Image:
     matrix = qr_matrix(payload)
-    module = qr_module_dots(payload, dots)
+    module = max(1, min(QR_MAX_MODULE_DOTS, int(dots * QR_SHARE_OF_WIDTH) // (len(matrix) + 2 * QR_BORDER_MODULES)))
     side = (len(matrix) + 2 * QR_BORDER_MODULES) * module
     image = Image.new("1", (dots, side), 1)
     offset_x = (dots - side) // 2 + QR_BORDER_MODULES * module

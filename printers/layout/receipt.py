@@ -7,6 +7,7 @@ service charge, tax, rounding and the TOTAL in large type, then the payments.
 from __future__ import annotations
 
 from ..blocks import BOLD, Barcode, Cut, Logo, QrCode
+from ..images import qr_side_modules
 from ..money_format import format_money
 from ..values import Receipt, ReceiptLine
 from .sheet import Sheet
@@ -92,7 +93,7 @@ def layout_receipt(receipt: Receipt, sheet: Sheet) -> None:
     if receipt.footer:
         sheet.blank()
         sheet.centered(receipt.footer)
-    if receipt.qr_payload:
+    if receipt.qr_payload and qr_side_modules(receipt.qr_payload) is not None:
         sheet.blank()
         sheet.add(QrCode(receipt.qr_payload))
         sheet.centered(receipt.qr_caption or label("qr_caption"))

@@ -151,6 +151,13 @@ def test_qr_code_is_printed_as_an_image_where_the_profile_has_no_native_qr():
     assert image_event.line_index == caption  # the QR image sits right above its caption
 
 
+def test_a_payload_too_long_for_any_qr_code_leaves_out_the_code_and_its_caption():
+    decoded = print_and_read(receipt(qr_payload="x" * 3000))
+    assert decoded.qr == [] and decoded.images == []
+    assert not decoded.lines_containing("Scan for")
+    assert decoded.line("TOTAL")
+
+
 def test_barcode_carries_the_order_number():
     decoded = print_and_read(receipt(), "TM-T88V")
     assert [(b.symbology, b.data) for b in decoded.barcodes] == [("CODE128", ORDER_NUMBER)]
