@@ -12,8 +12,9 @@ import logging
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from cloud.models import (Customer, CustomerActivity, CustomerAlias, Device, ProcessedEvent, Promotion, PromotionAllowance,
-                          PromotionUsage, SyncedOrder, SyncedOrderItem, SyncedPayment, SyncedRefund, SyncedShift)
+from cloud.models import (Customer, CustomerActivity, CustomerAlias, Device, Outlet, ProcessedEvent, Promotion,
+                          PromotionAllowance, PromotionUsage, SyncedOrder, SyncedOrderItem, SyncedPayment, SyncedRefund,
+                          SyncedShift)
 from sync import loyalty, protocol
 
 from sync.protocol import APPLIED, CONFLICT, DUPLICATE, REJECTED, EventRejected
@@ -128,6 +129,10 @@ def _shift(session, device, data, seq, now) -> None:
 
 
 def _customer_upsert(session, device, data, seq, now) -> None:
+    preferred = data.get("preferred_outlet_id")
+    if preferred and session.execute(select(Outlet.id).where(Outlet.id == preferred,
+                                                             Outlet.tenant_id == device.tenant_id)).first() is None:
+        raise EventRejected(f"preferred outlet {preferred} is not an outlet of this tenant")
     customer = _customer(session, device.tenant_id, data["uuid"])
     if customer is None:
         customer = session.execute(select(Customer).where(Customer.tenant_id == device.tenant_id,
