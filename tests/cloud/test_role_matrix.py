@@ -110,7 +110,7 @@ ACCESS = {  # (method, rule): the minimum role, "public" (no token needed) or "d
 NOT_IN_TABLE = {"static", "openapi.spec", "openapi.docs", "openapi.swagger_ui_oauth_redirect", "health.docs_asset"}
 CALLERS = ("super_admin", "admin", "tenant_owner", "manager", "cashier", "kitchen", "anonymous")
 NEW_PASSWORD = "An0ther-password"
-_PARAM = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+PARAM = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
 
 def app_routes(app) -> set[tuple[str, str]]:
@@ -119,7 +119,7 @@ def app_routes(app) -> set[tuple[str, str]]:
 
 
 def route_params(rule: str) -> list[str]:
-    return _PARAM.findall(rule)
+    return PARAM.findall(rule)
 
 
 # --- the seed: one tenant's objects, with data that only this tenant has ----------------
@@ -141,9 +141,11 @@ class Seed:
     group_id: int = 0
     modifier_id: int = 0
     customer_id: int = 0
+    customer_uuid: str = ""
     customer_phone: str = ""
     promotion_id: int = 0
     order_id: int = 0
+    order_uuid: str = ""
     other_order_id: int = 0  # sold at the other outlet
     user_id: int = 0  # a kitchen user at outlet 1, whom managers may manage
     other_user_id: int = 0  # a kitchen user at the other outlet
@@ -170,7 +172,7 @@ def _actor(user_id: int, role: str, tenant_id: int, outlet_id=None) -> Actor:
     return Actor(user_id, role, role, tenant_id, outlet_id)
 
 
-def _order(outlet_id: int, number: str, product_id: int, customer_uuid=None, customer_name="") -> dict:
+def order_payload(outlet_id: int, number: str, product_id: int, customer_uuid=None, customer_name="") -> dict:
     line = {"line_no": 1, "product_id": product_id, "product_name": "Sold item", "sku": "SOLD", "quantity": 1,
             "unit_price": "95000.00", "gross": "95000.00", "discount_amount": "0.00", "total_price": "95000.00",
             "service_charge": "0.00", "tax_amount": "0.00", "line_total": "95000.00"}
@@ -255,17 +257,18 @@ def seed_tenant(app, world, name: str = "a") -> Seed:
         keys = [enrollment.issue_key(session, o, None)[0] for o in (outlet, outlet, other)]
         seed.enrollment_key = keys[1]
         session.commit()
-        customer_uuid = customer.uuid
+        seed.customer_uuid = customer_uuid = customer.uuid
 
     client = app.test_client()
     seed.device_id, seed.device_token, seed.device_access = enroll_device(client, keys[0], f"{word} till")
     *_, other_access = enroll_device(client, keys[2], f"{word} other till")
     number, other_number = f"{prefix.upper()}1-261120-1-0001", f"{prefix.upper()}2-261120-1-0001"
-    sold = _order(tw.outlet_id, number, seed.product_id, customer_uuid, f"{word} Alice")
+    sold = order_payload(tw.outlet_id, number, seed.product_id, customer_uuid, f"{word} Alice")
     paid = {"uuid": new_uuid(), "order_uuid": sold["uuid"], "terminal": 1, "method": "card", "amount": "95000.00",
             "change_amount": "0.00", "status": "paid", "reference": f"{word.upper()}-CARD-77",
             "created_at": "2026-11-20T10:04:00Z"}
-    elsewhere = _order(tw.other_outlet_id, other_number, seed.product_id, None, f"{word} Bob")
+    seed.order_uuid = sold["uuid"]
+    elsewhere = order_payload(tw.other_outlet_id, other_number, seed.product_id, None, f"{word} Bob")
     statuses = push(client, seed.device_access, [event(1, "order.snapshot", sold), event(2, "payment.recorded", paid)])
     statuses += push(client, other_access, [event(1, "order.snapshot", elsewhere)])
     assert {r["status"] for r in statuses} == {"applied"}, statuses
@@ -297,9 +300,16 @@ class Call:
     last: int = 0  # requests that end the caller's session go last
     fresh_token: bool = False  # use a token of its own (logout revokes it)
 
-    def path(self, rule: str, seed: Seed, ids: dict | None = None) -> str:
+    def path(self, rule: str, seed: Seed, ids: dict | None = None, seeds: dict | None = None) -> str:
+        """`rule` with the seed's ids; `ids` renames seed attributes, `seeds` takes a
+        param's id from another seed."""
         names = {**dict(self.ids), **(ids or {})}
-        return _PARAM.sub(lambda m: str(getattr(seed, names.get(m.group(1), m.group(1)))), rule)
+
+        def value(match):
+            param = match.group(1)
+            return str(getattr((seeds or {}).get(param, seed), names.get(param, param)))
+
+        return PARAM.sub(value, rule)
 
     def kwargs(self, seed: Seed) -> dict:
         out = {}
