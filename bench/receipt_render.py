@@ -16,14 +16,14 @@ import statistics
 import sys
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from printers.profiles import Paper  # noqa: E402
-from printers.render import render  # noqa: E402
-from printers.values import (  # noqa: E402
+from printers.profiles import Paper
+from printers.render import render
+from printers.values import (
     Payment,
     PrintLocale,
     Promotion,
@@ -75,7 +75,7 @@ def sample_receipt(serial: int) -> Receipt:
     card = total // 2
     return Receipt(
         order_number=f"YOG-261123-1-{serial:04d}",
-        created_at=datetime(2026, 11, 23, 7, 5, tzinfo=timezone.utc),
+        created_at=datetime(2026, 11, 23, 7, 5, tzinfo=UTC),
         tenant_name="Pizza Palace",
         outlet_name="Mall Yogya",
         outlet_address="Jl. Laksda Adisucipto No. 80, Yogyakarta",

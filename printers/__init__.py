@@ -12,7 +12,13 @@ from .encoding import CodePageError, fold_text
 from .jobs import InMemoryJobStore, JobStore, PrintJob
 from .money_format import CurrencyFormat, format_money
 from .profiles import Paper, ProfileError
-from .render import make_test_page, render, render_drawer_kick, render_stored, render_text
+from .render import (
+    make_test_page,
+    render,
+    render_drawer_kick,
+    render_stored,
+    render_text,
+)
 from .status import PrinterStatus
 from .transports import (
     FileTransport,

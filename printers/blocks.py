@@ -7,7 +7,6 @@ person reads off the paper and the text view of a receipt cannot drift apart.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
 
 
 @dataclass(frozen=True)
@@ -72,7 +71,7 @@ class DrawerPulse:
     off_ms: int = 100
 
 
-Block = Union[TextLine, QrCode, Barcode, Logo, Cut, Beep, DrawerPulse]
+Block = TextLine | QrCode | Barcode | Logo | Cut | Beep | DrawerPulse
 
 
 def text_lines(blocks: list[Block]) -> list[str]:

@@ -103,7 +103,7 @@ class PrinterConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "PrinterConfig":
+    def from_dict(cls, data: dict) -> PrinterConfig:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:

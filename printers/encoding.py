@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from escpos.capabilities import CAPABILITIES
 
@@ -172,7 +172,7 @@ class CodePageText:
         return self.fold(text).encode(python_codec(self.code_page))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _printable(code_page: str) -> frozenset[str]:
     """Printable ASCII plus every character bytes 0x80-0xFF decode to in this page."""
     codec = SUPPORTED_CODE_PAGES[code_page]

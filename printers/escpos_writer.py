@@ -14,7 +14,18 @@ import logging
 from escpos.constants import QR_ECLEVEL_M
 from escpos.printer import Dummy
 
-from .blocks import PLAIN, Barcode, Beep, Block, Cut, DrawerPulse, Logo, QrCode, Style, TextLine
+from .blocks import (
+    PLAIN,
+    Barcode,
+    Beep,
+    Block,
+    Cut,
+    DrawerPulse,
+    Logo,
+    QrCode,
+    Style,
+    TextLine,
+)
 from .images import (
     BARCODE_HEIGHT_DOTS,
     barcode_image,

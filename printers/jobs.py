@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 import threading
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Literal, Protocol, runtime_checkable
 
 JobKind = Literal["receipt", "kitchen", "report", "test", "drawer"]
@@ -35,7 +35,7 @@ KIND_FOR_DOCUMENT_TYPE = {doc_type: kind for kind, doc_type in DOCUMENT_TYPE_FOR
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ class PrintJob:
         if not isinstance(self.data, (bytes, bytearray)):
             raise TypeError("data must be bytes")
         if self.created_at.tzinfo is None:
-            object.__setattr__(self, "created_at", self.created_at.replace(tzinfo=timezone.utc))
+            object.__setattr__(self, "created_at", self.created_at.replace(tzinfo=UTC))
 
 
 @runtime_checkable

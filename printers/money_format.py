@@ -47,7 +47,7 @@ class CurrencyFormat:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> "CurrencyFormat":
+    def from_dict(cls, data: dict) -> CurrencyFormat:
         return cls(**data)
 
 
@@ -67,7 +67,7 @@ def format_number(minor: int, fmt: CurrencyFormat = IDR) -> str:
         raise TypeError(f"money must be int minor units, got {type(minor).__name__}")
     scale = 10 ** (_MAX_DECIMALS - fmt.decimals)  # minor units per displayed unit
     quotient, remainder = divmod(abs(minor), scale)
-    if remainder * 2 >= scale and scale > 1:
+    if remainder * 2 >= scale > 1:
         quotient += 1  # ROUND_HALF_UP on the magnitude
     whole, fraction = divmod(quotient, 10**fmt.decimals)
     text = _group(str(whole), fmt.thousands_separator)

@@ -15,7 +15,7 @@ from typing import Literal
 
 from escpos.capabilities import CAPABILITIES, Profile
 
-from .encoding import CodePageError, canonical_code_page
+from .encoding import SUPPORTED_CODE_PAGES, CodePageError, canonical_code_page
 
 FONT_A = "0"
 FONT_A_DOTS = 12  # font A is 12 x 24 dots on Epson-compatible printers
@@ -71,7 +71,7 @@ class Paper:
         code_page: str = "CP437",
         dots: int | None = None,
         buzzer: bool = False,
-    ) -> "Paper":
+    ) -> Paper:
         data = _profile_data(profile)
         features = data.get("features", {})
         profile_columns = data["fonts"][FONT_A]["columns"]
@@ -93,7 +93,7 @@ class Paper:
         except CodePageError as exc:
             raise ProfileError(str(exc)) from None
         if code_page not in data.get("codePages", {}).values():
-            offered = sorted(set(data.get("codePages", {}).values()) - {"Unknown"})
+            offered = sorted(set(data.get("codePages", {}).values()) & set(SUPPORTED_CODE_PAGES))
             raise ProfileError(f"profile {profile!r} has no code page {code_page}; it offers {', '.join(offered)}")
         cutter = "partial" if features.get("paperPartCut") else "full" if features.get("paperFullCut") else None
         image_impl = next((impl for impl in IMAGE_IMPLEMENTATIONS if features.get(impl)), None)

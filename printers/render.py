@@ -8,8 +8,8 @@ Both go through the same layout, so the text view is exactly what the paper show
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 from .blocks import Block, text_lines
 from .config import PrinterConfig
@@ -23,7 +23,15 @@ from .layout.report import layout_shift_report
 from .layout.sheet import Sheet
 from .layout.test_page import layout_test_page
 from .profiles import MAX_COLUMNS, MIN_COLUMNS, Paper
-from .values import Document, DrawerKick, KitchenTicket, Receipt, ShiftReport, TestPage, load_document
+from .values import (
+    Document,
+    DrawerKick,
+    KitchenTicket,
+    Receipt,
+    ShiftReport,
+    TestPage,
+    load_document,
+)
 
 _LAYOUTS: dict[type, Callable] = {
     Receipt: layout_receipt,
@@ -93,7 +101,7 @@ def make_test_page(config: PrinterConfig, printed_at: datetime | None = None) ->
         profile=config.profile,
         columns=paper.columns,
         code_page=paper.code_page,
-        printed_at=printed_at or datetime.now(timezone.utc),
+        printed_at=printed_at or datetime.now(UTC),
         details=details,
     )
 

@@ -16,8 +16,8 @@ such a printer is still sent its jobs.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Callable
 
 DLE_EOT = b"\x10\x04"
 STATUS_FIXED_MASK = 0x93
@@ -40,11 +40,11 @@ class PrinterStatus:
     detail: str = ""
 
     @classmethod
-    def unknown(cls, detail: str = "no answer to DLE EOT") -> "PrinterStatus":
+    def unknown(cls, detail: str = "no answer to DLE EOT") -> PrinterStatus:
         return cls(online=None, detail=detail)
 
     @classmethod
-    def always_online(cls, detail: str) -> "PrinterStatus":
+    def always_online(cls, detail: str) -> PrinterStatus:
         return cls(online=True, paper_out=False, paper_near_end=False, cover_open=False, error=False, detail=detail)
 
     @property

@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal, Union, get_args, get_origin, get_type_hints
 
 
@@ -41,8 +41,8 @@ def _is_union(hint: Any) -> bool:
 
 def _utc(value: datetime) -> datetime:
     if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
 
 
 def _describe(value: Any) -> str:
@@ -134,7 +134,7 @@ def _load(value: Any, hint: Any, path: str) -> Any:
         return [_load(item, item_hint, f"{path}[{i}]") for i, item in enumerate(value)]
     if hint is datetime and isinstance(value, str):
         try:
-            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+            return datetime.fromisoformat(value)
         except ValueError:
             raise DocumentError(f"{path}: {value!r} is not an ISO 8601 time") from None
     if isinstance(hint, type) and dataclasses.is_dataclass(hint) and isinstance(value, dict):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import Literal, Union
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .money_format import CurrencyFormat
@@ -345,7 +345,7 @@ class DrawerKick(Value):
                 raise DocumentError(f"DrawerKick.{name}: must be 2..510 ms")
 
 
-Document = Union[Receipt, KitchenTicket, ShiftReport, TestPage, DrawerKick]
+Document = Receipt | KitchenTicket | ShiftReport | TestPage | DrawerKick
 DOCUMENT_TYPES: dict[str, type] = {
     cls.TYPE: cls for cls in (Receipt, KitchenTicket, ShiftReport, TestPage, DrawerKick)
 }

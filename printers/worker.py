@@ -262,7 +262,7 @@ class PrintWorker:
         document = {**job.document, "copy": True}
         try:
             data = render_stored(document, self.config)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any render failure is reported on the job
             self.store.mark_failed(job, f"{reason}; the COPY could not be rendered: {exc}", None)
             return
         copy = self.store.requeue_as_copy(job, reason, document, data)

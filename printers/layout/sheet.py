@@ -6,7 +6,7 @@ line this module makes is ever wider than that.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from ..blocks import BOLD, LARGE, PLAIN, TALL, Block, Style, TextLine
 

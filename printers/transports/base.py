@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
+from typing import Self
 
 from ..status import PrinterStatus, is_status_byte, query_status
 
@@ -125,7 +126,7 @@ class Transport(ABC):
                 if is_status_byte(byte):
                     return byte
 
-    def __enter__(self) -> "Transport":
+    def __enter__(self) -> Self:
         self.open()
         return self
 

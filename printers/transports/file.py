@@ -32,7 +32,7 @@ class FileTransport(Transport):
         try:
             directory = os.path.dirname(os.path.abspath(self.path))
             os.makedirs(directory, exist_ok=True)
-            self._file = open(self.path, "ab", buffering=0)
+            self._file = open(self.path, "ab", buffering=0)  # noqa: SIM115 - held open across jobs
         except OSError as exc:
             raise OpenError(f"cannot open {self.path}: {exc}") from exc
 

@@ -52,7 +52,7 @@ class NetworkTransport(Transport):
             return
         try:
             sock = socket.create_connection((self.host, self.port), timeout=self.connect_timeout_s)
-        except socket.timeout as exc:
+        except TimeoutError as exc:
             raise OpenError(f"no answer from {self.host}:{self.port} within {self.connect_timeout_s}s") from exc
         except OSError as exc:
             raise OpenError(f"cannot connect to {self.host}:{self.port}: {exc}") from exc
@@ -85,7 +85,7 @@ class NetworkTransport(Transport):
     def _write_chunk(self, chunk: memoryview) -> int:
         try:
             return self._sock.send(chunk)
-        except socket.timeout as exc:
+        except TimeoutError as exc:
             raise WriteTimeout(f"{self.host}:{self.port} took no data for {self.write_timeout_s}s") from exc
         except OSError as exc:
             raise ConnectionLost(f"connection to {self.host}:{self.port} lost: {exc}") from exc
@@ -107,7 +107,7 @@ class NetworkTransport(Transport):
         try:
             sock.settimeout(timeout_s)
             data = sock.recv(64)
-        except socket.timeout:
+        except TimeoutError:
             return b""
         except OSError as exc:
             raise ConnectionLost(f"connection to {self.host}:{self.port} lost: {exc}") from exc

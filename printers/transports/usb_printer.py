@@ -11,7 +11,9 @@ GROUP="lp"`).
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+import logging
+from collections.abc import Callable
+from typing import Any
 
 from .base import ConnectionLost, OpenError, Transport, WriteTimeout
 
@@ -20,6 +22,8 @@ try:
     import usb.util
 except ImportError:  # pragma: no cover - pyusb is a dependency, but stay import-safe
     usb = None
+
+log = logging.getLogger(__name__)
 
 PRINTER_CLASS = 7
 
@@ -70,7 +74,7 @@ class UsbTransport(Transport):
             criteria["idProduct"] = self.product_id
         try:
             device = find(**criteria)
-        except Exception as exc:  # usb.core.NoBackendError and friends
+        except Exception as exc:  # pyusb may be absent, so its errors cannot be named
             if type(exc).__name__ == "NoBackendError":
                 raise OpenError("no USB backend: install libusb-1.0 (apt install libusb-1.0-0)") from exc
             raise OpenError(f"cannot search the USB bus: {exc}") from exc
@@ -80,13 +84,13 @@ class UsbTransport(Transport):
             self._claim(device)
         except OpenError:
             raise
-        except Exception as exc:  # usb.core.USBError: permissions, busy interface
+        except Exception as exc:  # usb.core.USBError (permissions, busy interface)
             raise OpenError(f"cannot use USB printer {self.ident}: {exc} (check the device permissions)") from exc
 
     def _claim(self, device) -> None:
         try:
             config = device.get_active_configuration()
-        except Exception:
+        except Exception:  # noqa: BLE001 - pyusb raises USBError when no configuration is set yet
             device.set_configuration()
             config = device.get_active_configuration()
         interfaces = list(config)
@@ -115,8 +119,8 @@ class UsbTransport(Transport):
             if usb is not None:
                 usb.util.release_interface(device, self._interface)
                 usb.util.dispose_resources(device)
-        except Exception:
-            pass
+        except Exception as exc:  # noqa: BLE001 - closing an unplugged device must not raise
+            log.debug("USB printer %s: release failed: %s", self.ident, exc)
         self._out = self._in = None
 
     def _write_chunk(self, chunk: memoryview) -> int:

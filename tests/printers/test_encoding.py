@@ -3,9 +3,16 @@ from __future__ import annotations
 
 import pytest
 from escpos.printer import Dummy
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from printers.encoding import SUPPORTED_CODE_PAGES, CodePageError, canonical_code_page, fold_text, python_codec
+from printers.encoding import (
+    SUPPORTED_CODE_PAGES,
+    CodePageError,
+    canonical_code_page,
+    fold_text,
+    python_codec,
+)
 from printers.values import DEFAULT_CHARACTER_SAMPLE
 from tests.printers.paper import print_and_read
 from tests.printers.samples import receipt

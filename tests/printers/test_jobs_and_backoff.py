@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from printers.backoff import Backoff
 from printers.jobs import InMemoryJobStore, InvalidTransition, JobStore, PrintJob
 
-LATER = datetime(2030, 1, 1, tzinfo=timezone.utc)
+LATER = datetime(2030, 1, 1, tzinfo=UTC)
 
 
 def _store_with(*names):
@@ -30,7 +30,7 @@ def test_jobs_come_out_in_the_order_they_were_queued_per_printer():
 
 
 def test_a_waiting_job_is_not_overtaken():
-    store, (a, b) = _store_with("a", "b")
+    store, (a, _b) = _store_with("a", "b")
     store.mark_waiting(a, "paper out", LATER)
     assert store.next_job("bar").id == a.id
     assert store.get(a.id).attempts == 0 and store.get(a.id).last_error == "paper out"
@@ -45,7 +45,7 @@ def test_a_failed_attempt_with_a_retry_time_stays_queued_and_counts():
 
 
 def test_a_copy_takes_the_interrupted_jobs_place_at_the_head_of_the_queue():
-    store, (a, b) = _store_with("a", "b")
+    store, (a, _b) = _store_with("a", "b")
     sending = store.mark_sending(a)
     copy = store.requeue_as_copy(sending, "interrupted", {"type": "receipt", "copy": True}, b"COPY a")
     assert store.get(a.id).state == "failed"
@@ -64,13 +64,13 @@ def test_transitions_that_do_not_fit_the_state_are_refused():
 
 
 def test_jobs_left_sending_are_found_for_recovery():
-    store, (a, b) = _store_with("a", "b")
+    store, (a, _b) = _store_with("a", "b")
     store.mark_sending(a)
     assert [job.id for job in store.stuck_sending("bar")] == [a.id]
 
 
 def test_print_job_refuses_unknown_kinds_and_non_bytes():
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with pytest.raises(ValueError):
         PrintJob(1, "bar", "invoice", {}, b"", now)
     with pytest.raises(TypeError):

@@ -1,7 +1,8 @@
 """Any receipt, at any supported width and code page: fits the paper, reads back as rendered."""
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from printers.profiles import Paper
 from printers.render import render, render_text

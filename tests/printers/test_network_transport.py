@@ -6,7 +6,12 @@ import time
 
 import pytest
 
-from printers.transports import ConnectionLost, NetworkTransport, OpenError, WriteTimeout
+from printers.transports import (
+    ConnectionLost,
+    NetworkTransport,
+    OpenError,
+    WriteTimeout,
+)
 
 STALL_JOB = bytes(range(32, 127)) * 4000  # ~380 KB: more than the socket buffers
 
@@ -72,17 +77,16 @@ def test_a_printer_that_stops_reading_mid_job_makes_the_write_time_out(network_p
 
 def test_a_job_the_buffers_swallow_is_not_done_until_the_printer_took_it(network_printer):
     network_printer.stop_reading_after(100)
-    with _transport(network_printer) as transport:
-        with pytest.raises(WriteTimeout, match="still queued") as raised:
-            transport.write(b"x" * 20_000)  # fits in the kernel buffers, never read
+    with _transport(network_printer) as transport, pytest.raises(WriteTimeout, match="still queued") as raised:
+        transport.write(b"x" * 20_000)  # fits in the kernel buffers, never read
     assert raised.value.started
 
 
 def test_a_dropped_connection_mid_job_is_reported_with_bytes_sent(network_printer):
     network_printer.drop_after(3000)
-    with _transport(network_printer, write_timeout_s=2) as transport:
-        with pytest.raises((ConnectionLost, WriteTimeout)) as raised:
-            transport.write(STALL_JOB)
+    with _transport(network_printer, write_timeout_s=2) as transport, \
+            pytest.raises((ConnectionLost, WriteTimeout)) as raised:
+        transport.write(STALL_JOB)
     assert raised.value.started
 
 

@@ -84,6 +84,5 @@ def test_a_missing_port_cannot_be_opened():
 
 
 def test_the_port_is_held_exclusively(serial_printer):
-    with _transport(serial_printer):
-        with pytest.raises(OpenError):
-            _transport(serial_printer).open()
+    with _transport(serial_printer), pytest.raises(OpenError):
+        _transport(serial_printer).open()

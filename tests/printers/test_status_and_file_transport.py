@@ -26,7 +26,6 @@ def test_no_answer_to_the_first_query_is_unknown_and_asks_nothing_more():
 
     def exchange(request):
         asked.append(request)
-        return None
 
     status = query_status(exchange)
     assert status.online is None and status.ready

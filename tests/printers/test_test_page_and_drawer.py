@@ -1,12 +1,11 @@
 """`pos printer test NAME` and the cash drawer kick."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from printers.config import PrinterConfig
-from printers.escpos_writer import RenderError
 from printers.profiles import Paper
 from printers.render import make_test_page, render, render_drawer_kick
 from tests.support.escpos_decoder import decode
@@ -19,7 +18,7 @@ def _config(**overrides):
 
 def test_test_page_names_the_printer_its_profile_width_and_code_page():
     config = _config()
-    page = make_test_page(config, datetime(2026, 11, 23, tzinfo=timezone.utc))
+    page = make_test_page(config, datetime(2026, 11, 23, tzinfo=UTC))
     decoded = decode(render(page, config), profile="TM-T20II", columns=48)
     assert decoded.line("Printer").text.endswith("Bar")
     assert decoded.line("Profile").text.endswith("TM-T20II")

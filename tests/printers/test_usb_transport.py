@@ -10,8 +10,7 @@ import errno
 
 import pytest
 
-import printers.transports.usb_printer as usb_printer
-from printers.transports import OpenError, UsbTransport, WriteTimeout
+from printers.transports import OpenError, UsbTransport, WriteTimeout, usb_printer
 
 
 class FakeEndpoint:
@@ -126,9 +125,8 @@ def test_a_printer_without_an_in_endpoint_has_unknown_status():
 def test_a_stalled_usb_write_is_a_timeout_that_may_have_printed():
     device, out_ep = _printer()
     out_ep.stall = True
-    with UsbTransport(0x04B8, find=lambda **c: device) as transport:
-        with pytest.raises(WriteTimeout) as raised:
-            transport.write(b"x" * 100)
+    with UsbTransport(0x04B8, find=lambda **c: device) as transport, pytest.raises(WriteTimeout) as raised:
+        transport.write(b"x" * 100)
     assert raised.value.started
 
 

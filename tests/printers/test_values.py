@@ -2,21 +2,29 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
-from printers.render import make_test_page
 from printers.config import PrinterConfig
+from printers.render import make_test_page
 from printers.value_codec import DocumentError
-from printers.values import DrawerKick, MethodTotal, PrintLocale, Receipt, ReceiptLine, ShiftReport, load_document
+from printers.values import (
+    DrawerKick,
+    MethodTotal,
+    PrintLocale,
+    Receipt,
+    ReceiptLine,
+    ShiftReport,
+    load_document,
+)
 from tests.printers.samples import kitchen_ticket, receipt, shift_report
 
 
 @pytest.mark.parametrize("document", [
     receipt(), receipt(copy=True, refund=True), kitchen_ticket(), shift_report(), DrawerKick(pin=5),
     make_test_page(PrinterConfig(name="bar", kind="file", device="/tmp/x"),
-                   datetime(2026, 11, 23, 7, 5, 1, 123456, tzinfo=timezone.utc)),
+                   datetime(2026, 11, 23, 7, 5, 1, 123456, tzinfo=UTC)),
 ], ids=lambda d: type(d).__name__)
 def test_documents_round_trip_through_json(document):
     stored = json.dumps(document.to_dict())
@@ -30,7 +38,7 @@ def test_to_dict_tags_the_document_type():
 
 def test_naive_datetimes_are_taken_as_utc():
     naive = receipt(created_at=datetime(2026, 11, 23, 7, 5))
-    assert naive.created_at == datetime(2026, 11, 23, 7, 5, tzinfo=timezone.utc)
+    assert naive.created_at == datetime(2026, 11, 23, 7, 5, tzinfo=UTC)
     assert naive.to_dict()["created_at"] == "2026-11-23T07:05:00Z"
 
 

@@ -184,7 +184,7 @@ def test_printer_that_never_answers_status_still_gets_its_jobs(serial_printer):
 def test_printer_that_answered_before_and_goes_quiet_is_waited_for(serial_printer):
     config, store = serial_config(serial_printer), InMemoryJobStore()
     [first] = queue_receipts(store, config, NUMBERS[:1])
-    with running(PrintWorker(config, store, policy=FAST)) as thread:
+    with running(PrintWorker(config, store, policy=FAST)):
         assert store.wait_for(_all_done(store, [first]))
         serial_printer.silent = True
         [second] = queue_receipts(store, config, NUMBERS[1:2])

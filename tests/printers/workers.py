@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 import time
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from printers.backoff import Backoff
 from printers.config import PrinterConfig
@@ -63,7 +63,7 @@ class FakeClock:
     """UTC wall clock a test can move forward."""
 
     def __init__(self):
-        self.now = datetime(2026, 11, 23, 7, 0, tzinfo=timezone.utc)
+        self.now = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
         self._lock = threading.Lock()
 
     def __call__(self) -> datetime:

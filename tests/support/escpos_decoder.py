@@ -397,10 +397,7 @@ class _Decoder:
                 self.column_image = [width, 0]
             self.column_image[1] += stripe
             self.stripe_on_line = True
-        elif ch == "c":  # ESC c 3/4/5 n: paper sensors, panel buttons
-            self.byte(3)
-            self.pos += 4
-        elif ch in "$\\":
+        elif ch == "c" or ch in "$\\":  # ESC c 3/4/5 n: paper sensors, panel buttons
             self.byte(3)
             self.pos += 4
         elif ch == "D":  # tab stops, NUL-terminated
@@ -450,10 +447,7 @@ class _Decoder:
             self.gs_paren()
         elif ch == "k":
             self.barcode()
-        elif ch in "LW":
-            self.byte(3)
-            self.pos += 4
-        elif ch == "P":
+        elif ch in "LW" or ch == "P":
             self.byte(3)
             self.pos += 4
         elif c in _GS_ONE_BYTE:

@@ -33,6 +33,7 @@ import struct
 import threading
 import time
 import tty
+from typing import Self
 
 STATES = ("online", "offline", "paper_out", "paper_near_end", "cover_open", "error")
 INIT = b"\x1b@"
@@ -202,7 +203,7 @@ class FakeSerialPrinter(_PrinterCore):
             except OSError:
                 pass
 
-    def __enter__(self) -> "FakeSerialPrinter":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info) -> None:
@@ -271,7 +272,7 @@ class FakeNetworkPrinter(_PrinterCore):
                 continue
             try:
                 client, _ = listener.accept()
-            except (socket.timeout, OSError):
+            except (TimeoutError, OSError):
                 continue
             client.settimeout(0.02)
             self.connections += 1
@@ -296,7 +297,7 @@ class FakeNetworkPrinter(_PrinterCore):
                     continue
                 try:
                     data = client.recv(size)
-                except socket.timeout:
+                except TimeoutError:
                     continue
                 except OSError:
                     return
@@ -326,7 +327,7 @@ class FakeNetworkPrinter(_PrinterCore):
         self.drop_connections()
         self._thread.join(timeout=2)
 
-    def __enter__(self) -> "FakeNetworkPrinter":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info) -> None:
