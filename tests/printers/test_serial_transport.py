@@ -47,7 +47,7 @@ def test_paper_near_end_still_prints(serial_printer):
 
 
 def test_a_printer_that_never_answers_is_unknown_after_one_short_timeout(serial_printer):
-    serial_printer.silent = True
+    serial_printer.state = "silent"
     with _transport(serial_printer, status_timeout_s=0.2) as transport:
         started = time.monotonic()
         status = transport.status()

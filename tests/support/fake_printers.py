@@ -6,8 +6,9 @@ test sets, and both can misbehave the way real printers do:
     with FakeSerialPrinter() as printer:          # a pty pair; pyserial opens .device
         port = serial.Serial(printer.device)
         printer.state = "paper_out"               # online, offline, paper_out,
-                                                  # paper_near_end, cover_open, error
-        printer.silent = True                     # never answer DLE EOT (cheap printers)
+                                                  # paper_near_end, cover_open, error,
+                                                  # silent (never answers DLE EOT)
+        printer.silent = True                     # the same as state "silent", kept separately
         printer.stop_reading()                    # stalled: buffers fill, writes time out
         printer.stop_reading_after(4096)          # ... after taking this many more bytes
         printer.resume_reading()
@@ -35,7 +36,7 @@ import time
 import tty
 from typing import Self
 
-STATES = ("online", "offline", "paper_out", "paper_near_end", "cover_open", "error")
+STATES = ("online", "offline", "paper_out", "paper_near_end", "cover_open", "error", "silent")
 INIT = b"\x1b@"
 
 
@@ -153,7 +154,7 @@ class _PrinterCore:
                 answers.append(status_byte(stream[index + 2], self._state))
                 self.status_queries += 1
             start = index + 3
-        return b"" if self.silent else bytes(answers)
+        return b"" if self.silent or self._state == "silent" else bytes(answers)
 
     def _wait_while_stalled(self) -> None:
         self._reading.wait(0.02)
