@@ -151,6 +151,9 @@ def update_product(session, actor: Actor, product: Product, changes: dict) -> Pr
                 raise PermissionDenied("Only a tenant owner can approve or reject", "APPROVAL_REQUIRED")
             review(session, actor, product, approve=wanted == "approved", note="")
         elif wanted == "pending_approval":
+            if product.is_published:
+                raise Conflict("This published product has no change waiting for approval", "INVALID_TRANSITION",
+                               "status")
             product.status = "pending_approval"
         elif wanted == "draft":
             if product.is_published:
