@@ -51,7 +51,7 @@ def list_orders(query_data, actor):
 def create_order(json_data, actor):
     """Create an order (priced here, offline). A repeated `client_uuid` returns the same order."""
     shift = shifts.current(db.session, actor.terminal)
-    order, created = orders.create(db.session, actor.user_id, actor.terminal, shift.id if shift else None, json_data)
+    order, created = orders.create(db.session, actor.user_id, actor.terminal, shift, json_data)
     return order, 201 if created else 200
 
 
@@ -129,10 +129,11 @@ def complete_order(order_id, actor):
 
 
 def _shift_for_money(actor, method: str | None):
+    """Cash goes back out of this terminal's drawer, so a cash refund needs its shift open."""
     shift = shifts.current(db.session, actor.terminal)
     if shift is None and method in (None, "cash"):
         shifts.require_open(db.session, actor.terminal)
-    return shift.id if shift else None
+    return shift
 
 
 @bp.post("/<int:order_id>/refund/")
@@ -145,7 +146,7 @@ def refund_order(order_id, json_data, actor):
     order = orders.get(db.session, order_id)
     method = json_data.get("method")
     tenant = outlet_settings.tenant(db.session)
-    return refunds.refund(db.session, order, user_id=actor.user_id, shift_id=_shift_for_money(actor, method),
+    return refunds.refund(db.session, order, user_id=actor.user_id, shift=_shift_for_money(actor, method),
                           reason=json_data["reason"], lines=json_data.get("lines"), method=method,
                           points_per_amount=tenant.points_per_amount)
 
@@ -158,6 +159,6 @@ def refund_order(order_id, json_data, actor):
 def void_order_lines(order_id, json_data, actor):
     """Take unpaid items off an order, with a reason (manager+)."""
     order = orders.get(db.session, order_id)
-    shift = shifts.current(db.session, actor.terminal)
-    return refunds.void(db.session, order, user_id=actor.user_id, shift_id=shift.id if shift else order.shift_id,
+    shift = shifts.current(db.session, actor.terminal) or order.shift
+    return refunds.void(db.session, order, user_id=actor.user_id, shift=shift,
                         reason=json_data["reason"], lines=json_data.get("lines"))

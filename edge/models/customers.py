@@ -1,8 +1,8 @@
 """Customers: mirrored from the cloud and created here offline, one table for both.
 
 Points and counters are the cloud's figure (`*_base`, with the highest outbox seq of
-ours the cloud had applied, `applied_seq`) plus our own ledger entries after that seq:
-exact whether or not the cloud has caught up.
+ours the cloud had applied, `applied_seq`) plus our own entries whose outbox events come
+after that seq: exact whether or not the cloud has caught up.
 """
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ class LoyaltyEntry(Base):
     points: Mapped[int] = mapped_column(Integer, default=0)
     orders: Mapped[int] = mapped_column(Integer, default=0)
     spent: Mapped[int] = mapped_column(BigInteger, default=0)
-    outbox_seq: Mapped[int] = mapped_column(Integer, index=True)
+    event_id: Mapped[str] = mapped_column(String(36), index=True)  # its outbox event
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
@@ -62,5 +62,5 @@ class PromotionUse(Base):
     order_id: Mapped[int] = mapped_column(Integer, index=True)
     customer_id: Mapped[int | None] = mapped_column(Integer, index=True)
     count: Mapped[int] = mapped_column(Integer)
-    outbox_seq: Mapped[int] = mapped_column(Integer)
+    event_id: Mapped[str] = mapped_column(String(36), index=True)  # its outbox event
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

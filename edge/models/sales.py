@@ -28,9 +28,11 @@ class Order(Base):
     terminal: Mapped[int] = mapped_column(Integer, default=1)
     business_date: Mapped[date] = mapped_column(Date, index=True)
     shift_id: Mapped[int | None] = mapped_column(ForeignKey("shifts.id"), index=True)
+    shift_uuid: Mapped[str | None] = mapped_column(String(36))
     status: Mapped[str] = mapped_column(String(12), index=True)
     source: Mapped[str] = mapped_column(String(10), default="pos")
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    customer_uuid: Mapped[str | None] = mapped_column(String(36))
     customer_name: Mapped[str] = mapped_column(String(120), default="")
     customer_phone: Mapped[str] = mapped_column(String(20), default="")
     table_label: Mapped[str] = mapped_column(String(40), default="")
@@ -136,6 +138,7 @@ class Payment(Base):
     uuid: Mapped[str] = mapped_column(String(36), unique=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
     shift_id: Mapped[int | None] = mapped_column(ForeignKey("shifts.id"), index=True)
+    shift_uuid: Mapped[str | None] = mapped_column(String(36))
     terminal: Mapped[int] = mapped_column(Integer, default=1)
     method: Mapped[str] = mapped_column(String(10))
     amount: Mapped[int] = mapped_column(BigInteger)  # applied to the order
@@ -158,6 +161,7 @@ class Refund(Base):
     uuid: Mapped[str] = mapped_column(String(36), unique=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
     shift_id: Mapped[int | None] = mapped_column(ForeignKey("shifts.id"), index=True)
+    shift_uuid: Mapped[str | None] = mapped_column(String(36))
     kind: Mapped[str] = mapped_column(String(6))  # "void" | "refund"
     method: Mapped[str | None] = mapped_column(String(10))
     amount: Mapped[int] = mapped_column(BigInteger)

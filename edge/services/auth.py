@@ -2,13 +2,18 @@
 edge's own tokens (signed with this edge's secret, bound to its outlet)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
 from sqlalchemy import func, select
 
 from edge.models import RevokedToken, User
+from edge.services import mirror_cache
+from edge.services.uow import after_commit
 from sync import passwords
+from sync.timeutil import utcnow
 from sync.roles import OUTLET_ROLES
 from sync.web.errors import NotAuthenticated
 
@@ -41,12 +46,38 @@ def _naive(ts: int) -> datetime:
     return datetime.fromtimestamp(ts, timezone.utc).replace(tzinfo=None)
 
 
-def current_user(session, claims: dict, outlet_id: int) -> User | None:
+@dataclass(frozen=True)
+class StaffMember:
+    """What every request needs to know about its user, kept in memory between pulls."""
+
+    id: int
+    username: str
+    role: str
+    is_active: bool
+    tokens_valid_after: datetime | None
+
+
+def _staff(session) -> dict[int, StaffMember]:
+    return mirror_cache.get("staff", lambda: {
+        u.id: StaffMember(u.id, u.username, u.role, u.is_active, u.tokens_valid_after)
+        for u in session.execute(select(User)).scalars()})
+
+
+def _revoked(session) -> set[str]:
+    """Revoked token ids of this edge (only this process revokes them)."""
+    cache = current_app.extensions.setdefault("pos_revoked_jti", {})
+    if "jtis" not in cache:
+        cache["jtis"] = set(session.execute(select(RevokedToken.jti).where(RevokedToken.expires_at > utcnow()))
+                            .scalars())
+    return cache["jtis"]
+
+
+def current_user(session, claims: dict, outlet_id: int) -> StaffMember | None:
     """The token's user if the token is still honoured here."""
-    if claims.get("outlet_id") != outlet_id or session.get(RevokedToken, claims.get("jti", "")) is not None:
+    if claims.get("outlet_id") != outlet_id or claims.get("jti", "") in _revoked(session):
         return None
     try:
-        user = session.get(User, int(claims["sub"]))
+        user = _staff(session).get(int(claims["sub"]))
     except (KeyError, TypeError, ValueError):
         return None
     if user is None or not user.is_active or user.role not in OUTLET_ROLES:
@@ -66,12 +97,17 @@ def rotate_refresh(session, token: str, outlet_id: int) -> dict:
     user = current_user(session, claims, outlet_id)
     if user is None:
         raise NotAuthenticated("Refresh token has been revoked", "TOKEN_REVOKED")
+    _record_revocation(session, claims)
+    return issue_tokens(session.get(User, user.id), outlet_id)
+
+
+def _record_revocation(session, claims: dict) -> None:
     session.add(RevokedToken(jti=claims["jti"], expires_at=_naive(claims["exp"])))
     session.flush()
-    return issue_tokens(user, outlet_id)
+    revoked = _revoked(session)
+    after_commit(lambda: revoked.add(claims["jti"]))
 
 
 def revoke(session, claims: dict) -> None:
     if session.get(RevokedToken, claims["jti"]) is None:
-        session.add(RevokedToken(jti=claims["jti"], expires_at=_naive(claims["exp"])))
-        session.flush()
+        _record_revocation(session, claims)

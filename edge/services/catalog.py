@@ -6,23 +6,45 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from edge.models import MirrorCategory, MirrorOutletProduct, MirrorProduct
+from edge.services import mirror_cache
 from sync.web.errors import Conflict, ValidationFailed
 
 
 @dataclass(frozen=True)
+class ProductInfo:
+    """A mirrored product as plain values (safe to keep between requests)."""
+
+    id: int
+    category_id: int
+    sku: str
+    barcode: str
+    name: str
+    description: str
+    price: int
+    image_url: str | None
+    is_available: bool
+    track_stock: bool
+    stock_quantity: int | None
+    sort_order: int
+    modifier_groups: list
+
+
+@dataclass(frozen=True)
 class SellableProduct:
-    product: MirrorProduct
+    product: ProductInfo
     price: int
     is_available: bool
     station: str
     category_name: str
 
 
-def _categories(session) -> dict[int, MirrorCategory]:
-    return {c.id: c for c in session.execute(select(MirrorCategory)).scalars()}
+def _info(row: MirrorProduct) -> ProductInfo:
+    return ProductInfo(row.id, row.category_id, row.sku, row.barcode, row.name, row.description, row.price,
+                       row.image_url, row.is_available, row.track_stock, row.stock_quantity, row.sort_order,
+                       row.modifier_groups)
 
 
-def sellable(session, product: MirrorProduct, override: MirrorOutletProduct | None,
+def sellable(product: ProductInfo, override: MirrorOutletProduct | None,
              category: MirrorCategory | None) -> SellableProduct:
     price = override.price if override is not None and override.price is not None else product.price
     available = (product.is_available and (override is None or override.is_available)
@@ -33,23 +55,24 @@ def sellable(session, product: MirrorProduct, override: MirrorOutletProduct | No
                            category.name if category else "")
 
 
-def menu(session) -> list[SellableProduct]:
-    categories = _categories(session)
+def _load_menu(session) -> list[SellableProduct]:
+    categories = {c.id: c for c in session.execute(select(MirrorCategory)).scalars()}
     overrides = {o.product_id: o for o in session.execute(select(MirrorOutletProduct)).scalars()}
     products = session.execute(select(MirrorProduct).order_by(MirrorProduct.sort_order, MirrorProduct.id)).scalars()
-    return [sellable(session, p, overrides.get(p.id), categories.get(p.category_id)) for p in products]
+    return [sellable(_info(p), overrides.get(p.id), categories.get(p.category_id)) for p in products]
+
+
+def menu(session) -> list[SellableProduct]:
+    """The outlet's menu with its prices and availability (cached until the mirror changes)."""
+    return mirror_cache.get("menu", lambda: _load_menu(session))
 
 
 def load_for_sale(session, product_ids: set[int]) -> dict[int, SellableProduct]:
-    products = session.execute(select(MirrorProduct).where(MirrorProduct.id.in_(product_ids))).scalars().all()
-    overrides = {o.product_id: o for o in session.execute(
-        select(MirrorOutletProduct).where(MirrorOutletProduct.product_id.in_(product_ids))).scalars()}
-    categories = {c.id: c for c in session.execute(
-        select(MirrorCategory).where(MirrorCategory.id.in_({p.category_id for p in products}))).scalars()}
-    return {p.id: sellable(session, p, overrides.get(p.id), categories.get(p.category_id)) for p in products}
+    by_id = mirror_cache.get("menu_by_id", lambda: {s.product.id: s for s in menu(session)})
+    return {pid: by_id[pid] for pid in product_ids if pid in by_id}
 
 
-def choose_modifiers(product: MirrorProduct, modifier_ids: list[int], field: str) -> list[dict]:
+def choose_modifiers(product: ProductInfo, modifier_ids: list[int], field: str) -> list[dict]:
     """The chosen modifiers, checked against the product's groups and their rules."""
     if len(set(modifier_ids)) != len(modifier_ids):
         raise ValidationFailed("A modifier was chosen twice", "DUPLICATE_MODIFIER", field)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
 
-from edge.models import Customer, LoyaltyEntry, PromotionUse
+from edge.models import Customer, LoyaltyEntry, OutboxEvent, PromotionUse
 from edge.services import outbox
 from sync import loyalty, phones
 from sync.ids import new_uuid
@@ -32,7 +32,8 @@ def figures(session, customer: Customer) -> Figures:
     points, orders, spent = session.execute(
         select(func.coalesce(func.sum(LoyaltyEntry.points), 0), func.coalesce(func.sum(LoyaltyEntry.orders), 0),
                func.coalesce(func.sum(LoyaltyEntry.spent), 0))
-        .where(LoyaltyEntry.customer_id == customer.id, LoyaltyEntry.outbox_seq > customer.applied_seq)
+        .join(OutboxEvent, OutboxEvent.event_id == LoyaltyEntry.event_id)
+        .where(LoyaltyEntry.customer_id == customer.id, OutboxEvent.seq > customer.applied_seq)
     ).one()
     total_orders = customer.total_orders_base + orders
     total_spent = customer.total_spent_base + spent
@@ -45,7 +46,8 @@ def promotion_usage(session, customer: Customer) -> dict[int, int]:
     usage = {int(k): v for k, v in (customer.promotion_usage_base or {}).items()}
     rows = session.execute(
         select(PromotionUse.promotion_id, func.sum(PromotionUse.count))
-        .where(PromotionUse.customer_id == customer.id, PromotionUse.outbox_seq > customer.applied_seq)
+        .join(OutboxEvent, OutboxEvent.event_id == PromotionUse.event_id)
+        .where(PromotionUse.customer_id == customer.id, OutboxEvent.seq > customer.applied_seq)
         .group_by(PromotionUse.promotion_id)
     ).all()
     for promotion_id, count in rows:
@@ -122,7 +124,6 @@ def record_loyalty(session, customer: Customer, order_uuid: str, *, amount: int,
         "points": points, "orders": orders, "spent": amount,
     })
     entry = LoyaltyEntry(customer_id=customer.id, order_uuid=order_uuid, points=points, orders=orders,
-                         spent=amount, outbox_seq=event.seq)
+                         spent=amount, event_id=event.event_id)
     session.add(entry)
-    session.flush()
     return entry

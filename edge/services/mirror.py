@@ -9,6 +9,8 @@ from sqlalchemy import delete, or_, select, update
 
 from edge.models import (Customer, MirrorAllowance, MirrorCategory, MirrorOutlet, MirrorOutletProduct,
                          MirrorProduct, MirrorPromotion, MirrorTenant, Order, User)
+from edge.services import mirror_cache
+from edge.services.uow import after_commit
 from sync.schemas import pull as wire
 
 SIMPLE = {
@@ -122,6 +124,8 @@ def apply_change(session, change: dict) -> None:
 def apply_changes(session, changes: list[dict]) -> int:
     for change in changes:
         apply_change(session, change)
+    if changes:
+        after_commit(mirror_cache.clear)
     return len(changes)
 
 
@@ -138,4 +142,5 @@ def replace_with_snapshot(session, snapshot: dict) -> int:
                                                             Customer.cloud_id.not_in(keep["customer"]))).scalars()
     for cloud_id in list(stale):
         _delete(session, "customer", cloud_id)
+    after_commit(mirror_cache.clear)
     return apply_changes(session, [c for c in snapshot["changes"] if c["op"] == "upsert"])

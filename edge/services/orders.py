@@ -11,8 +11,9 @@ from datetime import timezone
 
 from sqlalchemy import func, select
 
-from edge.models import Customer, MirrorAllowance, MirrorPromotion, Order, OrderItem, OrderPromotion, PromotionUse
-from edge.services import catalog, customers, kitchen_log, outbox
+from edge.models import (Customer, MirrorAllowance, MirrorPromotion, Order, OrderItem, OrderPromotion, PromotionUse,
+                         OutboxEvent, Shift)
+from edge.services import catalog, customers, kitchen_log, mirror_cache, outbox
 from edge.services import outlet as outlet_settings
 from edge.services.numbering import next_order_number
 from edge.services.pricing import CartLine, ModifierChoice, PricedOrder, price_order
@@ -72,9 +73,7 @@ def _cart(session, items: list[dict]) -> tuple[list[CartLine], list[dict]]:
     return lines, sold
 
 
-def _rules(session) -> list[PromotionRule]:
-    """Active promotions; one the engine cannot read is skipped (and logged), never
-    allowed to stop every sale."""
+def _load_rules(session) -> list[PromotionRule]:
     rules = []
     for row in session.execute(select(MirrorPromotion).where(MirrorPromotion.is_active.is_(True))).scalars():
         try:
@@ -84,6 +83,12 @@ def _rules(session) -> list[PromotionRule]:
     return rules
 
 
+def _rules(session) -> list[PromotionRule]:
+    """Active promotions; one the engine cannot read is skipped (and logged), never
+    allowed to stop every sale."""
+    return mirror_cache.get("promotion_rules", lambda: _load_rules(session))
+
+
 def _uses_by_promotion(session, exclude_order_id: int | None) -> dict[int, int]:
     stmt = select(PromotionUse.promotion_id, func.sum(PromotionUse.count)).group_by(PromotionUse.promotion_id)
     if exclude_order_id is not None:
@@ -91,10 +96,16 @@ def _uses_by_promotion(session, exclude_order_id: int | None) -> dict[int, int]:
     return {pid: int(count) for pid, count in session.execute(stmt)}
 
 
-def _allowance_left(session, exclude_order_id: int | None) -> dict[int, int]:
+def _granted(session) -> dict[int, int]:
+    return mirror_cache.get("allowances", lambda: {
+        row.promotion_id: row.granted for row in session.execute(select(MirrorAllowance)).scalars()})
+
+
+def _allowance_left(session, rules: list[PromotionRule], exclude_order_id: int | None) -> dict[int, int]:
+    if not any(rule.usage_limit is not None for rule in rules):
+        return {}
     used = _uses_by_promotion(session, exclude_order_id)
-    return {row.promotion_id: max(0, row.granted - used.get(row.promotion_id, 0))
-            for row in session.execute(select(MirrorAllowance)).scalars()}
+    return {pid: max(0, granted - used.get(pid, 0)) for pid, granted in _granted(session).items()}
 
 
 def _customer_usage(session, customer: Customer | None, exclude_order_id: int | None) -> dict[int, int]:
@@ -104,7 +115,8 @@ def _customer_usage(session, customer: Customer | None, exclude_order_id: int | 
     if exclude_order_id is not None:
         own = session.execute(
             select(PromotionUse.promotion_id, func.sum(PromotionUse.count))
-            .where(PromotionUse.order_id == exclude_order_id, PromotionUse.outbox_seq > customer.applied_seq)
+            .join(OutboxEvent, OutboxEvent.event_id == PromotionUse.event_id)
+            .where(PromotionUse.order_id == exclude_order_id, OutboxEvent.seq > customer.applied_seq)
             .group_by(PromotionUse.promotion_id)).all()
         for pid, count in own:
             usage[pid] = usage.get(pid, 0) - int(count)
@@ -116,11 +128,12 @@ def quote(session, items: list[dict], codes: list[str], customer: Customer | Non
     """Price a cart as it would be sold now, without saving anything."""
     lines, sold = _cart(session, items)
     place = outlet_settings.outlet(session)
+    rules = _rules(session)
     selection = select_promotions(
-        _rules(session), now_utc=utcnow(), outlet_id=place.id, outlet_timezone=place.timezone,
+        rules, now_utc=utcnow(), outlet_id=place.id, outlet_timezone=place.timezone,
         entered_codes=codes, customer_id_present=customer is not None,
         customer_usage=_customer_usage(session, customer, exclude_order_id),
-        allowance_left=_allowance_left(session, exclude_order_id),
+        allowance_left=_allowance_left(session, rules, exclude_order_id),
         subtotal=sum(line.gross for line in lines), cart_product_ids={line.product_id for line in lines},
     )
     priced = price_order(lines, outlet_settings.charges(session), selection.rules_to_try)
@@ -150,7 +163,7 @@ def _customer_for(session, data: dict) -> Customer | None:
 
 # --- writing orders --------------------------------------------------------------------
 
-def _fill(order: Order, result: Quote) -> None:
+def _fill(session, order: Order, result: Quote) -> None:
     priced = result.priced
     order.items = [
         OrderItem(line_no=index + 1, product_id=sold["product"].id, product_name=sold["product"].name,
@@ -162,7 +175,8 @@ def _fill(order: Order, result: Quote) -> None:
     ]
     order.promotions = [
         OrderPromotion(promotion_id=a.promotion_id, name=a.name, discount_amount=a.discount_amount,
-                       line_discounts=list(a.line_discounts))
+                       line_discounts=list(a.line_discounts),
+                       code=_code_of(session, a.promotion_id, order.promo_codes))
         for a in priced.promotions
     ]
     for field in ("subtotal", "discount_amount", "service_charge", "tax_amount", "rounding_amount", "total_amount"):
@@ -174,9 +188,9 @@ def snapshot_values(order: Order) -> dict:
     return {
         "uuid": order.uuid, "order_number": order.order_number, "outlet_id": order.outlet_id,
         "terminal": order.terminal, "business_date": order.business_date,
-        "shift_uuid": order.shift.uuid if order.shift_id and order.shift else None,
+        "shift_uuid": order.shift_uuid,
         "status": order.status, "source": order.source,
-        "customer_uuid": order.customer.uuid if order.customer_id and order.customer else None,
+        "customer_uuid": order.customer_uuid,
         "customer_name": order.customer_name, "customer_phone": order.customer_phone, "table": order.table_label,
         "note": order.note, **{f: getattr(order, f) for f in (
             "subtotal", "discount_amount", "service_charge", "tax_amount", "rounding_amount", "total_amount",
@@ -196,15 +210,14 @@ def record_change(session, order: Order, *, first: bool = False) -> None:
     """Bump the order's version and queue its snapshot for the cloud."""
     if not first:
         order.version += 1
-    order.updated_at = utcnow()
-    session.flush()
+        order.updated_at = utcnow()
     outbox.append(session, "order.snapshot", order.uuid, snapshot_values(order), version=order.version)
 
 
 def _record_promotion_uses(session, order: Order, before: dict[int, int]) -> None:
     """Queue +1/-1 promotion uses so that what this order holds matches its promotions."""
     after = {p.promotion_id: p.discount_amount for p in order.promotions} if order.status != "cancelled" else {}
-    limited = {row.promotion_id for row in session.execute(select(MirrorAllowance)).scalars()}
+    limited = set(_granted(session))
     for promotion in order.promotions:
         promotion.limited = promotion.promotion_id in limited
     changes = [(pid, 1, after[pid]) for pid in after if pid not in before]
@@ -212,14 +225,14 @@ def _record_promotion_uses(session, order: Order, before: dict[int, int]) -> Non
     for promotion_id, count, amount in sorted(changes):
         event = outbox.append(session, "promotion.usage", order.uuid, {
             "promotion_id": promotion_id, "order_uuid": order.uuid, "count": count, "discount_amount": amount,
-            "customer_uuid": order.customer.uuid if order.customer_id and order.customer else None,
+            "customer_uuid": order.customer_uuid,
         })
         session.add(PromotionUse(promotion_id=promotion_id, order_id=order.id, customer_id=order.customer_id,
-                                 count=count, outbox_seq=event.seq))
-    session.flush()
+                                 count=count, event_id=event.event_id))
 
 
 def _held_promotions(session, order: Order) -> dict[int, int]:
+    session.flush()
     rows = session.execute(
         select(PromotionUse.promotion_id, func.sum(PromotionUse.count)).where(PromotionUse.order_id == order.id)
         .group_by(PromotionUse.promotion_id)).all()
@@ -238,7 +251,7 @@ def get(session, order_id: int) -> Order:
     return order
 
 
-def create(session, user_id: int, terminal: int, shift_id: int | None, data: dict) -> tuple[Order, bool]:
+def create(session, user_id: int, terminal: int, shift: "Shift | None", data: dict) -> tuple[Order, bool]:
     """Create an order; a repeated `client_uuid` returns the order it already made."""
     uuid = data.get("client_uuid")
     if uuid is not None:
@@ -254,11 +267,13 @@ def create(session, user_id: int, terminal: int, shift_id: int | None, data: dic
     place = outlet_settings.outlet(session)
     now = utcnow()
     business_date = _local_date(session, now)
+    shift_uuid = shift.uuid if shift else None
     order = Order(
         uuid=str(uuid or new_uuid()), outlet_id=place.id, terminal=terminal, business_date=business_date,
         order_number=next_order_number(session, place.code, business_date, terminal),
-        shift_id=shift_id, status=data.get("status") or "pending", source=data.get("source") or "pos",
-        customer_id=customer.id if customer else None,
+        shift_id=shift.id if shift else None, status=data.get("status") or "pending", source=data.get("source") or "pos",
+        customer_id=customer.id if customer else None, customer_uuid=customer.uuid if customer else None,
+        shift_uuid=shift_uuid,
         customer_name=(data.get("customer_name") or (customer.name if customer else "")).strip(),
         customer_phone=customer.phone if customer else (data.get("customer_phone") or "").strip(),
         table_label=(data.get("table") or "").strip(), note=(data.get("note") or "").strip(),
@@ -266,11 +281,10 @@ def create(session, user_id: int, terminal: int, shift_id: int | None, data: dic
     )
     if order.status not in EDITABLE:
         raise ValidationFailed("A new order starts as draft or pending", "INVALID_STATUS", "status")
-    _fill(order, result)
+    _fill(session, order, result)
+    order.payments, order.refunds = [], []  # known empty: no lazy load later
     session.add(order)
     session.flush()
-    for promotion in order.promotions:
-        promotion.code = _code_of(session, promotion.promotion_id, order.promo_codes)
     _record_promotion_uses(session, order, before={})
     record_change(session, order, first=True)
     return order, True
@@ -282,8 +296,9 @@ def _local_date(session, now):
 
 
 def _code_of(session, promotion_id: int, codes: list[str]) -> str | None:
-    row = session.get(MirrorPromotion, promotion_id)
-    return row.code if row is not None and row.code and row.code in codes else None
+    rule = next((r for r in _rules(session) if r.id == promotion_id), None)
+    code = rule.code.strip().upper() if rule is not None and rule.code else None
+    return code if code in codes else None
 
 
 def update(session, order: Order, data: dict) -> Order:
@@ -300,6 +315,7 @@ def update(session, order: Order, data: dict) -> Order:
     if "customer_id" in data or "customer_phone" in data:
         customer = _customer_for(session, data)
         order.customer_id = customer.id if customer else None
+        order.customer_uuid = customer.uuid if customer else None
         order.customer_phone = customer.phone if customer else (data.get("customer_phone") or "").strip()
         if customer and not order.customer_name:
             order.customer_name = customer.name
@@ -320,10 +336,8 @@ def update(session, order: Order, data: dict) -> Order:
         order.promotions.clear()
         session.flush()
         order.promo_codes = [c.strip().upper() for c in codes]
-        _fill(order, result)
+        _fill(session, order, result)
         session.flush()
-        for promotion in order.promotions:
-            promotion.code = _code_of(session, promotion.promotion_id, order.promo_codes)
         _record_promotion_uses(session, order, before)
     record_change(session, order)
     return order
@@ -366,21 +380,60 @@ def set_kitchen_status(session, order: Order, status: str) -> Order:
 
 def set_item_status(session, order: Order, item_id: int, prep_status: str) -> Order:
     """Cross off one item; the order is ready when all its items are."""
-    if order.status not in ("confirmed", "preparing"):
+    return set_items_status(session, order, [item_id], prep_status)
+
+
+# A recall steps an order back one kitchen status and clears the timestamp it had set, so
+# the prep times the cloud receives are those of the final bump.
+STEP_BACK = {"preparing": "confirmed", "ready": "preparing", "served": "ready"}
+ITEM_STEP_BACK = {"preparing": {"preparing": "queued"}, "ready": {"ready": "preparing"},
+                  "served": {"served": "ready"}}
+
+
+def _step_back(order: Order) -> None:
+    previous = STEP_BACK[order.status]
+    setattr(order, TIMESTAMP_OF[order.status], None)
+    order.status = previous
+
+
+def set_items_status(session, order: Order, item_ids: list[int], prep_status: str) -> Order:
+    """Cross off (or restore) some items of an order in one change. The order is ready
+    when all its live items are; a ready order with an item restored is preparing again."""
+    if order.status not in ("confirmed", "preparing", "ready"):
         raise Conflict(f"Items of a {order.status} order cannot change", "INVALID_TRANSITION", "prep_status")
-    item = next((i for i in order.items if i.id == item_id), None)
-    if item is None:
-        raise NotFound("Order item")
     if prep_status not in ("queued", "preparing", "ready"):
         raise ValidationFailed("prep_status must be queued, preparing or ready", "INVALID_STATUS", "prep_status")
-    item.prep_status = prep_status
+    by_id = {item.id: item for item in order.items}
+    if not item_ids or any(item_id not in by_id for item_id in item_ids):
+        raise NotFound("Order item")
+    for item_id in item_ids:
+        item = by_id[item_id]
+        if item.quantity <= item.voided_quantity:
+            raise Conflict(f"{item.product_name} was voided", "ITEM_VOIDED", "item_id")
+        item.prep_status = prep_status
     live = [i for i in order.items if i.quantity > i.voided_quantity]
     if order.status == "confirmed" and prep_status in ("preparing", "ready"):
         _move(order, "preparing")
     if live and all(i.prep_status == "ready" for i in live):
-        _move(order, "ready")
+        if order.status != "ready":
+            _move(order, "ready")
+    elif order.status == "ready":
+        _step_back(order)
     record_change(session, order)
     kitchen_log.record(session, order, "order_updated")
+    return order
+
+
+def recall(session, order: Order) -> Order:
+    """Undo the kitchen's last bump: served -> ready -> preparing -> confirmed."""
+    if order.status not in STEP_BACK:
+        raise Conflict(f"A {order.status} order cannot be recalled", "INVALID_TRANSITION", "status")
+    moves = ITEM_STEP_BACK[order.status]
+    _step_back(order)
+    for item in order.items:
+        item.prep_status = moves.get(item.prep_status, item.prep_status)
+    record_change(session, order)
+    kitchen_log.record(session, order, "order_updated", recalled=True)
     return order
 
 

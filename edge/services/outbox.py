@@ -29,7 +29,6 @@ def append(session, event_type: str, aggregate_id: str, values: dict, version: i
         event_id=new_uuid(), type=event_type, aggregate_id=aggregate_id, aggregate_version=version,
         payload=canonical_json(payload), payload_sha256=sha256_hex(payload), occurred_at=utcnow(),
     )
-    session.add(event)
-    session.flush()
+    session.add(event)  # its seq is assigned when the transaction flushes
     after_commit(_notify)
     return event

@@ -1,27 +1,78 @@
-"""This outlet's settings as mirrored from the cloud: charges, timezone, identity."""
+"""This outlet's settings as mirrored from the cloud: charges, timezone, identity.
+
+Read on every sale, so served from `mirror_cache` as plain values."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from edge.models import MirrorOutlet, MirrorTenant
+from edge.services import mirror_cache
 from edge.services.pricing import ChargeSettings
 from sync.web.errors import ServiceUnavailable
 
 
-def tenant(session) -> MirrorTenant:
+@dataclass(frozen=True)
+class TenantInfo:
+    id: int
+    name: str
+    currency: str
+    tax_rate_bp: int
+    service_charge_bp: int
+    tax_on_service_charge: bool
+    cash_rounding: int
+    points_per_amount: int
+    receipt_footer: str
+    logo_url: str | None
+    primary_color: str
+    phone: str
+    email: str
+    address: str
+
+
+@dataclass(frozen=True)
+class OutletInfo:
+    id: int
+    tenant_id: int
+    code: str
+    name: str
+    address: str
+    phone: str
+    timezone: str
+    tax_rate_bp: int | None
+    service_charge_bp: int | None
+    auto_print_receipt: bool
+
+
+def _not_enrolled() -> ServiceUnavailable:
+    return ServiceUnavailable("This edge has no master data yet; enroll it and pull", "NOT_ENROLLED")
+
+
+def _load_tenant(session) -> TenantInfo:
     row = session.execute(select(MirrorTenant)).scalars().first()
     if row is None:
-        raise ServiceUnavailable("This edge has no master data yet; enroll it and pull", "NOT_ENROLLED")
-    return row
+        raise _not_enrolled()
+    return TenantInfo(row.id, row.name, row.currency, row.tax_rate_bp, row.service_charge_bp,
+                      row.tax_on_service_charge, row.cash_rounding, row.points_per_amount, row.receipt_footer,
+                      row.logo_url, row.primary_color, row.phone, row.email, row.address)
 
 
-def outlet(session) -> MirrorOutlet:
+def _load_outlet(session) -> OutletInfo:
     row = session.execute(select(MirrorOutlet)).scalars().first()
     if row is None:
-        raise ServiceUnavailable("This edge has no master data yet; enroll it and pull", "NOT_ENROLLED")
-    return row
+        raise _not_enrolled()
+    return OutletInfo(row.id, row.tenant_id, row.code, row.name, row.address, row.phone, row.timezone,
+                      row.tax_rate_bp, row.service_charge_bp, row.auto_print_receipt)
+
+
+def tenant(session) -> TenantInfo:
+    return mirror_cache.get("tenant", lambda: _load_tenant(session))
+
+
+def outlet(session) -> OutletInfo:
+    return mirror_cache.get("outlet", lambda: _load_outlet(session))
 
 
 def charges(session) -> ChargeSettings:

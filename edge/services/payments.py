@@ -3,7 +3,7 @@ with its reference, several tenders per order. QRIS and e-wallets need the cloud
 payment gateway, which this edge does not have yet."""
 from __future__ import annotations
 
-from edge.models import Order, Payment
+from edge.models import Order, Payment, Shift
 from edge.services import orders, outbox
 from sync.ids import new_uuid
 from sync.timeutil import utcnow
@@ -14,7 +14,7 @@ GATEWAY_METHODS = ("qris", "ewallet")
 
 def snapshot_values(payment: Payment) -> dict:
     return {"uuid": payment.uuid, "order_uuid": payment.order.uuid,
-            "shift_uuid": payment.order.shift.uuid if payment.shift_id and payment.order.shift else None,
+            "shift_uuid": payment.shift_uuid,
             "terminal": payment.terminal, "method": payment.method, "amount": payment.amount,
             "tendered": payment.tendered, "change_amount": payment.change_amount, "status": payment.status,
             "reference": payment.reference, "created_by": payment.created_by, "created_at": payment.created_at}
@@ -49,7 +49,7 @@ def ensure_available(method: str) -> None:
                                  "outlet; take cash or card", "GATEWAY_UNREACHABLE", "method")
 
 
-def pay(session, order: Order, *, user_id: int, terminal: int, shift_id: int, method: str,
+def pay(session, order: Order, *, user_id: int, terminal: int, shift: Shift, method: str,
         amount: int | None, tendered: int | None, reference: str) -> Payment:
     ensure_available(method)
     if order.status in ("cancelled", "completed"):
@@ -60,16 +60,14 @@ def pay(session, order: Order, *, user_id: int, terminal: int, shift_id: int, me
     if method == "card" and not reference.strip():
         raise ValidationFailed("Enter the card terminal's approval reference", "REFERENCE_REQUIRED", "reference")
     applied, tendered, change = _amounts(method, balance, amount, tendered)
-    payment = Payment(uuid=new_uuid(), order_id=order.id, shift_id=shift_id, terminal=terminal, method=method,
-                      amount=applied, tendered=tendered, change_amount=change, status="paid",
+    payment = Payment(uuid=new_uuid(), order=order, shift_id=shift.id, shift_uuid=shift.uuid, terminal=terminal,
+                      method=method, amount=applied, tendered=tendered, change_amount=change, status="paid",
                       reference=reference.strip(), created_by=user_id, created_at=utcnow())
     session.add(payment)
-    order.payments.append(payment)
     order.paid_amount += applied
     order.change_amount += change
     if order.shift_id is None:
-        order.shift_id = shift_id
-    session.flush()
+        order.shift_id, order.shift_uuid = shift.id, shift.uuid
     outbox.append(session, "payment.recorded", payment.uuid, snapshot_values(payment))
     orders.record_change(session, order)
     return payment

@@ -6,7 +6,7 @@ its proportional share, and the last units take whatever is left, so returning e
 unit returns exactly the line total."""
 from __future__ import annotations
 
-from edge.models import Customer, Order, OrderItem, Refund
+from edge.models import Customer, Order, OrderItem, Refund, Shift
 from edge.services import customers, kitchen_log, orders, outbox
 from sync.ids import new_uuid
 from sync.money import div_round_half_up
@@ -16,7 +16,7 @@ from sync.web.errors import Conflict, ValidationFailed
 
 def snapshot_values(refund: Refund) -> dict:
     return {"uuid": refund.uuid, "order_uuid": refund.order.uuid,
-            "shift_uuid": refund.order.shift.uuid if refund.order.shift_id and refund.order.shift else None,
+            "shift_uuid": refund.shift_uuid,
             "kind": refund.kind, "method": refund.method, "amount": refund.amount, "reason": refund.reason,
             "lines": [{"line_no": line["line_no"], "quantity": line["quantity"], "amount": line["amount"]}
                       for line in refund.lines],
@@ -54,17 +54,17 @@ def _select_lines(order: Order, requested: list[dict] | None) -> list[tuple[Orde
 
 
 def _record(session, order: Order, kind: str, method: str | None, amount: int, reason: str,
-            lines: list[dict], user_id: int, shift_id: int | None) -> Refund:
-    refund = Refund(uuid=new_uuid(), order_id=order.id, shift_id=shift_id, kind=kind, method=method,
-                    amount=amount, reason=reason, lines=lines, created_by=user_id, created_at=utcnow())
+            lines: list[dict], user_id: int, shift: Shift | None) -> Refund:
+    refund = Refund(uuid=new_uuid(), order_id=order.id, shift_id=shift.id if shift else None,
+                    shift_uuid=shift.uuid if shift else None, kind=kind, method=method, amount=amount,
+                    reason=reason, lines=lines, created_by=user_id, created_at=utcnow())
     session.add(refund)
     order.refunds.append(refund)
-    session.flush()
     outbox.append(session, "refund.recorded", refund.uuid, snapshot_values(refund))
     return refund
 
 
-def void(session, order: Order, *, user_id: int, shift_id: int | None, reason: str,
+def void(session, order: Order, *, user_id: int, shift: Shift | None, reason: str,
          lines: list[dict] | None) -> Refund:
     """Take unpaid items off an order (the kitchen is told)."""
     if order.status in ("completed", "cancelled"):
@@ -82,14 +82,14 @@ def void(session, order: Order, *, user_id: int, shift_id: int | None, reason: s
             item.prep_status = "voided"
     order.voided_amount += total
     refund = _record(session, order, "void", None, total, reason, [
-        {"item_id": i.id, "line_no": i.line_no, "quantity": q, "amount": a} for i, q, a in amounts], user_id, shift_id)
+        {"item_id": i.id, "line_no": i.line_no, "quantity": q, "amount": a} for i, q, a in amounts], user_id, shift)
     orders.record_change(session, order)
     if order.confirmed_at is not None:
         kitchen_log.record(session, order, "order_updated")
     return refund
 
 
-def refund(session, order: Order, *, user_id: int, shift_id: int | None, reason: str, lines: list[dict] | None,
+def refund(session, order: Order, *, user_id: int, shift: Shift | None, reason: str, lines: list[dict] | None,
            method: str | None, points_per_amount: int) -> Refund:
     """Give money back for paid items; whole order when no lines are named."""
     refundable = order.paid_amount - order.refunded_amount
@@ -108,7 +108,7 @@ def refund(session, order: Order, *, user_id: int, shift_id: int | None, reason:
         item.refunded_quantity += quantity
     order.refunded_amount += total
     result = _record(session, order, "refund", method, total, reason, [
-        {"item_id": i.id, "line_no": i.line_no, "quantity": q, "amount": a} for i, q, a in amounts], user_id, shift_id)
+        {"item_id": i.id, "line_no": i.line_no, "quantity": q, "amount": a} for i, q, a in amounts], user_id, shift)
     orders.record_change(session, order)
     if order.customer_id and order.status == "completed":
         customer = session.get(Customer, order.customer_id)
