@@ -62,4 +62,18 @@ def create_app(config: dict | None = None) -> APIFlask:
     install_spec_processor(app)
     with app.app_context():
         sqlite.configure(db.engine, synchronous="FULL", busy_timeout_ms=5000)
+    _report_printers(app)
     return app
+
+
+def _report_printers(app) -> None:
+    """Printer problems on every screen's status bar (GET /api/status/)."""
+    from edge.extensions import db
+    from edge.services import outlet_status, printing
+
+    def printers_status():
+        items = printing.problems(db.session)
+        return {"count": len(items), "problems": [{"name": i["name"], "problem": i["problem"]}
+                                                  for i in items if i["problem"]], "items": items}
+
+    outlet_status.provide("printers", printers_status)

@@ -2,6 +2,10 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 
 
 import click
@@ -87,6 +91,7 @@ def run(host, port, data_dir, cloud_url, async_mode):
 
     services = BackgroundServices(app)
     services.start()
+    printing = _start_print_worker(app) if app.config["PRINTING_ENABLED"] else None
     click.echo(f"edge of outlet {device.outlet_code} serving on http://{host}:{port}/ "
                f"(kiosk /kiosk/, kitchen /kitchen/, API docs /api/docs/; async mode {async_mode})", err=True)
     try:
@@ -94,6 +99,37 @@ def run(host, port, data_dir, cloud_url, async_mode):
         socketio.run(app, host=host, port=port, log_output=False, use_reloader=False, **kwargs)
     finally:
         services.stop()
+        if printing is not None:
+            printing.terminate()
+            try:
+                printing.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                printing.kill()
+
+
+def _start_print_worker(app):
+    """Printing runs in its own process: a printer that stops reading can never stall
+    this one's event loop."""
+    # -I: the data dir (the working directory) must not be importable
+    command = [sys.executable, "-I", "-m", "pos", "edge", "print-worker", "--data-dir", app.config["DATA_DIR"],
+               "--parent-pid", str(os.getpid())]
+    return subprocess.Popen(command, cwd=app.config["DATA_DIR"])
+
+
+@edge_group.command("print-worker", hidden=True)
+@DATA_DIR
+@click.option("--parent-pid", type=int, default=None, help="Exit when this process is gone.")
+def print_worker(data_dir, parent_pid):
+    """Send print jobs to the printers (started by `pos edge run`)."""
+    import logging
+
+    from edge.services.print_runtime import PrintService
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s print-worker %(levelname)s %(message)s")
+    app = _app(data_dir)
+    service = PrintService(app)
+    signal.signal(signal.SIGTERM, lambda *_: service.stop())
+    service.run(parent_pid=parent_pid)
 
 
 # --- pos sync -----------------------------------------------------------------------------
@@ -178,3 +214,100 @@ def pull(data_dir):
 
 
 
+
+
+# --- pos printer ----------------------------------------------------------------------------
+
+@click.group("printer")
+def printer_group():
+    """The outlet's receipt and kitchen printers."""
+
+
+@printer_group.command("list")
+@DATA_DIR
+@click.option("--probe/--no-probe", default=True, help="Ask each printer for its status now.")
+def list_printers(data_dir, probe):
+    """Printers, their settings, their status and their queues."""
+    from printers.worker import probe_status
+
+    from edge.extensions import db
+    from edge.services import printing
+
+    app = _app(data_dir)
+    _upgrade(app)
+    with app.app_context():
+        rows = printing.active_printers(db.session)
+        problems = {p["id"]: p for p in printing.problems(db.session)}
+        if not rows:
+            click.echo("no printers configured (add one with `pos printer add` or POST /api/printers/)")
+        for printer in rows:
+            config = printing.config_of(printer)
+            queue = problems.get(printer.id, {})
+            line = (f"{printer.name:<16} {printer.role:<8} {config.kind:<8} {config.device or config.host:<28} "
+                    f"{config.profile} ({config.paper().columns} col, {config.code_page}) "
+                    f"queued {queue.get('queued', 0)}, failed {queue.get('failed', 0)}")
+            if probe:
+                status = probe_status(config)
+                line += f" - {status.detail or ('ok' if not status.problem else status.problem)}"
+            click.echo(line)
+
+
+@printer_group.command("test")
+@click.argument("name")
+@DATA_DIR
+def test_printer(name, data_dir):
+    """Print a test page on NAME now (directly, not through the queue)."""
+    from printers import TransportError, make_test_page, render, transport_for
+
+    from edge.extensions import db
+    from edge.services import printing
+
+    app = _app(data_dir)
+    _upgrade(app)
+    with app.app_context():
+        printer = printing.find_printer(db.session, name)
+        if printer is None:
+            raise click.ClickException(f"no printer named {name!r} (see `pos printer list`)")
+        config = printing.config_of(printer)
+    transport = transport_for(config)
+    try:
+        transport.open()
+        status = transport.status()
+        if status.problem:
+            raise click.ClickException(f"{name} cannot print: {status.problem}")
+        transport.write(render(make_test_page(config), config))
+    except TransportError as error:
+        raise click.ClickException(f"{name}: {error}") from None
+    finally:
+        transport.close()
+    click.echo(f"test page sent to {name} ({config.kind} {config.device or config.host})")
+
+
+@printer_group.command("add")
+@click.option("--name", required=True)
+@click.option("--kind", type=click.Choice(["serial", "usb", "network", "file"]), required=True)
+@click.option("--device", required=True, help="Serial path, host[:port], vvvv:pppp (USB) or a file path.")
+@click.option("--role", type=click.Choice(["receipt", "kitchen"]), required=True)
+@click.option("--station", default=None, help="Kitchen station whose items this printer gets (default: all).")
+@click.option("--profile", default="default", show_default=True)
+@click.option("--baudrate", type=int, default=None)
+@DATA_DIR
+def add_printer(name, kind, device, role, station, profile, baudrate, data_dir):
+    """Configure a printer (the API's POST /api/printers/ does the same)."""
+    from edge.extensions import db
+    from edge.services import printing
+    from edge.services.uow import write_transaction
+    from sync.web.errors import APIError
+
+    app = _app(data_dir)
+    _upgrade(app)
+    data = {"name": name, "kind": kind, "device": device, "role": role, "station": station, "profile": profile}
+    if baudrate:
+        data["baudrate"] = baudrate
+    with app.app_context():
+        try:
+            with write_transaction():
+                printer = printing.create_printer(db.session, data)
+        except APIError as error:
+            raise click.ClickException(error.message) from None
+    click.echo(f"added printer {printer.name} (id {printer.id})")

@@ -2,7 +2,7 @@
 import click
 
 from cloud.cli import cloud_group
-from edge.cli import edge_group, sync_group
+from edge.cli import edge_group, printer_group, sync_group
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -13,3 +13,4 @@ def cli():
 cli.add_command(cloud_group)
 cli.add_command(edge_group)
 cli.add_command(sync_group)
+cli.add_command(printer_group)

@@ -1,14 +1,15 @@
 """Orders: create, change, price a cart, the status flow, voids and refunds."""
 from apiflask import APIBlueprint
+from flask import Response
 from sqlalchemy import func, or_, select
 
 from edge.api.access import require
-from edge.api.schemas.orders import (CancelIn, OrderIn, OrderListQuery, OrderOut, OrderPatchIn, QuoteIn, QuoteOut,
-                                     RefundIn, RefundOut, VoidIn)
+from edge.api.schemas.orders import (CancelIn, OrderIn, OrderListQuery, OrderOut, OrderPatchIn, PrintedOut, PrintIn,
+                                     QuoteIn, QuoteOut, ReceiptOut, ReceiptQuery, RefundIn, RefundOut, VoidIn)
 from edge.api.tx import writes
 from edge.extensions import db
 from edge.models import Customer, Order
-from edge.services import orders, refunds, shifts
+from edge.services import orders, print_documents, printing, refunds, shifts
 from edge.services import outlet as outlet_settings
 from sync.web.lists import list_schema, order_by, paginate
 
@@ -162,3 +163,30 @@ def void_order_lines(order_id, json_data, actor):
     shift = shifts.current(db.session, actor.terminal) or order.shift
     return refunds.void(db.session, order, user_id=actor.user_id, shift=shift,
                         reason=json_data["reason"], lines=json_data.get("lines"))
+
+
+@bp.get("/<int:order_id>/receipt/")
+@require("cashier")
+@bp.input(ReceiptQuery, location="query")
+@bp.output(ReceiptOut)
+@bp.doc(responses={200: {"description": "The receipt as values (json) or the printed lines (text)",
+                         "content": {"text/plain": {"schema": {"type": "string"}}}}})
+def get_receipt(order_id, query_data, actor):
+    """The receipt: `?format=text` gives exactly the lines the receipt printer prints."""
+    order = orders.get(db.session, order_id)
+    if query_data["format"] == "text":
+        text = "\n".join(printing.receipt_text(db.session, order)) + "\n"
+        return Response(text, mimetype="text/plain")
+    return {"receipt": print_documents.receipt(db.session, order).to_dict()}
+
+
+@bp.post("/<int:order_id>/print/")
+@writes
+@require("cashier")
+@bp.input(PrintIn)
+@bp.output(PrintedOut, status_code=201)
+def print_order(order_id, json_data, actor):
+    """Print the receipt or the kitchen tickets again (marked COPY if printed before)."""
+    jobs = printing.reprint(db.session, orders.get(db.session, order_id), json_data["kind"])
+    db.session.flush()
+    return {"jobs": [{"id": j.id, "printer_id": j.printer_id, "kind": j.kind, "copy": j.copy} for j in jobs]}

@@ -3,11 +3,12 @@ from apiflask import APIBlueprint
 from sqlalchemy import select
 
 from edge.api.access import require
+from edge.api.schemas.orders import PrintedOut
 from edge.api.schemas.shifts import CloseShiftIn, MovementIn, MovementOut, OpenShiftIn, ReportOut, ShiftOut
 from edge.api.tx import writes
 from edge.extensions import db
 from edge.models import Shift
-from edge.services import shifts
+from edge.services import printing, shifts
 from sync.web.errors import NotFound
 from sync.web.lists import ListQuery, list_schema, paginate
 
@@ -82,3 +83,16 @@ def close_shift(shift_id, json_data, actor):
         counted["card"] = json_data["counted_card"]
     z = shifts.close(db.session, shifts.get(db.session, shift_id), actor.user_id, counted)
     return {"report": shifts.report_wire(z)}
+
+
+@bp.post("/<int:shift_id>/print/")
+@writes
+@require("cashier")
+@bp.output(PrintedOut, status_code=201)
+def print_shift_report(shift_id, actor):
+    """Print the shift's report: X while open, Z (again, as COPY) once closed."""
+    shift = shifts.get(db.session, shift_id)
+    figures = shift.z_report if shift.status == "closed" and shift.z_report else shifts.report(db.session, shift)
+    job = printing.print_report(db.session, shift, figures)
+    db.session.flush()
+    return {"jobs": [{"id": job.id, "printer_id": job.printer_id, "kind": job.kind, "copy": job.copy}]}

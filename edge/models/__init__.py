@@ -4,6 +4,7 @@ from edge.models.customers import Customer, LoyaltyEntry, PromotionUse
 from edge.models.idempotency import IdempotencyRecord
 from edge.models.mirror import (MirrorAllowance, MirrorCategory, MirrorOutlet, MirrorOutletProduct,
                                 MirrorProduct, MirrorPromotion, MirrorTenant, RevokedToken, User)
+from edge.models.printing import PrinterState, Printer, PrintJobRow
 from edge.models.sales import (CashMovement, Order, OrderCounter, OrderItem, OrderPromotion, Payment,
                                Refund, Shift)
 from edge.models.sync import KitchenEvent, OutboxEvent, SyncState
@@ -12,6 +13,6 @@ __all__ = [
     "Base", "CashMovement", "Customer", "IdempotencyRecord", "KitchenEvent", "LoyaltyEntry", "MirrorAllowance",
     "MirrorCategory", "MirrorOutlet", "MirrorOutletProduct", "MirrorProduct", "MirrorPromotion", "MirrorTenant",
     "Order", "OrderCounter", "OrderItem", "OrderPromotion", "OutboxEvent", "Payment", "PromotionUse", "Refund",
-    "RevokedToken",
+    "RevokedToken", "Printer", "PrinterState", "PrintJobRow",
     "Shift", "SyncState", "User",
 ]

@@ -29,6 +29,10 @@ def issue_tokens(user: User, outlet_id: int) -> dict:
     }
 
 
+def find_user_by_id(session, user_id: int | None) -> User | None:
+    return session.get(User, user_id) if user_id else None
+
+
 def find_user(session, username: str) -> User | None:
     return session.execute(select(User).where(func.lower(User.username) == username.strip().lower())).scalar_one_or_none()
 

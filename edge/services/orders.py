@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from edge.models import (Customer, MirrorAllowance, MirrorPromotion, Order, OrderItem, OrderPromotion, PromotionUse,
                          OutboxEvent, Shift)
-from edge.services import catalog, customers, kitchen_log, mirror_cache, outbox
+from edge.services import catalog, customers, kitchen_log, mirror_cache, outbox, printing
 from edge.services import outlet as outlet_settings
 from edge.services.numbering import next_order_number
 from edge.services.pricing import CartLine, ModifierChoice, PricedOrder, price_order
@@ -360,6 +360,7 @@ def confirm(session, order: Order) -> Order:
         item.prep_status = "queued"
     record_change(session, order)
     kitchen_log.record(session, order, "order_created")
+    printing.on_confirmed(session, order)
     return order
 
 

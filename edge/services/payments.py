@@ -4,7 +4,7 @@ payment gateway, which this edge does not have yet."""
 from __future__ import annotations
 
 from edge.models import Order, Payment, Shift
-from edge.services import orders, outbox
+from edge.services import orders, outbox, printing
 from sync.ids import new_uuid
 from sync.timeutil import utcnow
 from sync.web.errors import Conflict, ServiceUnavailable, ValidationFailed
@@ -70,4 +70,5 @@ def pay(session, order: Order, *, user_id: int, terminal: int, shift: Shift, met
         order.shift_id, order.shift_uuid = shift.id, shift.uuid
     outbox.append(session, "payment.recorded", payment.uuid, snapshot_values(payment))
     orders.record_change(session, order)
+    printing.on_paid(session, order, cash=method == "cash")
     return payment

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from edge.models import CashMovement, Order, Payment, Refund, Shift
 from edge.models.sales import PAYMENT_METHODS
-from edge.services import outbox
+from edge.services import outbox, printing
 from sync.ids import new_uuid
 from sync.money import format_amount
 from sync.timeutil import isoformat, utcnow
@@ -155,6 +155,7 @@ def close(session, shift: Shift, user_id: int, counted: dict[str, int]) -> dict:
     z["difference"] = {m: counted[m] - z["expected"][m] for m in PAYMENT_METHODS}
     shift.z_report = z
     _record(session, shift)
+    printing.on_shift_closed(session, shift, z)
     return z
 
 

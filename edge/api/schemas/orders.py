@@ -1,5 +1,5 @@
 from apiflask import Schema
-from apiflask.fields import Boolean, Date, Integer, List, Nested, String
+from apiflask.fields import Date, Dict, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
 
 from edge.models.sales import ORDER_STATUSES, PAYMENT_METHODS
@@ -241,5 +241,9 @@ class ReceiptQuery(Schema):
     format = String(load_default="json", validate=OneOf(("json", "text")))
 
 
-class CancelledFlag(Schema):
-    cancelled = Boolean()
+class ReceiptOut(Schema):
+    receipt = Dict(required=True, metadata={"description": "The receipt's values (money in minor units)"})
+
+
+class PrintedOut(Schema):
+    jobs = List(Dict(), required=True)

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 32a394512497
+Revision ID: 30cd3fa62fea
 Revises: 
-Create Date: 2026-11-23 16:23:41.980705
+Create Date: 2026-11-23 16:43:26.157331
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '32a394512497'
+revision = '30cd3fa62fea'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -185,18 +185,31 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_outbox_aggregate_id'), ['aggregate_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_status'), ['status'], unique=False)
 
+    op.create_table('printers',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=60), nullable=False),
+    sa.Column('config', sa.JSON(), nullable=False),
+    sa.Column('role', sa.String(length=10), nullable=False),
+    sa.Column('station', sa.String(length=40), nullable=True),
+    sa.Column('is_active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_printers')),
+    sa.UniqueConstraint('name', name=op.f('uq_printers_name'))
+    )
     op.create_table('promotion_uses',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('promotion_id', sa.Integer(), nullable=False),
     sa.Column('order_id', sa.Integer(), nullable=False),
     sa.Column('customer_id', sa.Integer(), nullable=True),
     sa.Column('count', sa.Integer(), nullable=False),
-    sa.Column('outbox_seq', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.String(length=36), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_promotion_uses'))
     )
     with op.batch_alter_table('promotion_uses', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_promotion_uses_customer_id'), ['customer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_promotion_uses_event_id'), ['event_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_promotion_uses_order_id'), ['order_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_promotion_uses_promotion_id'), ['promotion_id'], unique=False)
 
@@ -277,15 +290,15 @@ def upgrade():
     sa.Column('points', sa.Integer(), nullable=False),
     sa.Column('orders', sa.Integer(), nullable=False),
     sa.Column('spent', sa.BigInteger(), nullable=False),
-    sa.Column('outbox_seq', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.String(length=36), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_loyalty_entries_customer_id_customers'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_loyalty_entries'))
     )
     with op.batch_alter_table('loyalty_entries', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_loyalty_entries_customer_id'), ['customer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_loyalty_entries_event_id'), ['event_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_loyalty_entries_order_uuid'), ['order_uuid'], unique=False)
-        batch_op.create_index(batch_op.f('ix_loyalty_entries_outbox_seq'), ['outbox_seq'], unique=False)
 
     op.create_table('orders',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -295,9 +308,11 @@ def upgrade():
     sa.Column('terminal', sa.Integer(), nullable=False),
     sa.Column('business_date', sa.Date(), nullable=False),
     sa.Column('shift_id', sa.Integer(), nullable=True),
+    sa.Column('shift_uuid', sa.String(length=36), nullable=True),
     sa.Column('status', sa.String(length=12), nullable=False),
     sa.Column('source', sa.String(length=10), nullable=False),
     sa.Column('customer_id', sa.Integer(), nullable=True),
+    sa.Column('customer_uuid', sa.String(length=36), nullable=True),
     sa.Column('customer_name', sa.String(length=120), nullable=False),
     sa.Column('customer_phone', sa.String(length=20), nullable=False),
     sa.Column('table_label', sa.String(length=40), nullable=False),
@@ -337,6 +352,42 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_orders_shift_id'), ['shift_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_orders_status'), ['status'], unique=False)
 
+    op.create_table('print_jobs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('printer_id', sa.Integer(), nullable=False),
+    sa.Column('queue_position', sa.Float(), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=True),
+    sa.Column('shift_id', sa.Integer(), nullable=True),
+    sa.Column('document', sa.JSON(), nullable=False),
+    sa.Column('data', sa.LargeBinary(), nullable=True),
+    sa.Column('state', sa.String(length=10), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('copy', sa.Boolean(), nullable=False),
+    sa.Column('copy_of', sa.Integer(), nullable=True),
+    sa.Column('last_error', sa.Text(), nullable=False),
+    sa.Column('retry_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('resolved_by', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['printer_id'], ['printers.id'], name=op.f('fk_print_jobs_printer_id_printers'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_print_jobs'))
+    )
+    with op.batch_alter_table('print_jobs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_print_jobs_order_id'), ['order_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_print_jobs_printer_id'), ['printer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_print_jobs_queue_position'), ['queue_position'], unique=False)
+        batch_op.create_index(batch_op.f('ix_print_jobs_state'), ['state'], unique=False)
+
+    op.create_table('printer_states',
+    sa.Column('printer_id', sa.Integer(), nullable=False),
+    sa.Column('online', sa.Boolean(), nullable=True),
+    sa.Column('problem', sa.String(length=200), nullable=False),
+    sa.Column('waiting_for', sa.String(length=200), nullable=False),
+    sa.Column('checked_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['printer_id'], ['printers.id'], name=op.f('fk_printer_states_printer_id_printers'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('printer_id', name=op.f('pk_printer_states'))
+    )
     op.create_table('order_items',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('order_id', sa.Integer(), nullable=False),
@@ -387,6 +438,7 @@ def upgrade():
     sa.Column('uuid', sa.String(length=36), nullable=False),
     sa.Column('order_id', sa.Integer(), nullable=False),
     sa.Column('shift_id', sa.Integer(), nullable=True),
+    sa.Column('shift_uuid', sa.String(length=36), nullable=True),
     sa.Column('terminal', sa.Integer(), nullable=False),
     sa.Column('method', sa.String(length=10), nullable=False),
     sa.Column('amount', sa.BigInteger(), nullable=False),
@@ -410,6 +462,7 @@ def upgrade():
     sa.Column('uuid', sa.String(length=36), nullable=False),
     sa.Column('order_id', sa.Integer(), nullable=False),
     sa.Column('shift_id', sa.Integer(), nullable=True),
+    sa.Column('shift_uuid', sa.String(length=36), nullable=True),
     sa.Column('kind', sa.String(length=6), nullable=False),
     sa.Column('method', sa.String(length=10), nullable=True),
     sa.Column('amount', sa.BigInteger(), nullable=False),
@@ -450,6 +503,14 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_order_items_order_id'))
 
     op.drop_table('order_items')
+    op.drop_table('printer_states')
+    with op.batch_alter_table('print_jobs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_print_jobs_state'))
+        batch_op.drop_index(batch_op.f('ix_print_jobs_queue_position'))
+        batch_op.drop_index(batch_op.f('ix_print_jobs_printer_id'))
+        batch_op.drop_index(batch_op.f('ix_print_jobs_order_id'))
+
+    op.drop_table('print_jobs')
     with op.batch_alter_table('orders', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_orders_status'))
         batch_op.drop_index(batch_op.f('ix_orders_shift_id'))
@@ -458,8 +519,8 @@ def downgrade():
 
     op.drop_table('orders')
     with op.batch_alter_table('loyalty_entries', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_loyalty_entries_outbox_seq'))
         batch_op.drop_index(batch_op.f('ix_loyalty_entries_order_uuid'))
+        batch_op.drop_index(batch_op.f('ix_loyalty_entries_event_id'))
         batch_op.drop_index(batch_op.f('ix_loyalty_entries_customer_id'))
 
     op.drop_table('loyalty_entries')
@@ -480,9 +541,11 @@ def downgrade():
     with op.batch_alter_table('promotion_uses', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_promotion_uses_promotion_id'))
         batch_op.drop_index(batch_op.f('ix_promotion_uses_order_id'))
+        batch_op.drop_index(batch_op.f('ix_promotion_uses_event_id'))
         batch_op.drop_index(batch_op.f('ix_promotion_uses_customer_id'))
 
     op.drop_table('promotion_uses')
+    op.drop_table('printers')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_status'))
         batch_op.drop_index(batch_op.f('ix_outbox_aggregate_id'))

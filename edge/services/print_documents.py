@@ -1,0 +1,118 @@
+"""Printable documents built from what is stored: every figure on a receipt is the
+order's stored amount, never recomputed."""
+from __future__ import annotations
+
+from datetime import timezone
+
+from printers import (CashMovement, CurrencyFormat, KitchenItem, KitchenTicket, MethodTotal, Payment,
+                      PrintLocale, Promotion, Receipt, ReceiptLine, ShiftReport)
+from printers.values import ReceiptModifier
+
+from edge.models import Order, Shift
+from edge.services import outlet as outlet_settings
+from edge.services.auth import find_user_by_id
+from sync.money import format_rate
+from sync.timeutil import utcnow
+
+# Currencies shown without minor units on receipts (the wire still carries two places).
+ZERO_DECIMAL_CURRENCIES = {"IDR": "Rp", "JPY": "¥", "KRW": "₩", "VND": "₫"}
+
+
+def currency_format(code: str) -> CurrencyFormat:
+    if code in ZERO_DECIMAL_CURRENCIES:
+        return CurrencyFormat(symbol=ZERO_DECIMAL_CURRENCIES[code], thousands_separator=".", decimal_separator=",",
+                              decimals=0)
+    return CurrencyFormat(symbol=code, thousands_separator=",", decimal_separator=".", decimals=2)
+
+
+def _aware(moment):
+    return moment.replace(tzinfo=timezone.utc) if moment is not None and moment.tzinfo is None else moment
+
+
+def _locale(session) -> PrintLocale:
+    return PrintLocale(timezone=outlet_settings.outlet(session).timezone)
+
+
+def receipt_reference(order: Order) -> str:
+    """What the receipt's QR carries: enough to find the order anywhere (no internet needed)."""
+    return f"POS:{order.order_number}:{order.uuid}"
+
+
+def _receipt_line(item) -> ReceiptLine:
+    """The item at its base price, each modifier's total under it: the column adds up to
+    the item's stored gross (discounts print with the order's promotions)."""
+    base = item.unit_price - sum(m["price"] for m in item.modifiers)
+    return ReceiptLine(name=item.product_name, quantity=item.quantity, unit_price=base, amount=base * item.quantity,
+                       modifiers=tuple(ReceiptModifier(m["name"], m["price"] * item.quantity) for m in item.modifiers),
+                       note=item.note)
+
+
+def receipt(session, order: Order, *, copy: bool = False) -> Receipt:
+    tenant, place = outlet_settings.tenant(session), outlet_settings.outlet(session)
+    charges = outlet_settings.charges(session)
+    cashier = find_user_by_id(session, order.cashier_id)
+    lines = tuple(_receipt_line(item) for item in order.items)
+    return Receipt(
+        order_number=order.order_number, created_at=_aware(order.created_at), tenant_name=tenant.name,
+        lines=lines, subtotal=order.subtotal, total=order.total_amount, currency=currency_format(tenant.currency),
+        locale=_locale(session), outlet_name=place.name, outlet_address=place.address,
+        outlet_phone=place.phone or tenant.phone, terminal=str(order.terminal),
+        cashier_name=cashier.full_name if cashier else "", table=order.table_label,
+        customer_name=order.customer_name, order_note=order.note,
+        promotions=tuple(Promotion(p.name, p.discount_amount) for p in order.promotions),
+        service_charge=order.service_charge,
+        service_charge_label=f"Service {format_rate(charges.service_charge_bp).rstrip('0').rstrip('.')}%",
+        tax=order.tax_amount, tax_label=f"Tax {format_rate(charges.tax_rate_bp).rstrip('0').rstrip('.')}%",
+        rounding=order.rounding_amount,
+        payments=tuple(Payment(method=p.method, amount=p.amount, tendered=p.tendered, change=p.change_amount,
+                               reference=p.reference) for p in order.payments),
+        footer=tenant.receipt_footer, qr_payload=receipt_reference(order), copy=copy,
+    )
+
+
+def kitchen_tickets(session, order: Order, stations: list[str | None], *, copy: bool = False,
+                    cancelled: bool = False) -> dict[str | None, KitchenTicket]:
+    """One ticket per station asked for (None: the whole order); stations with no items
+    of this order get none."""
+    tickets = {}
+    for station in stations:
+        items = tuple(
+            KitchenItem(name=i.product_name, quantity=i.quantity - i.voided_quantity,
+                        modifiers=tuple(m["name"] for m in i.modifiers), note=i.note)
+            for i in order.items if (station is None or i.station == station) and i.quantity > i.voided_quantity
+        )
+        if items:
+            tickets[station] = KitchenTicket(
+                order_number=order.order_number, created_at=_aware(order.confirmed_at or order.created_at),
+                items=items, station=station or "", table=order.table_label, customer_name=order.customer_name,
+                source=order.source, order_note=order.note, locale=_locale(session), copy=copy, cancelled=cancelled)
+    return tickets
+
+
+def shift_report(session, shift: Shift, figures: dict, *, copy: bool = False) -> ShiftReport:
+    tenant, place = outlet_settings.tenant(session), outlet_settings.outlet(session)
+    cashier = find_user_by_id(session, shift.opened_by)
+    counted = figures.get("counted") or {}
+    methods = tuple(
+        MethodTotal(method=method, expected=figures["expected"][method],
+                    counted=counted.get(method) if figures["status"] == "closed" else None,
+                    payment_count=figures["payments"][method]["count"], refunds=figures["refunds"][method]["amount"])
+        for method in figures["expected"]
+        if figures["payments"][method]["count"] or figures["refunds"][method]["count"] or method == "cash"
+    )
+    orders = figures["orders"]
+    return ShiftReport(
+        report="Z" if shift.status == "closed" else "X", opened_at=_aware(shift.opened_at),
+        printed_at=_aware(shift.closed_at or utcnow()),
+        opening_float=shift.opening_cash, methods=methods, currency=currency_format(tenant.currency),
+        locale=_locale(session), tenant_name=tenant.name, outlet_name=place.name, terminal=str(shift.terminal),
+        cashier_name=cashier.full_name if cashier else "", closed_at=_aware(shift.closed_at),
+        cash_movements=tuple(CashMovement(direction=m.kind, amount=m.amount, reason=m.reason,
+                                          at=_aware(m.created_at)) for m in shift.movements),
+        order_count=orders["count"], refund_count=sum(r["count"] for r in figures["refunds"].values()),
+        gross_sales=orders["subtotal"], discounts=orders["discounts"],
+        net_sales=orders["subtotal"] - orders["discounts"], service_charge=orders["service_charge"],
+        tax=orders["tax"], rounding=orders["rounding"],
+        refunds_total=sum(r["amount"] for r in figures["refunds"].values()),
+        total_collected=sum(p["amount"] for p in figures["payments"].values()), copy=copy,
+    )
