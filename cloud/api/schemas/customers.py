@@ -33,6 +33,7 @@ class CustomerPatchIn(CustomerFields):
 class CustomerOut(CustomerFields):
     id = Integer(required=True)
     uuid = String(required=True)
+    email = String(metadata={"description": "Empty when not given"})
     tenant_id = Integer(required=True)
     membership_tier = String(required=True, metadata={"enum": list(TIERS)})
     points = Integer(required=True)

@@ -40,6 +40,7 @@ class TenantPatchIn(TenantFields):
 class TenantOut(TenantFields):
     id = Integer(required=True)
     slug = String(required=True)
+    email = String(metadata={"description": "Empty when not given"})
     is_active = Boolean()
     created_at = UTCDateTime()
     updated_at = UTCDateTime()
