@@ -3,6 +3,7 @@ import click
 
 from cloud.cli import cloud_group
 from edge.cli import edge_group, printer_group, sync_group
+from pos.demo import demo
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -14,3 +15,4 @@ cli.add_command(cloud_group)
 cli.add_command(edge_group)
 cli.add_command(sync_group)
 cli.add_command(printer_group)
+cli.add_command(demo)

@@ -7,7 +7,8 @@ from datetime import datetime, timezone
 
 from sqlalchemy import select
 
-from printers import PrintJob, render_stored
+from printers import PrintJob, render_stored, render_text
+from printers.values import load_document
 from printers.jobs import InvalidTransition
 
 from edge.models import Printer, PrintJobRow
@@ -65,7 +66,8 @@ class SqliteJobStore:
         return replace(job, state="sending", retry_at=None)
 
     def mark_done(self, job: PrintJob) -> None:
-        self._update(job, ("sending",), state="done", last_error="")
+        row = self._update(job, ("sending",), state="done", last_error="")
+        _transcribe(row.printer_id, job)
 
     def mark_waiting(self, job: PrintJob, reason: str, retry_at: datetime) -> None:
         self._update(job, ("queued",), last_error=reason[:500], retry_at=_naive(retry_at))
@@ -110,3 +112,18 @@ class SqliteJobStore:
             return [self._job(row, printer) for row in rows]
         finally:
             session.rollback()
+
+
+def _transcribe(printer_id: int, job: PrintJob) -> None:
+    """A file printer (the demo's) also keeps what it printed as plain text beside its
+    ESC/POS file, so a person can read the receipts and tickets without a printer."""
+    session = db.session
+    printer = session.get(Printer, printer_id)
+    session.rollback()
+    if printer is None or printer.config.get("kind") != "file" or job.kind == "drawer":
+        return
+    config = config_of(printer)
+    lines = render_text(load_document(job.document), config.paper().columns, config.code_page)
+    rule = "=" * config.paper().columns
+    with open(f"{config.device}.txt", "a", encoding="utf-8") as transcript:
+        transcript.write(f"{rule}\n" + "\n".join(lines) + "\n\n")

@@ -1,0 +1,151 @@
+"""`pos demo`: the cloud and an enrolled edge on SQLite with the demo data, on this machine.
+
+Everything lives in one directory (default ./instance/demo/) and survives restarts: the
+second run finds the tenant, the enrolled edge and its printers, and just starts them.
+The edge's printers are files in that directory, each with a readable .txt transcript.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import click
+import requests
+
+POS = [sys.executable, "-I", "-m", "pos"]  # -I: the working directory is never importable
+
+
+def _port(wanted: int) -> int:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", wanted))
+            return wanted
+        except OSError:
+            probe.bind(("127.0.0.1", 0))
+            return probe.getsockname()[1]
+
+
+def _secret(base: Path) -> str:
+    path = base / "jwt_secret"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def _run(args: list[str], env: dict) -> str:
+    done = subprocess.run([*POS, *args], env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise click.ClickException(f"`pos {' '.join(args)}` failed: {(done.stderr or done.stdout).strip()}")
+    return done.stdout
+
+
+def _wait(url: str, process: subprocess.Popen, what: str, log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise click.ClickException(f"the {what} stopped while starting; see {log}")
+        try:
+            if requests.get(url, timeout=1).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise click.ClickException(f"the {what} did not answer within 60 s; see {log}")
+
+
+def _printers(env: dict, edge_dir: Path, printer_dir: Path) -> None:
+    listed = _run(["printer", "list", "--no-probe", "--data-dir", str(edge_dir)], env)
+    printer_dir.mkdir(parents=True, exist_ok=True)
+    # the demo's categories route to three stations: oven (pizza), kitchen (pasta, desserts), bar (drinks)
+    for name, role, station in (("receipt", "receipt", None), ("oven", "kitchen", "oven"),
+                                ("kitchen", "kitchen", "kitchen"), ("bar", "kitchen", "bar")):
+        if listed.startswith(f"{name} ") or f"\n{name} " in listed:
+            continue
+        args = ["printer", "add", "--name", name, "--kind", "file", "--role", role, "--profile", "TM-T20II",
+                "--device", str(printer_dir / f"{name}.escpos"), "--data-dir", str(edge_dir)]
+        if station:
+            args += ["--station", station]
+        _run(args, env)
+
+
+def _interrupt(*_):
+    raise KeyboardInterrupt  # SIGTERM stops the demo like Ctrl-C does
+
+
+@click.command("demo")
+@click.option("--dir", "directory", default="instance/demo", show_default=True, help="Where the demo keeps its data.")
+@click.option("--cloud-port", default=8000, show_default=True)
+@click.option("--edge-port", default=5000, show_default=True)
+def demo(directory, cloud_port, edge_port):
+    """Start the cloud and an enrolled edge with the demo data; Ctrl-C stops both."""
+    base = Path(directory).resolve()
+    base.mkdir(parents=True, exist_ok=True)
+    edge_dir, printer_dir = base / "edge", base / "printers"
+    env = {**os.environ, "POS_DEMO": "1", "POS_JWT_SECRET": _secret(base)}
+    cloud_db = f"sqlite:///{base / 'cloud.sqlite3'}"
+    cloud_port, edge_port = _port(cloud_port), _port(edge_port)
+    cloud_url, edge_url = f"http://127.0.0.1:{cloud_port}", f"http://127.0.0.1:{edge_port}"
+
+    click.echo("seeding the demo tenant ...")
+    key = _run(["cloud", "seed-demo", "--database-url", cloud_db], env).strip().splitlines()[-1].split("=", 1)[1]
+    cloud_log, edge_log = base / "cloud.log", base / "edge.log"
+    processes: list[subprocess.Popen] = []
+
+    def start(args: list[str], log: Path) -> subprocess.Popen:
+        handle = open(log, "ab")
+        process = subprocess.Popen([*POS, *args], env=env, stdout=handle, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+        handle.close()
+        processes.append(process)
+        return process
+
+    def stop_all(*_):
+        for process in processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+
+    try:
+        cloud = start(["cloud", "run", "--port", str(cloud_port), "--database-url", cloud_db], cloud_log)
+        _wait(f"{cloud_url}/api/health/", cloud, "cloud", cloud_log)
+        if not (edge_dir / "device.json").exists():
+            click.echo("enrolling the edge of outlet YOG ...")
+            _run(["edge", "enroll", "--cloud-url", cloud_url, "--enrollment-key", key, "--data-dir", str(edge_dir)],
+                 env)
+        _printers(env, edge_dir, printer_dir)
+        edge = start(["edge", "run", "--host", "127.0.0.1", "--port", str(edge_port), "--data-dir", str(edge_dir),
+                      "--cloud-url", cloud_url], edge_log)
+        _wait(f"{edge_url}/api/health/", edge, "edge", edge_log)
+        click.echo(f"""
+Outlet POS demo is running (data in {base}).
+
+  Cashier kiosk     {edge_url}/kiosk/          cashier: PIN 1234 (or cashier / cashier123)
+  Self-order kiosk  {edge_url}/kiosk/?mode=self
+  Kitchen display   {edge_url}/kitchen/        kitchen / kitchen123
+  Head office       {cloud_url}/dashboard/     owner / owner123 (manager / manager123, PIN 5678)
+  API docs          {cloud_url}/api/docs/ (cloud)   {edge_url}/api/docs/ (edge)
+  Printers          {printer_dir}/*.escpos, readable copies in *.escpos.txt
+  Logs              {cloud_log}, {edge_log}
+
+Stop the cloud to see the outlet keep selling offline. Ctrl-C stops both.""")
+        signal.signal(signal.SIGTERM, _interrupt)
+        while all(process.poll() is None for process in processes):
+            time.sleep(0.5)
+        dead = "cloud" if cloud.poll() is not None else "edge"
+        raise click.ClickException(f"the {dead} stopped; see {cloud_log if dead == 'cloud' else edge_log}")
+    except KeyboardInterrupt:
+        click.echo("\nstopping ...")
+    finally:
+        stop_all()
