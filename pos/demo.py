@@ -94,10 +94,9 @@ def demo(directory, cloud_port, edge_port):
     cloud_port, edge_port = _port(cloud_port), _port(edge_port)
     cloud_url, edge_url = f"http://127.0.0.1:{cloud_port}", f"http://127.0.0.1:{edge_port}"
 
-    click.echo("seeding the demo tenant ...")
-    key = _run(["cloud", "seed-demo", "--database-url", cloud_db], env).strip().splitlines()[-1].split("=", 1)[1]
     cloud_log, edge_log = base / "cloud.log", base / "edge.log"
     processes: list[subprocess.Popen] = []
+    signal.signal(signal.SIGTERM, _interrupt)
 
     def start(args: list[str], log: Path) -> subprocess.Popen:
         handle = open(log, "ab")
@@ -118,6 +117,8 @@ def demo(directory, cloud_port, edge_port):
                 os.killpg(process.pid, signal.SIGKILL)
 
     try:
+        click.echo("seeding the demo tenant ...")
+        key = _run(["cloud", "seed-demo", "--database-url", cloud_db], env).strip().splitlines()[-1].split("=", 1)[1]
         cloud = start(["cloud", "run", "--port", str(cloud_port), "--database-url", cloud_db], cloud_log)
         _wait(f"{cloud_url}/api/health/", cloud, "cloud", cloud_log)
         if not (edge_dir / "device.json").exists():
@@ -140,7 +141,6 @@ Outlet POS demo is running (data in {base}).
   Logs              {cloud_log}, {edge_log}
 
 Stop the cloud to see the outlet keep selling offline. Ctrl-C stops both.""")
-        signal.signal(signal.SIGTERM, _interrupt)
         while all(process.poll() is None for process in processes):
             time.sleep(0.5)
         dead = "cloud" if cloud.poll() is not None else "edge"
