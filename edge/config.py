@@ -40,6 +40,13 @@ class EdgeConfig:
         self.REFRESH_TOKEN_HOURS = _int("POS_EDGE_REFRESH_TOKEN_HOURS", 7 * 24)
         self.LOGIN_RATE_LIMIT = os.environ.get("POS_EDGE_LOGIN_RATE_LIMIT", "30 per minute")
         self.KIOSK_IDLE_LOCK_S = _int("POS_EDGE_KIOSK_IDLE_LOCK_S", 120)
+        self.KIOSK_SELF_IDLE_S = _int("POS_EDGE_KIOSK_SELF_IDLE_S", 90)  # self-order: back to the welcome screen
+        self.KIOSK_STATUS_POLL_S = _int("POS_EDGE_KIOSK_STATUS_POLL_S", 3)
+        self.KIOSK_MENU_REFRESH_S = _int("POS_EDGE_KIOSK_MENU_REFRESH_S", 60)
+        self.KIOSK_SYNC_AMBER_S = _int("POS_EDGE_KIOSK_SYNC_AMBER_S", 300)  # backlog older than this: amber
+        self.KIOSK_SYNC_RED_S = _int("POS_EDGE_KIOSK_SYNC_RED_S", 1800)  # ... and red
+        self.KIOSK_REQUEST_TIMEOUT_S = _int("POS_EDGE_KIOSK_REQUEST_TIMEOUT_S", 10)
+        self.KIOSK_DEFAULT_TERMINAL = _int("POS_EDGE_KIOSK_DEFAULT_TERMINAL", 1)  # ?terminal=N overrides per device
         self.KITCHEN_AMBER_MIN = _int("POS_EDGE_KITCHEN_AMBER_MIN", 5)
         self.KITCHEN_RED_MIN = _int("POS_EDGE_KITCHEN_RED_MIN", 10)
         self.MAX_CONTENT_LENGTH = _int("POS_MAX_REQUEST_BYTES", 1024 * 1024)
