@@ -1,0 +1,344 @@
+// Checkout and payment: the order is created once (a browser-made client_uuid makes a
+// retry after a timeout return the same order), then paid by cash (tendered keypad,
+// quick cash, change due), card (terminal reference), split tender, or QRIS/e-wallet
+// when the outlet is online. Fully paid: sent to the kitchen, receipt printed.
+
+import { uuid4 } from "../api.js";
+import { format, fromKeypadDigits, quickCash, toMinor, toWire } from "../money.js";
+import { h, keypad, messageLine, modal, replace, toast } from "../dom.js";
+import { cartItems, itemsSignature, resetCart, saveCart, settings, state } from "../store.js";
+import { PRINTING_UNAVAILABLE, printOrder } from "../printing.js";
+import { rejectedCodes } from "./sell.js";
+
+const EDITABLE = ["draft", "pending"];
+const GATEWAY = { qris: "QRIS", ewallet: "E-wallet" };
+
+window.kioskMetrics = window.kioskMetrics || { payments: [] };
+
+function orderBody() {
+  const cart = state.cart;
+  const rejected = new Set(rejectedCodes());
+  const body = {
+    source: settings.mode === "self" ? "self" : "pos",
+    items: cartItems(),
+    promo_codes: cart.promoCodes.filter((code) => !rejected.has(code)),
+  };
+  if (cart.customer) body.customer_id = cart.customer.id;
+  const name = cart.customerName || (cart.customer ? cart.customer.name : "");
+  if (name) body.customer_name = name;
+  if (cart.table) body.table = cart.table;
+  if (cart.note) body.note = cart.note;
+  return body;
+}
+
+function differs(order, body) {
+  const codes = (list) => JSON.stringify([...list].map((c) => c.toUpperCase()).sort());
+  return itemsSignature(order.items) !== itemsSignature(body.items)
+    || codes(order.promo_codes || []) !== codes(body.promo_codes)
+    || (order.customer_id || null) !== (body.customer_id || null)
+    || (order.table || "") !== (body.table || "")
+    || (body.customer_name && order.customer_name !== body.customer_name);
+}
+
+/** The cart as an order on the edge: created once, brought up to date while editable. */
+export async function ensureOrder(app, extra = {}) {
+  const cart = state.cart;
+  const body = { ...orderBody(), ...extra };
+  let order;
+  if (cart.orderId) {
+    order = await app.api.get(`/api/orders/${cart.orderId}/`);
+    if (order.status === "cancelled") {
+      cart.orderId = null;
+      cart.clientUuid = null;
+      saveCart();
+      return ensureOrder(app, extra);
+    }
+  } else {
+    if (!cart.clientUuid) {
+      cart.clientUuid = uuid4();
+      saveCart();
+    }
+    order = await app.api.post("/api/orders/", { client_uuid: cart.clientUuid, ...body });
+    cart.orderId = order.id;
+    saveCart();
+  }
+  if (EDITABLE.includes(order.status) && toMinor(order.paid_amount) === 0 && differs(order, body)) {
+    const patch = { items: body.items, promo_codes: body.promo_codes, customer_id: body.customer_id || null,
+      table: body.table || "" };
+    if (body.customer_name) patch.customer_name = body.customer_name;
+    order = await app.api.patch(`/api/orders/${order.id}/`, patch);
+  }
+  return order;
+}
+
+export async function checkout(app) {
+  if (!state.cart.lines.length) return;
+  if (!state.shift) {
+    toast("Open a shift before taking payment.", "error");
+    app.show("shift-open");
+    return;
+  }
+  app.busy(true);
+  try {
+    const order = await ensureOrder(app);
+    openPayment(app, order, { fromCart: true });
+  } catch (error) {
+    toast(error.message, "error", 7000);
+  } finally {
+    app.busy(false);
+  }
+}
+
+export async function sendToKitchenPayLater(app) {
+  if (!state.cart.lines.length) return;
+  app.busy(true);
+  try {
+    let order = await ensureOrder(app);
+    if (EDITABLE.includes(order.status)) order = await app.api.post(`/api/orders/${order.id}/confirm/`);
+    resetCart();
+    toast(`${order.order_number} sent to the kitchen; ${format(order.balance_due)} to pay later (Orders).`, "ok", 6000);
+    app.refreshStatus();
+  } catch (error) {
+    toast(error.message, "error", 7000);
+  } finally {
+    app.busy(false);
+  }
+}
+
+/** The payment screen for an order. `fromCart`: the cart is cleared once the order is paid. */
+export function openPayment(app, initialOrder, { fromCart = false, onFinished = null } = {}) {
+  let order = initialOrder;
+  let method = "cash";
+  let tenderKey = uuid4(); // Idempotency-Key of the tender being entered; kept across retries
+  let uncertain = false; // the last attempt may have reached the edge
+  let busy = false;
+  let lastChange = 0;
+
+  const dialog = modal({ title: `Payment · ${order.order_number}`, className: "payment", testid: "payment",
+    onClose: () => { if (onFinished) onFinished(order); } });
+  const message = messageLine("payment-message");
+  const summary = h("div", { class: "pay-summary" });
+  const tender = h("div", { class: "pay-tender" });
+  const digits = { cash: "", card: "" };
+  const reference = h("input", { class: "input", autocomplete: "off", maxlength: "120", testid: "card-reference",
+    placeholder: "Approval code from the card terminal", "aria-label": "Card terminal reference" });
+
+  const balance = () => toMinor(order.balance_due);
+
+  function renderSummary() {
+    replace(summary,
+      h("h3", { testid: "payment-order-number" }, order.order_number),
+      order.table || order.customer_name ? h("p", { class: "muted" }, [order.table && `Table ${order.table}`,
+        order.customer_name].filter(Boolean).join(" · ")) : null,
+      h("ul", { class: "pay-lines" }, order.items.map((item) => h("li", {},
+        h("span", {}, `${item.quantity} × ${item.product_name}`,
+          item.modifiers.length ? h("small", {}, item.modifiers.map((m) => m.name).join(", ")) : null),
+        h("span", {}, format(item.gross))))),
+      line("Subtotal", format(order.subtotal)),
+      order.promotions.map((p) => h("div", { class: "total-line promo" }, h("span", {}, p.name),
+        h("span", {}, `−${format(p.discount_amount)}`))),
+      line("Service charge", format(order.service_charge)),
+      line("Tax", format(order.tax_amount)),
+      toMinor(order.rounding_amount) ? line("Rounding", format(order.rounding_amount)) : null,
+      line("Total", format(order.total_amount), "payment-total", "total-row"),
+      order.payments.map((p) => h("div", { class: "total-line paid", testid: "payment-row", dataset: { method: p.method } },
+        h("span", {}, `${label(p.method)}${p.reference ? ` · ${p.reference}` : ""}${p.tendered && toMinor(p.change_amount)
+          ? ` (received ${format(p.tendered)})` : ""}`),
+        h("span", {}, `−${format(p.amount)}`))),
+      line("Balance due", format(order.balance_due), "payment-balance", "balance-row"));
+  }
+
+  function tabs() {
+    const online = Boolean(state.status && state.status.cloud && state.status.cloud.online);
+    const tab = (key, text, disabled = false, why = "") => h("button", {
+      type: "button", class: `tab${method === key ? " active" : ""}`, disabled, title: why || undefined,
+      testid: `tender-${key}`, onClick: () => { method = key; message.set(null); renderTender(); },
+    }, text);
+    const reason = online ? null : "QRIS and e-wallets need the internet, and this outlet is offline now. Take cash or card.";
+    return [h("div", { class: "tabs tender-tabs" }, tab("cash", "Cash"), tab("card", "Card"),
+      tab("qris", "QRIS", !online, reason), tab("ewallet", "E-wallet", !online, reason)),
+    reason ? h("p", { class: "muted small", testid: "gateway-reason" }, reason) : null];
+  }
+
+  function cashPanel() {
+    const tendered = fromKeypadDigits(digits.cash);
+    const display = h("div", { class: "amount-display", testid: "cash-tendered" }, format(tendered));
+    const preview = h("p", { class: "change-preview", testid: "cash-change-preview" },
+      !tendered ? `Due ${format(balance())}` : tendered >= balance() ? `Change due ${format(tendered - balance())}`
+        : `Still due after this: ${format(balance() - tendered)}`);
+    const pad = keypad({ extra: "000", testid: "cash-keypad", maxLength: 10, initial: digits.cash,
+      onChange: (value) => { digits.cash = value; renderTender(); } });
+    const quick = h("div", { class: "quick-cash", testid: "quick-cash" }, quickCash(balance()).map((amount, i) => h("button", {
+      type: "button", class: "btn btn-secondary", dataset: { amount: toWire(amount) },
+      onClick: () => { digits.cash = String(Math.round(amount / 100)); renderTender(); },
+    }, i === 0 ? `Exact ${format(amount)}` : format(amount))));
+    const submit = h("button", { type: "button", class: "btn btn-primary btn-lg", testid: "pay-submit",
+      disabled: !tendered || busy, onClick: () => pay({ method: "cash", tendered: toWire(tendered) }) },
+    tendered >= balance() ? `Take cash · ${format(balance())}` : tendered ? `Take ${format(tendered)} cash (split)` : "Take cash");
+    return h("div", { class: "tender-panel" }, h("label", { class: "field-label" }, "Cash received"), display, quick,
+      pad.el, preview, submit);
+  }
+
+  function cardPanel() {
+    const amount = digits.card ? fromKeypadDigits(digits.card) : balance();
+    const pad = keypad({ extra: "000", testid: "card-keypad", maxLength: 10, initial: digits.card,
+      onChange: (value) => { digits.card = value; renderTender(); } });
+    const submit = h("button", { type: "button", class: "btn btn-primary btn-lg", testid: "pay-submit", disabled: busy,
+      onClick: () => {
+        if (!reference.value.trim()) {
+          message.set("Enter the card terminal's approval reference.");
+          reference.focus();
+          return;
+        }
+        pay({ method: "card", amount: toWire(amount), reference: reference.value.trim() });
+      } }, `Charge card · ${format(amount)}`);
+    return h("div", { class: "tender-panel" },
+      h("label", { class: "field-label" }, "Amount on card", h("small", {}, " (less than the balance for a split)")),
+      h("div", { class: "amount-display", testid: "card-amount" }, format(amount)),
+      pad.el, h("label", { class: "field" }, h("span", {}, "Terminal reference"), reference), submit);
+  }
+
+  function gatewayPanel(kind) {
+    return h("div", { class: "tender-panel" },
+      h("label", { class: "field-label" }, `Amount by ${GATEWAY[kind]}`),
+      h("div", { class: "amount-display" }, format(balance())),
+      h("p", { class: "muted" }, "The customer pays with their phone; the order updates when the payment is confirmed."),
+      h("button", { type: "button", class: "btn btn-primary btn-lg", testid: "pay-submit", disabled: busy,
+        onClick: () => pay({ method: kind, amount: toWire(balance()) }) }, `Pay by ${GATEWAY[kind]} · ${format(balance())}`));
+  }
+
+  function renderTender() {
+    const online = Boolean(state.status && state.status.cloud && state.status.cloud.online);
+    if (!online && GATEWAY[method]) method = "cash";
+    replace(tender, tabs(), method === "cash" ? cashPanel() : method === "card" ? cardPanel() : gatewayPanel(method),
+      message.el);
+  }
+
+  async function refreshOrder() {
+    order = await app.api.get(`/api/orders/${order.id}/`);
+  }
+
+  async function pay(body) {
+    if (busy) return;
+    busy = true;
+    const started = performance.now();
+    dialog.el.classList.add("busy");
+    message.set(null);
+    try {
+      if (uncertain) {
+        // The last attempt may have reached the edge: look before charging again.
+        const before = order.payments.length;
+        await refreshOrder();
+        uncertain = false;
+        if (order.payments.length > before) {
+          tenderKey = uuid4();
+          afterPayment(order.payments[order.payments.length - 1], started, null);
+          return;
+        }
+      }
+      const payment = await app.api.post("/api/payments/", { order_id: order.id, ...body },
+        { idempotencyKey: tenderKey });
+      const answered = performance.now();
+      tenderKey = uuid4();
+      await refreshOrder();
+      afterPayment(payment, started, answered);
+    } catch (error) {
+      if (error.isNetwork) uncertain = true;
+      message.set(error.message);
+    } finally {
+      busy = false;
+      dialog.el.classList.remove("busy");
+      if (!dialog.closed && toMinor(order.balance_due) > 0) {
+        renderSummary();
+        renderTender();
+      }
+    }
+  }
+
+  function afterPayment(payment, started, answered) {
+    const refreshed = performance.now();
+    const metric = { method: payment.method, order: order.order_number,
+      toResponseMs: answered === null ? null : Math.round(answered - started),
+      toRefreshMs: Math.round(refreshed - started) };
+    window.kioskMetrics.payments.push(metric);
+    dialog.el.dataset.lastPayMs = String(metric.toRefreshMs);
+    lastChange = toMinor(payment.change_amount);
+    digits.cash = "";
+    digits.card = "";
+    reference.value = "";
+    app.refreshStatus();
+    if (toMinor(order.balance_due) <= 0) {
+      finish();
+    } else {
+      toast(`${label(payment.method)} ${format(payment.amount)} taken${lastChange ? `; change ${format(lastChange)}` : ""}. `
+        + `${format(order.balance_due)} still due.`, "ok", 5000);
+    }
+  }
+
+  async function finish() {
+    if (fromCart) resetCart();
+    const kitchen = h("p", { class: "kitchen-state", testid: "kitchen-state" }, "Sending to the kitchen…");
+    const printMessage = h("p", { class: "print-message", testid: "print-message", role: "status" });
+    const change = toMinor(order.change_amount);
+    const printButton = h("button", { type: "button", class: "btn btn-secondary btn-lg", testid: "print-receipt",
+      onClick: async () => {
+        printButton.disabled = true;
+        const outcome = await printOrder(app.api, order.id, "receipt");
+        printMessage.textContent = outcome.message;
+        printMessage.className = `print-message ${outcome.ok ? "ok" : "error"}`;
+        printButton.disabled = false;
+        if (outcome.ok) printButton.textContent = "Reprint receipt (copy)";
+      } }, state.features.print ? "Reprint receipt (copy)" : "Print receipt");
+    const retry = h("button", { type: "button", class: "btn btn-secondary", testid: "kitchen-retry", hidden: true,
+      onClick: () => confirmToKitchen() });
+    replace(dialog.body, h("div", { class: "pay-done", testid: "payment-done" },
+      h("div", { class: "done-mark" }, "✓"),
+      h("h2", {}, "Paid in full"),
+      h("p", { class: "muted", testid: "done-order-number" }, order.order_number),
+      h("div", { class: "change-due", testid: "change-due", dataset: { amount: toWire(change) } },
+        h("span", {}, "Change due"), h("strong", {}, format(change))),
+      kitchen, retry, printMessage,
+      h("div", { class: "row-center" }, printButton,
+        h("button", { type: "button", class: "btn btn-primary btn-lg", testid: "new-sale",
+          onClick: () => dialog.close() }, fromCart ? "New sale" : "Done"))));
+    if (state.features.print) {
+      printMessage.textContent = "The receipt is printing.";
+    } else if (state.features.print === false) {
+      printMessage.textContent = PRINTING_UNAVAILABLE;
+      printMessage.className = "print-message error";
+    }
+
+    async function confirmToKitchen() {
+      retry.hidden = true;
+      if (!EDITABLE.includes(order.status)) {
+        kitchen.textContent = order.status === "cancelled" ? "Cancelled" : "The kitchen has this order.";
+        return;
+      }
+      try {
+        order = await app.api.post(`/api/orders/${order.id}/confirm/`);
+        kitchen.textContent = "✓ Sent to the kitchen";
+        kitchen.className = "kitchen-state ok";
+      } catch (error) {
+        kitchen.textContent = error.message;
+        kitchen.className = "kitchen-state error";
+        retry.textContent = "Send to the kitchen again";
+        retry.hidden = false;
+      }
+    }
+    await confirmToKitchen();
+    app.refreshStatus();
+  }
+
+  replace(dialog.body, summary, tender);
+  renderSummary();
+  renderTender();
+  return dialog;
+}
+
+function label(methodName) {
+  return { cash: "Cash", card: "Card", qris: "QRIS", ewallet: "E-wallet" }[methodName] || methodName;
+}
+
+function line(text, value, testid, className = "") {
+  return h("div", { class: `total-line ${className}`, testid }, h("span", {}, text), h("span", {}, value));
+}

@@ -1,0 +1,214 @@
+// Shifts: open with the cash float; during the shift, cash in/out and the X report;
+// close with the counted cash into the Z report (on screen, and printed where possible).
+
+import { format, fromKeypadDigits, toMinor, toWire } from "../money.js";
+import { fmtDateTime, h, keypad, messageLine, replace, toast } from "../dom.js";
+import { state } from "../store.js";
+
+const METHOD_LABEL = { cash: "Cash", card: "Card", qris: "QRIS", ewallet: "E-wallet" };
+
+export function shiftOpenScreen(app) {
+  let digits = "";
+  const message = messageLine("shift-open-message");
+  const display = h("div", { class: "amount-display", testid: "float-amount" }, format(0));
+  const pad = keypad({ extra: "000", testid: "float-keypad", maxLength: 10,
+    onChange: (value) => { digits = value; display.textContent = format(fromKeypadDigits(digits)); } });
+  const submit = h("button", { type: "button", class: "btn btn-primary btn-lg btn-block", testid: "shift-open-submit",
+    onClick: async () => {
+      submit.disabled = true;
+      message.set(null);
+      try {
+        state.shift = await app.api.post("/api/shifts/open/", { opening_cash: toWire(fromKeypadDigits(digits)) });
+        toast(`Shift open on till ${state.terminal} with ${format(state.shift.opening_cash)} in the drawer.`, "ok");
+        app.show("sell");
+      } catch (error) {
+        message.set(error.message);
+        if (error.code === "SHIFT_ALREADY_OPEN") await app.loadShift();
+      } finally {
+        submit.disabled = false;
+      }
+    } }, "Open shift");
+  const el = h("section", { class: "centered", testid: "shift-open-screen" },
+    h("div", { class: "card narrow" },
+      h("h1", {}, `Open a shift on till ${state.terminal}`),
+      h("p", { class: "muted" }, "Count the cash float in the drawer and enter it."),
+      display, pad.el, submit, message.el,
+      h("p", { class: "muted small" }, "You can add products to a sale before opening; payment needs an open shift."),
+      h("button", { type: "button", class: "btn btn-ghost", onClick: () => app.show("sell") }, "Not now")));
+  return { el };
+}
+
+/** A report (X or Z) as tables; every figure carries its wire value in data-value. */
+export function reportView(report, { z = false } = {}) {
+  const o = report.orders;
+  const methods = Object.keys(report.expected).filter((m) => m === "cash" || m === "card"
+    || toMinor(report.expected[m]) || (report.payments[m] && report.payments[m].count)
+    || (report.counted && toMinor(report.counted[m] || "0")));
+  const money = (testid, value) => h("td", { class: "num", testid, dataset: { value } }, format(value));
+  const meta = h("p", { class: "muted" }, `Shift ${report.shift_id} · till ${report.terminal} · opened ${fmtDateTime(report.opened_at)}`
+    + (report.closed_at ? ` · closed ${fmtDateTime(report.closed_at)}` : ""));
+  const cols = h("div", { class: "report-cols" },
+    h("table", {},
+      h("caption", {}, "Sales"),
+      h("tr", {}, h("th", {}, "Orders"), h("td", { class: "num", testid: "r-orders-count", dataset: { value: String(o.count) } },
+        String(o.count))),
+      h("tr", {}, h("th", {}, "Cancelled"), h("td", { class: "num", testid: "r-orders-cancelled",
+        dataset: { value: String(o.cancelled) } }, String(o.cancelled))),
+      h("tr", {}, h("th", {}, "Subtotal"), money("r-subtotal", o.subtotal)),
+      h("tr", {}, h("th", {}, "Discounts"), money("r-discounts", o.discounts)),
+      h("tr", {}, h("th", {}, "Service charge"), money("r-service", o.service_charge)),
+      h("tr", {}, h("th", {}, "Tax"), money("r-tax", o.tax)),
+      h("tr", {}, h("th", {}, "Rounding"), money("r-rounding", o.rounding)),
+      h("tr", { class: "strong" }, h("th", {}, "Total sales"), money("r-total", o.total)),
+      h("tr", {}, h("th", {}, "Voided"), money("r-voided", o.voided))),
+    h("table", {},
+      h("caption", {}, "Cash drawer"),
+      h("tr", {}, h("th", {}, "Opening float"), money("r-opening", report.opening_cash)),
+      h("tr", {}, h("th", {}, "Cash in"), money("r-cash-in", report.cash_in)),
+      h("tr", {}, h("th", {}, "Cash out"), money("r-cash-out", report.cash_out)),
+      h("tr", {}, h("th", {}, "Cash sales"), money("r-pay-cash", report.payments.cash.amount)),
+      h("tr", {}, h("th", {}, "Cash refunds"), money("r-refund-cash", report.refunds.cash.amount)),
+      h("tr", { class: "strong" }, h("th", {}, "Expected cash"), money("r-drawer-cash", report.expected.cash))));
+  const methodsTable = h("table", { class: "wide" },
+    h("caption", {}, z ? "Expected vs counted" : "Takings by method"),
+    h("tr", {}, h("th", {}, "Method"), h("th", { class: "num" }, "Payments"), h("th", { class: "num" }, "Refunds"),
+      h("th", { class: "num" }, "Expected"), z ? h("th", { class: "num" }, "Counted") : null,
+      z ? h("th", { class: "num" }, "Difference") : null),
+    methods.map((m) => h("tr", { dataset: { method: m } },
+      h("th", {}, METHOD_LABEL[m] || m),
+      h("td", { class: "num", testid: `r-payments-${m}`, dataset: { value: report.payments[m].amount } },
+        `${report.payments[m].count} · ${format(report.payments[m].amount)}`),
+      h("td", { class: "num", testid: `r-refunds-${m}`, dataset: { value: report.refunds[m].amount } },
+        `${report.refunds[m].count} · ${format(report.refunds[m].amount)}`),
+      money(`r-expected-${m}`, report.expected[m]),
+      z ? money(`r-counted-${m}`, report.counted[m]) : null,
+      z ? h("td", { class: `num ${toMinor(report.difference[m]) < 0 ? "short" : toMinor(report.difference[m]) > 0 ? "over" : ""}`,
+        testid: `r-difference-${m}`, dataset: { value: report.difference[m] } },
+      toMinor(report.difference[m]) > 0 ? `+${format(report.difference[m])}` : format(report.difference[m])) : null)));
+  return h("div", { class: "report", testid: z ? "z-report" : "x-report" },
+    meta, z ? [methodsTable, cols] : [cols, methodsTable]);
+}
+
+export function shiftScreen(app) {
+  const el = h("section", { class: "shift-screen", testid: "shift-screen" });
+  const message = messageLine("shift-message");
+  const xBox = h("div", {});
+  let counted = "";
+  let movementDigits = "";
+  let movementKind = "in";
+
+  async function loadReport() {
+    try {
+      const { report } = await app.api.get(`/api/shifts/${state.shift.id}/report/`);
+      replace(xBox, h("h2", {}, "So far (X report)"), reportView(report));
+    } catch (error) {
+      message.set(error.message);
+    }
+  }
+
+  function renderOpen() {
+    const countedDisplay = h("div", { class: "amount-display", testid: "counted-cash" }, format(fromKeypadDigits(counted)));
+    const countedPad = keypad({ extra: "000", testid: "counted-keypad", maxLength: 10, initial: counted,
+      onChange: (value) => { counted = value; countedDisplay.textContent = format(fromKeypadDigits(counted)); } });
+    const movementDisplay = h("div", { class: "amount-display small", testid: "movement-amount" },
+      format(fromKeypadDigits(movementDigits)));
+    const movementPad = keypad({ extra: "000", testid: "movement-keypad", maxLength: 10, initial: movementDigits,
+      onChange: (value) => { movementDigits = value; movementDisplay.textContent = format(fromKeypadDigits(value)); } });
+    const movementReason = h("input", { class: "input", maxlength: "500", placeholder: "Reason (e.g. change from the bank)",
+      testid: "movement-reason", "aria-label": "Reason" });
+    const movementMessage = messageLine("movement-message");
+    const kindTab = (kind, text) => h("button", { type: "button", class: `tab${movementKind === kind ? " active" : ""}`,
+      testid: `movement-${kind}`, onClick: () => { movementKind = kind; renderOpen(); } }, text);
+    const closeButton = h("button", { type: "button", class: "btn btn-danger btn-lg btn-block", testid: "shift-close-submit",
+      onClick: closeShift }, "Close shift");
+
+    async function addMovement() {
+      movementMessage.set(null);
+      try {
+        await app.api.post(`/api/shifts/${state.shift.id}/cash-movements/`, { kind: movementKind,
+          amount: toWire(fromKeypadDigits(movementDigits)), reason: movementReason.value.trim() });
+        toast(`Cash ${movementKind === "in" ? "in" : "out"}: ${format(fromKeypadDigits(movementDigits))}`, "ok");
+        movementDigits = "";
+        renderOpen();
+        loadReport();
+      } catch (error) {
+        movementMessage.set(error.message);
+      }
+    }
+
+    async function closeShift() {
+      if (!counted) {
+        message.set("Count the cash in the drawer and enter it first.");
+        return;
+      }
+      closeButton.disabled = true;
+      message.set(null);
+      try {
+        const { report } = await app.api.post(`/api/shifts/${state.shift.id}/close/`,
+          { counted_cash: toWire(fromKeypadDigits(counted)) });
+        const closed = state.shift;
+        state.shift = null;
+        counted = "";
+        renderClosed(closed, report);
+        app.refreshStatus();
+      } catch (error) {
+        message.set(error.message);
+      } finally {
+        closeButton.disabled = false;
+      }
+    }
+
+    replace(el,
+      h("div", { class: "shift-main" },
+        h("h1", {}, `Shift on till ${state.terminal}`,
+          h("small", {}, ` opened ${fmtDateTime(state.shift.opened_at)} with ${format(state.shift.opening_cash)}`)),
+        xBox),
+      h("div", { class: "shift-side" },
+        h("div", { class: "card" },
+          h("h2", {}, "Close the shift"),
+          h("p", { class: "muted small" }, "Count the cash in the drawer (float included)."),
+          countedDisplay, countedPad.el, closeButton, message.el),
+        h("div", { class: "card" },
+          h("h2", {}, "Cash in / out"),
+          h("div", { class: "tabs" }, kindTab("in", "Cash in"), kindTab("out", "Cash out")),
+          movementDisplay, movementPad.el, movementReason,
+          h("button", { type: "button", class: "btn btn-secondary btn-block", testid: "movement-submit",
+            onClick: addMovement }, "Record"), movementMessage.el)));
+    if (!xBox.childNodes.length) loadReport();
+  }
+
+  function renderClosed(shift, report) {
+    const printMessage = h("p", { class: "print-message", testid: "z-print-message" });
+    replace(el, h("div", { class: "shift-main wide" },
+      h("h1", { testid: "z-title" }, "Shift closed · Z report"),
+      reportView(report, { z: true }),
+      h("div", { class: "row-center" },
+        h("button", { type: "button", class: "btn btn-secondary btn-lg", testid: "z-print", onClick: async () => {
+          if (!state.features.shiftPrint) {
+            printMessage.textContent = "Printing the Z report is not available on this outlet server yet; "
+              + "keep this screen or note the figures.";
+            printMessage.className = "print-message error";
+            return;
+          }
+          try {
+            await app.api.post(`/api/shifts/${shift.id}/print/`, { kind: "z" });
+            printMessage.textContent = "Z report sent to the printer.";
+            printMessage.className = "print-message ok";
+          } catch (error) {
+            printMessage.textContent = error.message;
+            printMessage.className = "print-message error";
+          }
+        } }, "Print Z report"),
+        h("button", { type: "button", class: "btn btn-primary btn-lg", testid: "z-done",
+          onClick: () => app.lock("Shift closed. Sign in to open the next one.") }, "Sign out")),
+      printMessage));
+  }
+
+  if (state.shift) renderOpen();
+  else {
+    replace(el, h("div", { class: "card narrow" }, h("h1", {}, "No shift is open on this till"),
+      h("button", { type: "button", class: "btn btn-primary btn-lg", onClick: () => app.show("shift-open") },
+        "Open a shift")));
+  }
+  return { el };
+}
