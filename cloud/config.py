@@ -42,6 +42,7 @@ class Config:
         self.PASSWORD_HASH_PROFILE = os.environ.get("POS_PASSWORD_HASH_PROFILE", "strong")
         self.RATELIMIT_STORAGE_URI = os.environ.get("POS_RATELIMIT_STORAGE_URL", "memory://")
         self.LOGIN_RATE_LIMIT = os.environ.get("POS_LOGIN_RATE_LIMIT", "10 per minute")
+        self.REGISTER_RATE_LIMIT = os.environ.get("POS_REGISTER_RATE_LIMIT", "20 per hour")
         self.RATELIMIT_ENABLED = True
         self.RATELIMIT_HEADERS_ENABLED = True
         self.MAX_CONTENT_LENGTH = _int("POS_MAX_REQUEST_BYTES", 2 * 1024 * 1024)

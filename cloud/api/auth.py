@@ -53,7 +53,7 @@ def logout(json_data, actor):
 
 
 @bp.post("/register/")
-@limiter.limit(lambda: current_app.config.get("REGISTER_RATE_LIMIT", "20 per hour"),
+@limiter.limit(lambda: current_app.config["REGISTER_RATE_LIMIT"],
                error_message="Too many registrations from this address; try again later")
 @writes
 @public
