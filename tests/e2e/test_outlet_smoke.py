@@ -32,3 +32,25 @@ def test_the_edge_sells_offline_and_the_backlog_drains_when_the_cloud_returns(ou
     synced = requests.get(f"{cloud.url}/api/orders/?search={order['order_number']}",
                           headers={"Authorization": f"Bearer {owner}"}, timeout=10).json()
     assert synced["count"] == 1 and synced["results"][0]["total_amount"] == order["total_amount"]
+
+
+def test_an_approved_price_change_reaches_the_running_edge_within_one_pull_interval(outlet):
+    cloud, edge = outlet
+    owner = requests.post(f"{cloud.url}/api/auth/login/", json={"username": "owner", "password": "owner123"},
+                          timeout=10).json()["access"]
+    owner_headers = {"Authorization": f"Bearer {owner}"}
+    product = requests.get(f"{cloud.url}/api/products/?search=DS-PANN", headers=owner_headers,
+                           timeout=10).json()["results"][0]
+    changed = requests.patch(f"{cloud.url}/api/products/{product['id']}/", json={"price": "41000.00"},
+                             headers=owner_headers, timeout=10)
+    assert changed.status_code == 200 and changed.json()["status"] == "approved"
+    cashier = {"Authorization": f"Bearer {edge.login('cashier', pin='1234')}"}
+    interval = 5  # POS_EDGE_PULL_INTERVAL_S in tests/support/processes.py
+    started = time.monotonic()
+    while time.monotonic() - started < interval + 5:
+        row = requests.get(f"{edge.url}/api/products/?code=DS-PANN", headers=cashier, timeout=10).json()["results"][0]
+        if row["price"] == "41000.00":
+            break
+        time.sleep(0.25)
+    assert row["price"] == "41000.00"
+    assert time.monotonic() - started <= interval + 5  # one interval, plus the cache's few seconds at most
