@@ -3,7 +3,7 @@ from apiflask.fields import Boolean, Dict, File, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
 from marshmallow import post_dump
 
-from cloud.api.schemas.common import ListQuery, Money, UTCDateTime
+from cloud.api.schemas.common import ID, ListQuery, Money, UTCDateTime
 from cloud.models.catalog import MODIFIER_TYPES, PRODUCT_STATUSES
 from sync.money import format_amount
 
@@ -29,7 +29,7 @@ class CategoryOut(CategoryIn):
 
 
 class ModifierIn(Schema):
-    id = Integer(validate=Range(min=1), metadata={"description": "Existing modifier to keep (on update)"})
+    id = Integer(validate=ID, metadata={"description": "Existing modifier to keep (on update)"})
     name = String(required=True, validate=Length(min=1, max=120))
     price = Money(load_default=0, metadata={"description": "Added to the item's price"})
     is_available = Boolean()
@@ -74,7 +74,7 @@ class ProductFields(Schema):
     barcode = String(validate=Length(max=64))
     name = String(validate=Length(min=1, max=200))
     description = String(validate=Length(max=2000))
-    category_id = Integer(validate=Range(min=1))
+    category_id = Integer(validate=ID)
     price = Money(min_message=PRICE_MESSAGE)
     image_url = String(allow_none=True, validate=Length(max=500))
     is_available = Boolean()
@@ -86,7 +86,7 @@ class ProductFields(Schema):
 class ProductCreateIn(ProductFields):
     sku = String(required=True, validate=Length(min=1, max=64))
     name = String(required=True, validate=Length(min=1, max=200))
-    category_id = Integer(required=True, validate=Range(min=1))
+    category_id = Integer(required=True, validate=ID)
     price = Money(required=True, min_message=PRICE_MESSAGE)
     status = String(validate=OneOf(("draft", "pending_approval", "approved")))
     modifier_groups = List(Nested(ModifierGroupIn), validate=Length(max=20))
@@ -117,11 +117,11 @@ class ProductOut(ProductFields):
 
 
 class ProductListQuery(ListQuery):
-    category = Integer(validate=Range(min=1))
+    category = Integer(validate=ID)
     status = String(validate=OneOf(PRODUCT_STATUSES))
     is_available = Boolean()
     is_published = Boolean()
-    tenant_id = Integer(validate=Range(min=1), metadata={"description": "Tenant, for anonymous menu reads"})
+    tenant_id = Integer(validate=ID, metadata={"description": "Tenant, for anonymous menu reads"})
 
 
 class ReviewIn(Schema):
@@ -129,7 +129,7 @@ class ReviewIn(Schema):
 
 
 class OutletProductIn(Schema):
-    product_id = Integer(required=True, validate=Range(min=1))
+    product_id = Integer(required=True, validate=ID)
     price = Money(allow_none=True, min_message=PRICE_MESSAGE, metadata={"description": "null: the product's price"})
     is_available = Boolean()
 
@@ -152,7 +152,7 @@ class OutletProductOut(Schema):
 
 
 class TenantQuery(Schema):
-    tenant_id = Integer(validate=Range(min=1))
+    tenant_id = Integer(validate=ID)
 
 
 class ImportResultOut(Schema):

@@ -1,8 +1,8 @@
 from apiflask import Schema
 from apiflask.fields import Boolean, Date, Email, Integer, List, Nested, String
-from apiflask.validators import Length, OneOf, Range
+from apiflask.validators import Length, OneOf
 
-from cloud.api.schemas.common import ListQuery, Money, UTCDateTime
+from cloud.api.schemas.common import ID, ListQuery, Money, UTCDateTime
 from cloud.models.customer import MEMBERSHIP_TIERS as TIERS
 
 PHONE_DOC = {"description": "Any common form (\"+62 812-3456-789\"); stored normalised (\"08123456789\")",
@@ -16,7 +16,7 @@ class CustomerFields(Schema):
     birth_date = Date(allow_none=True)
     notes = String(allow_none=True, validate=Length(max=2000))
     marketing_consent = Boolean(metadata={"description": "Agreed to receive promotions"})
-    preferred_outlet_id = Integer(allow_none=True, validate=Range(min=1))
+    preferred_outlet_id = Integer(allow_none=True, validate=ID)
 
 
 class CustomerCreateIn(CustomerFields):
@@ -47,7 +47,7 @@ class CustomerOut(CustomerFields):
 class CustomerListQuery(ListQuery):
     membership_tier = String(validate=OneOf(TIERS))
     marketing_consent = Boolean()
-    preferred_outlet_id = Integer(validate=Range(min=1))
+    preferred_outlet_id = Integer(validate=ID)
 
 
 class PhoneSearchIn(Schema):

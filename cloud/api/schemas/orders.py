@@ -1,8 +1,8 @@
 from apiflask import Schema
 from apiflask.fields import Boolean, Date, Dict, Integer, List, Nested, String
-from apiflask.validators import OneOf, Range
+from apiflask.validators import OneOf
 
-from cloud.api.schemas.common import ListQuery, Money, UTCDateTime
+from cloud.api.schemas.common import ID, ListQuery, Money, UTCDateTime
 
 STATUSES = ("draft", "pending", "confirmed", "preparing", "ready", "served", "completed", "cancelled")
 
@@ -85,6 +85,6 @@ class SyncedOrderDetailOut(SyncedOrderOut):
 
 class OrderListQuery(ListQuery):
     status = String(validate=OneOf(STATUSES))
-    outlet_id = Integer(validate=Range(min=1))
+    outlet_id = Integer(validate=ID)
     date_from = Date()
     date_to = Date()

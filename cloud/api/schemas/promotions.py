@@ -2,12 +2,12 @@ from apiflask import Schema
 from apiflask.fields import Boolean, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
 
-from cloud.api.schemas.common import HHMM, ListQuery, Money, Rate, UTCDateTime
+from cloud.api.schemas.common import HHMM, ID, ListQuery, Money, Rate, UTCDateTime
 from cloud.models.promotion import PRODUCT_ROLES, PROMO_TYPES
 
 
 class PromotionProductIn(Schema):
-    product_id = Integer(required=True, validate=Range(min=1))
+    product_id = Integer(required=True, validate=ID)
     role = String(load_default="both", validate=OneOf(PRODUCT_ROLES),
                   metadata={"description": "buy_x_get_y: what must be bought (buy), what is discounted (get), or both"})
     quantity = Integer(load_default=1, validate=Range(min=1, max=1000),
@@ -49,7 +49,7 @@ class PromotionFields(Schema):
     auto_apply = Boolean()
     is_stackable = Boolean()
     priority = Integer(validate=Range(min=-1000, max=1000), metadata={"description": "Higher applies first"})
-    outlet_ids = List(Integer(validate=Range(min=1)), validate=Length(max=500),
+    outlet_ids = List(Integer(validate=ID), validate=Length(max=500),
                       metadata={"description": "Outlets it runs at; empty: every outlet"})
     products = List(Nested(PromotionProductIn), validate=Length(max=200),
                     metadata={"description": "Replaces the promotion's products"})
@@ -83,8 +83,8 @@ class PromotionListQuery(ListQuery):
 
 
 class ActivePromotionQuery(ListQuery):
-    outlet_id = Integer(validate=Range(min=1),
+    outlet_id = Integer(validate=ID,
                         metadata={"description": "Only promotions for this outlet, inside their day/time "
                                                  "windows in its local time"})
-    tenant_id = Integer(validate=Range(min=1), metadata={"description": "Tenant, for anonymous reads"})
+    tenant_id = Integer(validate=ID, metadata={"description": "Tenant, for anonymous reads"})
     at = UTCDateTime(metadata={"description": "Evaluate at this instant instead of now (preview)"})

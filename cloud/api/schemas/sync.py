@@ -2,6 +2,7 @@ from apiflask import Schema
 from apiflask.fields import Boolean, Dict, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
 
+from cloud.api.schemas.common import ID
 from sync.schemas.pull import ENTITIES, OutletData, TenantData
 
 
@@ -47,7 +48,7 @@ class AllowancesOut(Schema):
 
 
 class DeviceTokenIn(Schema):
-    device_id = Integer(required=True, validate=Range(min=1))
+    device_id = Integer(required=True, validate=ID)
     device_token = String(required=True, validate=Length(min=1, max=200))
 
 

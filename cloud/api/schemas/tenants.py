@@ -2,7 +2,7 @@ from apiflask import Schema
 from apiflask.fields import Boolean, Dict, Email, Integer, List, String
 from apiflask.validators import Length, OneOf, Range, Regexp
 
-from cloud.api.schemas.common import COLOR, HHMM, ListQuery, Money, Rate, UTCDateTime
+from cloud.api.schemas.common import COLOR, HHMM, MAX_ID, ListQuery, Money, Rate, UTCDateTime
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CURRENCY = Regexp(r"^[A-Z]{3}$", error="Use an ISO 4217 code such as IDR")
@@ -23,7 +23,8 @@ class TenantFields(Schema):
     service_charge_rate = Rate(attribute="service_charge_bp", data_key="service_charge_rate")
     tax_on_service_charge = Boolean()
     cash_rounding = Money()
-    points_per_amount = Money(metadata={"description": "Spend that earns one loyalty point"})
+    points_per_amount = Money(validate=Range(max=MAX_ID, error="points_per_amount may be at most 21474836.47"),
+                              metadata={"description": "Spend that earns one loyalty point (0: no points)"})
     receipt_footer = String(validate=Length(max=500))
 
 

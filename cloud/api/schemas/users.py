@@ -1,8 +1,8 @@
 from apiflask import Schema
 from apiflask.fields import Boolean, Email, Integer, String
-from apiflask.validators import Length, OneOf, Range, Regexp
+from apiflask.validators import Length, OneOf, Regexp
 
-from cloud.api.schemas.common import ListQuery
+from cloud.api.schemas.common import ID, ListQuery
 from cloud.models.user import ROLES
 
 PIN = Regexp(r"^\d{4,6}$", error="PIN must be 4 to 6 digits")
@@ -12,7 +12,7 @@ class UserCreateIn(Schema):
     username = String(required=True, validate=Length(min=3, max=80))
     password = String(required=True, validate=Length(min=1, max=128))
     role = String(required=True, validate=OneOf(ROLES))
-    outlet_id = Integer(allow_none=True, validate=Range(min=1))
+    outlet_id = Integer(allow_none=True, validate=ID)
     email = Email(validate=Length(max=254))
     first_name = String(validate=Length(max=80))
     last_name = String(validate=Length(max=80))
@@ -24,7 +24,7 @@ class UserCreateIn(Schema):
 class UserPatchIn(Schema):
     username = String(validate=Length(min=3, max=80))
     role = String(validate=OneOf(ROLES))
-    outlet_id = Integer(allow_none=True, validate=Range(min=1))
+    outlet_id = Integer(allow_none=True, validate=ID)
     email = Email(validate=Length(max=254))
     first_name = String(validate=Length(max=80))
     last_name = String(validate=Length(max=80))
@@ -43,5 +43,5 @@ class MePatchIn(Schema):
 
 class UserListQuery(ListQuery):
     role = String(validate=OneOf(ROLES))
-    outlet_id = Integer(validate=Range(min=1))
+    outlet_id = Integer(validate=ID)
     is_active = Boolean()
