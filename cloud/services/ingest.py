@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from cloud.models import (Customer, CustomerActivity, CustomerAlias, Device, Outlet, ProcessedEvent, Promotion,
                           PromotionAllowance, PromotionUsage, SyncedOrder, SyncedOrderItem, SyncedPayment, SyncedRefund,
@@ -22,6 +22,7 @@ from sync.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 4
+MAX_SEQ = 2**31 - 1  # devices.last_pushed_seq is an integer column
 
 ORDER_FIELDS = ("order_number", "terminal", "business_date", "shift_uuid", "status", "source", "customer_uuid",
                 "customer_name", "customer_phone", "note", "subtotal", "discount_amount", "service_charge",
@@ -229,6 +230,8 @@ def apply_event(session, device: Device, raw: dict) -> dict:
     except EventRejected as rejected:
         return _result(event_id, REJECTED, str(rejected))
     event_id = event["event_id"]
+    if event["seq"] > MAX_SEQ:
+        return _result(event_id, REJECTED, f"seq {event['seq']} is out of range")
     prior = session.execute(select(ProcessedEvent).where(ProcessedEvent.outlet_id == device.outlet_id,
                                                          ProcessedEvent.event_id == event_id)).scalar_one_or_none()
     if prior is not None and prior.status == APPLIED:
@@ -246,8 +249,11 @@ def apply_event(session, device: Device, raw: dict) -> dict:
             session.flush()  # the unique (outlet, event_id) row first: a concurrent twin waits here
             data = protocol.payload(event)
             with session.begin_nested():
-                APPLY[event["type"]](session, device, data, event["seq"], now)
-                session.flush()
+                try:
+                    APPLY[event["type"]](session, device, data, event["seq"], now)
+                    session.flush()
+                except (DataError, OverflowError):  # a number too large for its column
+                    raise EventRejected("a value in the payload is out of range") from None
             session.commit()
             return _result(event_id, APPLIED)
         except EventRejected as rejected:
@@ -278,7 +284,8 @@ def apply_event(session, device: Device, raw: dict) -> dict:
 def push(session, device: Device, raw_events: list, device_time=None) -> dict:
     """Apply a batch in order; each event commits on its own."""
     results = [apply_event(session, device, raw) for raw in raw_events]
-    seqs = [raw.get("seq") for raw in raw_events if isinstance(raw, dict) and isinstance(raw.get("seq"), int)]
+    seqs = [raw.get("seq") for raw in raw_events
+            if isinstance(raw, dict) and isinstance(raw.get("seq"), int) and raw["seq"] <= MAX_SEQ]
     last_seq = max(seqs) if seqs else device.last_pushed_seq
     device = session.get(Device, device.id)
     device.last_seen_at = utcnow()
