@@ -23,6 +23,7 @@ def create_app(config: dict | None = None) -> APIFlask:
     app.config.from_mapping(settings.as_dict())
 
     from edge import models  # noqa: F401  (registers the tables)
+    from edge import sockets
     from edge.api import register_blueprints
     from edge.api.access import install_jwt_handlers
     from edge.web import register_pages
@@ -55,6 +56,7 @@ def create_app(config: dict | None = None) -> APIFlask:
     limiter.init_app(app)
     socketio.init_app(app, async_mode=settings.ASYNC_MODE, cors_allowed_origins=[], logger=False,
                       engineio_logger=False)
+    sockets.init_app(app)
     install_jwt_handlers()
     install_error_handlers(app)
     register_blueprints(app)

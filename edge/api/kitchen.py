@@ -1,5 +1,5 @@
-"""The kitchen's REST side: open tickets, status changes (the same code path as the
-Socket.IO `update_status`)."""
+"""The kitchen's REST side: open tickets, status changes, per-item progress and recall
+(the same services as the Socket.IO `update_status`, `update_items` and `recall_order`)."""
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import String
 from apiflask.validators import Length, OneOf
@@ -61,4 +61,10 @@ def set_item_status(order_id, item_id, json_data, actor):
     return orders.set_item_status(db.session, orders.get(db.session, order_id), item_id, json_data["prep_status"])
 
 
-
+@bp.post("/orders/<int:order_id>/recall/")
+@writes
+@require("kitchen")
+@bp.output(OrderOut)
+def recall(order_id, actor):
+    """Undo the last bump of a ticket: served -> ready -> preparing -> confirmed."""
+    return orders.recall(db.session, orders.get(db.session, order_id))

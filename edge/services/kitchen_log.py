@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Callable
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import selectinload
@@ -37,7 +37,7 @@ def on_event(emitter: Callable[[KitchenEvent], None]) -> None:
 
 
 def _notify(event: KitchenEvent) -> None:
-    for emit in list(_emitters):
+    for emit in _emitters:
         try:
             emit(event)
         except Exception:  # one broken listener must not starve the others
@@ -73,17 +73,13 @@ def head(session) -> tuple[int, str | None]:
 
 def record(session, order: Order, event_type: str, **extra) -> KitchenEvent:
     now = utcnow()
-    if event_type == "order_created":
+    if event_type in ("order_created", "order_updated"):
+        # the whole ticket, so a screen can (re)draw it from any event: a recalled ticket
+        # comes back on screens that never saw it, a void shows its new quantities
         payload = {**ticket(order), "timestamp": isoformat(now)}
-    elif event_type in ("order_completed", "order_cancelled"):
+    else:  # order_completed, order_cancelled: the ticket leaves the screens
         payload = {"id": order.id, "order_number": order.order_number, "status": order.status,
                    "timestamp": isoformat(now)}
-    else:  # order_updated: status, per-item progress and the prep timestamps
-        payload = {"id": order.id, "order_number": order.order_number, "status": order.status,
-                   "timestamp": isoformat(now), "confirmed_at": isoformat(order.confirmed_at),
-                   "preparing_at": isoformat(order.preparing_at), "ready_at": isoformat(order.ready_at),
-                   "items": [{"id": i.id, "prep_status": i.prep_status,
-                              "quantity": i.quantity - i.voided_quantity} for i in order.items]}
     payload.update(extra)
     payload["log_id"] = head(session)[1] or secrets.token_hex(6)
     event = KitchenEvent(outlet_id=order.outlet_id, type=event_type, order_id=order.id, payload=payload,
