@@ -96,3 +96,22 @@ def test_the_outlet_endpoint_tells_screens_who_and_what_currency(cashier):
     body = cashier.get("/api/outlet/").json
     assert body["tenant_name"] == "Pizza Palace" and body["outlet_code"] == "YOG"
     assert body["currency"] == "IDR" and body["tax_rate"] == "10.00" and body["cash_rounding"] == "100.00"
+
+
+def test_a_cursor_older_than_the_kept_history_gets_a_full_snapshot(cloud_app, edge_app, device_client):
+    from datetime import timedelta
+
+    from cloud.services import changefeed
+    from sync.timeutil import utcnow
+
+    with cloud_app.app_context():
+        product = cloud_db.session.query(Product).filter_by(sku="DS-PANN").one()
+        cloud_catalog.delete_product(cloud_db.session, product)
+        cloud_db.session.commit()
+        assert changefeed.prune_tombstones(cloud_db.session, utcnow() + timedelta(seconds=1)) == 1
+        cloud_db.session.commit()
+    with edge_app.app_context():
+        outcome = puller.pull_all(device_client)
+        assert outcome.refetched
+        assert db.session.query(MirrorProduct).filter_by(sku="DS-PANN").count() == 0
+        assert db.session.query(MirrorProduct).count() == 11

@@ -26,13 +26,24 @@ export async function detectFeatures(api) {
   return state.features;
 }
 
+/** Is a printer with this role set up (from the status bar's printer report)? null: unknown. */
+export function hasPrinter(role) {
+  const printers = state.status && state.status.printers;
+  if (!printers || !Array.isArray(printers.items)) return null;
+  return printers.items.some((p) => p.role === role);
+}
+
+function sentMessage(what, jobs) {
+  const copy = (jobs || []).some((job) => job.copy);
+  return `${what} sent to the printer${copy ? " (marked COPY)" : ""}.`;
+}
+
 /** Queue a receipt (a second one is marked COPY by the edge) or a kitchen ticket. */
 export async function printOrder(api, orderId, kind = "receipt") {
   if (state.features.print === false) return { ok: false, message: PRINTING_UNAVAILABLE };
   try {
     const result = await api.post(`/api/orders/${orderId}/print/`, { kind });
-    return { ok: true, result,
-      message: kind === "receipt" ? "Receipt sent to the printer." : "Kitchen ticket sent to the printer." };
+    return { ok: true, result, message: sentMessage(kind === "receipt" ? "Receipt" : "Kitchen ticket", result.jobs) };
   } catch (error) {
     if (error.status === 404 && error.code !== "ORDER_NOT_FOUND" && !/order/i.test(error.message)) {
       state.features.print = false;
@@ -49,5 +60,20 @@ export async function receiptText(api, orderId) {
     return await api.request("GET", `/api/orders/${orderId}/receipt/`, { query: { format: "text" }, as: "text" });
   } catch {
     return null;
+  }
+}
+
+/** Print the shift's report again (X while open, Z once closed; the edge marks repeats COPY). */
+export async function printShiftReport(api, shiftId) {
+  if (state.features.shiftPrint === false) {
+    return { ok: false, message: "Printing the shift report is not available on this outlet server yet; "
+      + "keep this screen or note the figures." };
+  }
+  try {
+    const result = await api.post(`/api/shifts/${shiftId}/print/`);
+    return { ok: true, result, message: sentMessage("Shift report", result.jobs) };
+  } catch (error) {
+    return { ok: false, message: error.status === 404 && !/shift/i.test(error.message)
+      ? "Printing the shift report is not available on this outlet server yet." : error.message };
   }
 }

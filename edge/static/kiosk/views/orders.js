@@ -7,6 +7,7 @@ import { state } from "../store.js";
 import { printOrder } from "../printing.js";
 import { withManagerApproval } from "./approval.js";
 import { openPayment } from "./payment.js";
+import { showReceipt } from "./receipt.js";
 
 const STATUS_LABEL = {
   draft: "Draft", pending: "Waiting to pay", confirmed: "In the kitchen", preparing: "Preparing", ready: "Ready",
@@ -130,6 +131,9 @@ export function ordersScreen(app) {
           const outcome = await printOrder(app.api, order.id, "receipt");
           note.set(outcome.message, outcome.ok ? "ok" : "error");
         })));
+    }
+    if (state.features.receipt) {
+      actions.push(button("Show receipt", "order-show-receipt", "btn-secondary", () => showReceipt(app, order)));
     }
     if (order.confirmed_at && order.status !== "cancelled") {
       actions.push(button("Reprint kitchen ticket", "order-kitchen-ticket", "btn-secondary", () => run(async () => {

@@ -7,7 +7,8 @@ import { uuid4 } from "../api.js";
 import { format, fromKeypadDigits, quickCash, toMinor, toWire } from "../money.js";
 import { h, keypad, messageLine, modal, replace, toast } from "../dom.js";
 import { cartItems, itemsSignature, resetCart, saveCart, settings, state } from "../store.js";
-import { PRINTING_UNAVAILABLE, printOrder } from "../printing.js";
+import { PRINTING_UNAVAILABLE, hasPrinter, printOrder } from "../printing.js";
+import { showReceipt } from "./receipt.js";
 import { rejectedCodes } from "./sell.js";
 
 const EDITABLE = ["draft", "pending"];
@@ -288,7 +289,7 @@ export function openPayment(app, initialOrder, { fromCart = false, onFinished = 
         printMessage.className = `print-message ${outcome.ok ? "ok" : "error"}`;
         printButton.disabled = false;
         if (outcome.ok) printButton.textContent = "Reprint receipt (copy)";
-      } }, state.features.print ? "Reprint receipt (copy)" : "Print receipt");
+      } }, state.features.print && hasPrinter("receipt") ? "Reprint receipt (copy)" : "Print receipt");
     const retry = h("button", { type: "button", class: "btn btn-secondary", testid: "kitchen-retry", hidden: true,
       onClick: () => confirmToKitchen() });
     replace(dialog.body, h("div", { class: "pay-done", testid: "payment-done" },
@@ -299,10 +300,14 @@ export function openPayment(app, initialOrder, { fromCart = false, onFinished = 
         h("span", {}, "Change due"), h("strong", {}, format(change))),
       kitchen, retry, printMessage,
       h("div", { class: "row-center" }, printButton,
+        state.features.receipt ? h("button", { type: "button", class: "btn btn-secondary btn-lg", testid: "show-receipt",
+          onClick: () => showReceipt(app, order) }, "Show receipt") : null,
         h("button", { type: "button", class: "btn btn-primary btn-lg", testid: "new-sale",
           onClick: () => dialog.close() }, fromCart ? "New sale" : "Done"))));
-    if (state.features.print) {
+    if (state.features.print && hasPrinter("receipt")) {
       printMessage.textContent = "The receipt is printing.";
+    } else if (state.features.print && hasPrinter("receipt") === false) {
+      printMessage.textContent = "No receipt printer is set up at this outlet; show the receipt on screen if asked.";
     } else if (state.features.print === false) {
       printMessage.textContent = PRINTING_UNAVAILABLE;
       printMessage.className = "print-message error";

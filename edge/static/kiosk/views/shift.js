@@ -4,6 +4,7 @@
 import { format, fromKeypadDigits, toMinor, toWire } from "../money.js";
 import { fmtDateTime, h, keypad, messageLine, replace, toast } from "../dom.js";
 import { state } from "../store.js";
+import { hasPrinter, printShiftReport } from "../printing.js";
 
 const METHOD_LABEL = { cash: "Cash", card: "Card", qris: "QRIS", ewallet: "E-wallet" };
 
@@ -184,24 +185,14 @@ export function shiftScreen(app) {
       reportView(report, { z: true }),
       h("div", { class: "row-center" },
         h("button", { type: "button", class: "btn btn-secondary btn-lg", testid: "z-print", onClick: async () => {
-          if (!state.features.shiftPrint) {
-            printMessage.textContent = "Printing the Z report is not available on this outlet server yet; "
-              + "keep this screen or note the figures.";
-            printMessage.className = "print-message error";
-            return;
-          }
-          try {
-            await app.api.post(`/api/shifts/${shift.id}/print/`, { kind: "z" });
-            printMessage.textContent = "Z report sent to the printer.";
-            printMessage.className = "print-message ok";
-          } catch (error) {
-            printMessage.textContent = error.message;
-            printMessage.className = "print-message error";
-          }
-        } }, "Print Z report"),
+          const outcome = await printShiftReport(app.api, shift.id);
+          printMessage.textContent = outcome.message;
+          printMessage.className = `print-message ${outcome.ok ? "ok" : "error"}`;
+        } }, hasPrinter("receipt") ? "Print Z report again" : "Print Z report"),
         h("button", { type: "button", class: "btn btn-primary btn-lg", testid: "z-done",
           onClick: () => app.lock("Shift closed. Sign in to open the next one.") }, "Sign out")),
       printMessage));
+    if (state.features.shiftPrint && hasPrinter("receipt")) printMessage.textContent = "The Z report is printing.";
   }
 
   if (state.shift) renderOpen();

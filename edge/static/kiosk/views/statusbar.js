@@ -41,7 +41,10 @@ function syncPill(sync) {
 /** Printer problems, whatever shape the printing service reports them in. */
 export function printerProblems(printers) {
   if (printers === undefined || printers === null) return null;
-  if (Array.isArray(printers.problems)) return printers.problems.map((p) => (typeof p === "string" ? p : p.message || p.name || JSON.stringify(p)));
+  if (Array.isArray(printers.problems)) {
+    return printers.problems.map((p) => (typeof p === "string" ? p
+      : [p.name, p.problem || p.message].filter(Boolean).join(": ") || "printer problem"));
+  }
   const list = Array.isArray(printers) ? printers
     : Array.isArray(printers.printers) ? printers.printers
       : Object.entries(printers).filter(([, v]) => v && typeof v === "object").map(([name, v]) => ({ name, ...v }));
@@ -58,6 +61,7 @@ export function printerProblems(printers) {
 function printersPill(status) {
   const problems = printerProblems(status.printers);
   if (problems === null) return pill("status-printers", "muted", "Printers: not reported");
+  if (status.printers.count === 0) return pill("status-printers", "muted", "No printers set up");
   if (!problems.length) return pill("status-printers", "ok", "Printers OK");
   return pill("status-printers", "bad", problems.length === 1 ? "Printer problem" : `${problems.length} printer problems`,
     problems.join("; "));
