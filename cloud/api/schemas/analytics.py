@@ -1,0 +1,197 @@
+"""Analytics: the filters every report takes, and the reports (docs/dashboard.md)."""
+from datetime import date
+
+from apiflask import Schema
+from apiflask.fields import Date, Float, Integer, List, Nested, String
+from apiflask.validators import Length, OneOf, Range
+
+from cloud.api.schemas.common import MAX_ID, ListQuery, Money
+
+DATES = Range(min=date(2000, 1, 1), max=date(2100, 12, 31), error="Use a date between 2000-01-01 and 2100-12-31")
+PERCENT = {"description": "Percent, one decimal; null when the previous period's figure is 0"}
+MINUTES = {"description": "Minutes, one decimal; null when no order was timed"}
+
+
+class AnalyticsQuery(Schema):
+    outlet_id = Integer(validate=Range(min=1, max=MAX_ID),
+                        metadata={"description": "One outlet (default: every outlet you may see)"})
+    date_from = Date(validate=DATES, metadata={"description": "First business date (default: date_to - 29 days)"})
+    date_to = Date(validate=DATES, metadata={"description": "Last business date, included (default: today)"})
+
+
+class RevenueQuery(AnalyticsQuery):
+    period = String(load_default="daily", validate=OneOf(("daily", "weekly", "monthly")))
+
+
+class ProductsQuery(ListQuery, AnalyticsQuery):
+    pass
+
+
+class ExportFormat(Schema):
+    format = String(load_default="csv", validate=OneOf(("csv", "xlsx")))
+
+
+class RevenueExportQuery(RevenueQuery, ExportFormat):
+    pass
+
+
+class ProductsExportQuery(AnalyticsQuery, ExportFormat):
+    search = String(load_default=None, validate=Length(max=100))
+
+
+class TenantRef(Schema):
+    id = Integer(required=True)
+    name = String(required=True)
+    currency = String(required=True, metadata={"description": "ISO 4217 code of every amount in the report"})
+
+
+class PeriodOut(Schema):
+    date_from = Date(required=True)
+    date_to = Date(required=True)
+    days = Integer(required=True)
+    outlet_id = Integer(allow_none=True, required=True)
+    previous_from = Date(required=True)
+    previous_to = Date(required=True)
+
+
+class SalesFigures(Schema):
+    total_orders = Integer(required=True, metadata={"description": "Completed orders"})
+    gross_sales = Money(required=True, metadata={"description": "Completed orders' total less voids"})
+    refunds_total = Money(required=True, metadata={"description": "Refunded on those orders"})
+    total_revenue = Money(required=True, allow_negative=True, metadata={"description": "gross_sales - refunds_total"})
+    avg_order_value = Money(required=True, allow_negative=True)
+    cancelled_orders = Integer(required=True)
+    customers_served = Integer(required=True, metadata={"description": "Known customers with a completed order"})
+
+
+class TrendsOut(Schema):
+    orders_growth = Float(allow_none=True, required=True, metadata=PERCENT)
+    revenue_growth = Float(allow_none=True, required=True, metadata=PERCENT)
+    avg_order_value_growth = Float(allow_none=True, required=True, metadata=PERCENT)
+    customers_growth = Float(allow_none=True, required=True, metadata=PERCENT)
+
+
+class ProductFigures(Schema):
+    product_id = Integer(required=True)
+    name = String(required=True)
+    sku = String(required=True)
+    quantity = Integer(required=True, metadata={"description": "Units sold and kept (less voids and refunds)"})
+    revenue = Money(required=True, metadata={"description": "The kept units' share of their lines' totals"})
+    orders = Integer(required=True)
+    share = Float(required=True, metadata={"description": "Percent of all products' revenue, two decimals"})
+
+
+class StatusCounts(Schema):
+    draft = Integer(required=True)
+    pending = Integer(required=True)
+    confirmed = Integer(required=True)
+    preparing = Integer(required=True)
+    ready = Integer(required=True)
+    served = Integer(required=True)
+    completed = Integer(required=True)
+    cancelled = Integer(required=True)
+
+
+class PaymentMethodFigures(Schema):
+    method = String(required=True)
+    count = Integer(required=True, metadata={"description": "Paid payments"})
+    amount = Money(required=True, metadata={"description": "Paid (change given back excluded)"})
+    refunds = Money(required=True, metadata={"description": "Refunded by this method"})
+    net = Money(required=True, allow_negative=True)
+
+
+class OutletFigures(SalesFigures):
+    outlet_id = Integer(required=True)
+    code = String(required=True)
+    name = String(required=True)
+    median_prep_minutes = Float(allow_none=True, required=True, metadata=MINUTES)
+
+
+class PrepTimesOut(Schema):
+    orders = Integer(required=True, metadata={"description": "Orders timed from confirmed to ready"})
+    median_minutes = Float(allow_none=True, required=True, metadata=MINUTES)
+    average_minutes = Float(allow_none=True, required=True, metadata=MINUTES)
+    p90_minutes = Float(allow_none=True, required=True, metadata=MINUTES)
+
+
+class DashboardOut(Schema):
+    tenant = Nested(TenantRef, required=True)
+    period = Nested(PeriodOut, required=True)
+    metrics = Nested(SalesFigures, required=True)
+    previous = Nested(SalesFigures, required=True, metadata={"description": "The same figures, previous period"})
+    trends = Nested(TrendsOut, required=True)
+    top_products = List(Nested(ProductFigures), required=True)
+    status_distribution = Nested(StatusCounts, required=True)
+    payment_methods = List(Nested(PaymentMethodFigures), required=True)
+    per_outlet = List(Nested(OutletFigures), required=True)
+    prep_times = Nested(PrepTimesOut, required=True)
+
+
+class RevenueBucket(Schema):
+    bucket = String(required=True, metadata={"description": "2026-11-02, 2026-W45 or 2026-11"})
+    start = Date(required=True, metadata={"description": "First day of the bucket inside the range"})
+    end = Date(required=True, metadata={"description": "Last day of the bucket inside the range"})
+    orders = Integer(required=True)
+    gross_sales = Money(required=True)
+    refunds = Money(required=True)
+    revenue = Money(required=True, allow_negative=True)
+    avg_value = Money(required=True, allow_negative=True)
+
+
+class RevenueTotals(Schema):
+    total_orders = Integer(required=True)
+    total_revenue = Money(required=True, allow_negative=True)
+    gross_sales = Money(required=True)
+    refunds_total = Money(required=True)
+    avg_order_value = Money(required=True, allow_negative=True)
+    avg_revenue_per_bucket = Money(required=True, allow_negative=True)
+    buckets = Integer(required=True)
+
+
+class RevenueOut(Schema):
+    tenant = Nested(TenantRef, required=True)
+    period = String(required=True)
+    range = Nested(PeriodOut, required=True)
+    data = List(Nested(RevenueBucket), required=True)
+    totals = Nested(RevenueTotals, required=True)
+
+
+class ProductsOut(Schema):
+    count = Integer(required=True)
+    next = String(allow_none=True, required=True)
+    previous = String(allow_none=True, required=True)
+    results = List(Nested(ProductFigures), required=True)
+    tenant = Nested(TenantRef, required=True)
+    period = Nested(PeriodOut, required=True)
+    total_revenue = Money(required=True, metadata={"description": "All products' revenue: what share is of"})
+
+
+class TopCustomer(Schema):
+    customer_id = Integer(required=True)
+    name = String(required=True)
+    phone = String(required=True)
+    membership_tier = String(required=True)
+    points = Integer(required=True)
+    orders = Integer(required=True)
+    total_spent = Money(required=True, allow_negative=True)
+    avg_order_value = Money(required=True, allow_negative=True)
+
+
+class TierCounts(Schema):
+    regular = Integer(required=True)
+    silver = Integer(required=True)
+    gold = Integer(required=True)
+    platinum = Integer(required=True)
+
+
+class CustomersOut(Schema):
+    tenant = Nested(TenantRef, required=True)
+    period = Nested(PeriodOut, required=True)
+    total_customers = Integer(required=True)
+    customers_served = Integer(required=True)
+    new_customers = Integer(required=True)
+    returning_customers = Integer(required=True)
+    repeat_customers = Integer(required=True)
+    tiers = Nested(TierCounts, required=True)
+    points_outstanding = Integer(required=True)
+    top_customers = List(Nested(TopCustomer), required=True)
