@@ -75,7 +75,12 @@ class Relay:
     def _may_try(self) -> bool:
         state = db.session.get(sync_status.SyncState, 1)
         db.session.rollback()
-        return state is None or state.next_attempt_at is None or state.next_attempt_at <= utcnow()
+        if state is None or state.next_attempt_at is None:
+            return True
+        wait = (state.next_attempt_at - utcnow()).total_seconds()
+        # No backoff is longer than the cap: a longer wait was set before the device clock
+        # went back (a dead RTC battery, a bad NTP step) and must not be sat out.
+        return wait <= 0 or wait > self.cap_s
 
     # --- one batch -----------------------------------------------------------------------
 
