@@ -137,7 +137,7 @@ class Kiosk:
 
     def scan(self, code: str) -> None:
         """A barcode scanner: fast keystrokes ending with Enter, wherever the focus is."""
-        self.page.keyboard.type(code, delay=5)
+        self.page.keyboard.type(code)
         self.page.keyboard.press("Enter")
 
     # --- the status bar --------------------------------------------------------------------

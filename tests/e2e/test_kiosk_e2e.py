@@ -209,8 +209,13 @@ def test_selling_offline_backlog_rises_and_drains_when_the_cloud_returns(outlet,
         kiosk.tid("pay-button").click()
         expect(kiosk.tid("tender-qris")).to_be_disabled()
         expect(kiosk.tid("gateway-reason")).to_contain_text("this outlet is offline")
-        kiosk.pay_cash()  # the exact amount
+        kiosk.page.keyboard.type("60000")  # a cashier with a keyboard: digits, then Enter
+        expect(kiosk.tid("cash-tendered")).to_have_text("Rp 60.000")
+        kiosk.page.keyboard.press("Enter")
         expect(kiosk.tid("payment-done")).to_be_visible()
+        tiramisu = api.get("/api/orders/", search=kiosk.tid("done-order-number").inner_text())["results"][0]
+        change = 6_000_000 - minor(tiramisu["total_amount"])
+        expect(kiosk.tid("change-due")).to_have_attribute("data-amount", f"{change // 100}.{change % 100:02d}")
         expect(kiosk.tid("kitchen-state")).to_have_text("✓ Sent to the kitchen")
         kiosk.tid("new-sale").click()
         kiosk.wait_for(lambda: kiosk.pending() > 0, timeout=10, what="the backlog to show the offline sale")

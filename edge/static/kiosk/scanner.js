@@ -4,7 +4,7 @@
 
 const FIELD = new Set(["INPUT", "TEXTAREA"]);
 
-export function installScanner({ onScan, enabled = () => true, minLength = 3, maxGapMs = 35 }) {
+export function installScanner({ onScan, enabled = () => true, minLength = 3, maxGapMs = 50 }) {
   let buffer = "";
   let last = 0;
   let target = null;

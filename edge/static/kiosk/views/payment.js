@@ -116,7 +116,10 @@ export function openPayment(app, initialOrder, { fromCart = false, onFinished = 
   let lastChange = 0;
 
   const dialog = modal({ title: `Payment · ${order.order_number}`, className: "payment", testid: "payment",
-    onClose: () => { if (onFinished) onFinished(order); } });
+    onClose: () => {
+      document.removeEventListener("keydown", onKey, true);
+      if (onFinished) onFinished(order);
+    } });
   const message = messageLine("payment-message");
   const summary = h("div", { class: "pay-summary" });
   const tender = h("div", { class: "pay-tender" });
@@ -333,6 +336,27 @@ export function openPayment(app, initialOrder, { fromCart = false, onFinished = 
     await confirmToKitchen();
     app.refreshStatus();
   }
+
+  // A cashier with a keyboard: digits and Backspace edit the amount, Enter takes the payment.
+  function onKey(event) {
+    const overlays = document.getElementById("overlays");
+    if (overlays.lastElementChild !== dialog.el.parentElement) return; // another dialog is on top
+    if (!dialog.el.contains(tender)) return; // paid: nothing left to enter
+    if (["INPUT", "TEXTAREA"].includes(event.target.tagName) || !(method in digits)) return;
+    if (/^\d$/.test(event.key) && digits[method].length < 10) {
+      digits[method] = (digits[method] + event.key).replace(/^0+(?=\d)/, "");
+    } else if (event.key === "Backspace") {
+      digits[method] = digits[method].slice(0, -1);
+    } else if (event.key === "Enter") {
+      const submit = tender.querySelector("[data-testid=pay-submit]");
+      if (submit && !submit.disabled) submit.click();
+    } else {
+      return;
+    }
+    event.preventDefault();
+    renderTender();
+  }
+  document.addEventListener("keydown", onKey, true);
 
   replace(dialog.body, summary, tender);
   renderSummary();
