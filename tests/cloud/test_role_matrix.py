@@ -98,6 +98,13 @@ ACCESS = {  # (method, rule): the minimum role, "public" (no token needed) or "d
     # orders the outlets synced: read-only, cashier+
     ("GET", "/api/orders/"): "cashier",
     ("GET", "/api/orders/<int:order_id>/"): "cashier",
+    # analytics (CONTRACT section 3): manager+
+    ("GET", "/api/analytics/dashboard/"): "manager",
+    ("GET", "/api/analytics/revenue/"): "manager",
+    ("GET", "/api/analytics/revenue/export/"): "manager",
+    ("GET", "/api/analytics/products/"): "manager",
+    ("GET", "/api/analytics/products/export/"): "manager",
+    ("GET", "/api/analytics/customers/"): "manager",
     # sync: a one-time key or the device credential, never a user token
     ("POST", "/api/sync/enroll/"): "public",
     ("POST", "/api/sync/token/"): "public",
@@ -172,8 +179,9 @@ def _actor(user_id: int, role: str, tenant_id: int, outlet_id=None) -> Actor:
     return Actor(user_id, role, role, tenant_id, outlet_id)
 
 
-def order_payload(outlet_id: int, number: str, product_id: int, customer_uuid=None, customer_name="") -> dict:
-    line = {"line_no": 1, "product_id": product_id, "product_name": "Sold item", "sku": "SOLD", "quantity": 1,
+def order_payload(outlet_id: int, number: str, product_id: int, customer_uuid=None, customer_name="",
+                  product=("Sold item", "SOLD")) -> dict:
+    line = {"line_no": 1, "product_id": product_id, "product_name": product[0], "sku": product[1], "quantity": 1,
             "unit_price": "95000.00", "gross": "95000.00", "discount_amount": "0.00", "total_price": "95000.00",
             "service_charge": "0.00", "tax_amount": "0.00", "line_total": "95000.00"}
     return {"uuid": new_uuid(), "order_number": number, "outlet_id": outlet_id, "terminal": 1,
@@ -263,12 +271,14 @@ def seed_tenant(app, world, name: str = "a") -> Seed:
     seed.device_id, seed.device_token, seed.device_access = enroll_device(client, keys[0], f"{word} till")
     *_, other_access = enroll_device(client, keys[2], f"{word} other till")
     number, other_number = f"{prefix.upper()}1-261120-1-0001", f"{prefix.upper()}2-261120-1-0001"
-    sold = order_payload(tw.outlet_id, number, seed.product_id, customer_uuid, f"{word} Alice")
+    sold_product = (f"{word} Truffle Pizza", f"{word.upper()}-TRUFFLE")
+    sold = order_payload(tw.outlet_id, number, seed.product_id, customer_uuid, f"{word} Alice", sold_product)
     paid = {"uuid": new_uuid(), "order_uuid": sold["uuid"], "terminal": 1, "method": "card", "amount": "95000.00",
             "change_amount": "0.00", "status": "paid", "reference": f"{word.upper()}-CARD-77",
             "created_at": "2026-11-20T10:04:00Z"}
     seed.order_uuid = sold["uuid"]
-    elsewhere = order_payload(tw.other_outlet_id, other_number, seed.product_id, None, f"{word} Bob")
+    elsewhere = order_payload(tw.other_outlet_id, other_number, seed.product_id, None, f"{word} Bob",
+                              (f"{word} Outlet Two Special", f"{word.upper()}-TWO"))
     statuses = push(client, seed.device_access, [event(1, "order.snapshot", sold), event(2, "payment.recorded", paid)])
     statuses += push(client, other_access, [event(1, "order.snapshot", elsewhere)])
     assert {r["status"] for r in statuses} == {"applied"}, statuses
@@ -279,7 +289,8 @@ def seed_tenant(app, world, name: str = "a") -> Seed:
                     f"{prefix}-foods", f"{prefix.upper()} One", f"{prefix.upper()} Two", number, other_number,
                     f"{prefix}_tenant_owner", f"{prefix}_manager", f"{prefix}_cashier", f"{prefix}_kitchen",
                     f"{prefix}_target", f"{prefix.upper()}-PZ")
-    seed.other_outlet_markers = (f"{prefix.upper()} Two", other_number, f"{word} Bob", f"{prefix}_kitchen_two")
+    seed.other_outlet_markers = (f"{prefix.upper()} Two", other_number, f"{word} Bob", f"{prefix}_kitchen_two",
+                                 f"{word} Outlet Two Special")
     return seed
 
 
@@ -400,6 +411,12 @@ CALLS = {
     ("GET", "/api/customers/<int:customer_id>/stats/"): Call(),
     ("GET", "/api/orders/"): Call(),
     ("GET", "/api/orders/<int:order_id>/"): Call(),
+    ("GET", "/api/analytics/dashboard/"): Call(query={"date_from": "2026-11-01", "date_to": "2026-11-30"}),
+    ("GET", "/api/analytics/revenue/"): Call(query={"period": "weekly"}),
+    ("GET", "/api/analytics/revenue/export/"): Call(query={"format": "csv"}),
+    ("GET", "/api/analytics/products/"): Call(query={"date_from": "2026-11-01", "date_to": "2026-11-30"}),
+    ("GET", "/api/analytics/products/export/"): Call(query={"format": "xlsx"}),
+    ("GET", "/api/analytics/customers/"): Call(query=lambda s: {"outlet_id": s.outlet_id}),
     ("POST", "/api/sync/enroll/"): Call(json=lambda s: {"enrollment_key": s.enrollment_key, "device_name": "Spare"}),
     ("POST", "/api/sync/token/"): Call(json=lambda s: {"device_id": s.device_id, "device_token": s.device_token}),
     ("GET", "/api/sync/pull/"): Call(query={"since": 0}),
