@@ -47,8 +47,11 @@ class EdgeConfig:
         self.KIOSK_SYNC_RED_S = _int("POS_EDGE_KIOSK_SYNC_RED_S", 1800)  # ... and red
         self.KIOSK_REQUEST_TIMEOUT_S = _int("POS_EDGE_KIOSK_REQUEST_TIMEOUT_S", 10)
         self.KIOSK_DEFAULT_TERMINAL = _int("POS_EDGE_KIOSK_DEFAULT_TERMINAL", 1)  # ?terminal=N overrides per device
-        self.KITCHEN_AMBER_MIN = _int("POS_EDGE_KITCHEN_AMBER_MIN", 5)
+        self.KITCHEN_AMBER_MIN = _int("POS_EDGE_KITCHEN_AMBER_MIN", 5)  # ticket age colours on /kitchen/
         self.KITCHEN_RED_MIN = _int("POS_EDGE_KITCHEN_RED_MIN", 10)
+        self.KITCHEN_REPLAY_MAX = _int("POS_EDGE_KITCHEN_REPLAY_MAX", 500)  # more missed events: a snapshot instead
+        self.KITCHEN_LOG_KEEP_DAYS = _int("POS_EDGE_KITCHEN_LOG_KEEP_DAYS", 7)  # replayable kitchen events kept
+        self.KITCHEN_ACK_TIMEOUT_MS = _int("POS_EDGE_KITCHEN_ACK_TIMEOUT_MS", 5000)  # the page's wait for an ack
         self.MAX_CONTENT_LENGTH = _int("POS_MAX_REQUEST_BYTES", 1024 * 1024)
         self.SQLALCHEMY_DATABASE_URI = None  # derived from DATA_DIR unless overridden
         for key, value in overrides.items():

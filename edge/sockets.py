@@ -88,7 +88,13 @@ class Hub:
     # -- live events ------------------------------------------------------------------
 
     def publish(self, event: KitchenEvent) -> None:
-        """After a commit: send `event` (and any earlier one not yet sent) to its room."""
+        """After a commit: send `event` (and any earlier one not yet sent) to its room,
+        then yield once, so under eventlet the screens' writer greenlets put the ticket
+        on the wire before this request goes on (the kitchen hears first)."""
+        self._publish(event)
+        socketio.sleep(0)
+
+    def _publish(self, event: KitchenEvent) -> None:
         with self.lock:
             if self.last_published is None:
                 self.last_published = event.seq - 1
