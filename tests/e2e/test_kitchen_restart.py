@@ -12,7 +12,7 @@ import requests
 import socketio
 from playwright.sync_api import expect
 
-from tests.e2e.test_kitchen_page import browser, card, open_kitchen  # noqa: F401  (browser is a fixture)
+from tests.e2e.test_kitchen_page import ARTIFACTS, browser, card, open_kitchen  # noqa: F401  (browser: a fixture)
 from tests.e2e.test_kitchen_realtime import HttpTill, kitchen_outlet  # noqa: F401  (a shared fixture)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -113,6 +113,8 @@ def test_every_ticket_shows_exactly_once_across_an_edge_crash(browser, kitchen_o
         time.sleep(0.05)
     edge.kill()
     expect(page.locator("[data-testid=banner]")).to_be_visible(timeout=10000)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "kitchen-offline-1280x800.png"))
     time.sleep(0.5)
     edge.start()
     producer.join(timeout=120)
