@@ -361,6 +361,8 @@ export function openPayment(app, initialOrder, { fromCart = false, onFinished = 
   replace(dialog.body, summary, tender);
   renderSummary();
   renderTender();
+  // Paid before the till heard back (a reload, a lost answer): go straight to "done".
+  if (toMinor(order.balance_due) <= 0 && order.payments.length) finish();
   return dialog;
 }
 
