@@ -23,6 +23,7 @@ def create_app(config: dict | None = None) -> APIFlask:
     from cloud import models  # noqa: F401  (registers the tables)
     from cloud.api import register_blueprints
     from cloud.api.access import install_jwt_handlers
+    from cloud.web import register_pages
     from sync.web.openapi import install_spec_processor
     from cloud.extensions import db, jwt, limiter, migrate
     from cloud.services import versions
@@ -36,6 +37,7 @@ def create_app(config: dict | None = None) -> APIFlask:
     install_jwt_handlers()
     install_error_handlers(app)
     register_blueprints(app)
+    register_pages(app)
     install_spec_processor(app)
     with app.app_context():
         versions.install(db.session)
