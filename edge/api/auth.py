@@ -4,7 +4,7 @@ from flask import current_app
 from flask_jwt_extended import decode_token, get_jwt
 
 from edge.api.access import public, require
-from edge.api.schemas.auth import LoginIn, LoginOut, LogoutIn, RefreshIn, TokensOut, UserOut
+from edge.api.schemas.auth import LoginIn, LoginOut, LogoutIn, RefreshIn, StaffOut, TokensOut, UserOut
 from edge.api.tx import writes
 from edge.extensions import db, limiter
 from edge.models import User
@@ -60,6 +60,15 @@ def logout(json_data, actor):
         if claims is not None and claims.get("sub") == str(actor.user_id):
             auth_service.revoke(db.session, claims)
     return ""
+
+
+@bp.get("/auth/users/")
+@public
+@bp.output(StaffOut(many=True))
+def staff():
+    """Who can sign in at this outlet (names for the kiosk's tap-your-name screen; no
+    secrets). Open on the LAN like the sign-in screen that shows them."""
+    return auth_service.staff_list(db.session)
 
 
 @bp.get("/users/me/")

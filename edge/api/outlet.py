@@ -25,6 +25,7 @@ class OutletOut(Schema):
     receipt_footer = String()
     primary_color = String()
     logo_url = String(allow_none=True)
+    auto_print_receipt = Boolean(required=True)
 
 
 bp = APIBlueprint("outlet", __name__, url_prefix="/api", tag="Outlet")
@@ -42,4 +43,5 @@ def this_outlet(actor):
             "tenant_name": tenant.name, "currency": tenant.currency, "tax_rate": charges.tax_rate_bp,
             "service_charge_rate": charges.service_charge_bp, "tax_on_service_charge": charges.tax_on_service_charge,
             "cash_rounding": charges.cash_rounding, "receipt_footer": tenant.receipt_footer,
-            "primary_color": tenant.primary_color, "logo_url": tenant.logo_url}
+            "primary_color": tenant.primary_color, "logo_url": tenant.logo_url,
+            "auto_print_receipt": place.auto_print_receipt}

@@ -29,6 +29,13 @@ def issue_tokens(user: User, outlet_id: int) -> dict:
     }
 
 
+def staff_list(session) -> list[dict]:
+    users = session.execute(select(User).where(User.is_active.is_(True), User.role.in_(OUTLET_ROLES))
+                            .order_by(User.first_name, User.username)).scalars()
+    return [{"username": u.username, "full_name": u.full_name, "role": u.role, "has_pin": bool(u.pin_hash)}
+            for u in users]
+
+
 def find_user_by_id(session, user_id: int | None) -> User | None:
     return session.get(User, user_id) if user_id else None
 

@@ -70,5 +70,8 @@ def pay(session, order: Order, *, user_id: int, terminal: int, shift: Shift, met
         order.shift_id, order.shift_uuid = shift.id, shift.uuid
     outbox.append(session, "payment.recorded", payment.uuid, snapshot_values(payment))
     orders.record_change(session, order)
-    printing.on_paid(session, order, cash=method == "cash")
+    jobs = printing.on_paid(session, order, cash=method == "cash")
+    session.flush()
+    payment.print_jobs = [{"id": job.id, "printer_id": job.printer_id, "kind": job.kind, "copy": job.copy}
+                          for job in jobs]  # what this payment queued (for the till's message)
     return payment

@@ -115,3 +115,10 @@ def test_a_cursor_older_than_the_kept_history_gets_a_full_snapshot(cloud_app, ed
         assert outcome.refetched
         assert db.session.query(MirrorProduct).filter_by(sku="DS-PANN").count() == 0
         assert db.session.query(MirrorProduct).count() == 11
+
+
+def test_the_sign_in_screen_lists_this_outlets_staff_without_secrets(client):
+    staff = client.get("/api/auth/users/").json
+    assert {s["username"] for s in staff} == {"owner", "manager", "cashier", "kitchen"}
+    cashier = next(s for s in staff if s["username"] == "cashier")
+    assert cashier == {"username": "cashier", "full_name": "Cashier", "role": "cashier", "has_pin": True}

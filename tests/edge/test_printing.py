@@ -209,3 +209,12 @@ def test_pos_printer_test_prints_a_test_page_on_the_pty_printer(edge_app, manage
     missing = subprocess.run([pos, "printer", "test", "nope", "--data-dir", edge_app.config["DATA_DIR"]],
                              capture_output=True, text=True, timeout=60)
     assert missing.returncode != 0 and "no printer named" in missing.stderr
+
+
+def test_a_payment_says_which_print_jobs_it_queued(manager, cashier):
+    manager.post("/api/printers/", {"name": "front", "kind": "file", "device": "/dev/null", "role": "receipt"})
+    cashier.open_shift()
+    order = cashier.order(cashier.item("DR-COLA"))
+    paid = cashier.pay(order["id"], "cash", tendered="50000.00").json
+    assert sorted(job["kind"] for job in paid["print_jobs"]) == ["drawer", "receipt"]
+    assert cashier.get("/api/outlet/").json["auto_print_receipt"] is True

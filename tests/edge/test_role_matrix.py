@@ -15,6 +15,7 @@ MATRIX = {
     ("POST", "/api/auth/login/"): "public",
     ("POST", "/api/auth/logout/"): "kitchen",
     ("POST", "/api/auth/refresh/"): "public",
+    ("GET", "/api/auth/users/"): "public",
     ("GET", "/api/users/me/"): "kitchen",
     ("GET", "/api/outlet/"): "kitchen",
     ("GET", "/api/status/"): "kitchen",

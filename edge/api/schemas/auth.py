@@ -42,3 +42,10 @@ class RefreshIn(Schema):
 
 class LogoutIn(Schema):
     refresh = String(validate=Length(min=1, max=4096))
+
+
+class StaffOut(Schema):
+    username = String(required=True)
+    full_name = String(required=True)
+    role = String(required=True)
+    has_pin = Boolean(required=True)

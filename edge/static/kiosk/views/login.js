@@ -53,18 +53,33 @@ export function loginForm({ api, onSignedIn, minRole = "cashier", submitLabel = 
     (which === "pin" ? pin : password).focus();
   }
 
-  const recent = recentUsers().filter((u) => !roleFilter || roleFilter(u));
-  const tiles = recent.length ? h("div", { class: "user-tiles", testid: `${testid}-recent` },
-    recent.map((user) => h("button", {
+  // Tap-your-name tiles: people who signed in here recently first, then the outlet's staff.
+  const tiles = h("div", { class: "user-tiles", testid: `${testid}-recent`, hidden: true });
+  function renderTiles(users) {
+    const shown = users.filter((u) => !roleFilter || roleFilter(u)).slice(0, 12);
+    tiles.replaceChildren(...shown.map((user) => h("button", {
       type: "button", class: "user-tile", dataset: { username: user.username },
       onClick: (event) => {
         username.value = user.username;
         for (const tile of tiles.querySelectorAll(".user-tile")) tile.classList.toggle("active", tile === event.currentTarget);
         pad.set("");
-        choose(method);
+        choose(user.has_pin === false ? "password" : method);
       },
     }, h("span", { class: "avatar" }, (user.name || user.username).slice(0, 1).toUpperCase()),
-    h("span", {}, user.name || user.username), h("small", {}, user.role)))) : null;
+    h("span", {}, user.name || user.username), h("small", {}, user.role))));
+    tiles.hidden = shown.length === 0;
+  }
+  const recent = recentUsers();
+  renderTiles(recent);
+  api.get("/api/auth/users/", { auth: null }).then((staff) => {
+    const known = new Set(recent.map((u) => u.username));
+    const byName = new Map(staff.map((u) => [u.username, u]));
+    renderTiles([
+      ...recent.filter((u) => byName.has(u.username)).map((u) => ({ ...u, has_pin: byName.get(u.username).has_pin })),
+      ...staff.filter((u) => !known.has(u.username)).map((u) => ({ username: u.username, name: u.full_name,
+        role: u.role, has_pin: u.has_pin })),
+    ]);
+  }).catch(() => { /* offline from the edge: the recent list stays */ });
 
   async function submit() {
     if (busy) return;
