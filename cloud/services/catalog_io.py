@@ -62,6 +62,8 @@ def _bool(value: str, column: str) -> bool:
 
 
 def _parse(text: str) -> list[dict]:
+    if "\x00" in text:
+        raise ValidationFailed("The CSV may not contain NUL characters", "INVALID_CSV", "file")
     reader = csv.DictReader(io.StringIO(text))
     if not reader.fieldnames or not {"sku", "name", "category", "price"} <= {f.strip() for f in reader.fieldnames}:
         raise ValidationFailed("CSV needs a header row with at least sku, name, category, price",
