@@ -8,6 +8,7 @@ reach real products, customers, orders... and not only 404s.
 """
 from __future__ import annotations
 
+import io
 import warnings
 
 import pytest
@@ -110,3 +111,24 @@ def test_a_pushed_event_with_numbers_too_large_is_rejected_and_the_rest_apply(cl
                                                   event(10, "order.snapshot", too_big_line),
                                                   event(11, "order.snapshot", fine)])
     assert [r["status"] for r in results] == ["rejected", "rejected", "applied"]
+
+
+@pytest.mark.parametrize("method, path, raw", [
+    ("PATCH", "/api/users/me/", '{"first_name": "Ann\\u0000"}'),
+    ("PATCH", "/api/users/me/", '{"first_name": "Ann\\udc80"}'),
+    ("POST", "/api/auth/login/", '{"username": "aa_manager\\u0000", "password": "x"}'),
+    ("POST", "/api/customers/", '{"name": "X", "phone": "0812 3456 789", "notes": {"\\udc80": 1}}'),
+    ("GET", "/api/customers/?search=Ann%00", None),
+])
+def test_text_no_database_can_store_is_a_validation_error(client, world, method, path, raw):
+    response = client.open(path, method=method, data=raw, content_type="application/json",
+                           headers=world.headers("tenant_owner"))
+    assert response.status_code == 400
+    assert response.json["code"] == "INVALID_TEXT"
+
+
+def test_a_csv_import_with_nul_characters_is_refused(client, world):
+    upload = {"file": (io.BytesIO(b"sku,name,category,price\nNUL-1,Nul\x00Pie,Pies,1.00\n"), "menu.csv")}
+    response = client.post("/api/products/import/", data=upload, content_type="multipart/form-data",
+                           headers=world.headers("manager"))
+    assert (response.status_code, response.json["code"]) == (400, "INVALID_CSV")
