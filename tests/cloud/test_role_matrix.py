@@ -26,6 +26,7 @@ from tests.cloud.factories import PASSWORD, make_user
 
 ACCESS = {  # (method, rule): the minimum role, "public" (no token needed) or "device"
     ("GET", "/api/health/"): "public",
+    ("GET", "/dashboard/"): "public",  # the page shell; it asks for a login before any data (CONTRACT section 6)
     # auth (CONTRACT section 3; brief 002: owner self-registration is public)
     ("POST", "/api/auth/login/"): "public",
     ("POST", "/api/auth/refresh/"): "public",  # the refresh token in the body is the credential
@@ -339,6 +340,7 @@ def _csv():
 
 CALLS = {
     ("GET", "/api/health/"): Call(),
+    ("GET", "/dashboard/"): Call(),
     ("POST", "/api/auth/login/"): Call(json=lambda s: {"username": f"{s.name * 2}_kitchen", "password": PASSWORD}),
     ("POST", "/api/auth/refresh/"): Call(json=lambda s: {"refresh": s.refresh_token}),
     ("POST", "/api/auth/register/"): Call(json={"username": "fresh_owner", "password": NEW_PASSWORD,
