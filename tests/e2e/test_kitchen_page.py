@@ -123,6 +123,19 @@ def test_items_cross_off_and_a_station_screen_shows_its_own_items(browser, outle
     assert till.get(order["id"])["status"] == "preparing"
     page.click(".station[data-station='']")
     expect(ticket.locator("[data-testid=item]")).to_have_count(2)
+
+    # sign out, and back in with a PIN: the same tickets, once each
+    count = page.locator("[data-testid=ticket]").count()
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.click("[data-testid=logout]")
+    expect(page.locator("[data-testid=login]")).to_be_visible()
+    page.fill("input[name=username]", "cashier")
+    page.click(".kind[data-kind=pin]")
+    page.fill("input[name=secret]", "1234")
+    page.click("button[type=submit]")
+    page.wait_for_selector("body[data-link=live]")
+    expect(page.locator("[data-testid=ticket]")).to_have_count(count)
+    expect(ticket).to_have_count(1)
     page.context.close()
 
 

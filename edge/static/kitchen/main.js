@@ -100,14 +100,15 @@ function rememberBump(entry) {
 }
 
 function drawRecall() {
-  const last = bumped().at(-1);
+  const last = bumped().filter((entry) => !board || entry.log === board.logId).at(-1);
   const button = $(".recall");
   button.disabled = !last || !link || !link.connected;
   button.textContent = last ? `↶ Recall ${last.label}` : "↶ Recall";
 }
 
 $(".recall").addEventListener("click", async () => {
-  const stack = bumped();
+  // bumps made against another log (the edge's database was replaced) name other orders
+  const stack = bumped().filter((entry) => entry.log === board.logId);
   const last = stack.pop();
   if (!last) return;
   try {
@@ -168,7 +169,7 @@ function setState(name) {
 }
 
 setInterval(() => {
-  if (!view) return;
+  if (!view || !link) return;
   drawCounts();
   const now = new Date(link.serverNow());
   $(".clock").textContent = now.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
@@ -190,12 +191,12 @@ $(".board").addEventListener("click", async (event) => {
       const next = target.dataset.next;
       if (!next) return;
       await link.act("update_status", { id: ticket.id, order_number: ticket.order_number, status: next });
-      rememberBump({ id: ticket.id, label });
+      rememberBump({ id: ticket.id, label, log: board.logId });
     } else if (target.dataset.action === "bump") {
       const items = target.dataset.items.split(",").filter(Boolean).map(Number);
       if (!items.length) return;
       await link.act("update_items", { id: ticket.id, item_ids: items, prep_status: "ready" });
-      rememberBump({ id: ticket.id, label, items });
+      rememberBump({ id: ticket.id, label, items, log: board.logId });
     } else if (target.dataset.action === "item") {
       const item = ticket.items.find((i) => String(i.id) === target.dataset.itemId);
       await link.act("update_items", { id: ticket.id, item_ids: [item.id], prep_status: "ready" });
@@ -292,6 +293,7 @@ function start() {
   $(".topbar").hidden = false;
   $(".user").textContent = `${session.user ? session.user.username : ""} · Sign out`;
   board = new Board();
+  $(".board").replaceChildren();
   view = new BoardView($(".board"), settings);
   link = openLink({
     board,
