@@ -86,6 +86,8 @@ class CloudClient:
             raise AuthFailed("this edge is not enrolled")
         body = self._request("POST", "/api/sync/token/",
                              json={"device_id": self.device_id, "device_token": self.device_token}).body
+        if not isinstance(body, dict) or not isinstance(body.get("access_token"), str):
+            raise Unreachable("the cloud's token answer was cut or garbled")
         self._access_token = body["access_token"]
         return self._access_token
 
@@ -132,7 +134,10 @@ class CloudClient:
                              json={"enrollment_key": enrollment_key, "device_name": device_name}).body
 
     def pull(self, since: int, limit: int = 500) -> Exchange:
-        return self._device_request("GET", "/api/sync/pull/", params={"since": since, "limit": limit})
+        exchange = self._device_request("GET", "/api/sync/pull/", params={"since": since, "limit": limit})
+        if not isinstance(exchange.body, dict) or not {"changes", "cursor", "has_more"} <= exchange.body.keys():
+            raise Unreachable("the cloud's pull answer was cut or garbled")
+        return exchange
 
     def push(self, events: list[dict]) -> Exchange:
         return self._device_request("POST", "/api/sync/push/", json={"events": events})

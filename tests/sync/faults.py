@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import glob
 import itertools
+import json
 import os
 import random
 import re
@@ -429,6 +430,24 @@ def edge_facts(data_dir: Path) -> tuple[Facts, list[dict]]:
     return facts, outbox
 
 
+def outbox_wire(data_dir: Path, status: str = "pending") -> list[dict]:
+    """The edge's outbox events in `status`, in seq order, as the relay puts them on the
+    wire (each with its `sent_at`, for grouping the relay's batches back)."""
+    with edge_sqlite(data_dir) as db:
+        rows = [dict(r) for r in db.execute("SELECT * FROM outbox WHERE status = ? ORDER BY seq", (status,))]
+    return [{"seq": r["seq"], "event_id": r["event_id"], "type": r["type"],
+             "occurred_at": r["occurred_at"].replace(" ", "T")[:19] + "Z", "payload": json.loads(r["payload"]),
+             "payload_sha256": r["payload_sha256"], "sent_at": r["sent_at"]} for r in rows]
+
+
+def device_client(data_dir: Path, cloud_url: str):
+    """The real sync client with the device credential of an edge's data dir."""
+    from sync.client import CloudClient
+
+    device = json.loads((Path(data_dir) / "device.json").read_text())
+    return CloudClient(cloud_url, device["device_id"], device["device_token"])
+
+
 def cloud_facts(outlet: Outlet, outlet_id: int | None = None) -> Facts:
     facts = Facts()
     where, params = ("WHERE outlet_id = :o", {"o": outlet_id}) if outlet_id else ("", {})
@@ -458,7 +477,8 @@ class Agreement:
     events: int
 
 
-def assert_cloud_matches_edge(outlet: Outlet, data_dir: Path | None = None, *, dead_ok: int = 0) -> Agreement:
+def assert_cloud_matches_edge(outlet: Outlet, data_dir: Path | None = None, *, dead_ok: int = 0,
+                              outlet_id: int | None = None) -> Agreement:
     """After a sync: the cloud holds every sale of the edge exactly once, with identical
     stored amounts, lines, versions and statuses, and nothing else; the events the cloud
     applied are exactly the events the edge marked sent (except `dead_ok` dead letters,
@@ -471,13 +491,14 @@ def assert_cloud_matches_edge(outlet: Outlet, data_dir: Path | None = None, *, d
     skipped = {e["aggregate_id"] for e in dead if e["type"] == "order.snapshot"}
     sent = {e["event_id"] for e in outbox if e["status"] == "sent"}
 
-    processed = outlet.cloud_rows("SELECT event_id, status FROM processed_events")
+    processed = outlet.cloud_rows("SELECT event_id, status, outlet_id FROM processed_events")
+    processed = [p for p in processed if outlet_id is None or p["outlet_id"] == outlet_id]
     applied = [p["event_id"] for p in processed if p["status"] == "applied"]
     assert len(applied) == len(set(applied)), "an event was applied twice"
     assert set(applied) == sent, (f"applied but not sent: {len(set(applied) - sent)}, "
                                   f"sent but not applied: {len(sent - set(applied))}")
 
-    cloud = cloud_facts(outlet)
+    cloud = cloud_facts(outlet, outlet_id)
     for name in ("orders", "items", "payments", "refunds", "shifts"):
         mine = {k: v for k, v in getattr(edge, name).items() if k not in skipped}
         theirs = getattr(cloud, name)
