@@ -8,6 +8,7 @@ the second waits for the first to commit and then reports `duplicate`.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
@@ -281,13 +282,24 @@ def apply_event(session, device: Device, raw: dict) -> dict:
     raise AssertionError("unreachable")
 
 
+@dataclass(frozen=True)
+class Sender:
+    """The pushing device's keys as plain values. Every event commits, and a commit
+    expires the Device row: reading the keys from the row cost a query per event."""
+
+    id: int
+    tenant_id: int
+    outlet_id: int
+
+
 def push(session, device: Device, raw_events: list, device_time=None) -> dict:
     """Apply a batch in order; each event commits on its own."""
-    results = [apply_event(session, device, raw) for raw in raw_events]
+    sender = Sender(device.id, device.tenant_id, device.outlet_id)
+    results = [apply_event(session, sender, raw) for raw in raw_events]
     seqs = [raw.get("seq") for raw in raw_events
             if isinstance(raw, dict) and isinstance(raw.get("seq"), int) and raw["seq"] <= MAX_SEQ]
+    device = session.get(Device, sender.id)
     last_seq = max(seqs) if seqs else device.last_pushed_seq
-    device = session.get(Device, device.id)
     device.last_seen_at = utcnow()
     device.last_pushed_seq = max(device.last_pushed_seq or 0, last_seq or 0)
     if device_time is not None:
