@@ -80,7 +80,7 @@ export function renderTopProducts(root, products) {
     return;
   }
   const best = Math.max(...products.map((p) => p.share), 1);
-  root.replaceChildren(h("table", { class: "table" },
+  root.replaceChildren(h("div", { class: "table-wrap" }, h("table", { class: "table" },
     h("thead", {}, h("tr", {},
       h("th", { class: "rank" }, "#"), h("th", {}, "Product"), h("th", { class: "num" }, "Qty"),
       h("th", { class: "num" }, "Orders"), h("th", { class: "num" }, "Revenue"), h("th", { class: "share" }, "Share"))),
@@ -91,7 +91,7 @@ export function renderTopProducts(root, products) {
       h("td", { class: "num" }, count(p.orders)),
       h("td", { class: "num strong" }, format(p.revenue)),
       h("td", { class: "share" }, h("div", { class: "share-cell" }, bar(p.share / best),
-        h("span", { class: "num small" }, percent(p.share)))))))));
+        h("span", { class: "num small" }, percent(p.share))))))))));
 }
 
 export function renderPaymentMethods(root, methods) {
@@ -152,7 +152,7 @@ export function renderOutlets(root, outlets) {
     root.replaceChildren(empty("No outlets."));
     return;
   }
-  root.replaceChildren(h("table", { class: "table" },
+  root.replaceChildren(h("div", { class: "table-wrap" }, h("table", { class: "table" },
     h("thead", {}, h("tr", {}, h("th", {}, "Outlet"), h("th", { class: "num" }, "Orders"),
       h("th", { class: "num" }, "Revenue"), h("th", { class: "num" }, "Avg order"), h("th", { class: "num" }, "Refunds"),
       h("th", { class: "num" }, "Cancelled"), h("th", { class: "num" }, "Customers"), h("th", { class: "num" }, "Prep"))),
@@ -164,7 +164,7 @@ export function renderOutlets(root, outlets) {
       h("td", { class: "num" }, format(o.refunds_total)),
       h("td", { class: "num" }, count(o.cancelled_orders)),
       h("td", { class: "num" }, count(o.customers_served)),
-      h("td", { class: "num" }, minutes(o.median_prep_minutes)))))));
+      h("td", { class: "num" }, minutes(o.median_prep_minutes))))))));
 }
 
 export function renderCustomers(root, c) {
