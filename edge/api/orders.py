@@ -51,7 +51,7 @@ def list_orders(query_data, actor):
 @bp.output(OrderOut, status_code=201)
 def create_order(json_data, actor):
     """Create an order (priced here, offline). A repeated `client_uuid` returns the same order."""
-    shift = shifts.current(db.session, actor.terminal)
+    shift = shifts.open_ref(db.session, actor.terminal)
     order, created = orders.create(db.session, actor.user_id, actor.terminal, shift, json_data)
     return order, 201 if created else 200
 

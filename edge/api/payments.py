@@ -23,7 +23,7 @@ def create_payment(json_data, actor):
     """Take a payment for an order; several payments may settle one order."""
     payments.ensure_available(json_data["method"])
     order = orders.get(db.session, json_data["order_id"])
-    shift = shifts.require_open(db.session, actor.terminal)
+    shift = shifts.require_open_ref(db.session, actor.terminal)
     return payments.pay(db.session, order, user_id=actor.user_id, terminal=actor.terminal, shift=shift,
                         method=json_data["method"], amount=json_data.get("amount"),
                         tendered=json_data.get("tendered"), reference=json_data.get("reference", ""))

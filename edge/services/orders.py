@@ -251,7 +251,7 @@ def get(session, order_id: int) -> Order:
     return order
 
 
-def create(session, user_id: int, terminal: int, shift: "Shift | None", data: dict) -> tuple[Order, bool]:
+def create(session, user_id: int, terminal: int, shift, data: dict) -> tuple[Order, bool]:
     """Create an order; a repeated `client_uuid` returns the order it already made."""
     uuid = data.get("client_uuid")
     if uuid is not None:

@@ -3,7 +3,7 @@ with its reference, several tenders per order. QRIS and e-wallets need the cloud
 payment gateway, which this edge does not have yet."""
 from __future__ import annotations
 
-from edge.models import Order, Payment, Shift
+from edge.models import Order, Payment
 from edge.services import orders, outbox, printing
 from sync.ids import new_uuid
 from sync.timeutil import utcnow
@@ -49,7 +49,7 @@ def ensure_available(method: str) -> None:
                                  "outlet; take cash or card", "GATEWAY_UNREACHABLE", "method")
 
 
-def pay(session, order: Order, *, user_id: int, terminal: int, shift: Shift, method: str,
+def pay(session, order: Order, *, user_id: int, terminal: int, shift, method: str,
         amount: int | None, tendered: int | None, reference: str) -> Payment:
     ensure_available(method)
     if order.status in ("cancelled", "completed"):

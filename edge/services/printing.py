@@ -8,13 +8,16 @@ drawer kick after cash; a shift closed -> its Z report. Reprints are COPY jobs.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import func, select
 
 from printers import ConfigError, DrawerKick, PrinterConfig, render_text
 
 from edge.models import Order, Printer, PrinterState, PrintJobRow, Shift
+from edge.services import mirror_cache, print_documents
 from edge.services import outlet as outlet_settings
-from edge.services import print_documents
+from edge.services.uow import after_commit
 from sync.timeutil import utcnow
 from sync.web.errors import Conflict, NotFound, ValidationFailed
 
@@ -23,7 +26,7 @@ DEFAULT_COLUMNS = 48
 
 # --- printers ------------------------------------------------------------------------------
 
-def config_of(printer: Printer) -> PrinterConfig:
+def config_of(printer) -> PrinterConfig:
     return PrinterConfig.from_dict({**printer.config, "name": printer.name})
 
 
@@ -45,6 +48,7 @@ def create_printer(session, data: dict) -> Printer:
                       is_active=data.get("is_active", True))
     session.add(printer)
     session.flush()
+    after_commit(mirror_cache.clear)
     return printer
 
 
@@ -61,6 +65,7 @@ def update_printer(session, printer: Printer, changes: dict) -> Printer:
         printer.is_active = changes["is_active"]
     printer.updated_at = utcnow()
     session.flush()
+    after_commit(mirror_cache.clear)
     return printer
 
 
@@ -75,21 +80,32 @@ def find_printer(session, name: str) -> Printer | None:
     return session.execute(select(Printer).where(Printer.name == name)).scalar_one_or_none()
 
 
-def active_printers(session, role: str | None = None) -> list[Printer]:
-    stmt = select(Printer).where(Printer.is_active.is_(True)).order_by(Printer.id)
-    if role:
-        stmt = stmt.where(Printer.role == role)
-    return session.execute(stmt).scalars().all()
+@dataclass(frozen=True)
+class PrinterInfo:
+    """A configured printer as plain values (kept in memory between requests)."""
+
+    id: int
+    name: str
+    role: str
+    station: str | None
+    config: dict
 
 
-def receipt_printer(session) -> Printer | None:
+def active_printers(session, role: str | None = None) -> list[PrinterInfo]:
+    printers = mirror_cache.get("printers", lambda: [
+        PrinterInfo(p.id, p.name, p.role, p.station, p.config) for p in session.execute(
+            select(Printer).where(Printer.is_active.is_(True)).order_by(Printer.id)).scalars()])
+    return [p for p in printers if role is None or p.role == role]
+
+
+def receipt_printer(session) -> PrinterInfo | None:
     printers = active_printers(session, "receipt")
     return printers[0] if printers else None
 
 
 # --- jobs --------------------------------------------------------------------------------
 
-def enqueue(session, printer: Printer, kind: str, document: dict, *, order_id: int | None = None,
+def enqueue(session, printer, kind: str, document: dict, *, order_id: int | None = None,
             shift_id: int | None = None, copy: bool = False) -> PrintJobRow:
     now = utcnow()
     job = PrintJobRow(printer_id=printer.id, queue_position=now.timestamp(), kind=kind, order_id=order_id,

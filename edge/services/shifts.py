@@ -3,16 +3,40 @@ into a Z report of expected vs counted per payment method."""
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
 from edge.models import CashMovement, Order, Payment, Refund, Shift
 from edge.models.sales import PAYMENT_METHODS
-from edge.services import outbox, printing
+from edge.services import mirror_cache, outbox, printing
+from edge.services.uow import after_commit
 from sync.ids import new_uuid
 from sync.money import format_amount
 from sync.timeutil import isoformat, utcnow
 from sync.web.errors import Conflict, NotFound, ValidationFailed
+
+
+@dataclass(frozen=True)
+class ShiftRef:
+    """What a sale needs of its terminal's open shift (kept in memory between requests)."""
+
+    id: int
+    uuid: str
+
+
+def open_ref(session, terminal: int) -> ShiftRef | None:
+    def load():
+        shift = current(session, terminal)
+        return ShiftRef(shift.id, shift.uuid) if shift else None
+    return mirror_cache.get(f"open-shift:{terminal}", load)
+
+
+def require_open_ref(session, terminal: int) -> ShiftRef:
+    shift = open_ref(session, terminal)
+    if shift is None:
+        raise Conflict(f"No shift is open on terminal {terminal}; open one first", "SHIFT_NOT_OPEN")
+    return shift
 
 
 def current(session, terminal: int) -> Shift | None:
@@ -60,6 +84,7 @@ def open_shift(session, user_id: int, terminal: int, opening_cash: int) -> Shift
     shift = Shift(uuid=new_uuid(), terminal=terminal, status="open", opened_by=user_id, opened_at=utcnow(),
                   opening_cash=opening_cash)
     session.add(shift)
+    after_commit(mirror_cache.clear)  # the terminal's cached open shift
     session.flush()
     _record(session, shift, first=True)
     return shift
@@ -147,6 +172,7 @@ def close(session, shift: Shift, user_id: int, counted: dict[str, int]) -> dict:
     figures = report(session, shift)
     counted = {m: counted.get(m, figures["expected"][m]) for m in PAYMENT_METHODS}
     shift.status = "closed"
+    after_commit(mirror_cache.clear)  # the terminal's cached open shift
     shift.closed_by = user_id
     shift.closed_at = utcnow()
     shift.counted = counted

@@ -94,7 +94,7 @@ class PaymentOut(Schema):
     status = String(required=True)
     reference = String(required=True)
     qr_string = String(allow_none=True, dump_default=None)
-    print_jobs = List(Dict(), metadata={"description": "Print jobs this payment queued (receipt, drawer)"})
+    print_jobs = List(Dict(), metadata={"description": "In the create response: the print jobs this payment queued"})
     shift_id = Integer(allow_none=True)
     terminal = Integer()
     created_at = UTCDateTime()
