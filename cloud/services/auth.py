@@ -9,7 +9,7 @@ from jwt import PyJWTError
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
-from cloud.models import RevokedToken, User
+from cloud.models import RevokedToken, Tenant, User
 from sync import passwords
 from sync.timeutil import utcnow
 from sync.web.errors import APIError, NotAuthenticated, ValidationFailed
@@ -43,10 +43,18 @@ def authenticate(session, username: str, password: str | None = None, pin: str |
     if user is not None:
         secret_hash = user.password_hash if password is not None else user.pin_hash
     ok = passwords.verify_secret(secret_hash, secret)
-    if user is None or not ok or not user.is_active:
+    if user is None or not ok or not user.is_active or not _tenant_active(session, user):
         raise NotAuthenticated("Invalid username or credentials", "INVALID_CREDENTIALS")
     user.last_login_at = utcnow()
     return user
+
+
+def _tenant_active(session, user: User) -> bool:
+    """Staff of a deactivated tenant are locked out with it (platform staff have none)."""
+    if user.tenant_id is None:
+        return True
+    tenant = session.get(Tenant, user.tenant_id)
+    return tenant is not None and tenant.is_active
 
 
 def _as_naive_utc(timestamp: int) -> datetime:
@@ -62,7 +70,7 @@ def token_is_current(session, claims: dict) -> User | None:
         user = session.get(User, int(claims["sub"]))
     except (KeyError, ValueError, TypeError):
         return None
-    if user is None or not user.is_active:
+    if user is None or not user.is_active or not _tenant_active(session, user):
         return None
     if user.tokens_valid_after and _as_naive_utc(claims.get("iat", 0)) < user.tokens_valid_after.replace(microsecond=0):
         return None

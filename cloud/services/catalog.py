@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from cloud.models import Category, Modifier, ModifierGroup, Outlet, OutletProduct, Product
+from cloud.models import (Category, Modifier, ModifierGroup, Outlet, OutletProduct, Product, Promotion,
+                          PromotionProduct)
 from cloud.models.catalog import MODIFIER_TYPES
 from cloud.services.actor import Actor
 from sync.timeutil import utcnow
@@ -179,17 +180,27 @@ def review(session, actor: Actor, product: Product, *, approve: bool, note: str 
             row.pending_price = None
             row.has_pending_price = False
     else:
-        product.status = "rejected"
+        # A rejected new product stays unpublished ("rejected"); a rejected change to a
+        # published one leaves it "approved" at the price outlets already sell it for.
+        product.status = "approved" if product.is_published else "rejected"
         product.pending_changes = {}
         for row in pending_outlet_prices:
             row.pending_price = None
             row.has_pending_price = False
+        note = f"Change rejected: {note}" if product.is_published and note else note
     product.review_note = note or ""
     session.flush()
     return product
 
 
 def delete_product(session, product: Product) -> None:
+    """Delete a product no promotion lists (a promotion silently losing a product would
+    change what it gives at every outlet)."""
+    listed = session.execute(select(Promotion.name).join(PromotionProduct, PromotionProduct.promotion_id == Promotion.id)
+                             .where(PromotionProduct.product_id == product.id)).scalars().all()
+    if listed:
+        raise Conflict(f"The product is part of promotion(s) {', '.join(sorted(set(listed)))}; "
+                       "remove it from them first", "PRODUCT_IN_USE")
     session.delete(product)
     session.flush()
 

@@ -45,8 +45,9 @@ def test_a_rejected_price_change_is_discarded(client, world):
     client.patch(f"/api/products/{pid}/", json={"price": "99000.00"}, headers=world.headers("manager"))
     rejected = client.post(f"/api/products/{pid}/reject/", json={"note": "too dear"},
                            headers=world.headers("tenant_owner")).json
-    assert rejected["price"] == "95000.00" and rejected["status"] == "rejected"
-    assert rejected["review_note"] == "too dear"
+    assert rejected["price"] == "95000.00" and rejected["pending_changes"] == {}
+    assert rejected["status"] == "approved"  # what outlets sell is still the approved product
+    assert rejected["review_note"] == "Change rejected: too dear"
     again = client.post(f"/api/products/{pid}/approve/", json={}, headers=world.headers("tenant_owner"))
     assert again.status_code == 409 and again.json["code"] == "NOT_PENDING"
 
@@ -191,3 +192,20 @@ def test_idempotency_key_replays_a_create_and_refuses_another_body(client, world
     assert again.headers.get("Idempotent-Replayed") == "true"
     other = client.post("/api/products/", json=product_body(world, sku="X-2"), headers=headers)
     assert other.status_code == 422 and other.json["code"] == "IDEMPOTENCY_KEY_REUSED"
+
+
+def test_a_rejected_new_product_stays_unpublished(client, world):
+    created = client.post("/api/products/", json=product_body(world), headers=world.headers("manager")).json
+    rejected = client.post(f"/api/products/{created['id']}/reject/", json={"note": "no"},
+                           headers=world.headers("tenant_owner")).json
+    assert rejected["status"] == "rejected" and rejected["is_published"] is False
+
+
+def test_a_product_a_promotion_lists_cannot_be_deleted(client, world):
+    headers = world.headers("manager")
+    created = client.post("/api/promotions/", headers=headers, json={
+        "name": "Pizza deal", "promo_type": "percentage", "discount_percent": "10.00", "auto_apply": True,
+        "products": [{"product_id": world.a.product_id, "role": "both"}]})
+    assert created.status_code == 201, created.json
+    response = client.delete(f"/api/products/{world.a.product_id}/", headers=headers)
+    assert response.status_code == 409 and response.json["code"] == "PRODUCT_IN_USE"

@@ -98,3 +98,14 @@ def test_a_device_token_cannot_be_used_as_a_user_token(client, world):
                                                    "device_token": device["device_token"]}).json["access_token"]
     assert client.get("/api/users/me/", headers={"Authorization": f"Bearer {access}"}).status_code == 401
     assert client.get("/api/sync/pull/", headers={"Authorization": f"Bearer {access}"}).status_code == 200
+
+
+def test_staff_of_a_deactivated_tenant_are_locked_out(client, world):
+    headers = world.headers("cashier")
+    assert client.get("/api/users/me/", headers=headers).status_code == 200
+    off = client.patch(f"/api/tenants/{world.a.tenant_id}/", json={"is_active": False},
+                       headers=world.headers("super_admin"))
+    assert off.status_code == 200
+    assert client.get("/api/users/me/", headers=headers).status_code == 401
+    login = client.post("/api/auth/login/", json={"username": "aa_cashier", "password": "password123"})
+    assert login.status_code == 401
