@@ -38,7 +38,9 @@ def create_app(config: dict | None = None) -> APIFlask:
     install_error_handlers(app)
     register_blueprints(app)
     register_pages(app)
-    install_spec_processor(app)
+    install_spec_processor(app, user_headers=({
+        "name": "X-Tenant-ID", "in": "header", "required": False, "schema": {"type": "integer", "minimum": 1},
+        "description": "The tenant a super_admin or admin acts on (others: their own, or omit)"},))
     with app.app_context():
         versions.install(db.session)
         sqlite.configure(db.engine, synchronous="FULL", busy_timeout_ms=15000)

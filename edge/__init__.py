@@ -61,7 +61,10 @@ def create_app(config: dict | None = None) -> APIFlask:
     install_error_handlers(app)
     register_blueprints(app)
     register_pages(app)
-    install_spec_processor(app)
+    install_spec_processor(app, user_headers=({
+        "name": "X-Terminal-ID", "in": "header", "required": False,
+        "schema": {"type": "integer", "minimum": 1, "maximum": 99},
+        "description": "The till making the request (shifts, order numbers); default 1"},))
     with app.app_context():
         sqlite.configure(db.engine, synchronous="FULL", busy_timeout_ms=5000)
     _report_printers(app)

@@ -10,6 +10,9 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 from sync.web.fields import Money, UTCDateTime
 
 UUID = fields.UUID
+MAX_ID = 2**31 - 1  # ids and counts land in 32-bit integer columns on PostgreSQL
+ID = validate.Range(min=1, max=MAX_ID)
+COUNT = validate.Range(min=0, max=MAX_ID)
 STATUSES = ("draft", "pending", "confirmed", "preparing", "ready", "served", "completed", "cancelled")
 METHODS = ("cash", "card", "qris", "ewallet")
 
@@ -20,19 +23,19 @@ class _Payload(Schema):
 
 
 class ModifierSold(_Payload):
-    id = fields.Integer(required=True)
+    id = fields.Integer(validate=ID, required=True)
     name = fields.String(required=True)
     price = Money(required=True)
 
 
 class OrderItemData(_Payload):
-    line_no = fields.Integer(required=True, validate=validate.Range(min=1))
-    product_id = fields.Integer(required=True)
+    line_no = fields.Integer(required=True, validate=validate.Range(min=1, max=10_000))
+    product_id = fields.Integer(validate=ID, required=True)
     product_name = fields.String(required=True)
     sku = fields.String(load_default="")
-    category_id = fields.Integer(allow_none=True, load_default=None)
+    category_id = fields.Integer(validate=ID, allow_none=True, load_default=None)
     station = fields.String(load_default="main")
-    quantity = fields.Integer(required=True, validate=validate.Range(min=1))
+    quantity = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
     modifiers = fields.List(fields.Nested(ModifierSold), load_default=list)
     note = fields.String(load_default="")
     unit_price = Money(required=True)
@@ -43,12 +46,12 @@ class OrderItemData(_Payload):
     tax_amount = Money(required=True)
     line_total = Money(required=True)
     prep_status = fields.String(load_default="queued")
-    voided_quantity = fields.Integer(load_default=0)
-    refunded_quantity = fields.Integer(load_default=0)
+    voided_quantity = fields.Integer(validate=COUNT, load_default=0)
+    refunded_quantity = fields.Integer(validate=COUNT, load_default=0)
 
 
 class OrderPromotionData(_Payload):
-    promotion_id = fields.Integer(required=True)
+    promotion_id = fields.Integer(validate=ID, required=True)
     name = fields.String(required=True)
     code = fields.String(allow_none=True, load_default=None)
     discount_amount = Money(required=True)
@@ -57,8 +60,8 @@ class OrderPromotionData(_Payload):
 class OrderSnapshot(_Payload):
     uuid = fields.String(required=True, validate=validate.Length(equal=36))
     order_number = fields.String(required=True)
-    outlet_id = fields.Integer(required=True)
-    terminal = fields.Integer(required=True)
+    outlet_id = fields.Integer(validate=ID, required=True)
+    terminal = fields.Integer(validate=ID, required=True)
     business_date = fields.Date(required=True)
     shift_uuid = fields.String(allow_none=True, load_default=None)
     status = fields.String(required=True, validate=validate.OneOf(STATUSES))
@@ -78,8 +81,8 @@ class OrderSnapshot(_Payload):
     change_amount = Money(required=True)
     voided_amount = Money(required=True)
     refunded_amount = Money(required=True)
-    version = fields.Integer(required=True, validate=validate.Range(min=1))
-    cashier_id = fields.Integer(allow_none=True, load_default=None)
+    version = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
+    cashier_id = fields.Integer(validate=ID, allow_none=True, load_default=None)
     cancel_reason = fields.String(load_default="")
     created_at = UTCDateTime(required=True)
     confirmed_at = UTCDateTime(allow_none=True, load_default=None)
@@ -96,20 +99,20 @@ class PaymentData(_Payload):
     uuid = fields.String(required=True, validate=validate.Length(equal=36))
     order_uuid = fields.String(required=True, validate=validate.Length(equal=36))
     shift_uuid = fields.String(allow_none=True, load_default=None)
-    terminal = fields.Integer(required=True)
+    terminal = fields.Integer(validate=ID, required=True)
     method = fields.String(required=True, validate=validate.OneOf(METHODS))
     amount = Money(required=True)
     tendered = Money(allow_none=True, load_default=None)
     change_amount = Money(required=True)
     status = fields.String(required=True)
     reference = fields.String(load_default="")
-    created_by = fields.Integer(allow_none=True, load_default=None)
+    created_by = fields.Integer(validate=ID, allow_none=True, load_default=None)
     created_at = UTCDateTime(required=True)
 
 
 class RefundLineData(_Payload):
-    line_no = fields.Integer(required=True)
-    quantity = fields.Integer(required=True, validate=validate.Range(min=1))
+    line_no = fields.Integer(validate=ID, required=True)
+    quantity = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
     amount = Money(required=True)
 
 
@@ -122,7 +125,7 @@ class RefundData(_Payload):
     amount = Money(required=True)
     reason = fields.String(required=True)
     lines = fields.List(fields.Nested(RefundLineData), load_default=list)
-    created_by = fields.Integer(allow_none=True, load_default=None)
+    created_by = fields.Integer(validate=ID, allow_none=True, load_default=None)
     created_at = UTCDateTime(required=True)
 
 
@@ -131,23 +134,23 @@ class CashMovementData(_Payload):
     kind = fields.String(required=True, validate=validate.OneOf(("in", "out")))
     amount = Money(required=True)
     reason = fields.String(required=True)
-    created_by = fields.Integer(allow_none=True, load_default=None)
+    created_by = fields.Integer(validate=ID, allow_none=True, load_default=None)
     created_at = UTCDateTime(required=True)
 
 
 class ShiftSnapshot(_Payload):
     uuid = fields.String(required=True, validate=validate.Length(equal=36))
-    terminal = fields.Integer(required=True)
+    terminal = fields.Integer(validate=ID, required=True)
     status = fields.String(required=True, validate=validate.OneOf(("open", "closed")))
-    opened_by = fields.Integer(required=True)
+    opened_by = fields.Integer(validate=ID, required=True)
     opened_at = UTCDateTime(required=True)
     opening_cash = Money(required=True)
-    closed_by = fields.Integer(allow_none=True, load_default=None)
+    closed_by = fields.Integer(validate=ID, allow_none=True, load_default=None)
     closed_at = UTCDateTime(allow_none=True, load_default=None)
     counted = fields.Dict(keys=fields.String(), values=Money(), load_default=dict)
     z_report = fields.Dict(allow_none=True, load_default=None)
     movements = fields.List(fields.Nested(CashMovementData), load_default=list)
-    version = fields.Integer(required=True, validate=validate.Range(min=1))
+    version = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
 
 
 class CustomerUpsert(_Payload):
@@ -156,20 +159,20 @@ class CustomerUpsert(_Payload):
     phone = fields.String(required=True, validate=validate.Length(min=4, max=20))
     email = fields.String(load_default="")
     marketing_consent = fields.Boolean(load_default=False)
-    preferred_outlet_id = fields.Integer(allow_none=True, load_default=None)
+    preferred_outlet_id = fields.Integer(validate=ID, allow_none=True, load_default=None)
 
 
 class LoyaltyAccrued(_Payload):
     customer_uuid = fields.String(required=True, validate=validate.Length(equal=36))
     order_uuid = fields.String(required=True, validate=validate.Length(equal=36))
     reason = fields.String(load_default="sale")  # "sale" | "refund"
-    points = fields.Integer(required=True)
-    orders = fields.Integer(required=True)
+    points = fields.Integer(required=True, validate=validate.Range(min=-MAX_ID, max=MAX_ID))
+    orders = fields.Integer(required=True, validate=validate.Range(min=-MAX_ID, max=MAX_ID))
     spent = Money(required=True, allow_negative=True)
 
 
 class PromotionUsageDelta(_Payload):
-    promotion_id = fields.Integer(required=True)
+    promotion_id = fields.Integer(validate=ID, required=True)
     order_uuid = fields.String(required=True, validate=validate.Length(equal=36))
     customer_uuid = fields.String(allow_none=True, load_default=None)
     count = fields.Integer(required=True, validate=validate.OneOf((1, -1)))
@@ -193,7 +196,7 @@ class PushEvent(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    seq = fields.Integer(required=True, validate=validate.Range(min=1))
+    seq = fields.Integer(required=True, validate=validate.Range(min=1, max=2**53))
     event_id = fields.String(required=True, validate=validate.Length(equal=36))
     type = fields.String(required=True, validate=validate.Length(min=1, max=40))
     occurred_at = UTCDateTime(required=True)

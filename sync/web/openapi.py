@@ -17,7 +17,9 @@ def _openapi_path(rule: str) -> str:
     return _CONVERTER.sub(r"{\1}", rule)
 
 
-def install_spec_processor(app, extra_schemes: dict | None = None) -> None:
+def install_spec_processor(app, extra_schemes: dict | None = None, user_headers: tuple[dict, ...] = ()) -> None:
+    """`user_headers`: header parameters every user-authenticated operation accepts
+    (the cloud's X-Tenant-ID, the edge's X-Terminal-ID)."""
     app.config["HTTP_ERROR_SCHEMA"] = ERROR_SCHEMA
     app.config["VALIDATION_ERROR_SCHEMA"] = ERROR_SCHEMA
 
@@ -46,6 +48,7 @@ def install_spec_processor(app, extra_schemes: dict | None = None) -> None:
                     operation["security"] = [{"DeviceToken": []}]
                 elif access and access != "public":
                     operation["security"] = [{"BearerAuth": []}]
+                    operation.setdefault("parameters", []).extend(dict(h) for h in user_headers)
                 responses = operation.setdefault("responses", {})
                 for status in ("400", "404", "422"):
                     if status in responses:
