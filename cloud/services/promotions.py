@@ -33,7 +33,7 @@ from cloud.models.promotion import PRODUCT_ROLES, PROMO_TYPES
 from cloud.services.actor import Actor
 from sync.money import BASIS_POINTS, format_amount
 from sync.timeutil import isoformat, utcnow
-from sync.web.errors import Conflict, NotFound, ValidationFailed
+from sync.web.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
 CODE_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
 
@@ -227,9 +227,23 @@ def _state(promotion: Promotion | None, data: dict) -> tuple[dict, list[str]]:
     return state, ignored
 
 
+def _require_in_scope(actor: Actor, promotion: Promotion) -> None:
+    """A manager bound to an outlet manages only promotions of that outlet alone; tenant-wide
+    ones belong to tenant-wide managers and owners."""
+    if actor.outlet_id is not None and list(promotion.outlet_ids or []) != [actor.outlet_id]:
+        raise PermissionDenied("This promotion runs beyond your outlet; a tenant-wide manager must change it",
+                               "PROMOTION_OUT_OF_SCOPE")
+
+
 def _save(session, actor: Actor, promotion: Promotion | None, data: dict) -> Promotion:
     """Create (promotion None) or update, after checking everything; flushes."""
     tenant_id = actor.require_tenant() if promotion is None else promotion.tenant_id
+    if promotion is not None:
+        _require_in_scope(actor, promotion)
+    if actor.outlet_id is not None:
+        data = {**data, "outlet_ids": data.get("outlet_ids") or [actor.outlet_id]}
+        if data["outlet_ids"] != [actor.outlet_id]:
+            raise PermissionDenied("You can run promotions at your own outlet only", "PROMOTION_OUT_OF_SCOPE")
     state, ignored = _state(promotion, data)
     if "code" in data:
         state["code"] = _normalise_code(data["code"])
@@ -289,6 +303,7 @@ def update_promotion(session, actor: Actor, promotion: Promotion, changes: dict)
 
 def activate(session, actor: Actor, promotion: Promotion) -> Promotion:
     """Switch a promotion on (idempotent); an ended one cannot be (409 PROMOTION_EXPIRED)."""
+    _require_in_scope(actor, promotion)
     if promotion.end_at is not None and promotion.end_at <= utcnow():
         raise Conflict(f"The promotion ended at {isoformat(promotion.end_at)}; change end_at to run it again",
                        "PROMOTION_EXPIRED", "end_at")
@@ -300,6 +315,7 @@ def activate(session, actor: Actor, promotion: Promotion) -> Promotion:
 
 def deactivate(session, actor: Actor, promotion: Promotion) -> Promotion:
     """Switch a promotion off (idempotent). Its history and usage stay."""
+    _require_in_scope(actor, promotion)
     if promotion.is_active:
         promotion.is_active = False
         session.flush()
@@ -308,6 +324,7 @@ def deactivate(session, actor: Actor, promotion: Promotion) -> Promotion:
 
 def delete_promotion(session, actor: Actor, promotion: Promotion) -> None:
     """Delete a promotion no order has used; a used one must be deactivated instead."""
+    _require_in_scope(actor, promotion)
     used = promotion.usage_count > 0 or session.execute(
         select(PromotionUsage.id).where(PromotionUsage.promotion_id == promotion.id).limit(1)).first()
     if used:

@@ -525,3 +525,24 @@ def test_repeating_a_create_with_its_idempotency_key_returns_the_first_promotion
     first = client.post("/api/promotions/", json=percentage(), headers=headers)
     again = client.post("/api/promotions/", json=percentage(), headers=headers)
     assert (again.status_code, again.json["id"]) == (201, first.json["id"])
+
+
+def test_an_outlet_bound_manager_runs_promotions_at_their_outlet_only(app, client, world):
+    from cloud.extensions import db
+    from cloud.models import User
+
+    with app.app_context():
+        db.session.get(User, world.a.users["manager"]).outlet_id = world.a.outlet_id
+        db.session.commit()
+    local = client.post("/api/promotions/", headers=world.headers("manager"), json={
+        "name": "Our outlet only", "promo_type": "fixed_amount", "discount_amount": "5000.00", "auto_apply": True})
+    assert local.status_code == 201 and local.json["outlet_ids"] == [world.a.outlet_id]
+    wide = client.post("/api/promotions/", headers=world.headers("tenant_owner"), json={
+        "name": "Everywhere", "promo_type": "fixed_amount", "discount_amount": "5000.00", "auto_apply": True})
+    refused = client.patch(f"/api/promotions/{wide.json['id']}/", headers=world.headers("manager"),
+                           json={"discount_amount": "9000.00"})
+    assert refused.status_code == 403 and refused.json["code"] == "PROMOTION_OUT_OF_SCOPE"
+    other = client.post("/api/promotions/", headers=world.headers("manager"), json={
+        "name": "Theirs", "promo_type": "fixed_amount", "discount_amount": "5000.00",
+        "outlet_ids": [world.a.other_outlet_id]})
+    assert other.status_code == 403
