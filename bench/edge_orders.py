@@ -12,7 +12,6 @@ case for its write path: every order also queues its outbox events).
 from __future__ import annotations
 
 import argparse
-import statistics
 import subprocess
 import sys
 import tempfile

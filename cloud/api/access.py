@@ -104,3 +104,16 @@ def install_jwt_handlers() -> None:
     jwt.user_lookup_error_loader(lambda header, data: reply("Account not found", "TOKEN_REVOKED"))
     jwt.token_verification_failed_loader(lambda header, data: reply("Token is invalid", "TOKEN_INVALID"))
     jwt.token_in_blocklist_loader(lambda header, data: auth_service.is_revoked(db.session, data["jti"]))
+
+
+def read_tenant(actor) -> int:
+    """The tenant a catalog read is about: the caller's, or (anonymous) the one named."""
+    if actor is not None and actor.tenant_id is not None:
+        return actor.tenant_id
+    raw = request.headers.get(TENANT_HEADER) or request.args.get("tenant_id")
+    if not raw or not raw.isdigit() or int(raw) > 2**31:
+        raise ValidationFailed("Name the tenant with X-Tenant-ID or ?tenant_id=", "TENANT_REQUIRED", "tenant_id")
+    tenant = db.session.get(Tenant, int(raw))
+    if tenant is None or not tenant.is_active:
+        raise NotFound("Tenant", "TENANT_NOT_FOUND")
+    return tenant.id

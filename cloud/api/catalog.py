@@ -1,9 +1,9 @@
 """Catalog: categories, products, modifier groups, approvals, CSV/Excel import and export,
 and each outlet's prices and availability."""
 from apiflask import APIBlueprint
-from flask import Response, request
+from flask import Response
 
-from cloud.api.access import TENANT_HEADER, public, require
+from cloud.api.access import public, read_tenant, require
 from cloud.api.schemas.catalog import (CategoryIn, CategoryOut, CategoryPatchIn, ExportQuery, ImportFileIn, ImportResultOut,
                                        ModifierGroupIn, ModifierGroupOut, ModifierGroupPatchIn, OutletProductIn,
                                        OutletProductOut, OutletProductPatchIn, ProductCreateIn, ProductListQuery,
@@ -11,10 +11,10 @@ from cloud.api.schemas.catalog import (CategoryIn, CategoryOut, CategoryPatchIn,
 from cloud.api.schemas.common import ListQuery, list_schema
 from cloud.api.tx import writes
 from cloud.extensions import db
-from cloud.models import Category, Product, Tenant
+from cloud.models import Category, Product
 from cloud.services import catalog, catalog_io
 from cloud.services import tenants as tenant_service
-from sync.web.errors import NotFound, ValidationFailed
+from sync.web.errors import ValidationFailed
 from sync.web.lists import order_by, paginate, paginate_rows, search_filter
 
 bp = APIBlueprint("catalog", __name__, url_prefix="/api", tag="Catalog")
@@ -22,19 +22,6 @@ bp = APIBlueprint("catalog", __name__, url_prefix="/api", tag="Catalog")
 CATEGORY_ORDERING = {"name": Category.name, "sort_order": Category.sort_order, "created_at": Category.created_at}
 PRODUCT_ORDERING = {"name": Product.name, "price": Product.price, "sku": Product.sku,
                     "created_at": Product.created_at, "sort_order": Product.sort_order}
-
-
-def _read_tenant(actor) -> int:
-    """The tenant a catalog read is about: the caller's, or (anonymous) the one named."""
-    if actor is not None and actor.tenant_id is not None:
-        return actor.tenant_id
-    raw = request.headers.get(TENANT_HEADER) or request.args.get("tenant_id")
-    if not raw or not raw.isdigit() or int(raw) > 2**31:
-        raise ValidationFailed("Name the tenant with X-Tenant-ID or ?tenant_id=", "TENANT_REQUIRED", "tenant_id")
-    tenant = db.session.get(Tenant, int(raw))
-    if tenant is None or not tenant.is_active:
-        raise NotFound("Tenant", "TENANT_NOT_FOUND")
-    return tenant.id
 
 
 def _sees_unpublished(actor) -> bool:
@@ -49,7 +36,7 @@ def _sees_unpublished(actor) -> bool:
 @bp.output(list_schema(CategoryOut, "CategoryList"))
 def list_categories(query_data, actor):
     """Menu categories (public: name the tenant when calling without a token)."""
-    stmt = catalog.categories_query(_read_tenant(actor))
+    stmt = catalog.categories_query(read_tenant(actor))
     if not _sees_unpublished(actor):
         stmt = stmt.where(Category.is_active.is_(True))
     stmt = search_filter(stmt, query_data.get("search"), [Category.name])
@@ -70,7 +57,7 @@ def create_category(json_data, actor):
 @public(identifies=True)
 @bp.output(CategoryOut)
 def get_category(category_id, actor):
-    return catalog.get_category(db.session, _read_tenant(actor), category_id)
+    return catalog.get_category(db.session, read_tenant(actor), category_id)
 
 
 @bp.patch("/categories/<int:category_id>/")
@@ -100,7 +87,7 @@ def delete_category(category_id, actor):
 @bp.output(list_schema(ProductOut, "ProductList"))
 def list_products(query_data, actor):
     """Products with their modifier groups. Managers also see drafts and pending ones."""
-    stmt = catalog.products_query(_read_tenant(actor), published_only=not _sees_unpublished(actor))
+    stmt = catalog.products_query(read_tenant(actor), published_only=not _sees_unpublished(actor))
     for name, column in (("category", Product.category_id), ("status", Product.status),
                          ("is_available", Product.is_available), ("is_published", Product.is_published)):
         if query_data.get(name) is not None:
@@ -152,7 +139,7 @@ def import_products(files_data, actor):
 @public(identifies=True)
 @bp.output(ProductOut)
 def get_product(product_id, actor):
-    return catalog.get_product(db.session, _read_tenant(actor), product_id,
+    return catalog.get_product(db.session, read_tenant(actor), product_id,
                                published_only=not _sees_unpublished(actor))
 
 
@@ -203,7 +190,7 @@ def reject_product(product_id, json_data, actor):
 @bp.output(ModifierGroupOut(many=True))
 def list_modifier_groups(product_id, actor):
     """The product's modifier groups and their modifiers."""
-    product = catalog.get_product(db.session, _read_tenant(actor), product_id,
+    product = catalog.get_product(db.session, read_tenant(actor), product_id,
                                   published_only=not _sees_unpublished(actor))
     return product.modifier_groups
 

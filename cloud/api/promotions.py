@@ -1,8 +1,7 @@
 """Promotions: the four types, activation, and what is running now (public)."""
 from apiflask import APIBlueprint
 
-from cloud.api.access import public, require
-from cloud.api.catalog import _read_tenant
+from cloud.api.access import public, read_tenant, require
 from cloud.api.schemas.common import list_schema
 from cloud.api.schemas.promotions import (ActivePromotionQuery, PromotionCreateIn, PromotionListQuery, PromotionOut,
                                           PromotionPatchIn)
@@ -65,7 +64,7 @@ def active_promotions(query_data, actor):
     with `outlet_id`, those for that outlet inside their day and time windows (outlet
     local time). Public: name the tenant with X-Tenant-ID or ?tenant_id= when calling
     without a token; anonymous callers do not see codes."""
-    tenant_id = _read_tenant(actor)
+    tenant_id = read_tenant(actor)
     outlet = None
     if query_data.get("outlet_id") is not None:
         outlet = promotion_service.get_outlet(db.session, tenant_id, query_data["outlet_id"])

@@ -12,7 +12,7 @@ from datetime import timezone
 from sqlalchemy import func, select
 
 from edge.models import (Customer, MirrorAllowance, MirrorPromotion, Order, OrderItem, OrderPromotion, PromotionUse,
-                         OutboxEvent, Shift)
+                         OutboxEvent)
 from edge.services import catalog, customers, kitchen_log, mirror_cache, outbox, printing
 from edge.services import outlet as outlet_settings
 from edge.services.numbering import next_order_number
