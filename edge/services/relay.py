@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Callable
@@ -55,6 +56,7 @@ class Relay:
         self.breaker_threshold = breaker_threshold
         self.rng = rng
         self._batch_now = batch
+        self.backing_off_until = 0.0  # monotonic; kicks before it would only find the backoff
 
     # --- backoff ---------------------------------------------------------------------------
 
@@ -68,6 +70,7 @@ class Relay:
             state.consecutive_failures += 1
             delay = self.backoff_delay(state.consecutive_failures)
             state.next_attempt_at = utcnow() + timedelta(seconds=delay)
+            self.backing_off_until = time.monotonic() + delay
             state.last_push_error = f"{error.__class__.__name__}: {error}"[:500]
             state.last_push_at = utcnow()
         return PushOutcome(error=str(error))
@@ -150,6 +153,7 @@ class Relay:
                     outcome.dead += 1
             state = sync_status.state(session)
             state.consecutive_failures, state.next_attempt_at, state.last_push_error = 0, None, None
+            self.backing_off_until = 0.0
             state.last_push_at = state.last_success_at = now
             if skew is not None:
                 state.clock_skew_s = skew

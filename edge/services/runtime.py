@@ -4,6 +4,7 @@ run twice at once."""
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -54,7 +55,10 @@ class BackgroundServices:
             self.scheduler.shutdown(wait=False)
 
     def kick(self) -> None:
-        """Push right after a commit (coalesced with a run already under way)."""
+        """Push right after a commit (coalesced with a run already under way); while the
+        relay backs off, the scheduled attempt will find the new events anyway."""
+        if time.monotonic() < self.relay.backing_off_until:
+            return
         self._kicked = True
         try:
             self.scheduler.modify_job("push", next_run_time=datetime.utcnow())
