@@ -35,16 +35,14 @@ def percentile(values, p):
 
 
 def peak_rss_mb(pid: int) -> float:
-    """VmHWM of the process and its children (the edge is one process)."""
-    total = 0
-    for candidate in [pid, *_children(pid)]:
-        try:
-            for line in Path(f"/proc/{candidate}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    total += int(line.split()[1])
-        except FileNotFoundError:
-            pass
-    return total / 1024
+    """VmHWM (peak resident memory) of one process, in MB."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except FileNotFoundError:
+        pass
+    return float("nan")
 
 
 def _children(pid: int) -> list[int]:
@@ -168,6 +166,7 @@ def run_mode(mode: str, n_orders: int, clients: int, workdir: Path) -> dict:
             "pay_p99_ms": percentile([t[1] for t in timings], 99) * 1000,
             "confirm_p99_ms": percentile([t[2] for t in timings], 99) * 1000,
             "peak_rss_mb": peak_rss_mb(edge.proc.pid),
+            "worker_rss_mb": sum(peak_rss_mb(child) for child in _children(edge.proc.pid)),
             "locked": "database is locked" in edge.log(),
         }
     finally:
@@ -196,7 +195,8 @@ def main():
         print(f"    baseline (minimal Flask endpoint, same stack, 3 requests per order): "
               f"{r['baseline_orders_per_s']:.1f} orders/s, p50 {r['baseline_p50_ms']:.1f} ms, "
               f"p99 {r['baseline_p99_ms']:.1f} ms; edge/baseline throughput {r['ratio']:.2f}")
-        print(f"    edge peak memory {r['peak_rss_mb']:.0f} MB; 'database is locked' seen: {r['locked']}")
+        print(f"    edge process peak memory {r['peak_rss_mb']:.0f} MB (its print-worker process: "
+              f"{r['worker_rss_mb']:.0f} MB); 'database is locked' seen: {r['locked']}")
 
 
 if __name__ == "__main__":
