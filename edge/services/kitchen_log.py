@@ -64,11 +64,12 @@ def ticket(order: Order) -> dict:
 
 def head(session) -> tuple[int, str | None]:
     """(last seq, log id) of the log; (0, None) when it is empty."""
-    row = session.execute(select(KitchenEvent.seq, KitchenEvent.payload)
+    # json_extract: read the one field, not the whole ticket (this runs on every record)
+    row = session.execute(select(KitchenEvent.seq, func.json_extract(KitchenEvent.payload, "$.log_id"))
                           .order_by(KitchenEvent.seq.desc()).limit(1)).first()
     if row is None:
         return 0, None
-    return row[0], (row[1] or {}).get("log_id")
+    return row[0], row[1]
 
 
 def record(session, order: Order, event_type: str, **extra) -> KitchenEvent:
