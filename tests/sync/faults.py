@@ -9,12 +9,13 @@ dashboard (`pos sync status` and GET /api/sync/status/) tells the truth.
 Speed: seeding the demo tenant and enrolling an edge costs about five seconds of process
 start-ups, so it is done once per backend and session (a "template": a cloud database
 with the demo data and one enrolled device, plus that device's edge data dir). Each test
-then starts from a copy: a file copy on SQLite, `CREATE DATABASE ... TEMPLATE` on
-PostgreSQL, and a copy of the data dir. The copies are independent databases, so tests
-share no state.
+then starts from a copy: SQLite's backup API, `CREATE DATABASE ... TEMPLATE` on the
+server of POS_TEST_POSTGRES_URL, and a copy of the data dir. The copies are independent
+databases, so tests share no state.
 """
 from __future__ import annotations
 
+import atexit
 import glob
 import itertools
 import json
@@ -86,6 +87,16 @@ def create_pg_database(tag: str, template: str | None = None) -> str:
 def drop_pg_database(name: str) -> None:
     with _pg_connect() as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def copy_sqlite(source: str | Path, target: str | Path) -> None:
+    """A consistent copy, the WAL's content included (a file copy would miss it)."""
+    src, dst = sqlite3.connect(str(source)), sqlite3.connect(str(target))
+    try:
+        src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
 
 
 def pg_url(name: str) -> str:
@@ -162,22 +173,30 @@ def _build_template(backend: str, root: Path) -> Template:
     return Template(backend, database, root / "edge", int(version))
 
 
-@pytest.fixture(scope="session")
-def templates(tmp_path_factory):
-    """Builds each backend's template on first use; drops PostgreSQL ones at the end."""
-    built: dict[str, Template] = {}
-    lock = threading.Lock()
+# One template per backend for the whole session. The cache is the module's, not a
+# fixture's: each test module imports the fixture, and pytest would keep one
+# session-scoped value per importing module.
+_templates: dict[str, Template] = {}
+_templates_lock = threading.Lock()
 
-    def get(backend: str) -> Template:
-        with lock:
-            if backend not in built:
-                built[backend] = _build_template(backend, tmp_path_factory.mktemp(f"template-{backend}"))
-            return built[backend]
 
-    yield get
-    for template in built.values():
+@atexit.register
+def _drop_templates() -> None:
+    for template in _templates.values():
         if template.backend == "postgres":
             drop_pg_database(template.database)
+
+
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory):
+    """`templates(backend)`: that backend's template, built on first use."""
+    def get(backend: str) -> Template:
+        with _templates_lock:
+            if backend not in _templates:
+                _templates[backend] = _build_template(backend, tmp_path_factory.mktemp(f"template-{backend}"))
+            return _templates[backend]
+
+    return get
 
 
 # --- an outlet: cloud, proxy, edge ------------------------------------------------------
@@ -195,7 +214,7 @@ class Outlet:
         workdir.mkdir(parents=True, exist_ok=True)
         if self.backend == "sqlite":
             path = workdir / "cloud.sqlite3"
-            shutil.copyfile(template.database, path)
+            copy_sqlite(template.database, path)
             self.database_url = f"sqlite:///{path}"
         else:
             self.pg_database = create_pg_database("t", template=template.database)
@@ -539,14 +558,14 @@ def wait_drained(edge: Edge, timeout: float = 60) -> float:
 # --- the dashboard -------------------------------------------------------------------------
 
 _TEXT = {
-    "pending": re.compile(r"^pending events:\s+(\d+)(?: \(oldest (-?\d+) s\))?$", re.M),
-    "dead_count": re.compile(r"^dead letters:\s+(\d+)$", re.M),
-    "dead": re.compile(r"^  #(\d+) (\S+) (\S+): (.*)$", re.M),
-    "cursor": re.compile(r"^pull cursor:\s+(\d+) \(last pull (.*)\)$", re.M),
-    "last_success_at": re.compile(r"^last success:\s+(.*)$", re.M),
-    "breaker": re.compile(r"^breaker:\s+(\w+) \((\d+) failures in a row\)$", re.M),
-    "last_push_error": re.compile(r"^last push error:\s+(.*)$", re.M),
-    "clock_skew_s": re.compile(r"^clock skew:\s+(?:unknown|([+-]\d+) s against the cloud)$", re.M),
+    "pending": re.compile(r"^pending events:\s+(\d+)(?: \(oldest (-?\d+) s\))?$", re.MULTILINE),
+    "dead_count": re.compile(r"^dead letters:\s+(\d+)$", re.MULTILINE),
+    "dead": re.compile(r"^  #(\d+) (\S+) (\S+): (.*)$", re.MULTILINE),
+    "cursor": re.compile(r"^pull cursor:\s+(\d+) \(last pull (.*)\)$", re.MULTILINE),
+    "last_success_at": re.compile(r"^last success:\s+(.*)$", re.MULTILINE),
+    "breaker": re.compile(r"^breaker:\s+(\w+) \((\d+) failures in a row\)$", re.MULTILINE),
+    "last_push_error": re.compile(r"^last push error:\s+(.*)$", re.MULTILINE),
+    "clock_skew_s": re.compile(r"^clock skew:\s+(?:unknown|([+-]\d+) s against the cloud)$", re.MULTILINE),
 }
 
 
