@@ -10,21 +10,32 @@ sequence order, records its own receive time, and records the device's skew, whi
 `pos sync status` and GET /api/sync/status/ show.
 """
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from tests.sync.conftest import cloud_app, cloud_client_factory, edge_app, seeded_cloud_file  # noqa: F401
-from tests.sync.faults import (Laps, Till, assert_cloud_matches_edge, backend, check_dashboard,  # noqa: F401
-                               faketime_env, make_outlet, read_dashboard, report, templates, wait_drained,
-                               wait_until)
+from tests.sync.faults import (  # noqa: F401
+    Laps,
+    Till,
+    assert_cloud_matches_edge,
+    backend,
+    check_dashboard,
+    faketime_env,
+    make_outlet,
+    read_dashboard,
+    report,
+    templates,
+    wait_drained,
+    wait_until,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 DAY = 86400
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _near(value, expected: datetime, slack_s: float) -> bool:
@@ -33,7 +44,7 @@ def _near(value, expected: datetime, slack_s: float) -> bool:
 
 
 @pytest.mark.postgres
-def test_a_clock_a_day_ahead_then_a_day_behind_reorders_and_duplicates_nothing(make_outlet):
+def test_a_clock_a_day_ahead_then_a_day_behind_reorders_and_duplicates_nothing(make_outlet):  # noqa: F811
     laps = Laps()
     outlet = make_outlet()
     edge = outlet.edge
@@ -92,7 +103,7 @@ def test_a_clock_a_day_ahead_then_a_day_behind_reorders_and_duplicates_nothing(m
            cloud_skew_s=device["last_clock_skew_s"], edge_skew_s=board.cli["clock_skew_s"], laps=laps)
 
 
-def test_a_backoff_set_before_the_clock_went_back_is_not_sat_out(edge_app):
+def test_a_backoff_set_before_the_clock_went_back_is_not_sat_out(edge_app):  # noqa: F811
     """In process, the rule behind the scenario above: no backoff is longer than the cap,
     so a longer wait can only come from a clock that went back since it was set."""
     from edge.extensions import db
