@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from hypothesis import HealthCheck, event, settings
@@ -50,8 +51,16 @@ from sync.client import CloudClient, CloudError, Unreachable
 from tests.conftest import TEST_SECRET
 from tests.edge.conftest import Till, login
 from tests.support.flask_transport import FlaskSession
-from tests.sync.faults import (assert_cloud_matches_edge, backend, cloud_facts, create_pg_database,  # noqa: F401
-                               drop_pg_database, edge_facts, pg_url)
+from tests.sync.faults import (  # noqa: F401
+    assert_cloud_matches_edge,
+    backend,
+    cloud_facts,
+    copy_sqlite,
+    create_pg_database,
+    drop_pg_database,
+    edge_facts,
+    pg_url,
+)
 
 CLOUD_URL = "http://cloud.test"
 OUTLETS = (("YOG", "cashier", "manager", "kitchen"), ("SOL", "cashier2", "manager2", "kitchen2"))
@@ -89,8 +98,8 @@ class Link:
 
 # --- the template: a seeded cloud with two outlets, and an enrolled edge for each -----------
 
-def _build_template(backend: str, root: Path) -> dict:
-    if backend == "sqlite":
+def _build_template(kind: str, root: Path) -> dict:
+    if kind == "sqlite":
         url, database = f"sqlite:///{root / 'cloud.sqlite3'}", None
     else:
         database = create_pg_database("smtmpl")
@@ -133,17 +142,17 @@ def _build_template(backend: str, root: Path) -> dict:
     with app.app_context():
         cloud_db.session.remove()
         cloud_db.engine.dispose()
-    return {"backend": backend, "url": url, "database": database, "edges": edges}
+    return {"backend": kind, "url": url, "database": database, "edges": edges}
 
 
 @pytest.fixture(scope="module")
 def template(request, tmp_path_factory):
     built = {}
 
-    def get(backend: str) -> dict:
-        if backend not in built:
-            built[backend] = _build_template(backend, tmp_path_factory.mktemp(f"sm-template-{backend}"))
-        return built[backend]
+    def get(kind: str) -> dict:
+        if kind not in built:
+            built[kind] = _build_template(kind, tmp_path_factory.mktemp(f"sm-template-{kind}"))
+        return built[kind]
 
     yield get
     for made in built.values():
@@ -217,7 +226,7 @@ def _ok(response):
 
 
 class SyncMachine(RuleBasedStateMachine):
-    template: dict = {}
+    template: ClassVar[dict] = {}
     orders = Bundle("orders")
 
     def __init__(self):
@@ -234,7 +243,7 @@ class SyncMachine(RuleBasedStateMachine):
         self.root = Path(tempfile.mkdtemp(prefix="pos-sm-"))
         if made["backend"] == "sqlite":
             path = self.root / "cloud.sqlite3"
-            shutil.copyfile(made["url"][len("sqlite:///"):], path)
+            copy_sqlite(made["url"][len("sqlite:///"):], path)
             self.url = f"sqlite:///{path}"
         else:
             self.made_database = create_pg_database("sm", template=made["database"])
@@ -376,6 +385,9 @@ class SyncMachine(RuleBasedStateMachine):
                     for field in ("total_amount", "paid_amount", "refunded_amount"):
                         assert sum(o[field] for o in cloud.orders.values()) == \
                             sum(o[field] for o in edge.orders.values()), field
+                    status = node.manager.get("/api/sync/status/").json["status"]  # the outlet's dashboard
+                    assert (status["pending"], status["dead_count"], status["breaker"]) == (0, 0, "closed"), status
+                    assert status["last_success_at"] and status["oldest_pending_age_s"] is None, status
         finally:
             for node in self.edges:
                 node.stop()
@@ -391,7 +403,7 @@ class SyncMachine(RuleBasedStateMachine):
 
 
 @pytest.mark.postgres
-def test_edges_and_cloud_agree_after_any_interleaving_of_sales_partitions_restarts_and_syncs(backend, template):
+def test_edges_and_cloud_agree_after_any_mix_of_sales_partitions_restarts_and_syncs(backend, template):  # noqa: F811
     SyncMachine.template = template(backend)
     run_state_machine_as_test(SyncMachine, settings=settings(
         max_examples=10, stateful_step_count=30, deadline=None, derandomize=True,
