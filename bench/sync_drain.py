@@ -10,13 +10,15 @@ real relay of `pos edge run` into the real `pos cloud run`, on SQLite and Postgr
 3. The cloud starts, then the edge process; the clock runs until nothing is pending.
    Printed: events/s over the push phase (first event received by the cloud to last
    batch marked sent) and over the wall time from the edge's start.
-4. Where the time goes: one sample batch of the same backlog applied in process by
-   cloud.services.ingest.push to a copy of the same database, timed and counted (SQL
-   statements and commits per event, time in SQL, in commits, in payload validation),
-   plus a cProfile of it, and the raw cost of one durable commit on this disk.
+4. Where the time goes, in process on copies of both sides taken before the drain: the
+   real relay pushing through the real client into the cloud app, split into the cloud's
+   request and the edge's bookkeeping; the cloud's ingest of a warm sample, timed and
+   counted (SQL statements and commits per event, time in SQL, in the database's commit,
+   in payload validation, in the ORM around them) and profiled; and the raw cost of one
+   durable SQLite commit on this disk.
 
 Run: .venv/bin/python bench/sync_drain.py [--orders 10000] [--backend sqlite|postgres|both]
-     [--postgres-url postgresql+psycopg://...] [--batch 200] [--sample 200]
+     [--postgres-url postgresql+psycopg://...] [--batch 200]
 """
 from __future__ import annotations
 
@@ -39,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("POS_PASSWORD_HASH_PROFILE", "fast")
 
-from tests.support.processes import Cloud, Edge  # noqa: E402
+from tests.support.processes import Cloud, Edge
 
 TARGET = 500  # events/s
 
@@ -126,21 +128,67 @@ def wire_sample(data_dir: Path, size: int) -> list[dict]:
 
 # --- where the time goes -----------------------------------------------------------------------
 
-def profile_ingest(url: str, device_id: int, batch: list[dict]) -> str:
-    """Apply `batch` in process with the cloud's own ingest; time, count and profile it."""
+def where_the_time_goes(url: str, data_dir: Path) -> str:
+    """In process, on copies of the cloud database and the edge's data dir as they were
+    before the drain: (1) the real relay pushes 600 events through the real client and
+    the cloud app (flask_transport), split into the cloud's request and the edge's own
+    bookkeeping; (2) the cloud's ingest of the next 150 events, warm, split into SQL,
+    commits and payload validation, with statements and commits per event; (3) a replay
+    of those (all duplicates); (4) a cProfile of the next 150."""
     from sqlalchemy import event
 
-    from cloud import create_app
+    from cloud import create_app as create_cloud
     from cloud.extensions import db
     from cloud.models import Device
     from cloud.services import ingest
+    from edge import create_app as create_edge
+    from edge.services.relay import Relay
     from sync import protocol, sqlite
+    from sync.client import CloudClient
+    from tests.support.flask_transport import FlaskSession
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "JWT_SECRET_KEY": "x" * 40})
-    half = len(batch) // 2
     out = io.StringIO()
-    with app.app_context():
-        counts = {"statements": 0, "commits": 0, "sql_s": 0.0, "validate_s": 0.0}
+    cloud = create_cloud({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "JWT_SECRET_KEY": "x" * 40})
+    edge = create_edge({"DATA_DIR": str(data_dir), "ASYNC_MODE": "threading", "SCHEDULER_ENABLED": False,
+                        "PRINTING_ENABLED": False})
+    device = json.loads((data_dir / "device.json").read_text())
+
+    # (1) the pipeline, in process
+    client = CloudClient("http://cloud.test", device["device_id"], device["device_token"], session=FlaskSession(cloud))
+    split = {"cloud": 0.0, "record": 0.0, "read": 0.0}
+
+    def timed(name, fn):
+        def wrapper(*args, **kwargs):
+            t = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                split[name] += time.perf_counter() - t
+        return wrapper
+
+    relay = Relay(client, batch=200)
+    client.push = timed("cloud", client.push)
+    relay._record, relay._pending = timed("record", relay._record), timed("read", relay._pending)
+    with edge.app_context():
+        relay.push_once(force=True)  # warm: the first batch compiles and caches every statement
+        split.update(cloud=0.0, record=0.0, read=0.0)
+        sent, started = 0, time.perf_counter()
+        while sent < 600:
+            outcome = relay.push_once(force=True)
+            if not outcome.sent:
+                break
+            sent += outcome.sent
+        elapsed = time.perf_counter() - started
+    rest = elapsed - sum(split.values())
+    print(f"  the relay in process, {sent} events in batches of 200: {sent / elapsed:.0f} events/s; per event "
+          f"{split['cloud'] / sent * 1000:.2f} ms in the cloud's request, {split['record'] / sent * 1000:.2f} ms "
+          f"marking them sent at the edge, {(split['read'] + rest) / sent * 1000:.2f} ms reading and encoding",
+          file=out)
+
+    # (2)-(4) the cloud's ingest, warm
+    batch = wire_sample(data_dir, 450)
+    with cloud.app_context():
+        counts = {"statements": 0, "commits": 0, "sql_s": 0.0, "validate_s": 0.0, "commit_s": 0.0}
         marks = {}
 
         @event.listens_for(db.engine, "before_cursor_execute")
@@ -152,62 +200,60 @@ def profile_ingest(url: str, device_id: int, batch: list[dict]) -> str:
         def _after(conn, cursor, statement, parameters, context, executemany):
             counts["sql_s"] += time.perf_counter() - marks.pop(id(cursor), time.perf_counter())
 
-        @event.listens_for(db.engine, "commit")
-        def _commit(conn):
-            counts["commits"] += 1
+        raw_validate, raw_commit = protocol.payload, db.engine.dialect.do_commit
 
-        raw_validate = protocol.payload
-
-        def timed_payload(event_):
+        def payload(event_):
             t = time.perf_counter()
             try:
                 return raw_validate(event_)
             finally:
                 counts["validate_s"] += time.perf_counter() - t
 
-        ingest.protocol.payload = timed_payload
-        commit_s = [0.0]  # the database's own commit: the fsync on SQLite, the WAL flush on PostgreSQL
-        original_commit = db.engine.dialect.do_commit
-
-        def do_commit(dbapi_connection):
+        def do_commit(dbapi_connection):  # the database's own commit: SQLite's fsync, PostgreSQL's WAL flush
             t = time.perf_counter()
-            original_commit(dbapi_connection)
-            commit_s[0] += time.perf_counter() - t
+            raw_commit(dbapi_connection)
+            counts["commit_s"] += time.perf_counter() - t
+            counts["commits"] += 1
 
-        db.engine.dialect.do_commit = do_commit
+        ingest.protocol.payload, db.engine.dialect.do_commit = payload, do_commit
+
         def run(events):
             with sqlite.immediate():
-                return ingest.push(db.session, db.session.get(Device, device_id), events)
+                return ingest.push(db.session, db.session.get(Device, device["device_id"]), events)
 
-        t = time.perf_counter()
-        results = run(batch[:half])["results"]
-        elapsed = time.perf_counter() - t
-        assert {r["status"] for r in results} == {"applied"}, {r["status"] for r in results}
-        n = len(batch[:half])
-        types = sorted({e["type"] for e in batch})
-        print(f"  ingest of {n} events in process ({', '.join(types)}): {elapsed / n * 1000:.2f} ms/event "
-              f"= {n / elapsed:.0f} events/s", file=out)
-        print(f"    per event: {counts['statements'] / n:.1f} SQL statements, {counts['commits'] / n:.2f} commits; "
-              f"time in SQL {counts['sql_s'] / n * 1000:.2f} ms, in commits {commit_s[0] / n * 1000:.2f} ms, "
-              f"in payload validation {counts['validate_s'] / n * 1000:.2f} ms, the rest (ORM, Python) "
-              f"{(elapsed - counts['sql_s'] - commit_s[0] - counts['validate_s']) / n * 1000:.2f} ms", file=out)
-        replay_t = time.perf_counter()
-        replayed = run(batch[:half])["results"]
-        replay_s = time.perf_counter() - replay_t
-        assert {r["status"] for r in replayed} == {"duplicate"}
-        print(f"    a replay of the same events (all duplicate): {replay_s / n * 1000:.2f} ms/event", file=out)
+        measured, profiled = batch[:150], batch[150:300]
+        for key in counts:
+            counts[key] = 0
+        started = time.perf_counter()
+        assert {r["status"] for r in run(measured)["results"]} == {"applied"}
+        elapsed = time.perf_counter() - started
+        n = len(measured)
+        accounted = counts["sql_s"] + counts["commit_s"] + counts["validate_s"]
+        print(f"  the cloud's ingest in process, {n} events ({', '.join(sorted({e['type'] for e in measured}))}), "
+              f"warm: {elapsed / n * 1000:.2f} ms/event = {n / elapsed:.0f} events/s", file=out)
+        print(f"    per event: {counts['statements'] / n:.1f} SQL statements and {counts['commits'] / n:.2f} commits; "
+              f"{counts['sql_s'] / n * 1000:.2f} ms executing SQL, {counts['commit_s'] / n * 1000:.2f} ms in the "
+              f"database's commit, {counts['validate_s'] / n * 1000:.2f} ms validating the payload, "
+              f"{(elapsed - accounted) / n * 1000:.2f} ms in the ORM and Python around them", file=out)
+        started = time.perf_counter()
+        assert {r["status"] for r in run(measured)["results"]} == {"duplicate"}
+        print(f"    the same events again (all duplicate): {(time.perf_counter() - started) / n * 1000:.2f} ms/event",
+              file=out)
         profiler = cProfile.Profile()
         profiler.enable()
-        run(batch[half:])
+        run(profiled)
         profiler.disable()
         stream = io.StringIO()
-        pstats.Stats(profiler, stream=stream).sort_stats("tottime").print_stats(12)
-        lines = [line for line in stream.getvalue().splitlines() if line.strip()][-13:]
-        print("    cProfile of the next batch half, by own time:", file=out)
-        for line in lines:
-            print("      " + line[:150], file=out)
-        ingest.protocol.payload = raw_validate
-        db.engine.dialect.do_commit = original_commit
+        pstats.Stats(profiler, stream=stream).sort_stats("cumulative").print_stats(
+            r"ingest.py|session.py:\d+\((flush|commit|execute)\)|schema.py:\d+\(load\)|"
+            r"base.py:\d+\(_commit_impl\)|persistence.py:\d+\(save_obj\)")
+        lines = [line for line in stream.getvalue().splitlines() if "(" in line and "/" in line]
+        print(f"    cProfile of the next {len(profiled)} (cumulative seconds, profiler overhead included):", file=out)
+        for line in lines[:14]:
+            fields = line.split()
+            print(f"      {fields[3]:>7} s  {fields[0]:>6} calls  {fields[5].split('site-packages/')[-1][-70:]}",
+                  file=out)
+        ingest.protocol.payload, db.engine.dialect.do_commit = raw_validate, raw_commit
         db.session.remove()
         db.engine.dispose()
     return out.getvalue()
@@ -252,7 +298,10 @@ def run_backend(backend: str, args, workdir: Path) -> dict:
         edge.enroll(cloud.url, cloud.seed_demo())
     finally:
         cloud.stop()
-    # a copy of the cloud as it is before the drain, for the in-process profile
+    events, queue_s = queue_orders(edge.data_dir, args.orders)
+    print(f"queued {args.orders} orders at the edge with the cloud away: {events} outbox events "
+          f"({queue_s:.1f} s of setup)", flush=True)
+    # copies of both sides as they are before the drain, for the in-process breakdown
     if backend == "sqlite":
         source, target = sqlite3.connect(str(root / "cloud.sqlite3")), sqlite3.connect(str(root / "profile.sqlite3"))
         source.backup(target)  # the WAL's content too, unlike a file copy
@@ -263,12 +312,7 @@ def run_backend(backend: str, args, workdir: Path) -> dict:
         profile_name = f"pos_bench_profile_{os.getpid()}"
         profile_url = pg_create(args.postgres_url, profile_name, template=dropped[0])
         dropped.append(profile_name)
-    device_id = json.loads((edge.data_dir / "device.json").read_text())["device_id"]
-
-    events, queue_s = queue_orders(edge.data_dir, args.orders)
-    print(f"queued {args.orders} orders at the edge with the cloud away: {events} outbox events "
-          f"({queue_s:.1f} s of setup)", flush=True)
-    sample = wire_sample(edge.data_dir, args.sample)
+    shutil.copytree(edge.data_dir, root / "edge-profile")
 
     cloud.start()
     started = time.monotonic()
@@ -286,9 +330,8 @@ def run_backend(backend: str, args, workdir: Path) -> dict:
 
     engine = create_engine(url)
     with engine.connect() as connection:
-        first_in, last_in, applied = connection.execute(text(
-            "SELECT min(received_at), max(received_at), count(*) FROM processed_events WHERE status = 'applied'"
-        )).one()
+        first_in, applied = connection.execute(text(
+            "SELECT min(received_at), count(*) FROM processed_events WHERE status = 'applied'")).one()
     engine.dispose()
     with sqlite3.connect(str(edge.data_dir / "edge.sqlite3")) as connection:
         last_sent, batches = connection.execute(
@@ -305,7 +348,7 @@ def run_backend(backend: str, args, workdir: Path) -> dict:
           f"push phase {push_s:.1f} s = {rate:.0f} events/s ({verdict} the {TARGET}/s target); "
           f"{wall:.1f} s wall from the edge's start ({up - started:.1f} s of it start-up) = {wall_rate:.0f} events/s",
           flush=True)
-    print(profile_ingest(profile_url, device_id, sample), end="")
+    print(where_the_time_goes(profile_url, root / "edge-profile"), end="")
     if backend == "sqlite":
         print("  " + fsync_cost(root))
     for name in dropped:
@@ -319,7 +362,6 @@ def main() -> None:
     parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument("--postgres-url", default=os.environ.get("POS_TEST_POSTGRES_URL"))
     parser.add_argument("--batch", type=int, default=200, help="the relay's batch size (POS_EDGE_PUSH_BATCH)")
-    parser.add_argument("--sample", type=int, default=200, help="events in the profiled sample")
     parser.add_argument("--timeout", type=float, default=1800)
     args = parser.parse_args()
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
