@@ -21,7 +21,13 @@ class CloudError(Exception):
 
 
 class Unreachable(CloudError):
-    """Connection refused or reset, DNS failure, timeout: the cloud may be fine later."""
+    """Connection refused or reset, DNS failure, timeout: the cloud may be fine later.
+    `timed_out` says the request went out but no answer came in time: the cloud may be
+    busy with it (a batch too big for the timeout), so the sender should send less."""
+
+    def __init__(self, message: str, timed_out: bool = False):
+        super().__init__(message)
+        self.timed_out = timed_out
 
 
 class ServerError(CloudError):
@@ -108,7 +114,8 @@ class CloudClient:
             response = self.session.request(method, url, headers=self._headers(token), timeout=self.timeout,
                                             **kwargs)
         except (requests.ConnectionError, requests.Timeout) as error:
-            raise Unreachable(f"cannot reach the cloud at {self.base_url}: {error.__class__.__name__}") from None
+            raise Unreachable(f"cannot reach the cloud at {self.base_url}: {error.__class__.__name__}",
+                              timed_out=isinstance(error, requests.ReadTimeout)) from None
         except requests.RequestException as error:
             raise Unreachable(f"request to the cloud failed: {error}") from None
         skew = _skew(response.headers.get("Date"), sent, time.time())

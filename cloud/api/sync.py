@@ -1,4 +1,6 @@
 """The endpoints edges talk to: enroll, pull master data, promotion allowances."""
+import logging
+
 from apiflask import APIBlueprint
 from flask import current_app, request
 
@@ -11,8 +13,10 @@ from cloud.extensions import db
 from cloud.models import Outlet, Tenant
 from cloud.services import allowances, changefeed, enrollment, ingest
 from sync import sqlite
-from sync.timeutil import parse_iso
+from sync.timeutil import parse_iso, utcnow
 from sync.web.errors import APIError
+
+log = logging.getLogger(__name__)
 
 bp = APIBlueprint("sync", __name__, url_prefix="/api/sync", tag="Sync (devices)")
 
@@ -75,10 +79,22 @@ def push(json_data, device):
     if len(events) > limit:
         raise APIError(f"At most {limit} events per push; send the rest in the next one", "BATCH_TOO_LARGE",
                        "events", status=413)
-    device_time = _device_time()
+    received_at, device_time = utcnow(), _device_time()
+    device_id, outlet_id = device.id, device.outlet_id
     db.session.rollback()  # end the read that authenticated the device: writes begin IMMEDIATE
     with sqlite.immediate():
-        return ingest.push(db.session, device, events, device_time)
+        answer = ingest.push(db.session, device, events, device_time, received_at)
+    _warn_of_skew(device_id, outlet_id, device_time, received_at)
+    return answer
+
+
+def _warn_of_skew(device_id: int, outlet_id: int, device_time, received_at) -> None:
+    """A device clock far off stamps orders on the wrong business day: tell operations."""
+    if device_time is None:
+        return
+    skew = int((device_time - received_at).total_seconds())
+    if abs(skew) > current_app.config["SYNC_CLOCK_SKEW_WARN_S"]:
+        log.warning("device %s (outlet %s) clock is %+d s off the cloud's", device_id, outlet_id, skew)
 
 
 def _device_time():

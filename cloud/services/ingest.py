@@ -15,7 +15,7 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from cloud.models import (Customer, CustomerActivity, CustomerAlias, Device, Outlet, ProcessedEvent, Promotion,
                           PromotionAllowance, PromotionUsage, SyncedOrder, SyncedOrderItem, SyncedPayment, SyncedRefund,
-                          SyncedShift)
+                          SyncedShift, Tombstone)
 from sync import loyalty, protocol
 
 from sync.protocol import APPLIED, CONFLICT, DUPLICATE, REJECTED, EventRejected
@@ -185,6 +185,10 @@ def _loyalty(session, device, data, seq, now) -> None:
 
 def _promotion_usage(session, device, data, seq, now) -> None:
     promotion = session.get(Promotion, data["promotion_id"])
+    if promotion is None and _was_deleted(session, device.tenant_id, "promotion", data["promotion_id"]):
+        # Head office deleted it while this outlet's uses were still queued: the order
+        # (with its discount) arrives in its own event; there is no counter left to keep.
+        return
     if promotion is None or promotion.tenant_id != device.tenant_id:
         raise EventRejected(f"unknown promotion {data['promotion_id']}")
     key = (PromotionUsage.outlet_id == device.outlet_id, PromotionUsage.order_uuid == data["order_uuid"],
@@ -209,6 +213,12 @@ def _promotion_usage(session, device, data, seq, now) -> None:
     if customer is not None:
         _mark_applied(customer, device, seq)
         customer.updated_at = now  # its usage counts changed: outlets should pull it
+
+
+def _was_deleted(session, tenant_id: int, entity: str, entity_id: int) -> bool:
+    return session.execute(select(Tombstone.id).where(
+        Tombstone.tenant_id == tenant_id, Tombstone.entity == entity, Tombstone.entity_id == entity_id).limit(1)
+    ).first() is not None
 
 
 APPLY = {
@@ -292,8 +302,11 @@ class Sender:
     outlet_id: int
 
 
-def push(session, device: Device, raw_events: list, device_time=None) -> dict:
-    """Apply a batch in order; each event commits on its own."""
+def push(session, device: Device, raw_events: list, device_time=None, received_at=None) -> dict:
+    """Apply a batch in order; each event commits on its own. The device's clock skew is
+    measured against `received_at` (when the request arrived), so a slow batch does not
+    bias it."""
+    received_at = received_at or utcnow()
     sender = Sender(device.id, device.tenant_id, device.outlet_id)
     results = [apply_event(session, sender, raw) for raw in raw_events]
     seqs = [raw.get("seq") for raw in raw_events
@@ -303,7 +316,7 @@ def push(session, device: Device, raw_events: list, device_time=None) -> dict:
     device.last_seen_at = utcnow()
     device.last_pushed_seq = max(device.last_pushed_seq or 0, last_seq or 0)
     if device_time is not None:
-        device.last_clock_skew_s = int((device_time - device.last_seen_at).total_seconds())
+        device.last_clock_skew_s = int((device_time - received_at).total_seconds())
     session.commit()
     return {"results": results, "last_seq": last_seq}
 

@@ -21,11 +21,12 @@ from edge.models import Order, OutboxEvent
 from edge.services import sync_status
 from edge.extensions import db
 from edge.services.uow import write_transaction
-from sync.client import AuthFailed, CloudClient, CloudError, Refused
+from sync.client import AuthFailed, CloudClient, CloudError, Refused, Unreachable
 from sync.timeutil import isoformat, utcnow
 from sync.web.errors import Conflict, NotFound
 
 log = logging.getLogger(__name__)
+CALM_BATCHES_BEFORE_GROWING = 10  # batches answered in time, after a timeout, before the batch grows again
 
 
 class BadAnswer(CloudError):
@@ -56,6 +57,7 @@ class Relay:
         self.breaker_threshold = breaker_threshold
         self.rng = rng
         self._batch_now = batch
+        self._calm_batches = 0
         self.backing_off_until = 0.0  # monotonic; kicks before it would only find the backoff
 
     # --- backoff ---------------------------------------------------------------------------
@@ -104,11 +106,25 @@ class Relay:
             results = self._check(exchange.body, events)
         except Refused as refused:
             return self._refused(events, refused)
+        except Unreachable as error:
+            if error.timed_out:
+                # The cloud may have applied the batch and still be busy with it: send
+                # less until answers come back in time (the resend is all duplicates).
+                self._batch_now, self._calm_batches = max(1, len(events) // 2), CALM_BATCHES_BEFORE_GROWING
+            return self._failure(error)
         except (CloudError, AuthFailed) as error:
             return self._failure(error)
         outcome = self._record(events, results, exchange.clock_skew_s)
-        self._batch_now = self.batch
+        self._grow_back()
         return outcome
+
+    def _grow_back(self) -> None:
+        """Double the batch towards its configured size; after a timeout, only once a run of
+        batches has been answered in time (else it would time out every other batch)."""
+        if self._calm_batches > 0:
+            self._calm_batches -= 1
+        else:
+            self._batch_now = min(self.batch, self._batch_now * 2)
 
     def _check(self, body: dict, events: list[OutboxEvent]) -> dict[str, dict]:
         results = body.get("results") if isinstance(body, dict) else None

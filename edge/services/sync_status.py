@@ -58,7 +58,8 @@ def summary(session) -> dict:
     row = session.get(SyncState, 1)
     return {
         "pending": pending, "dead": dead,
-        "oldest_pending_age_s": int((utcnow() - oldest).total_seconds()) if oldest else None,
+        # An event stamped by a clock that has since been set back would read as negative.
+        "oldest_pending_age_s": max(0, int((utcnow() - oldest).total_seconds())) if oldest else None,
         "last_success_at": isoformat(row.last_success_at) if row else None,
         "cursor": row.pull_cursor if row else 0,
     }

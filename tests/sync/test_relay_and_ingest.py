@@ -234,6 +234,66 @@ def test_oversized_batches_are_refused_and_the_relay_narrows_down(edge_app, clou
         assert outcome.dead == 0
 
 
+def test_a_batch_answered_too_late_is_resent_smaller(edge_app, cloud_app, device_client, cashier):
+    for _ in range(8):
+        sell(cashier, pay=False)  # one event each
+    sizes = []
+
+    class SlowCloud:
+        """Applies every batch, but answers batches over 3 events after the timeout."""
+
+        def push(self, events):
+            sizes.append(len(events))
+            exchange = device_client.push(events)
+            if len(events) > 3:
+                raise Unreachable("read timed out", timed_out=True)
+            return exchange
+
+    with edge_app.app_context():
+        pending = db.session.query(OutboxEvent).filter_by(status="pending").count()
+        relay = relay_for(edge_app, SlowCloud(), batch=8)
+        for _ in range(20):
+            relay.push_once(force=True)
+            if not db.session.query(OutboxEvent).filter_by(status="pending").count():
+                break
+        assert db.session.query(OutboxEvent).filter_by(status="pending").count() == 0
+        assert db.session.query(OutboxEvent).filter_by(status="dead").count() == 0
+    assert pending == 8 and sizes[:3] == [8, 4, 2], sizes
+    assert all(size <= 2 for size in sizes[2:]), sizes  # no timing out every other batch
+    with cloud_app.app_context():
+        assert cloud_db.session.query(SyncedOrder).count() == 8
+
+
+def test_a_request_left_unanswered_is_reported_as_timed_out():
+    import socket
+
+    from sync.client import CloudClient
+
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)  # the kernel accepts the connection; nobody ever answers
+        client = CloudClient(f"http://127.0.0.1:{silent.getsockname()[1]}", device_token="t", timeout=0.3)
+        client._access_token = "t"
+        with pytest.raises(Unreachable) as late:
+            client.push([])
+    assert late.value.timed_out is True
+
+
+def test_a_refused_connection_is_not_reported_as_timed_out():
+    import socket
+
+    from sync.client import CloudClient
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed again: nothing listens there
+    client = CloudClient(f"http://127.0.0.1:{port}", device_token="t", timeout=0.3)
+    client._access_token = "t"
+    with pytest.raises(Unreachable) as refused:
+        client.push([])
+    assert refused.value.timed_out is False
+
+
 def test_customer_and_points_reach_the_cloud_and_are_not_counted_twice(edge_app, cloud_app, device_client,
                                                                        cashier, cook):
     cashier.open_shift()
@@ -266,6 +326,34 @@ def test_promotion_usage_is_counted_once_in_the_cloud(edge_app, cloud_app, devic
         relay_for(edge_app, device_client).drain()
     with cloud_app.app_context():
         assert cloud_db.session.query(Promotion).filter_by(code="WEEKEND30").one().usage_count == 0
+
+
+def test_uses_of_a_promotion_deleted_meanwhile_are_accepted_without_a_dead_letter(
+        edge_app, cloud_app, device_client, cashier):
+    order = sell(cashier, cashier.item("PZ-MARG", 1, ["Regular"]), pay=False, promo_codes=["WEEKEND30"])
+    with cloud_app.app_context():
+        promotion = cloud_db.session.query(Promotion).filter_by(code="WEEKEND30").one()
+        cloud_db.session.query(PromotionAllowance).filter_by(promotion_id=promotion.id).delete()
+        cloud_db.session.delete(promotion)
+        cloud_db.session.commit()
+    with edge_app.app_context():
+        outcome = relay_for(edge_app, device_client).drain()
+    assert outcome.dead == 0
+    assert cloud_orders(cloud_app)[order["uuid"]][1] == int(round(float(order["total_amount"]) * 100))
+
+
+def test_uses_of_a_promotion_that_never_existed_are_dead_letters(edge_app, device_client, cashier):
+    sell(cashier, cashier.item("PZ-MARG", 1, ["Regular"]), pay=False, promo_codes=["WEEKEND30"])
+    with edge_app.app_context():
+        use = db.session.query(OutboxEvent).filter_by(type="promotion.usage").one()
+        payload = json.loads(use.payload)
+        payload["promotion_id"] = 987654
+        use.payload = canonical_json(payload)
+        use.payload_sha256 = sha256_hex(payload)
+        db.session.commit()
+        outcome = relay_for(edge_app, device_client).drain()
+        assert outcome.dead == 1
+        assert sync_status.dead_letters(db.session)[0]["reason"] == "rejected: unknown promotion 987654"
 
 
 def test_a_limited_promotion_never_grants_more_than_the_allowance(edge_app, cloud_app, device_client, cashier):
@@ -304,3 +392,27 @@ def test_processed_events_record_every_applied_event(edge_app, cloud_app, device
         count = db.session.query(OutboxEvent).count()
     with cloud_app.app_context():
         assert cloud_db.session.query(ProcessedEvent).filter_by(status="applied").count() == count
+
+
+def test_a_device_clock_an_hour_ahead_is_recorded_and_warned_about(
+        edge_app, cloud_app, device_client, cashier, monkeypatch, caplog):
+    from datetime import timedelta
+
+    import sync.client
+    from cloud.models import Device
+    from sync.timeutil import utcnow
+
+    monkeypatch.setattr(sync.client, "utcnow", lambda: utcnow() + timedelta(hours=1))
+    sell(cashier, pay=False)
+    with edge_app.app_context(), caplog.at_level("WARNING", logger="cloud.api.sync"):
+        relay_for(edge_app, device_client).drain()
+    with cloud_app.app_context():
+        assert 3590 <= cloud_db.session.query(Device).one().last_clock_skew_s <= 3600
+    assert any("clock is +3" in r.getMessage() for r in caplog.records if r.name == "cloud.api.sync")
+
+
+def test_a_device_clock_within_the_tolerance_is_not_warned_about(edge_app, device_client, cashier, caplog):
+    sell(cashier, pay=False)
+    with edge_app.app_context(), caplog.at_level("WARNING", logger="cloud.api.sync"):
+        relay_for(edge_app, device_client).drain()
+    assert not [r for r in caplog.records if r.name == "cloud.api.sync"]
