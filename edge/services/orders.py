@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import timezone
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from edge.models import (Customer, MirrorAllowance, MirrorPromotion, Order, OrderItem, OrderPromotion, PromotionUse,
                          OutboxEvent)
@@ -245,7 +246,9 @@ def find_by_uuid(session, uuid: str) -> Order | None:
 
 
 def get(session, order_id: int) -> Order:
-    order = session.get(Order, order_id)
+    """The order with its lines and promotions, loaded up front: every change snapshots
+    them, and loading them lazily mid-change flushed the half-made change first."""
+    order = session.get(Order, order_id, options=(selectinload(Order.items), selectinload(Order.promotions)))
     if order is None:
         raise NotFound("Order")
     return order

@@ -60,6 +60,7 @@ def _record(session, order: Order, kind: str, method: str | None, amount: int, r
                     reason=reason, lines=lines, created_by=user_id, created_at=utcnow())
     session.add(refund)
     order.refunds.append(refund)
+    session.flush()  # the answer shows its id; nothing else may be relied on to flush it
     outbox.append(session, "refund.recorded", refund.uuid, snapshot_values(refund))
     return refund
 

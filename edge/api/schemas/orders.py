@@ -2,11 +2,26 @@ from apiflask import Schema
 from apiflask.fields import Date, Dict, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
 
+from edge.api.schemas import presenters
 from edge.models.sales import ORDER_STATUSES, PAYMENT_METHODS
 from sync.web.fields import Money, UTCDateTime
 from sync.web.lists import ListQuery
 
 SOURCES = ("kiosk", "pos", "self")
+
+
+class _Presented(Schema):
+    """A response schema whose `dump` is a hand-written presenter (see presenters.py);
+    its fields document the output and are what the presenter is tested against."""
+
+    present = None
+
+    def dump(self, obj, *, many=None):
+        if self.only or self.exclude or type(self).present is None:
+            return super().dump(obj, many=many)
+        present = type(self).present
+        many = self.many if many is None else many
+        return [present(o) for o in obj] if many else present(obj)
 
 
 class ItemIn(Schema):
@@ -83,7 +98,7 @@ class AppliedPromotionOut(Schema):
     discount_amount = Money(required=True)
 
 
-class PaymentOut(Schema):
+class PaymentOut(_Presented):
     id = Integer(required=True)
     uuid = String(required=True)
     order_id = Integer(required=True)
@@ -99,6 +114,8 @@ class PaymentOut(Schema):
     terminal = Integer()
     created_at = UTCDateTime()
 
+    present = staticmethod(presenters.payment)
+
 
 class RefundLineOut(Schema):
     item_id = Integer(required=True)
@@ -107,7 +124,7 @@ class RefundLineOut(Schema):
     amount = Money(required=True)
 
 
-class RefundOut(Schema):
+class RefundOut(_Presented):
     id = Integer(required=True)
     uuid = String(required=True)
     order_id = Integer(required=True)
@@ -119,8 +136,10 @@ class RefundOut(Schema):
     created_by = Integer(allow_none=True)
     created_at = UTCDateTime()
 
+    present = staticmethod(presenters.refund)
 
-class OrderOut(Schema):
+
+class OrderOut(_Presented):
     id = Integer(required=True)
     uuid = String(required=True)
     order_number = String(required=True)
@@ -162,6 +181,8 @@ class OrderOut(Schema):
     served_at = UTCDateTime(allow_none=True)
     completed_at = UTCDateTime(allow_none=True)
     cancelled_at = UTCDateTime(allow_none=True)
+
+    present = staticmethod(presenters.order)
 
 
 class RejectionOut(Schema):
