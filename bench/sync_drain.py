@@ -287,7 +287,7 @@ def run_backend(backend: str, args, workdir: Path) -> dict:
     if backend == "sqlite":
         url = f"sqlite:///{root / 'cloud.sqlite3'}"
     else:
-        name = f"pos_bench_drain_{os.getpid()}"
+        name = f"{args.db_prefix}_drain_{os.getpid()}"
         url = pg_create(args.postgres_url, name)
         dropped.append(name)
     print(f"\n== {backend} ==", flush=True)
@@ -309,7 +309,7 @@ def run_backend(backend: str, args, workdir: Path) -> dict:
         target.close()
         profile_url = f"sqlite:///{root / 'profile.sqlite3'}"
     else:
-        profile_name = f"pos_bench_profile_{os.getpid()}"
+        profile_name = f"{args.db_prefix}_profile_{os.getpid()}"
         profile_url = pg_create(args.postgres_url, profile_name, template=dropped[0])
         dropped.append(profile_name)
     shutil.copytree(edge.data_dir, root / "edge-profile")
@@ -363,6 +363,7 @@ def main() -> None:
     parser.add_argument("--postgres-url", default=os.environ.get("POS_TEST_POSTGRES_URL"))
     parser.add_argument("--batch", type=int, default=200, help="the relay's batch size (POS_EDGE_PUSH_BATCH)")
     parser.add_argument("--timeout", type=float, default=1800)
+    parser.add_argument("--db-prefix", default="pos_bench", help="name prefix of the PostgreSQL databases it makes")
     args = parser.parse_args()
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     if "postgres" in backends and not args.postgres_url:

@@ -1,0 +1,281 @@
+"""The push ingest made for drain speed (docs/sync.md, "Drain speed"), on SQLite and
+PostgreSQL: each event's transaction commits without waiting for the disk and the
+batch's last commit (the device row) is a durable one before the answer leaves; the
+claim on processed_events is one INSERT ... ON CONFLICT DO NOTHING; the statements per
+event do not depend on the batch; every rule of the protocol holds as before."""
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import event, func, select
+
+from cloud.extensions import db
+from cloud.models import Device as DeviceRow
+from cloud.models import (
+    Outlet,
+    ProcessedEvent,
+    SyncedOrder,
+    SyncedOrderItem,
+    SyncedPayment,
+)
+from cloud.services import enrollment
+from sync import sqlite
+from sync.ids import new_uuid, sha256_hex
+from sync.schemas import events
+from sync.timeutil import isoformat, utcnow
+
+pytestmark = pytest.mark.postgres
+
+T0 = datetime(2026, 11, 2, 3, 0, 0)
+
+
+class Outlet_:
+    """An enrolled device of one outlet pushing wire events through the API."""
+
+    def __init__(self, app, client, outlet_id: int):
+        self.app, self.client, self.outlet_id = app, client, outlet_id
+        with app.app_context():
+            key, _ = enrollment.issue_key(db.session, db.session.get(Outlet, outlet_id), None)
+            db.session.commit()
+        enrolled = client.post("/api/sync/enroll/", json={"enrollment_key": key, "device_name": "till"})
+        assert enrolled.status_code == 201, enrolled.json
+        self.device_id = enrolled.json["device_id"]
+        access = client.post("/api/sync/token/", json={"device_id": self.device_id,
+                                                         "device_token": enrolled.json["device_token"]})
+        self.headers = {"Authorization": f"Bearer {access.json['access_token']}"}
+        self.seq = itertools.count(1)
+
+    def event(self, kind: str, values: dict, event_id: str | None = None) -> dict:
+        payload = events.dump(kind, values)
+        return {"seq": next(self.seq), "event_id": event_id or new_uuid(), "type": kind,
+                "occurred_at": isoformat(T0), "payload": payload, "payload_sha256": sha256_hex(payload)}
+
+    def push(self, batch: list[dict]) -> list[dict]:
+        response = self.client.post("/api/sync/push/", json={"events": batch}, headers=self.headers)
+        assert response.status_code == 200, response.json
+        return response.json["results"]
+
+
+def order(outlet_id: int, lines: int = 2, version: int = 1, **changes) -> dict:
+    items = [{"line_no": n, "product_id": 10 + n, "product_name": f"Item {n}", "sku": f"SKU-{n}", "category_id": None,
+              "station": "main", "quantity": n, "modifiers": [{"id": 1, "name": "Large", "price": 150}],
+              "note": "", "unit_price": 1000, "gross": 1000 * n, "discount_amount": 0, "total_price": 1000 * n,
+              "service_charge": 0, "tax_amount": 0, "line_total": 1000 * n, "prep_status": "queued",
+              "voided_quantity": 0, "refunded_quantity": 0} for n in range(1, lines + 1)]
+    subtotal = sum(i["gross"] for i in items)
+    values = {"uuid": new_uuid(), "order_number": "AA1-261102-1-0001", "outlet_id": outlet_id, "terminal": 1,
+              "business_date": T0.date(), "shift_uuid": None, "status": "pending", "source": "pos",
+              "customer_uuid": None, "customer_name": "", "customer_phone": "", "table": "", "note": "",
+              "subtotal": subtotal, "discount_amount": 0, "service_charge": 0, "tax_amount": 0,
+              "rounding_amount": 0, "total_amount": subtotal, "paid_amount": 0, "change_amount": 0,
+              "voided_amount": 0, "refunded_amount": 0, "version": version, "cashier_id": None,
+              "cancel_reason": "", "created_at": T0, "confirmed_at": None, "preparing_at": None,
+              "ready_at": None, "served_at": None, "completed_at": None, "cancelled_at": None,
+              "items": items, "promotions": []}
+    values.update(changes)
+    return values
+
+
+def payment(order_uuid: str, amount: int = 3000) -> dict:
+    return {"uuid": new_uuid(), "order_uuid": order_uuid, "terminal": 1, "method": "cash", "amount": amount,
+            "tendered": amount, "change_amount": 0, "status": "paid", "reference": "", "created_at": T0}
+
+
+@pytest.fixture
+def till(app, client, world):
+    return Outlet_(app, client, world.a.outlet_id)
+
+
+class Commits:
+    """Each commit of the cloud's engine: the durability it ran at and the tables it wrote."""
+
+    def __init__(self, app):
+        self.app, self.seen, self.written, self.statements = app, [], set(), 0
+        with app.app_context():
+            self.engine = db.engine
+        self.dialect = self.engine.dialect
+        self.raw_commit = self.dialect.do_commit
+
+    def level(self, dbapi_connection) -> str:
+        cursor = dbapi_connection.cursor()
+        if self.dialect.name == "sqlite":
+            cursor.execute("PRAGMA synchronous")
+            level = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}[cursor.fetchone()[0]]
+        else:
+            cursor.execute("SHOW synchronous_commit")
+            level = cursor.fetchone()[0]
+        cursor.close()
+        return level
+
+    def _commit(self, dbapi_connection):
+        self.seen.append((self.level(dbapi_connection), frozenset(self.written)))
+        self.written = set()
+        self.raw_commit(dbapi_connection)
+
+    def _statement(self, conn, cursor, statement, parameters, context, executemany):
+        self.statements += 1
+        words = statement.split()
+        if words and words[0].upper() in ("INSERT", "UPDATE", "DELETE"):
+            target = words[2] if words[0].upper() in ("INSERT", "DELETE") else words[1]
+            self.written.add(target.strip('"').split("(")[0])
+
+    def __enter__(self):
+        self.dialect.do_commit = self._commit
+        event.listen(self.engine, "before_cursor_execute", self._statement)
+        return self
+
+    def __exit__(self, *exc):
+        self.dialect.do_commit = self.raw_commit
+        event.remove(self.engine, "before_cursor_execute", self._statement)
+
+    @property
+    def durable(self) -> str:
+        return "FULL" if self.dialect.name == "sqlite" else "on"
+
+    @property
+    def relaxed(self) -> str:
+        return "NORMAL" if self.dialect.name == "sqlite" else "off"
+
+
+# --- durable once per batch ---------------------------------------------------------------------
+
+def test_events_commit_relaxed_and_the_batch_s_last_commit_is_durable(app, till):
+    sold = [order(till.outlet_id) for _ in range(3)]
+    batch = [till.event("order.snapshot", o) for o in sold] + [till.event("payment.recorded", payment(sold[0]["uuid"]))]
+    with Commits(app) as commits:
+        results = till.push(batch)
+    assert [r["status"] for r in results] == ["applied"] * 4
+    writes = [(level, tables) for level, tables in commits.seen if tables]
+    *per_event, last = writes
+    assert len(per_event) == 4
+    assert all(level == commits.relaxed for level, _ in per_event), writes
+    assert all("processed_events" in tables for _, tables in per_event), writes
+    level, tables = last
+    assert level == commits.durable and "devices" in tables, writes  # the answer waits for this one
+
+
+def test_a_batch_of_duplicates_still_ends_with_a_durable_write(app, till):
+    """The resend of a batch whose answer was lost: its events may have been committed
+    relaxed just before a crash, so the repeat must not answer before a durable commit."""
+    batch = [till.event("order.snapshot", order(till.outlet_id))]
+    till.push(batch)
+    with Commits(app) as commits:
+        assert [r["status"] for r in till.push(batch)] == ["duplicate"]
+    level, tables = [(lv, t) for lv, t in commits.seen if t][-1]
+    assert level == commits.durable and "devices" in tables, commits.seen
+
+
+def test_other_writes_after_a_push_are_durable_again(app, client, world, till):
+    till.push([till.event("order.snapshot", order(till.outlet_id))])
+    with Commits(app) as commits:
+        response = client.post("/api/sync/push/", json={"events": []}, headers=till.headers)
+        assert response.status_code == 200
+        with app.app_context():
+            row = db.session.get(DeviceRow, till.device_id)
+            row.name = "till one"
+            db.session.commit()
+    assert commits.seen and all(level == commits.durable for level, _ in commits.seen), commits.seen
+
+
+def test_sqlite_synchronous_block_sets_and_restores_the_level(app):
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("a SQLite pragma")
+        assert sqlite.synchronous_level(db.session.connection()) == "FULL"
+        db.session.rollback()
+        with sqlite.synchronous("normal"):
+            assert sqlite.synchronous_level(db.session.connection()) == "NORMAL"
+            db.session.rollback()
+        assert sqlite.synchronous_level(db.session.connection()) == "FULL"
+        db.session.rollback()
+    with pytest.raises(ValueError), sqlite.synchronous("sometimes"):
+        pass
+
+
+# --- the protocol's rules, on the new path -----------------------------------------------------
+
+def test_duplicate_conflict_and_highest_version(app, till):
+    first = order(till.outlet_id, lines=3)
+    event_one = till.event("order.snapshot", first)
+    assert till.push([event_one])[0]["status"] == "applied"
+    assert till.push([event_one])[0]["status"] == "duplicate"
+    other = till.event("order.snapshot", {**first, "note": "changed"}, event_id=event_one["event_id"])
+    answer = till.push([other])[0]
+    assert answer["status"] == "conflict" and answer["reason"]
+    newer = till.event("order.snapshot", order(till.outlet_id, lines=1, version=3, uuid=first["uuid"],
+                                               status="confirmed"))
+    older = till.event("order.snapshot", order(till.outlet_id, lines=2, version=2, uuid=first["uuid"]))
+    assert [r["status"] for r in till.push([newer, older])] == ["applied", "applied"]
+    with app.app_context():
+        stored = db.session.execute(select(SyncedOrder).where(SyncedOrder.uuid == first["uuid"])).scalar_one()
+        assert (stored.version, stored.status, [i.line_no for i in stored.items]) == (3, "confirmed", [1])
+        assert stored.items[0].modifiers == [{"id": 1, "name": "Large", "price": 150}]
+        assert db.session.scalar(select(func.count()).select_from(ProcessedEvent)) == 3
+
+
+def test_a_rejected_event_leaves_no_effect_and_the_rest_apply(app, till, world):
+    good = order(till.outlet_id)
+    foreign = order(world.a.other_outlet_id)  # names another outlet: rejected
+    bad_hash = till.event("order.snapshot", order(till.outlet_id))
+    bad_hash["payload_sha256"] = "0" * 64
+    batch = [till.event("order.snapshot", foreign), bad_hash, till.event("order.snapshot", good),
+             till.event("payment.recorded", payment(good["uuid"]))]
+    results = till.push(batch)
+    assert [r["status"] for r in results] == ["rejected", "rejected", "applied", "applied"]
+    assert "outlet" in results[0]["reason"] and "payload_sha256" in results[1]["reason"]
+    with app.app_context():
+        assert db.session.scalars(select(SyncedOrder.uuid)).all() == [good["uuid"]]
+        assert db.session.scalar(select(func.count()).select_from(SyncedPayment)) == 1
+        rows = dict(db.session.execute(select(ProcessedEvent.event_id, ProcessedEvent.status)).all())
+        assert rows[batch[0]["event_id"]] == "rejected" and rows[batch[2]["event_id"]] == "applied"
+    # a rejected event sent again (e.g. a manager's retry) is looked at afresh
+    assert till.push([batch[0]])[0]["status"] == "rejected"
+
+
+def test_a_value_out_of_range_rejects_that_event_only(app, till):
+    huge = order(till.outlet_id, lines=1)
+    huge["items"][0]["quantity"] = 2**31 - 1
+    huge["items"][0]["product_id"] = 2**31 - 1
+    huge["subtotal"] = huge["total_amount"] = huge["items"][0]["gross"] = huge["items"][0]["total_price"] = \
+        huge["items"][0]["line_total"] = 2**62
+    fine = order(till.outlet_id)
+    results = till.push([till.event("order.snapshot", huge), till.event("order.snapshot", fine)])
+    assert results[1]["status"] == "applied"
+    with app.app_context():
+        if results[0]["status"] == "rejected":
+            assert db.session.scalars(select(SyncedOrder.uuid)).all() == [fine["uuid"]]
+
+
+def test_payments_are_append_only(app, till):
+    sold = order(till.outlet_id)
+    paid = payment(sold["uuid"])
+    till.push([till.event("order.snapshot", sold), till.event("payment.recorded", paid)])
+    again = till.push([till.event("payment.recorded", {**paid, "amount": 1})])  # a new event, the same payment
+    assert again[0]["status"] == "applied"
+    with app.app_context():
+        assert db.session.scalars(select(SyncedPayment.amount)).all() == [3000]
+
+
+def test_a_newer_snapshot_replaces_the_lines(app, till):
+    first = order(till.outlet_id, lines=3)
+    till.push([till.event("order.snapshot", first)])
+    till.push([till.event("order.snapshot", order(till.outlet_id, lines=2, version=2, uuid=first["uuid"]))])
+    with app.app_context():
+        lines = db.session.execute(select(SyncedOrderItem.line_no, SyncedOrderItem.quantity)
+                                   .order_by(SyncedOrderItem.line_no)).all()
+        assert [tuple(r) for r in lines] == [(1, 1), (2, 2)]
+
+
+def test_the_device_row_records_the_push(app, till):
+    batch = [till.event("order.snapshot", order(till.outlet_id)) for _ in range(2)]
+    response = till.client.post("/api/sync/push/", json={"events": batch},
+                                headers={**till.headers, "X-Device-Time": isoformat(utcnow()
+                                                                                    + timedelta(seconds=120))})
+    assert response.json["last_seq"] == 2
+    with app.app_context():
+        row = db.session.get(DeviceRow, till.device_id)
+        assert row.last_pushed_seq == 2 and 110 <= row.last_clock_skew_s <= 130 and row.last_seen_at is not None
+    empty = till.client.post("/api/sync/push/", json={"events": []}, headers=till.headers)
+    assert empty.json["last_seq"] == 2
