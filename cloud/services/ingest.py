@@ -1,16 +1,25 @@
 """Applying what outlets push: every event in its own transaction, together with its
 `processed_events` row, so delivery at least once means application exactly once.
 
-The processed row is inserted first: two pushes of the same event at the same moment
-(a retry racing the first try, two edge processes by mistake) meet on its unique key,
-the second waits for the first to commit and then reports `duplicate`.
+The processed row is claimed first, with one INSERT ... ON CONFLICT DO NOTHING: two
+pushes of the same event at the same moment (a retry racing the first try, two edge
+processes by mistake) meet on its unique key, the second waits for the first to commit
+and then reports `duplicate`. The hot path (orders, payments, refunds, shifts) is
+SQLAlchemy Core on the session's connection; what changes master data that outlets pull
+(promotion and allowance counters, customers) stays on the ORM, whose flush hook bumps
+the tenant's change version. Each event commits without waiting for the disk; the
+push's last commit is durable (see `push`).
 """
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from types import SimpleNamespace
 
-from sqlalchemy import case, delete, func, select, text, update
+from marshmallow import ValidationError
+from sqlalchemy import bindparam, case, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from cloud.models import (
@@ -30,8 +39,10 @@ from cloud.models import (
     SyncedShift,
     Tombstone,
 )
+from cloud.services import versions
 from sync import loyalty, protocol, sqlite
 from sync.protocol import APPLIED, CONFLICT, DUPLICATE, REJECTED, EventRejected
+from sync.schemas import events
 from sync.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -48,6 +59,49 @@ ITEM_FIELDS = ("line_no", "product_id", "product_name", "sku", "category_id", "s
                "line_total", "voided_quantity", "refunded_quantity")
 
 
+ORDERS, ORDER_ITEMS = SyncedOrder.__table__, SyncedOrderItem.__table__
+SHIFTS, PROCESSED = SyncedShift.__table__, ProcessedEvent.__table__
+_STATEMENTS: dict[str, SimpleNamespace] = {}
+
+
+def _sql(conn) -> SimpleNamespace:
+    """The hot path's statements, built once per dialect with bound parameters: values
+    travel as execute() parameters, so no statement is rebuilt (nor its cache key
+    recomputed) per event. Updates name their row with `b_id`; their SET columns are the
+    parameters' other keys."""
+    found = _STATEMENTS.get(conn.dialect.name)
+    if found is not None:
+        return found
+    insert_ = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert  # ON CONFLICT: SQLite >= 3.35
+    b = bindparam
+    sql = SimpleNamespace(
+        claim=insert_(PROCESSED).on_conflict_do_nothing(index_elements=["outlet_id", "event_id"])
+        .returning(PROCESSED.c.id),
+        prior=select(PROCESSED.c.id, PROCESSED.c.status, PROCESSED.c.payload_sha256)
+        .where(PROCESSED.c.outlet_id == b("b_outlet"), PROCESSED.c.event_id == b("b_event")),
+        retake=update(PROCESSED).where(PROCESSED.c.id == b("b_id"), PROCESSED.c.status != APPLIED),
+        order=select(ORDERS.c.id, ORDERS.c.version).where(ORDERS.c.outlet_id == b("b_outlet"),
+                                                          ORDERS.c.uuid == b("b_uuid")),
+        order_insert=insert(ORDERS).returning(ORDERS.c.id),
+        order_update=update(ORDERS).where(ORDERS.c.id == b("b_id")),
+        lines_delete=delete(ORDER_ITEMS).where(ORDER_ITEMS.c.order_id == b("b_id")),
+        lines_insert=insert(ORDER_ITEMS),
+        shift=select(SHIFTS.c.id, SHIFTS.c.version).where(SHIFTS.c.outlet_id == b("b_outlet"),
+                                                          SHIFTS.c.uuid == b("b_uuid")),
+        shift_insert=insert(SHIFTS),
+        shift_update=update(SHIFTS).where(SHIFTS.c.id == b("b_id")),
+        payment=insert_(SyncedPayment.__table__).on_conflict_do_nothing(index_elements=["outlet_id", "uuid"]),
+        refund=insert_(SyncedRefund.__table__).on_conflict_do_nothing(index_elements=["outlet_id", "uuid"]),
+        usage=insert_(PromotionUsage.__table__).on_conflict_do_nothing(
+            index_elements=["outlet_id", "order_uuid", "promotion_id"]),
+        customer=select(Customer.id).where(Customer.tenant_id == b("b_tenant"), Customer.uuid == b("b_uuid")),
+        alias=select(CustomerAlias.customer_id).where(CustomerAlias.tenant_id == b("b_tenant"),
+                                                      CustomerAlias.uuid == b("b_uuid")),
+    )
+    _STATEMENTS[conn.dialect.name] = sql
+    return sql
+
+
 def _customer(session, tenant_id: int, customer_uuid: str | None) -> Customer | None:
     if not customer_uuid:
         return None
@@ -58,6 +112,15 @@ def _customer(session, tenant_id: int, customer_uuid: str | None) -> Customer | 
     return session.execute(select(Customer).join(CustomerAlias, CustomerAlias.customer_id == Customer.id)
                            .where(CustomerAlias.tenant_id == tenant_id, CustomerAlias.uuid == customer_uuid)
                            ).scalar_one_or_none()
+
+
+def _customer_id(conn, tenant_id: int, customer_uuid: str | None) -> int | None:
+    """The customer's id by uuid or by a uuid folded into them, without loading the row."""
+    if not customer_uuid:
+        return None
+    keys = {"b_tenant": tenant_id, "b_uuid": customer_uuid}
+    found = conn.execute(_sql(conn).customer, keys).scalar()
+    return found if found is not None else conn.execute(_sql(conn).alias, keys).scalar()
 
 
 def _mark_applied(customer: Customer, device: Device, seq: int) -> None:
@@ -77,73 +140,72 @@ def _totals_add_up(data: dict) -> bool:
             + data["rounding_amount"] == data["total_amount"])
 
 
-def _order(session, device: Device, data: dict, seq: int, now) -> None:
+
+
+def _order(session, conn, device: Device, data: dict, seq: int, now) -> None:
+    """Keep the highest version: a newer snapshot replaces the row and all its lines."""
     if data["outlet_id"] != device.outlet_id:
         raise EventRejected(f"order names outlet {data['outlet_id']}, but this device belongs to outlet "
                             f"{device.outlet_id}")
-    order = session.execute(select(SyncedOrder).where(SyncedOrder.outlet_id == device.outlet_id,
-                                                      SyncedOrder.uuid == data["uuid"])).scalar_one_or_none()
-    if order is not None and order.version >= data["version"]:
+    sql = _sql(conn)
+    found = conn.execute(sql.order, {"b_outlet": device.outlet_id, "b_uuid": data["uuid"]}).first()
+    if found is not None and found.version >= data["version"]:
         return  # an older snapshot arriving late: the newer one stays
-    customer = _customer(session, device.tenant_id, data.get("customer_uuid"))
-    if order is None:
-        order = SyncedOrder(tenant_id=device.tenant_id, outlet_id=device.outlet_id, uuid=data["uuid"])
-        session.add(order)
-    for field in ORDER_FIELDS:
-        setattr(order, field, data.get(field))
-    order.table_label = data.get("table", "")
-    order.customer_id = customer.id if customer else None
-    order.promotions = [{**p, "discount_amount": p["discount_amount"]} for p in data.get("promotions", [])]
-    order.totals_mismatch = not _totals_add_up(data)
-    order.received_at = now
-    if order.items:
-        order.items.clear()
-        session.flush()  # old lines go before new ones take their line numbers
-    order.items = [SyncedOrderItem(tenant_id=device.tenant_id, **{f: item.get(f) for f in ITEM_FIELDS})
-                   for item in data["items"]]
-    if order.totals_mismatch:
+    totals_mismatch = not _totals_add_up(data)
+    values = {field: data.get(field) for field in ORDER_FIELDS}
+    values.update(table_label=data.get("table", ""),
+                  customer_id=_customer_id(conn, device.tenant_id, data.get("customer_uuid")),
+                  promotions=[dict(p) for p in data.get("promotions", [])], totals_mismatch=totals_mismatch,
+                  received_at=now)
+    if found is None:
+        order_id = conn.execute(sql.order_insert, {"tenant_id": device.tenant_id, "outlet_id": device.outlet_id,
+                                                   "uuid": data["uuid"], **values}).scalar_one()
+    else:
+        order_id = found.id
+        conn.execute(sql.order_update, {"b_id": order_id, **values})
+        conn.execute(sql.lines_delete, {"b_id": order_id})  # old lines go before new ones take their numbers
+    conn.execute(sql.lines_insert, [{"order_id": order_id, "tenant_id": device.tenant_id,
+                                     **{f: item.get(f) for f in ITEM_FIELDS}} for item in data["items"]])
+    if totals_mismatch:
         log.warning("order %s of outlet %s: stored totals do not add up (kept as sent)", data["uuid"],
                     device.outlet_id)
 
 
-def _append_once(session, model, device: Device, data: dict, now, fields: tuple) -> None:
-    exists = session.execute(select(model.id).where(model.outlet_id == device.outlet_id,
-                                                    model.uuid == data["uuid"])).first()
-    if exists:
-        return  # append-only facts: a second copy can never be made
-    session.add(model(tenant_id=device.tenant_id, outlet_id=device.outlet_id, received_at=now,
-                      **{f: data.get(f) for f in fields}))
+def _append_once(conn, statement, device: Device, data: dict, now, fields: tuple) -> None:
+    """Append-only facts: a second copy can never be made (the unique (outlet, uuid) key)."""
+    conn.execute(statement, {"tenant_id": device.tenant_id, "outlet_id": device.outlet_id, "received_at": now,
+                             **{f: data.get(f) for f in fields}})
 
 
-def _payment(session, device, data, seq, now) -> None:
-    _append_once(session, SyncedPayment, device, data, now, (
+def _payment(session, conn, device, data, seq, now) -> None:
+    _append_once(conn, _sql(conn).payment, device, data, now, (
         "uuid", "order_uuid", "shift_uuid", "terminal", "method", "amount", "tendered", "change_amount", "status",
         "reference", "created_by", "created_at"))
 
 
-def _refund(session, device, data, seq, now) -> None:
-    _append_once(session, SyncedRefund, device, data, now, (
+def _refund(session, conn, device, data, seq, now) -> None:
+    _append_once(conn, _sql(conn).refund, device, data, now, (
         "uuid", "order_uuid", "shift_uuid", "kind", "method", "amount", "reason", "lines", "created_by",
         "created_at"))
 
 
-def _shift(session, device, data, seq, now) -> None:
-    shift = session.execute(select(SyncedShift).where(SyncedShift.outlet_id == device.outlet_id,
-                                                      SyncedShift.uuid == data["uuid"])).scalar_one_or_none()
-    if shift is not None and shift.version >= data["version"]:
+def _shift(session, conn, device, data, seq, now) -> None:
+    sql = _sql(conn)
+    found = conn.execute(sql.shift, {"b_outlet": device.outlet_id, "b_uuid": data["uuid"]}).first()
+    if found is not None and found.version >= data["version"]:
         return
-    if shift is None:
-        shift = SyncedShift(tenant_id=device.tenant_id, outlet_id=device.outlet_id, uuid=data["uuid"])
-        session.add(shift)
-    for field in ("terminal", "status", "opened_by", "opened_at", "opening_cash", "closed_by", "closed_at",
-                  "z_report", "version"):
-        setattr(shift, field, data.get(field))
-    shift.counted = {k: v for k, v in (data.get("counted") or {}).items()}
-    shift.movements = [{**m, "created_at": m["created_at"].isoformat() + "Z"} for m in data.get("movements", [])]
-    shift.received_at = now
+    values = {field: data.get(field) for field in ("terminal", "status", "opened_by", "opened_at", "opening_cash",
+                                                   "closed_by", "closed_at", "z_report", "version")}
+    values.update(counted=dict(data.get("counted") or {}), received_at=now,
+                  movements=[{**m, "created_at": m["created_at"].isoformat() + "Z"} for m in data.get("movements", [])])
+    if found is None:
+        conn.execute(sql.shift_insert, {"tenant_id": device.tenant_id, "outlet_id": device.outlet_id,
+                                        "uuid": data["uuid"], **values})
+    else:
+        conn.execute(sql.shift_update, {"b_id": found.id, **values})
 
 
-def _customer_upsert(session, device, data, seq, now) -> None:
+def _customer_upsert(session, conn, device, data, seq, now) -> None:
     preferred = data.get("preferred_outlet_id")
     if preferred and session.execute(select(Outlet.id).where(Outlet.id == preferred,
                                                              Outlet.tenant_id == device.tenant_id)).first() is None:
@@ -175,7 +237,7 @@ def _customer_upsert(session, device, data, seq, now) -> None:
         customer.phone = data["phone"]
 
 
-def _loyalty(session, device, data, seq, now) -> None:
+def _loyalty(session, conn, device, data, seq, now) -> None:
     customer = _customer(session, device.tenant_id, data["customer_uuid"])
     if customer is None:
         raise EventRejected(f"unknown customer {data['customer_uuid']}")
@@ -196,40 +258,52 @@ def _loyalty(session, device, data, seq, now) -> None:
     _mark_applied(customer, device, seq)
 
 
-def _promotion_usage(session, device, data, seq, now) -> None:
-    promotion = session.get(Promotion, data["promotion_id"])
-    if promotion is None and _was_deleted(session, device.tenant_id, "promotion", data["promotion_id"]):
+def _promotion_usage(session, conn, device, data, seq, now) -> None:
+    """Count one order's use of a promotion once (its unique key), then recount the
+    promotion's and this outlet's allowance's counters. A counter that changed gets the
+    tenant's next change version, as an ORM flush would give it, so outlets pull it."""
+    promotion = conn.execute(select(Promotion.id, Promotion.tenant_id, Promotion.usage_count)
+                             .where(Promotion.id == data["promotion_id"])).first()
+    if promotion is None and _was_deleted(conn, device.tenant_id, "promotion", data["promotion_id"]):
         # Head office deleted it while this outlet's uses were still queued: the order
         # (with its discount) arrives in its own event; there is no counter left to keep.
         return
     if promotion is None or promotion.tenant_id != device.tenant_id:
         raise EventRejected(f"unknown promotion {data['promotion_id']}")
-    key = (PromotionUsage.outlet_id == device.outlet_id, PromotionUsage.order_uuid == data["order_uuid"],
-           PromotionUsage.promotion_id == promotion.id)
-    existing = session.execute(select(PromotionUsage).where(*key)).scalar_one_or_none()
-    if data["count"] > 0 and existing is None:
-        session.add(PromotionUsage(tenant_id=device.tenant_id, promotion_id=promotion.id, outlet_id=device.outlet_id,
-                                   customer_uuid=data.get("customer_uuid"), order_uuid=data["order_uuid"], count=1,
-                                   discount_amount=data["discount_amount"], used_at=now))
-    elif data["count"] < 0 and existing is not None:
-        session.execute(delete(PromotionUsage).where(*key))
-    session.flush()
-    promotion.usage_count = session.execute(select(func.coalesce(func.sum(PromotionUsage.count), 0))
-                                            .where(PromotionUsage.promotion_id == promotion.id)).scalar_one()
-    allowance = session.execute(select(PromotionAllowance).where(
-        PromotionAllowance.promotion_id == promotion.id, PromotionAllowance.outlet_id == device.outlet_id)
-    ).scalar_one_or_none()
+    if data["count"] > 0:
+        conn.execute(_sql(conn).usage, {
+            "tenant_id": device.tenant_id, "promotion_id": promotion.id, "outlet_id": device.outlet_id,
+            "customer_uuid": data.get("customer_uuid"), "order_uuid": data["order_uuid"], "count": 1,
+            "discount_amount": data["discount_amount"], "used_at": now})
+    else:
+        conn.execute(delete(PromotionUsage).where(
+            PromotionUsage.outlet_id == device.outlet_id, PromotionUsage.order_uuid == data["order_uuid"],
+            PromotionUsage.promotion_id == promotion.id))
+    used = func.coalesce(func.sum(PromotionUsage.count), 0)
+    changed = []
+    usage_count = conn.execute(select(used).where(PromotionUsage.promotion_id == promotion.id)).scalar_one()
+    if usage_count != promotion.usage_count:
+        changed.append((Promotion, promotion.id, {"usage_count": usage_count}))
+    allowance = conn.execute(select(PromotionAllowance.id, PromotionAllowance.used).where(
+        PromotionAllowance.promotion_id == promotion.id, PromotionAllowance.outlet_id == device.outlet_id)).first()
     if allowance is not None:
-        allowance.used = session.execute(select(func.coalesce(func.sum(PromotionUsage.count), 0)).where(
-            PromotionUsage.promotion_id == promotion.id, PromotionUsage.outlet_id == device.outlet_id)).scalar_one()
+        outlet_used = conn.execute(select(used).where(PromotionUsage.promotion_id == promotion.id,
+                                                      PromotionUsage.outlet_id == device.outlet_id)).scalar_one()
+        if outlet_used != allowance.used:
+            changed.append((PromotionAllowance, allowance.id, {"used": outlet_used}))
+    if changed:
+        for (model, row_id, values), version in zip(changed, versions.next_versions(conn, device.tenant_id,
+                                                                                     len(changed))):
+            conn.execute(update(model.__table__).where(model.__table__.c.id == row_id)
+                         .values(sync_version=version, **values))  # updated_at: its onupdate
     customer = _customer(session, device.tenant_id, data.get("customer_uuid"))
     if customer is not None:
         _mark_applied(customer, device, seq)
         customer.updated_at = now  # its usage counts changed: outlets should pull it
 
 
-def _was_deleted(session, tenant_id: int, entity: str, entity_id: int) -> bool:
-    return session.execute(select(Tombstone.id).where(
+def _was_deleted(conn, tenant_id: int, entity: str, entity_id: int) -> bool:
+    return conn.execute(select(Tombstone.id).where(
         Tombstone.tenant_id == tenant_id, Tombstone.entity == entity, Tombstone.entity_id == entity_id).limit(1)
     ).first() is not None
 
@@ -245,66 +319,97 @@ def _result(event_id: str, status: str, reason: str | None = None) -> dict:
     return {"event_id": event_id, "status": status, "reason": reason}
 
 
+class _LookAgain(Exception):
+    """The processed row changed under this event's claim: begin the event afresh."""
+
+
+def _envelope(raw) -> dict:
+    try:
+        return events.ENVELOPE.load(raw)
+    except ValidationError as error:
+        raise EventRejected(f"malformed event: {error.messages}") from None
+
+
+def _claim(conn, device: Device, event: dict, now, rejection: str | None) -> dict | None:
+    """Insert the event's processed row (applied, or rejected with the reason) in this
+    transaction, before any of its effects: one INSERT ... ON CONFLICT DO NOTHING. A
+    twin committing at the same moment holds the unique key: the insert waits for it and
+    then finds it. Returns None when this transaction owns the row, else the answer
+    (`duplicate` / `conflict`) to give."""
+    values = {"seq": event["seq"], "event_type": event["type"], "payload_sha256": event["payload_sha256"],
+              "occurred_at": event["occurred_at"], "received_at": now,
+              "status": APPLIED if rejection is None else REJECTED, "reason": rejection}
+    sql = _sql(conn)
+    claimed = conn.execute(sql.claim, {"tenant_id": device.tenant_id, "outlet_id": device.outlet_id,
+                                       "device_id": device.id, "event_id": event["event_id"], **values}).first()
+    if claimed is not None:
+        return None
+    prior = conn.execute(sql.prior, {"b_outlet": device.outlet_id, "b_event": event["event_id"]}).first()
+    if prior is None:
+        raise _LookAgain  # the twin holding the key rolled back
+    if prior.status == APPLIED:
+        if prior.payload_sha256 == event["payload_sha256"]:
+            return _result(event["event_id"], DUPLICATE)
+        return _result(event["event_id"], CONFLICT, "this event id was already applied with different content")
+    # rejected before (a manager's retry, or a fix at the cloud): looked at afresh
+    if not conn.execute(sql.retake, {"b_id": prior.id, **values}).rowcount:
+        raise _LookAgain  # a twin applied it meanwhile
+    return None
+
+
+def _relax(conn) -> None:
+    """This event's transaction commits without waiting for the disk (PostgreSQL; SQLite
+    gets the same from `sqlite.synchronous` around the batch): the batch's last commit
+    is durable and makes every one before it durable too, before the answer leaves."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+
+
 def apply_event(session, device: Device, raw: dict) -> dict:
-    """Apply one event in its own transaction; returns its result. Commits."""
+    """Apply one event in its own transaction, which holds its processed row and all its
+    effects, or its processed row marked rejected and no effect; returns its result.
+    Commits (or rolls back a duplicate)."""
     event_id = str(raw.get("event_id", "")) if isinstance(raw, dict) else ""
     now = utcnow()
     try:
-        event = protocol.envelope(raw)
+        event = _envelope(raw)
     except EventRejected as rejected:
         return _result(event_id, REJECTED, str(rejected))
     event_id = event["event_id"]
     if event["seq"] > MAX_SEQ:
         return _result(event_id, REJECTED, f"seq {event['seq']} is out of range")
-    _relax(session)
-    prior = session.execute(select(ProcessedEvent).where(ProcessedEvent.outlet_id == device.outlet_id,
-                                                         ProcessedEvent.event_id == event_id)).scalar_one_or_none()
-    if prior is not None and prior.status == APPLIED:
-        session.rollback()
-        return _result(event_id, DUPLICATE if prior.payload_sha256 == event["payload_sha256"] else CONFLICT,
-                       None if prior.payload_sha256 == event["payload_sha256"]
-                       else "this event id was already applied with different content")
-    record = prior or ProcessedEvent(tenant_id=device.tenant_id, outlet_id=device.outlet_id, device_id=device.id,
-                                     event_id=event_id)
-    record.seq, record.event_type, record.payload_sha256 = event["seq"], event["type"], event["payload_sha256"]
-    record.occurred_at, record.received_at, record.status, record.reason = event["occurred_at"], now, APPLIED, None
+    try:
+        data, rejection = protocol.payload(event), None
+    except EventRejected as rejected:
+        data, rejection = None, str(rejected)[:2000]
     for attempt in range(MAX_ATTEMPTS):
         try:
-            session.add(record)
-            session.flush()  # the unique (outlet, event_id) row first: a concurrent twin waits here
-            data = protocol.payload(event)
-            with session.begin_nested():
+            conn = session.connection()
+            _relax(conn)
+            answer = _claim(conn, device, event, now, rejection)
+            if answer is not None:
+                session.rollback()
+                return answer
+            if rejection is None:
                 try:
-                    APPLY[event["type"]](session, device, data, event["seq"], now)
+                    APPLY[event["type"]](session, conn, device, data, event["seq"], now)
                     session.flush()
                 except (DataError, OverflowError):  # a number too large for its column
                     raise EventRejected("a value in the payload is out of range") from None
             session.commit()
-            return _result(event_id, APPLIED)
+            return _result(event_id, APPLIED if rejection is None else REJECTED, rejection)
         except EventRejected as rejected:
-            record.status, record.reason = REJECTED, str(rejected)[:2000]
-            session.commit()
-            return _result(event_id, REJECTED, record.reason)
-        except (IntegrityError, OperationalError):
-            # a twin of this event committed first, or another event of the same order
-            # raced this one: look again and, unless it was the twin, apply afresh
+            # none of its effects stay: the processed row alone, marked rejected, in a
+            # transaction of its own (the next attempt); the queue behind it moves on
             session.rollback()
-            _relax(session)
-            twin = session.execute(select(ProcessedEvent).where(
-                ProcessedEvent.outlet_id == device.outlet_id, ProcessedEvent.event_id == event_id)
-            ).scalar_one_or_none()
-            if twin is not None and twin.status == APPLIED:
-                same = twin.payload_sha256 == event["payload_sha256"]
-                return _result(event_id, DUPLICATE if same else CONFLICT,
-                               None if same else "this event id was already applied with different content")
+            rejection = str(rejected)[:2000]
+        except (IntegrityError, OperationalError, _LookAgain):
+            # a twin of this event committed first, or another event of the same order
+            # raced this one: begin again; the claim then tells which it was
+            session.rollback()
             if attempt == MAX_ATTEMPTS - 1:
                 raise
-            record = twin or ProcessedEvent(tenant_id=device.tenant_id, outlet_id=device.outlet_id,
-                                            device_id=device.id, event_id=event_id)
-            record.seq, record.event_type, record.payload_sha256 = event["seq"], event["type"], event["payload_sha256"]
-            record.occurred_at, record.received_at, record.status, record.reason = (
-                event["occurred_at"], now, APPLIED, None)
-    raise AssertionError("unreachable")
+    raise RuntimeError(f"event {event_id} could not be applied after {MAX_ATTEMPTS} attempts")
 
 
 @dataclass(frozen=True)
@@ -315,14 +420,6 @@ class Sender:
     id: int
     tenant_id: int
     outlet_id: int
-
-
-def _relax(session) -> None:
-    """This event's transaction commits without waiting for the disk (PostgreSQL; SQLite
-    gets the same from `sqlite.synchronous` around the batch): the batch's last commit
-    is durable and makes every one before it durable too, before the answer leaves."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SET LOCAL synchronous_commit = off"))
 
 
 def push(session, device: Device, raw_events: list, device_time=None, received_at=None) -> dict:

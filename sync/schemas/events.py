@@ -204,6 +204,9 @@ class PushEvent(Schema):
     payload_sha256 = fields.String(required=True, validate=validate.Length(equal=64))
 
 
+ENVELOPE = PushEvent()  # one instance: building a schema costs more than loading an envelope with it
+
+
 def dump(event_type: str, values) -> dict:
     return PAYLOADS[event_type].dump(values)
 

@@ -279,3 +279,32 @@ def test_the_device_row_records_the_push(app, till):
         assert row.last_pushed_seq == 2 and 110 <= row.last_clock_skew_s <= 130 and row.last_seen_at is not None
     empty = till.client.post("/api/sync/push/", json={"events": []}, headers=till.headers)
     assert empty.json["last_seq"] == 2
+
+
+# --- the hot path's cost does not depend on the order's size -------------------------------------
+
+def test_a_new_order_costs_the_same_statements_whatever_its_lines(app, till):
+    """Claim (one INSERT ... ON CONFLICT), look up the order, insert it, its lines in one
+    executemany; plus SQLite's BEGIN IMMEDIATE or PostgreSQL's SET LOCAL. No flush,
+    savepoint or reload."""
+    counts = []
+    for lines in (1, 6):
+        with Commits(app) as commits:
+            till.push([till.event("order.snapshot", order(till.outlet_id, lines=lines))])
+        counts.append(commits.statements)
+    assert counts[0] == counts[1]
+    with Commits(app) as commits:
+        till.push([till.event("order.snapshot", order(till.outlet_id, lines=3)) for _ in range(4)])
+    per_event = (commits.statements - counts[0]) / 3
+    assert per_event == 5, commits.statements
+
+
+def test_a_duplicate_costs_two_statements(app, till):
+    batch = [till.event("order.snapshot", order(till.outlet_id)) for _ in range(3)]
+    till.push(batch)
+    with Commits(app) as one:
+        till.push(batch[:1])
+    with Commits(app) as three:
+        till.push(batch)
+    # BEGIN IMMEDIATE / SET LOCAL, the claim finds the row taken, the row read
+    assert (three.statements - one.statements) / 2 == 3
