@@ -11,15 +11,15 @@ import json
 import logging
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Callable
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
+from edge.extensions import db
 from edge.models import Order, OutboxEvent
 from edge.services import sync_status
-from edge.extensions import db
 from edge.services.uow import write_transaction
 from sync.client import AuthFailed, CloudClient, CloudError, Refused, Unreachable
 from sync.timeutil import isoformat, utcnow
@@ -42,7 +42,11 @@ class PushOutcome:
     skipped: bool = False  # backing off: not attempted
 
 
-def wire_event(event: OutboxEvent) -> dict:
+PENDING_COLUMNS = (OutboxEvent.seq, OutboxEvent.event_id, OutboxEvent.type, OutboxEvent.occurred_at,
+                   OutboxEvent.payload, OutboxEvent.payload_sha256)
+
+
+def wire_event(event) -> dict:
     return {"seq": event.seq, "event_id": event.event_id, "type": event.type,
             "occurred_at": isoformat(event.occurred_at), "payload": json.loads(event.payload),
             "payload_sha256": event.payload_sha256}
@@ -89,9 +93,11 @@ class Relay:
 
     # --- one batch -----------------------------------------------------------------------
 
-    def _pending(self, limit: int) -> list[OutboxEvent]:
-        events = db.session.execute(select(OutboxEvent).where(OutboxEvent.status == "pending")
-                                    .order_by(OutboxEvent.seq).limit(limit)).scalars().all()
+    def _pending(self, limit: int) -> list:
+        """The next pending events in seq order, as rows with the columns the wire and the
+        bookkeeping need (no ORM objects: a batch is read and encoded once)."""
+        events = db.session.execute(select(*PENDING_COLUMNS).where(OutboxEvent.status == "pending")
+                                    .order_by(OutboxEvent.seq).limit(limit)).all()
         db.session.rollback()  # end the read: the gate-held write comes later
         return events
 
@@ -148,25 +154,43 @@ class Relay:
         return PushOutcome(attempted=1, dead=1, error=str(refused))
 
     def _record(self, events: list[OutboxEvent], results: dict[str, dict], skew: int | None) -> PushOutcome:
+        """Settle a batch the cloud answered, in one transaction whose statements do not
+        grow with the batch: one read of its rows, one UPDATE marking the sent ones, one
+        executemany moving the orders' synced versions (dead letters, rare, one by one)."""
         outcome = PushOutcome(attempted=len(events))
         now = utcnow()
         with write_transaction() as session:
-            for sent in events:
-                event = session.get(OutboxEvent, sent.seq)
-                if event.status != "pending":
-                    continue  # a concurrent relay (another process) already settled it
-                result = results[event.event_id]
-                event.attempts += 1
+            rows = session.execute(select(OutboxEvent.seq, OutboxEvent.event_id, OutboxEvent.type,
+                                          OutboxEvent.aggregate_id, OutboxEvent.aggregate_version)
+                                   .where(OutboxEvent.seq.in_([e.seq for e in events]),
+                                          OutboxEvent.status == "pending")).all()
+            # rows no longer pending: a concurrent relay (another process) already settled them
+            sent, dead, versions = [], [], {}
+            for row in rows:
+                result = results[row.event_id]
                 if result.get("status") in ("applied", "duplicate"):
-                    event.status, event.sent_at, event.last_error = "sent", now, None
-                    outcome.sent += 1
-                    if event.type == "order.snapshot":
-                        session.execute(update(Order).where(Order.uuid == event.aggregate_id,
-                                                            Order.synced_version < event.aggregate_version)
-                                        .values(synced_version=event.aggregate_version))
+                    sent.append(row.seq)
+                    if row.type == "order.snapshot":
+                        versions[row.aggregate_id] = max(versions.get(row.aggregate_id, 0), row.aggregate_version)
                 else:
-                    _kill(event, f"{result.get('status')}: {result.get('reason') or 'no reason given'}")
-                    outcome.dead += 1
+                    dead.append((row.seq, f"{result.get('status')}: {result.get('reason') or 'no reason given'}"))
+            if sent:
+                session.execute(update(OutboxEvent).where(OutboxEvent.seq.in_(sent))
+                                .values(status="sent", sent_at=now, last_error=None,
+                                        attempts=OutboxEvent.attempts + 1)
+                                .execution_options(synchronize_session=False))
+                outcome.sent = len(sent)
+            if versions:
+                session.connection().execute(
+                    update(Order.__table__).where(Order.__table__.c.uuid == bindparam("b_uuid"),
+                                                  Order.__table__.c.synced_version < bindparam("b_version"))
+                    .values(synced_version=bindparam("b_version")),
+                    [{"b_uuid": uuid, "b_version": version} for uuid, version in versions.items()])
+            for seq, reason in dead:
+                event = session.get(OutboxEvent, seq)
+                event.attempts += 1
+                _kill(event, reason)
+                outcome.dead += 1
             state = sync_status.state(session)
             state.consecutive_failures, state.next_attempt_at, state.last_push_error = 0, None, None
             self.backing_off_until = 0.0
