@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -93,36 +94,61 @@ class Relay:
 
     # --- one batch -----------------------------------------------------------------------
 
-    def _pending(self, limit: int) -> list:
-        """The next pending events in seq order, as rows with the columns the wire and the
-        bookkeeping need (no ORM objects: a batch is read and encoded once)."""
-        events = db.session.execute(select(*PENDING_COLUMNS).where(OutboxEvent.status == "pending")
-                                    .order_by(OutboxEvent.seq).limit(limit)).all()
+    def _pending(self, limit: int, skip: list[int] | None = None) -> list:
+        """The next pending events in seq order (leaving out `skip`: a batch answered but
+        not recorded yet), as rows with the columns the wire and the bookkeeping need."""
+        query = select(*PENDING_COLUMNS).where(OutboxEvent.status == "pending")
+        if skip:
+            query = query.where(OutboxEvent.seq.notin_(skip))
+        events = db.session.execute(query.order_by(OutboxEvent.seq).limit(limit)).all()
         db.session.rollback()  # end the read: the gate-held write comes later
         return events
 
     def push_once(self, force: bool = False) -> PushOutcome:
-        if not force and not self._may_try():
-            return PushOutcome(skipped=True)
-        events = self._pending(self._batch_now)
-        if not events:
-            return PushOutcome()
+        outcome, _ = self._step(force, None, pipeline=False)
+        return outcome
+
+    def _step(self, force: bool, ahead: _Sending | None, pipeline: bool) -> tuple[PushOutcome, _Sending | None]:
+        """Send a batch (or take the one already sent ahead) and settle its answer. With
+        `pipeline`, once the answer accounts for every event, the next batch (the pending
+        events after this one, in seq order) is sent before this one is recorded: the
+        cloud applies it while the edge does its bookkeeping. The cloud has answered this
+        batch, so it applies the next one after it: seq order holds. Returns the outcome
+        and the batch now in flight, if any."""
+        if ahead is None:
+            if not force and not self._may_try():
+                return PushOutcome(skipped=True), None
+            events = self._pending(self._batch_now)
+            if not events:
+                return PushOutcome(), None
+            ahead = _Sending(self.client, events, background=False)
+        events = ahead.events
         try:
-            exchange = self.client.push([wire_event(e) for e in events])
+            exchange = ahead.wait()
             results = self._check(exchange.body, events)
         except Refused as refused:
-            return self._refused(events, refused)
+            return self._refused(events, refused), None
         except Unreachable as error:
             if error.timed_out:
                 # The cloud may have applied the batch and still be busy with it: send
                 # less until answers come back in time (the resend is all duplicates).
                 self._batch_now, self._calm_batches = max(1, len(events) // 2), CALM_BATCHES_BEFORE_GROWING
-            return self._failure(error)
+            return self._failure(error), None
         except (CloudError, AuthFailed) as error:
-            return self._failure(error)
-        outcome = self._record(events, results, exchange.clock_skew_s)
+            return self._failure(error), None
         self._grow_back()
-        return outcome
+        following = None
+        if pipeline:
+            more = self._pending(self._batch_now, skip=[e.seq for e in events])
+            if more:
+                following = _Sending(self.client, more, background=True)
+        try:
+            outcome = self._record(events, results, exchange.clock_skew_s)
+        except BaseException:
+            if following is not None:
+                following.settle_quietly()
+            raise
+        return outcome, following
 
     def _grow_back(self) -> None:
         """Double the batch towards its configured size; after a timeout, only once a run of
@@ -200,20 +226,59 @@ class Relay:
         return outcome
 
     def drain(self, max_batches: int = 1000, force: bool = False) -> PushOutcome:
-        """Push until nothing is pending, an error stops it, or `max_batches` went by."""
+        """Push until nothing is pending, an error stops it, or `max_batches` went by. Each
+        next batch is sent while the previous one is recorded (see `_step`)."""
         total = PushOutcome()
-        for index in range(max_batches):
-            outcome = self.push_once(force=force and index == 0)
-            total.sent += outcome.sent
-            total.dead += outcome.dead
-            total.attempted += outcome.attempted
-            total.skipped = outcome.skipped
-            if outcome.error and not outcome.attempted:
-                total.error = outcome.error
-                break
-            if outcome.attempted == 0:
-                break
+        ahead = None
+        try:
+            for index in range(max_batches):
+                outcome, ahead = self._step(force and index == 0, ahead, pipeline=index < max_batches - 1)
+                total.sent += outcome.sent
+                total.dead += outcome.dead
+                total.attempted += outcome.attempted
+                total.skipped = outcome.skipped
+                if outcome.error and not outcome.attempted:
+                    total.error = outcome.error
+                    break
+                if outcome.attempted == 0:
+                    break
+        finally:
+            if ahead is not None:  # sent but not recorded: its events stay pending, resent as duplicates
+                ahead.settle_quietly()
         return total
+
+
+class _Sending:
+    """One batch on its way to the cloud: in the background (a thread; a green one under
+    eventlet), or at once. The client is used by one batch at a time: the relay waits for
+    this one before it sends another."""
+
+    def __init__(self, client: CloudClient, events: list, *, background: bool):
+        self.events, self._client = events, client
+        self._exchange, self._error, self._thread = None, None, None
+        if background:
+            self._thread = threading.Thread(target=self._send, name="relay-send", daemon=True)
+            self._thread.start()
+            time.sleep(0)  # under eventlet: let it encode and write the request before the edge records
+        else:
+            self._send()
+
+    def _send(self) -> None:
+        try:
+            self._exchange = self._client.push([wire_event(e) for e in self.events])
+        except Exception as error:  # noqa: BLE001 - not swallowed: wait() raises it in the relay's thread
+            self._error = error
+
+    def wait(self):
+        if self._thread is not None:
+            self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._exchange
+
+    def settle_quietly(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
 
 
 def _kill(event: OutboxEvent, reason: str) -> None:

@@ -134,3 +134,85 @@ def test_a_promotion_use_bumps_the_promotion_s_change_version(edge_app, cloud_ap
         relay.drain()
     count2, version2 = weekend30()
     assert count2 == count0 and version2 > version1
+
+
+# --- the pipelined drain -----------------------------------------------------------------------
+
+class Recording:
+    """A client in front of the real one that logs each push and each `_record` call."""
+
+    def __init__(self, real, log, fail_on=None, error=None):
+        self.real, self.log, self.fail_on, self.error, self.pushes = real, log, fail_on, error, 0
+
+    def push(self, events):
+        self.pushes += 1
+        self.log.append(("push", [e["seq"] for e in events]))
+        if self.fail_on == self.pushes:
+            raise self.error
+        return self.real.push(events)
+
+
+def pipelined_relay(edge_app, client, log, **kw):
+    relay = Relay(client, rng=lambda: 1.0, **kw)
+    raw_record = relay._record
+
+    def record(events, results, skew):
+        log.append(("record", [e.seq for e in events]))
+        return raw_record(events, results, skew)
+
+    relay._record = record
+    return relay
+
+
+def test_drain_sends_the_next_batch_before_recording_the_last_and_keeps_seq_order(
+        edge_app, cloud_app, device_client, cashier):
+    cashier.open_shift()
+    sell(cashier, 6)
+    log = []
+    with edge_app.app_context():
+        total = db.session.query(OutboxEvent).count()
+        relay = pipelined_relay(edge_app, Recording(device_client, log), log, batch=4)
+        outcome = relay.drain()
+        assert outcome.sent == total and outcome.dead == 0
+        assert db.session.query(OutboxEvent).filter_by(status="pending").count() == 0
+    kinds = [kind for kind, _ in log]
+    assert kinds[:3] == ["push", "push", "record"], log  # batch 2 left before batch 1 was recorded
+    pushed = [seq for kind, seqs in log if kind == "push" for seq in seqs]
+    assert pushed == sorted(pushed) and len(pushed) == len(set(pushed)) == total  # seq order, each once
+    recorded = [seqs for kind, seqs in log if kind == "record"]
+    assert recorded == [seqs for kind, seqs in log if kind == "push"]  # recorded in the order sent
+    with cloud_app.app_context():
+        from cloud.models import ProcessedEvent
+        applied = [seq for (seq,) in cloud_db.session.query(ProcessedEvent.seq).order_by(ProcessedEvent.id)]
+    assert applied == sorted(applied)  # the cloud applied them in seq order
+
+
+def test_a_failure_of_the_batch_sent_ahead_still_records_the_one_before(edge_app, device_client, cashier):
+    from sync.client import Unreachable
+
+    cashier.open_shift()
+    sell(cashier, 6)
+    log = []
+    with edge_app.app_context():
+        client = Recording(device_client, log, fail_on=2, error=Unreachable("connection refused"))
+        outcome = pipelined_relay(edge_app, client, log, batch=4).drain()
+        assert outcome.sent == 4 and outcome.error
+        first = next(seqs for kind, seqs in log if kind == "push")
+        statuses = dict(db.session.execute(select(OutboxEvent.seq, OutboxEvent.status)).all())
+        assert {statuses[seq] for seq in first} == {"sent"}
+        assert {status for seq, status in statuses.items() if seq not in first} == {"pending"}
+        state = sync_status.state(db.session)
+        assert state.consecutive_failures == 1 and state.last_push_error.startswith("Unreachable")
+
+
+def test_a_timeout_of_the_batch_sent_ahead_halves_the_batch(edge_app, device_client, cashier):
+    from sync.client import Unreachable
+
+    cashier.open_shift()
+    sell(cashier, 6)
+    log = []
+    with edge_app.app_context():
+        client = Recording(device_client, log, fail_on=2, error=Unreachable("read timed out", timed_out=True))
+        relay = pipelined_relay(edge_app, client, log, batch=4)
+        relay.drain()
+        assert relay._batch_now == 2
