@@ -17,7 +17,16 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 
 from marshmallow import ValidationError
-from sqlalchemy import bindparam, case, delete, func, insert, select, update
+from sqlalchemy import (
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    literal_column,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
@@ -60,6 +69,7 @@ ITEM_FIELDS = ("line_no", "product_id", "product_name", "sku", "category_id", "s
 
 
 ORDERS, ORDER_ITEMS = SyncedOrder.__table__, SyncedOrderItem.__table__
+ORDER_SET = (*ORDER_FIELDS, "table_label", "customer_id", "promotions", "totals_mismatch", "received_at")
 SHIFTS, PROCESSED = SyncedShift.__table__, ProcessedEvent.__table__
 _STATEMENTS: dict[str, SimpleNamespace] = {}
 
@@ -72,18 +82,29 @@ def _sql(conn) -> SimpleNamespace:
     found = _STATEMENTS.get(conn.dialect.name)
     if found is not None:
         return found
-    insert_ = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert  # ON CONFLICT: SQLite >= 3.35
+    postgres = conn.dialect.name == "postgresql"
+    insert_ = pg_insert if postgres else sqlite_insert  # ON CONFLICT: SQLite >= 3.35
     b = bindparam
+    # PostgreSQL: the claim itself makes its transaction's commit asynchronous.
+    # set_config(name, value, true) is SET LOCAL as a function; it runs when the claim
+    # returns its row, i.e. exactly when this transaction will write (no extra round
+    # trip). SQLite gets the same from `sqlite.synchronous` around the batch.
+    relaxed = (func.set_config("synchronous_commit", "off", True),) if postgres else ()
+    orders_in = insert_(ORDERS)
     sql = SimpleNamespace(
         claim=insert_(PROCESSED).on_conflict_do_nothing(index_elements=["outlet_id", "event_id"])
-        .returning(PROCESSED.c.id),
+        .returning(PROCESSED.c.id, *relaxed),
         prior=select(PROCESSED.c.id, PROCESSED.c.status, PROCESSED.c.payload_sha256)
         .where(PROCESSED.c.outlet_id == b("b_outlet"), PROCESSED.c.event_id == b("b_event")),
-        retake=update(PROCESSED).where(PROCESSED.c.id == b("b_id"), PROCESSED.c.status != APPLIED),
-        order=select(ORDERS.c.id, ORDERS.c.version).where(ORDERS.c.outlet_id == b("b_outlet"),
-                                                          ORDERS.c.uuid == b("b_uuid")),
-        order_insert=insert(ORDERS).returning(ORDERS.c.id),
-        order_update=update(ORDERS).where(ORDERS.c.id == b("b_id")),
+        retake=update(PROCESSED).where(PROCESSED.c.id == b("b_id"), PROCESSED.c.status != APPLIED)
+        .returning(PROCESSED.c.id, *relaxed),
+        # the highest version wins: an older or equal snapshot updates nothing, returns no row.
+        # `inserted`: PostgreSQL tells a new row by xmax = 0 (no old lines to delete); SQLite
+        # cannot tell (NULL) and deletes the lines, a no-op for a new order.
+        order_upsert=orders_in.on_conflict_do_update(
+            index_elements=["outlet_id", "uuid"], set_={c: orders_in.excluded[c] for c in ORDER_SET},
+            where=ORDERS.c.version < orders_in.excluded.version,
+        ).returning(ORDERS.c.id, literal_column("(xmax = 0)" if postgres else "NULL").label("inserted")),
         lines_delete=delete(ORDER_ITEMS).where(ORDER_ITEMS.c.order_id == b("b_id")),
         lines_insert=insert(ORDER_ITEMS),
         shift=select(SHIFTS.c.id, SHIFTS.c.version).where(SHIFTS.c.outlet_id == b("b_outlet"),
@@ -143,28 +164,25 @@ def _totals_add_up(data: dict) -> bool:
 
 
 def _order(session, conn, device: Device, data: dict, seq: int, now) -> None:
-    """Keep the highest version: a newer snapshot replaces the row and all its lines."""
+    """Keep the highest version: a newer snapshot replaces the row and all its lines (one
+    upsert that updates only to a higher version, then the lines in one executemany)."""
     if data["outlet_id"] != device.outlet_id:
         raise EventRejected(f"order names outlet {data['outlet_id']}, but this device belongs to outlet "
                             f"{device.outlet_id}")
-    sql = _sql(conn)
-    found = conn.execute(sql.order, {"b_outlet": device.outlet_id, "b_uuid": data["uuid"]}).first()
-    if found is not None and found.version >= data["version"]:
-        return  # an older snapshot arriving late: the newer one stays
     totals_mismatch = not _totals_add_up(data)
     values = {field: data.get(field) for field in ORDER_FIELDS}
-    values.update(table_label=data.get("table", ""),
+    values.update(tenant_id=device.tenant_id, outlet_id=device.outlet_id, uuid=data["uuid"],
+                  table_label=data.get("table", ""),
                   customer_id=_customer_id(conn, device.tenant_id, data.get("customer_uuid")),
                   promotions=[dict(p) for p in data.get("promotions", [])], totals_mismatch=totals_mismatch,
                   received_at=now)
-    if found is None:
-        order_id = conn.execute(sql.order_insert, {"tenant_id": device.tenant_id, "outlet_id": device.outlet_id,
-                                                   "uuid": data["uuid"], **values}).scalar_one()
-    else:
-        order_id = found.id
-        conn.execute(sql.order_update, {"b_id": order_id, **values})
-        conn.execute(sql.lines_delete, {"b_id": order_id})  # old lines go before new ones take their numbers
-    conn.execute(sql.lines_insert, [{"order_id": order_id, "tenant_id": device.tenant_id,
+    sql = _sql(conn)
+    stored = conn.execute(sql.order_upsert, values).first()
+    if stored is None:
+        return  # an older snapshot arriving late: the newer one stays
+    if not stored.inserted:
+        conn.execute(sql.lines_delete, {"b_id": stored.id})  # old lines go before new ones take their numbers
+    conn.execute(sql.lines_insert, [{"order_id": stored.id, "tenant_id": device.tenant_id,
                                      **{f: item.get(f) for f in ITEM_FIELDS}} for item in data["items"]])
     if totals_mismatch:
         log.warning("order %s of outlet %s: stored totals do not add up (kept as sent)", data["uuid"],
@@ -352,17 +370,9 @@ def _claim(conn, device: Device, event: dict, now, rejection: str | None) -> dic
             return _result(event["event_id"], DUPLICATE)
         return _result(event["event_id"], CONFLICT, "this event id was already applied with different content")
     # rejected before (a manager's retry, or a fix at the cloud): looked at afresh
-    if not conn.execute(sql.retake, {"b_id": prior.id, **values}).rowcount:
+    if conn.execute(sql.retake, {"b_id": prior.id, **values}).first() is None:
         raise _LookAgain  # a twin applied it meanwhile
     return None
-
-
-def _relax(conn) -> None:
-    """This event's transaction commits without waiting for the disk (PostgreSQL; SQLite
-    gets the same from `sqlite.synchronous` around the batch): the batch's last commit
-    is durable and makes every one before it durable too, before the answer leaves."""
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
 
 
 def apply_event(session, device: Device, raw: dict) -> dict:
@@ -385,7 +395,6 @@ def apply_event(session, device: Device, raw: dict) -> dict:
     for attempt in range(MAX_ATTEMPTS):
         try:
             conn = session.connection()
-            _relax(conn)
             answer = _claim(conn, device, event, now, rejection)
             if answer is not None:
                 session.rollback()

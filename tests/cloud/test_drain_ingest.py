@@ -284,9 +284,10 @@ def test_the_device_row_records_the_push(app, till):
 # --- the hot path's cost does not depend on the order's size -------------------------------------
 
 def test_a_new_order_costs_the_same_statements_whatever_its_lines(app, till):
-    """Claim (one INSERT ... ON CONFLICT), look up the order, insert it, its lines in one
-    executemany; plus SQLite's BEGIN IMMEDIATE or PostgreSQL's SET LOCAL. No flush,
-    savepoint or reload."""
+    """Claim (one INSERT ... ON CONFLICT), upsert the order, its lines in one executemany;
+    SQLite also runs its BEGIN IMMEDIATE and deletes old lines (it cannot tell a new row
+    from an updated one). No flush, savepoint or reload; PostgreSQL's SET LOCAL rides on
+    the claim."""
     counts = []
     for lines in (1, 6):
         with Commits(app) as commits:
@@ -296,7 +297,7 @@ def test_a_new_order_costs_the_same_statements_whatever_its_lines(app, till):
     with Commits(app) as commits:
         till.push([till.event("order.snapshot", order(till.outlet_id, lines=3)) for _ in range(4)])
     per_event = (commits.statements - counts[0]) / 3
-    assert per_event == 5, commits.statements
+    assert per_event == (3 if commits.dialect.name == "postgresql" else 5), commits.statements
 
 
 def test_a_duplicate_costs_two_statements(app, till):
@@ -306,5 +307,5 @@ def test_a_duplicate_costs_two_statements(app, till):
         till.push(batch[:1])
     with Commits(app) as three:
         till.push(batch)
-    # BEGIN IMMEDIATE / SET LOCAL, the claim finds the row taken, the row read
-    assert (three.statements - one.statements) / 2 == 3
+    # (SQLite's BEGIN IMMEDIATE) the claim finds the row taken, the row read
+    assert (three.statements - one.statements) / 2 == (2 if one.dialect.name == "postgresql" else 3)
