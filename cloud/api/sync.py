@@ -6,8 +6,17 @@ from flask import current_app, request
 
 from cloud.api.access import public
 from cloud.api.devices import require_device
-from cloud.api.schemas.sync import (AllowancesOut, DeviceTokenIn, DeviceTokenOut, EnrollIn, EnrollOut, PullOut,
-                                    PullQuery, PushIn, PushOut)
+from cloud.api.schemas.sync import (
+    AllowancesOut,
+    DeviceTokenIn,
+    DeviceTokenOut,
+    EnrollIn,
+    EnrollOut,
+    PullOut,
+    PullQuery,
+    PushIn,
+    PushOut,
+)
 from cloud.api.tx import writes
 from cloud.extensions import db
 from cloud.models import Outlet, Tenant
