@@ -392,7 +392,8 @@ def apply_event(session, device: Device, raw: dict) -> dict:
         data, rejection = protocol.payload(event), None
     except EventRejected as rejected:
         data, rejection = None, str(rejected)[:2000]
-    for attempt in range(MAX_ATTEMPTS):
+    retries = 0
+    while True:
         try:
             conn = session.connection()
             answer = _claim(conn, device, event, now, rejection)
@@ -409,16 +410,17 @@ def apply_event(session, device: Device, raw: dict) -> dict:
             return _result(event_id, APPLIED if rejection is None else REJECTED, rejection)
         except EventRejected as rejected:
             # none of its effects stay: the processed row alone, marked rejected, in a
-            # transaction of its own (the next attempt); the queue behind it moves on
+            # transaction of its own (the next pass, which applies nothing, so it is the
+            # last; it uses none of the retries); the queue behind it moves on
             session.rollback()
             rejection = str(rejected)[:2000]
         except (IntegrityError, OperationalError, _LookAgain):
             # a twin of this event committed first, or another event of the same order
             # raced this one: begin again; the claim then tells which it was
             session.rollback()
-            if attempt == MAX_ATTEMPTS - 1:
+            retries += 1
+            if retries >= MAX_ATTEMPTS:
                 raise
-    raise RuntimeError(f"event {event_id} could not be applied after {MAX_ATTEMPTS} attempts")
 
 
 @dataclass(frozen=True)

@@ -309,3 +309,26 @@ def test_a_duplicate_costs_two_statements(app, till):
         till.push(batch)
     # (SQLite's BEGIN IMMEDIATE) the claim finds the row taken, the row read
     assert (three.statements - one.statements) / 2 == (2 if one.dialect.name == "postgresql" else 3)
+
+
+def test_a_rejection_after_retried_races_is_still_recorded(app, till, monkeypatch):
+    """Three races (IntegrityError) and then a rejection: the rejection uses none of the
+    retries, so the event is recorded as rejected instead of failing the push."""
+    from sqlalchemy.exc import IntegrityError
+
+    from cloud.services import ingest
+
+    calls = []
+
+    def racing_then_rejecting(session, conn, device, data, seq, now):
+        calls.append(seq)
+        if len(calls) < ingest.MAX_ATTEMPTS:
+            raise IntegrityError("INSERT", {}, Exception("a twin of this order committed first"))
+        raise ingest.EventRejected("rejected at last")
+
+    monkeypatch.setitem(ingest.APPLY, "order.snapshot", racing_then_rejecting)
+    result = till.push([till.event("order.snapshot", order(till.outlet_id))])[0]
+    assert result["status"] == "rejected" and result["reason"] == "rejected at last"
+    assert len(calls) == ingest.MAX_ATTEMPTS
+    with app.app_context():
+        assert db.session.scalars(select(ProcessedEvent.status)).all() == ["rejected"]
