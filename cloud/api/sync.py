@@ -80,7 +80,7 @@ def top_up_allowances(device):
 @bp.output(PushOut)
 @bp.doc(responses={413: {"description": "BATCH_TOO_LARGE or the body is over the size limit"}})
 def push(json_data, device):
-    """Apply this outlet's events in order, each in its own transaction; per event:
+    """Apply this outlet's events in order, each exactly once; per event:
     applied, duplicate (same id and content), conflict (same id, other content) or
     rejected (with the reason). Tenant and outlet come from the device."""
     events = json_data["events"]

@@ -1,5 +1,8 @@
-"""Applying what outlets push: every event in its own transaction, together with its
-`processed_events` row, so delivery at least once means application exactly once.
+"""Applying what outlets push: every event's effects in the transaction that holds its
+`processed_events` row, so delivery at least once means application exactly once. A
+batch commonly goes in one transaction; when one of its events must roll back alone
+(it is rejected while being applied, or a twin races it), every event of the batch
+gets a transaction of its own instead.
 
 The processed row is claimed first, with one INSERT ... ON CONFLICT DO NOTHING: two
 pushes of the same event at the same moment (a retry racing the first try, two edge
@@ -7,8 +10,9 @@ processes by mistake) meet on its unique key, the second waits for the first to 
 and then reports `duplicate`. The hot path (orders, payments, refunds, shifts) is
 SQLAlchemy Core on the session's connection; what changes master data that outlets pull
 (promotion and allowance counters, customers) stays on the ORM, whose flush hook bumps
-the tenant's change version. Each event commits without waiting for the disk; the
-push's last commit is durable (see `push`).
+the tenant's change version. A batch's one transaction commits durably; when each
+event has its own, they commit without waiting for the disk and the push's last commit
+is durable (see `push`).
 """
 from __future__ import annotations
 
@@ -91,13 +95,16 @@ def _sql(conn) -> SimpleNamespace:
     # trip). SQLite gets the same from `sqlite.synchronous` around the batch.
     relaxed = (func.set_config("synchronous_commit", "off", True),) if postgres else ()
     orders_in = insert_(ORDERS)
+    claim = insert_(PROCESSED).on_conflict_do_nothing(index_elements=["outlet_id", "event_id"])
+    retake = update(PROCESSED).where(PROCESSED.c.id == b("b_id"), PROCESSED.c.status != APPLIED)
     sql = SimpleNamespace(
-        claim=insert_(PROCESSED).on_conflict_do_nothing(index_elements=["outlet_id", "event_id"])
-        .returning(PROCESSED.c.id, *relaxed),
+        claim=claim.returning(PROCESSED.c.id, *relaxed),
+        retake=retake.returning(PROCESSED.c.id, *relaxed),
+        # a batch applied in one transaction commits durably: its claims leave the level be
+        claim_durable=claim.returning(PROCESSED.c.id),
+        retake_durable=retake.returning(PROCESSED.c.id),
         prior=select(PROCESSED.c.id, PROCESSED.c.status, PROCESSED.c.payload_sha256)
         .where(PROCESSED.c.outlet_id == b("b_outlet"), PROCESSED.c.event_id == b("b_event")),
-        retake=update(PROCESSED).where(PROCESSED.c.id == b("b_id"), PROCESSED.c.status != APPLIED)
-        .returning(PROCESSED.c.id, *relaxed),
         # the highest version wins: an older or equal snapshot updates nothing, returns no row.
         # `inserted`: PostgreSQL tells a new row by xmax = 0 (no old lines to delete); SQLite
         # cannot tell (NULL) and deletes the lines, a no-op for a new order.
@@ -348,18 +355,20 @@ def _envelope(raw) -> dict:
         raise EventRejected(f"malformed event: {error.messages}") from None
 
 
-def _claim(conn, device: Device, event: dict, now, rejection: str | None) -> dict | None:
+def _claim(conn, device: Device, event: dict, now, rejection: str | None, relaxed: bool = True) -> dict | None:
     """Insert the event's processed row (applied, or rejected with the reason) in this
     transaction, before any of its effects: one INSERT ... ON CONFLICT DO NOTHING. A
     twin committing at the same moment holds the unique key: the insert waits for it and
     then finds it. Returns None when this transaction owns the row, else the answer
-    (`duplicate` / `conflict`) to give."""
+    (`duplicate` / `conflict`) to give. `relaxed`: this transaction may commit without
+    waiting for the disk (PostgreSQL; SQLite's level is set around the batch)."""
     values = {"seq": event["seq"], "event_type": event["type"], "payload_sha256": event["payload_sha256"],
               "occurred_at": event["occurred_at"], "received_at": now,
               "status": APPLIED if rejection is None else REJECTED, "reason": rejection}
     sql = _sql(conn)
-    claimed = conn.execute(sql.claim, {"tenant_id": device.tenant_id, "outlet_id": device.outlet_id,
-                                       "device_id": device.id, "event_id": event["event_id"], **values}).first()
+    claimed = conn.execute(sql.claim if relaxed else sql.claim_durable,
+                           {"tenant_id": device.tenant_id, "outlet_id": device.outlet_id,
+                            "device_id": device.id, "event_id": event["event_id"], **values}).first()
     if claimed is not None:
         return None
     prior = conn.execute(sql.prior, {"b_outlet": device.outlet_id, "b_event": event["event_id"]}).first()
@@ -370,8 +379,50 @@ def _claim(conn, device: Device, event: dict, now, rejection: str | None) -> dic
             return _result(event["event_id"], DUPLICATE)
         return _result(event["event_id"], CONFLICT, "this event id was already applied with different content")
     # rejected before (a manager's retry, or a fix at the cloud): looked at afresh
-    if conn.execute(sql.retake, {"b_id": prior.id, **values}).first() is None:
+    if conn.execute(sql.retake if relaxed else sql.retake_durable, {"b_id": prior.id, **values}).first() is None:
         raise _LookAgain  # a twin applied it meanwhile
+    return None
+
+
+@dataclass
+class _Parsed:
+    """An event as read off the wire: its answer already, or what to claim and apply."""
+
+    event_id: str
+    event: dict | None = None
+    data: dict | None = None
+    rejection: str | None = None
+    answer: dict | None = None  # settled without touching the database
+
+
+def _parse(raw) -> _Parsed:
+    event_id = str(raw.get("event_id", "")) if isinstance(raw, dict) else ""
+    try:
+        event = _envelope(raw)
+    except EventRejected as rejected:
+        return _Parsed(event_id, answer=_result(event_id, REJECTED, str(rejected)))
+    event_id = event["event_id"]
+    if event["seq"] > MAX_SEQ:
+        return _Parsed(event_id, answer=_result(event_id, REJECTED, f"seq {event['seq']} is out of range"))
+    try:
+        return _Parsed(event_id, event, protocol.payload(event))
+    except EventRejected as rejected:
+        return _Parsed(event_id, event, rejection=str(rejected)[:2000])
+
+
+def _apply(session, conn, device: Device, parsed: _Parsed, now, relaxed: bool) -> dict | None:
+    """Claim the event and apply its effects in the session's transaction, without
+    committing. Returns the answer when the claim settles it (duplicate or conflict; it
+    wrote nothing), else None. Raises what the event's effects raise."""
+    answer = _claim(conn, device, parsed.event, now, parsed.rejection, relaxed)
+    if answer is not None:
+        return answer
+    if parsed.rejection is None:
+        try:
+            APPLY[parsed.event["type"]](session, conn, device, parsed.data, parsed.event["seq"], now)
+            session.flush()
+        except (DataError, OverflowError):  # a number too large for its column
+            raise EventRejected("a value in the payload is out of range") from None
     return None
 
 
@@ -379,41 +430,25 @@ def apply_event(session, device: Device, raw: dict) -> dict:
     """Apply one event in its own transaction, which holds its processed row and all its
     effects, or its processed row marked rejected and no effect; returns its result.
     Commits (or rolls back a duplicate)."""
-    event_id = str(raw.get("event_id", "")) if isinstance(raw, dict) else ""
     now = utcnow()
-    try:
-        event = _envelope(raw)
-    except EventRejected as rejected:
-        return _result(event_id, REJECTED, str(rejected))
-    event_id = event["event_id"]
-    if event["seq"] > MAX_SEQ:
-        return _result(event_id, REJECTED, f"seq {event['seq']} is out of range")
-    try:
-        data, rejection = protocol.payload(event), None
-    except EventRejected as rejected:
-        data, rejection = None, str(rejected)[:2000]
+    parsed = _parse(raw)
+    if parsed.answer is not None:
+        return parsed.answer
     retries = 0
     while True:
         try:
-            conn = session.connection()
-            answer = _claim(conn, device, event, now, rejection)
+            answer = _apply(session, session.connection(), device, parsed, now, relaxed=True)
             if answer is not None:
                 session.rollback()
                 return answer
-            if rejection is None:
-                try:
-                    APPLY[event["type"]](session, conn, device, data, event["seq"], now)
-                    session.flush()
-                except (DataError, OverflowError):  # a number too large for its column
-                    raise EventRejected("a value in the payload is out of range") from None
             session.commit()
-            return _result(event_id, APPLIED if rejection is None else REJECTED, rejection)
+            return _result(parsed.event_id, APPLIED if parsed.rejection is None else REJECTED, parsed.rejection)
         except EventRejected as rejected:
             # none of its effects stay: the processed row alone, marked rejected, in a
             # transaction of its own (the next pass, which applies nothing, so it is the
             # last; it uses none of the retries); the queue behind it moves on
             session.rollback()
-            rejection = str(rejected)[:2000]
+            parsed.rejection = str(rejected)[:2000]
         except (IntegrityError, OperationalError, _LookAgain):
             # a twin of this event committed first, or another event of the same order
             # raced this one: begin again; the claim then tells which it was
@@ -421,6 +456,27 @@ def apply_event(session, device: Device, raw: dict) -> dict:
             retries += 1
             if retries >= MAX_ATTEMPTS:
                 raise
+
+
+def _apply_together(session, device: Device, raw_events: list) -> list | None:
+    """The common case in one transaction: every event's claim and effects, uncommitted
+    (the caller adds the device's row and commits once, durably). None, with nothing
+    written, when an event's effects must roll back alone (a rejection found while
+    applying, a value out of range) or a twin raced the batch: then each event goes
+    through `apply_event` in its own transaction."""
+    results = []
+    try:
+        conn = session.connection()
+        for raw in raw_events:
+            parsed = _parse(raw)
+            if parsed.answer is None:
+                parsed.answer = _apply(session, conn, device, parsed, utcnow(), relaxed=False) or _result(
+                    parsed.event_id, APPLIED if parsed.rejection is None else REJECTED, parsed.rejection)
+            results.append(parsed.answer)
+    except (EventRejected, IntegrityError, OperationalError, _LookAgain):
+        session.rollback()
+        return None
+    return results
 
 
 @dataclass(frozen=True)
@@ -434,19 +490,22 @@ class Sender:
 
 
 def push(session, device: Device, raw_events: list, device_time=None, received_at=None) -> dict:
-    """Apply a batch in order; each event commits on its own, without waiting for the
-    disk; then the device's row (last seen, last seq, clock skew) commits durably, which
-    makes the whole batch durable before the answer leaves. The device's clock skew is
-    measured against `received_at` (when the request arrived), so a slow batch does not
-    bias it."""
+    """Apply a batch in order. Commonly the whole batch and the device's row (last seen,
+    last seq, clock skew) commit together, once and durably. When an event must roll
+    back alone, each event commits on its own without waiting for the disk, then the
+    device's row commits durably, which makes the whole batch durable before the answer
+    leaves. The device's clock skew is measured against `received_at` (when the request
+    arrived), so a slow batch does not bias it."""
     received_at = received_at or utcnow()
     sender = Sender(device.id, device.tenant_id, device.outlet_id)
-    # End the read that loaded the device's keys: a transaction begun before the relaxed
-    # block keeps the durable level, and the first event would wait for the disk.
+    # End the read that loaded the device's keys: the batch's transaction begins afresh
+    # (on SQLite, IMMEDIATE when the caller asks, and at the durable level).
     session.rollback()
-    with sqlite.synchronous("NORMAL"):
-        results = [apply_event(session, sender, raw) for raw in raw_events]
-    session.rollback()  # no read begun inside the block may carry the device's write at its level
+    results = _apply_together(session, sender, raw_events)
+    if results is None:
+        with sqlite.synchronous("NORMAL"):
+            results = [apply_event(session, sender, raw) for raw in raw_events]
+        session.rollback()  # no read begun inside the block may carry the device's write at its level
     seqs = [raw.get("seq") for raw in raw_events
             if isinstance(raw, dict) and isinstance(raw.get("seq"), int) and raw["seq"] <= MAX_SEQ]
     values = {"last_seen_at": utcnow()}

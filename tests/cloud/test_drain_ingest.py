@@ -141,19 +141,36 @@ class Commits:
 
 # --- durable once per batch ---------------------------------------------------------------------
 
-def test_events_commit_relaxed_and_the_batch_s_last_commit_is_durable(app, till):
+def test_a_batch_commits_once_and_durably_with_the_device_row(app, till):
     sold = [order(till.outlet_id) for _ in range(3)]
     batch = [till.event("order.snapshot", o) for o in sold] + [till.event("payment.recorded", payment(sold[0]["uuid"]))]
     with Commits(app) as commits:
         results = till.push(batch)
     assert [r["status"] for r in results] == ["applied"] * 4
     writes = [(level, tables) for level, tables in commits.seen if tables]
+    assert len(writes) == 1, writes
+    level, tables = writes[0]
+    assert level == commits.durable, writes
+    assert {"processed_events", "orders", "order_items", "payments", "devices"} <= tables
+
+
+def test_a_rejection_while_applying_gives_each_event_its_own_relaxed_commit_then_a_durable_one(app, till):
+    sold = [order(till.outlet_id) for _ in range(2)]
+    stray = order(till.outlet_id + 1000)  # names another outlet: rejected by the order's own rule
+    batch = [till.event("order.snapshot", sold[0]), till.event("order.snapshot", stray),
+             till.event("order.snapshot", sold[1])]
+    with Commits(app) as commits:
+        results = till.push(batch)
+    assert [r["status"] for r in results] == ["applied", "rejected", "applied"]
+    writes = [(level, tables) for level, tables in commits.seen if tables]
     *per_event, last = writes
-    assert len(per_event) == 4
-    assert all(level == commits.relaxed for level, _ in per_event), writes
-    assert all("processed_events" in tables for _, tables in per_event), writes
+    assert len(per_event) == 3, writes
+    assert all(level == commits.relaxed and "processed_events" in tables for level, tables in per_event), writes
     level, tables = last
     assert level == commits.durable and "devices" in tables, writes  # the answer waits for this one
+    with app.app_context():
+        stored = set(db.session.scalars(select(SyncedOrder.uuid)))
+    assert stored == {sold[0]["uuid"], sold[1]["uuid"]}
 
 
 def test_a_batch_of_duplicates_still_ends_with_a_durable_write(app, till):
@@ -285,9 +302,8 @@ def test_the_device_row_records_the_push(app, till):
 
 def test_a_new_order_costs_the_same_statements_whatever_its_lines(app, till):
     """Claim (one INSERT ... ON CONFLICT), upsert the order, its lines in one executemany;
-    SQLite also runs its BEGIN IMMEDIATE and deletes old lines (it cannot tell a new row
-    from an updated one). No flush, savepoint or reload; PostgreSQL's SET LOCAL rides on
-    the claim."""
+    SQLite also deletes old lines (it cannot tell a new row from an updated one). No
+    flush, savepoint, reload or transaction of its own: the batch has one."""
     counts = []
     for lines in (1, 6):
         with Commits(app) as commits:
@@ -297,7 +313,7 @@ def test_a_new_order_costs_the_same_statements_whatever_its_lines(app, till):
     with Commits(app) as commits:
         till.push([till.event("order.snapshot", order(till.outlet_id, lines=3)) for _ in range(4)])
     per_event = (commits.statements - counts[0]) / 3
-    assert per_event == (3 if commits.dialect.name == "postgresql" else 5), commits.statements
+    assert per_event == (3 if commits.dialect.name == "postgresql" else 4), commits.statements
 
 
 def test_a_duplicate_costs_two_statements(app, till):
@@ -307,8 +323,8 @@ def test_a_duplicate_costs_two_statements(app, till):
         till.push(batch[:1])
     with Commits(app) as three:
         till.push(batch)
-    # (SQLite's BEGIN IMMEDIATE) the claim finds the row taken, the row read
-    assert (three.statements - one.statements) / 2 == (2 if one.dialect.name == "postgresql" else 3)
+    # the claim finds the row taken, the row read
+    assert (three.statements - one.statements) / 2 == 2
 
 
 def test_a_rejection_after_retried_races_is_still_recorded(app, till, monkeypatch):
