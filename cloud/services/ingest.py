@@ -102,6 +102,7 @@ def _sql(conn) -> SimpleNamespace:
         retake=retake.returning(PROCESSED.c.id, *relaxed),
         # a batch applied in one transaction commits durably: its claims leave the level be
         claim_durable=claim.returning(PROCESSED.c.id),
+        claim_many=claim.returning(PROCESSED.c.event_id),  # executemany: one statement per batch
         retake_durable=retake.returning(PROCESSED.c.id),
         prior=select(PROCESSED.c.id, PROCESSED.c.status, PROCESSED.c.payload_sha256)
         .where(PROCESSED.c.outlet_id == b("b_outlet"), PROCESSED.c.event_id == b("b_event")),
@@ -362,15 +363,27 @@ def _claim(conn, device: Device, event: dict, now, rejection: str | None, relaxe
     then finds it. Returns None when this transaction owns the row, else the answer
     (`duplicate` / `conflict`) to give. `relaxed`: this transaction may commit without
     waiting for the disk (PostgreSQL; SQLite's level is set around the batch)."""
-    values = {"seq": event["seq"], "event_type": event["type"], "payload_sha256": event["payload_sha256"],
-              "occurred_at": event["occurred_at"], "received_at": now,
-              "status": APPLIED if rejection is None else REJECTED, "reason": rejection}
     sql = _sql(conn)
     claimed = conn.execute(sql.claim if relaxed else sql.claim_durable,
-                           {"tenant_id": device.tenant_id, "outlet_id": device.outlet_id,
-                            "device_id": device.id, "event_id": event["event_id"], **values}).first()
+                           _claim_row(device, event, now, rejection)).first()
     if claimed is not None:
         return None
+    return _settle_taken(conn, device, event, now, rejection, relaxed)
+
+
+def _claim_row(device: Device, event: dict, now, rejection: str | None) -> dict:
+    return {"tenant_id": device.tenant_id, "outlet_id": device.outlet_id, "device_id": device.id,
+            "event_id": event["event_id"], "seq": event["seq"], "event_type": event["type"],
+            "payload_sha256": event["payload_sha256"], "occurred_at": event["occurred_at"], "received_at": now,
+            "status": APPLIED if rejection is None else REJECTED, "reason": rejection}
+
+
+def _settle_taken(conn, device: Device, event: dict, now, rejection: str | None, relaxed: bool) -> dict | None:
+    """The event's processed row exists already: the answer to give (`duplicate` /
+    `conflict`), or None when it was rejected before and this transaction now owns it."""
+    sql = _sql(conn)
+    values = {k: v for k, v in _claim_row(device, event, now, rejection).items()
+              if k not in ("tenant_id", "outlet_id", "device_id", "event_id")}
     prior = conn.execute(sql.prior, {"b_outlet": device.outlet_id, "b_event": event["event_id"]}).first()
     if prior is None:
         raise _LookAgain  # the twin holding the key rolled back
@@ -417,13 +430,17 @@ def _apply(session, conn, device: Device, parsed: _Parsed, now, relaxed: bool) -
     answer = _claim(conn, device, parsed.event, now, parsed.rejection, relaxed)
     if answer is not None:
         return answer
+    _effects(session, conn, device, parsed, now)
+    return None
+
+
+def _effects(session, conn, device: Device, parsed: _Parsed, now) -> None:
     if parsed.rejection is None:
         try:
             APPLY[parsed.event["type"]](session, conn, device, parsed.data, parsed.event["seq"], now)
             session.flush()
         except (DataError, OverflowError):  # a number too large for its column
             raise EventRejected("a value in the payload is out of range") from None
-    return None
 
 
 def apply_event(session, device: Device, raw: dict) -> dict:
@@ -459,24 +476,42 @@ def apply_event(session, device: Device, raw: dict) -> dict:
 
 
 def _apply_together(session, device: Device, raw_events: list) -> list | None:
-    """The common case in one transaction: every event's claim and effects, uncommitted
-    (the caller adds the device's row and commits once, durably). None, with nothing
-    written, when an event's effects must roll back alone (a rejection found while
-    applying, a value out of range) or a twin raced the batch: then each event goes
-    through `apply_event` in its own transaction."""
-    results = []
+    """The common case in one transaction: every event's claim (one INSERT of all the
+    batch's processed rows) and effects, uncommitted (the caller adds the device's row
+    and commits once, durably). None, with nothing written, when an event's effects
+    must roll back alone (a rejection found while applying, a value out of range) or a
+    twin raced the batch: then each event goes through `apply_event` in its own
+    transaction."""
+    parsed = [_parse(raw) for raw in raw_events]
+    now = utcnow()
     try:
         conn = session.connection()
-        for raw in raw_events:
-            parsed = _parse(raw)
-            if parsed.answer is None:
-                parsed.answer = _apply(session, conn, device, parsed, utcnow(), relaxed=False) or _result(
-                    parsed.event_id, APPLIED if parsed.rejection is None else REJECTED, parsed.rejection)
-            results.append(parsed.answer)
+        owned = _claim_all(conn, device, [p for p in parsed if p.answer is None], now)
+        for event in parsed:
+            if event.answer is not None:
+                continue
+            if event.event_id in owned:
+                owned.discard(event.event_id)  # a second copy in the batch finds the row taken
+                answer = None
+            else:
+                answer = _settle_taken(conn, device, event.event, now, event.rejection, relaxed=False)
+            if answer is None:
+                _effects(session, conn, device, event, now)
+                answer = _result(event.event_id, APPLIED if event.rejection is None else REJECTED, event.rejection)
+            event.answer = answer
     except (EventRejected, IntegrityError, OperationalError, _LookAgain):
         session.rollback()
         return None
-    return results
+    return [event.answer for event in parsed]
+
+
+def _claim_all(conn, device: Device, parsed: list[_Parsed], now) -> set[str]:
+    """Insert the processed rows of these events at once; the ids of those this
+    transaction now owns (a row already there, or a twin's, is left out)."""
+    if not parsed:
+        return set()
+    rows = [_claim_row(device, p.event, now, p.rejection) for p in parsed]
+    return set(conn.execute(_sql(conn).claim_many, rows).scalars())
 
 
 @dataclass(frozen=True)
