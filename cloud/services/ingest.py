@@ -171,9 +171,11 @@ def _totals_add_up(data: dict) -> bool:
 
 
 
-def _order(session, conn, device: Device, data: dict, seq: int, now) -> None:
+def _order(session, conn, device: Device, data: dict, seq: int, now, pending_lines: dict | None = None) -> None:
     """Keep the highest version: a newer snapshot replaces the row and all its lines (one
-    upsert that updates only to a higher version, then the lines in one executemany)."""
+    upsert that updates only to a higher version, then the lines in one executemany).
+    `pending_lines` (order id -> its lines): a batch collects the lines and inserts them
+    all at its end, each order's from its newest snapshot."""
     if data["outlet_id"] != device.outlet_id:
         raise EventRejected(f"order names outlet {data['outlet_id']}, but this device belongs to outlet "
                             f"{device.outlet_id}")
@@ -190,8 +192,12 @@ def _order(session, conn, device: Device, data: dict, seq: int, now) -> None:
         return  # an older snapshot arriving late: the newer one stays
     if not stored.inserted:
         conn.execute(sql.lines_delete, {"b_id": stored.id})  # old lines go before new ones take their numbers
-    conn.execute(sql.lines_insert, [{"order_id": stored.id, "tenant_id": device.tenant_id,
-                                     **{f: item.get(f) for f in ITEM_FIELDS}} for item in data["items"]])
+    lines = [{"order_id": stored.id, "tenant_id": device.tenant_id, **{f: item.get(f) for f in ITEM_FIELDS}}
+             for item in data["items"]]
+    if pending_lines is None:
+        conn.execute(sql.lines_insert, lines)
+    else:
+        pending_lines[stored.id] = lines  # an older snapshot's lines in this batch are never written
     if totals_mismatch:
         log.warning("order %s of outlet %s: stored totals do not add up (kept as sent)", data["uuid"],
                     device.outlet_id)
@@ -434,10 +440,12 @@ def _apply(session, conn, device: Device, parsed: _Parsed, now, relaxed: bool) -
     return None
 
 
-def _effects(session, conn, device: Device, parsed: _Parsed, now) -> None:
+def _effects(session, conn, device: Device, parsed: _Parsed, now, pending_lines: dict | None = None) -> None:
     if parsed.rejection is None:
         try:
-            APPLY[parsed.event["type"]](session, conn, device, parsed.data, parsed.event["seq"], now)
+            kind = parsed.event["type"]
+            extra = {"pending_lines": pending_lines} if kind == "order.snapshot" else {}
+            APPLY[kind](session, conn, device, parsed.data, parsed.event["seq"], now, **extra)
             session.flush()
         except (DataError, OverflowError):  # a number too large for its column
             raise EventRejected("a value in the payload is out of range") from None
@@ -477,13 +485,15 @@ def apply_event(session, device: Device, raw: dict) -> dict:
 
 def _apply_together(session, device: Device, raw_events: list) -> list | None:
     """The common case in one transaction: every event's claim (one INSERT of all the
-    batch's processed rows) and effects, uncommitted (the caller adds the device's row
-    and commits once, durably). None, with nothing written, when an event's effects
+    batch's processed rows) and effects (the order lines of the whole batch in one
+    INSERT at its end), uncommitted (the caller adds the device's row and commits once,
+    durably). None, with nothing written, when an event's effects
     must roll back alone (a rejection found while applying, a value out of range) or a
     twin raced the batch: then each event goes through `apply_event` in its own
     transaction."""
     parsed = [_parse(raw) for raw in raw_events]
     now = utcnow()
+    pending_lines: dict[int, list] = {}
     try:
         conn = session.connection()
         owned = _claim_all(conn, device, [p for p in parsed if p.answer is None], now)
@@ -496,10 +506,12 @@ def _apply_together(session, device: Device, raw_events: list) -> list | None:
             else:
                 answer = _settle_taken(conn, device, event.event, now, event.rejection, relaxed=False)
             if answer is None:
-                _effects(session, conn, device, event, now)
+                _effects(session, conn, device, event, now, pending_lines)
                 answer = _result(event.event_id, APPLIED if event.rejection is None else REJECTED, event.rejection)
             event.answer = answer
-    except (EventRejected, IntegrityError, OperationalError, _LookAgain):
+        if pending_lines:
+            conn.execute(_sql(conn).lines_insert, [line for lines in pending_lines.values() for line in lines])
+    except (EventRejected, IntegrityError, OperationalError, DataError, OverflowError, _LookAgain):
         session.rollback()
         return None
     return [event.answer for event in parsed]
