@@ -132,14 +132,19 @@ def _sql(conn) -> SimpleNamespace:
 
 
 def _customer(session, tenant_id: int, customer_uuid: str | None) -> Customer | None:
+    """The customer, locked and read afresh: their figures are read, changed in Python and
+    written back, so another outlet's push must wait for this transaction and then see
+    its result (PostgreSQL; SQLite's pushes run one at a time)."""
     if not customer_uuid:
         return None
-    found = session.execute(select(Customer).where(Customer.tenant_id == tenant_id,
-                                                   Customer.uuid == customer_uuid)).scalar_one_or_none()
+    found = session.execute(select(Customer).where(Customer.tenant_id == tenant_id, Customer.uuid == customer_uuid)
+                            .with_for_update(of=Customer).execution_options(populate_existing=True)
+                            ).scalar_one_or_none()
     if found is not None:
         return found
     return session.execute(select(Customer).join(CustomerAlias, CustomerAlias.customer_id == Customer.id)
                            .where(CustomerAlias.tenant_id == tenant_id, CustomerAlias.uuid == customer_uuid)
+                           .with_for_update(of=Customer).execution_options(populate_existing=True)
                            ).scalar_one_or_none()
 
 
@@ -245,7 +250,9 @@ def _customer_upsert(session, conn, device, data, seq, now) -> None:
     customer = _customer(session, device.tenant_id, data["uuid"])
     if customer is None:
         customer = session.execute(select(Customer).where(Customer.tenant_id == device.tenant_id,
-                                                          Customer.phone == data["phone"])).scalar_one_or_none()
+                                                          Customer.phone == data["phone"])
+                                   .with_for_update(of=Customer).execution_options(populate_existing=True)
+                                   ).scalar_one_or_none()
         if customer is not None:
             # the same person registered offline at another till: fold this uuid into them
             customer.merged_uuids = [*(customer.merged_uuids or []), data["uuid"]]
@@ -294,8 +301,10 @@ def _promotion_usage(session, conn, device, data, seq, now) -> None:
     """Count one order's use of a promotion once (its unique key), then recount the
     promotion's and this outlet's allowance's counters. A counter that changed gets the
     tenant's next change version, as an ORM flush would give it, so outlets pull it."""
+    # locked first: the counters below are recounted and written back, so a push of
+    # another outlet counting the same promotion waits for this one's uses to commit
     promotion = conn.execute(select(Promotion.id, Promotion.tenant_id, Promotion.usage_count)
-                             .where(Promotion.id == data["promotion_id"])).first()
+                             .where(Promotion.id == data["promotion_id"]).with_for_update()).first()
     if promotion is None and _was_deleted(conn, device.tenant_id, "promotion", data["promotion_id"]):
         # Head office deleted it while this outlet's uses were still queued: the order
         # (with its discount) arrives in its own event; there is no counter left to keep.
@@ -560,7 +569,9 @@ def push(session, device: Device, raw_events: list, device_time=None, received_a
         values["last_pushed_seq"] = case((func.coalesce(Device.last_pushed_seq, 0) < max(seqs), max(seqs)),
                                          else_=Device.last_pushed_seq)
     if device_time is not None:
-        values["last_clock_skew_s"] = int((device_time - received_at).total_seconds())
+        # clamped to its integer column: a clock decades off must not fail the batch it rides with
+        skew = int((device_time - received_at).total_seconds())
+        values["last_clock_skew_s"] = max(-MAX_SEQ, min(MAX_SEQ, skew))
     # Outside the relaxed block, a write on every push: this commit is a durable one
     # (SQLite FULL syncs the WAL with every frame before it; PostgreSQL flushes the WAL
     # up to here), so nothing of the batch is answered before it is on disk.

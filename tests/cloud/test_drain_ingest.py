@@ -96,7 +96,7 @@ class Commits:
         with app.app_context():
             self.engine = db.engine
         self.dialect = self.engine.dialect
-        self.raw_commit = self.dialect.do_commit
+        self.raw_commit, self.raw_rollback = self.dialect.do_commit, self.dialect.do_rollback
 
     def level(self, dbapi_connection) -> str:
         cursor = dbapi_connection.cursor()
@@ -114,6 +114,10 @@ class Commits:
         self.written = set()
         self.raw_commit(dbapi_connection)
 
+    def _rollback(self, dbapi_connection):
+        self.written = set()  # rolled back: written by no commit
+        self.raw_rollback(dbapi_connection)
+
     def _statement(self, conn, cursor, statement, parameters, context, executemany):
         self.statements += 1
         words = statement.split()
@@ -122,12 +126,12 @@ class Commits:
             self.written.add(target.strip('"').split("(")[0])
 
     def __enter__(self):
-        self.dialect.do_commit = self._commit
+        self.dialect.do_commit, self.dialect.do_rollback = self._commit, self._rollback
         event.listen(self.engine, "before_cursor_execute", self._statement)
         return self
 
     def __exit__(self, *exc):
-        self.dialect.do_commit = self.raw_commit
+        self.dialect.do_commit, self.dialect.do_rollback = self.raw_commit, self.raw_rollback
         event.remove(self.engine, "before_cursor_execute", self._statement)
 
     @property
@@ -251,18 +255,30 @@ def test_a_rejected_event_leaves_no_effect_and_the_rest_apply(app, till, world):
     assert till.push([batch[0]])[0]["status"] == "rejected"
 
 
-def test_a_value_out_of_range_rejects_that_event_only(app, till):
-    huge = order(till.outlet_id, lines=1)
-    huge["items"][0]["quantity"] = 2**31 - 1
-    huge["items"][0]["product_id"] = 2**31 - 1
-    huge["subtotal"] = huge["total_amount"] = huge["items"][0]["gross"] = huge["items"][0]["total_price"] = \
-        huge["items"][0]["line_total"] = 2**62
-    fine = order(till.outlet_id)
-    results = till.push([till.event("order.snapshot", huge), till.event("order.snapshot", fine)])
-    assert results[1]["status"] == "applied"
+def test_the_largest_values_the_payload_admits_are_stored_exactly(app, till):
+    """Validation bounds every number to what its column holds (ids and counts to 32 bits,
+    money to 10^15 major units), so nothing the schema admits can overflow a column."""
+    big = order(till.outlet_id, lines=1)
+    line = big["items"][0]
+    line["quantity"] = line["product_id"] = 2**31 - 1
+    big["subtotal"] = big["total_amount"] = line["gross"] = line["total_price"] = line["line_total"] = 10**17
+    results = till.push([till.event("order.snapshot", big), till.event("order.snapshot", order(till.outlet_id))])
+    assert [r["status"] for r in results] == ["applied", "applied"], results
     with app.app_context():
-        if results[0]["status"] == "rejected":
-            assert db.session.scalars(select(SyncedOrder.uuid)).all() == [fine["uuid"]]
+        stored = db.session.execute(select(SyncedOrder.total_amount, SyncedOrderItem.quantity,
+                                           SyncedOrderItem.product_id).join(SyncedOrderItem)
+                                    .where(SyncedOrder.uuid == big["uuid"])).one()
+    assert tuple(stored) == (10**17, 2**31 - 1, 2**31 - 1)
+
+
+def test_a_device_clock_decades_off_still_applies_the_batch(app, till):
+    batch = [till.event("order.snapshot", order(till.outlet_id))]
+    response = till.client.post("/api/sync/push/", json={"events": batch},
+                                headers={**till.headers, "X-Device-Time": "2100-01-01T00:00:00Z"})
+    assert response.status_code == 200, response.json
+    assert response.json["results"][0]["status"] == "applied"
+    with app.app_context():
+        assert db.session.get(DeviceRow, till.device_id).last_clock_skew_s == 2**31 - 1
 
 
 def test_payments_are_append_only(app, till):
@@ -361,8 +377,9 @@ def test_a_duplicate_costs_one_statement_after_the_batch_s_claim(app, till):
 
 
 def test_a_rejection_after_retried_races_is_still_recorded(app, till, monkeypatch):
-    """Three races (IntegrityError) and then a rejection: the rejection uses none of the
-    retries, so the event is recorded as rejected instead of failing the push."""
+    """The batch's attempt and three races event by event (IntegrityError), then a
+    rejection: the rejection uses none of the retries, so the event is recorded as
+    rejected instead of failing the push."""
     from sqlalchemy.exc import IntegrityError
 
     from cloud.services import ingest
@@ -371,13 +388,13 @@ def test_a_rejection_after_retried_races_is_still_recorded(app, till, monkeypatc
 
     def racing_then_rejecting(session, conn, device, data, seq, now, **batch):
         calls.append(seq)
-        if len(calls) < ingest.MAX_ATTEMPTS:
+        if len(calls) <= ingest.MAX_ATTEMPTS:  # the batch's attempt, then MAX_ATTEMPTS - 1 retries
             raise IntegrityError("INSERT", {}, Exception("a twin of this order committed first"))
         raise ingest.EventRejected("rejected at last")
 
     monkeypatch.setitem(ingest.APPLY, "order.snapshot", racing_then_rejecting)
     result = till.push([till.event("order.snapshot", order(till.outlet_id))])[0]
     assert result["status"] == "rejected" and result["reason"] == "rejected at last"
-    assert len(calls) == ingest.MAX_ATTEMPTS
+    assert len(calls) == ingest.MAX_ATTEMPTS + 1
     with app.app_context():
         assert db.session.scalars(select(ProcessedEvent.status)).all() == ["rejected"]
