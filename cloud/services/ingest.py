@@ -537,8 +537,8 @@ def _claim_all(conn, device: Device, parsed: list[_Parsed], now) -> set[str]:
 
 @dataclass(frozen=True)
 class Sender:
-    """The pushing device's keys as plain values. Every event commits, and a commit
-    expires the Device row: reading the keys from the row cost a query per event."""
+    """The pushing device's keys as plain values. Event by event, every event commits,
+    and a commit expires the Device row: reading the keys from it cost a query each."""
 
     id: int
     tenant_id: int
