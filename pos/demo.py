@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -80,12 +81,26 @@ def _interrupt(*_):
     raise KeyboardInterrupt  # SIGTERM stops the demo like Ctrl-C does
 
 
+def _restart_requests() -> threading.Event:
+    """Set when the user asks for the cloud back: Enter on the demo's terminal, or
+    SIGUSR1 to the demo's process (for a demo without a terminal)."""
+    wanted = threading.Event()
+    signal.signal(signal.SIGUSR1, lambda *_: wanted.set())
+    if sys.stdin is not None and sys.stdin.isatty():
+        def read_lines():
+            for _ in sys.stdin:
+                wanted.set()
+        threading.Thread(target=read_lines, daemon=True).start()
+    return wanted
+
+
 @click.command("demo")
 @click.option("--dir", "directory", default="instance/demo", show_default=True, help="Where the demo keeps its data.")
 @click.option("--cloud-port", default=8000, show_default=True)
 @click.option("--edge-port", default=5000, show_default=True)
 def demo(directory, cloud_port, edge_port):
-    """Start the cloud and an enrolled edge with the demo data; Ctrl-C stops both."""
+    """Start the cloud and an enrolled edge with the demo data; Ctrl-C stops both.
+    The cloud can be stopped and started again while the outlet keeps selling."""
     base = Path(directory).resolve()
     base.mkdir(parents=True, exist_ok=True)
     edge_dir, printer_dir = base / "edge", base / "printers"
@@ -119,7 +134,8 @@ def demo(directory, cloud_port, edge_port):
     try:
         click.echo("seeding the demo tenant ...")
         key = _run(["cloud", "seed-demo", "--database-url", cloud_db], env).strip().splitlines()[-1].split("=", 1)[1]
-        cloud = start(["cloud", "run", "--port", str(cloud_port), "--database-url", cloud_db], cloud_log)
+        cloud_args = ["cloud", "run", "--port", str(cloud_port), "--database-url", cloud_db]
+        cloud = start(cloud_args, cloud_log)
         _wait(f"{cloud_url}/api/health/", cloud, "cloud", cloud_log)
         if not (edge_dir / "device.json").exists():
             click.echo("enrolling the edge of outlet YOG ...")
@@ -140,11 +156,26 @@ Outlet POS demo is running (data in {base}).
   Printers          {printer_dir}/*.escpos, readable copies in *.escpos.txt
   Logs              {cloud_log}, {edge_log}
 
-Stop the cloud to see the outlet keep selling offline. Ctrl-C stops both.""")
-        while all(process.poll() is None for process in processes):
+To see the outlet keep selling offline, stop the cloud: kill {cloud.pid}
+(the demo then tells how to start it again). Ctrl-C stops both.""")
+        restart, announced = _restart_requests(), False
+        while edge.poll() is None:
+            if cloud.poll() is None:
+                restart.clear()  # Enter while the cloud runs asks for nothing
+            elif restart.is_set():
+                restart.clear()
+                cloud, announced = start(cloud_args, cloud_log), False
+                _wait(f"{cloud_url}/api/health/", cloud, "cloud", cloud_log)
+                click.echo(f"The cloud is back (pid {cloud.pid}); the outlet sends what it queued. "
+                           f"To stop it again: kill {cloud.pid}")
+            elif not announced:
+                how = "press Enter here" if sys.stdin is not None and sys.stdin.isatty() else \
+                    f"kill -USR1 {os.getpid()}"
+                click.echo(f"\nThe cloud stopped (see {cloud_log}). The outlet keeps selling offline and queues "
+                           f"its sales.\nTo start the cloud again, {how}. Ctrl-C stops the demo.")
+                announced = True
             time.sleep(0.5)
-        dead = "cloud" if cloud.poll() is not None else "edge"
-        raise click.ClickException(f"the {dead} stopped; see {cloud_log if dead == 'cloud' else edge_log}")
+        raise click.ClickException(f"the edge stopped; see {edge_log}")
     except KeyboardInterrupt:
         click.echo("\nstopping ...")
     finally:

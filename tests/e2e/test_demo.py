@@ -1,0 +1,104 @@
+"""`pos demo` as a user runs it: the cloud and an enrolled edge come up with the demo data;
+stopping the cloud, as the banner suggests, leaves the outlet selling offline; asking for
+the cloud back starts it again and the queued sale reaches it; SIGTERM stops everything."""
+from __future__ import annotations
+
+import os
+import queue
+import re
+import signal
+import subprocess
+import threading
+import time
+import uuid
+
+import requests
+
+from tests.support.ports import free_port
+from tests.support.processes import POS, _env
+
+
+class Demo:
+    """`pos demo` in a process of its own, its output read line by line."""
+
+    def __init__(self, directory, cloud_port: int, edge_port: int):
+        self.proc = subprocess.Popen([*POS, "demo", "--dir", str(directory), "--cloud-port", str(cloud_port),
+                                      "--edge-port", str(edge_port)], env=_env({"POS_EDGE_PUSH_INTERVAL_S": "1"}),
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     text=True)
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.lines.put(line.rstrip("\n"))
+
+    def expect(self, pattern: str, timeout: float = 120) -> re.Match:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=0.5)
+            except queue.Empty:
+                assert self.proc.poll() is None, "the demo exited:\n" + "\n".join(self.seen)
+                continue
+            self.seen.append(line)
+            found = re.search(pattern, line)
+            if found:
+                return found
+        raise AssertionError(f"no line matching {pattern!r} in:\n" + "\n".join(self.seen))
+
+
+def _cashier(edge_url: str) -> requests.Session:
+    http = requests.Session()
+    token = http.post(f"{edge_url}/api/auth/login/", json={"username": "cashier", "pin": "1234"}).json()["access"]
+    http.headers.update({"Authorization": f"Bearer {token}", "X-Terminal-ID": "2"})
+    http.post(f"{edge_url}/api/shifts/open/", json={"opening_cash": "100000.00"}).raise_for_status()
+    return http
+
+
+def _pending(edge_url: str, http: requests.Session) -> int:
+    return http.get(f"{edge_url}/api/health/").json()["sync"]["pending"]
+
+
+def test_the_demo_keeps_the_outlet_selling_while_its_cloud_is_stopped_and_started_again(tmp_path):
+    cloud_port, edge_port = free_port(), free_port()
+    cloud_url, edge_url = f"http://127.0.0.1:{cloud_port}", f"http://127.0.0.1:{edge_port}"
+    demo = Demo(tmp_path / "demo", cloud_port, edge_port)
+    try:
+        cloud_pid = int(demo.expect(r"stop the cloud: kill (\d+)", timeout=240).group(1))
+        assert requests.get(f"{cloud_url}/api/health/").status_code == 200
+
+        os.kill(cloud_pid, signal.SIGTERM)
+        restart = demo.expect(r"To start the cloud again, kill -USR1 (\d+)")
+        assert int(restart.group(1)) == demo.proc.pid
+        assert requests.get(f"{edge_url}/api/health/").status_code == 200  # the outlet is still up
+
+        cashier = _cashier(edge_url)
+        product = cashier.get(f"{edge_url}/api/products/?search=TIRA").json()["results"][0]
+        order = cashier.post(f"{edge_url}/api/orders/", json={
+            "client_uuid": str(uuid.uuid4()), "items": [{"product_id": product["id"], "quantity": 1}]}).json()
+        paid = cashier.post(f"{edge_url}/api/payments/", json={"order_id": order["id"], "method": "cash",
+                                                               "tendered": order["total_amount"]})
+        assert paid.status_code == 201, paid.text
+        assert _pending(edge_url, cashier) > 0  # queued: the cloud is away
+
+        os.kill(demo.proc.pid, signal.SIGUSR1)
+        demo.expect(r"The cloud is back \(pid \d+\)")
+        deadline = time.monotonic() + 60
+        while _pending(edge_url, cashier) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert _pending(edge_url, cashier) == 0
+        owner = requests.post(f"{cloud_url}/api/auth/login/", json={"username": "owner", "password": "owner123"})
+        headers = {"Authorization": f"Bearer {owner.json()['access']}"}
+        found = requests.get(f"{cloud_url}/api/orders/?search={order['order_number']}", headers=headers).json()
+        assert [o["total_amount"] for o in found["results"]] == [order["total_amount"]]
+    finally:
+        demo.proc.send_signal(signal.SIGTERM)
+        demo.proc.wait(timeout=60)
+    for url in (cloud_url, edge_url):
+        try:
+            requests.get(f"{url}/api/health/", timeout=1)
+            raise AssertionError(f"{url} still answers after the demo stopped")
+        except requests.ConnectionError:
+            pass
