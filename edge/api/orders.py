@@ -149,7 +149,7 @@ def refund_order(order_id, json_data, actor):
     tenant = outlet_settings.tenant(db.session)
     return refunds.refund(db.session, order, user_id=actor.user_id, shift=_shift_for_money(actor, method),
                           reason=json_data["reason"], lines=json_data.get("lines"), method=method,
-                          points_per_amount=tenant.points_per_amount)
+                          points_per_amount=tenant.points_per_amount, cash_rounding=tenant.cash_rounding)
 
 
 @bp.post("/<int:order_id>/void/")

@@ -3,13 +3,16 @@ whole, always with a reason. Both are new facts: the sale's stored amounts never
 
 A line's share of money is its stored total (net + service + tax); part of a line is
 its proportional share, and the last units take whatever is left, so returning every
-unit returns exactly the line total."""
+unit returns exactly the line total. Cash given back for some lines is rounded to the
+tenant's cash increment, as the sale's total was (the lines keep their exact shares),
+and never exceeds what is left of what was paid: refunding every line in cash returns
+exactly the paid amount."""
 from __future__ import annotations
 
 from edge.models import Customer, Order, OrderItem, Refund, Shift
 from edge.services import customers, kitchen_log, orders, outbox
 from sync.ids import new_uuid
-from sync.money import div_round_half_up
+from sync.money import div_round_half_up, round_to_increment
 from sync.timeutil import utcnow
 from sync.web.errors import Conflict, ValidationFailed
 
@@ -91,20 +94,27 @@ def void(session, order: Order, *, user_id: int, shift: Shift | None, reason: st
 
 
 def refund(session, order: Order, *, user_id: int, shift: Shift | None, reason: str, lines: list[dict] | None,
-           method: str | None, points_per_amount: int) -> Refund:
-    """Give money back for paid items; whole order when no lines are named."""
+           method: str | None, points_per_amount: int, cash_rounding: int = 0) -> Refund:
+    """Give money back for paid items; whole order when no lines are named.
+    `cash_rounding`: the tenant's cash increment in minor units (0: none)."""
     refundable = order.paid_amount - order.refunded_amount
     if refundable <= 0:
         raise Conflict("Nothing was paid on this order that has not been refunded", "NOTHING_TO_REFUND")
-    chosen = _select_lines(order, lines)
-    amounts = [(item, quantity, _line_amount(order, item, quantity)) for item, quantity in chosen]
-    total = refundable if not lines else min(refundable, sum(a for _, _, a in amounts))
-    if total <= 0:
-        raise Conflict("Nothing left to refund", "NOTHING_TO_REFUND")
     methods = {p.method for p in order.payments}
     method = method or ("cash" if "cash" in methods else order.payments[0].method)
     if method not in methods:
         raise ValidationFailed(f"The order was not paid by {method}", "INVALID_METHOD", "method")
+    chosen = _select_lines(order, lines)
+    amounts = [(item, quantity, _line_amount(order, item, quantity)) for item, quantity in chosen]
+    lines_total = sum(a for _, _, a in amounts)
+    if lines and method == "cash":
+        lines_total = round_to_increment(lines_total, cash_rounding)
+        if lines_total <= 0 < sum(a for _, _, a in amounts):
+            raise Conflict("Those lines come to less than the smallest cash amount; refund them by another "
+                           "method or together with other lines", "REFUND_BELOW_CASH_UNIT")
+    total = refundable if not lines else min(refundable, lines_total)
+    if total <= 0:
+        raise Conflict("Nothing left to refund", "NOTHING_TO_REFUND")
     for item, quantity, _ in amounts:
         item.refunded_quantity += quantity
     order.refunded_amount += total

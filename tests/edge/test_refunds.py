@@ -1,4 +1,9 @@
 """Voids and refunds: manager only, by line or whole, with a reason, never rewriting the sale."""
+import pytest
+
+from edge.extensions import db
+from edge.services import orders, refunds
+from sync.web.errors import Conflict
 
 
 def paid_order(till, *items):
@@ -26,19 +31,37 @@ def test_a_full_refund_returns_what_was_paid_and_keeps_the_sale(cashier, manager
     assert again.status_code == 409 and again.json["code"] == "NOTHING_TO_REFUND"
 
 
+def paid_by_card(till, *items):
+    till.open_shift()
+    order = till.order(*items)
+    assert till.pay(order["id"], "card", amount=order["total_amount"], reference="AUTH1").status_code == 201
+    return till.get(f"/api/orders/{order['id']}/").json
+
+
 def test_refund_by_line_returns_that_lines_share(cashier, manager):
+    order = paid_by_card(cashier, cashier.item("DR-COLA", 2), cashier.item("DS-TIRA", 1))
+    tiramisu = order["items"][1]
+    refund = manager.post(f"/api/orders/{order['id']}/refund/",
+                          {"reason": "not fresh", "lines": [{"item_id": tiramisu["id"], "quantity": 1}]})
+    assert refund.status_code == 201
+    assert refund.json["amount"] == tiramisu["line_total"] == "51975.00"  # by card: to the rupiah
+    assert refund.json["lines"] == [{"item_id": tiramisu["id"], "line_no": 2, "quantity": 1,
+                                     "amount": tiramisu["line_total"]}]
+
+
+def test_cash_back_for_a_line_is_rounded_to_the_cash_increment(cashier, manager):
+    """The demo tenant rounds cash to Rp 100: the drawer cannot give back Rp 51.975."""
     order = paid_order(cashier, cashier.item("DR-COLA", 2), cashier.item("DS-TIRA", 1))
     tiramisu = order["items"][1]
     refund = manager.post(f"/api/orders/{order['id']}/refund/",
                           {"reason": "not fresh", "lines": [{"item_id": tiramisu["id"], "quantity": 1}]})
     assert refund.status_code == 201
-    assert refund.json["amount"] == tiramisu["line_total"]
-    assert refund.json["lines"] == [{"item_id": tiramisu["id"], "line_no": 2, "quantity": 1,
-                                     "amount": tiramisu["line_total"]}]
+    assert (refund.json["method"], refund.json["amount"]) == ("cash", "52000.00")
+    assert refund.json["lines"][0]["amount"] == "51975.00"  # the line keeps its exact share
 
 
-def test_refunding_one_unit_at_a_time_returns_exactly_the_line_total(cashier, manager):
-    order = paid_order(cashier, cashier.item("DR-LTEA", 3))
+def test_refunding_one_unit_at_a_time_by_card_returns_exactly_the_line_total(cashier, manager):
+    order = paid_by_card(cashier, cashier.item("DR-LTEA", 3))
     line = order["items"][0]
     amounts = [manager.post(f"/api/orders/{order['id']}/refund/",
                             {"reason": "x", "lines": [{"item_id": line["id"], "quantity": 1}]}).json["amount"]
@@ -47,6 +70,18 @@ def test_refunding_one_unit_at_a_time_returns_exactly_the_line_total(cashier, ma
     nothing_left = manager.post(f"/api/orders/{order['id']}/refund/",
                                 {"reason": "x", "lines": [{"item_id": line["id"], "quantity": 1}]})
     assert nothing_left.status_code == 409 and nothing_left.json["code"] == "NOTHING_TO_REFUND"
+
+
+def test_refunding_one_unit_at_a_time_in_cash_returns_exactly_what_was_paid(cashier, manager):
+    order = paid_order(cashier, cashier.item("DR-LTEA", 3), cashier.item("DS-TIRA", 1))
+    tea, tiramisu = order["items"]
+    back = [manager.post(f"/api/orders/{order['id']}/refund/",
+                         {"reason": "x", "lines": [{"item_id": item["id"], "quantity": 1}]}).json["amount"]
+            for item in (tea, tea, tiramisu, tea)]
+    assert all(float(a) % 100 == 0 for a in back), back  # every hand-back is whole hundreds
+    assert round(sum(float(a) for a in back), 2) == float(order["paid_amount"])
+    after = manager.get(f"/api/orders/{order['id']}/").json
+    assert after["refunded_amount"] == order["paid_amount"]
 
 
 def test_refunding_more_units_than_are_left_is_refused(cashier, manager):
@@ -83,3 +118,19 @@ def test_cancelling_a_paid_order_needs_a_refund_first(cashier, manager):
     assert refused.status_code == 409 and refused.json["code"] == "ORDER_HAS_PAYMENTS"
     manager.post(f"/api/orders/{order['id']}/refund/", {"reason": "customer left"})
     assert manager.post(f"/api/orders/{order['id']}/cancel/", {"reason": "x"}).json["status"] == "cancelled"
+
+
+def test_cash_back_below_the_smallest_cash_amount_is_refused_with_a_clear_code(edge_app, cashier, manager):
+    """Rounded to the increment, a small enough line comes to nothing in cash: refused
+    (not recorded as a refund of nothing), the lines stay refundable."""
+    order = paid_order(cashier, cashier.item("DR-COLA", 2), cashier.item("DS-TIRA", 1))
+    tiramisu = order["items"][1]
+    with edge_app.app_context():
+        stored = orders.get(db.session, order["id"])
+        with pytest.raises(Conflict) as refused:
+            refunds.refund(db.session, stored, user_id=1, shift=None, reason="x", method="cash",
+                           lines=[{"item_id": tiramisu["id"], "quantity": 1}], points_per_amount=0,
+                           cash_rounding=20_000_000)  # Rp 200.000: Rp 51.975 rounds to nothing
+        assert refused.value.extra_data["code"] == "REFUND_BELOW_CASH_UNIT"
+        db.session.rollback()
+    assert manager.get(f"/api/orders/{order['id']}/").json["refunded_amount"] == "0.00"
