@@ -63,6 +63,9 @@ class Relay:
         self.rng = rng
         self._batch_now = batch
         self._calm_batches = 0
+        # After a failure (but a timeout) the next attempt sends one event: while the cloud
+        # is away, each retry would otherwise read and encode a whole batch for nothing.
+        self._probe = False
         self.backing_off_until = 0.0  # monotonic; kicks before it would only find the backoff
 
     # --- backoff ---------------------------------------------------------------------------
@@ -71,7 +74,7 @@ class Relay:
         """Full jitter: uniform over [0, min(cap, base * 2^(failures-1))]."""
         return self.rng() * min(self.cap_s, self.base_s * (2 ** max(0, failures - 1)))
 
-    def _failure(self, error: Exception) -> PushOutcome:
+    def _failure(self, error: Exception, probe: bool = True) -> PushOutcome:
         with write_transaction() as session:
             state = sync_status.state(session)
             state.consecutive_failures += 1
@@ -80,6 +83,7 @@ class Relay:
             self.backing_off_until = time.monotonic() + delay
             state.last_push_error = f"{error.__class__.__name__}: {error}"[:500]
             state.last_push_at = utcnow()
+        self._probe = probe
         return PushOutcome(error=str(error))
 
     def _may_try(self) -> bool:
@@ -118,7 +122,7 @@ class Relay:
         if ahead is None:
             if not force and not self._may_try():
                 return PushOutcome(skipped=True), None
-            events = self._pending(self._batch_now)
+            events = self._pending(1 if self._probe else self._batch_now)
             if not events:
                 return PushOutcome(), None
             ahead = _Sending(self.client, events, background=False)
@@ -132,10 +136,13 @@ class Relay:
             if error.timed_out:
                 # The cloud may have applied the batch and still be busy with it: send
                 # less until answers come back in time (the resend is all duplicates).
+                # (No probe: the cloud is there, and the smaller batch finds the size that fits.)
                 self._batch_now, self._calm_batches = max(1, len(events) // 2), CALM_BATCHES_BEFORE_GROWING
+                return self._failure(error, probe=False), None
             return self._failure(error), None
         except (CloudError, AuthFailed) as error:
             return self._failure(error), None
+        self._probe = False
         self._grow_back()
         following = None
         if pipeline:

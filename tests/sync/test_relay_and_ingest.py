@@ -172,6 +172,39 @@ def test_transport_failures_back_off_and_open_the_breaker(edge_app, cashier, man
     assert down.calls == 3
 
 
+def test_after_a_failure_the_next_attempt_sends_one_event_then_whole_batches(edge_app, device_client, cashier):
+    """While the cloud is away each retry is a probe of one event, not a batch read and
+    encoded for nothing; once one gets through, batches are whole again."""
+    for _ in range(5):
+        sell(cashier, pay=False)  # one event each
+
+    class Flaky:
+        def __init__(self, failures):
+            self.failures, self.sizes = failures, []
+
+        def push(self, events):
+            self.sizes.append(len(events))
+            if len(self.sizes) <= self.failures:
+                raise Unreachable("connection refused")
+            return device_client.push(events)
+
+    flaky = Flaky(failures=3)
+    with edge_app.app_context():
+        relay = relay_for(edge_app, flaky, batch=4)
+        for _ in range(4):
+            state = sync_status.state(db.session)
+            state.next_attempt_at = None  # let the backoff pass
+            db.session.commit()
+            relay.push_once()
+        pending = db.session.query(OutboxEvent).filter_by(status="pending").count()
+    assert flaky.sizes == [4, 1, 1, 1]  # three failures, then the probe got through
+    assert pending == 4
+    with edge_app.app_context():
+        relay.push_once()
+        assert db.session.query(OutboxEvent).filter_by(status="pending").count() == 0
+    assert flaky.sizes == [4, 1, 1, 1, 4]  # whole batches again
+
+
 def test_full_jitter_stays_under_the_cap():
     relay = Relay(None, base_s=1.0, cap_s=60.0, rng=lambda: 0.999)
     assert relay.backoff_delay(1) <= 1.0
