@@ -63,8 +63,8 @@ class Relay:
         self.rng = rng
         self._batch_now = batch
         self._calm_batches = 0
-        # After a failure (but a timeout) the next attempt sends one event: while the cloud
-        # is away, each retry would otherwise read and encode a whole batch for nothing.
+        # After a failure (other than a timeout) the next attempt sends one event: while the
+        # cloud is away, each retry would otherwise read and encode a whole batch for nothing.
         self._probe = False
         self.backing_off_until = 0.0  # monotonic; kicks before it would only find the backoff
 
