@@ -101,7 +101,6 @@ def _sql(conn) -> SimpleNamespace:
         claim=claim.returning(PROCESSED.c.id, *relaxed),
         retake=retake.returning(PROCESSED.c.id, *relaxed),
         # a batch applied in one transaction commits durably: its claims leave the level be
-        claim_durable=claim.returning(PROCESSED.c.id),
         claim_many=claim.returning(PROCESSED.c.event_id),  # executemany: one statement per batch
         retake_durable=retake.returning(PROCESSED.c.id),
         prior=select(PROCESSED.c.id, PROCESSED.c.status, PROCESSED.c.payload_sha256)
@@ -371,19 +370,18 @@ def _envelope(raw) -> dict:
         raise EventRejected(f"malformed event: {error.messages}") from None
 
 
-def _claim(conn, device: Device, event: dict, now, rejection: str | None, relaxed: bool = True) -> dict | None:
+def _claim(conn, device: Device, event: dict, now, rejection: str | None) -> dict | None:
     """Insert the event's processed row (applied, or rejected with the reason) in this
     transaction, before any of its effects: one INSERT ... ON CONFLICT DO NOTHING. A
     twin committing at the same moment holds the unique key: the insert waits for it and
     then finds it. Returns None when this transaction owns the row, else the answer
-    (`duplicate` / `conflict`) to give. `relaxed`: this transaction may commit without
-    waiting for the disk (PostgreSQL; SQLite's level is set around the batch)."""
+    (`duplicate` / `conflict`) to give. The transaction may commit without waiting for
+    the disk (PostgreSQL; SQLite's level is set around the events)."""
     sql = _sql(conn)
-    claimed = conn.execute(sql.claim if relaxed else sql.claim_durable,
-                           _claim_row(device, event, now, rejection)).first()
+    claimed = conn.execute(sql.claim, _claim_row(device, event, now, rejection)).first()
     if claimed is not None:
         return None
-    return _settle_taken(conn, device, event, now, rejection, relaxed)
+    return _settle_taken(conn, device, event, now, rejection, relaxed=True)
 
 
 def _claim_row(device: Device, event: dict, now, rejection: str | None) -> dict:
@@ -438,11 +436,11 @@ def _parse(raw) -> _Parsed:
         return _Parsed(event_id, event, rejection=str(rejected)[:2000])
 
 
-def _apply(session, conn, device: Device, parsed: _Parsed, now, relaxed: bool) -> dict | None:
+def _apply(session, conn, device: Device, parsed: _Parsed, now) -> dict | None:
     """Claim the event and apply its effects in the session's transaction, without
     committing. Returns the answer when the claim settles it (duplicate or conflict; it
     wrote nothing), else None. Raises what the event's effects raise."""
-    answer = _claim(conn, device, parsed.event, now, parsed.rejection, relaxed)
+    answer = _claim(conn, device, parsed.event, now, parsed.rejection)
     if answer is not None:
         return answer
     _effects(session, conn, device, parsed, now)
@@ -471,7 +469,7 @@ def apply_event(session, device: Device, raw: dict) -> dict:
     retries = 0
     while True:
         try:
-            answer = _apply(session, session.connection(), device, parsed, now, relaxed=True)
+            answer = _apply(session, session.connection(), device, parsed, now)
             if answer is not None:
                 session.rollback()
                 return answer

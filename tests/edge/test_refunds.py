@@ -6,10 +6,12 @@ from edge.services import orders, refunds
 from sync.web.errors import Conflict
 
 
-def paid_order(till, *items):
+def paid_order(till, *items, by_card=False):
     till.open_shift()
     order = till.order(*items)
-    assert till.pay(order["id"], "cash", tendered="1000000.00").status_code == 201
+    paid = till.pay(order["id"], "card", amount=order["total_amount"], reference="AUTH1") if by_card else \
+        till.pay(order["id"], "cash", tendered="1000000.00")
+    assert paid.status_code == 201
     return till.get(f"/api/orders/{order['id']}/").json
 
 
@@ -31,15 +33,8 @@ def test_a_full_refund_returns_what_was_paid_and_keeps_the_sale(cashier, manager
     assert again.status_code == 409 and again.json["code"] == "NOTHING_TO_REFUND"
 
 
-def paid_by_card(till, *items):
-    till.open_shift()
-    order = till.order(*items)
-    assert till.pay(order["id"], "card", amount=order["total_amount"], reference="AUTH1").status_code == 201
-    return till.get(f"/api/orders/{order['id']}/").json
-
-
 def test_refund_by_line_returns_that_lines_share(cashier, manager):
-    order = paid_by_card(cashier, cashier.item("DR-COLA", 2), cashier.item("DS-TIRA", 1))
+    order = paid_order(cashier, cashier.item("DR-COLA", 2), cashier.item("DS-TIRA", 1), by_card=True)
     tiramisu = order["items"][1]
     refund = manager.post(f"/api/orders/{order['id']}/refund/",
                           {"reason": "not fresh", "lines": [{"item_id": tiramisu["id"], "quantity": 1}]})
@@ -61,7 +56,7 @@ def test_cash_back_for_a_line_is_rounded_to_the_cash_increment(cashier, manager)
 
 
 def test_refunding_one_unit_at_a_time_by_card_returns_exactly_the_line_total(cashier, manager):
-    order = paid_by_card(cashier, cashier.item("DR-LTEA", 3))
+    order = paid_order(cashier, cashier.item("DR-LTEA", 3), by_card=True)
     line = order["items"][0]
     amounts = [manager.post(f"/api/orders/{order['id']}/refund/",
                             {"reason": "x", "lines": [{"item_id": line["id"], "quantity": 1}]}).json["amount"]
