@@ -62,11 +62,15 @@ def ticket(order: Order) -> dict:
     }
 
 
+# json_extract: read the one field, not the whole ticket (this runs on every record)
+_HEAD = (select(KitchenEvent.__table__.c.seq, func.json_extract(KitchenEvent.__table__.c.payload, "$.log_id"))
+         .order_by(KitchenEvent.__table__.c.seq.desc()).limit(1))
+_INSERT = KitchenEvent.__table__.insert()
+
+
 def head(session) -> tuple[int, str | None]:
     """(last seq, log id) of the log; (0, None) when it is empty."""
-    # json_extract: read the one field, not the whole ticket (this runs on every record)
-    row = session.execute(select(KitchenEvent.seq, func.json_extract(KitchenEvent.payload, "$.log_id"))
-                          .order_by(KitchenEvent.seq.desc()).limit(1)).first()
+    row = session.connection().execute(_HEAD).first()
     if row is None:
         return 0, None
     return row[0], row[1]
@@ -83,11 +87,13 @@ def record(session, order: Order, event_type: str, **extra) -> KitchenEvent:
                    "timestamp": isoformat(now)}
     payload.update(extra)
     payload["log_id"] = head(session)[1] or secrets.token_hex(6)
-    event = KitchenEvent(outlet_id=order.outlet_id, type=event_type, order_id=order.id, payload=payload,
-                         created_at=now)
-    session.add(event)
-    session.flush()
-    payload["seq"] = event.seq
+    values = {"outlet_id": order.outlet_id, "type": event_type, "order_id": order.id, "payload": payload,
+              "created_at": now}
+    # one Core insert on the transaction's connection: no unit of work for a row that is
+    # never changed (the event handed to the screens is a plain, unsaved KitchenEvent)
+    seq = session.connection().execute(_INSERT, values).inserted_primary_key[0]
+    event = KitchenEvent(seq=seq, **values)
+    payload["seq"] = seq
     if event.seq % PRUNE_EVERY == 0:
         prune(session, now - RETENTION)
     after_commit(lambda: _notify(event))

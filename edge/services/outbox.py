@@ -1,6 +1,12 @@
-"""Appending sale facts to the outbox, in the transaction of the change they record."""
+"""Appending sale facts to the outbox, in the transaction of the change they record.
+
+The row is inserted at once with one Core statement rather than added to the session
+as an ORM object: nothing reads it back in the same transaction, and the unit of work
+cost more than the insert (a fifth of an order's flush time). Appends keep their order:
+each runs when it is made, so `seq` follows the order of the calls."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable
 
 from edge.models import OutboxEvent
@@ -23,12 +29,22 @@ def _notify() -> None:
         listener()
 
 
-def append(session, event_type: str, aggregate_id: str, values: dict, version: int = 0) -> OutboxEvent:
+@dataclass(frozen=True)
+class Queued:
+    """What a caller may keep of an appended event: its id."""
+    event_id: str
+
+
+_INSERT = OutboxEvent.__table__.insert()
+
+
+def append(session, event_type: str, aggregate_id: str, values: dict, version: int = 0) -> Queued:
     payload = events.dump(event_type, values)
-    event = OutboxEvent(
-        event_id=new_uuid(), type=event_type, aggregate_id=aggregate_id, aggregate_version=version,
-        payload=canonical_json(payload), payload_sha256=sha256_hex(payload), occurred_at=utcnow(),
-    )
-    session.add(event)  # its seq is assigned when the transaction flushes
+    event_id = new_uuid()
+    session.connection().execute(_INSERT, {
+        "event_id": event_id, "type": event_type, "aggregate_id": aggregate_id, "aggregate_version": version,
+        "payload": canonical_json(payload), "payload_sha256": sha256_hex(payload), "occurred_at": utcnow(),
+        "status": "pending", "attempts": 0,
+    })
     after_commit(_notify)
-    return event
+    return Queued(event_id)
