@@ -6,11 +6,16 @@ A token's claims are a pure function of the token and the key that verifies it, 
 verified claims are kept (per key, bounded) and reused; what may change between two uses
 is the clock, so the expiry and not-before times are checked again on every use, and an
 expired token goes the library's own way (its "Token has expired" answer). Revocation is
-not decided here: the apps look the user up on every request."""
+not decided here: the apps look the user up on every request.
+
+The library also reads each token's header with PyJWT on every request (as costly as a
+decode); the header is a pure function of the token too, so that read is memoized."""
 from __future__ import annotations
 
+import functools
 import time
 
+import flask_jwt_extended.view_decorators as _views
 from flask_jwt_extended import JWTManager
 from flask_jwt_extended.config import config
 
@@ -42,3 +47,18 @@ def _current(claims: dict, leeway) -> bool:
     if "exp" in claims and now >= claims["exp"] + slack:
         return False
     return not ("nbf" in claims and now < claims["nbf"] - slack)
+
+
+def _memoized_header_reader(read):
+    remembered = functools.lru_cache(maxsize=MAX_KEPT)(read)
+
+    @functools.wraps(read)
+    def header_of(encoded_token: str) -> dict:
+        return dict(remembered(encoded_token))
+
+    header_of.cache_info = remembered.cache_info
+    return header_of
+
+
+if not hasattr(_views.get_unverified_jwt_headers, "cache_info"):
+    _views.get_unverified_jwt_headers = _memoized_header_reader(_views.get_unverified_jwt_headers)

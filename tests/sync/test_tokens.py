@@ -60,3 +60,16 @@ def test_a_token_kept_under_one_key_is_not_accepted_under_another():
     token = _token(first, timedelta(minutes=5))
     assert _get(first, token).status_code == 200
     assert _get(second, token).status_code == 422  # the library's answer to a bad signature
+
+
+def test_a_kept_token_is_not_read_again(monkeypatch):
+    import jwt as pyjwt
+    manager = VerifyOnceJWTManager()
+    app = _app(manager, "k" * 32)
+    token = _token(app, timedelta(minutes=5))
+    real, reads = pyjwt.get_unverified_header, []
+    monkeypatch.setattr(pyjwt, "get_unverified_header", lambda t: reads.append(t) or real(t))
+    assert _get(app, token).status_code == 200
+    reads.clear()
+    assert _get(app, token).status_code == 200
+    assert reads == []
