@@ -6,12 +6,13 @@ cost more than the insert (a fifth of an order's flush time). Appends keep their
 each runs when it is made, so `seq` follows the order of the calls."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Callable
 
 from edge.models import OutboxEvent
 from edge.services.uow import after_commit
-from sync.ids import canonical_json, new_uuid, sha256_hex
+from sync.ids import canonical_json, new_uuid
 from sync.schemas import events
 from sync.timeutil import utcnow
 
@@ -39,11 +40,12 @@ _INSERT = OutboxEvent.__table__.insert()
 
 
 def append(session, event_type: str, aggregate_id: str, values: dict, version: int = 0) -> Queued:
-    payload = events.dump(event_type, values)
+    text = canonical_json(events.dump(event_type, values))
     event_id = new_uuid()
     session.connection().execute(_INSERT, {
         "event_id": event_id, "type": event_type, "aggregate_id": aggregate_id, "aggregate_version": version,
-        "payload": canonical_json(payload), "payload_sha256": sha256_hex(payload), "occurred_at": utcnow(),
+        "payload": text, "payload_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),  # = sha256_hex
+        "occurred_at": utcnow(),
         "status": "pending", "attempts": 0,
     })
     after_commit(_notify)

@@ -1,0 +1,56 @@
+"""sync.schemas.events.dump: the compiled dump gives exactly marshmallow's dump of each
+payload schema, for every event a day of sales at an outlet makes."""
+import pytest
+
+from sync.schemas import events
+
+
+@pytest.fixture
+def dumped(monkeypatch):
+    """Every (event type, values) the edge dumps while the test runs."""
+    calls = []
+    real = events.dump
+    monkeypatch.setattr(events, "dump", lambda event_type, values: calls.append((event_type, values))
+                        or real(event_type, values))
+    return calls
+
+
+def _day_of_sales(cashier, manager, cook):
+    shift = cashier.open_shift("500000.00")
+    assert cashier.post(f"/api/shifts/{shift['id']}/cash-movements/",
+                        {"kind": "in", "amount": "100000.00", "reason": "float"}).status_code == 201
+    customer = cashier.post("/api/customers/", {"name": "Siti", "phone": "081234567890"}).json
+    plain = cashier.order(cashier.item("DR-COLA", 2))
+    rich = cashier.order(cashier.item("PZ-MARG", 1, ["Large", "Mushrooms"], note="well done"),
+                         cashier.item("DS-TIRA", 1), customer_id=customer["id"], table="T4", note="birthday")
+    coded = cashier.order(cashier.item("PZ-MARG", 1, ["Regular"]), promo_codes=["WEEKEND30"], status="draft")
+    assert cashier.pay(rich["id"], "card", amount="10000.00", reference="APPR-1").status_code == 201
+    assert cashier.pay(rich["id"], "cash", tendered="1000000.00").status_code == 201
+    assert cashier.post(f"/api/orders/{rich['id']}/confirm/").status_code == 200
+    assert cook.post(f"/api/kitchen/orders/{rich['id']}/ready/").status_code == 200
+    assert cashier.post(f"/api/orders/{rich['id']}/complete/").status_code == 200
+    assert manager.post(f"/api/orders/{rich['id']}/refund/",
+                        {"reason": "cold", "lines": [{"item_id": rich["items"][1]["id"], "quantity": 1}]}
+                        ).status_code == 201
+    assert manager.post(f"/api/orders/{plain['id']}/void/",
+                        {"reason": "changed mind", "lines": [{"item_id": plain["items"][0]["id"], "quantity": 1}]}
+                        ).status_code == 201
+    assert cashier.post(f"/api/orders/{plain['id']}/cancel/", {"reason": "left"}).status_code == 200
+    assert cashier.post(f"/api/orders/{coded['id']}/cancel/", {"reason": "no"}).status_code == 200
+    closed = cashier.post(f"/api/shifts/{shift['id']}/close/", {"counted_cash": "1590000.00"})
+    assert closed.status_code == 200, closed.json
+
+
+def test_every_event_of_a_day_dumps_as_its_schema_does(cashier, manager, cook, dumped):
+    _day_of_sales(cashier, manager, cook)
+    assert {event_type for event_type, _ in dumped} == set(events.PAYLOADS)
+    for event_type, values in list(dumped):  # (the recorder keeps recording)
+        assert events.dump(event_type, values) == events.PAYLOADS[event_type].dump(values), event_type
+
+
+def test_absent_values_are_left_out_and_none_stays_none():
+    values = {"uuid": "u" * 36, "order_uuid": "o" * 36, "kind": "void", "method": None, "amount": 1250,
+              "reason": "x", "lines": [{"line_no": 1, "quantity": 2, "amount": 1250}]}
+    assert events.dump("refund.recorded", values) == events.PAYLOADS["refund.recorded"].dump(values)
+    assert events.dump("refund.recorded", values)["method"] is None
+    assert "created_at" not in events.dump("refund.recorded", values)
