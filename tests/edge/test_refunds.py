@@ -129,3 +129,59 @@ def test_cash_back_below_the_smallest_cash_amount_is_refused_with_a_clear_code(e
         assert refused.value.extra_data["code"] == "REFUND_BELOW_CASH_UNIT"
         db.session.rollback()
     assert manager.get(f"/api/orders/{order['id']}/").json["refunded_amount"] == "0.00"
+
+
+def split_paid_order(till, *items, card="50000.00"):
+    """Paid part by card (`card`), the rest in cash."""
+    till.open_shift()
+    order = till.order(*items)
+    assert till.pay(order["id"], "card", amount=card, reference="AUTH1").status_code == 201
+    assert till.pay(order["id"], "cash", tendered="1000000.00").status_code == 201
+    return till.get(f"/api/orders/{order['id']}/").json
+
+
+def test_a_whole_refund_in_cash_of_a_split_tender_order_gives_back_only_the_cash(cashier, manager):
+    order = split_paid_order(cashier, cashier.item("DR-COLA", 2), cashier.item("DS-TIRA", 1))
+    cash_part = float(order["paid_amount"]) - 50000
+    cash = manager.post(f"/api/orders/{order['id']}/refund/", {"reason": "spilled", "method": "cash"})
+    assert cash.status_code == 201, cash.json
+    assert (cash.json["method"], float(cash.json["amount"])) == ("cash", cash_part)
+    card = manager.post(f"/api/orders/{order['id']}/refund/", {"reason": "spilled", "method": "card"})
+    assert card.status_code == 201, card.json
+    assert (card.json["method"], card.json["amount"]) == ("card", "50000.00")
+    after = manager.get(f"/api/orders/{order['id']}/").json
+    assert after["refunded_amount"] == order["paid_amount"]
+    again = manager.post(f"/api/orders/{order['id']}/refund/", {"reason": "again", "method": "cash"})
+    assert again.status_code == 409 and again.json["code"] == "NOTHING_TO_REFUND"
+
+
+def test_a_whole_refund_without_a_method_starts_with_the_cash(cashier, manager):
+    order = split_paid_order(cashier, cashier.item("DR-COLA", 2), cashier.item("DS-TIRA", 1))
+    first = manager.post(f"/api/orders/{order['id']}/refund/", {"reason": "spilled"})
+    second = manager.post(f"/api/orders/{order['id']}/refund/", {"reason": "spilled"})
+    assert [first.json["method"], second.json["method"]] == ["cash", "card"]
+    assert second.json["amount"] == "50000.00"
+
+
+def test_lines_worth_more_than_what_the_card_paid_are_refused_with_what_each_method_has_left(cashier, manager):
+    order = split_paid_order(cashier, cashier.item("DR-COLA", 2), cashier.item("DS-TIRA", 1), card="10000.00")
+    tiramisu = order["items"][1]
+    refused = manager.post(f"/api/orders/{order['id']}/refund/", {
+        "reason": "not fresh", "method": "card", "lines": [{"item_id": tiramisu["id"], "quantity": 1}]})
+    assert refused.status_code == 409 and refused.json["code"] == "REFUND_EXCEEDS_TENDER"
+    assert refused.json["available"]["card"] == "10000.00"
+    assert "cash" in refused.json["message"]
+    unchanged = manager.get(f"/api/orders/{order['id']}/").json
+    assert unchanged["refunded_amount"] == "0.00" and unchanged["items"][1]["refunded_quantity"] == 0
+    in_cash = manager.post(f"/api/orders/{order['id']}/refund/", {
+        "reason": "not fresh", "method": "cash", "lines": [{"item_id": tiramisu["id"], "quantity": 1}]})
+    assert in_cash.status_code == 201 and in_cash.json["amount"] == "52000.00"
+
+
+def test_a_method_already_given_back_in_full_is_refused(cashier, manager):
+    order = split_paid_order(cashier, cashier.item("DR-COLA", 2), cashier.item("DS-TIRA", 1))
+    assert manager.post(f"/api/orders/{order['id']}/refund/",
+                        {"reason": "x", "method": "card"}).status_code == 201
+    again = manager.post(f"/api/orders/{order['id']}/refund/", {"reason": "x", "method": "card"})
+    assert again.status_code == 409 and again.json["code"] == "NOTHING_TO_REFUND"
+    assert again.json["available"]["card"] == "0.00" and float(again.json["available"]["cash"]) > 0
