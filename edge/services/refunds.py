@@ -6,19 +6,13 @@ its proportional share, and the last units take whatever is left, so returning e
 unit returns exactly the line total. Cash given back for some lines is rounded to the
 tenant's cash increment, as the sale's total was (the lines keep their exact shares),
 and never exceeds what is left of what was paid: refunding every line in cash returns
-exactly the paid amount.
-
-Money goes back by the method that took it, and never more than that method took (less
-what it already gave back): on an order paid part by card and part in cash, refunding
-the whole order by cash gives back the cash part and leaves the card part to refund by
-card; lines worth more than what is left of the chosen method are refused with what
-each method has left."""
+exactly the paid amount."""
 from __future__ import annotations
 
 from edge.models import Customer, Order, OrderItem, Refund, Shift
 from edge.services import customers, kitchen_log, orders, outbox
 from sync.ids import new_uuid
-from sync.money import div_round_half_up, format_amount, round_to_increment
+from sync.money import div_round_half_up, round_to_increment
 from sync.timeutil import utcnow
 from sync.web.errors import Conflict, ValidationFailed
 
@@ -99,26 +93,6 @@ def void(session, order: Order, *, user_id: int, shift: Shift | None, reason: st
     return refund
 
 
-def left_by_method(order: Order) -> dict[str, int]:
-    """What each method that paid for the order has not yet given back."""
-    left: dict[str, int] = {}
-    for payment in order.payments:
-        if payment.status == "paid":
-            left[payment.method] = left.get(payment.method, 0) + payment.amount
-    for given in order.refunds:
-        if given.kind == "refund" and given.method in left:
-            left[given.method] -= given.amount
-    return left
-
-
-def _available(left: dict[str, int]) -> dict[str, str]:
-    return {method: format_amount(amount) for method, amount in left.items()}
-
-
-def _others(left: dict[str, int], method: str) -> str:
-    return " or ".join(m for m, amount in left.items() if m != method and amount > 0) or "another method"
-
-
 def refund(session, order: Order, *, user_id: int, shift: Shift | None, reason: str, lines: list[dict] | None,
            method: str | None, points_per_amount: int, cash_rounding: int = 0) -> Refund:
     """Give money back for paid items; whole order when no lines are named.
@@ -126,14 +100,10 @@ def refund(session, order: Order, *, user_id: int, shift: Shift | None, reason: 
     refundable = order.paid_amount - order.refunded_amount
     if refundable <= 0:
         raise Conflict("Nothing was paid on this order that has not been refunded", "NOTHING_TO_REFUND")
-    left = left_by_method(order)
-    method = method or ("cash" if left.get("cash", 0) > 0 else max(left, key=lambda m: left[m]))
-    if method not in left:
+    methods = {p.method for p in order.payments}
+    method = method or ("cash" if "cash" in methods else order.payments[0].method)
+    if method not in methods:
         raise ValidationFailed(f"The order was not paid by {method}", "INVALID_METHOD", "method")
-    if left[method] <= 0:
-        raise Conflict(f"Everything paid by {method} was already given back; refund by "
-                       f"{_others(left, method)}", "NOTHING_TO_REFUND", "method",
-                       extra={"available": _available(left)})
     chosen = _select_lines(order, lines)
     amounts = [(item, quantity, _line_amount(order, item, quantity)) for item, quantity in chosen]
     lines_total = sum(a for _, _, a in amounts)
@@ -142,13 +112,7 @@ def refund(session, order: Order, *, user_id: int, shift: Shift | None, reason: 
         if lines_total <= 0 < sum(a for _, _, a in amounts):
             raise Conflict("Those lines come to less than the smallest cash amount; refund them by another "
                            "method or together with other lines", "REFUND_BELOW_CASH_UNIT")
-    slack = cash_rounding if method == "cash" else 0  # what rounding the lines' cash may add
-    if lines and min(lines_total, refundable) > left[method] + slack:
-        raise Conflict(f"Those items come to {format_amount(lines_total)}, more than the "
-                       f"{format_amount(left[method])} paid by {method} that is left to give back; refund some of "
-                       f"them by {_others(left, method)}", "REFUND_EXCEEDS_TENDER", "method",
-                       extra={"available": _available(left)})
-    total = min(refundable, left[method], lines_total if lines else refundable)
+    total = refundable if not lines else min(refundable, lines_total)
     if total <= 0:
         raise Conflict("Nothing left to refund", "NOTHING_TO_REFUND")
     for item, quantity, _ in amounts:
