@@ -30,6 +30,8 @@ class VerifyOnceJWTManager(JWTManager):
     def _decode_jwt_from_config(self, encoded_token: str, csrf_value=None, allow_expired: bool = False) -> dict:
         if csrf_value is not None or allow_expired:
             return super()._decode_jwt_from_config(encoded_token, csrf_value, allow_expired)
+        # the apps verify with one secret each: no audience, issuer or key loader (were
+        # any set, it would belong in this key, or a token could outlive its key)
         key = (config.decode_key, tuple(config.decode_algorithms), encoded_token)
         claims = self._verified.get(key)
         if claims is not None and _current(claims, config.leeway):
