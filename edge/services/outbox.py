@@ -2,8 +2,8 @@
 
 The row is inserted at once with one Core statement rather than added to the session
 as an ORM object: nothing reads it back in the same transaction, and the unit of work
-cost more than the insert (a fifth of an order's flush time). Appends keep their order:
-each runs when it is made, so `seq` follows the order of the calls."""
+cost more than the insert itself (five such rows per sold order). Appends keep their
+order: each runs when it is made, so `seq` follows the order of the calls."""
 from __future__ import annotations
 
 import hashlib
