@@ -143,13 +143,17 @@ def _shift_for_money(actor, method: str | None):
 @bp.input(RefundIn)
 @bp.output(RefundOut, status_code=201)
 def refund_order(order_id, json_data, actor):
-    """Give money back, for the whole order or some lines, with a reason (manager+)."""
+    """Give money back, for the whole order or some lines, with a reason (manager+). The money goes back by
+    the methods that took it, each at most what it took: `method` first, then the others (`tenders`)."""
     order = orders.get(db.session, order_id)
     method = json_data.get("method")
     tenant = outlet_settings.tenant(db.session)
-    return refunds.refund(db.session, order, user_id=actor.user_id, shift=_shift_for_money(actor, method),
-                          reason=json_data["reason"], lines=json_data.get("lines"), method=method,
-                          points_per_amount=tenant.points_per_amount, cash_rounding=tenant.cash_rounding)
+    given = refunds.refund(db.session, order, user_id=actor.user_id, shift=_shift_for_money(actor, method),
+                           reason=json_data["reason"], lines=json_data.get("lines"), method=method,
+                           points_per_amount=tenant.points_per_amount, cash_rounding=tenant.cash_rounding)
+    first = given[0]
+    first.tenders = [{"id": r.id, "uuid": r.uuid, "method": r.method, "amount": r.amount} for r in given]
+    return first
 
 
 @bp.post("/<int:order_id>/void/")

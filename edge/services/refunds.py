@@ -6,7 +6,13 @@ its proportional share, and the last units take whatever is left, so returning e
 unit returns exactly the line total. Cash given back for some lines is rounded to the
 tenant's cash increment, as the sale's total was (the lines keep their exact shares),
 and never exceeds what is left of what was paid: refunding every line in cash returns
-exactly the paid amount."""
+exactly the paid amount.
+
+Money goes back by the methods that took it, each never more than it took less what it
+already gave back: one request may give back by several methods, one refund record each
+(the first carries the lines). The method asked for goes first (cash when none is named
+and some cash is left), then the others, most left first; a whole-order refund of a
+part-card, part-cash order gives each method back its part."""
 from __future__ import annotations
 
 from edge.models import Customer, Order, OrderItem, Refund, Shift
@@ -93,36 +99,71 @@ def void(session, order: Order, *, user_id: int, shift: Shift | None, reason: st
     return refund
 
 
+def left_by_method(order: Order) -> dict[str, int]:
+    """What each method that paid for the order has not yet given back (never below 0)."""
+    left: dict[str, int] = {}
+    for payment in order.payments:
+        if payment.status == "paid":
+            left[payment.method] = left.get(payment.method, 0) + payment.amount
+    for given in order.refunds:
+        if given.kind == "refund" and given.method in left:
+            left[given.method] -= given.amount
+    return {method: max(0, amount) for method, amount in left.items()}
+
+
+def _shares(left: dict[str, int], first: str, exact: int, cash_rounding: int, by_lines: bool) -> list[tuple[str, int]]:
+    """(method, amount) to give back `exact`: `first` first, then the rest, most left first.
+    Cash for lines is rounded to the cash increment, capped at the cash left."""
+    order_of = [first] + sorted((m for m in left if m != first), key=lambda m: (-left[m], m))
+    shares, remaining = [], exact
+    for method in order_of:
+        if remaining <= 0:
+            break
+        want = round_to_increment(remaining, cash_rounding) if by_lines and method == "cash" else remaining
+        amount = min(want, left[method])
+        if amount > 0:
+            shares.append((method, amount))
+            remaining -= amount
+    return shares
+
+
 def refund(session, order: Order, *, user_id: int, shift: Shift | None, reason: str, lines: list[dict] | None,
-           method: str | None, points_per_amount: int, cash_rounding: int = 0) -> Refund:
-    """Give money back for paid items; whole order when no lines are named.
+           method: str | None, points_per_amount: int, cash_rounding: int = 0) -> list[Refund]:
+    """Give money back for paid items; whole order when no lines are named. One refund
+    record per method the money goes back by, the first holding the lines.
     `cash_rounding`: the tenant's cash increment in minor units (0: none)."""
     refundable = order.paid_amount - order.refunded_amount
     if refundable <= 0:
         raise Conflict("Nothing was paid on this order that has not been refunded", "NOTHING_TO_REFUND")
-    methods = {p.method for p in order.payments}
-    method = method or ("cash" if "cash" in methods else order.payments[0].method)
-    if method not in methods:
+    left = left_by_method(order)
+    method = method or ("cash" if left.get("cash", 0) > 0 else max(left, key=lambda m: left[m]))
+    if method not in left:
         raise ValidationFailed(f"The order was not paid by {method}", "INVALID_METHOD", "method")
     chosen = _select_lines(order, lines)
     amounts = [(item, quantity, _line_amount(order, item, quantity)) for item, quantity in chosen]
-    lines_total = sum(a for _, _, a in amounts)
-    if lines and method == "cash":
-        lines_total = round_to_increment(lines_total, cash_rounding)
-        if lines_total <= 0 < sum(a for _, _, a in amounts):
+    exact = min(refundable, sum(a for _, _, a in amounts)) if lines else refundable
+    shares = _shares(left, method, exact, cash_rounding, by_lines=bool(lines))
+    total = sum(amount for _, amount in shares)
+    if lines and total > refundable:  # the cash rounded up past what is left to give back
+        method_last, amount_last = shares[-1]
+        shares[-1] = (method_last, amount_last - (total - refundable))
+        total = refundable
+    if total <= 0:
+        if exact > 0 and lines:
             raise Conflict("Those lines come to less than the smallest cash amount; refund them by another "
                            "method or together with other lines", "REFUND_BELOW_CASH_UNIT")
-    total = refundable if not lines else min(refundable, lines_total)
-    if total <= 0:
         raise Conflict("Nothing left to refund", "NOTHING_TO_REFUND")
+    if shift is None and any(m == "cash" for m, _ in shares):
+        raise Conflict("Cash goes back from this terminal's drawer; open a shift first", "SHIFT_NOT_OPEN")
     for item, quantity, _ in amounts:
         item.refunded_quantity += quantity
     order.refunded_amount += total
-    result = _record(session, order, "refund", method, total, reason, [
-        {"item_id": i.id, "line_no": i.line_no, "quantity": q, "amount": a} for i, q, a in amounts], user_id, shift)
+    given = [{"item_id": i.id, "line_no": i.line_no, "quantity": q, "amount": a} for i, q, a in amounts]
+    results = [_record(session, order, "refund", m, amount, reason, given if index == 0 else [], user_id, shift)
+               for index, (m, amount) in enumerate(shares)]
     orders.record_change(session, order)
     if order.customer_id and order.status == "completed":
         customer = session.get(Customer, order.customer_id)
         customers.record_loyalty(session, customer, order.uuid, amount=-total, orders=0,
                                  points_per_amount=points_per_amount, reason="refund")
-    return result
+    return results

@@ -70,6 +70,10 @@ def test_payments_and_refunds_are_presented_as_their_schemas_dump_them(edge_app,
             assert schemas.presenters.payment(payment) == generic(schemas.PaymentOut, payment)
         for refund in refunds:
             assert schemas.presenters.refund(refund) == generic(schemas.RefundOut, refund)
+            refund.tenders = [{"id": refund.id, "uuid": refund.uuid, "method": "cash", "amount": 43600},
+                              {"id": 99, "uuid": "u" * 36, "method": "card", "amount": 50000}]
+            assert schemas.presenters.refund(refund) == generic(schemas.RefundOut, refund)
+            del refund.tenders
 
 
 def test_the_api_answers_with_the_presented_order(edge_app, cashier, shift_of_orders, generic):

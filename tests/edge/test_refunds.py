@@ -1,7 +1,11 @@
 """Voids and refunds: manager only, by line or whole, with a reason, never rewriting the sale."""
+import json
+
 import pytest
+from sqlalchemy import select
 
 from edge.extensions import db
+from edge.models import OutboxEvent
 from edge.services import orders, refunds
 from sync.web.errors import Conflict
 
@@ -129,3 +133,73 @@ def test_cash_back_below_the_smallest_cash_amount_is_refused_with_a_clear_code(e
         assert refused.value.extra_data["code"] == "REFUND_BELOW_CASH_UNIT"
         db.session.rollback()
     assert manager.get(f"/api/orders/{order['id']}/").json["refunded_amount"] == "0.00"
+
+
+def split_paid_order(till, *items, card):
+    """Paid `card` by card, the rest in cash."""
+    till.open_shift()
+    order = till.order(*items)
+    assert till.pay(order["id"], "card", amount=card, reference="AUTH1").status_code == 201
+    assert till.pay(order["id"], "cash", tendered="1000000.00").status_code == 201
+    return till.get(f"/api/orders/{order['id']}/").json
+
+
+def _given(response) -> list[tuple[str, str]]:
+    return [(t["method"], t["amount"]) for t in response.json["tenders"]]
+
+
+def test_a_whole_refund_of_a_split_tender_order_gives_each_method_back_its_part(edge_app, cashier, manager):
+    order = split_paid_order(cashier, cashier.item("DR-COLA", 2), cashier.item("DS-TIRA", 1), card="50000.00")
+    assert order["paid_amount"] == "93600.00"
+    refund = manager.post(f"/api/orders/{order['id']}/refund/", {"reason": "spilled"})
+    assert refund.status_code == 201, refund.json
+    assert _given(refund) == [("cash", "43600.00"), ("card", "50000.00")]  # never more cash than was taken
+    assert (refund.json["method"], refund.json["amount"]) == ("cash", "43600.00")
+    after = manager.get(f"/api/orders/{order['id']}/").json
+    assert after["refunded_amount"] == "93600.00"
+    assert [(r["method"], r["amount"], len(r["lines"])) for r in after["refunds"]] == [
+        ("cash", "43600.00", 2), ("card", "50000.00", 0)]  # the first record holds the lines
+    with edge_app.app_context():
+        queued = db.session.execute(select(OutboxEvent.payload).where(OutboxEvent.type == "refund.recorded")
+                                    ).scalars().all()
+    assert sorted(json.loads(p)["method"] for p in queued) == ["card", "cash"]
+    again = manager.post(f"/api/orders/{order['id']}/refund/", {"reason": "again"})
+    assert again.status_code == 409 and again.json["code"] == "NOTHING_TO_REFUND"
+
+
+def test_a_line_worth_more_than_the_card_took_goes_back_part_by_card_part_in_cash(cashier, manager):
+    order = split_paid_order(cashier, cashier.item("DR-COLA", 2), cashier.item("DS-TIRA", 1), card="46000.00")
+    tiramisu = order["items"][1]  # Rp 51.975; the card took 46.000, the cash 47.600
+    refund = manager.post(f"/api/orders/{order['id']}/refund/", {
+        "reason": "not fresh", "method": "card", "lines": [{"item_id": tiramisu["id"], "quantity": 1}]})
+    assert refund.status_code == 201, refund.json
+    assert _given(refund) == [("card", "46000.00"), ("cash", "6000.00")]  # the cash part rounded to Rp 100
+    assert refund.json["lines"][0]["amount"] == "51975.00"
+
+
+def test_a_line_worth_more_than_the_cash_took_goes_back_in_all_the_cash_and_the_rest_by_card(cashier, manager):
+    order = split_paid_order(cashier, cashier.item("DR-COLA", 2), cashier.item("DS-TIRA", 1), card="46000.00")
+    tiramisu = order["items"][1]
+    refund = manager.post(f"/api/orders/{order['id']}/refund/", {
+        "reason": "not fresh", "method": "cash", "lines": [{"item_id": tiramisu["id"], "quantity": 1}]})
+    assert refund.status_code == 201, refund.json
+    assert _given(refund) == [("cash", "47600.00"), ("card", "4375.00")]  # exactly the line: 51.975
+
+
+def test_a_refund_of_one_method_answers_with_that_one_record(cashier, manager):
+    order = paid_order(cashier, cashier.item("DR-COLA", 2), by_card=True)
+    refund = manager.post(f"/api/orders/{order['id']}/refund/", {"reason": "cold"})
+    assert _given(refund) == [("card", order["paid_amount"])]
+    assert refund.json["tenders"][0]["id"] == refund.json["id"]
+
+
+def test_cash_going_back_needs_an_open_shift_even_when_card_was_asked_first(edge_app, cashier):
+    order = split_paid_order(cashier, cashier.item("DR-COLA", 2), cashier.item("DS-TIRA", 1), card="10000.00")
+    with edge_app.app_context():
+        stored = orders.get(db.session, order["id"])
+        with pytest.raises(Conflict) as refused:
+            refunds.refund(db.session, stored, user_id=1, shift=None, reason="x", method="card", lines=None,
+                           points_per_amount=0, cash_rounding=10_000)
+        assert refused.value.extra_data["code"] == "SHIFT_NOT_OPEN"
+        db.session.rollback()
+    assert cashier.get(f"/api/orders/{order['id']}/").json["refunded_amount"] == "0.00"

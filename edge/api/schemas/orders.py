@@ -124,6 +124,13 @@ class RefundLineOut(Schema):
     amount = Money(required=True)
 
 
+class RefundTenderOut(Schema):
+    id = Integer(required=True)
+    uuid = String(required=True)
+    method = String(required=True)
+    amount = Money(required=True)
+
+
 class RefundOut(_Presented):
     id = Integer(required=True)
     uuid = String(required=True)
@@ -135,6 +142,9 @@ class RefundOut(_Presented):
     lines = List(Nested(RefundLineOut), required=True)
     created_by = Integer(allow_none=True)
     created_at = UTCDateTime()
+    tenders = List(Nested(RefundTenderOut), metadata={
+        "description": "In the refund response: every refund record the request made, one per method the money "
+                       "went back by (this record first; `amount` above is its share)"})
 
     present = staticmethod(presenters.refund)
 

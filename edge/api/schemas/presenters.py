@@ -67,11 +67,16 @@ def refund_line(line: dict) -> dict:
 
 
 def refund(fact) -> dict:
-    return {
+    out = {
         "id": fact.id, "uuid": fact.uuid, "order_id": fact.order_id, "kind": fact.kind, "method": fact.method,
         "amount": _money(fact.amount), "reason": fact.reason, "lines": [refund_line(x) for x in fact.lines],
         "created_by": fact.created_by, "created_at": _time(fact.created_at),
     }
+    tenders = getattr(fact, "tenders", None)
+    if tenders is not None:  # set on the answer to a refund request: every record it made
+        out["tenders"] = [{"id": t["id"], "uuid": t["uuid"], "method": t["method"], "amount": _money(t["amount"])}
+                          for t in tenders]
+    return out
 
 
 _ORDER_MONEY = ("subtotal", "discount_amount", "service_charge", "tax_amount", "rounding_amount", "total_amount",

@@ -272,7 +272,10 @@ function openRefund(app, order, done) {
     });
     if (!refund) return;
     dialog.close();
-    toast(`Refunded ${format(refund.amount)} by ${refund.method}. Give it back to the customer.`, "ok", 7000);
+    // one record per method the money went back by (a split-tender order gives each its part)
+    const tenders = refund.tenders || [{ method: refund.method, amount: refund.amount }];
+    const given = tenders.map((t) => `${format(t.amount)} by ${t.method}`).join(" and ");
+    toast(`Refunded ${given}. Give it back to the customer.`, "ok", 7000);
     app.refreshStatus();
     done(await app.api.get(`/api/orders/${order.id}/`));
   }
