@@ -248,6 +248,7 @@ def test_refund_part_of_an_order_with_a_managers_pin(kiosk, api, sale):
     kiosk.shot("refund-approval")
     kiosk.manager_approves()
     expect(kiosk.tid("manager-dialog")).to_be_hidden()
+    expect(kiosk.tid("toast").filter(has_text="Refunded")).to_contain_text("by cash")
     expect(kiosk.tid("detail-refunded")).to_be_visible()
     refunded = api.get(f"/api/orders/{order['id']}/")
     assert refunded["refunds"][0]["reason"] == "Drink spilled" and refunded["refunds"][0]["method"] == "cash"
@@ -255,6 +256,21 @@ def test_refund_part_of_an_order_with_a_managers_pin(kiosk, api, sale):
     expect(kiosk.tid("detail-refunded")).to_have_text(f"−{rupiah(refunded['refunded_amount'])}")
     cola = next(i for i in refunded["items"] if i["product_name"] == "Iced Cola")
     assert cola["refunded_quantity"] == 1
+
+    # The rest of this split-tender order: what is left of each method goes back by it.
+    kiosk.tid("order-refund").click()
+    kiosk.tid("refund-reason").fill("Customer complaint")
+    kiosk.tid("refund-approve").click()
+    kiosk.manager_approves()
+    expect(kiosk.tid("manager-dialog")).to_be_hidden()
+    expect(kiosk.tid("toast").filter(has_text="Refunded").last).to_contain_text("by card")
+    whole = api.get(f"/api/orders/{order['id']}/")
+    assert whole["refunded_amount"] == whole["paid_amount"]
+    for method in ("cash", "card"):
+        given = sum(minor(r["amount"]) for r in whole["refunds"] if r["method"] == method)
+        taken = sum(minor(p["amount"]) for p in whole["payments"] if p["method"] == method)
+        assert given == taken, method
+    kiosk.shot("refund-split")
 
 
 def test_pay_later_order_is_cancelled_only_with_a_manager_once_the_kitchen_has_it(kiosk, api):
