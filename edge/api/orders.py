@@ -129,14 +129,6 @@ def complete_order(order_id, actor):
     return orders.complete(db.session, orders.get(db.session, order_id), tenant.points_per_amount)
 
 
-def _shift_for_money(actor, method: str | None):
-    """Cash goes back out of this terminal's drawer, so a cash refund needs its shift open."""
-    shift = shifts.current(db.session, actor.terminal)
-    if shift is None and method in (None, "cash"):
-        shifts.require_open(db.session, actor.terminal)
-    return shift
-
-
 @bp.post("/<int:order_id>/refund/")
 @writes
 @require("manager")
@@ -144,12 +136,12 @@ def _shift_for_money(actor, method: str | None):
 @bp.output(RefundOut, status_code=201)
 def refund_order(order_id, json_data, actor):
     """Give money back, for the whole order or some lines, with a reason (manager+). The money goes back by
-    the methods that took it, each at most what it took: `method` first, then the others (`tenders`)."""
+    the methods that took it, each at most what it took: `method` first, then the others (`tenders`).
+    Cash goes back out of this terminal's drawer: when any does, its shift must be open."""
     order = orders.get(db.session, order_id)
-    method = json_data.get("method")
     tenant = outlet_settings.tenant(db.session)
-    given = refunds.refund(db.session, order, user_id=actor.user_id, shift=_shift_for_money(actor, method),
-                           reason=json_data["reason"], lines=json_data.get("lines"), method=method,
+    given = refunds.refund(db.session, order, user_id=actor.user_id, shift=shifts.current(db.session, actor.terminal),
+                           reason=json_data["reason"], lines=json_data.get("lines"), method=json_data.get("method"),
                            points_per_amount=tenant.points_per_amount, cash_rounding=tenant.cash_rounding)
     first = given[0]
     first.tenders = [{"id": r.id, "uuid": r.uuid, "method": r.method, "amount": r.amount} for r in given]

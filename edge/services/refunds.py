@@ -113,17 +113,22 @@ def left_by_method(order: Order) -> dict[str, int]:
 
 def _shares(left: dict[str, int], first: str, exact: int, cash_rounding: int, by_lines: bool) -> list[tuple[str, int]]:
     """(method, amount) to give back `exact`: `first` first, then the rest, most left first.
-    Cash for lines is rounded to the cash increment, capped at the cash left."""
+    Cash for lines is what is still due rounded to the cash increment, as on a cash-only
+    order; when the cash left covers that, the rounding settles the rest (no few-rupiah
+    card refund for what rounding took off, nothing at all when it rounds to nothing)."""
     order_of = [first] + sorted((m for m in left if m != first), key=lambda m: (-left[m], m))
     shares, remaining = [], exact
     for method in order_of:
         if remaining <= 0:
             break
-        want = round_to_increment(remaining, cash_rounding) if by_lines and method == "cash" else remaining
+        rounded = by_lines and method == "cash"
+        want = round_to_increment(remaining, cash_rounding) if rounded else remaining
         amount = min(want, left[method])
         if amount > 0:
             shares.append((method, amount))
-            remaining -= amount
+        if rounded and want <= left[method]:
+            break
+        remaining -= amount
     return shares
 
 
@@ -154,7 +159,8 @@ def refund(session, order: Order, *, user_id: int, shift: Shift | None, reason: 
                            "method or together with other lines", "REFUND_BELOW_CASH_UNIT")
         raise Conflict("Nothing left to refund", "NOTHING_TO_REFUND")
     if shift is None and any(m == "cash" for m, _ in shares):
-        raise Conflict("Cash goes back from this terminal's drawer; open a shift first", "SHIFT_NOT_OPEN")
+        raise Conflict("Cash goes back out of this terminal's drawer, and no shift is open on it; open one first",
+                       "SHIFT_NOT_OPEN")
     for item, quantity, _ in amounts:
         item.refunded_quantity += quantity
     order.refunded_amount += total

@@ -203,3 +203,43 @@ def test_cash_going_back_needs_an_open_shift_even_when_card_was_asked_first(edge
         assert refused.value.extra_data["code"] == "SHIFT_NOT_OPEN"
         db.session.rollback()
     assert cashier.get(f"/api/orders/{order['id']}/").json["refunded_amount"] == "0.00"
+
+
+def test_cash_for_lines_of_a_split_tender_order_is_rounded_as_on_a_cash_only_order(cashier, manager):
+    order = split_paid_order(cashier, cashier.item("DR-LATT", 2), cashier.item("DS-TIRA", 1), card="46000.00")
+    latte = order["items"][0]
+    assert latte["line_total"] == "73920.00"
+    refund = manager.post(f"/api/orders/{order['id']}/refund/", {
+        "reason": "cold", "method": "cash", "lines": [{"item_id": latte["id"], "quantity": 2}]})
+    assert _given(refund) == [("cash", "73900.00")]  # not Rp 20 more by card for what rounding took off
+
+
+def test_lines_below_the_cash_unit_of_a_split_tender_order_are_refused_in_cash(edge_app, cashier):
+    order = split_paid_order(cashier, cashier.item("DR-COLA", 2), cashier.item("DS-TIRA", 1), card="46000.00")
+    tiramisu = order["items"][1]
+    with edge_app.app_context():
+        stored = orders.get(db.session, order["id"])
+        with pytest.raises(Conflict) as refused:
+            refunds.refund(db.session, stored, user_id=1, shift=None, reason="x", method="cash",
+                           lines=[{"item_id": tiramisu["id"], "quantity": 1}], points_per_amount=0,
+                           cash_rounding=20_000_000)  # Rp 51.975 rounds to nothing in cash
+        assert refused.value.extra_data["code"] == "REFUND_BELOW_CASH_UNIT"
+        db.session.rollback()
+
+
+def test_a_refund_with_no_cash_going_back_needs_no_open_shift(cashier, manager):
+    order = paid_order(cashier, cashier.item("DR-COLA", 2), by_card=True)
+    shift = cashier.get("/api/shifts/current/").json
+    assert cashier.post(f"/api/shifts/{shift['id']}/close/", {"counted_cash": "500000.00"}).status_code == 200
+    refund = manager.post(f"/api/orders/{order['id']}/refund/", {"reason": "cold"})
+    assert refund.status_code == 201, refund.json
+    assert _given(refund) == [("card", order["paid_amount"])]
+
+
+def test_cash_going_back_with_no_open_shift_is_refused_through_the_api(cashier, manager):
+    order = paid_order(cashier, cashier.item("DR-COLA", 2))
+    shift = cashier.get("/api/shifts/current/").json
+    assert cashier.post(f"/api/shifts/{shift['id']}/close/", {"counted_cash": "541600.00"}).status_code == 200
+    refused = manager.post(f"/api/orders/{order['id']}/refund/", {"reason": "cold"})
+    assert refused.status_code == 409 and refused.json["code"] == "SHIFT_NOT_OPEN"
+    assert manager.get(f"/api/orders/{order['id']}/").json["refunded_amount"] == "0.00"
