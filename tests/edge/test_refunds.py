@@ -119,10 +119,12 @@ def test_cancelling_a_paid_order_needs_a_refund_first(cashier, manager):
     assert manager.post(f"/api/orders/{order['id']}/cancel/", {"reason": "x"}).json["status"] == "cancelled"
 
 
-def test_cash_back_below_the_smallest_cash_amount_is_refused_with_a_clear_code(edge_app, cashier, manager):
+@pytest.mark.parametrize("card", [None, "46000.00"], ids=["paid in cash", "paid part by card"])
+def test_cash_back_below_the_smallest_cash_amount_is_refused_with_a_clear_code(edge_app, cashier, manager, card):
     """Rounded to the increment, a small enough line comes to nothing in cash: refused
-    (not recorded as a refund of nothing), the lines stay refundable."""
-    order = paid_order(cashier, cashier.item("DR-COLA", 2), cashier.item("DS-TIRA", 1))
+    (not recorded as a refund of nothing, nor sent to the card), the lines stay refundable."""
+    items = (cashier.item("DR-COLA", 2), cashier.item("DS-TIRA", 1))
+    order = paid_order(cashier, *items) if card is None else split_paid_order(cashier, *items, card=card)
     tiramisu = order["items"][1]
     with edge_app.app_context():
         stored = orders.get(db.session, order["id"])
@@ -212,19 +214,6 @@ def test_cash_for_lines_of_a_split_tender_order_is_rounded_as_on_a_cash_only_ord
     refund = manager.post(f"/api/orders/{order['id']}/refund/", {
         "reason": "cold", "method": "cash", "lines": [{"item_id": latte["id"], "quantity": 2}]})
     assert _given(refund) == [("cash", "73900.00")]  # not Rp 20 more by card for what rounding took off
-
-
-def test_lines_below_the_cash_unit_of_a_split_tender_order_are_refused_in_cash(edge_app, cashier):
-    order = split_paid_order(cashier, cashier.item("DR-COLA", 2), cashier.item("DS-TIRA", 1), card="46000.00")
-    tiramisu = order["items"][1]
-    with edge_app.app_context():
-        stored = orders.get(db.session, order["id"])
-        with pytest.raises(Conflict) as refused:
-            refunds.refund(db.session, stored, user_id=1, shift=None, reason="x", method="cash",
-                           lines=[{"item_id": tiramisu["id"], "quantity": 1}], points_per_amount=0,
-                           cash_rounding=20_000_000)  # Rp 51.975 rounds to nothing in cash
-        assert refused.value.extra_data["code"] == "REFUND_BELOW_CASH_UNIT"
-        db.session.rollback()
 
 
 def test_a_refund_with_no_cash_going_back_needs_no_open_shift(cashier, manager):
