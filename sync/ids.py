@@ -23,4 +23,10 @@ def canonical_json(value: object) -> str:
 
 def sha256_hex(value: object) -> str:
     """Hash of a JSON-able value in canonical form (payload hashes, request bodies)."""
-    return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
+    return canonical_json_and_sha256(value)[1]
+
+
+def canonical_json_and_sha256(value: object) -> tuple[str, str]:
+    """The canonical form and its hash, serialised once (an outbox row stores both)."""
+    text = canonical_json(value)
+    return text, hashlib.sha256(text.encode("utf-8")).hexdigest()

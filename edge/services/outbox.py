@@ -6,13 +6,12 @@ cost more than the insert itself (five such rows per sold order). Appends keep t
 order: each runs when it is made, so `seq` follows the order of the calls."""
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Callable
 
 from edge.models import OutboxEvent
 from edge.services.uow import after_commit
-from sync.ids import canonical_json, new_uuid
+from sync.ids import canonical_json_and_sha256, new_uuid
 from sync.schemas import events
 from sync.timeutil import utcnow
 
@@ -40,12 +39,11 @@ _INSERT = OutboxEvent.__table__.insert()
 
 
 def append(session, event_type: str, aggregate_id: str, values: dict, version: int = 0) -> Queued:
-    text = canonical_json(events.dump(event_type, values))
+    text, digest = canonical_json_and_sha256(events.dump(event_type, values))
     event_id = new_uuid()
     session.connection().execute(_INSERT, {
         "event_id": event_id, "type": event_type, "aggregate_id": aggregate_id, "aggregate_version": version,
-        "payload": text, "payload_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),  # = sha256_hex
-        "occurred_at": utcnow(),
+        "payload": text, "payload_sha256": digest, "occurred_at": utcnow(),
         "status": "pending", "attempts": 0,
     })
     after_commit(_notify)
