@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from edge.models import (Customer, MirrorAllowance, MirrorPromotion, Order, OrderItem, OrderPromotion, PromotionUse,
                          OutboxEvent)
-from edge.services import catalog, customers, kitchen_log, mirror_cache, outbox, printing
+from edge.services import catalog, customers, kitchen_log, mirror_cache, outbox, printing, rows
 from edge.services import outlet as outlet_settings
 from edge.services.numbering import next_order_number
 from edge.services.pricing import CartLine, ModifierChoice, PricedOrder, price_order
@@ -180,6 +180,7 @@ def _fill(session, order: Order, result: Quote) -> None:
                        code=_code_of(session, a.promotion_id, order.promo_codes))
         for a in priced.promotions
     ]
+    _mark_limited(session, order)
     for field in ("subtotal", "discount_amount", "service_charge", "tax_amount", "rounding_amount", "total_amount"):
         setattr(order, field, getattr(priced, field))
 
@@ -212,15 +213,26 @@ def record_change(session, order: Order, *, first: bool = False) -> None:
     if not first:
         order.version += 1
         order.updated_at = utcnow()
+    rows.save(session, order)
+    if "items" in order.__dict__:  # loaded: a kitchen move may have changed their prep status
+        for item in order.items:
+            rows.save(session, item)
     outbox.append(session, "order.snapshot", order.uuid, snapshot_values(order), version=order.version)
+
+
+def _mark_limited(session, order: Order) -> None:
+    """Which of the order's promotions draw on the outlet's allowance (set only where it
+    differs: an unchanged promotion has nothing to write)."""
+    limited = set(_granted(session))
+    for promotion in order.promotions:
+        if promotion.limited is not (promotion.promotion_id in limited):
+            promotion.limited = promotion.promotion_id in limited
 
 
 def _record_promotion_uses(session, order: Order, before: dict[int, int]) -> None:
     """Queue +1/-1 promotion uses so that what this order holds matches its promotions."""
     after = {p.promotion_id: p.discount_amount for p in order.promotions} if order.status != "cancelled" else {}
-    limited = set(_granted(session))
-    for promotion in order.promotions:
-        promotion.limited = promotion.promotion_id in limited
+    _mark_limited(session, order)
     changes = [(pid, 1, after[pid]) for pid in after if pid not in before]
     changes += [(pid, -1, before[pid]) for pid in before if pid not in after]
     for promotion_id, count, amount in sorted(changes):
@@ -228,8 +240,8 @@ def _record_promotion_uses(session, order: Order, before: dict[int, int]) -> Non
             "promotion_id": promotion_id, "order_uuid": order.uuid, "count": count, "discount_amount": amount,
             "customer_uuid": order.customer_uuid,
         })
-        session.add(PromotionUse(promotion_id=promotion_id, order_id=order.id, customer_id=order.customer_id,
-                                 count=count, event_id=event.event_id))
+        rows.insert(session, PromotionUse(promotion_id=promotion_id, order_id=order.id,
+                                          customer_id=order.customer_id, count=count, event_id=event.event_id))
 
 
 def _held_promotions(session, order: Order) -> dict[int, int]:
@@ -297,11 +309,20 @@ def create(session, user_id: int, terminal: int, shift, data: dict) -> tuple[Ord
         raise ValidationFailed("A new order starts as draft or pending", "INVALID_STATUS", "status")
     _fill(session, order, result)
     order.payments, order.refunds = [], []  # known empty: no lazy load later
-    session.add(order)
-    session.flush()
+    _insert_new(session, order)
     _record_promotion_uses(session, order, before={})
     record_change(session, order, first=True)
     return order, True
+
+
+def _insert_new(session, order: Order) -> None:
+    """Write a new order, its lines and its promotions (see `rows`: the unit of work was
+    the costliest part of creating an order)."""
+    rows.write_new(session, order)
+    for child in (*order.items, *order.promotions):
+        child.order_id = order.id
+        rows.write_new(session, child)
+    rows.attach(session, *order.items, *order.promotions, order)
 
 
 def _local_date(session, now):

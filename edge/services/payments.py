@@ -4,7 +4,7 @@ payment gateway, which this edge does not have yet."""
 from __future__ import annotations
 
 from edge.models import Order, Payment
-from edge.services import orders, outbox, printing
+from edge.services import orders, outbox, printing, rows
 from sync.ids import new_uuid
 from sync.timeutil import utcnow
 from sync.web.errors import Conflict, ServiceUnavailable, ValidationFailed
@@ -60,18 +60,18 @@ def pay(session, order: Order, *, user_id: int, terminal: int, shift, method: st
     if method == "card" and not reference.strip():
         raise ValidationFailed("Enter the card terminal's approval reference", "REFERENCE_REQUIRED", "reference")
     applied, tendered, change = _amounts(method, balance, amount, tendered)
-    payment = Payment(uuid=new_uuid(), order=order, shift_id=shift.id, shift_uuid=shift.uuid, terminal=terminal,
-                      method=method, amount=applied, tendered=tendered, change_amount=change, status="paid",
-                      reference=reference.strip(), created_by=user_id, created_at=utcnow())
-    session.add(payment)
-    order.paid_amount += applied
-    order.change_amount += change
     if order.shift_id is None:
         order.shift_id, order.shift_uuid = shift.id, shift.uuid
+    payment = Payment(uuid=new_uuid(), order_id=order.id, shift_id=shift.id, shift_uuid=shift.uuid,
+                      terminal=terminal, method=method, amount=applied, tendered=tendered, change_amount=change,
+                      status="paid", reference=reference.strip(), created_by=user_id, created_at=utcnow())
+    rows.insert(session, payment)
+    rows.append_loaded(order, "payments", payment, "order")
+    order.paid_amount += applied
+    order.change_amount += change
     outbox.append(session, "payment.recorded", payment.uuid, snapshot_values(payment))
     orders.record_change(session, order)
     jobs = printing.on_paid(session, order, cash=method == "cash")
-    session.flush()
     payment.print_jobs = [{"id": job.id, "printer_id": job.printer_id, "kind": job.kind, "copy": job.copy}
                           for job in jobs]  # what this payment queued (for the till's message)
     return payment

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from printers import ConfigError, DrawerKick, PrinterConfig, render_text
 
 from edge.models import Order, Printer, PrinterState, PrintJobRow, Shift
-from edge.services import mirror_cache, print_documents
+from edge.services import mirror_cache, print_documents, rows
 from edge.services import outlet as outlet_settings
 from edge.services.uow import after_commit
 from sync.timeutil import utcnow
@@ -111,8 +111,7 @@ def enqueue(session, printer, kind: str, document: dict, *, order_id: int | None
     job = PrintJobRow(printer_id=printer.id, queue_position=now.timestamp(), kind=kind, order_id=order_id,
                       shift_id=shift_id, document=document, data=None, state="queued", copy=copy,
                       created_at=now, updated_at=now)
-    session.add(job)
-    return job
+    return rows.insert(session, job)  # written at once: the caller answers with its id
 
 
 def on_confirmed(session, order: Order) -> list[PrintJobRow]:
