@@ -200,3 +200,30 @@ def test_orders_list_searches_by_number_and_customer(cashier):
     assert found["count"] == 1 and found["results"][0]["customer_name"] == "Siti"
     by_number = cashier.get(f"/api/orders/?search={other['order_number']}").json
     assert [o["id"] for o in by_number["results"]] == [other["id"]]
+
+
+def test_the_allowance_count_reads_only_the_limited_promotions_uses_by_their_index(cashier):
+    """Every sale counts what the outlet's allowance has left; summing every use ever
+    recorded made each sale slower than the last."""
+    from sqlalchemy import event
+
+    from edge.models import MirrorAllowance
+
+    app = cashier.client.application
+    with app.app_context():
+        assert db.session.query(MirrorAllowance).count() > 0  # the demo's limited promotion
+        counts = []
+
+        def seen(conn, cursor, statement, parameters, context, executemany):
+            if "sum(promotion_uses.count)" in statement and "customer_id" not in statement:
+                counts.append((statement, parameters))
+
+        event.listen(db.engine, "before_cursor_execute", seen)
+        try:
+            cashier.order(cashier.item("DR-COLA"))
+        finally:
+            event.remove(db.engine, "before_cursor_execute", seen)
+        assert len(counts) == 1
+        plan = " ".join(row[-1] for row in db.session.connection().exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + counts[0][0], counts[0][1]))
+        assert "SEARCH promotion_uses USING INDEX ix_promotion_uses_promotion_id (promotion_id=?)" in plan, plan
