@@ -90,14 +90,23 @@ def _rules(session) -> list[PromotionRule]:
     return mirror_cache.get("promotion_rules", lambda: _load_rules(session))
 
 
-def _uses_by_promotion(session, promotion_ids, exclude_order_id: int | None) -> dict[int, int]:
-    """Uses of the given promotions (by the index: the uses of every promotion ever sold
-    grow with each order, and summing them all made each sale slower than the last)."""
-    stmt = (select(PromotionUse.promotion_id, func.sum(PromotionUse.count))
-            .where(PromotionUse.promotion_id.in_(promotion_ids)).group_by(PromotionUse.promotion_id))
-    if exclude_order_id is not None:
-        stmt = stmt.where(PromotionUse.order_id != exclude_order_id)
-    return {pid: int(count) for pid, count in session.execute(stmt)}
+_USES = PromotionUse.__table__.c
+_USES_OF_ALLOWANCES = (
+    select(_USES.promotion_id, func.sum(_USES.count))
+    .where(_USES.promotion_id.in_(select(MirrorAllowance.__table__.c.promotion_id).scalar_subquery()))
+    .group_by(_USES.promotion_id))
+_USES_OF_ALLOWANCES_BY_OTHER_ORDERS = _USES_OF_ALLOWANCES.where(_USES.order_id != bindparam("order_id"))
+
+
+def _uses_of_allowances(session, exclude_order_id: int | None) -> dict[int, int]:
+    """Uses of the promotions the outlet holds an allowance for, found by the index: the
+    uses of every promotion ever sold grow with each order, and summing them all made
+    each sale slower than the last. Built once and run on the connection (every sale)."""
+    if exclude_order_id is None:
+        found = session.connection().execute(_USES_OF_ALLOWANCES)
+    else:
+        found = session.connection().execute(_USES_OF_ALLOWANCES_BY_OTHER_ORDERS, {"order_id": exclude_order_id})
+    return {pid: int(count) for pid, count in found}
 
 
 def _granted(session) -> dict[int, int]:
@@ -109,7 +118,7 @@ def _allowance_left(session, rules: list[PromotionRule], exclude_order_id: int |
     if not any(rule.usage_limit is not None for rule in rules):
         return {}
     granted = _granted(session)
-    used = _uses_by_promotion(session, sorted(granted), exclude_order_id) if granted else {}
+    used = _uses_of_allowances(session, exclude_order_id) if granted else {}
     return {pid: max(0, count - used.get(pid, 0)) for pid, count in granted.items()}
 
 
@@ -268,14 +277,18 @@ def find_by_uuid(session, uuid: str) -> Order | None:
     return get(session, order_id) if order_id is not None else None
 
 
+# Built once: building the four loader options on every call was a quarter of a load.
+_WHOLE_ORDER = (joinedload(Order.items), joinedload(Order.promotions), joinedload(Order.payments),
+                joinedload(Order.refunds))
+
+
 def get(session, order_id: int) -> Order:
     """The order with its lines and promotions, loaded up front: every change snapshots
     them, and loading them lazily mid-change flushed the half-made change first. One joined
     query: half the time of three (measured 0.8 against 1.7 ms); payments and refunds join
     it too, as every answer shows them (an order has a few of each: the product of the
     joined rows stays small)."""
-    order = session.get(Order, order_id, options=(joinedload(Order.items), joinedload(Order.promotions),
-                                                  joinedload(Order.payments), joinedload(Order.refunds)))
+    order = session.get(Order, order_id, options=_WHOLE_ORDER)
     if order is None:
         raise NotFound("Order")
     return order
