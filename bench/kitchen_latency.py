@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.support.processes import Cloud, Edge
+from tests.support.socket_clients import in_arrival_order
 
 
 def percentile(values, p):
@@ -69,6 +70,7 @@ def run_screens(url: str, token: str, count: int, expected: int, ready, results)
 
     for index in range(count):
         client = socketio.Client(reconnection=False)
+        in_arrival_order(client)
         client.on("order_created", on_created(index))
         client.connect(url, auth={"token": token}, transports=["websocket"], wait_timeout=10)
         client.emit("identify", {"type": "kitchen", "station": None})

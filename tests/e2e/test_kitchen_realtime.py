@@ -15,6 +15,7 @@ import requests
 import socketio
 
 from tests.support.processes import Cloud, Edge
+from tests.support.socket_clients import in_arrival_order
 
 pytestmark = pytest.mark.e2e
 
@@ -83,6 +84,7 @@ class KitchenClient:
         self.events: queue.Queue = queue.Queue()
         self.log: list[tuple[str, dict]] = []
         self.sio = socketio.Client(reconnection=False)
+        in_arrival_order(self.sio)
         for name in ("connected", "snapshot", "synced", "order_created", "order_updated", "order_completed",
                      "order_cancelled", "status_updated", "error", "subscribed"):
             self.sio.on(name, self._keep(name))

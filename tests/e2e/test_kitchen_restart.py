@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.test_kitchen_page import ARTIFACTS, browser, card, open_kitchen  # noqa: F401  (browser: a fixture)
 from tests.e2e.test_kitchen_realtime import HttpTill, kitchen_outlet  # noqa: F401  (a shared fixture)
+from tests.support.socket_clients import in_arrival_order
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -66,11 +67,12 @@ class ReplayingScreen:
     def __init__(self, url, token):
         self.token = token
         self.created: list[dict] = []
-        self.out_of_step: list[str] = []  # any duplicate or gap (the handlers run in the client's thread)
+        self.out_of_step: list[str] = []  # any duplicate or gap (handled in arrival order: see in_arrival_order)
         self.last_seq = None
         self.log_id = None
         self.lock = threading.Lock()
         self.sio = socketio.Client(reconnection=True, reconnection_delay=0.2, reconnection_delay_max=1)
+        in_arrival_order(self.sio)
         self.sio.on("snapshot", self.on_snapshot)
         self.sio.on("order_created", self.on_created)
         for name in ("order_updated", "order_completed", "order_cancelled"):
