@@ -5,51 +5,94 @@ was the largest single share of an order's time). These helpers write a mapped o
 row at once, on the connection of the current write transaction, and leave the object
 in the session exactly as if it had just been loaded: persistent, every column present,
 nothing pending. Reads and later changes through the ORM then work as before, and a
-rollback undoes the row like any other write of the transaction.
+rollback undoes the row like any other write of the transaction (and takes the object
+out of the session, as it would a new object the flush had written).
 
-Only column attributes are written. A changed relationship collection is left to the
+They write what the ORM would: an unset or None column takes its Python default, an
+unset column without one is NULL. Foreign keys must be set as columns (the unit of work
+would fill them in from a relationship; these helpers refuse instead). Tables whose
+columns have server defaults or `onupdate` are refused: those are the ORM's to write.
+Only column attributes are written: a changed relationship collection is left to the
 session's own flush, which still runs at commit for anything these helpers did not take.
 """
 from __future__ import annotations
 
-from sqlalchemy import bindparam, inspect
-from sqlalchemy.orm import make_transient_to_detached
+from dataclasses import dataclass
+
+from sqlalchemy import bindparam, event, inspect
+from sqlalchemy.orm import MANYTOONE, Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import NO_VALUE, set_committed_value
 
-_inserts: dict = {}
+_ATTACHED = "pos_rows_attached"  # in session.info: objects attached in the open transaction
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What these helpers need of a mapped class, worked out once per class."""
+    table: object
+    columns: tuple  # (attribute key, Column) of every column attribute
+    column_of: dict  # attribute key -> Column
+    foreign_keys: tuple  # (relationship key, attribute keys of its local columns) for many-to-one
+    primary_key: tuple  # (attribute key, Column) of the primary key's columns
+    insert: object
+
+
+_shapes: dict[type, _Shape] = {}
 _updates: dict = {}
+
+
+def _shape(cls) -> _Shape:
+    shape = _shapes.get(cls)
+    if shape is None:
+        mapper = inspect(cls)
+        table = mapper.local_table
+        columns = tuple((prop.key, prop.columns[0]) for prop in mapper.column_attrs
+                        if prop.columns[0].table is table)
+        for _, column in columns:
+            if column.server_default is not None or column.onupdate is not None:
+                raise TypeError(f"{table.name}.{column.key} has a server default or onupdate: use the session")
+        attribute_of = {column: key for key, column in columns}
+        foreign_keys = tuple(
+            (rel.key, tuple(attribute_of[column] for column in rel.local_columns))
+            for rel in mapper.relationships if rel.direction is MANYTOONE)
+        primary_key = tuple((attribute_of[column], column) for column in table.primary_key)
+        shape = _shapes[cls] = _Shape(table, columns, dict(columns), foreign_keys, primary_key, table.insert())
+    return shape
 
 
 def _default(column):
     default = column.default
-    if default is None:
-        return None
     if default.is_callable:
         return default.arg(None)  # SQLAlchemy wraps a column's default callable to take a context
     return default.arg
 
 
 def write_new(session, obj) -> None:
-    """INSERT `obj`'s row now, leaving `obj` transient (see `attach`).
-
-    Columns left unset take their column default, evaluated here so that the object
-    holds what the row holds; the primary key comes back from the database."""
-    table = inspect(type(obj)).local_table
-    values = {}
+    """INSERT `obj`'s row now, leaving `obj` transient (see `attach`). Defaults are
+    evaluated here and set on the object, so that it holds what the row holds; the
+    primary key comes back from the database."""
+    shape = _shape(type(obj))
     state = obj.__dict__
-    for column in table.columns:
-        if column.key in state:
-            values[column.key] = state[column.key]
-        elif not column.primary_key:
-            values[column.key] = _default(column)
-            setattr(obj, column.key, values[column.key])
-    statement = _inserts.get(table)
-    if statement is None:
-        statement = _inserts[table] = table.insert()
-    result = session.connection().execute(statement, values)
-    if not all(column.key in values for column in table.primary_key):
-        for column, value in zip(table.primary_key, result.inserted_primary_key):
-            setattr(obj, column.key, value)
+    for relationship, keys in shape.foreign_keys:
+        if state.get(relationship) is not None and any(state.get(key) is None for key in keys):
+            raise ValueError(f"set {', '.join(keys)} of {type(obj).__name__}, not only {relationship}")
+    values = {}
+    for key, column in shape.columns:
+        value = state.get(key)
+        if value is None and not column.primary_key:
+            if column.default is not None:  # unset or None: the default, as the ORM writes it
+                value = _default(column)
+                setattr(obj, key, value)
+            elif key not in state:  # unset, no default: NULL
+                setattr(obj, key, None)
+                continue
+        elif value is None:
+            continue  # the key the database hands out
+        values[column.key] = value
+    result = session.connection().execute(shape.insert, values)
+    for (key, _), value in zip(shape.primary_key, result.inserted_primary_key):
+        if state.get(key) is None:
+            setattr(obj, key, value)
 
 
 def attach(session, *objs) -> None:
@@ -61,6 +104,7 @@ def attach(session, *objs) -> None:
         make_transient_to_detached(obj)
     for obj in objs:
         session.add(obj)
+    session.info.setdefault(_ATTACHED, []).extend(objs)
 
 
 def insert(session, obj):
@@ -68,6 +112,20 @@ def insert(session, obj):
     write_new(session, obj)
     attach(session, obj)
     return obj
+
+
+@event.listens_for(Session, "after_commit")
+def _kept(session) -> None:
+    session.info.pop(_ATTACHED, None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back(session) -> None:
+    """A rolled-back row's object leaves the session, as a new object the flush wrote
+    would: kept, it would claim a key that SQLite hands out again to the next row."""
+    for obj in session.info.pop(_ATTACHED, ()):
+        if obj in session:
+            session.expunge(obj)
 
 
 def append_loaded(parent, key: str, child, back: str) -> None:
@@ -91,27 +149,26 @@ def _update_statement(table, keys: tuple[str, ...]):
 
 def save(session, obj) -> None:
     """UPDATE the columns of persistent `obj` that changed since it was loaded, now, and
-    mark the object as saved. Values set back to what they were write nothing."""
+    mark the object as saved. Values set back to what they were write nothing. An object
+    not yet in the database is left to the flush."""
     state = inspect(obj)
-    if not state.modified:
+    if not state.modified or state.key is None:
         return
-    table = state.mapper.local_table
+    shape = _shape(type(obj))
     changed, left = {}, False
     for key, before in state.committed_state.items():
-        if key not in table.columns:
-            left = True  # a relationship: the session's flush writes it
-            continue
+        column = shape.column_of.get(key)
         value = state.dict.get(key, NO_VALUE)
-        if value is NO_VALUE:
-            left = True
+        if column is None or value is NO_VALUE:
+            left = True  # a relationship, or a column not loaded: the session's flush writes it
         elif before is NO_VALUE or before != value:
             changed[key] = value
     if changed:
-        keys = tuple(sorted(changed))
-        params = dict(changed)
-        for column in table.primary_key:
-            params[f"pk_{column.key}"] = state.dict[column.key]
-        session.connection().execute(_update_statement(table, keys), params)
+        keys = tuple(sorted(shape.column_of[key].key for key in changed))
+        params = {shape.column_of[key].key: value for key, value in changed.items()}
+        for key, column in shape.primary_key:
+            params[f"pk_{column.key}"] = state.dict[key]
+        session.connection().execute(_update_statement(shape.table, keys), params)
     if left:
         for key in changed:
             set_committed_value(obj, key, changed[key])

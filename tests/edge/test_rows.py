@@ -160,3 +160,58 @@ def test_append_loaded_leaves_a_collection_not_yet_loaded_to_its_load(app, flush
         rows.append_loaded(order, "payments", payment, "order")
         assert order.payments == [payment]  # loaded now, the written row once
     assert flushes == []
+
+
+def test_a_rolled_back_row_leaves_the_session_so_its_key_can_be_handed_out_again(app):
+    with write_transaction() as session:
+        order_id = write_order(session).id
+    payment = dict(order_id=order_id, method="cash", amount=100)
+    with pytest.raises(RuntimeError):
+        with write_transaction() as session:
+            rows.insert(session, Payment(uuid="00000000-0000-4000-8000-000000000005", **payment))
+            raise RuntimeError("the sale failed later")
+    with write_transaction() as session:  # the same session: SQLite hands out the same id
+        again = rows.insert(session, Payment(uuid="00000000-0000-4000-8000-000000000006", **payment))
+    assert db.session.query(Payment).one().uuid == again.uuid
+
+
+def test_save_leaves_an_object_not_yet_written_to_the_flush(app):
+    with write_transaction() as session:
+        order = session.get(Order, write_order(session).id)
+        extra = OrderItem(line_no=3, product_id=3, product_name="Item 3", quantity=1, unit_price=5, gross=5,
+                          discount_amount=0, total_price=5, service_charge=0, tax_amount=0, line_total=5)
+        order.items.append(extra)
+        extra.quantity = 2
+        rows.save(session, extra)
+    assert db.session.query(OrderItem).filter_by(line_no=3).one().quantity == 2
+
+
+def test_a_none_takes_the_column_default_and_an_unset_column_without_one_is_null(app):
+    from edge.models import Shift
+
+    with write_transaction() as session:
+        order = new_order()
+        order.source = None
+        rows.insert(session, order)
+        shift = rows.insert(session, Shift(uuid="00000000-0000-4000-8000-000000000007", terminal=1, opened_by=1,
+                                           opening_cash=0))
+    assert order.source == "pos" and shift.z_report is None
+    assert db.session.execute(select(Order.source)).scalar() == "pos"
+    assert db.session.execute(db.text("SELECT z_report IS NULL FROM shifts")).scalar() == 1
+
+
+def test_a_foreign_key_set_only_through_its_relationship_is_refused(app):
+    with write_transaction() as session:
+        order = write_order(session)
+        payment = Payment(uuid="00000000-0000-4000-8000-000000000008", order=order, method="cash", amount=1)
+        with pytest.raises(ValueError, match="order_id"):
+            rows.write_new(session, payment)
+        order.payments.remove(payment)
+
+
+def test_tables_with_onupdate_columns_are_left_to_the_session(app):
+    from edge.models import Customer
+
+    with write_transaction() as session:
+        with pytest.raises(TypeError, match="onupdate"):
+            rows.write_new(session, Customer(uuid="00000000-0000-4000-8000-000000000009", name="A", phone="1"))
