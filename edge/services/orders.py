@@ -245,7 +245,6 @@ def _mark_limited(session, order: Order) -> None:
 def _record_promotion_uses(session, order: Order, before: dict[int, int]) -> None:
     """Queue +1/-1 promotion uses so that what this order holds matches its promotions."""
     after = {p.promotion_id: p.discount_amount for p in order.promotions} if order.status != "cancelled" else {}
-    _mark_limited(session, order)
     changes = [(pid, 1, after[pid]) for pid in after if pid not in before]
     changes += [(pid, -1, before[pid]) for pid in before if pid not in after]
     for promotion_id, count, amount in sorted(changes):
@@ -518,6 +517,7 @@ def cancel(session, order: Order, role_rank_ok: bool, reason: str) -> Order:
     before = _held_promotions(session, order)
     _move(order, "cancelled")
     order.cancel_reason = reason
+    _mark_limited(session, order)  # as they stand now (new and changed orders are marked by _fill)
     _record_promotion_uses(session, order, before)
     record_change(session, order)
     if was_in_kitchen:

@@ -3,8 +3,10 @@ import json
 import re
 import uuid
 
+from sqlalchemy import event
+
 from edge.extensions import db
-from edge.models import Order, OutboxEvent
+from edge.models import MirrorAllowance, Order, OutboxEvent
 
 
 def money(value):
@@ -205,10 +207,6 @@ def test_orders_list_searches_by_number_and_customer(cashier):
 def test_the_allowance_count_reads_only_the_limited_promotions_uses_by_their_index(cashier):
     """Every sale counts what the outlet's allowance has left; summing every use ever
     recorded made each sale slower than the last."""
-    from sqlalchemy import event
-
-    from edge.models import MirrorAllowance
-
     app = cashier.client.application
     with app.app_context():
         assert db.session.query(MirrorAllowance).count() > 0  # the demo's limited promotion
