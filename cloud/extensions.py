@@ -1,13 +1,13 @@
 """The cloud's Flask extensions, created unbound and initialised in `create_app`."""
-from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 
 from cloud.models.base import Base
+from sync.web.limits import ViewLimiter
 from sync.web.tokens import VerifyOnceJWTManager
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 jwt = VerifyOnceJWTManager()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+limiter = ViewLimiter(key_func=get_remote_address, default_limits=[])

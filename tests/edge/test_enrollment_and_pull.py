@@ -45,6 +45,16 @@ def test_login_needs_exactly_one_of_password_or_pin(client):
     assert response.status_code == 400
 
 
+def test_login_is_rate_limited(edge_app, client):
+    edge_app.config["LOGIN_RATE_LIMIT"] = "3 per minute"
+    codes = [client.post("/api/auth/login/", json={"username": "cashier", "pin": "9999"}).status_code
+             for _ in range(4)]
+    assert codes == [401, 401, 401, 429]
+    limited = client.post("/api/auth/login/", json={"username": "cashier", "pin": "1234"})
+    assert limited.status_code == 429 and limited.json["code"] == "RATE_LIMITED"
+    assert client.get("/api/health/").status_code == 200  # other views are not limited
+
+
 def test_an_approved_price_change_reaches_the_edge_on_the_next_pull(cloud_app, edge_app, device_client, cashier):
     with cloud_app.app_context():
         product = cloud_db.session.query(Product).filter_by(sku="PZ-MARG").one()
