@@ -18,6 +18,7 @@ def create_app(config: dict | None = None) -> APIFlask:
         spec_path="/api/openapi.json", docs_path="/api/docs/", docs_ui="swagger-ui",
     )
     app.config.from_mapping(settings.as_dict())
+    app.json.sort_keys = False  # answers keep their fields in the contract's order (and skip a sort)
     app.url_map.strict_slashes = True
 
     from cloud import models  # noqa: F401  (registers the tables)

@@ -53,7 +53,6 @@ class Config:
         self.ENROLLMENT_KEY_HOURS = _int("POS_ENROLLMENT_KEY_HOURS", 72)
         self.DEVICE_TOKEN_MINUTES = _int("POS_DEVICE_TOKEN_MINUTES", 60)
         self.PROMOTION_ALLOWANCE_CHUNK = _int("POS_PROMOTION_ALLOWANCE_CHUNK", 20)
-        self.JSON_SORT_KEYS = False
         # API docs served from the swagger-ui-bundle package: outlets may have no internet.
         self.SWAGGER_UI_CSS = "/api/docs/assets/swagger-ui.css"
         self.SWAGGER_UI_BUNDLE_JS = "/api/docs/assets/swagger-ui-bundle.js"

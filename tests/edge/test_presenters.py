@@ -2,7 +2,7 @@
 documented schemas gives, for orders in every shape a shift produces."""
 import pytest
 
-from edge.api.schemas import orders as schemas
+from edge.api.schemas import orders as schemas, presenters
 from edge.extensions import db
 from edge.models import Order, Payment, Refund
 
@@ -80,3 +80,11 @@ def test_the_api_answers_with_the_presented_order(edge_app, cashier, shift_of_or
     answered = cashier.get(f"/api/orders/{shift_of_orders[1]}/").json
     with edge_app.app_context():
         assert answered == generic(schemas.OrderOut, db.session.get(Order, shift_of_orders[1]))
+
+
+def test_the_api_answers_with_fields_in_the_presenters_order(edge_app, cashier, shift_of_orders):
+    answered = cashier.get(f"/api/orders/{shift_of_orders[1]}/").json
+    with edge_app.app_context():
+        presented = presenters.order(db.session.get(Order, shift_of_orders[1]))
+    assert list(answered) == list(presented)
+    assert list(answered["items"][0]) == list(presented["items"][0])
