@@ -54,3 +54,22 @@ def test_absent_values_are_left_out_and_none_stays_none():
     assert events.dump("refund.recorded", values) == events.PAYLOADS["refund.recorded"].dump(values)
     assert events.dump("refund.recorded", values)["method"] is None
     assert "created_at" not in events.dump("refund.recorded", values)
+
+
+@pytest.mark.parametrize("event_type", sorted(events.PAYLOADS))
+def test_none_and_values_of_other_types_dump_as_the_schema_does(event_type):
+    schema = events.PAYLOADS[event_type]
+    nones = {name: None for name in schema.dump_fields}
+    assert events.dump(event_type, nones) == schema.dump(nones)
+    others = dict(nones)  # every key present: marshmallow would read a dict's `items` method for "items"
+    others.update({name: 7 for name, field in schema.dump_fields.items() if type(field).__name__ == "String"})
+    others.update({name: True for name, field in schema.dump_fields.items() if type(field).__name__ == "Integer"})
+    dumped = events.dump(event_type, others)
+    assert dumped == schema.dump(others)
+    assert all(type(dumped[name]) is type(value) for name, value in schema.dump(others).items())
+
+
+def test_a_none_in_a_list_of_nested_values_stays_none():
+    values = {"uuid": "u" * 36, "order_uuid": "o" * 36, "kind": "void", "amount": 1250, "reason": "x",
+              "lines": [None, {"line_no": 1, "quantity": 2, "amount": 1250}]}
+    assert events.dump("refund.recorded", values) == events.PAYLOADS["refund.recorded"].dump(values)
