@@ -11,6 +11,7 @@ from datetime import timezone
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.util import identity_key
 
 from edge.models import (Customer, MirrorAllowance, MirrorPromotion, Order, OrderItem, OrderPromotion, PromotionUse,
                          OutboxEvent)
@@ -276,9 +277,12 @@ def find_by_uuid(session, uuid: str) -> Order | None:
     return get(session, order_id) if order_id is not None else None
 
 
-# Built once: building the four loader options on every call was a quarter of a load.
+# Built once: building the four loader options on every call was a quarter of a load,
+# and the statement's cache key (a walk over those options) was a tenth of one.
 _WHOLE_ORDER = (joinedload(Order.items), joinedload(Order.promotions), joinedload(Order.payments),
                 joinedload(Order.refunds))
+SQLITE_MAX_INT = 2**63 - 1
+_WHOLE_ORDER_BY_ID = select(Order).options(*_WHOLE_ORDER).where(Order.id == bindparam("order_id"))
 
 
 def get(session, order_id: int) -> Order:
@@ -286,8 +290,14 @@ def get(session, order_id: int) -> Order:
     them, and loading them lazily mid-change flushed the half-made change first. One joined
     query: half the time of three (measured 0.8 against 1.7 ms); payments and refunds join
     it too, as every answer shows them (an order has a few of each: the product of the
-    joined rows stays small)."""
-    order = session.get(Order, order_id, options=_WHOLE_ORDER)
+    joined rows stays small). An order the session already holds is returned as
+    `session.get` would return it. An id past SQLite's integer range names no order."""
+    if not -SQLITE_MAX_INT <= order_id <= SQLITE_MAX_INT:
+        raise NotFound("Order")
+    if identity_key(Order, order_id) in session.identity_map:
+        order = session.get(Order, order_id, options=_WHOLE_ORDER)
+    else:
+        order = session.execute(_WHOLE_ORDER_BY_ID, {"order_id": order_id}).unique().scalar_one_or_none()
     if order is None:
         raise NotFound("Order")
     return order

@@ -7,6 +7,7 @@ from sqlalchemy import event
 
 from edge.extensions import db
 from edge.models import MirrorAllowance, Order, OutboxEvent
+from edge.services import orders
 
 
 def money(value):
@@ -225,3 +226,30 @@ def test_the_allowance_count_reads_only_the_limited_promotions_uses_by_their_ind
         plan = " ".join(row[-1] for row in db.session.connection().exec_driver_sql(
             "EXPLAIN QUERY PLAN " + counts[0][0], counts[0][1]))
         assert "SEARCH promotion_uses USING INDEX ix_promotion_uses_promotion_id (promotion_id=?)" in plan, plan
+
+
+def test_an_order_id_past_the_integer_range_is_404(cashier):
+    response = cashier.get(f"/api/orders/{10**30}/")
+    assert response.status_code == 404 and response.json["code"] == "NOT_FOUND", response.json
+
+
+def test_an_order_loads_whole_in_one_query_and_once_per_session(cashier):
+    cashier.open_shift()
+    made = cashier.order(cashier.item("PZ-MARG", 1, ["Large"]), cashier.item("DS-TIRA"))
+    assert cashier.pay(made["id"], "cash", tendered="1000000.00").status_code == 201
+    with cashier.client.application.app_context():
+        statements = []
+
+        def seen(conn, cursor, statement, parameters, context, executemany):
+            statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", seen)
+        try:
+            order = orders.get(db.session, made["id"])
+            assert (len(order.items), len(order.promotions), len(order.payments), len(order.refunds)) == (
+                2, len(made["promotions"]), 1, 0)
+            assert orders.get(db.session, made["id"]) is order
+        finally:
+            event.remove(db.engine, "before_cursor_execute", seen)
+        assert [s.split()[0] for s in statements if not s.startswith(("BEGIN", "PRAGMA"))] == ["SELECT"]
+        db.session.remove()

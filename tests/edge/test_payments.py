@@ -1,4 +1,5 @@
 """Payments: cash with change, card with reference, split tender, gateway methods."""
+import pytest
 
 
 def order_of(till, *items, **fields):
@@ -94,3 +95,10 @@ def test_a_payment_can_be_read_back(cashier):
     paid.pop("print_jobs")  # only the create response says what it queued
     assert cashier.get(f"/api/payments/{paid['id']}/").json == paid
     assert cashier.get("/api/payments/999/").status_code == 404
+
+
+@pytest.mark.parametrize("order_id", [999, 2**63, 10**30])
+def test_paying_an_order_that_does_not_exist_is_404(cashier, order_id):
+    cashier.open_shift()
+    response = cashier.post("/api/payments/", {"order_id": order_id, "method": "cash", "tendered": "1.00"})
+    assert response.status_code == 404 and response.json["code"] == "NOT_FOUND", response.json
