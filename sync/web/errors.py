@@ -175,7 +175,7 @@ def install_error_handlers(app) -> None:
     def _werkzeug(error: HTTPException):
         status = error.code or 500
         headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
-        message = error.description if status in (405, 413, 415) else error.name
+        message = error.description if status in (405, 413, 415, 429) else error.name  # 429: the limit's own words
         if status == 404:
             message = "The requested URL was not found"
         if status == 400 and error.description:

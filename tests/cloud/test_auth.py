@@ -157,6 +157,7 @@ def test_login_is_rate_limited(make_cloud_app, world):
     assert limited.status_code == 429
     assert limited.json["code"] == "RATE_LIMITED"
     assert limited.json["error"] == "RateLimited"
+    assert limited.json["message"] == "Too many login attempts; wait a minute and try again"
 
 
 def test_owner_self_registration_creates_tenant_owner_and_tokens(client):

@@ -52,6 +52,7 @@ def test_login_is_rate_limited(edge_app, client):
     assert codes == [401, 401, 401, 429]
     limited = client.post("/api/auth/login/", json={"username": "cashier", "pin": "1234"})
     assert limited.status_code == 429 and limited.json["code"] == "RATE_LIMITED"
+    assert limited.json["message"] == "Too many login attempts; wait a minute and try again"
     assert client.get("/api/health/").status_code == 200  # other views are not limited
 
 
