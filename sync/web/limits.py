@@ -19,6 +19,9 @@ class ViewLimiter(Limiter):
         super()._check_request_limit(callable_name=callable_name, in_middleware=in_middleware)
 
     def _has_request_wide_limits(self) -> bool:
+        """True also when the library no longer keeps its limits where this looks (its
+        internals, as of Flask-Limiter 4): the hook then runs, as it would unchanged."""
         manager = self.limit_manager
-        return bool(manager._application_limits or manager._default_limits or manager._blueprint_limits
-                    or self._meta_limits)
+        return any(bool(getattr(owner, name, True)) for owner, name in (
+            (manager, "_application_limits"), (manager, "_default_limits"), (manager, "_blueprint_limits"),
+            (self, "_meta_limits")))

@@ -70,3 +70,13 @@ def test_a_blueprint_limit_added_after_init_applies():
     limiter.limit("2 per minute")(shop)
     app.register_blueprint(shop)
     assert codes(app.test_client(), "/shop", 3) == [200, 200, 429]
+
+
+def test_the_check_runs_when_the_library_keeps_its_limits_elsewhere(monkeypatch):
+    app, limiter = make_app()
+    resolved = []
+    original = limiter.limit_manager.resolve_limits
+    monkeypatch.setattr(limiter.limit_manager, "resolve_limits", lambda *a, **k: resolved.append(a) or original(*a, **k))
+    monkeypatch.delattr(limiter.limit_manager, "_blueprint_limits")
+    codes(app.test_client(), "/open", 1)
+    assert resolved
