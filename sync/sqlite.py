@@ -17,6 +17,8 @@ from contextlib import contextmanager
 
 from sqlalchemy import event
 
+MAX_INT = 2**63 - 1  # the largest integer SQLite stores (and its largest rowid)
+
 _immediate = contextvars.ContextVar("pos_sqlite_immediate", default=False)
 _synchronous = contextvars.ContextVar("pos_sqlite_synchronous", default=None)
 _LEVEL_KEY = "pos_sqlite_synchronous"  # in the DBAPI connection's info: the level it runs at now

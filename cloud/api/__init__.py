@@ -1,22 +1,14 @@
 """Blueprints of the cloud API, registered by `register_blueprints`, and the checks every
 request passes before its view."""
 from flask import request
-from werkzeug.routing import IntegerConverter
 
 from cloud.api import analytics, auth, catalog, customers, health, orders, promotions, sync, tenants, users
 from cloud.api.schemas.common import MAX_ID
+from sync.web.converters import bound_path_ids
 from sync.web.errors import ValidationFailed
 
 BLUEPRINTS = (health.bp, auth.bp, users.bp, tenants.bp, catalog.bp, sync.bp, customers.bp, promotions.bp, orders.bp,
               analytics.bp)
-
-
-class IdConverter(IntegerConverter):
-    """`<int:...>` path ids: integers the database can hold (a larger one is a 404, not a 500)."""
-
-    def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("max", MAX_ID)
-        super().__init__(map, *args, **kwargs)
 
 
 def _check_text(value, field):
@@ -52,7 +44,7 @@ def refuse_unstorable_text() -> None:
 
 
 def register_blueprints(app) -> None:
-    app.url_map.converters["int"] = IdConverter
+    bound_path_ids(app, MAX_ID)
     app.before_request(refuse_unstorable_text)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

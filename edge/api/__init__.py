@@ -1,10 +1,13 @@
 """Blueprints of the edge API, registered by `register_blueprints`."""
 from edge.api import (auth, catalog, customers, health, kitchen, orders, outlet, payments, printers, shifts, status,
                       sync)
+from sync import sqlite
+from sync.web.converters import bound_path_ids
 
 BLUEPRINTS = (health.bp, auth.bp, catalog.bp, orders.bp, payments.bp, shifts.bp, customers.bp, kitchen.bp, sync.bp, status.bp, outlet.bp, printers.bp)
 
 
 def register_blueprints(app) -> None:
+    bound_path_ids(app, sqlite.MAX_INT)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

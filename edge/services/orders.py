@@ -20,6 +20,7 @@ from edge.services import outlet as outlet_settings
 from edge.services.numbering import next_order_number
 from edge.services.pricing import CartLine, ModifierChoice, PricedOrder, price_order
 from edge.services.promotion_rules import CodeRejection, PromotionRule, explain_unapplied, select_promotions
+from sync import sqlite
 from sync.ids import is_uuid, new_uuid
 from sync.timeutil import utcnow
 from sync.web.errors import Conflict, NotFound, PermissionDenied, Unprocessable, ValidationFailed
@@ -281,7 +282,6 @@ def find_by_uuid(session, uuid: str) -> Order | None:
 # and the statement's cache key (a walk over those options) was a tenth of one.
 _WHOLE_ORDER = (joinedload(Order.items), joinedload(Order.promotions), joinedload(Order.payments),
                 joinedload(Order.refunds))
-SQLITE_MAX_INT = 2**63 - 1
 _WHOLE_ORDER_BY_ID = select(Order).options(*_WHOLE_ORDER).where(Order.id == bindparam("order_id"))
 
 
@@ -292,7 +292,7 @@ def get(session, order_id: int) -> Order:
     it too, as every answer shows them (an order has a few of each: the product of the
     joined rows stays small). An order the session already holds is returned as
     `session.get` would return it. An id past SQLite's integer range names no order."""
-    if not -SQLITE_MAX_INT <= order_id <= SQLITE_MAX_INT:
+    if not -sqlite.MAX_INT <= order_id <= sqlite.MAX_INT:
         raise NotFound("Order")
     if identity_key(Order, order_id) in session.identity_map:
         order = session.get(Order, order_id, options=_WHOLE_ORDER)

@@ -2,6 +2,7 @@
 workflow, and CSV/Excel import and export."""
 import io
 
+import pytest
 from openpyxl import load_workbook
 
 from cloud.extensions import db
@@ -209,3 +210,11 @@ def test_a_product_a_promotion_lists_cannot_be_deleted(client, world):
     assert created.status_code == 201, created.json
     response = client.delete(f"/api/products/{world.a.product_id}/", headers=headers)
     assert response.status_code == 409 and response.json["code"] == "PRODUCT_IN_USE"
+
+
+@pytest.mark.parametrize("path", ["/api/products/{}/", "/api/customers/{}/", "/api/orders/{}/", "/api/promotions/{}/",
+                                  "/api/users/{}/"])
+def test_an_id_past_the_integer_columns_in_a_path_is_404(client, world, path):
+    for number in (2**31, 2**63, 10**30):
+        response = client.get(path.format(number), headers=world.headers("tenant_owner"))
+        assert response.status_code == 404 and response.json["code"] == "NOT_FOUND", (number, response.json)

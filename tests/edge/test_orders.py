@@ -3,11 +3,13 @@ import json
 import re
 import uuid
 
+import pytest
 from sqlalchemy import event
 
 from edge.extensions import db
 from edge.models import MirrorAllowance, Order, OutboxEvent
 from edge.services import orders
+from sync.web.errors import NotFound
 
 
 def money(value):
@@ -228,9 +230,27 @@ def test_the_allowance_count_reads_only_the_limited_promotions_uses_by_their_ind
         assert "SEARCH promotion_uses USING INDEX ix_promotion_uses_promotion_id (promotion_id=?)" in plan, plan
 
 
-def test_an_order_id_past_the_integer_range_is_404(cashier):
-    response = cashier.get(f"/api/orders/{10**30}/")
-    assert response.status_code == 404 and response.json["code"] == "NOT_FOUND", response.json
+@pytest.mark.parametrize("path", ["/api/orders/{}/", "/api/payments/{}/", "/api/customers/{}/", "/api/shifts/{}/",
+                                  "/api/shifts/{}/report/", "/api/printers/{}/", "/api/orders/{}/receipt/"])
+def test_an_id_past_the_integer_range_in_a_path_is_404(manager, path):
+    for number in (2**63, 10**30):
+        response = manager.get(path.format(number))
+        assert response.status_code == 404 and response.json["code"] == "NOT_FOUND", (number, response.json)
+
+
+def test_an_id_past_the_integer_range_in_an_order_is_refused(cashier):
+    cashier.open_shift()
+    tiramisu = cashier.item("DS-TIRA")
+    for body in ({"items": [tiramisu], "customer_id": 2**63}, {"items": [{**tiramisu, "product_id": 10**30}]},
+                 {"items": [{**tiramisu, "modifier_ids": [2**63]}]}):
+        response = cashier.post("/api/orders/", body)
+        assert response.status_code == 400 and response.json["code"].startswith("INVALID_"), response.json
+
+
+def test_an_order_id_past_the_integer_range_names_no_order(edge_app):
+    with edge_app.app_context():
+        with pytest.raises(NotFound):
+            orders.get(db.session, 2**63)
 
 
 def test_an_order_loads_whole_in_one_query_and_once_per_session(cashier):

@@ -2,6 +2,7 @@ from apiflask import Schema
 from apiflask.fields import Boolean, Dict, Integer, List, Nested, String
 from apiflask.validators import Length, Range
 
+from edge.api.schemas import ROW_ID
 from sync.web.fields import Money
 from sync.web.lists import ListQuery
 
@@ -52,7 +53,7 @@ class ProductOut(Schema):
 
 class ProductQuery(ListQuery):
     page_size = Integer(load_default=100, validate=Range(min=1, max=500))
-    category = Integer(validate=Range(min=1))
+    category = Integer(validate=ROW_ID)
     is_available = Boolean()
     code = String(validate=Length(max=64), metadata={"description": "Exact SKU or barcode (scanner)"})
 

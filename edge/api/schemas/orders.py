@@ -4,6 +4,7 @@ from apiflask.validators import Length, OneOf, Range
 
 from edge.api.schemas import presenters
 from edge.models.sales import ORDER_STATUSES, PAYMENT_METHODS
+from edge.api.schemas import ROW_ID
 from sync.web.fields import Money, UTCDateTime
 from sync.web.lists import ListQuery
 
@@ -25,9 +26,9 @@ class _Presented(Schema):
 
 
 class ItemIn(Schema):
-    product_id = Integer(required=True, validate=Range(min=1))
+    product_id = Integer(required=True, validate=ROW_ID)
     quantity = Integer(required=True, validate=Range(min=1, max=999))
-    modifier_ids = List(Integer(validate=Range(min=1)), load_default=list, validate=Length(max=30))
+    modifier_ids = List(Integer(validate=ROW_ID), load_default=list, validate=Length(max=30))
     note = String(validate=Length(max=500))
 
 
@@ -37,7 +38,7 @@ class OrderIn(Schema):
     status = String(validate=OneOf(("draft", "pending")))
     customer_name = String(validate=Length(max=120))
     customer_phone = String(validate=Length(max=30))
-    customer_id = Integer(allow_none=True, validate=Range(min=1))
+    customer_id = Integer(allow_none=True, validate=ROW_ID)
     table = String(validate=Length(max=40))
     note = String(validate=Length(max=500))
     items = List(Nested(ItemIn), required=True, validate=Length(min=1, max=100))
@@ -49,7 +50,7 @@ class OrderPatchIn(Schema):
     status = String(validate=OneOf(("draft", "pending")))
     customer_name = String(validate=Length(max=120))
     customer_phone = String(allow_none=True, validate=Length(max=30))
-    customer_id = Integer(allow_none=True, validate=Range(min=1))
+    customer_id = Integer(allow_none=True, validate=ROW_ID)
     table = String(validate=Length(max=40))
     note = String(validate=Length(max=500))
     items = List(Nested(ItemIn), validate=Length(min=1, max=100))
@@ -59,7 +60,7 @@ class OrderPatchIn(Schema):
 class QuoteIn(Schema):
     items = List(Nested(ItemIn), required=True, validate=Length(min=1, max=100))
     promo_codes = List(String(validate=Length(min=1, max=40)), load_default=list, validate=Length(max=5))
-    customer_id = Integer(allow_none=True, validate=Range(min=1))
+    customer_id = Integer(allow_none=True, validate=ROW_ID)
     customer_phone = String(validate=Length(max=30))
 
 
@@ -229,7 +230,7 @@ class QuoteOut(Schema):
 class OrderListQuery(ListQuery):
     status = String(validate=OneOf(ORDER_STATUSES))
     date = Date(metadata={"description": "Business day (outlet local date)"})
-    shift_id = Integer(validate=Range(min=1))
+    shift_id = Integer(validate=ROW_ID)
     sync_status = String(validate=OneOf(("pending", "synced")))
 
 
@@ -238,7 +239,7 @@ class ReasonIn(Schema):
 
 
 class LineIn(Schema):
-    item_id = Integer(required=True, validate=Range(min=1))
+    item_id = Integer(required=True, validate=ROW_ID)
     quantity = Integer(required=True, validate=Range(min=1, max=999))
 
 
@@ -258,7 +259,7 @@ class CancelIn(Schema):
 
 
 class PaymentIn(Schema):
-    order_id = Integer(required=True, validate=Range(min=1))
+    order_id = Integer(required=True, validate=ROW_ID)
     method = String(required=True, validate=OneOf(PAYMENT_METHODS))
     amount = Money(metadata={"description": "Applied to the order; default: the balance (cash: up to tendered)"})
     tendered = Money()
