@@ -2,9 +2,8 @@ from apiflask import Schema
 from apiflask.fields import Date, Dict, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
 
-from edge.api.schemas import presenters
+from edge.api.schemas import ROW_ID, presenters
 from edge.models.sales import ORDER_STATUSES, PAYMENT_METHODS
-from edge.api.schemas import ROW_ID
 from sync.web.fields import Money, UTCDateTime
 from sync.web.lists import ListQuery
 
