@@ -35,6 +35,7 @@ from edge.services import auth as auth_service
 from edge.services import kitchen_log, orders, outlet_status
 from edge.services import outlet as outlet_settings
 from edge.services.uow import write_transaction
+from sync import sqlite
 from sync.roles import at_least
 from sync.timeutil import isoformat, utcnow
 from sync.web.errors import (
@@ -222,7 +223,7 @@ def _int(value, name: str) -> int:
                                f"INVALID_{name.upper()}", name)
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value.strip())
-    if not isinstance(value, int) or value < 0:
+    if not isinstance(value, int) or not 0 <= value <= sqlite.MAX_INT:  # larger: no row has it, SQLite can't bind it
         raise ValidationFailed(f"{name} must be an integer", f"INVALID_{name.upper()}", name)
     return value
 

@@ -439,3 +439,12 @@ def test_no_event_is_lost_or_doubled_while_screens_join_during_a_rush(edge_app, 
     # a late joiner from seq 0 replays everything exactly once
     late = screens(cook_token, last_seq=0)
     assert [data["seq"] for _, data in late.order_events()] == list(range(1, 25))
+
+
+
+def test_an_id_past_the_integer_range_is_refused_as_invalid(cashier, screens, cook_token, cashier_token):
+    confirmed(cashier)
+    for screen, event, body in ((screens(cook_token), "update_status", {"id": 2**63, "status": "ready"}),
+                                (screens(cashier_token), "new_order", {"id": 2**63, "order_number": "X", "items": []})):
+        refused = screen.emit(event, body)
+        assert refused["error"] == "ValidationError" and refused["code"] == "INVALID_ID", refused

@@ -9,7 +9,6 @@ from sqlalchemy import event
 from edge.extensions import db
 from edge.models import MirrorAllowance, Order, OutboxEvent
 from edge.services import orders
-from sync.web.errors import NotFound
 
 
 def money(value):
@@ -245,12 +244,6 @@ def test_an_id_past_the_integer_range_in_an_order_is_refused(cashier):
                  {"items": [{**tiramisu, "modifier_ids": [2**63]}]}):
         response = cashier.post("/api/orders/", body)
         assert response.status_code == 400 and response.json["code"].startswith("INVALID_"), response.json
-
-
-def test_an_order_id_past_the_integer_range_names_no_order(edge_app):
-    with edge_app.app_context():
-        with pytest.raises(NotFound):
-            orders.get(db.session, 2**63)
 
 
 def test_an_order_loads_whole_in_one_query_and_once_per_session(cashier):
