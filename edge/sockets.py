@@ -224,7 +224,8 @@ def _int(value, name: str) -> int:
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value.strip())
     if not isinstance(value, int) or not 0 <= value <= sqlite.MAX_INT:  # larger: no row has it, SQLite can't bind it
-        raise ValidationFailed(f"{name} must be an integer", f"INVALID_{name.upper()}", name)
+        raise ValidationFailed(f"{name} must be a whole number from 0 to {sqlite.MAX_INT}", f"INVALID_{name.upper()}",
+                               name)
     return value
 
 
