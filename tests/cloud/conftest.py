@@ -6,14 +6,38 @@ import os
 import shutil
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from cloud import create_app
 from cloud.extensions import db
 from cloud.models import Base
 from tests.conftest import TEST_SECRET
 
-POSTGRES_URL = os.environ.get("POS_TEST_POSTGRES_URL")
+
+def _worker_database(url: str | None) -> str | None:
+    """Each pytest-xdist worker gets a database of its own on the test server (the cloud
+    tests truncate between tests, so two workers must never share one)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{worker}").render_as_string(hide_password=False)
+
+
+POSTGRES_URL = _worker_database(os.environ.get("POS_TEST_POSTGRES_URL"))
+
+
+def _ensure_database(url: str) -> None:
+    parsed = make_url(url)
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                        {"name": parsed.database}).first()
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+    finally:
+        admin.dispose()
 
 
 def _base_config(url: str) -> dict:
@@ -40,6 +64,7 @@ def sqlite_template(tmp_path_factory):
 def postgres_schema():
     if not POSTGRES_URL:
         pytest.skip("POS_TEST_POSTGRES_URL is not set")
+    _ensure_database(POSTGRES_URL)
     engine = create_engine(POSTGRES_URL)
     Base.metadata.drop_all(engine)
     Base.metadata.create_all(engine)
