@@ -5,6 +5,9 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+from cloud.gateways.midtrans import SANDBOX_URL as MIDTRANS_SANDBOX_URL
+from cloud.gateways.xendit import BASE_URL as XENDIT_BASE_URL
+
 WEAK_SECRETS = {"", "secret", "changeme", "change-me", "dev", "development", "test"}
 MIN_SECRET_LENGTH = 32
 
@@ -53,6 +56,12 @@ class Config:
         self.ENROLLMENT_KEY_HOURS = _int("POS_ENROLLMENT_KEY_HOURS", 72)
         self.DEVICE_TOKEN_MINUTES = _int("POS_DEVICE_TOKEN_MINUTES", 60)
         self.PROMOTION_ALLOWANCE_CHUNK = _int("POS_PROMOTION_ALLOWANCE_CHUNK", 20)
+        # Payment gateways: base URLs (the providers' sandboxes unless set; the simulator in the
+        # demo and tests), the cloud's own public URL for the webhooks it registers, and a timeout.
+        self.MIDTRANS_API_URL = os.environ.get("POS_MIDTRANS_API_URL") or MIDTRANS_SANDBOX_URL
+        self.XENDIT_API_URL = os.environ.get("POS_XENDIT_API_URL") or XENDIT_BASE_URL
+        self.CLOUD_PUBLIC_URL = (os.environ.get("POS_CLOUD_PUBLIC_URL") or "").rstrip("/")
+        self.GATEWAY_TIMEOUT_S = _int("POS_GATEWAY_TIMEOUT_S", 10)
         # API docs served from the swagger-ui-bundle package: outlets may have no internet.
         self.SWAGGER_UI_CSS = "/api/docs/assets/swagger-ui.css"
         self.SWAGGER_UI_BUNDLE_JS = "/api/docs/assets/swagger-ui-bundle.js"
