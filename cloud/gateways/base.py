@@ -128,8 +128,8 @@ class Gateway(Protocol):
     """One provider, one tenant's credentials. Every call is one HTTP exchange or two.
 
     Webhook order: `parse_callback` first (it only reads, to find the charge and so the
-    tenant whose credentials verify it), then `verify_callback`; act on nothing that has
-    not been verified.
+    tenant whose credentials verify it; `cloud.gateways.parse_callback(provider, body)`
+    does it without credentials), then `verify_callback`; act on nothing unverified.
     """
 
     name: str

@@ -223,6 +223,16 @@ def refund_from(payload: dict, amount_key: str) -> RefundResult:
                         amount=minor_from_wire(NAME, payload.get(amount_key)), raw=decimal_free(payload))
 
 
+def parse_callback(body: bytes) -> Outcome:
+    """A callback body -> Outcome, before anything is verified (to find the charge, hence
+    the tenant whose callback token verifies it)."""
+    payload = http.decode_callback(NAME, body)
+    try:
+        return outcome_from_callback(payload)
+    except GatewayBadResponse as error:
+        raise CallbackMalformed(NAME, error.message) from error
+
+
 class XenditGateway:
     """One merchant's Xendit account: secret API key for calls, callback token for webhooks."""
 
@@ -312,8 +322,4 @@ class XenditGateway:
         return hmac.compare_digest(self.callback_token.encode("utf-8"), received.encode("utf-8"))
 
     def parse_callback(self, body: bytes) -> Outcome:
-        payload = http.decode_callback(NAME, body)
-        try:
-            return outcome_from_callback(payload)
-        except GatewayBadResponse as error:
-            raise CallbackMalformed(NAME, error.message) from error
+        return parse_callback(body)

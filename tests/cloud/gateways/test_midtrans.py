@@ -188,3 +188,10 @@ def test_a_repeated_delivery_has_the_same_event_key_and_news_another():
     expired = gateway.parse_callback(signed({**DOC_QRIS_NOTIFICATION, "transaction_status": "expire",
                                              "status_code": "202"}))
     assert first.event_key == again.event_key != expired.event_key
+
+
+def test_a_notification_can_be_read_before_its_tenant_is_known():
+    from cloud.gateways import parse_callback
+
+    outcome = parse_callback("midtrans", json.dumps(DOC_QRIS_NOTIFICATION).encode())
+    assert (outcome.gateway_id, outcome.order_id) == ("513f1f01-c9da-474c-9fc9-d5c64364b709", "qris-01")

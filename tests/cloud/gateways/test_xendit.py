@@ -41,7 +41,8 @@ DOC_EWALLET_CAPTURE = {
 # Refund webhook notification sample (refund.succeeded), its inner event
 DOC_REFUND_SUCCEEDED = {
     "event": "refund.succeeded", "business_id": "5f27a14a9bf05c73dd040bc8", "created": "2020-08-29T09:12:33.001Z",
-    "data": {"id": "rfd-6f4a377d-a201-437f-9119-f8b00cbbe857", "payment_id": "ddpy-3cd658ae-25b9-4659-aa36-596ae41a809f",
+    "data": {"id": "rfd-6f4a377d-a201-437f-9119-f8b00cbbe857",
+             "payment_id": "ddpy-3cd658ae-25b9-4659-aa36-596ae41a809f",
              "invoice_id": None, "amount": 10000, "payment_method_type": "DIRECT_DEBIT", "channel_code": "BPI",
              "currency": "PHP", "status": "SUCCEEDED", "reason": "CANCELLATION",
              "reference_id": "b2756a1e-e6cd-4352-9a68-0483aa2b6a2", "failure_code": None, "refund_fee_amount": None,
@@ -159,3 +160,9 @@ def test_cancelling_a_pending_charge_is_not_offered_and_says_so():
 def test_a_method_xendit_does_not_take_here_is_unsupported():
     with pytest.raises(GatewayUnsupported):
         gateway().charge(ChargeRequest(order_id="o", method="gopay", amount=1000_00))
+
+
+def test_a_callback_can_be_read_before_its_tenant_is_known():
+    from cloud.gateways import parse_callback
+
+    assert parse_callback("xendit", body(QR_PAYMENT)).gateway_id == "qr_8182837te-87st-49ing-8696-1239bd4d759c"
