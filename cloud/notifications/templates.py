@@ -450,7 +450,8 @@ def context(template_type: TemplateType, values: dict, *, currency: str = "IDR",
 
 _HTML_TAG = re.compile(r"<\s*/?\s*(p|br|div|table|tr|td|th|h[1-6]|a|strong|b|em|i|u|ul|ol|li|span|img|html|body|"
                        r"hr|small|center|font|section|header|footer)\b", re.IGNORECASE)
-_MONEY_AFTER_SYMBOL = re.compile(r"(Rp|IDR|USD|SGD|EUR|\$|¥|₩|₫)(\.?[ \t]*)\{\{(-?)[ \t]*([A-Za-z_][A-Za-z0-9_]*)[ \t]*(-?)\}\}")
+_MONEY_AFTER_SYMBOL = re.compile(r"(Rp|IDR|USD|SGD|EUR|\$|¥|₩|₫)(\.?[ \t]*)"
+                                 r"\{\{(-?)[ \t]*([A-Za-z_][A-Za-z0-9_]*)[ \t]*(-?)\}\}")
 
 
 def is_html(body: str) -> bool:

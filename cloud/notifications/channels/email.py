@@ -164,7 +164,8 @@ def classify(error: Exception) -> DeliveryError:
     if isinstance(error, ssl.SSLError):
         return ChannelMisconfigured(CHANNEL, f"TLS with the server failed ({error.reason or error}); check the port "
                                              "and security setting", "SMTP_TLS_FAILED")
-    if isinstance(error, TimeoutError | socket.timeout):
+    if isinstance(error, TimeoutError | socket.timeout) or isinstance(error.__context__, TimeoutError | socket.timeout):
+        # smtplib reports a read that timed out as SMTPServerDisconnected("...: timed out")
         return DeliveryRetryable(CHANNEL, "the SMTP server did not answer in time (it may have taken the message)",
                                  "SMTP_TIMEOUT")
     if isinstance(error, smtplib.SMTPServerDisconnected | OSError):
