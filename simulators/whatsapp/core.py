@@ -95,7 +95,8 @@ class Simulator:
         self.config = SimConfig(webhook_url=webhook_url)
         self.store = Store()
         self.dispatcher = Dispatcher(self.config)
-        self._plan: list[tuple[float, str, str, int | None]] = []   # (due, message id, status, error code)
+        self._plan: list[tuple[float, int, str, str, int | None]] = []  # (due, seq, message id, status, error code)
+        self._seq = 0  # keeps a message's steps in order when they fall due together
         self._lock = threading.RLock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -112,11 +113,13 @@ class Simulator:
         with self._lock:
             fail_code = self.config.fail_numbers.get(message.wa_id)
             if fail_code is not None:
-                self._plan.append((start + delays.get(SENT, 0) / 1000, message.id, FAILED, int(fail_code)))
+                steps = [(FAILED, delays.get(SENT, 0), int(fail_code))]
             else:
-                steps = PROGRESS if self.config.auto_read else PROGRESS[:2]
-                for step in steps:
-                    self._plan.append((start + delays.get(step, 0) / 1000, message.id, step, None))
+                steps = [(step, delays.get(step, 0), None) for step in (PROGRESS if self.config.auto_read
+                                                                         else PROGRESS[:2])]
+            for step, delay, code in steps:
+                self._seq += 1
+                self._plan.append((start + delay / 1000, self._seq, message.id, step, code))
         self.dispatcher.wake.set()
         return message
 
@@ -129,7 +132,7 @@ class Simulator:
             message.error = error_object(error_code or 131026) if status == FAILED else None
             payload = self.status_payload(message, status)
         with self._lock:
-            remaining = any(item[1] == message_id for item in self._plan)
+            remaining = any(item[2] == message_id for item in self._plan)
         self.dispatcher.submit(message.id, status, payload, self.account.app_secret,
                                final=(not remaining) if final is None else final)
         return message
@@ -169,7 +172,7 @@ class Simulator:
         with self._lock:
             due = sorted(item for item in self._plan if item[0] <= moment)
             self._plan = [item for item in self._plan if item[0] > moment]
-        for _, message_id, status, error_code in due:
+        for _, _, message_id, status, error_code in due:
             message = self.store.get(message_id)
             reached = PROGRESS.index(message.status) if message is not None and message.status in PROGRESS else -1
             if message is None or message.status == FAILED or (
@@ -180,7 +183,7 @@ class Simulator:
 
     def _skipped(self, message_id: str) -> None:
         with self._lock:
-            remaining = any(item[1] == message_id for item in self._plan)
+            remaining = any(item[2] == message_id for item in self._plan)
         if not remaining:
             self.dispatcher.release(message_id)  # a message held for reorder has had its last word
 
