@@ -459,10 +459,10 @@ def is_html(body: str) -> bool:
     return _HTML_TAG.search(body) is not None
 
 
-def _render_capped(template, variables: dict, limit: int, field: str) -> str:
+def _render_capped(source: str, html: bool, variables: dict, limit: int, field: str) -> str:
     parts, size = [], 0
     try:
-        for chunk in template.generate(variables):
+        for chunk in _compiled(source, html).generate(variables):
             size += len(chunk)
             if size > limit:
                 raise TemplateError(f"the rendered {field} is longer than {limit} characters", "MESSAGE_TOO_LONG",
@@ -479,6 +479,15 @@ def _render_capped(template, variables: dict, limit: int, field: str) -> str:
 
 def _parse(source: str, field: str, template_type: TemplateType) -> tuple[str, list[str]]:
     """Translate, parse and walk one field; returns the Jinja source and the variables used."""
+    translated, used = _parse_cached(source, field, template_type.name)
+    return translated, list(used)
+
+
+@lru_cache(maxsize=1024)
+def _parse_cached(source: str, field: str, type_name: str) -> tuple[str, tuple[str, ...]]:
+    """`_parse` for one (source, field, type): a stored template is walked once per process,
+    not once per message (errors are not cached: they raise)."""
+    template_type = TEMPLATE_TYPES[type_name]
     if len(source) > MAX_SOURCE_CHARS:
         raise TemplateError(f"the {field} is longer than {MAX_SOURCE_CHARS} characters", "TEMPLATE_TOO_LONG", field)
     translated = _symbol_before_money(translate(source), template_type)
@@ -489,7 +498,7 @@ def _parse(source: str, field: str, template_type: TemplateType) -> tuple[str, l
                             line=error.lineno) from None
     checker = _Checker(template_type, field)
     checker.statements(tree.body)
-    return translated, checker.used
+    return translated, tuple(checker.used)
 
 
 def _symbol_before_money(source: str, template_type: TemplateType) -> str:
@@ -531,25 +540,24 @@ def _render_source(source: TemplateSource, variables: dict, template_type: Templ
     channel = _channel(source.channel)
     body, _ = _parse(source.body, "body", template_type)
     if channel == "whatsapp":
-        text = _render_capped(_compiled(body, False), variables, MAX_WHATSAPP_CHARS, "body").strip()
+        text = _render_capped(body, False, variables, MAX_WHATSAPP_CHARS, "body").strip()
         if not text:
             raise TemplateError("the rendered message is empty", "EMPTY_MESSAGE", "body")
         return Rendered("", text, None)
     subject_source, _ = _parse(source.subject, "subject", template_type)
-    subject = " ".join(_render_capped(_compiled(subject_source, False), variables, MAX_SUBJECT_CHARS * 4,
-                                      "subject").split())
+    subject = " ".join(_render_capped(subject_source, False, variables, MAX_SUBJECT_CHARS * 4, "subject").split())
     if not subject:
         raise TemplateError("an email needs a subject", "SUBJECT_REQUIRED", "subject")
     if len(subject) > MAX_SUBJECT_CHARS:
         raise TemplateError(f"the rendered subject is longer than {MAX_SUBJECT_CHARS} characters",
                             "MESSAGE_TOO_LONG", "subject")
-    html_fragment = _render_capped(_compiled(body, True), variables, MAX_EMAIL_HTML_CHARS, "body")
+    html_fragment = _render_capped(body, True, variables, MAX_EMAIL_HTML_CHARS, "body")
     if is_html(source.body):
         html = _wrap_html(html_fragment, plain=False)
         text = html_to_text(html_fragment)
     else:
         html = _wrap_html(html_fragment, plain=True)
-        text = _render_capped(_compiled(body, False), variables, MAX_EMAIL_HTML_CHARS, "body").strip()
+        text = _render_capped(body, False, variables, MAX_EMAIL_HTML_CHARS, "body").strip()
     if not text.strip():
         raise TemplateError("the rendered message is empty", "EMPTY_MESSAGE", "body")
     return Rendered(subject, text, html)
