@@ -1,7 +1,8 @@
 """Email over SMTP, any server: smtplib, STARTTLS or implicit TLS, optional login.
 
 `build_email` makes the MIME message (pure: tested without a server): From, To,
-Subject, Date, a Message-ID in the sender's domain (the provider id we keep),
+Subject, Date, a Message-ID in the sender's domain (the provider id we keep; the
+same for every attempt of one notification),
 `Auto-Submitted: auto-generated` (RFC 3834: automated mail, no auto-replies) and our
 reference in `X-POS-Notification`; a text part and, when the template gave HTML, an
 HTML alternative. `EmailChannel.send` hands it to the server and turns smtplib's
@@ -96,6 +97,14 @@ class SmtpSettings:
         return parseaddr(self.sender)[1]
 
 
+def message_id(reference: str | None, domain: str) -> str:
+    """`<pos.{reference}@{domain}>` for a message with our reference, so that sending the same
+    notification again (after a worker died between the server's 250 and our record of
+    it) carries the same Message-ID, which mail clients show once; a random one otherwise."""
+    safe = re.sub(r"[^A-Za-z0-9._-]", "-", reference or "")[:128]
+    return f"<pos.{safe}@{domain}>" if safe else make_msgid(domain=domain)
+
+
 def build_email(settings: SmtpSettings, message: Message) -> EmailMessage:
     """The MIME message for one recipient; RecipientInvalid / DeliveryPermanent if it cannot be."""
     recipient = email_address(message.recipient)
@@ -111,7 +120,7 @@ def build_email(settings: SmtpSettings, message: Message) -> EmailMessage:
     mail["To"] = recipient
     mail["Subject"] = subject
     mail["Date"] = formatdate(usegmt=True)
-    mail["Message-ID"] = make_msgid(domain=domain)
+    mail["Message-ID"] = message_id(message.reference, domain)
     mail["Auto-Submitted"] = "auto-generated"
     if message.reference:
         mail["X-POS-Notification"] = " ".join(message.reference.split())

@@ -53,6 +53,15 @@ def test_an_email_arrives_as_text_and_html_alternatives():
     assert mail.get_body(("html",)).get_content().strip() == "<p>Halo Budi,<br>Jumlah: Rp 20.800</p>"
 
 
+def test_every_attempt_of_one_notification_carries_the_same_message_id():
+    settings = SmtpSettings(host="mail.example.com", sender=SENDER)
+    first, again = build_email(settings, receipt()), build_email(settings, receipt())
+    assert first["Message-ID"] == again["Message-ID"] == "<pos.notification-42@warungpizza.id>"
+    assert build_email(settings, receipt(reference="a b/c"))["Message-ID"] == "<pos.a-b-c@warungpizza.id>"
+    unreferenced = {build_email(settings, receipt(reference=None))["Message-ID"] for _ in range(2)}
+    assert len(unreferenced) == 2
+
+
 def test_without_html_the_email_is_plain_text():
     with SmtpServer() as server:
         assert channel(server).send(receipt(html=None)).ok

@@ -225,3 +225,13 @@ def test_a_preview_takes_values_over_the_samples():
 def test_html_to_text_keeps_blocks_and_drops_scripts():
     assert html_to_text("<div>a</div><script>x()</script><ul><li>b</li><li>c</li></ul>b<br>c") == \
         "a\n\n- b\n\n- c\n\nb\nc"
+
+
+def test_docs_name_every_template_type_and_variable():
+    from pathlib import Path
+
+    docs = (Path(__file__).resolve().parents[3] / "docs" / "notifications.md").read_text()
+    for name, template_type in TEMPLATE_TYPES.items():
+        assert f"`{name}`" in docs, name
+        for variable in template_type.variables:
+            assert f"`{variable}`" in docs, (name, variable)
