@@ -70,8 +70,8 @@ SAMPLE_COMMON = {
     "order_total": 20_800_00,
     "order_date": _SAMPLE_AT,
     "receipt_url": "https://pos.example.com/r/KMG-250630-1-0042?s=4f1c9a",
-    "items": [{"name": "Margherita Pizza", "quantity": 1, "amount": 8_500_00, "note": "Large"},
-              {"name": "Iced Tea", "quantity": 2, "amount": 2_400_00, "note": ""}],
+    "items": [{"name": "Margherita Pizza", "quantity": 1, "amount": 15_000_00, "note": "Large"},
+              {"name": "Iced Tea", "quantity": 2, "amount": 5_800_00, "note": ""}],   # adds up to order_total
 }
 
 
@@ -132,7 +132,7 @@ TEMPLATE_TYPES: dict[str, TemplateType] = {t.name: t for t in (
         "refund_method": Variable(TEXT, "how it went back (Cash, QRIS, ...)"),
         "refunded_at": Variable(DATETIME, "when (outlet time)"),
         "refund_reason": Variable(TEXT, "the reason given ('' if none)"),
-    }, {"refund_amount": 8_500_00, "refund_method": "QRIS", "refunded_at": _SAMPLE_AT + timedelta(hours=1),
+    }, {"refund_amount": 15_000_00, "refund_method": "QRIS", "refunded_at": _SAMPLE_AT + timedelta(hours=1),
         "refund_reason": "Wrong item"}, timedelta(hours=24),
           "Pengembalian dana {{ order_code }}",
           "Halo {{ customer_name }}, dana sebesar {{ refund_amount }} untuk order {{ order_code }} "

@@ -42,6 +42,7 @@ MAX_SUBJECT_CHARS = 255            # a rendered email subject
 MAX_WHATSAPP_CHARS = 4096          # Meta: text.body "Maximum 4096 characters"
 MAX_EMAIL_HTML_CHARS = 200_000
 MAX_ITEMS = 1000                   # lines of one order a template may loop over
+MAX_NESTING = 30                   # blocks and expressions inside one another
 DATETIME_FORMAT = "%d/%m/%Y %H:%M"  # as the receipt prints it (printers.values.PrintLocale)
 
 # Filters and tests a template may use; every argument must be a constant.
@@ -135,6 +136,7 @@ class _Checker:
         self.field = field
         self.used: list[str] = []
         self.scopes: list[dict[str, str]] = []  # loop variables -> kind, innermost last
+        self.depth = 0
 
     def refuse(self, node: nodes.Node, message: str, code: str = "TEMPLATE_NOT_ALLOWED",
                variable: str | None = None):
@@ -146,7 +148,19 @@ class _Checker:
         for node in body:
             self.statement(node)
 
+    def deeper(self, node: nodes.Node) -> None:
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            self.refuse(node, f"the template nests more than {MAX_NESTING} levels deep", "TEMPLATE_TOO_COMPLEX")
+
     def statement(self, node: nodes.Node) -> None:
+        self.deeper(node)
+        try:
+            self._statement(node)
+        finally:
+            self.depth -= 1
+
+    def _statement(self, node: nodes.Node) -> None:
         if isinstance(node, nodes.Output):
             for child in node.nodes:
                 if not isinstance(child, nodes.TemplateData):
@@ -225,6 +239,13 @@ class _Checker:
 
     def expression(self, node: nodes.Node) -> str | None:
         """Check one expression; return the kind of its value where known (for attributes)."""
+        self.deeper(node)
+        try:
+            return self._expression(node)
+        finally:
+            self.depth -= 1
+
+    def _expression(self, node: nodes.Node) -> str | None:
         if isinstance(node, nodes.Name):
             return self.name(node)
         if isinstance(node, nodes.Const | nodes.Neg | nodes.Pos | nodes.List | nodes.Tuple):
@@ -372,6 +393,11 @@ class Item:
     def __init__(self, name: str, quantity: int, amount: Money, note: str):
         self.name, self.quantity, self.amount, self.note = name, quantity, amount, note
 
+    def __str__(self) -> str:  # `{{ items|join(', ') }}`: '1x Margherita Pizza, 2x Iced Tea'
+        return f"{self.quantity}x {self.name}"
+
+    __repr__ = __str__
+
 
 def _zone(timezone: str) -> ZoneInfo:
     try:
@@ -496,6 +522,9 @@ def _parse_cached(source: str, field: str, type_name: str) -> tuple[str, tuple[s
     except TemplateSyntaxError as error:
         raise TemplateError(f"syntax error on line {error.lineno}: {error.message}", "TEMPLATE_SYNTAX", field,
                             line=error.lineno) from None
+    except RecursionError:
+        raise TemplateError(f"the template nests more than {MAX_NESTING} levels deep", "TEMPLATE_TOO_COMPLEX",
+                            field) from None
     checker = _Checker(template_type, field)
     checker.statements(tree.body)
     return translated, tuple(checker.used)

@@ -57,6 +57,10 @@ BOMBS = [
     "{% for c in customer_name %}{{ c }}{% endfor %}",
     "{{ items * 1000000 }}",
     "{{ customer_name ~ customer_name|truncate(**{'length': 10**9}) }}",
+    "{{ " + "(" * 5000 + "amount" + ")" * 5000 + " }}",
+    "{% if amount %}" * 400 + "x" + "{% endif %}" * 400,
+    "{{ amount" + "|upper" * 3000 + " }}",
+    "{{ " + "not " * 3000 + "amount }}",
 ]
 
 

@@ -82,6 +82,18 @@ def test_jinja_conditionals_and_the_order_items_loop():
     assert text == "1. 1x Margherita Pizza Rp 85.000 (Large)\n2. 2x Iced Tea Rp 24.000\nbig"
 
 
+def test_the_items_read_as_quantity_and_name_when_joined():
+    assert render(whatsapp("{{ items|join(', ') }} / {{ items|first }}"), values()).text == \
+        "1x Margherita Pizza, 2x Iced Tea / 1x Margherita Pizza"
+
+
+def test_reasonable_nesting_is_allowed_and_deep_nesting_refused():
+    assert check(whatsapp("{% if amount %}" * 12 + "x" + "{% endif %}" * 12)).preview.text == "x"
+    with pytest.raises(TemplateError) as refused:
+        check(whatsapp("{% if amount %}" * 40 + "x" + "{% endif %}" * 40))
+    assert refused.value.code == "TEMPLATE_TOO_COMPLEX"
+
+
 def test_handlebars_else_if_and_unless_translate_line_for_line():
     source = "a\n{{#if x}}1{{else if y}}2{{else}}3{{/if}}\n{{#unless z}}4{{/unless}}{{{w}}}"
     assert translate(source) == ("a\n{% if x %}1{% elif y %}2{% else %}3{% endif %}\n"
