@@ -90,7 +90,9 @@ class CheckResult:
 
 # --- the brief's Handlebars conditionals, translated line for line ---------------------
 
-_HANDLEBARS = re.compile(r"\{\{\{\s*([^{}]*?)\s*\}\}\}|\{\{\s*([#/]|else\b)\s*([^{}]*?)\s*\}\}")
+# No two parts can match the same characters, so a scan is linear (no backtracking blow-up on
+# long runs of spaces); the groups are stripped in Python.
+_HANDLEBARS = re.compile(r"\{\{\{([^{}]*)\}\}\}|\{\{[ \t]*([#/]|else\b)([^{}]*)\}\}")
 
 
 def translate(source: str) -> str:
@@ -99,8 +101,8 @@ def translate(source: str) -> str:
 
     def replace(match: re.Match) -> str:
         if match.group(1) is not None:
-            return "{{ " + match.group(1) + " }}"  # triple-stash: escaped all the same
-        sigil, rest = match.group(2), match.group(3)
+            return "{{ " + match.group(1).strip() + " }}"  # triple-stash: escaped all the same
+        sigil, rest = match.group(2), match.group(3).strip()
         line = source.count("\n", 0, match.start()) + 1
         if sigil == "else":
             if not rest:
@@ -474,7 +476,7 @@ def context(template_type: TemplateType, values: dict, *, currency: str = "IDR",
 
 # --- rendering ---------------------------------------------------------------------------
 
-_HTML_TAG = re.compile(r"<\s*/?\s*(p|br|div|table|tr|td|th|h[1-6]|a|strong|b|em|i|u|ul|ol|li|span|img|html|body|"
+_HTML_TAG = re.compile(r"<\s*/?(p|br|div|table|tr|td|th|h[1-6]|a|strong|b|em|i|u|ul|ol|li|span|img|html|body|"
                        r"hr|small|center|font|section|header|footer)\b", re.IGNORECASE)
 _MONEY_AFTER_SYMBOL = re.compile(r"(Rp|IDR|USD|SGD|EUR|\$|¥|₩|₫)(\.?[ \t]*)"
                                  r"\{\{(-?)[ \t]*([A-Za-z_][A-Za-z0-9_]*)[ \t]*(-?)\}\}")

@@ -64,6 +64,23 @@ BOMBS = [
 ]
 
 
+LONG_RUNS = ["{{#" + " " * 19_990, "{{#if" + " " * 19_990 + "x", "{{{" + " " * 19_990, "{{#if " * 3000,
+             "Rp" + " " * 19_990 + "{{", "Rp {{ " * 3000, "<" + " " * 19_990, "{{ " + " " * 19_990,
+             "{{ 'a" + " " * 19_990, "{{else" + " " * 19_990]
+
+
+@pytest.mark.timeout(20)
+@pytest.mark.parametrize("body", LONG_RUNS, ids=lambda body: repr(body[:6]))
+def test_a_long_run_of_spaces_cannot_stall_the_check(body):
+    started = time.monotonic()
+    for channel, subject in (("whatsapp", ""), ("email", body)):
+        try:
+            check(TemplateSource("payment_received", channel, body, subject))
+        except TemplateError:
+            pass
+    assert time.monotonic() - started < 1, "the check must stay linear in the template's length"
+
+
 @pytest.mark.parametrize("body", ESCAPES)
 def test_reaching_for_python_internals_is_refused_when_saved(body):
     with pytest.raises(TemplateError) as refused:
