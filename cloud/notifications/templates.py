@@ -36,6 +36,7 @@ from cloud.notifications.catalogue import (BOOL, CHANNELS, DATETIME, INT, ITEM_A
                                            LOOP_ATTRIBUTES, MONEY, TEMPLATE_TYPES, TEXT, TemplateType)
 from cloud.notifications.errors import TemplateError
 from cloud.notifications.money import Money
+from sync.money import parse_amount
 
 MAX_SOURCE_CHARS = 20_000          # a template's body as stored
 MAX_SUBJECT_CHARS = 255            # a rendered email subject
@@ -605,9 +606,59 @@ def render(source: TemplateSource, values: dict, *, currency: str = "IDR",
 
 def preview(source: TemplateSource, *, currency: str = "IDR", timezone: str = "Asia/Jakarta",
             values: dict | None = None) -> Rendered:
-    """The template with the type's sample data (any of it replaced by `values`)."""
+    """The template with the type's sample data, any of it replaced by `values` (already
+    converted, e.g. by `wire_values`)."""
     template_type = _template_type(source.type)
-    return render(source, {**template_type.sample, **(values or {})}, currency=currency, timezone=timezone)
+    try:
+        variables = context(template_type, {**template_type.sample, **(values or {})}, currency=currency,
+                            timezone=timezone)
+    except (TypeError, ValueError) as error:
+        raise TemplateError(f"the preview values do not fit: {error}", "INVALID_VALUE", "template_vars") from None
+    return _render_source(source, variables, template_type)
+
+
+def wire_values(type_name: str, payload: dict, field: str = "template_vars") -> dict:
+    """Values as a client sends them in JSON (the brief's `template_vars`, a bulk send's
+    recipients) -> what `render` takes: money as two-decimal strings ("20800.00", as
+    everywhere on the wire), datetimes as ISO 8601, items with string amounts.
+    Unknown names and malformed values are TemplateError on `field.<name>`."""
+    template_type = _template_type(type_name)
+    if not isinstance(payload, dict):
+        raise TemplateError(f"{field} must be an object", "INVALID_VALUE", field)
+    converted = {}
+    for name, value in payload.items():
+        where = f"{field}.{name}"
+        variable = template_type.variables.get(name)
+        if variable is None:
+            raise TemplateError(f"unknown variable '{name}' for {type_name} templates", "UNKNOWN_VARIABLE", where,
+                                variable=name)
+        try:
+            converted[name] = _from_wire(variable.kind, value)
+        except (TypeError, ValueError) as error:
+            raise TemplateError(f"{name}: {error}", "INVALID_VALUE", where, variable=name) from None
+    return converted
+
+
+def _from_wire(kind: str, value):
+    if kind == MONEY:
+        return parse_amount(value)
+    if kind == DATETIME:
+        if not isinstance(value, str):
+            raise TypeError("a date and time such as '2025-06-30T10:30:00Z'")
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    if kind == ITEMS:
+        if not isinstance(value, list):
+            raise TypeError("a list of {name, quantity, amount, note}")
+        return [{**entry, "amount": parse_amount(entry.get("amount", "0"))} if isinstance(entry, dict) else entry
+                for entry in value]
+    if kind == TEXT and value is not None and not isinstance(value, str):
+        raise TypeError("text")
+    if kind == BOOL and not isinstance(value, bool):
+        raise TypeError("true or false")
+    if kind == INT and (isinstance(value, bool) or not isinstance(value, int)):
+        raise TypeError("a whole number")
+    return value
 
 
 def check(source: TemplateSource, declared: list[str] | tuple[str, ...] | None = None, *,

@@ -9,7 +9,7 @@ import pytest
 from cloud.notifications.catalogue import CHANNELS, TEMPLATE_TYPES
 from cloud.notifications.errors import TemplateError
 from cloud.notifications.templates import (MAX_ITEMS, TemplateSource, check, html_to_text, preview, render,
-                                           translate)
+                                           translate, wire_values)
 
 # Brief 004, "Create Template Example", body as published.
 BRIEF_BODY = ("✅ *Pembayaran Diterima*\n\nHalo {{customer_name}},\n\nPembayaran {{payment_type}} untuk order "
@@ -247,3 +247,34 @@ def test_docs_name_every_template_type_and_variable():
         assert f"`{name}`" in docs, name
         for variable in template_type.variables:
             assert f"`{variable}`" in docs, (name, variable)
+
+
+def test_values_from_json_follow_the_wire_rules():
+    # The brief's test endpoint: {"template_vars": {"customer_name": "Test User"}}, money as on the wire.
+    values = wire_values("payment_received", {
+        "customer_name": "Test User", "amount": "20800.00", "payment_date": "2025-06-30T10:30:00Z",
+        "is_full_payment": False, "remaining_amount": "5000", "items": [{"name": "Tea", "quantity": 2,
+                                                                         "amount": "5800.00"}]})
+    shown = preview(whatsapp("{{ customer_name }} {{ amount }} {{ payment_date }} {{ remaining_amount }} "
+                             "{{ items|first }} {{ items[0].amount }}"), values=values)
+    assert shown.text == "Test User Rp 20.800 30/06/2025 17:30 Rp 5.000 2x Tea Rp 5.800"
+
+
+@pytest.mark.parametrize("payload, field, code", [
+    ({"grand_total": "1.00"}, "template_vars.grand_total", "UNKNOWN_VARIABLE"),
+    ({"amount": 20800.5}, "template_vars.amount", "INVALID_VALUE"),
+    ({"amount": "20.800"}, "template_vars.amount", "INVALID_VALUE"),
+    ({"payment_date": "yesterday"}, "template_vars.payment_date", "INVALID_VALUE"),
+    ({"is_full_payment": "yes"}, "template_vars.is_full_payment", "INVALID_VALUE"),
+    ({"items": [{"name": "Tea", "amount": "x"}]}, "template_vars.items", "INVALID_VALUE"),
+])
+def test_values_from_json_that_do_not_fit_are_refused_on_their_field(payload, field, code):
+    with pytest.raises(TemplateError) as refused:
+        wire_values("payment_received", payload)
+    assert (refused.value.field, refused.value.code) == (field, code)
+
+
+def test_a_preview_with_values_of_the_wrong_shape_is_a_template_error():
+    with pytest.raises(TemplateError) as refused:
+        preview(whatsapp("{{ items|first }}"), values={"items": [{"name": "Tea", "quantity": "2"}]})
+    assert (refused.value.code, refused.value.field) == ("INVALID_VALUE", "template_vars")
