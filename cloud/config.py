@@ -5,6 +5,11 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+from cloud.gateways.midtrans import SANDBOX_URL as MIDTRANS_SANDBOX_URL
+from cloud.gateways.xendit import BASE_URL as XENDIT_BASE_URL
+from cloud.notifications.channels.whatsapp import DEFAULT_API_URL as WHATSAPP_API_URL
+from cloud.notifications.channels.whatsapp import DEFAULT_API_VERSION as WHATSAPP_API_VERSION
+
 WEAK_SECRETS = {"", "secret", "changeme", "change-me", "dev", "development", "test"}
 MIN_SECRET_LENGTH = 32
 
@@ -53,6 +58,29 @@ class Config:
         self.ENROLLMENT_KEY_HOURS = _int("POS_ENROLLMENT_KEY_HOURS", 72)
         self.DEVICE_TOKEN_MINUTES = _int("POS_DEVICE_TOKEN_MINUTES", 60)
         self.PROMOTION_ALLOWANCE_CHUNK = _int("POS_PROMOTION_ALLOWANCE_CHUNK", 20)
+        # Payment gateways: base URLs (the providers' sandboxes unless set; the simulator in the
+        # demo and tests), the cloud's own public URL for the webhooks it registers, and a timeout.
+        self.MIDTRANS_API_URL = os.environ.get("POS_MIDTRANS_API_URL") or MIDTRANS_SANDBOX_URL
+        self.XENDIT_API_URL = os.environ.get("POS_XENDIT_API_URL") or XENDIT_BASE_URL
+        self.CLOUD_PUBLIC_URL = (os.environ.get("POS_CLOUD_PUBLIC_URL") or "").rstrip("/")
+        self.GATEWAY_TIMEOUT_S = _int("POS_GATEWAY_TIMEOUT_S", 10)
+        # Notification channels (cloud/notifications; read by nothing else yet). WhatsApp: Meta's
+        # Cloud API (the simulator in the demo and tests); email: any SMTP server. A channel
+        # without its phone number id / host is off.
+        self.WHATSAPP_API_URL = (os.environ.get("POS_WHATSAPP_API_URL") or WHATSAPP_API_URL).rstrip("/")
+        self.WHATSAPP_API_VERSION = os.environ.get("POS_WHATSAPP_API_VERSION") or WHATSAPP_API_VERSION
+        self.WHATSAPP_PHONE_NUMBER_ID = os.environ.get("POS_WHATSAPP_PHONE_NUMBER_ID", "")
+        self.WHATSAPP_ACCESS_TOKEN = os.environ.get("POS_WHATSAPP_ACCESS_TOKEN", "")
+        self.WHATSAPP_APP_SECRET = os.environ.get("POS_WHATSAPP_APP_SECRET", "")
+        self.WHATSAPP_VERIFY_TOKEN = os.environ.get("POS_WHATSAPP_VERIFY_TOKEN", "")
+        self.SMTP_HOST = os.environ.get("POS_SMTP_HOST", "")
+        self.SMTP_PORT = _int("POS_SMTP_PORT", 587)
+        self.SMTP_SECURITY = os.environ.get("POS_SMTP_SECURITY") or "starttls"
+        self.SMTP_USER = os.environ.get("POS_SMTP_USER", "")
+        self.SMTP_PASSWORD = os.environ.get("POS_SMTP_PASSWORD", "")
+        self.SMTP_FROM = os.environ.get("POS_SMTP_FROM", "")
+        self.SMTP_CA_FILE = os.environ.get("POS_SMTP_CA_FILE", "")
+        self.NOTIFY_TIMEOUT_S = _int("POS_NOTIFY_TIMEOUT_S", 10)
         # API docs served from the swagger-ui-bundle package: outlets may have no internet.
         self.SWAGGER_UI_CSS = "/api/docs/assets/swagger-ui.css"
         self.SWAGGER_UI_BUNDLE_JS = "/api/docs/assets/swagger-ui-bundle.js"
