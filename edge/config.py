@@ -33,6 +33,7 @@ class EdgeConfig:
         self.BACKOFF_BASE_S = _float("POS_EDGE_BACKOFF_BASE_S", 1.0)
         self.BACKOFF_CAP_S = _float("POS_EDGE_BACKOFF_CAP_S", 60.0)
         self.BREAKER_THRESHOLD = _int("POS_EDGE_BREAKER_THRESHOLD", 3)
+        self.KICK_PROBE_S = _float("POS_EDGE_KICK_PROBE_S", 3.0)  # a sale during backoff probes at most this often
         self.HTTP_TIMEOUT_S = _float("POS_EDGE_HTTP_TIMEOUT_S", 10.0)
         self.SCHEDULER_ENABLED = True
         self.PRINTING_ENABLED = True

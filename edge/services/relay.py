@@ -66,7 +66,10 @@ class Relay:
         # After a failure (other than a timeout) the next attempt sends one event: while the
         # cloud is away, each retry would otherwise read and encode a whole batch for nothing.
         self._probe = False
-        self.backing_off_until = 0.0  # monotonic; kicks before it would only find the backoff
+        # Both on the monotonic clock: a step of the wall clock neither stretches a backoff
+        # (a backward step once stalled pushes for days) nor cuts it short.
+        self.backing_off_until = 0.0
+        self.last_attempt_at = float("-inf")
 
     # --- backoff ---------------------------------------------------------------------------
 
@@ -79,7 +82,7 @@ class Relay:
             state = sync_status.state(session)
             state.consecutive_failures += 1
             delay = self.backoff_delay(state.consecutive_failures)
-            state.next_attempt_at = utcnow() + timedelta(seconds=delay)
+            state.next_attempt_at = utcnow() + timedelta(seconds=delay)  # for people to read
             self.backing_off_until = time.monotonic() + delay
             state.last_push_error = f"{error.__class__.__name__}: {error}"[:500]
             state.last_push_at = utcnow()
@@ -87,14 +90,18 @@ class Relay:
         return PushOutcome(error=str(error))
 
     def _may_try(self) -> bool:
-        state = db.session.get(sync_status.SyncState, 1)
-        db.session.rollback()
-        if state is None or state.next_attempt_at is None:
-            return True
-        wait = (state.next_attempt_at - utcnow()).total_seconds()
-        # No backoff is longer than the cap: a longer wait was set before the device clock
-        # went back (a dead RTC battery, a bad NTP step) and must not be sat out.
-        return wait <= 0 or wait > self.cap_s
+        """The backoff is over (on the monotonic clock; `next_attempt_at` in the database
+        is its wall-clock picture for the dashboard, and wrong after a clock step)."""
+        return time.monotonic() >= self.backing_off_until
+
+    @property
+    def backing_off(self) -> bool:
+        return time.monotonic() < self.backing_off_until
+
+    def may_probe(self, min_gap_s: float) -> bool:
+        """While backing off, may a new sale send one probe now? Yes unless an attempt left
+        less than `min_gap_s` ago: a busy till offline must not knock on every sale."""
+        return time.monotonic() - self.last_attempt_at >= min_gap_s
 
     # --- one batch -----------------------------------------------------------------------
 
@@ -125,6 +132,7 @@ class Relay:
             events = self._pending(1 if self._probe else self._batch_now)
             if not events:
                 return PushOutcome(), None
+            self.last_attempt_at = time.monotonic()
             ahead = _Sending(self.client, events, background=False)
         events = ahead.events
         try:

@@ -1,15 +1,12 @@
 """The edge's background work in `pos edge run`: the relay (kicked after every commit
-that queued events, and on a schedule) and the pull, on one APScheduler whose jobs never
-run twice at once."""
+that queued events, and on a schedule) and the pull, each on its own loop that counts
+time on the monotonic clock (`edge.services.loops`) and never runs twice at once."""
 from __future__ import annotations
 
 import logging
-import time
-from datetime import datetime
-
-from apscheduler.schedulers.background import BackgroundScheduler
 
 from edge.services import credentials, outbox, puller
+from edge.services.loops import Loop
 from edge.services.relay import Relay
 from sync.client import CloudClient, CloudError
 
@@ -32,49 +29,40 @@ def make_relay(app, client: CloudClient) -> Relay:
 class BackgroundServices:
     def __init__(self, app):
         self.app = app
-        self.scheduler = BackgroundScheduler(timezone="UTC", job_defaults={"max_instances": 1, "coalesce": True,
-                                                                            "misfire_grace_time": 30})
         self.push_client = client_for(app)
         self.pull_client = client_for(app)
         self.relay = make_relay(app, self.push_client) if self.push_client else None
-        self._kicked = False
+        self.loops: dict[str, Loop] = {}
+        self._probe_wanted = False
 
     def start(self) -> None:
         if self.relay is None:
             log.warning("this edge is not enrolled: sync is off (run `pos edge enroll`)")
             return
-        self.scheduler.add_job(self._push, "interval", seconds=self.app.config["PUSH_INTERVAL_S"], id="push",
-                               next_run_time=datetime.utcnow())
-        self.scheduler.add_job(self._pull, "interval", seconds=self.app.config["PULL_INTERVAL_S"], id="pull",
-                               next_run_time=datetime.utcnow())
-        self.scheduler.start()
+        config = self.app.config
+        self.loops["push"] = Loop("push", self._push, config["PUSH_INTERVAL_S"]).start()
+        self.loops["pull"] = Loop("pull", self._pull, config["PULL_INTERVAL_S"]).start()
         outbox.on_new_events(self.kick)
 
     def stop(self) -> None:
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+        for loop in self.loops.values():
+            loop.stop()
 
     def kick(self) -> None:
-        """Push right after a commit (coalesced with a run already under way); while the
-        relay backs off, the scheduled attempt will find the new events anyway."""
-        if time.monotonic() < self.relay.backing_off_until:
-            return
-        self._kicked = True
-        try:
-            self.scheduler.modify_job("push", next_run_time=datetime.utcnow())
-        except Exception:  # the scheduler is stopping
-            pass
+        """Push right after a commit (coalesced with a run already under way). While the
+        relay backs off, a new sale lets one probe through (the half-open breaker's
+        job), at most one per POS_EDGE_KICK_PROBE_S: a cloud that came back is seen in
+        seconds, not at the end of a backoff of up to a minute."""
+        if self.relay.backing_off:
+            if not self.relay.may_probe(self.app.config["KICK_PROBE_S"]):
+                return
+            self._probe_wanted = True
+        self.loops["push"].kick()
 
     def _push(self) -> None:
         with self.app.app_context():
-            while True:
-                self._kicked = False
-                try:
-                    self.relay.drain()
-                except Exception:  # keep the job alive; the relay records cloud errors itself
-                    log.exception("push failed")
-                if not self._kicked:
-                    return
+            probe, self._probe_wanted = self._probe_wanted, False
+            self.relay.drain(force=probe)
 
     def _pull(self) -> None:
         with self.app.app_context():
@@ -82,5 +70,3 @@ class BackgroundServices:
                 puller.pull_all(self.pull_client)
             except CloudError as error:
                 log.info("pull failed, serving from the mirror: %s", error)
-            except Exception:
-                log.exception("pull failed")

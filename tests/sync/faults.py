@@ -142,6 +142,39 @@ def faketime_env(offset: str | None) -> dict:
             "FAKETIME_NO_CACHE": "1"}
 
 
+class SteppedClock:
+    """A wall clock the test steps while the process runs: libfaketime reads the offset
+    ("+365d", "-2d") from a file, again at most a second after it changed. Only the wall
+    clock moves; the monotonic clock stays true, as on a device whose RTC or NTP steps.
+    (Under this preload CPython's own `time.sleep` fails with EINVAL; eventlet's green
+    sleep and `Event.wait` work.)"""
+
+    def __init__(self, path: Path, offset: str = "+0d"):
+        self.path = Path(path)
+        self.steps: list[str] = []
+        self.set(offset)
+
+    @property
+    def env(self) -> dict:
+        return {"LD_PRELOAD": libfaketime(), "FAKETIME_TIMESTAMP_FILE": str(self.path),
+                "FAKETIME_CACHE_DURATION": "1", "FAKETIME_DONT_FAKE_MONOTONIC": "1"}
+
+    def set(self, offset: str) -> None:
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(offset + "\n")
+        os.replace(tmp, self.path)  # the reader never sees half a line
+        self.offset = offset
+        self.steps.append(offset)
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process, in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError(f"no VmRSS for process {pid}")
+
+
 @dataclass
 class Template:
     """A seeded cloud database with one enrolled device, and that device's data dir."""
