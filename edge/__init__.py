@@ -39,6 +39,11 @@ def create_app(config: dict | None = None) -> APIFlask:
         app.config["JWT_SECRET_KEY"] = credentials.jwt_secret(settings.DATA_DIR)
     app.config["JWT_ACCESS_TOKEN_EXPIRES"] = timedelta(minutes=settings.ACCESS_TOKEN_MINUTES)
     app.config["JWT_REFRESH_TOKEN_EXPIRES"] = timedelta(hours=settings.REFRESH_TOKEN_HOURS)
+    # The edge signs and checks its tokens by its own clock, which may step back (a dead
+    # RTC battery, an NTP step): a token it issued "in the future" by up to this much stays
+    # valid, so a step back signs nobody out; the expiry is checked without slack.
+    app.config["JWT_DECODE_LEEWAY"] = settings.TOKEN_CLOCK_LEEWAY_S
+    app.config["JWT_EXPIRY_LEEWAY_S"] = 0
     app.config["JWT_ERROR_MESSAGE_KEY"] = "message"
     app.config["VALIDATION_ERROR_STATUS_CODE"] = 400
     app.config["RATELIMIT_STORAGE_URI"] = "memory://"

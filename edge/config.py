@@ -39,6 +39,8 @@ class EdgeConfig:
         self.PRINTING_ENABLED = True
         self.ACCESS_TOKEN_MINUTES = _int("POS_EDGE_ACCESS_TOKEN_MINUTES", 12 * 60)
         self.REFRESH_TOKEN_HOURS = _int("POS_EDGE_REFRESH_TOKEN_HOURS", 7 * 24)
+        # how far the edge's clock may step back and its tokens still be honoured
+        self.TOKEN_CLOCK_LEEWAY_S = _int("POS_EDGE_TOKEN_CLOCK_LEEWAY_S", 3 * 24 * 3600)
         self.LOGIN_RATE_LIMIT = os.environ.get("POS_EDGE_LOGIN_RATE_LIMIT", "30 per minute")
         self.KIOSK_IDLE_LOCK_S = _int("POS_EDGE_KIOSK_IDLE_LOCK_S", 120)
         self.KIOSK_SELF_IDLE_S = _int("POS_EDGE_KIOSK_SELF_IDLE_S", 90)  # self-order: back to the welcome screen

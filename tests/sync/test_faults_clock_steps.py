@@ -124,7 +124,7 @@ def _backoff_left_s(manager: Till) -> float:
     status = manager.sync_status()
     if not status["next_attempt_at"]:
         return 0.0
-    planned = datetime.fromisoformat(status["next_attempt_at"].replace("Z", "+00:00"))
+    planned = datetime.fromisoformat(status["next_attempt_at"])
     return (planned - datetime.now(UTC)).total_seconds()
 
 
@@ -156,3 +156,36 @@ def test_a_sale_during_backoff_lets_one_probe_through(make_outlet):  # noqa: F81
     laps.lap("probe")
     assert manager.sync_status()["breaker"] == "closed"
     report("kick-probe", backoff_left_s=round(left, 1), acknowledged_after_s=round(seen_s, 1), laps=laps)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_a_backward_step_signs_nobody_out(make_outlet, tmp_path):  # noqa: F811
+    """Tokens the edge issued before its clock stepped back two days read as "issued in
+    the future": every till was signed out. Within the leeway they stay valid (refresh
+    too); a token is still refused once past its expiry, and beyond the leeway."""
+    clock = SteppedClock(tmp_path / "clock")
+    outlet = make_outlet(edge_env={**clock.env, "POS_EDGE_ACCESS_TOKEN_MINUTES": "60"})
+    outlet.cloud.start()
+    edge = outlet.edge.start()
+    cashier = Till(edge)
+    login = requests.post(f"{edge.url}/api/auth/login/", json={"username": "manager", "password": "manager123"},
+                          timeout=10).json()
+    cashier.open_shift()
+    rng = random.Random(5)
+
+    clock.set("-2d")
+    time.sleep(2)  # read within a second
+    assert cashier.call("GET", "/api/users/me/").status_code == 200
+    assert cashier.call("POST", "/api/orders/", {"items": cashier.cart(rng)}).status_code == 201
+    refreshed = requests.post(f"{edge.url}/api/auth/refresh/", json={"refresh": login["refresh"]}, timeout=10)
+    assert refreshed.status_code == 200, refreshed.text
+
+    clock.set("+2h")  # the access token (60 min) has expired by this clock: refused as expired
+    time.sleep(2)
+    expired = cashier.call("GET", "/api/users/me/")
+    assert expired.status_code == 401 and expired.json()["code"] == "TOKEN_EXPIRED"
+
+    fresh = Till(edge)
+    clock.set("-4d")  # beyond the leeway (3 days): a sign-in is needed
+    time.sleep(2)
+    assert fresh.call("GET", "/api/users/me/").status_code == 401
