@@ -56,6 +56,12 @@ class EdgeConfig:
         self.KITCHEN_LOG_KEEP_DAYS = _int("POS_EDGE_KITCHEN_LOG_KEEP_DAYS", 7)  # replayable kitchen events kept
         self.KITCHEN_ACK_TIMEOUT_MS = _int("POS_EDGE_KITCHEN_ACK_TIMEOUT_MS", 5000)  # the page's wait for an ack
         self.MAX_CONTENT_LENGTH = _int("POS_MAX_REQUEST_BYTES", 1024 * 1024)
+        # storage upkeep (edge.services.upkeep, edge.services.storage)
+        self.STORAGE_LOW_MB = _int("POS_EDGE_STORAGE_LOW_MB", 100)  # less free space: the status bar warns
+        self.MAINTENANCE_INTERVAL_S = _int("POS_EDGE_MAINTENANCE_INTERVAL_S", 600)  # prune, checkpoint, reclaim
+        self.INTEGRITY_CHECK_INTERVAL_S = _int("POS_EDGE_INTEGRITY_CHECK_INTERVAL_S", 3600)  # quick_check
+        self.OUTBOX_KEEP_DAYS = _float("POS_EDGE_OUTBOX_KEEP_DAYS", 7)  # acknowledged events kept this long
+        self.IDEMPOTENCY_KEEP_HOURS = _float("POS_EDGE_IDEMPOTENCY_KEEP_HOURS", 48)  # replayable answers kept
         self.SQLALCHEMY_DATABASE_URI = None  # derived from DATA_DIR unless overridden
         for key, value in overrides.items():
             setattr(self, key, value)

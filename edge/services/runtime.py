@@ -1,11 +1,13 @@
 """The edge's background work in `pos edge run`: the relay (kicked after every commit
-that queued events, and on a schedule) and the pull, each on its own loop that counts
-time on the monotonic clock (`edge.services.loops`) and never runs twice at once."""
+that queued events, and on a schedule), the pull, the database's upkeep and its
+integrity check, each on its own loop that counts time on the monotonic clock
+(`edge.services.loops`) and never runs twice at once. Nothing touches a database found
+damaged: the loops wait for `pos edge recover`."""
 from __future__ import annotations
 
 import logging
 
-from edge.services import credentials, outbox, puller
+from edge.services import credentials, outbox, puller, storage, upkeep
 from edge.services.loops import Loop
 from edge.services.relay import Relay
 from sync.client import CloudClient, CloudError
@@ -36,10 +38,14 @@ class BackgroundServices:
         self._probe_wanted = False
 
     def start(self) -> None:
+        config = self.app.config
+        self.loops["upkeep"] = Loop("upkeep", self._upkeep, config["MAINTENANCE_INTERVAL_S"],
+                                    first_delay_s=min(60, config["MAINTENANCE_INTERVAL_S"])).start()
+        self.loops["integrity"] = Loop("integrity", self._integrity, config["INTEGRITY_CHECK_INTERVAL_S"],
+                                       first_delay_s=config["INTEGRITY_CHECK_INTERVAL_S"]).start()  # start: cli
         if self.relay is None:
             log.warning("this edge is not enrolled: sync is off (run `pos edge enroll`)")
             return
-        config = self.app.config
         self.loops["push"] = Loop("push", self._push, config["PUSH_INTERVAL_S"]).start()
         self.loops["pull"] = Loop("pull", self._pull, config["PULL_INTERVAL_S"]).start()
         outbox.on_new_events(self.kick)
@@ -59,12 +65,27 @@ class BackgroundServices:
             self._probe_wanted = True
         self.loops["push"].kick()
 
+    def _damaged(self) -> bool:
+        return storage.state(self.app).damaged is not None
+
+    def _upkeep(self) -> None:
+        if not self._damaged():
+            upkeep.run(self.app)
+
+    def _integrity(self) -> None:
+        if not self._damaged():
+            storage.check_integrity(self.app)
+
     def _push(self) -> None:
+        if self._damaged():
+            return
         with self.app.app_context():
             probe, self._probe_wanted = self._probe_wanted, False
             self.relay.drain(force=probe)
 
     def _pull(self) -> None:
+        if self._damaged():
+            return
         with self.app.app_context():
             try:
                 puller.pull_all(self.pull_client)

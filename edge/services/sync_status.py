@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from edge.models import OutboxEvent, SyncState
+from edge.services import storage
 from sync.timeutil import isoformat, utcnow
 
 
@@ -47,6 +48,7 @@ def full(session, threshold: int) -> dict:
         "last_pull_at": isoformat(row.last_pull_at) if row else None,
         "last_pull_error": row.last_pull_error if row else None,
         "clock_skew_s": row.clock_skew_s if row else None,
+        "storage": storage.usage(),
     }
 
 

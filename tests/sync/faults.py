@@ -24,6 +24,7 @@ import random
 import re
 import shutil
 import sqlite3
+import subprocess
 import threading
 import time
 from contextlib import contextmanager
@@ -173,6 +174,51 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     raise AssertionError(f"no VmRSS for process {pid}")
+
+
+class SmallDisk:
+    """A size-limited tmpfs mounted over a directory (an edge's data dir), its content
+    kept: a disk the test fills (a ballast file up to ENOSPC) and frees again. Needs root
+    or CAP_SYS_ADMIN, as in CI; otherwise the test is skipped with the reason."""
+
+    def __init__(self, directory: Path, size_mb: int):
+        self.directory, self.size_mb = Path(directory), size_mb
+        self.ballast = self.directory / "ballast.bin"
+        self.fills = 0
+        keep = self.directory.with_name(self.directory.name + ".before-mount")
+        shutil.copytree(self.directory, keep)
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_mb}m", "tmpfs", str(self.directory)],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            shutil.rmtree(keep)
+            pytest.skip(f"cannot mount a size-limited tmpfs here (needs root): {done.stderr.strip()}")
+        shutil.copytree(keep, self.directory, dirs_exist_ok=True)
+        shutil.rmtree(keep)
+
+    def fill(self) -> None:
+        """Write the ballast until the disk is full (every byte: SQLite then fails)."""
+        chunk = b"\0" * 4096
+        with open(self.ballast, "ab") as handle:
+            try:
+                while True:
+                    handle.write(chunk)
+                    handle.flush()
+            except OSError:
+                pass
+            try:
+                handle.close()
+            except OSError:
+                pass
+        self.fills += 1
+
+    def free(self) -> None:
+        self.ballast.unlink(missing_ok=True)
+
+    def free_bytes(self) -> int:
+        return shutil.disk_usage(self.directory).free
+
+    def unmount(self) -> None:
+        subprocess.run(["umount", "-l", str(self.directory)], capture_output=True)
 
 
 @dataclass
