@@ -121,6 +121,8 @@ def run(host, port, data_dir, cloud_url, async_mode):
     # a damaged database is logged once (edge.services.storage); health and reads are still served
     sound = storage.state(app).damaged is None and storage.check_integrity(app)
     services = BackgroundServices(app)
+    if sound and services.relay is not None:
+        services.catch_up(timeout_s=5)  # before selling: a restored or copied database takes back what it lost
     services.start()
     printing = _start_print_worker(app) if app.config["PRINTING_ENABLED"] and sound else None
     click.echo(f"edge of outlet {device.outlet_code} serving on http://{host}:{port}/ "
@@ -258,6 +260,9 @@ def _print_status(app) -> dict:
         click.echo(f"last pull error:  {status['last_pull_error']}")
     skew = status["clock_skew_s"]
     click.echo(f"clock skew:       {'unknown' if skew is None else f'{skew:+d} s against the cloud'}")
+    click.echo(f"device:           {status['device_id'] or 'unknown'} (numbering space {status['number_space']})")
+    for incident in status["incidents"][:5]:
+        click.echo(f"  ! {incident['detected_at']} {incident['kind']}: {incident['message']}")
     room = status["storage"]
     free = "unknown" if room["free_bytes"] is None else f"{room['free_bytes'] / 2**20:.1f} MiB free"
     click.echo(f"database:         {room['database_bytes'] / 2**20:.1f} MiB ({free}; {room['state']})")

@@ -615,6 +615,7 @@ def push(session, device: Device, raw_events: list, device_time=None, received_a
     arrived), so a slow batch does not bias it."""
     received_at = received_at or utcnow()
     sender = Sender(device.id, device.tenant_id, device.outlet_id)
+    reused_from = _seq_reused_from(session, sender, device.last_pushed_seq or 0, raw_events)
     # End the read that loaded the device's keys: the batch's transaction begins afresh
     # (on SQLite, IMMEDIATE when the caller asks, and at the durable level).
     session.rollback()
@@ -639,4 +640,21 @@ def push(session, device: Device, raw_events: list, device_time=None, received_a
     stored_seq = session.execute(update(Device).where(Device.id == sender.id).values(**values)
                                  .returning(Device.last_pushed_seq)).scalar_one()
     session.commit()
-    return {"results": results, "last_seq": max(seqs) if seqs else stored_seq, "device_last_seq": stored_seq}
+    return {"results": results, "last_seq": max(seqs) if seqs else stored_seq, "device_last_seq": stored_seq,
+            "seq_reused_from": reused_from}
+
+
+def _seq_reused_from(session, device: Sender, prior_seq: int, raw_events: list) -> int | None:
+    """The lowest seq in this push that the device had already used for another event:
+    its database went back (a restored backup, a lost write, a copy running as a second
+    till) and hands out numbers again. Commonly a push's seqs all lie above what the
+    cloud has seen, and this costs nothing; a resend's events are all known ones."""
+    candidates = {raw["event_id"]: raw["seq"] for raw in raw_events if isinstance(raw, dict)
+                  and isinstance(raw.get("seq"), int) and raw["seq"] <= prior_seq
+                  and isinstance(raw.get("event_id"), str)}
+    if not candidates:
+        return None
+    known = set(session.execute(select(PROCESSED.c.event_id).where(
+        PROCESSED.c.outlet_id == device.outlet_id, PROCESSED.c.event_id.in_(list(candidates)))).scalars())
+    fresh = [seq for event_id, seq in candidates.items() if event_id not in known]
+    return min(fresh) if fresh else None

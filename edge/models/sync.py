@@ -37,7 +37,7 @@ class OutboxEvent(Base):
     dead_at: Mapped[datetime | None] = mapped_column(DateTime)
     resolved_by: Mapped[int | None] = mapped_column(Integer)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
-    resolution: Mapped[str | None] = mapped_column(String(10))  # "retried" | "dismissed"
+    resolution: Mapped[str | None] = mapped_column(String(10))  # retried|dismissed|superseded|renumbered
 
 
 class SyncState(Base):

@@ -70,6 +70,10 @@ class Relay:
         # (a backward step once stalled pushes for days) nor cuts it short.
         self.backing_off_until = 0.0
         self.last_attempt_at = float("-inf")
+        # (the highest seq the cloud has seen from this device, the seq after which this
+        # database's events differ from the cloud's or None) when the database went back
+        # behind the cloud: the caller catches up (edge.services.continuity).
+        self.cloud_ahead: tuple[int, int | None] | None = None
 
     # --- backoff ---------------------------------------------------------------------------
 
@@ -159,11 +163,26 @@ class Relay:
                 following = _Sending(self.client, more, background=True)
         try:
             outcome = self._record(events, results, exchange.clock_skew_s)
+            self._notice_cloud_ahead(exchange.body, events)
         except BaseException:
             if following is not None:
                 following.settle_quietly()
             raise
         return outcome, following
+
+    def _notice_cloud_ahead(self, body: dict, events) -> None:
+        """The cloud has seen more from this device than the database holds, or says the
+        batch reused seqs it had seen with other events: the database went back."""
+        cloud_seq, reused = body.get("device_last_seq"), body.get("seq_reused_from")
+        if isinstance(reused, int):
+            self.cloud_ahead = (cloud_seq if isinstance(cloud_seq, int) else reused, reused - 1)
+            return
+        if not isinstance(cloud_seq, int) or cloud_seq <= events[-1].seq:
+            return  # the usual answer: the cloud has seen up to this batch
+        from edge.services.continuity import local_high_seq
+
+        if cloud_seq > local_high_seq(db.session):
+            self.cloud_ahead = (cloud_seq, None)
 
     def _grow_back(self) -> None:
         """Double the batch towards its configured size; after a timeout, only once a run of
@@ -230,6 +249,9 @@ class Relay:
             for seq, reason in dead:
                 event = session.get(OutboxEvent, seq)
                 event.attempts += 1
+                if event.type == "order.snapshot" and NUMBER_TAKEN in reason:
+                    _renumber(session, event, reason)
+                    continue
                 _kill(event, reason)
                 outcome.dead += 1
             state = sync_status.state(session)
@@ -255,8 +277,8 @@ class Relay:
                 if outcome.error and not outcome.attempted:
                     total.error = outcome.error
                     break
-                if outcome.attempted == 0:
-                    break
+                if outcome.attempted == 0 or self.cloud_ahead is not None:
+                    break  # (behind the cloud: catch up before sending more)
         finally:
             if ahead is not None:  # sent but not recorded: its events stay pending, resent as duplicates
                 ahead.settle_quietly()
@@ -294,6 +316,23 @@ class _Sending:
     def settle_quietly(self) -> None:
         if self._thread is not None:
             self._thread.join()
+
+
+NUMBER_TAKEN = "ORDER_NUMBER_TAKEN"
+
+
+def _renumber(session, event: OutboxEvent, reason: str) -> None:
+    """The cloud refused an order's number (another order of the outlet holds it: a copy of
+    this database sold under the same numbers). The order gets a new one and a new
+    snapshot; this event is settled as superseded (a dead letter would only repeat it)."""
+    from edge.services import orders
+
+    event.status, event.resolution, event.resolved_at = "dismissed", "renumbered", utcnow()
+    event.dead_reason = reason[:2000]
+    refused = json.loads(event.payload).get("order_number")
+    order = orders.find_by_uuid(session, event.aggregate_id)
+    if order is not None and order.order_number == refused:
+        orders.renumber(session, order, "head office already had that number from another copy of this till")
 
 
 def _kill(event: OutboxEvent, reason: str) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from edge.services import credentials, outbox, puller, storage, upkeep
+from edge.services import continuity, credentials, outbox, puller, storage, upkeep
 from edge.services.loops import Loop
 from edge.services.relay import Relay
 from sync.client import CloudClient, CloudError
@@ -82,6 +82,27 @@ class BackgroundServices:
         with self.app.app_context():
             probe, self._probe_wanted = self._probe_wanted, False
             self.relay.drain(force=probe)
+            if self.relay.cloud_ahead is not None:
+                self.catch_up(*self.relay.cloud_ahead)
+
+    def catch_up(self, cloud_seq: int | None = None, after_seq: int | None = None, *,
+                 timeout_s: float | None = None) -> None:
+        """This database is behind what the cloud has seen from the device: take back what
+        it lost and a new identity (edge.services.continuity); both clients follow.
+        `timeout_s`: a shorter wait for the cloud (at start, before serving)."""
+        usual = self.push_client.timeout
+        if timeout_s is not None:
+            self.push_client.timeout = min(usual, timeout_s)
+        try:
+            outcome = continuity.check(self.app, self.push_client, cloud_seq, after_seq)
+        except CloudError as error:
+            log.info("could not compare with the cloud now (%s): selling goes on", error)
+            return
+        finally:
+            self.push_client.timeout = usual
+        self.relay.cloud_ahead = None
+        if outcome is not None and outcome.new_device_id:
+            self.pull_client.become(self.push_client.device_id, self.push_client.device_token)
 
     def _pull(self) -> None:
         if self._damaged():

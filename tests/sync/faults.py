@@ -90,6 +90,17 @@ def drop_pg_database(name: str) -> None:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def backup_data_dir(data_dir: Path, target: Path) -> Path:
+    """What a shop's nightly backup of a running edge holds: a consistent copy of the
+    database (SQLite's backup API) with the credential and secret beside it."""
+    target.mkdir(parents=True)
+    copy_sqlite(data_dir / "edge.sqlite3", target / "edge.sqlite3")
+    for name in ("device.json", "secret.key"):
+        if (data_dir / name).exists():
+            shutil.copy2(data_dir / name, target / name)
+    return target
+
+
 def copy_sqlite(source: str | Path, target: str | Path) -> None:
     """A consistent copy, the WAL's content included (a file copy would miss it)."""
     src, dst = sqlite3.connect(str(source)), sqlite3.connect(str(target))
@@ -303,6 +314,23 @@ class Outlet:
         self.edges: list[Edge] = []
         self.edge = self.add_edge("edge", env=edge_env)
         self._engine = None
+
+    def enroll_edge(self, name: str, env: dict | None = None) -> Edge:
+        """A second edge of the outlet: a fresh data dir enrolled with a new key from the
+        owner (a new device with its own numbering space)."""
+        outlet_id = json.loads((self.template.edge_dir / "device.json").read_text())["outlet_id"]
+        key = requests.post(f"{self.cloud.url}/api/outlets/{outlet_id}/enrollment-key/",
+                            headers={"Authorization": f"Bearer {self.owner_token()}"}, timeout=10)
+        key.raise_for_status()
+        data_dir = self.workdir / name
+        edge = Edge(data_dir, cloud_url=self.proxy.url, env={**EDGE_ENV, **(env or {})})
+        edge.enroll(self.proxy.url, key.json()["enrollment_key"])
+        self.edges.append(edge)
+        return edge
+
+    def restore_edge(self, name: str, backup: Path, env: dict | None = None) -> Edge:
+        """An edge process on a copy of a backup of a data dir (`backup_data_dir`)."""
+        return self.add_edge(name, env=env, copy_of=backup)
 
     def add_edge(self, name: str, env: dict | None = None, copy_of: Path | None = None) -> Edge:
         """An edge process on a copy of the template's (or `copy_of`'s) data dir."""

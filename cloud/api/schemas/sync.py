@@ -116,6 +116,9 @@ class PushOut(Schema):
     device_last_seq = Integer(required=True, metadata={
         "description": "The highest seq the cloud has seen from this device, this push included: more than the "
                        "device holds means its database went back"})
+    seq_reused_from = Integer(allow_none=True, load_default=None, metadata={
+        "description": "The lowest seq of this push the device had already used for another event (its database "
+                       "went back and numbers events again), else null"})
 
 
 DISCREPANCY_KINDS = ("sequence_regressed", "stale_snapshot", "overpaid", "order_number_taken")
