@@ -17,66 +17,20 @@ from tests.sync.faults import (  # noqa: F401
     Till,
     backend,
     backup_data_dir,
-    cloud_facts,
-    edge_facts,
+    check_outlet_invariants,
+    discrepancies,
     edge_sqlite,
+    incidents,
     make_outlet,
+    printed_terminal,
     report,
+    sell_and_pay,
     templates,
     wait_drained,
     wait_until,
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-
-
-def _sell_and_pay(till: Till, rng: random.Random, count: int, acknowledged: dict) -> list[dict]:
-    """Orders paid in cash; every payment the edge acknowledged (201) is remembered."""
-    sold = []
-    for _ in range(count):
-        order = till.order(rng)
-        payment = till.pay_cash(order)
-        acknowledged[payment["uuid"]] = order["uuid"]
-        sold.append(order)
-    return sold
-
-
-def _discrepancies(outlet, kind: str | None = None) -> list[dict]:
-    query = f"?kind={kind}&page_size=100" if kind else "?page_size=100"
-    answer = requests.get(f"{outlet.cloud.url}/api/sync/discrepancies/{query}",
-                          headers={"Authorization": f"Bearer {outlet.owner_token()}"}, timeout=10)
-    assert answer.status_code == 200, answer.text
-    return answer.json()["results"]
-
-
-def _printed_terminal(number: str) -> int:
-    return int(number.rsplit("-", 2)[1])
-
-
-def check_outlet_invariants(outlet, edges, acknowledged: dict) -> dict:
-    """After a final sync: every acknowledged payment exists once in the cloud (and on its
-    order), no order number repeats in the outlet (in the cloud, nor across the edges'
-    own databases), and each edge's orders and payments are the cloud's."""
-    cloud = cloud_facts(outlet)  # asserts no uuid twice
-    missing = [p for p in acknowledged if p not in cloud.payments]
-    assert not missing, f"{len(missing)} acknowledged payments are not in the cloud, e.g. {missing[:3]}"
-    assert all(cloud.payments[p]["order_uuid"] == o for p, o in acknowledged.items())
-    numbers = Counter(o["order_number"] for o in cloud.orders.values())
-    assert [n for n, c in numbers.items() if c > 1] == [], "an order number repeats in the cloud"
-    holders: dict[str, set] = {}
-    for edge in edges:
-        facts, _ = edge_facts(edge.data_dir)
-        for uuid, order in facts.orders.items():
-            holders.setdefault(order["order_number"], set()).add(uuid)
-            assert uuid in cloud.orders, f"order {order['order_number']} of {edge.data_dir.name} is not in the cloud"
-        for uuid in facts.payments:
-            assert uuid in cloud.payments, f"payment {uuid} of {edge.data_dir.name} is not in the cloud"
-    assert [n for n, uuids in holders.items() if len(uuids) > 1] == [], "two edges hold one number for two orders"
-    return {"orders": len(cloud.orders), "payments": len(cloud.payments), "acknowledged": len(acknowledged)}
-
-
-def _incidents(till: Till) -> list[dict]:
-    return till.sync_status()["incidents"]
 
 
 def _lose_wal_tail(data_dir: Path, keep_bytes: int) -> None:
@@ -96,10 +50,10 @@ def test_a_lost_wal_tail_is_noticed_taken_back_from_the_cloud_and_no_number_is_r
     cashier = Till(edge)
     cashier.open_shift()
     rng, acknowledged = random.Random(17), {}
-    _sell_and_pay(cashier, rng, 4, acknowledged)
+    sell_and_pay(cashier, rng, 4, acknowledged)
     wait_drained(edge, 30)
     kept_wal = (edge.data_dir / "edge.sqlite3-wal").stat().st_size
-    lost = _sell_and_pay(cashier, rng, 4, acknowledged)
+    lost = sell_and_pay(cashier, rng, 4, acknowledged)
     wait_drained(edge, 30)
     cloud_seq = outlet.cloud_rows("SELECT max(last_pushed_seq) AS s FROM devices")[0]["s"]
     edge.kill()  # the power goes; the disk had not really written the last frames
@@ -119,18 +73,18 @@ def test_a_lost_wal_tail_is_noticed_taken_back_from_the_cloud_and_no_number_is_r
     assert {o["uuid"] for o in lost} <= back, "the lost orders were not taken back from the cloud"
     assert set(acknowledged) <= paid, "an acknowledged payment is missing at the edge"
     assert counter >= cloud_seq, "the outbox would reuse seqs the cloud has seen"
-    incident = _incidents(manager)[0]
+    incident = incidents(manager)[0]
     assert incident["kind"] == "database_behind" and "4 orders added" in incident["message"], incident
     cashier = Till(edge)
-    later = _sell_and_pay(cashier, rng, 2, acknowledged)
-    assert all(_printed_terminal(o["order_number"]) == 101 for o in later)  # a numbering space of its own
+    later = sell_and_pay(cashier, rng, 2, acknowledged)
+    assert all(printed_terminal(o["order_number"]) == 101 for o in later)  # a numbering space of its own
     with edge_sqlite(edge.data_dir) as db:
         assert db.execute("SELECT min(seq) FROM outbox WHERE status = 'pending'").fetchone()[0] > cloud_seq
     wait_drained(edge, 30)
     laps.lap("caught up")
 
     figures = check_outlet_invariants(outlet, [edge], acknowledged)
-    flagged = _discrepancies(outlet, "sequence_regressed")
+    flagged = discrepancies(outlet, "sequence_regressed")
     assert len(flagged) == 1 and flagged[0]["detail"]["cloud_seq"] == cloud_seq
     report("lost-wal-tail", backend=outlet.backend, cloud_seq=cloud_seq, local_seq=local_seq, **figures, laps=laps)
 
@@ -145,7 +99,7 @@ def test_a_backup_restored_beside_the_live_edge_and_a_second_edge_never_share_a_
     cashier = Till(original)
     cashier.open_shift()
     rng, acknowledged = random.Random(18), {}
-    _sell_and_pay(cashier, rng, 3, acknowledged)
+    sell_and_pay(cashier, rng, 3, acknowledged)
     unpaid = cashier.order(rng)
     wait_drained(original, 30)
     backup = backup_data_dir(original.data_dir, tmp_path / "nightly-backup")
@@ -153,7 +107,7 @@ def test_a_backup_restored_beside_the_live_edge_and_a_second_edge_never_share_a_
 
     payment = cashier.pay_cash(unpaid)  # after the backup: the backup shows it unpaid
     acknowledged[payment["uuid"]] = unpaid["uuid"]
-    _sell_and_pay(cashier, rng, 3, acknowledged)
+    sell_and_pay(cashier, rng, 3, acknowledged)
     wait_drained(original, 30)
 
     restored = outlet.restore_edge("restored", backup)
@@ -173,7 +127,7 @@ def test_a_backup_restored_beside_the_live_edge_and_a_second_edge_never_share_a_
     if there.call("GET", "/api/shifts/current/").status_code != 200:
         there.open_shift()
     for till in (cashier, there, elsewhere, cashier, there, elsewhere):
-        _sell_and_pay(till, rng, 2, acknowledged)
+        sell_and_pay(till, rng, 2, acknowledged)
     for edge in (original, restored, second):
         wait_drained(edge, 30)
     laps.lap("three edges")
@@ -181,13 +135,13 @@ def test_a_backup_restored_beside_the_live_edge_and_a_second_edge_never_share_a_
     terminals = {}
     for edge in (original, restored, second):
         with edge_sqlite(edge.data_dir) as db:
-            terminals[edge.data_dir.name] = sorted({_printed_terminal(n) for n, in db.execute(
+            terminals[edge.data_dir.name] = sorted({printed_terminal(n) for n, in db.execute(
                 "SELECT order_number FROM orders")})
     assert terminals["second"] == [201] and 101 in terminals["restored"] and 101 not in terminals["edge"]
     figures = check_outlet_invariants(outlet, [original, restored, second], acknowledged)
     spaces = sorted(row["number_space"] for row in outlet.cloud_rows("SELECT number_space FROM devices"))
     assert spaces == [1, 2, 3], spaces
-    assert [d["kind"] for d in _discrepancies(outlet)] == ["sequence_regressed"]
+    assert [d["kind"] for d in discrepancies(outlet)] == ["sequence_regressed"]
     report("restored-beside-live", backend=outlet.backend, spaces=spaces, terminals=terminals,
            **figures, laps=laps)
 
@@ -202,13 +156,13 @@ def test_a_backup_restored_offline_that_charges_again_is_flagged_and_caught_up(m
     cashier = Till(original)
     cashier.open_shift()
     rng, acknowledged = random.Random(19), {}
-    _sell_and_pay(cashier, rng, 2, acknowledged)
+    sell_and_pay(cashier, rng, 2, acknowledged)
     unpaid = cashier.order(rng)
     wait_drained(original, 30)
     backup = backup_data_dir(original.data_dir, tmp_path / "nightly-backup")
     payment = cashier.pay_cash(unpaid)
     acknowledged[payment["uuid"]] = unpaid["uuid"]
-    _sell_and_pay(cashier, rng, 3, acknowledged)  # numbers the restored copy will issue again offline
+    sell_and_pay(cashier, rng, 3, acknowledged)  # numbers the restored copy will issue again offline
     wait_drained(original, 30)
     original.stop()  # the old till is carried away; its backup goes on a new PC, which has no internet yet
     laps.lap("backup")
@@ -219,24 +173,24 @@ def test_a_backup_restored_offline_that_charges_again_is_flagged_and_caught_up(m
     there, manager = Till(restored), Till(restored, "manager")
     again = there.pay_cash(there.ok("GET", f"/api/orders/{unpaid['id']}/"))  # it looks unpaid here: paid twice
     acknowledged[again["uuid"]] = unpaid["uuid"]
-    offline = _sell_and_pay(there, rng, 3, acknowledged)
+    offline = sell_and_pay(there, rng, 3, acknowledged)
     taken = {row["order_number"] for row in outlet.cloud_rows("SELECT order_number FROM orders")}
     assert {o["order_number"] for o in offline} <= taken  # the backup's counters issue the old till's numbers
     outlet.proxy.resume()
     wait_drained(restored, 60)
-    wait_until(lambda: _incidents(manager) and _incidents(manager)[0]["kind"] in ("database_behind",
+    wait_until(lambda: incidents(manager) and incidents(manager)[0]["kind"] in ("database_behind",
                                                                                   "order_renumbered"),
                30, "the restored copy to catch up")
     wait_drained(restored, 60)
     laps.lap("caught up")
 
-    kinds = Counter(d["kind"] for d in _discrepancies(outlet))
+    kinds = Counter(d["kind"] for d in discrepancies(outlet))
     assert kinds["overpaid"] == 1 and kinds["stale_snapshot"] >= 1 and kinds["sequence_regressed"] == 1, kinds
-    overpaid = _discrepancies(outlet, "overpaid")[0]
+    overpaid = discrepancies(outlet, "overpaid")[0]
     assert overpaid["order_uuid"] == unpaid["uuid"]
     figures = check_outlet_invariants(outlet, [original, restored], acknowledged)
     numbers = [there.ok("GET", f"/api/orders/{o['id']}/")["order_number"] for o in offline]
-    assert all(_printed_terminal(n) == 101 for n in numbers), numbers  # renumbered in its new space
+    assert all(printed_terminal(n) == 101 for n in numbers), numbers  # renumbered in its new space
     status = manager.sync_status()
     stale = [d for d in status["dead"] if "STALE_SNAPSHOT" in (d["reason"] or "")]
     assert stale, status["dead"]  # the manager sees the refused stale snapshot
