@@ -54,7 +54,14 @@ from cloud.models import (
 )
 from cloud.services import continuity, versions
 from sync import loyalty, protocol, sqlite
-from sync.protocol import APPLIED, CONFLICT, DUPLICATE, REJECTED, EventConflict, EventRejected
+from sync.protocol import (
+    APPLIED,
+    CONFLICT,
+    DUPLICATE,
+    REJECTED,
+    EventConflict,
+    EventRejected,
+)
 from sync.schemas import events
 from sync.timeutil import utcnow
 

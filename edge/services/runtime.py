@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy.exc import DBAPIError
+
 from edge.services import continuity, credentials, outbox, puller, storage, upkeep
 from edge.services.loops import Loop
 from edge.services.relay import Relay
@@ -39,15 +41,15 @@ class BackgroundServices:
 
     def start(self) -> None:
         config = self.app.config
-        self.loops["upkeep"] = Loop("upkeep", self._upkeep, config["MAINTENANCE_INTERVAL_S"],
+        self.loops["upkeep"] = Loop("upkeep", self._noting(self._upkeep), config["MAINTENANCE_INTERVAL_S"],
                                     first_delay_s=min(60, config["MAINTENANCE_INTERVAL_S"])).start()
         self.loops["integrity"] = Loop("integrity", self._integrity, config["INTEGRITY_CHECK_INTERVAL_S"],
                                        first_delay_s=config["INTEGRITY_CHECK_INTERVAL_S"]).start()  # start: cli
         if self.relay is None:
             log.warning("this edge is not enrolled: sync is off (run `pos edge enroll`)")
             return
-        self.loops["push"] = Loop("push", self._push, config["PUSH_INTERVAL_S"]).start()
-        self.loops["pull"] = Loop("pull", self._pull, config["PULL_INTERVAL_S"]).start()
+        self.loops["push"] = Loop("push", self._noting(self._push), config["PUSH_INTERVAL_S"]).start()
+        self.loops["pull"] = Loop("pull", self._noting(self._pull), config["PULL_INTERVAL_S"]).start()
         outbox.on_new_events(self.kick)
 
     def stop(self) -> None:
@@ -64,6 +66,20 @@ class BackgroundServices:
                 return
             self._probe_wanted = True
         self.loops["push"].kick()
+
+    def _noting(self, job):
+        """A job whose database errors say something about the storage (a damaged page read
+        outside a write, a full disk) has them noted, so the loops stop touching a damaged
+        database after the first such error instead of failing on it every second."""
+        def run() -> None:
+            try:
+                job()
+            except DBAPIError as error:
+                with self.app.app_context():
+                    storage.observe(error)
+                raise
+
+        return run
 
     def _damaged(self) -> bool:
         return storage.state(self.app).damaged is not None

@@ -212,18 +212,17 @@ class SmallDisk:
 
     def fill(self) -> None:
         """Write the ballast until the disk is full (every byte: SQLite then fails)."""
-        chunk = b"\0" * 4096
-        with open(self.ballast, "ab") as handle:
-            try:
-                while True:
-                    handle.write(chunk)
-                    handle.flush()
-            except OSError:
-                pass
-            try:
-                handle.close()
-            except OSError:
-                pass
+        fd = os.open(self.ballast, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            for size in (1 << 20, 4096):  # big pieces, then the last pages
+                chunk = b"\0" * size
+                try:
+                    while True:
+                        os.write(fd, chunk)
+                except OSError:
+                    pass
+        finally:
+            os.close(fd)
         self.fills += 1
 
     def free(self) -> None:

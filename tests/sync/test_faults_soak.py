@@ -144,6 +144,7 @@ def _restart(edge) -> None:
             time.sleep(1)
 
 
+@pytest.mark.timeout(SOAK_S + 600)
 @pytest.mark.parametrize("backend", [SOAK_BACKEND])
 def test_soak_time_disks_kills_backups_and_twins(make_outlet, tmp_path):  # noqa: F811
     laps = Laps()
