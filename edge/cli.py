@@ -122,7 +122,9 @@ def run(host, port, data_dir, cloud_url, async_mode):
     sound = storage.state(app).damaged is None and storage.check_integrity(app)
     services = BackgroundServices(app)
     if sound and services.relay is not None:
-        services.catch_up(timeout_s=5)  # before selling: a restored or copied database takes back what it lost
+        # before the first sale: a restored or copied database takes back what it lost
+        # (selling paused and health red while it does; served meanwhile)
+        services.catch_up(timeout_s=5, background=True)
     services.start()
     printing = _start_print_worker(app) if app.config["PRINTING_ENABLED"] and sound else None
     click.echo(f"edge of outlet {device.outlet_code} serving on http://{host}:{port}/ "

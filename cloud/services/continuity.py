@@ -19,6 +19,7 @@ import hashlib
 import secrets
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from cloud.models import (
     Device,
@@ -110,7 +111,7 @@ def recovery_page(session, device: Device, after_seq: int, after_id: int, limit:
     since = _since(session, devices, after_seq)
     if since is None:
         return {"orders": [], "shifts": [], "next_after_id": None}
-    rows = session.execute(select(SyncedOrder).where(
+    rows = session.execute(select(SyncedOrder).options(selectinload(SyncedOrder.items)).where(
         SyncedOrder.outlet_id == device.outlet_id, SyncedOrder.device_id.in_(devices),
         SyncedOrder.received_at >= since, SyncedOrder.id > after_id).order_by(SyncedOrder.id).limit(limit)).scalars().all()
     uuids = [order.uuid for order in rows]

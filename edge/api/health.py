@@ -7,7 +7,7 @@ from swagger_ui_bundle import swagger_ui_path
 
 from edge.api.access import public
 from edge.extensions import db
-from edge.services import storage, sync_status
+from edge.services import continuity, storage, sync_status
 
 bp = APIBlueprint("health", __name__, url_prefix="/api", tag="Health")
 VERSION = "0.1.0"
@@ -29,7 +29,8 @@ class HealthOut(Schema):
 @bp.doc(responses={503: {"description": "The database is damaged or does not answer, or the disk is full"}})
 def health():
     """Red (503, `status: degraded`) when the database does not answer or is damaged
-    (`database: error`) or the disk is full (`storage.state: full`); `storage` also says
+    (`database: error`), the disk is full (`storage.state: full`) or the database is
+    catching up with the cloud before it sells (a restored backup); `storage` also says
     the database's size and the free space."""
     database, message, sync = "ok", None, None
     try:
@@ -45,7 +46,10 @@ def health():
     room = storage.usage()
     if room["state"] == "full" and message is None:
         message = room["message"]
-    ok = database == "ok" and room["state"] != "full"
+    catching_up = continuity.catching_up()
+    if catching_up and message is None:
+        message = f"catching up with head office before selling: {catching_up}"
+    ok = database == "ok" and room["state"] != "full" and not catching_up
     body = {"status": "ok" if ok else "degraded", "database": database, "version": VERSION, "service": "edge",
             "storage": room}
     if message:

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import select, text, update
+from sqlalchemy.orm import selectinload
 
 from edge.models import (
     CashMovement,
@@ -53,7 +54,7 @@ from sync.timeutil import utcnow
 from sync.web.errors import ServiceUnavailable
 
 log = logging.getLogger(__name__)
-PAGE = 200
+PAGE = 200  # orders per page: each page is one write transaction (a short stall of the loop)
 _lock = threading.Lock()
 
 
@@ -85,6 +86,11 @@ def _state(app=None) -> dict:
     return (app or current_app).extensions.setdefault("pos_continuity", {"catching_up": None})
 
 
+def catching_up(app=None) -> str | None:
+    """Why selling is paused (the database is catching up with the cloud), or None."""
+    return _state(app)["catching_up"]
+
+
 def refuse_if_catching_up() -> None:
     reason = _state()["catching_up"]
     if reason is not None:
@@ -102,13 +108,13 @@ def local_high_seq(session) -> int:
     return max(counter or 0, highest or 0)
 
 
-def check(app, client: CloudClient, cloud_seq: int | None = None, after_seq: int | None = None) -> Recovered | None:
-    """Compare what the cloud has seen from this device with what the database holds; catch
-    up when it is behind. `cloud_seq` from a push answer saves asking; `after_seq`: the
+def behind(app, client: CloudClient, cloud_seq: int | None = None,
+           after_seq: int | None = None) -> tuple[int, int] | None:
+    """(what the cloud has seen, what the database still holds) when the database is behind
+    the cloud, else None. `cloud_seq` from a push answer saves asking; `after_seq`: the
     cloud said this database numbered events after it again (it went back, then sold).
-    Returns what was recovered, or None when nothing was behind. Raises CloudError when
-    the cloud cannot be asked (the caller sells on)."""
-    with _lock, app.app_context():
+    Raises CloudError when the cloud cannot be asked (the caller sells on)."""
+    with app.app_context():
         from edge.extensions import db
 
         if cloud_seq is None:
@@ -117,10 +123,20 @@ def check(app, client: CloudClient, cloud_seq: int | None = None, after_seq: int
             cloud_seq = device["last_pushed_seq"]
         local = local_high_seq(db.session)
         if after_seq is not None:
-            local = min(local, after_seq)  # the events after it are not the ones the cloud saw
-        elif cloud_seq <= local:
-            return None
-        return _catch_up(app, client, cloud_seq, local)
+            return cloud_seq, min(local, after_seq)  # the events after it are not the ones the cloud saw
+        return (cloud_seq, local) if cloud_seq > local else None
+
+
+def pause(app, cloud_seq: int, local: int) -> None:
+    _state(app)["catching_up"] = (
+        f"its records went back behind head office's (it holds events up to {local}, head office has seen "
+        f"{cloud_seq}: a restored backup, a lost write or a copied till)")
+
+
+def check(app, client: CloudClient, cloud_seq: int | None = None, after_seq: int | None = None) -> Recovered | None:
+    """`behind`, then `catch_up` when it is. Returns what was recovered, or None."""
+    found = behind(app, client, cloud_seq, after_seq)
+    return None if found is None else catch_up(app, client, *found)
 
 
 def _learn_number_space(app, device: dict) -> None:
@@ -137,40 +153,45 @@ def _learn_number_space(app, device: dict) -> None:
     mirror_cache.clear()
 
 
+def catch_up(app, client: CloudClient, cloud_seq: int, local: int) -> Recovered:
+    """Take back what the database lost, move its counter, take a new identity (see the
+    module's docstring); selling is paused meanwhile. Raises CloudError if the cloud goes
+    away midway (what was merged stays; the next check starts again)."""
+    with _lock, app.app_context():
+        pause(app, cloud_seq, local)
+        log.warning("this database is behind the cloud (holds seq %d, the cloud has seen %d): catching up", local,
+                    cloud_seq)
+        try:
+            return _catch_up(app, client, cloud_seq, local)
+        finally:
+            _state(app)["catching_up"] = None
+            mirror_cache.clear()
+
+
 def _catch_up(app, client: CloudClient, cloud_seq: int, local: int) -> Recovered:
-    pause = _state(app)
-    pause["catching_up"] = (f"its records went back behind head office's (it holds events up to {local}, head office "
-                            f"has seen {cloud_seq}: a restored backup, a lost write or a copied till)")
-    log.warning("this database is behind the cloud (holds seq %d, the cloud has seen %d): catching up", local,
-                cloud_seq)
     outcome = Recovered(cloud_seq=cloud_seq, local_seq=local)
-    try:
-        after_id = 0
-        while True:
-            page = client.recovery(local, after_id, PAGE)
-            with write_transaction() as session:
-                if after_id == 0:
-                    for shift in page["shifts"]:
-                        outcome.shifts += _merge_shift(session, events.load("shift.snapshot", shift))
-                for entry in page["orders"]:
-                    _merge_order(session, entry, outcome)
-            if page["next_after_id"] is None:
-                break
-            after_id = page["next_after_id"]
+    after_id = 0
+    while True:
+        page = client.recovery(local, after_id, PAGE)
         with write_transaction() as session:
-            _raise_counter(session, cloud_seq)
-        _take_new_identity(app, client, local, outcome)
-        with write_transaction() as session:
-            for uuid, number in outcome.renumbered:
-                order = orders.find_by_uuid(session, uuid)
-                orders.renumber(session, order, "another copy of this till had used its number", shown_as=number)
-            session.add(SyncIncident(kind="database_behind", message=_describe(outcome), detail=outcome.__dict__,
-                                     device_id=outcome.new_device_id))
-        log.warning("caught up: %s", _describe(outcome))
-        return outcome
-    finally:
-        pause["catching_up"] = None
-        mirror_cache.clear()
+            if after_id == 0:
+                for shift in page["shifts"]:
+                    outcome.shifts += _merge_shift(session, events.load("shift.snapshot", shift))
+            _merge_orders(session, page["orders"], outcome)
+        if page["next_after_id"] is None:
+            break
+        after_id = page["next_after_id"]
+    with write_transaction() as session:
+        _raise_counter(session, cloud_seq)
+    _take_new_identity(app, client, local, outcome)
+    with write_transaction() as session:
+        for uuid, number in outcome.renumbered:
+            order = orders.find_by_uuid(session, uuid)
+            orders.renumber(session, order, "another copy of this till had used its number", shown_as=number)
+        session.add(SyncIncident(kind="database_behind", message=_describe(outcome), detail=outcome.__dict__,
+                                 device_id=outcome.new_device_id))
+    log.warning("caught up: %s", _describe(outcome))
+    return outcome
 
 
 def _describe(outcome: Recovered) -> str:
@@ -200,31 +221,80 @@ _ITEM_FIELDS = ("line_no", "product_id", "product_name", "sku", "category_id", "
                 "line_total", "prep_status", "voided_quantity", "refunded_quantity")
 
 
-def _id_by_uuid(session, model, uuid: str | None) -> int | None:
-    if not uuid:
-        return None
-    return session.execute(select(model.id).where(model.uuid == uuid)).scalar()
+def _uuid_map(session, model, uuids) -> dict[str, int]:
+    uuids = [u for u in set(uuids) if u]
+    if not uuids:
+        return {}
+    return dict(session.execute(select(model.uuid, model.id).where(model.uuid.in_(uuids))).all())
 
 
-def _merge_order(session, entry: dict, outcome: Recovered) -> None:
-    data = events.load("order.snapshot", entry["order"])
-    numbering.note_used(session, data["order_number"], data["business_date"])
-    order = session.execute(select(Order).where(Order.uuid == data["uuid"])).scalar_one_or_none()
-    if order is not None and order.version >= data["version"]:
-        return  # this copy holds it as new as the cloud does (or newer: it will send it)
-    clash = session.execute(select(Order).where(Order.order_number == data["order_number"],
-                                                Order.uuid != data["uuid"])).scalar_one_or_none()
-    if clash is not None:  # sold here under a number the other copy used too: renumbered below
-        clash.order_number = f"{clash.order_number}*{clash.id}"
-        outcome.renumbered.append((clash.uuid, data["order_number"]))
-        session.flush()
+def _merge_orders(session, entries: list[dict], outcome: Recovered) -> None:
+    """One page of the cloud's orders, with what the database holds of them read up front
+    (a few queries per page, not per order)."""
+    page = [(events.load("order.snapshot", e["order"]), e) for e in entries]
+    if not page:
+        return
+    numbering.note_used_many(session, [(d["order_number"], d["business_date"]) for d, _ in page])
+    held = {o.uuid: o for o in session.execute(select(Order).options(
+        selectinload(Order.items), selectinload(Order.promotions), selectinload(Order.payments))
+        .where(Order.uuid.in_([d["uuid"] for d, _ in page]))).scalars()}
+    holders = {o.order_number: o for o in session.execute(select(Order).where(
+        Order.order_number.in_([d["order_number"] for d, _ in page]))).scalars()}
+    shifts = _uuid_map(session, Shift, [d["shift_uuid"] for d, _ in page])
+    customers = _uuid_map(session, Customer, [d["customer_uuid"] for d, _ in page])
+    merged = []
+    for data, entry in page:
+        order = held.get(data["uuid"])
+        if order is not None and order.version >= data["version"]:
+            continue  # this copy holds it as new as the cloud does (or newer: it will send it)
+        clash = holders.get(data["order_number"])
+        if clash is not None and clash.uuid != data["uuid"]:  # sold here under a number the other copy used
+            clash.order_number = f"{clash.order_number}*{clash.id}"
+            outcome.renumbered.append((clash.uuid, data["order_number"]))
+            session.flush()
+        _adopt(session, order, data, entry, outcome, shifts, customers)
+        merged.append((data, entry))
+    session.flush()
+    ids = dict(session.execute(select(Order.uuid, Order.id).where(Order.uuid.in_([d["uuid"] for d, _ in merged])))
+               .all()) if merged else {}
+    payments = [(data, events.load("payment.recorded", raw)) for data, entry in merged for raw in entry["payments"]]
+    refunds = [(data, events.load("refund.recorded", raw)) for data, entry in merged for raw in entry["refunds"]]
+    known = set(_uuid_map(session, Payment, [p["uuid"] for _, p in payments])) | set(
+        _uuid_map(session, Refund, [r["uuid"] for _, r in refunds]))
+    shifts.update(_uuid_map(session, Shift, [p["shift_uuid"] for _, p in payments + refunds]))
+    for data, payment in payments:
+        if payment["uuid"] not in known:
+            session.add(Payment(uuid=payment["uuid"], order_id=ids[data["uuid"]], shift_id=shifts.get(
+                payment["shift_uuid"]), **{f: payment[f] for f in (
+                    "shift_uuid", "terminal", "method", "amount", "tendered", "change_amount", "status", "reference",
+                    "created_by", "created_at")}))
+            outcome.payments += 1
+    lines = {}
+    if refunds:
+        lines = {(uuid, line_no): item_id for uuid, line_no, item_id in session.execute(
+            select(Order.uuid, OrderItem.line_no, OrderItem.id).join(OrderItem, OrderItem.order_id == Order.id)
+            .where(Order.uuid.in_({d["uuid"] for d, _ in refunds})))}
+    for data, refund in refunds:
+        if refund["uuid"] not in known:
+            session.add(Refund(uuid=refund["uuid"], order_id=ids[data["uuid"]], shift_id=shifts.get(
+                refund["shift_uuid"]), lines=[{"item_id": lines.get((data["uuid"], line["line_no"])), **line}
+                                              for line in refund["lines"]],
+                **{f: refund[f] for f in ("shift_uuid", "kind", "method", "amount", "reason", "created_by",
+                                          "created_at")}))
+            outcome.refunds += 1
+
+
+def _adopt(session, order: Order | None, data: dict, entry: dict, outcome: Recovered, shifts: dict,
+           customers: dict) -> None:
+    """The cloud's state of one order, in place of the database's (or new)."""
     if order is None:
         order = Order(uuid=data["uuid"], promo_codes=[])
         session.add(order)
         outcome.orders_added += 1
     else:
         outcome.orders_updated += 1
-        if any(p.uuid not in {x["uuid"] for x in entry["payments"]} for p in order.payments):
+        theirs = {p["uuid"] for p in entry["payments"]}
+        if any(p.uuid not in theirs for p in order.payments):
             outcome.paid_here_too.append(order.order_number)
         order.items.clear()
         order.promotions.clear()
@@ -239,38 +309,13 @@ def _merge_order(session, entry: dict, outcome: Recovered) -> None:
     order.table_label = data["table"]
     order.synced_version = data["version"]
     order.updated_at = utcnow()
-    order.shift_id = _id_by_uuid(session, Shift, data["shift_uuid"])
-    order.customer_id = _id_by_uuid(session, Customer, data["customer_uuid"])
+    order.shift_id = shifts.get(data["shift_uuid"])
+    order.customer_id = customers.get(data["customer_uuid"])
     order.items = [OrderItem(**{f: item[f] for f in _ITEM_FIELDS}) for item in data["items"]]
     order.promotions = [OrderPromotion(promotion_id=p["promotion_id"], name=p["name"], code=p["code"],
                                        discount_amount=p["discount_amount"], line_discounts=[])
                         for p in data["promotions"]]
     order.promo_codes = [p["code"] for p in data["promotions"] if p["code"]]
-    session.flush()
-    items = {item.line_no: item.id for item in order.items}
-    for raw in entry["payments"]:
-        outcome.payments += _merge_payment(session, order, events.load("payment.recorded", raw))
-    for raw in entry["refunds"]:
-        outcome.refunds += _merge_refund(session, order, events.load("refund.recorded", raw), items)
-
-
-def _merge_payment(session, order: Order, data: dict) -> int:
-    if _id_by_uuid(session, Payment, data["uuid"]) is not None:
-        return 0
-    session.add(Payment(uuid=data["uuid"], order_id=order.id, shift_id=_id_by_uuid(session, Shift, data["shift_uuid"]),
-                        **{f: data[f] for f in ("shift_uuid", "terminal", "method", "amount", "tendered",
-                                                "change_amount", "status", "reference", "created_by", "created_at")}))
-    return 1
-
-
-def _merge_refund(session, order: Order, data: dict, items: dict[int, int]) -> int:
-    if _id_by_uuid(session, Refund, data["uuid"]) is not None:
-        return 0
-    lines = [{"item_id": items.get(line["line_no"]), **line} for line in data["lines"]]
-    session.add(Refund(uuid=data["uuid"], order_id=order.id, shift_id=_id_by_uuid(session, Shift, data["shift_uuid"]),
-                       lines=lines, **{f: data[f] for f in ("shift_uuid", "kind", "method", "amount", "reason",
-                                                             "created_by", "created_at")}))
-    return 1
 
 
 def _merge_shift(session, data: dict) -> int:
@@ -285,8 +330,9 @@ def _merge_shift(session, data: dict) -> int:
         setattr(shift, name, data[name])
     shift.counted = dict(data["counted"])
     session.flush()
+    known = set(_uuid_map(session, CashMovement, [m["uuid"] for m in data["movements"]]))
     for movement in data["movements"]:
-        if _id_by_uuid(session, CashMovement, movement["uuid"]) is None:
+        if movement["uuid"] not in known:
             session.add(CashMovement(shift_id=shift.id, created_by=movement["created_by"] or 0,
                                      **{f: movement[f] for f in ("uuid", "kind", "amount", "reason", "created_at")}))
     session.execute(update(OutboxEvent).where(

@@ -43,23 +43,27 @@ def next_order_number(session, outlet_code: str, business_date: date, terminal: 
     return f"{outlet_code}-{business_date:%y%m%d}-{printed_terminal(number_space(session), terminal)}-{value:04d}"
 
 
-def note_used(session, number: str, business_date: date) -> None:
-    """A number this device's space issued elsewhere (a copy of this database, taken back
-    from the cloud): the day's counter of its terminal moves past it."""
-    try:
-        printed, counter = (int(part) for part in number.rsplit("-", 2)[1:])
-    except ValueError:
-        return  # not a number of ours
+def note_used_many(session, numbers: list[tuple[str, date]]) -> None:
+    """Numbers this device's space issued elsewhere (a copy of this database; taken back
+    from the cloud): each day's counter of their terminal moves past the highest."""
     space = number_space(session)
-    terminal = printed - (space - 1) * 100
-    if not 1 <= terminal <= 99:
-        return  # another space's number: ours can never collide with it
+    highest: dict[tuple[date, int], int] = {}
+    for number, business_date in numbers:
+        try:
+            printed, counter = (int(part) for part in number.rsplit("-", 2)[1:])
+        except ValueError:
+            continue  # not a number of ours
+        terminal = printed - (space - 1) * 100
+        if 1 <= terminal <= 99:  # another space's numbers can never collide with ours
+            key = (business_date, terminal)
+            highest[key] = max(highest.get(key, 0), counter)
     connection = session.connection()
-    current = connection.execute(select(_COUNTERS.c.value).where(_COUNTERS.c.business_date == business_date,
-                                                                 _COUNTERS.c.terminal == terminal)).scalar()
-    if current is None:
-        connection.execute(insert(_COUNTERS), {"business_date": business_date, "terminal": terminal,
-                                               "value": counter})
-    elif current < counter:
-        connection.execute(update(_COUNTERS).where(_COUNTERS.c.business_date == business_date,
-                                                   _COUNTERS.c.terminal == terminal).values(value=counter))
+    for (business_date, terminal), counter in highest.items():
+        current = connection.execute(select(_COUNTERS.c.value).where(
+            _COUNTERS.c.business_date == business_date, _COUNTERS.c.terminal == terminal)).scalar()
+        if current is None:
+            connection.execute(insert(_COUNTERS), {"business_date": business_date, "terminal": terminal,
+                                                   "value": counter})
+        elif current < counter:
+            connection.execute(update(_COUNTERS).where(_COUNTERS.c.business_date == business_date,
+                                                       _COUNTERS.c.terminal == terminal).values(value=counter))

@@ -6,6 +6,7 @@ damaged: the loops wait for `pos edge recover`."""
 from __future__ import annotations
 
 import logging
+import threading
 
 from sqlalchemy.exc import DBAPIError
 
@@ -93,8 +94,8 @@ class BackgroundServices:
             storage.check_integrity(self.app)
 
     def _push(self) -> None:
-        if self._damaged():
-            return
+        if self._damaged() or continuity.catching_up(self.app):
+            return  # (catching up: its unsent changes are sorted out first)
         with self.app.app_context():
             probe, self._probe_wanted = self._probe_wanted, False
             self.relay.drain(force=probe)
@@ -102,22 +103,38 @@ class BackgroundServices:
                 self.catch_up(*self.relay.cloud_ahead)
 
     def catch_up(self, cloud_seq: int | None = None, after_seq: int | None = None, *,
-                 timeout_s: float | None = None) -> None:
-        """This database is behind what the cloud has seen from the device: take back what
-        it lost and a new identity (edge.services.continuity); both clients follow.
-        `timeout_s`: a shorter wait for the cloud (at start, before serving)."""
+                 timeout_s: float | None = None, background: bool = False) -> None:
+        """When this database is behind what the cloud has seen from the device, pause
+        selling and take back what it lost and a new identity (edge.services.continuity);
+        both clients follow. At start: `timeout_s` (a short wait for the cloud, before
+        serving) and `background` (serve meanwhile, selling paused, health red)."""
         usual = self.push_client.timeout
         if timeout_s is not None:
             self.push_client.timeout = min(usual, timeout_s)
         try:
-            outcome = continuity.check(self.app, self.push_client, cloud_seq, after_seq)
+            found = continuity.behind(self.app, self.push_client, cloud_seq, after_seq)
         except CloudError as error:
             log.info("could not compare with the cloud now (%s): selling goes on", error)
             return
         finally:
             self.push_client.timeout = usual
+        if found is None:
+            self.relay.cloud_ahead = None
+            return
+        continuity.pause(self.app, *found)  # before the first sale
+        if background:
+            threading.Thread(target=self._catch_up, args=found, name="edge-catch-up", daemon=True).start()
+        else:
+            self._catch_up(*found)
+
+    def _catch_up(self, cloud_seq: int, local: int) -> None:
+        try:
+            outcome = continuity.catch_up(self.app, self.push_client, cloud_seq, local)
+        except CloudError as error:
+            log.warning("catching up stopped (%s): selling goes on; it starts again after the next push", error)
+            return
         self.relay.cloud_ahead = None
-        if outcome is not None and outcome.new_device_id:
+        if outcome.new_device_id:
             self.pull_client.become(self.push_client.device_id, self.push_client.device_token)
 
     def _pull(self) -> None:

@@ -131,6 +131,20 @@ def _pay(edge, order: dict, seller: Seller) -> None:
         pass  # the edge is down or its disk full: paid at the end
 
 
+def _until_green(edge, timeout: float) -> float:
+    """Seconds until the edge's health is green (a restored copy catches up first)."""
+    started = time.monotonic()
+
+    def green() -> bool:
+        try:
+            return requests.get(f"{edge.url}/api/health/", timeout=5).status_code == 200
+        except requests.RequestException:
+            return False
+
+    wait_until(green, timeout, "the restored edge to catch up", interval=0.5)
+    return time.monotonic() - started
+
+
 def _restart(edge) -> None:
     deadline = time.monotonic() + 60
     while True:
@@ -206,7 +220,8 @@ def test_soak_time_disks_kills_backups_and_twins(make_outlet, tmp_path):  # noqa
         wait_drained(edge, 120)
 
         restored = outlet.restore_edge("restored", backup, env=EDGE_ENV)
-        restored.start()  # beside the live edge, online: catches up before it serves
+        restored.start(wait=False)  # beside the live edge, online: catches up before it sells
+        caught_up_s = _until_green(restored, 600)
         there = Till(restored)
         shown = there.ok("GET", f"/api/orders/{probe['id']}/")
         assert shown["balance_due"] == "0.00", "the restored copy shows a paid order unpaid"
@@ -248,7 +263,8 @@ def test_soak_time_disks_kills_backups_and_twins(make_outlet, tmp_path):  # noqa
            clock_steps_forward=figures["clock_forward"], clock_steps_back=figures["clock_back"],
            clock_resets_back_20y=figures["clock_reset_back_years"],
            disk_fill_free_cycles=figures["disk_fill_free"] if disk else "no mount", sigkills=figures["sigkill"],
-           restored_backups=figures["backups"], restored_sold=twins["restored"], second_edge_sold=twins["second"],
+           restored_backups=figures["backups"], restored_caught_up_s=round(caught_up_s, 1),
+           restored_sold=twins["restored"], second_edge_sold=twins["second"],
            sign_ins=seller.counts["sign_ins"], number_spaces=spaces, terminals=terminals,
            discrepancies=dict(flagged), refusals={k: v for k, v in seller.counts.items() if ":" in k},
            edge_unreachable=seller.counts["edge_unreachable"], laps=laps)
