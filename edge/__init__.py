@@ -25,7 +25,7 @@ def create_app(config: dict | None = None) -> APIFlask:
 
     from edge import models  # noqa: F401  (registers the tables)
     from edge import sockets
-    from edge.api import register_blueprints
+    from edge.api import failures, register_blueprints
     from edge.api.access import install_jwt_handlers
     from edge.web import register_pages
     from edge.extensions import db, jwt, limiter, migrate, socketio
@@ -39,6 +39,11 @@ def create_app(config: dict | None = None) -> APIFlask:
         app.config["JWT_SECRET_KEY"] = credentials.jwt_secret(settings.DATA_DIR)
     app.config["JWT_ACCESS_TOKEN_EXPIRES"] = timedelta(minutes=settings.ACCESS_TOKEN_MINUTES)
     app.config["JWT_REFRESH_TOKEN_EXPIRES"] = timedelta(hours=settings.REFRESH_TOKEN_HOURS)
+    # The edge signs and checks its tokens by its own clock, which may step back (a dead
+    # RTC battery, an NTP step): a token it issued "in the future" by up to this much stays
+    # valid, so a step back signs nobody out; the expiry is checked without slack.
+    app.config["JWT_DECODE_LEEWAY"] = settings.TOKEN_CLOCK_LEEWAY_S
+    app.config["JWT_EXPIRY_LEEWAY_S"] = 0
     app.config["JWT_ERROR_MESSAGE_KEY"] = "message"
     app.config["VALIDATION_ERROR_STATUS_CODE"] = 400
     app.config["RATELIMIT_STORAGE_URI"] = "memory://"
@@ -59,6 +64,7 @@ def create_app(config: dict | None = None) -> APIFlask:
     sockets.init_app(app)
     install_jwt_handlers()
     install_error_handlers(app)
+    failures.install(app)
     register_blueprints(app)
     register_pages(app)
     install_spec_processor(app, user_headers=({
@@ -66,9 +72,18 @@ def create_app(config: dict | None = None) -> APIFlask:
         "schema": {"type": "integer", "minimum": 1, "maximum": 99},
         "description": "The till making the request (shifts, order numbers); default 1"},))
     with app.app_context():
-        sqlite.configure(db.engine, synchronous="FULL", busy_timeout_ms=5000)
+        # INCREMENTAL: space freed by pruning can be given back to the disk (edge.services.upkeep)
+        sqlite.configure(db.engine, synchronous="FULL", busy_timeout_ms=5000, auto_vacuum="INCREMENTAL")
     _report_printers(app)
+    _report_storage(app)
     return app
+
+
+def _report_storage(app) -> None:
+    """A full disk or a damaged database on every screen's status bar."""
+    from edge.services import outlet_status, storage
+
+    outlet_status.provide("storage", lambda: storage.usage(app))
 
 
 def _report_printers(app) -> None:

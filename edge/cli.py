@@ -1,12 +1,14 @@
 """`pos edge ...`, `pos sync ...` and `pos printer ...`: the outlet's commands."""
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
-
+from pathlib import Path
 
 import click
 
@@ -28,6 +30,31 @@ def _upgrade(app) -> None:
 
     with app.app_context():
         upgrade()
+
+
+LOCK_FILE = "edge.lock"
+
+
+def _hold_shared_lock(data_dir: str):
+    """`pos edge run` holds this while it runs; `pos edge recover` needs it alone."""
+    handle = open(Path(data_dir) / LOCK_FILE, "a+")  # noqa: SIM115 - held for the process's life
+    fcntl.flock(handle, fcntl.LOCK_SH)
+    return handle
+
+
+def _upgrade_or_note_damage(app) -> None:
+    """Apply migrations; on a damaged database, note the damage instead of dying: the edge
+    still serves health (503, database: error) and says how to recover."""
+    from sqlalchemy.exc import DBAPIError
+
+    from edge.services import storage
+
+    try:
+        _upgrade(app)
+    except (DBAPIError, sqlite3.DatabaseError) as error:
+        if storage.classify(error) != "damaged":
+            raise
+        storage.mark_damaged(f"migrations could not read it: {getattr(error, 'orig', error)}", app)
 
 
 def _enrolled_or_exit(app):
@@ -84,14 +111,22 @@ def run(host, port, data_dir, cloud_url, async_mode):
     if cloud_url:
         overrides["CLOUD_URL"] = cloud_url
     app = _app(data_dir, **overrides)
-    _upgrade(app)
+    lock = _hold_shared_lock(app.config["DATA_DIR"])
+    _upgrade_or_note_damage(app)
     device = _enrolled_or_exit(app)
     from edge.extensions import socketio
+    from edge.services import storage
     from edge.services.runtime import BackgroundServices
 
+    # a damaged database is logged once (edge.services.storage); health and reads are still served
+    sound = storage.state(app).damaged is None and storage.check_integrity(app)
     services = BackgroundServices(app)
+    if sound and services.relay is not None:
+        # before the first sale: a restored or copied database takes back what it lost
+        # (selling paused and health red while it does; served meanwhile)
+        services.catch_up(timeout_s=5, background=True)
     services.start()
-    printing = _start_print_worker(app) if app.config["PRINTING_ENABLED"] else None
+    printing = _start_print_worker(app) if app.config["PRINTING_ENABLED"] and sound else None
     click.echo(f"edge of outlet {device.outlet_code} serving on http://{host}:{port}/ "
                f"(kiosk /kiosk/, kitchen /kitchen/, API docs /api/docs/; async mode {async_mode})", err=True)
     try:
@@ -99,6 +134,7 @@ def run(host, port, data_dir, cloud_url, async_mode):
         socketio.run(app, host=host, port=port, log_output=False, use_reloader=False, **kwargs)
     finally:
         services.stop()
+        lock.close()
         if printing is not None:
             printing.terminate()
             try:
@@ -132,6 +168,73 @@ def print_worker(data_dir, parent_pid):
     service.run(parent_pid=parent_pid)
 
 
+@edge_group.command("recover")
+@DATA_DIR
+@click.option("--force", is_flag=True, help="Rebuild even when the integrity check finds nothing wrong.")
+def recover(data_dir, force):
+    """Rebuild a damaged database: set it aside, copy every readable row into a fresh one.
+
+    Run it with the edge stopped. Orders lost with a damaged page come back from the cloud
+    when the edge next starts (if they were synced)."""
+    from flask_migrate import upgrade
+
+    from edge.config import default_data_dir
+    from edge.extensions import db
+    from edge.services import salvage, storage
+
+    data_dir = Path(data_dir or default_data_dir())
+    path = data_dir / "edge.sqlite3"
+    if not path.exists():
+        raise click.ClickException(f"there is no database at {path}")
+    handle = open(data_dir / LOCK_FILE, "a+")  # noqa: SIM115
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise click.ClickException("the edge is running on this data dir: stop it first") from None
+    try:
+        problems = storage.integrity_problems(path, full=True)
+        if not problems and not force:
+            click.echo("the database is sound (integrity_check: ok); nothing to do")
+            return
+        click.echo(f"integrity check: {len(problems)} problem(s), first: {problems[0] if problems else '-'}")
+        revision, floor = salvage.revision_of(path), salvage.sequence_floor(path)
+        aside = salvage.set_aside(path)
+        app = _app(str(data_dir))
+        with app.app_context():
+            upgrade(revision=revision or "head")
+            db.engine.dispose()
+        tables = salvage.copy_rows(aside, path)
+        if floor:
+            salvage.raise_sequence(path, floor)
+        _upgrade(app)
+        with app.app_context():
+            db.engine.dispose()
+    finally:
+        handle.close()
+    for name, table in tables.items():
+        if table.copied or table.unreadable_ranges:
+            lost = f", unreadable rowids {table.unreadable_ranges[:5]}" if table.unreadable_ranges else ""
+            click.echo(f"  {name:<22} {table.copied} rows{lost}")
+    after = storage.integrity_problems(path, full=True)
+    click.echo(f"damaged database kept as {aside.name}; new database: {'sound' if not after else after[0]}")
+    if after:
+        raise click.ClickException("the rebuilt database is not sound either; keep both files and call support")
+    click.echo("start the edge again: orders lost with damaged pages come back from the cloud if they were synced")
+
+
+@edge_group.command("maintenance")
+@DATA_DIR
+def maintenance(data_dir):
+    """Prune acknowledged events and old idempotency records now, and give the space back."""
+    from edge.services import upkeep
+
+    app = _app(data_dir)
+    _upgrade(app)
+    pruned = upkeep.run(app)
+    click.echo(f"pruned {pruned.outbox} acknowledged events and {pruned.idempotency} idempotency records; "
+               f"{pruned.reclaimed_bytes} bytes given back")
+
+
 # --- pos sync -----------------------------------------------------------------------------
 
 @click.group("sync")
@@ -159,6 +262,12 @@ def _print_status(app) -> dict:
         click.echo(f"last pull error:  {status['last_pull_error']}")
     skew = status["clock_skew_s"]
     click.echo(f"clock skew:       {'unknown' if skew is None else f'{skew:+d} s against the cloud'}")
+    click.echo(f"device:           {status['device_id'] or 'unknown'} (numbering space {status['number_space']})")
+    for incident in status["incidents"][:5]:
+        click.echo(f"  ! {incident['detected_at']} {incident['kind']}: {incident['message']}")
+    room = status["storage"]
+    free = "unknown" if room["free_bytes"] is None else f"{room['free_bytes'] / 2**20:.1f} MiB free"
+    click.echo(f"database:         {room['database_bytes'] / 2**20:.1f} MiB ({free}; {room['state']})")
     return status
 
 

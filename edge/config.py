@@ -33,11 +33,14 @@ class EdgeConfig:
         self.BACKOFF_BASE_S = _float("POS_EDGE_BACKOFF_BASE_S", 1.0)
         self.BACKOFF_CAP_S = _float("POS_EDGE_BACKOFF_CAP_S", 60.0)
         self.BREAKER_THRESHOLD = _int("POS_EDGE_BREAKER_THRESHOLD", 3)
+        self.KICK_PROBE_S = _float("POS_EDGE_KICK_PROBE_S", 3.0)  # a sale during backoff probes at most this often
         self.HTTP_TIMEOUT_S = _float("POS_EDGE_HTTP_TIMEOUT_S", 10.0)
         self.SCHEDULER_ENABLED = True
         self.PRINTING_ENABLED = True
         self.ACCESS_TOKEN_MINUTES = _int("POS_EDGE_ACCESS_TOKEN_MINUTES", 12 * 60)
         self.REFRESH_TOKEN_HOURS = _int("POS_EDGE_REFRESH_TOKEN_HOURS", 7 * 24)
+        # how far the edge's clock may step back and its tokens still be honoured
+        self.TOKEN_CLOCK_LEEWAY_S = _int("POS_EDGE_TOKEN_CLOCK_LEEWAY_S", 3 * 24 * 3600)
         self.LOGIN_RATE_LIMIT = os.environ.get("POS_EDGE_LOGIN_RATE_LIMIT", "30 per minute")
         self.KIOSK_IDLE_LOCK_S = _int("POS_EDGE_KIOSK_IDLE_LOCK_S", 120)
         self.KIOSK_SELF_IDLE_S = _int("POS_EDGE_KIOSK_SELF_IDLE_S", 90)  # self-order: back to the welcome screen
@@ -53,6 +56,12 @@ class EdgeConfig:
         self.KITCHEN_LOG_KEEP_DAYS = _int("POS_EDGE_KITCHEN_LOG_KEEP_DAYS", 7)  # replayable kitchen events kept
         self.KITCHEN_ACK_TIMEOUT_MS = _int("POS_EDGE_KITCHEN_ACK_TIMEOUT_MS", 5000)  # the page's wait for an ack
         self.MAX_CONTENT_LENGTH = _int("POS_MAX_REQUEST_BYTES", 1024 * 1024)
+        # storage upkeep (edge.services.upkeep, edge.services.storage)
+        self.STORAGE_LOW_MB = _int("POS_EDGE_STORAGE_LOW_MB", 100)  # less free space: the status bar warns
+        self.MAINTENANCE_INTERVAL_S = _int("POS_EDGE_MAINTENANCE_INTERVAL_S", 600)  # prune, checkpoint, reclaim
+        self.INTEGRITY_CHECK_INTERVAL_S = _int("POS_EDGE_INTEGRITY_CHECK_INTERVAL_S", 3600)  # quick_check
+        self.OUTBOX_KEEP_DAYS = _float("POS_EDGE_OUTBOX_KEEP_DAYS", 7)  # acknowledged events kept this long
+        self.IDEMPOTENCY_KEEP_HOURS = _float("POS_EDGE_IDEMPOTENCY_KEEP_HOURS", 48)  # replayable answers kept
         self.SQLALCHEMY_DATABASE_URI = None  # derived from DATA_DIR unless overridden
         for key, value in overrides.items():
             setattr(self, key, value)

@@ -152,6 +152,31 @@ class CloudClient:
     def allowances(self) -> Exchange:
         return self._device_request("POST", "/api/sync/allowances/", json={})
 
+    def device(self) -> dict:
+        """What the cloud knows of this device: numbering space, highest seq seen."""
+        body = self._device_request("GET", "/api/sync/device/").body
+        if not isinstance(body, dict) or "last_pushed_seq" not in body:
+            raise Unreachable("the cloud's device answer was cut or garbled")
+        return body
+
+    def recovery(self, after_seq: int, after_id: int = 0, limit: int = 200) -> dict:
+        body = self._device_request("GET", "/api/sync/recovery/", params={
+            "after_seq": after_seq, "after_id": after_id, "limit": limit}).body
+        if not isinstance(body, dict) or not {"orders", "shifts", "next_after_id"} <= body.keys():
+            raise Unreachable("the cloud's recovery answer was cut or garbled")
+        return body
+
+    def fork(self, seq_high: int, device_name: str | None = None) -> dict:
+        body = self._device_request("POST", "/api/sync/device/fork/",
+                                    json={"seq_high": seq_high, "device_name": device_name}).body
+        if not isinstance(body, dict) or "device_token" not in body:
+            raise Unreachable("the cloud's fork answer was cut or garbled")
+        return body
+
+    def become(self, device_id: int, device_token: str) -> None:
+        """Talk as another device from now on (after a fork)."""
+        self.device_id, self.device_token, self._access_token = device_id, device_token, None
+
     def health(self) -> dict:
         return self._request("GET", "/api/health/").body
 

@@ -10,7 +10,21 @@ APPLIED, DUPLICATE, CONFLICT, REJECTED = "applied", "duplicate", "conflict", "re
 
 
 class EventRejected(Exception):
-    """An event whose content the cloud cannot accept: parked, with this reason."""
+    """An event whose content the cloud cannot accept: parked, with this reason.
+    `discrepancy` (kind, message, order_uuid, detail): what head office must also be told."""
+
+    status = REJECTED
+
+    def __init__(self, reason: str, discrepancy: dict | None = None):
+        super().__init__(reason)
+        self.discrepancy = discrepancy
+
+
+class EventConflict(EventRejected):
+    """An event that contradicts what the cloud holds (a snapshot older than the cloud's
+    copy of the order: made on another copy of the till's database): answered `conflict`."""
+
+    status = CONFLICT
 
 
 def envelope(raw: dict) -> dict:

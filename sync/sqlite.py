@@ -24,17 +24,24 @@ _synchronous = contextvars.ContextVar("pos_sqlite_synchronous", default=None)
 _LEVEL_KEY = "pos_sqlite_synchronous"  # in the DBAPI connection's info: the level it runs at now
 
 
-def configure(engine, *, synchronous: str = "NORMAL", busy_timeout_ms: int = 5000) -> None:
-    """Install the pragmas and the BEGIN hook on a SQLite engine (no-op elsewhere)."""
+def configure(engine, *, synchronous: str = "NORMAL", busy_timeout_ms: int = 5000,
+              auto_vacuum: str | None = None) -> None:
+    """Install the pragmas and the BEGIN hook on a SQLite engine (no-op elsewhere).
+    `auto_vacuum` ("INCREMENTAL") takes effect on a database that has no table yet; on
+    an existing one it is a no-op until a VACUUM."""
     if engine.dialect.name != "sqlite" or getattr(engine, "_pos_sqlite_configured", False):
         return
     engine._pos_sqlite_configured = True
     synchronous = synchronous.upper()
+    if auto_vacuum is not None and auto_vacuum.upper() not in ("NONE", "FULL", "INCREMENTAL"):
+        raise ValueError(f"unknown auto_vacuum mode {auto_vacuum!r}")
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection, record):
         dbapi_connection.isolation_level = None  # the driver must not BEGIN on its own
         cursor = dbapi_connection.cursor()
+        if auto_vacuum:
+            cursor.execute(f"PRAGMA auto_vacuum={auto_vacuum}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute("PRAGMA foreign_keys=ON")

@@ -8,19 +8,24 @@ from cloud.api.access import public
 from cloud.api.devices import require_device
 from cloud.api.schemas.sync import (
     AllowancesOut,
+    DeviceOut,
     DeviceTokenIn,
     DeviceTokenOut,
     EnrollIn,
     EnrollOut,
+    ForkIn,
+    ForkOut,
     PullOut,
     PullQuery,
     PushIn,
     PushOut,
+    RecoveryOut,
+    RecoveryQuery,
 )
 from cloud.api.tx import writes
 from cloud.extensions import db
 from cloud.models import Outlet, Tenant
-from cloud.services import allowances, changefeed, enrollment, ingest
+from cloud.services import allowances, changefeed, continuity, enrollment, ingest
 from sync import sqlite
 from sync.timeutil import parse_iso, utcnow
 from sync.web.errors import APIError
@@ -38,8 +43,50 @@ bp = APIBlueprint("sync", __name__, url_prefix="/api/sync", tag="Sync (devices)"
 def enroll(json_data):
     """Exchange a one-time outlet enrollment key for this device's credential."""
     device, token = enrollment.enroll(db.session, json_data["enrollment_key"], json_data["device_name"])
-    return {"device_id": device.id, "device_token": token,
+    return _credential(device, token)
+
+
+def _credential(device, token: str) -> dict:
+    return {"device_id": device.id, "device_token": token, "number_space": device.number_space,
+            "forked_from_id": device.forked_from_id,
             "outlet": db.session.get(Outlet, device.outlet_id), "tenant": db.session.get(Tenant, device.tenant_id)}
+
+
+@bp.get("/device/")
+@require_device
+@bp.output(DeviceOut)
+def device_state(device):
+    """What the cloud knows of this device: its numbering space and the highest seq it has
+    seen from it (a database holding less went back: see POST /api/sync/device/fork/)."""
+    return {"device_id": device.id, "name": device.name, "outlet_id": device.outlet_id,
+            "number_space": device.number_space, "last_pushed_seq": device.last_pushed_seq,
+            "forked_from_id": device.forked_from_id}
+
+
+@bp.get("/recovery/")
+@require_device
+@bp.input(RecoveryQuery, location="query")
+@bp.output(RecoveryOut)
+def recovery(query_data, device):
+    """This device's (and its forebears') orders, with payments and refunds, and shifts, that
+    the cloud received after the first event past `after_seq`: what a database that went
+    back lost, or holds in an older state. Page with `after_id` while `next_after_id`."""
+    return continuity.recovery_page(db.session, device, query_data["after_seq"], query_data["after_id"],
+                                    query_data["limit"])
+
+
+@bp.post("/device/fork/")
+@writes
+@require_device
+@bp.input(ForkIn)
+@bp.output(ForkOut, status_code=201)
+@bp.doc(responses={409: {"description": "NOT_BEHIND: the database is not behind the cloud"}})
+def fork_device(json_data, device):
+    """A new identity (device, credential, numbering space) for a copy of this device's
+    database that went back behind the cloud; recorded for head office. The old identity
+    stays valid for a copy still running under it."""
+    twin, token = continuity.fork(db.session, device, json_data["seq_high"], json_data.get("device_name"))
+    return _credential(twin, token)
 
 
 @bp.post("/token/")

@@ -7,7 +7,7 @@ from cloud.models.idempotency import IdempotencyRecord
 from cloud.models.sales import (CustomerActivity, CustomerAlias, SyncedOrder, SyncedOrderItem, SyncedPayment, SyncedRefund,
                                  SyncedShift)
 from cloud.models.promotion import Promotion, PromotionAllowance, PromotionProduct, PromotionUsage
-from cloud.models.sync import ProcessedEvent, TenantVersion, Tombstone
+from cloud.models.sync import ProcessedEvent, SyncDiscrepancy, TenantVersion, Tombstone
 from cloud.models.tenant import Outlet, Tenant
 from cloud.models.user import RevokedToken, User
 
@@ -16,5 +16,5 @@ __all__ = [
     "ModifierGroup", "Outlet", "OutletProduct", "ProcessedEvent", "Product", "Promotion",
     "PromotionAllowance", "PromotionProduct", "PromotionUsage", "RevokedToken", "Tenant",
     "TenantVersion", "Tombstone", "User", "CustomerActivity", "CustomerAlias", "SyncedOrder", "SyncedOrderItem", "SyncedPayment",
-    "SyncedRefund", "SyncedShift",
+    "SyncedRefund", "SyncedShift", "SyncDiscrepancy",
 ]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cloud.models.base import Base, Timestamps
@@ -23,7 +23,14 @@ class EnrollmentKey(Timestamps, Base):
 
 
 class Device(Timestamps, Base):
+    """An enrolled edge. Each device of an outlet numbers its orders in a space of its own
+    (`number_space`: terminals (space - 1) * 100 + 1..99 in the order number), never
+    reused in the outlet, so two edges, a re-enrolled one or a copy that took a new
+    identity never hand out the same number. `forked_from_id`: the device whose database
+    this one's was a copy of (a restored backup, a lost write) when it took a new identity."""
+
     __tablename__ = "devices"
+    __table_args__ = (UniqueConstraint("outlet_id", "number_space"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
@@ -34,3 +41,5 @@ class Device(Timestamps, Base):
     last_seen_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_clock_skew_s: Mapped[int | None] = mapped_column(Integer)
     last_pushed_seq: Mapped[int] = mapped_column(Integer, default=0)
+    number_space: Mapped[int] = mapped_column(Integer)
+    forked_from_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id", ondelete="SET NULL"))

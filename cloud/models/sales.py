@@ -18,7 +18,9 @@ Money = BigInteger
 
 class SyncedOrder(Base):
     __tablename__ = "orders"
-    __table_args__ = (UniqueConstraint("outlet_id", "uuid"),)
+    # the human order number is unique in its outlet (DESIGN.md): a snapshot whose number
+    # another order holds is refused (ORDER_NUMBER_TAKEN) and the edge renumbers the order
+    __table_args__ = (UniqueConstraint("outlet_id", "uuid"), UniqueConstraint("outlet_id", "order_number"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
@@ -59,6 +61,7 @@ class SyncedOrder(Base):
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime)
     received_at: Mapped[datetime] = mapped_column(DateTime)  # the cloud's clock
     promotions: Mapped[list] = mapped_column(default=list)
+    device_id: Mapped[int | None] = mapped_column(Integer, index=True)  # the device that first sent it
 
     items: Mapped[list["SyncedOrderItem"]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="SyncedOrderItem.line_no")
@@ -155,6 +158,7 @@ class SyncedShift(Base):
     movements: Mapped[list] = mapped_column(default=list)
     version: Mapped[int] = mapped_column(Integer)
     received_at: Mapped[datetime] = mapped_column(DateTime)
+    device_id: Mapped[int | None] = mapped_column(Integer, index=True)  # the device that first sent it
 
 
 class CustomerActivity(Base):

@@ -10,6 +10,7 @@ from flask_jwt_extended import create_access_token
 from sqlalchemy import select
 
 from cloud.models import Device, EnrollmentKey, Outlet, Tenant
+from cloud.services import continuity
 from sync.timeutil import utcnow
 from sync.web.errors import NotAuthenticated, ValidationFailed
 
@@ -44,7 +45,8 @@ def enroll(session, key: str, device_name: str) -> tuple[Device, str]:
         raise ValidationFailed("The outlet of this key is closed", "OUTLET_INACTIVE")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     device = Device(tenant_id=record.tenant_id, outlet_id=record.outlet_id, name=device_name,
-                    token_hash=_digest(token), last_seen_at=utcnow())
+                    token_hash=_digest(token), last_seen_at=utcnow(),
+                    number_space=continuity.next_number_space(session, record.outlet_id))
     session.add(device)
     session.flush()
     record.used_at = utcnow()

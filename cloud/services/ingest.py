@@ -52,9 +52,16 @@ from cloud.models import (
     SyncedShift,
     Tombstone,
 )
-from cloud.services import versions
+from cloud.services import continuity, versions
 from sync import loyalty, protocol, sqlite
-from sync.protocol import APPLIED, CONFLICT, DUPLICATE, REJECTED, EventRejected
+from sync.protocol import (
+    APPLIED,
+    CONFLICT,
+    DUPLICATE,
+    REJECTED,
+    EventConflict,
+    EventRejected,
+)
 from sync.schemas import events
 from sync.timeutil import utcnow
 
@@ -74,7 +81,7 @@ ITEM_FIELDS = ("line_no", "product_id", "product_name", "sku", "category_id", "s
 
 ORDERS, ORDER_ITEMS = SyncedOrder.__table__, SyncedOrderItem.__table__
 ORDER_SET = (*ORDER_FIELDS, "table_label", "customer_id", "promotions", "totals_mismatch", "received_at")
-SHIFTS, PROCESSED = SyncedShift.__table__, ProcessedEvent.__table__
+SHIFTS, PROCESSED, PAYMENTS = SyncedShift.__table__, ProcessedEvent.__table__, SyncedPayment.__table__
 _STATEMENTS: dict[str, SimpleNamespace] = {}
 
 
@@ -118,7 +125,21 @@ def _sql(conn) -> SimpleNamespace:
                                                           SHIFTS.c.uuid == b("b_uuid")),
         shift_insert=insert(SHIFTS),
         shift_update=update(SHIFTS).where(SHIFTS.c.id == b("b_id")),
-        payment=insert_(SyncedPayment.__table__).on_conflict_do_nothing(index_elements=["outlet_id", "uuid"]),
+        payment=insert_(SyncedPayment.__table__).on_conflict_do_nothing(index_elements=["outlet_id", "uuid"])
+        .returning(SyncedPayment.__table__.c.id),
+        # another order of the outlet holding this number (numbers are unique per outlet)
+        number_holder=select(ORDERS.c.uuid).where(ORDERS.c.outlet_id == b("b_outlet"),
+                                                  ORDERS.c.order_number == b("b_number"),
+                                                  ORDERS.c.uuid != b("b_uuid")).limit(1),
+        held_version=select(ORDERS.c.version).where(ORDERS.c.outlet_id == b("b_outlet"),
+                                                    ORDERS.c.uuid == b("b_uuid")),
+        # what an order was due and what its payments add up to (one statement per payment)
+        paid_against_due=select(
+            (ORDERS.c.total_amount - ORDERS.c.voided_amount).label("due"), ORDERS.c.order_number,
+            select(func.coalesce(func.sum(PAYMENTS.c.amount), 0)).where(
+                PAYMENTS.c.outlet_id == ORDERS.c.outlet_id, PAYMENTS.c.order_uuid == ORDERS.c.uuid,
+                PAYMENTS.c.status == "paid").scalar_subquery().label("paid"),
+        ).where(ORDERS.c.outlet_id == b("b_outlet"), ORDERS.c.uuid == b("b_uuid")),
         refund=insert_(SyncedRefund.__table__).on_conflict_do_nothing(index_elements=["outlet_id", "uuid"]),
         usage=insert_(PromotionUsage.__table__).on_conflict_do_nothing(
             index_elements=["outlet_id", "order_uuid", "promotion_id"]),
@@ -183,17 +204,41 @@ def _order(session, conn, device: Device, data: dict, seq: int, now, pending_lin
     if data["outlet_id"] != device.outlet_id:
         raise EventRejected(f"order names outlet {data['outlet_id']}, but this device belongs to outlet "
                             f"{device.outlet_id}")
+    sql = _sql(conn)
+    keys = {"b_outlet": device.outlet_id, "b_uuid": data["uuid"]}
+    # Order numbers are unique per outlet. In a batch (`pending_lines`) the unique key
+    # finds a taken number (the batch then goes event by event) at no cost per order;
+    # event by event, this look-up names it.
+    holder = None if pending_lines is not None else conn.execute(
+        sql.number_holder, {**keys, "b_number": data["order_number"]}).first()
+    if holder is not None:
+        raise EventRejected(
+            f"ORDER_NUMBER_TAKEN: order number {data['order_number']} is already used by another order of this outlet",
+            {"kind": "order_number_taken", "order_uuid": data["uuid"],
+             "message": f"order {data['uuid']} came with number {data['order_number']}, which order {holder.uuid} "
+                        "already holds (a copy of a till's database sold under the same numbers); the till gives "
+                        "it a new number",
+             "detail": {"order_number": data["order_number"], "held_by": holder.uuid}})
     totals_mismatch = not _totals_add_up(data)
     values = {field: data.get(field) for field in ORDER_FIELDS}
     values.update(tenant_id=device.tenant_id, outlet_id=device.outlet_id, uuid=data["uuid"],
                   table_label=data.get("table", ""),
                   customer_id=_customer_id(conn, device.tenant_id, data.get("customer_uuid")),
                   promotions=[dict(p) for p in data.get("promotions", [])], totals_mismatch=totals_mismatch,
-                  received_at=now)
-    sql = _sql(conn)
+                  received_at=now, device_id=device.id)
     stored = conn.execute(sql.order_upsert, values).first()
     if stored is None:
-        return  # an older snapshot arriving late: the newer one stays
+        # The cloud holds this version or a newer one, from another event: made on another
+        # copy of the till's database (a restored backup, a twin). Applying nothing and
+        # answering "applied" hid that; it is a conflict the till and head office must see.
+        held = conn.execute(sql.held_version, keys).scalar()
+        raise EventConflict(
+            f"STALE_SNAPSHOT: the cloud holds version {held} of order {data['order_number']}; this snapshot "
+            f"(version {data['version']}) was made on an older copy of it",
+            {"kind": "stale_snapshot", "order_uuid": data["uuid"],
+             "message": f"order {data['order_number']} came back as version {data['version']} while the cloud "
+                        f"holds version {held}: two copies of a till changed it (the cloud keeps its version)",
+             "detail": {"sent_version": data["version"], "cloud_version": held}})
     if not stored.inserted:
         conn.execute(sql.lines_delete, {"b_id": stored.id})  # old lines go before new ones take their numbers
     lines = [{"order_id": stored.id, "tenant_id": device.tenant_id, **{f: item.get(f) for f in ITEM_FIELDS}}
@@ -207,16 +252,32 @@ def _order(session, conn, device: Device, data: dict, seq: int, now, pending_lin
                     device.outlet_id)
 
 
-def _append_once(conn, statement, device: Device, data: dict, now, fields: tuple) -> None:
-    """Append-only facts: a second copy can never be made (the unique (outlet, uuid) key)."""
-    conn.execute(statement, {"tenant_id": device.tenant_id, "outlet_id": device.outlet_id, "received_at": now,
-                             **{f: data.get(f) for f in fields}})
+def _append_once(conn, statement, device: Device, data: dict, now, fields: tuple):
+    """Append-only facts: a second copy can never be made (the unique (outlet, uuid) key).
+    Returns the statement's result row (its RETURNING: None when the row was there)."""
+    result = conn.execute(statement, {"tenant_id": device.tenant_id, "outlet_id": device.outlet_id,
+                                      "received_at": now, **{f: data.get(f) for f in fields}})
+    return result.first() if result.returns_rows else None
 
 
 def _payment(session, conn, device, data, seq, now) -> None:
-    _append_once(conn, _sql(conn).payment, device, data, now, (
+    inserted = _append_once(conn, _sql(conn).payment, device, data, now, (
         "uuid", "order_uuid", "shift_uuid", "terminal", "method", "amount", "tendered", "change_amount", "status",
         "reference", "created_by", "created_at"))
+    if inserted is not None and data["status"] == "paid":
+        _flag_overpayment(session, conn, device, data["order_uuid"])
+
+
+def _flag_overpayment(session, conn, device, order_uuid: str) -> None:
+    """More paid on an order than it was due (two copies of a till each took the money):
+    the payments stand (they happened); head office is told."""
+    found = conn.execute(_sql(conn).paid_against_due, {"b_outlet": device.outlet_id, "b_uuid": order_uuid}).first()
+    if found is None or found.paid <= found.due:
+        return
+    continuity.record(session, device, "overpaid",
+                      f"order {found.order_number} was paid {found.paid} (minor units) against {found.due} due: "
+                      "a payment was taken twice (e.g. on a restored copy of the till); refund the customer",
+                      order_uuid=order_uuid, detail={"paid": int(found.paid), "due": int(found.due)})
 
 
 def _refund(session, conn, device, data, seq, now) -> None:
@@ -236,7 +297,7 @@ def _shift(session, conn, device, data, seq, now) -> None:
                   movements=[{**m, "created_at": m["created_at"].isoformat() + "Z"} for m in data.get("movements", [])])
     if found is None:
         conn.execute(sql.shift_insert, {"tenant_id": device.tenant_id, "outlet_id": device.outlet_id,
-                                        "uuid": data["uuid"], **values})
+                                        "uuid": data["uuid"], "device_id": device.id, **values})
     else:
         conn.execute(sql.shift_update, {"b_id": found.id, **values})
 
@@ -419,6 +480,8 @@ class _Parsed:
     data: dict | None = None
     rejection: str | None = None
     answer: dict | None = None  # settled without touching the database
+    rejected_as: str = REJECTED  # or CONFLICT: the answer a rejection found while applying gets
+    discrepancy: dict | None = None  # what head office is told with the rejection
 
 
 def _parse(raw) -> _Parsed:
@@ -473,14 +536,21 @@ def apply_event(session, device: Device, raw: dict) -> dict:
             if answer is not None:
                 session.rollback()
                 return answer
+            if parsed.discrepancy is not None:
+                continuity.record(session, device, parsed.discrepancy["kind"], parsed.discrepancy["message"],
+                                  order_uuid=parsed.discrepancy.get("order_uuid"),
+                                  detail=parsed.discrepancy.get("detail"))
             session.commit()
-            return _result(parsed.event_id, APPLIED if parsed.rejection is None else REJECTED, parsed.rejection)
+            return _result(parsed.event_id, APPLIED if parsed.rejection is None else parsed.rejected_as,
+                           parsed.rejection)
         except EventRejected as rejected:
             # none of its effects stay: the processed row alone, marked rejected, in a
             # transaction of its own (the next pass, which applies nothing, so it is the
-            # last; it uses none of the retries); the queue behind it moves on
+            # last; it uses none of the retries), with the discrepancy it raised for head
+            # office; the queue behind it moves on
             session.rollback()
             parsed.rejection = str(rejected)[:2000]
+            parsed.rejected_as, parsed.discrepancy = rejected.status, rejected.discrepancy
         except (IntegrityError, OperationalError, _LookAgain):
             # a twin of this event committed first, or another event of the same order
             # raced this one: begin again; the claim then tells which it was
@@ -552,6 +622,7 @@ def push(session, device: Device, raw_events: list, device_time=None, received_a
     arrived), so a slow batch does not bias it."""
     received_at = received_at or utcnow()
     sender = Sender(device.id, device.tenant_id, device.outlet_id)
+    reused_from = _seq_reused_from(session, sender, device.last_pushed_seq or 0, raw_events)
     # End the read that loaded the device's keys: the batch's transaction begins afresh
     # (on SQLite, IMMEDIATE when the caller asks, and at the durable level).
     session.rollback()
@@ -576,4 +647,21 @@ def push(session, device: Device, raw_events: list, device_time=None, received_a
     stored_seq = session.execute(update(Device).where(Device.id == sender.id).values(**values)
                                  .returning(Device.last_pushed_seq)).scalar_one()
     session.commit()
-    return {"results": results, "last_seq": max(seqs) if seqs else stored_seq}
+    return {"results": results, "last_seq": max(seqs) if seqs else stored_seq, "device_last_seq": stored_seq,
+            "seq_reused_from": reused_from}
+
+
+def _seq_reused_from(session, device: Sender, prior_seq: int, raw_events: list) -> int | None:
+    """The lowest seq in this push that the device had already used for another event:
+    its database went back (a restored backup, a lost write, a copy running as a second
+    till) and hands out numbers again. Commonly a push's seqs all lie above what the
+    cloud has seen, and this costs nothing; a resend's events are all known ones."""
+    candidates = {raw["event_id"]: raw["seq"] for raw in raw_events if isinstance(raw, dict)
+                  and isinstance(raw.get("seq"), int) and raw["seq"] <= prior_seq
+                  and isinstance(raw.get("event_id"), str)}
+    if not candidates:
+        return None
+    known = set(session.execute(select(PROCESSED.c.event_id).where(
+        PROCESSED.c.outlet_id == device.outlet_id, PROCESSED.c.event_id.in_(list(candidates)))).scalars())
+    fresh = [seq for event_id, seq in candidates.items() if event_id not in known]
+    return min(fresh) if fresh else None

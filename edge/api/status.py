@@ -15,6 +15,7 @@ class OutletStatusOut(Schema):
     sync = Dict(required=True)
     printers = Dict()
     kitchen = Dict()
+    storage = Dict()
     time = String()
 
 
@@ -22,5 +23,6 @@ class OutletStatusOut(Schema):
 @require("kitchen")
 @bp.output(OutletStatusOut)
 def outlet_status_view(actor):
-    """Cloud online/offline, sync backlog (count and age), printer problems, kitchen screens."""
+    """Cloud online/offline, sync backlog (count and age), printer problems, kitchen screens,
+    and the storage (a full disk, a damaged database, the database's size)."""
     return outlet_status.snapshot(db.session, current_app.config["PULL_INTERVAL_S"])

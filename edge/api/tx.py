@@ -9,6 +9,7 @@ from flask_jwt_extended import get_jwt, verify_jwt_in_request
 
 
 from edge.models import IdempotencyRecord
+from edge.services import continuity
 from edge.services.uow import write_transaction
 from sync.web import idempotency
 
@@ -27,6 +28,7 @@ def _scope() -> str:
 def writes(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
+        continuity.refuse_if_catching_up()  # a database behind the cloud sells on only once caught up
         key = idempotency.read_key()
         scope = print_ = None
         if key:

@@ -7,12 +7,12 @@ from edge.models.mirror import (MirrorAllowance, MirrorCategory, MirrorOutlet, M
 from edge.models.printing import PrinterState, Printer, PrintJobRow
 from edge.models.sales import (CashMovement, Order, OrderCounter, OrderItem, OrderPromotion, Payment,
                                Refund, Shift)
-from edge.models.sync import KitchenEvent, OutboxEvent, SyncState
+from edge.models.sync import KitchenEvent, OutboxEvent, SyncIncident, SyncState
 
 __all__ = [
     "Base", "CashMovement", "Customer", "IdempotencyRecord", "KitchenEvent", "LoyaltyEntry", "MirrorAllowance",
     "MirrorCategory", "MirrorOutlet", "MirrorOutletProduct", "MirrorProduct", "MirrorPromotion", "MirrorTenant",
     "Order", "OrderCounter", "OrderItem", "OrderPromotion", "OutboxEvent", "Payment", "PromotionUse", "Refund",
     "RevokedToken", "Printer", "PrinterState", "PrintJobRow",
-    "Shift", "SyncState", "User",
+    "Shift", "SyncIncident", "SyncState", "User",
 ]

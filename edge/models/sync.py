@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, String, Text
+from sqlalchemy import JSON, DateTime, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from edge.models.base import Base
@@ -17,6 +17,9 @@ class OutboxEvent(Base):
     happened (`seq`), written in the same transaction as the change itself."""
 
     __tablename__ = "outbox"
+    # AUTOINCREMENT: a seq is never handed out twice, even after acknowledged events are
+    # pruned, and the counter can be moved past numbers a lost copy of this database used
+    __table_args__ = {"sqlite_autoincrement": True}
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     event_id: Mapped[str] = mapped_column(String(36), unique=True)
@@ -34,7 +37,7 @@ class OutboxEvent(Base):
     dead_at: Mapped[datetime | None] = mapped_column(DateTime)
     resolved_by: Mapped[int | None] = mapped_column(Integer)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
-    resolution: Mapped[str | None] = mapped_column(String(10))  # "retried" | "dismissed"
+    resolution: Mapped[str | None] = mapped_column(String(10))  # retried|dismissed|superseded|renumbered
 
 
 class SyncState(Base):
@@ -52,6 +55,25 @@ class SyncState(Base):
     clock_skew_s: Mapped[int | None] = mapped_column(Integer)
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The device this database belongs to and the order-numbering space the cloud gave it
+    # (terminal numbers (space - 1) * 100 + 1 .. 99 in the order number).
+    device_id: Mapped[int | None] = mapped_column(Integer)
+    number_space: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class SyncIncident(Base):
+    """Something the manager and head office must know about this till's records: the
+    database went back behind the cloud (a restored backup, a lost write), orders taken
+    back from the cloud, an order renumbered, a snapshot the cloud refused as stale."""
+
+    __tablename__ = "sync_incidents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    message: Mapped[str] = mapped_column(Text)
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    device_id: Mapped[int | None] = mapped_column(Integer)
+    detected_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class KitchenEvent(Base):

@@ -21,6 +21,8 @@ class DeviceCredential:
     outlet_id: int
     outlet_code: str
     device_name: str
+    number_space: int | None = None  # order-numbering space (None: enrolled before spaces; asked at start)
+    forked_from_id: int | None = None  # the device whose database this one's was a copy of
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -36,8 +38,8 @@ def _write_private(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def save_device(data_dir: str | Path, credential: DeviceCredential) -> Path:
-    path = Path(data_dir) / DEVICE_FILE
+def save_device(data_dir: str | Path, credential: DeviceCredential, name: str = DEVICE_FILE) -> Path:
+    path = Path(data_dir) / name
     _write_private(path, json.dumps(asdict(credential), indent=2))
     return path
 
@@ -46,7 +48,9 @@ def load_device(data_dir: str | Path) -> DeviceCredential | None:
     path = Path(data_dir) / DEVICE_FILE
     if not path.exists():
         return None
-    return DeviceCredential(**json.loads(path.read_text()))
+    data = json.loads(path.read_text())
+    known = DeviceCredential.__dataclass_fields__
+    return DeviceCredential(**{k: v for k, v in data.items() if k in known})
 
 
 def jwt_secret(data_dir: str | Path) -> str:

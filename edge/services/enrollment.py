@@ -6,7 +6,9 @@ import socket
 from sqlalchemy import func, select
 
 from edge.models import OutboxEvent
+from edge.services import sync_status
 from edge.services.credentials import DeviceCredential, load_device, save_device
+from edge.services.uow import write_transaction
 from sync.client import CloudClient
 
 
@@ -29,6 +31,17 @@ def enroll(session, data_dir: str, cloud_url: str, enrollment_key: str, device_n
         raise EnrollmentRefused(f"this data dir belongs to outlet {existing.outlet_code}; use another data dir")
     credential = DeviceCredential(device_id=body["device_id"], device_token=body["device_token"],
                                   cloud_url=cloud_url.rstrip("/"), tenant_id=tenant["id"], outlet_id=outlet["id"],
-                                  outlet_code=outlet["code"], device_name=device_name or "edge")
+                                  outlet_code=outlet["code"], device_name=device_name or "edge",
+                                  number_space=body.get("number_space"))
     save_device(data_dir, credential)
+    adopt_identity(credential)
     return credential
+
+
+def adopt_identity(credential: DeviceCredential) -> None:
+    """The database learns the device it now belongs to and its numbering space."""
+    with write_transaction() as session:
+        state = sync_status.state(session)
+        state.device_id = credential.device_id
+        if credential.number_space:
+            state.number_space = credential.number_space

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import timezone
 
 from sqlalchemy import bindparam, func, select
+from sqlalchemy import update as sa_update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.util import identity_key
 
@@ -232,6 +233,27 @@ def record_change(session, order: Order, *, first: bool = False) -> None:
         for item in order.items:
             rows.save(session, item)
     outbox.append(session, "order.snapshot", order.uuid, snapshot_values(order), version=order.version)
+
+
+def renumber(session, order: Order, why: str, shown_as: str | None = None) -> str:
+    """Give an order a new number (the cloud refused its number: another order of the
+    outlet holds it, made on another copy of this till's database). Its unsent snapshots
+    with the old number are dismissed as superseded by the new one; the change is
+    recorded for the manager. Returns the old number."""
+    from edge.models import SyncIncident
+
+    old = shown_as or order.order_number
+    order.order_number = next_order_number(session, outlet_settings.outlet(session).code, order.business_date,
+                                           order.terminal)
+    session.execute(sa_update(OutboxEvent).where(
+        OutboxEvent.aggregate_id == order.uuid, OutboxEvent.type == "order.snapshot", OutboxEvent.status == "pending")
+        .values(status="dismissed", resolution="superseded", resolved_at=utcnow()))
+    record_change(session, order)
+    session.add(SyncIncident(kind="order_renumbered", detail={"order_uuid": order.uuid, "old": old,
+                                                             "new": order.order_number},
+                             message=f"Order {old} was renumbered {order.order_number}: {why}"))
+    log.warning("order %s renumbered %s: %s", old, order.order_number, why)
+    return old
 
 
 def _mark_limited(session, order: Order) -> None:

@@ -95,6 +95,7 @@ class PrintService:
 
     def run(self, parent_pid: int | None = None) -> None:
         last_reconcile = last_report = 0.0
+        last_failure = None
         with self.app.app_context():
             while not self.stop_event.is_set():
                 if parent_pid and os.getppid() != parent_pid:
@@ -109,8 +110,14 @@ class PrintService:
                     if now - last_report > 1.0:
                         self.report_states()
                         last_report = now
-                except Exception:  # keep printing whatever one bad cycle did
-                    log.exception("print service cycle failed")
+                    if last_failure is not None:
+                        log.info("print service cycles work again")
+                    last_failure = None
+                except Exception as error:  # keep printing whatever one bad cycle did
+                    said = f"{error.__class__.__name__}: {error}"
+                    if said != last_failure:  # once, not every second (a full disk, a damaged file)
+                        log.exception("print service cycle failed (said once until it changes or recovers)")
+                    last_failure = said
                     db.session.rollback()
                 self.stop_event.wait(self.poll_s)
             for printer_id in list(self.workers):

@@ -66,7 +66,14 @@ class Relay:
         # After a failure (other than a timeout) the next attempt sends one event: while the
         # cloud is away, each retry would otherwise read and encode a whole batch for nothing.
         self._probe = False
-        self.backing_off_until = 0.0  # monotonic; kicks before it would only find the backoff
+        # Both on the monotonic clock: a step of the wall clock neither stretches a backoff
+        # (a backward step once stalled pushes for days) nor cuts it short.
+        self.backing_off_until = 0.0
+        self.last_attempt_at = float("-inf")
+        # (the highest seq the cloud has seen from this device, the seq after which this
+        # database's events differ from the cloud's or None) when the database went back
+        # behind the cloud: the caller catches up (edge.services.continuity).
+        self.cloud_ahead: tuple[int, int | None] | None = None
 
     # --- backoff ---------------------------------------------------------------------------
 
@@ -79,7 +86,7 @@ class Relay:
             state = sync_status.state(session)
             state.consecutive_failures += 1
             delay = self.backoff_delay(state.consecutive_failures)
-            state.next_attempt_at = utcnow() + timedelta(seconds=delay)
+            state.next_attempt_at = utcnow() + timedelta(seconds=delay)  # for people to read
             self.backing_off_until = time.monotonic() + delay
             state.last_push_error = f"{error.__class__.__name__}: {error}"[:500]
             state.last_push_at = utcnow()
@@ -87,14 +94,18 @@ class Relay:
         return PushOutcome(error=str(error))
 
     def _may_try(self) -> bool:
-        state = db.session.get(sync_status.SyncState, 1)
-        db.session.rollback()
-        if state is None or state.next_attempt_at is None:
-            return True
-        wait = (state.next_attempt_at - utcnow()).total_seconds()
-        # No backoff is longer than the cap: a longer wait was set before the device clock
-        # went back (a dead RTC battery, a bad NTP step) and must not be sat out.
-        return wait <= 0 or wait > self.cap_s
+        """The backoff is over (on the monotonic clock; `next_attempt_at` in the database
+        is its wall-clock picture for the dashboard, and wrong after a clock step)."""
+        return time.monotonic() >= self.backing_off_until
+
+    @property
+    def backing_off(self) -> bool:
+        return time.monotonic() < self.backing_off_until
+
+    def may_probe(self, min_gap_s: float) -> bool:
+        """While backing off, may a new sale send one probe now? Yes unless an attempt left
+        less than `min_gap_s` ago: a busy till offline must not knock on every sale."""
+        return time.monotonic() - self.last_attempt_at >= min_gap_s
 
     # --- one batch -----------------------------------------------------------------------
 
@@ -125,6 +136,7 @@ class Relay:
             events = self._pending(1 if self._probe else self._batch_now)
             if not events:
                 return PushOutcome(), None
+            self.last_attempt_at = time.monotonic()
             ahead = _Sending(self.client, events, background=False)
         events = ahead.events
         try:
@@ -151,11 +163,26 @@ class Relay:
                 following = _Sending(self.client, more, background=True)
         try:
             outcome = self._record(events, results, exchange.clock_skew_s)
+            self._notice_cloud_ahead(exchange.body, events)
         except BaseException:
             if following is not None:
                 following.settle_quietly()
             raise
         return outcome, following
+
+    def _notice_cloud_ahead(self, body: dict, events) -> None:
+        """The cloud has seen more from this device than the database holds, or says the
+        batch reused seqs it had seen with other events: the database went back."""
+        cloud_seq, reused = body.get("device_last_seq"), body.get("seq_reused_from")
+        if isinstance(reused, int):
+            self.cloud_ahead = (cloud_seq if isinstance(cloud_seq, int) else reused, reused - 1)
+            return
+        if not isinstance(cloud_seq, int) or cloud_seq <= events[-1].seq:
+            return  # the usual answer: the cloud has seen up to this batch
+        from edge.services.continuity import local_high_seq
+
+        if cloud_seq > local_high_seq(db.session):
+            self.cloud_ahead = (cloud_seq, None)
 
     def _grow_back(self) -> None:
         """Double the batch towards its configured size; after a timeout, only once a run of
@@ -222,6 +249,9 @@ class Relay:
             for seq, reason in dead:
                 event = session.get(OutboxEvent, seq)
                 event.attempts += 1
+                if event.type == "order.snapshot" and NUMBER_TAKEN in reason:
+                    _renumber(session, event, reason)
+                    continue
                 _kill(event, reason)
                 outcome.dead += 1
             state = sync_status.state(session)
@@ -247,8 +277,8 @@ class Relay:
                 if outcome.error and not outcome.attempted:
                     total.error = outcome.error
                     break
-                if outcome.attempted == 0:
-                    break
+                if outcome.attempted == 0 or self.cloud_ahead is not None:
+                    break  # (behind the cloud: catch up before sending more)
         finally:
             if ahead is not None:  # sent but not recorded: its events stay pending, resent as duplicates
                 ahead.settle_quietly()
@@ -286,6 +316,23 @@ class _Sending:
     def settle_quietly(self) -> None:
         if self._thread is not None:
             self._thread.join()
+
+
+NUMBER_TAKEN = "ORDER_NUMBER_TAKEN"
+
+
+def _renumber(session, event: OutboxEvent, reason: str) -> None:
+    """The cloud refused an order's number (another order of the outlet holds it: a copy of
+    this database sold under the same numbers). The order gets a new one and a new
+    snapshot; this event is settled as superseded (a dead letter would only repeat it)."""
+    from edge.services import orders
+
+    event.status, event.resolution, event.resolved_at = "dismissed", "renumbered", utcnow()
+    event.dead_reason = reason[:2000]
+    refused = json.loads(event.payload).get("order_number")
+    order = orders.find_by_uuid(session, event.aggregate_id)
+    if order is not None and order.order_number == refused:
+        orders.renumber(session, order, "head office already had that number from another copy of this till")
 
 
 def _kill(event: OutboxEvent, reason: str) -> None:

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from edge.models import OutboxEvent, SyncState
+from edge.models import OutboxEvent, SyncIncident, SyncState
+from edge.services import storage
 from sync.timeutil import isoformat, utcnow
 
 
@@ -47,7 +48,19 @@ def full(session, threshold: int) -> dict:
         "last_pull_at": isoformat(row.last_pull_at) if row else None,
         "last_pull_error": row.last_pull_error if row else None,
         "clock_skew_s": row.clock_skew_s if row else None,
+        "storage": storage.usage(),
+        "device_id": row.device_id if row else None,
+        "number_space": row.number_space if row else 1,
+        "incidents": incidents(session),
     }
+
+
+def incidents(session, limit: int = 20) -> list[dict]:
+    """What the manager must know about this till's records, newest first: the database
+    found behind the cloud (and what was taken back), orders renumbered."""
+    rows = session.execute(select(SyncIncident).order_by(SyncIncident.id.desc()).limit(limit)).scalars()
+    return [{"id": r.id, "kind": r.kind, "message": r.message, "device_id": r.device_id,
+             "detected_at": isoformat(r.detected_at)} for r in rows]
 
 
 def summary(session) -> dict:

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from typing import Callable
 
 from edge.extensions import db
+from edge.services import storage
 from sync import sqlite
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ def write_transaction():
     if _active.get() is not None:  # already inside one: join it
         yield db.session
         return
+    storage.refuse_if_damaged()  # nothing more is written into a broken file
     hooks: list[Callable[[], None]] = []
     token = _active.set(hooks)
     try:
@@ -41,9 +43,11 @@ def write_transaction():
                 try:
                     yield session
                     session.commit()
-                except BaseException:
+                except BaseException as error:
+                    storage.observe(error)  # a full disk or a damaged file: noted (and said once)
                     session.rollback()
                     raise
+            storage.note_write_ok()
     finally:
         _active.reset(token)
     for hook in hooks:
@@ -51,6 +55,14 @@ def write_transaction():
             hook()
         except Exception:  # a failed notification must not undo a committed sale
             log.exception("after-commit hook failed")
+
+
+@contextmanager
+def holding_gate():
+    """Hold the write gate without a transaction: for work on a connection of its own (a
+    checkpoint, a vacuum) that must not race this process's writers for SQLite's lock."""
+    with _gate:
+        yield
 
 
 def after_commit(hook: Callable[[], None]) -> None:

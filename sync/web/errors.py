@@ -26,6 +26,7 @@ ERROR_NAMES = {
     429: "RateLimited",
     500: "ServerError",
     503: "ServiceUnavailable",
+    507: "InsufficientStorage",
 }
 
 DEFAULT_CODES = {
@@ -41,6 +42,7 @@ DEFAULT_CODES = {
     429: "RATE_LIMITED",
     500: "SERVER_ERROR",
     503: "SERVICE_UNAVAILABLE",
+    507: "STORAGE_FULL",
 }
 
 ERROR_SCHEMA = {

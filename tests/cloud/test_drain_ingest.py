@@ -14,6 +14,7 @@ from sqlalchemy import event, func, select
 from cloud.extensions import db
 from cloud.models import Device as DeviceRow
 from cloud.models import (
+    SyncDiscrepancy,
     Outlet,
     ProcessedEvent,
     SyncedOrder,
@@ -58,6 +59,9 @@ class Outlet_:
         return response.json["results"]
 
 
+_numbers = itertools.count(1)
+
+
 def order(outlet_id: int, lines: int = 2, version: int = 1, **changes) -> dict:
     items = [{"line_no": n, "product_id": 10 + n, "product_name": f"Item {n}", "sku": f"SKU-{n}", "category_id": None,
               "station": "main", "quantity": n, "modifiers": [{"id": 1, "name": "Large", "price": 150}],
@@ -65,7 +69,8 @@ def order(outlet_id: int, lines: int = 2, version: int = 1, **changes) -> dict:
               "service_charge": 0, "tax_amount": 0, "line_total": 1000 * n, "prep_status": "queued",
               "voided_quantity": 0, "refunded_quantity": 0} for n in range(1, lines + 1)]
     subtotal = sum(i["gross"] for i in items)
-    values = {"uuid": new_uuid(), "order_number": "AA1-261102-1-0001", "outlet_id": outlet_id, "terminal": 1,
+    number = next(_numbers)  # order numbers are unique per outlet
+    values = {"uuid": new_uuid(), "order_number": f"AA1-261102-1-{number:04d}", "outlet_id": outlet_id, "terminal": 1,
               "business_date": T0.date(), "shift_uuid": None, "status": "pending", "source": "pos",
               "customer_uuid": None, "customer_name": "", "customer_phone": "", "table": "", "note": "",
               "subtotal": subtotal, "discount_amount": 0, "service_charge": 0, "tax_amount": 0,
@@ -228,12 +233,18 @@ def test_duplicate_conflict_and_highest_version(app, till):
     newer = till.event("order.snapshot", order(till.outlet_id, lines=1, version=3, uuid=first["uuid"],
                                                status="confirmed"))
     older = till.event("order.snapshot", order(till.outlet_id, lines=2, version=2, uuid=first["uuid"]))
-    assert [r["status"] for r in till.push([newer, older])] == ["applied", "applied"]
+    answers = till.push([newer, older])
+    # an older snapshot from another event was made on another copy of the till's data: a
+    # conflict the till is told of (it used to be answered "applied" and dropped)
+    assert [r["status"] for r in answers] == ["applied", "conflict"]
+    assert answers[1]["reason"].startswith("STALE_SNAPSHOT") and "version 3" in answers[1]["reason"]
     with app.app_context():
         stored = db.session.execute(select(SyncedOrder).where(SyncedOrder.uuid == first["uuid"])).scalar_one()
         assert (stored.version, stored.status, [i.line_no for i in stored.items]) == (3, "confirmed", [1])
         assert stored.items[0].modifiers == [{"id": 1, "name": "Large", "price": 150}]
         assert db.session.scalar(select(func.count()).select_from(ProcessedEvent)) == 3
+        flagged = db.session.execute(select(SyncDiscrepancy.kind, SyncDiscrepancy.order_uuid)).all()
+        assert [tuple(f) for f in flagged] == [("stale_snapshot", first["uuid"])]
 
 
 def test_a_rejected_event_leaves_no_effect_and_the_rest_apply(app, till, world):

@@ -51,3 +51,68 @@ def test_migrations_build_exactly_the_models_schema(empty_database):
             differences = compare_metadata(context, Base.metadata)
         db.engine.dispose()
     assert differences == []
+
+
+def _row(table, **given) -> dict:
+    """A row for `table` with a plain value in every NOT NULL column not given."""
+    from datetime import date, datetime
+
+    plain = {int: 0, str: "", bool: False, datetime: datetime(2026, 12, 1), date: date(2026, 12, 1), dict: {},
+             list: []}
+    row = dict(given)
+    for column in table.columns:
+        if column.name in row or column.nullable or column.primary_key:
+            continue
+        try:
+            kind = column.type.python_type
+        except NotImplementedError:  # JSON on some dialects
+            kind = dict
+        row[column.name] = plain.get(kind, "")
+    return row
+
+
+def test_existing_duplicate_order_numbers_are_kept_flagged_and_made_unique(empty_database):
+    """Before order numbers were unique per outlet, restored and twin edges reissued them.
+    The migration that adds the unique key keeps every order: the oldest holder keeps the
+    number, later ones get `~<id>` and a discrepancy row each; devices get numbering
+    spaces in enrollment order; orders of an outlet with one device learn that device."""
+    from flask_migrate import downgrade
+    from sqlalchemy import MetaData, Table, insert, select
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": empty_database, "JWT_SECRET_KEY": TEST_SECRET})
+    with app.app_context():
+        upgrade(revision="aac05516ac0e")
+        meta = MetaData()
+        tables = {name: Table(name, meta, autoload_with=db.engine)
+                  for name in ("tenants", "outlets", "devices", "orders")}
+        with db.engine.begin() as connection:
+            tenant = connection.execute(insert(tables["tenants"]).values(_row(
+                tables["tenants"], name="T", slug="t", is_active=True)).returning(tables["tenants"].c.id)).scalar()
+            outlets = [connection.execute(insert(tables["outlets"]).values(_row(
+                tables["outlets"], tenant_id=tenant, name=code, code=code, is_active=True))
+                .returning(tables["outlets"].c.id)).scalar() for code in ("AAA", "BBB")]
+            for index, outlet in enumerate([outlets[0], outlets[0], outlets[1]]):
+                connection.execute(insert(tables["devices"]).values(_row(
+                    tables["devices"], tenant_id=tenant, outlet_id=outlet, name=f"d{index}", token_hash=f"h{index}",
+                    is_active=True)))
+            for index, (outlet, number) in enumerate([(outlets[0], "AAA-1"), (outlets[0], "AAA-1"),
+                                                      (outlets[0], "AAA-1"), (outlets[1], "BBB-1"),
+                                                      (outlets[1], "AAA-1")]):
+                connection.execute(insert(tables["orders"]).values(_row(
+                    tables["orders"], tenant_id=tenant, outlet_id=outlet, uuid=f"{index:036d}", order_number=number)))
+        upgrade()
+        with db.engine.connect() as connection:
+            numbers = connection.execute(text("SELECT uuid, order_number, outlet_id, device_id FROM orders "
+                                              "ORDER BY id")).all()
+            spaces = connection.execute(text("SELECT outlet_id, number_space FROM devices ORDER BY id")).all()
+            flagged = connection.execute(text("SELECT kind, order_uuid FROM sync_discrepancies ORDER BY id")).all()
+        assert [n.order_number.split("~")[0] for n in numbers] == ["AAA-1", "AAA-1", "AAA-1", "BBB-1", "AAA-1"]
+        assert numbers[0].order_number == "AAA-1" and "~" in numbers[1].order_number and "~" in numbers[2].order_number
+        assert numbers[3].order_number == "BBB-1" and numbers[4].order_number == "AAA-1"  # another outlet's number
+        assert [tuple(s) for s in spaces] == [(outlets[0], 1), (outlets[0], 2), (outlets[1], 1)]
+        assert [n.device_id for n in numbers[:3]] == [None] * 3 and numbers[3].device_id is not None
+        assert [tuple(f) for f in flagged] == [("order_number_taken", numbers[1].uuid),
+                                                ("order_number_taken", numbers[2].uuid)]
+        downgrade(revision="aac05516ac0e")
+        upgrade()
+        db.engine.dispose()

@@ -112,6 +112,11 @@ ACCESS = {  # (method, rule): the minimum role, "public" (no token needed) or "d
     ("GET", "/api/sync/pull/"): "device",
     ("POST", "/api/sync/push/"): "device",
     ("POST", "/api/sync/allowances/"): "device",
+    ("GET", "/api/sync/device/"): "device",
+    ("GET", "/api/sync/recovery/"): "device",
+    ("POST", "/api/sync/device/fork/"): "device",
+    # what head office must look at in the outlets' records: manager+
+    ("GET", "/api/sync/discrepancies/"): "manager",
 }
 
 # Served by APIFlask and Flask themselves (the spec, the docs page and its assets).
@@ -424,6 +429,10 @@ CALLS = {
     ("GET", "/api/sync/pull/"): Call(query={"since": 0}),
     ("POST", "/api/sync/push/"): Call(json={"events": []}),
     ("POST", "/api/sync/allowances/"): Call(json={}),
+    ("GET", "/api/sync/device/"): Call(),
+    ("GET", "/api/sync/recovery/"): Call(query={"after_seq": 0}),
+    ("POST", "/api/sync/device/fork/"): Call(json={"seq_high": 0}),  # the seed's device pushed seqs 1 and 2
+    ("GET", "/api/sync/discrepancies/"): Call(),
 }
 
 

@@ -24,8 +24,10 @@ import random
 import re
 import shutil
 import sqlite3
+import subprocess
 import threading
 import time
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -89,6 +91,17 @@ def drop_pg_database(name: str) -> None:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def backup_data_dir(data_dir: Path, target: Path) -> Path:
+    """What a shop's nightly backup of a running edge holds: a consistent copy of the
+    database (SQLite's backup API) with the credential and secret beside it."""
+    target.mkdir(parents=True)
+    copy_sqlite(data_dir / "edge.sqlite3", target / "edge.sqlite3")
+    for name in ("device.json", "secret.key"):
+        if (data_dir / name).exists():
+            shutil.copy2(data_dir / name, target / name)
+    return target
+
+
 def copy_sqlite(source: str | Path, target: str | Path) -> None:
     """A consistent copy, the WAL's content included (a file copy would miss it)."""
     src, dst = sqlite3.connect(str(source)), sqlite3.connect(str(target))
@@ -140,6 +153,86 @@ def faketime_env(offset: str | None) -> dict:
         return {"LD_PRELOAD": "", "FAKETIME": ""}
     return {"LD_PRELOAD": libfaketime(), "FAKETIME": offset, "FAKETIME_DONT_FAKE_MONOTONIC": "1",
             "FAKETIME_NO_CACHE": "1"}
+
+
+class SteppedClock:
+    """A wall clock the test steps while the process runs: libfaketime reads the offset
+    ("+365d", "-2d") from a file, again at most a second after it changed. Only the wall
+    clock moves; the monotonic clock stays true, as on a device whose RTC or NTP steps.
+    (Under this preload CPython's own `time.sleep` fails with EINVAL; eventlet's green
+    sleep and `Event.wait` work.)"""
+
+    def __init__(self, path: Path, offset: str = "+0d"):
+        self.path = Path(path)
+        self.steps: list[str] = []
+        self.set(offset)
+
+    @property
+    def env(self) -> dict:
+        return {"LD_PRELOAD": libfaketime(), "FAKETIME_TIMESTAMP_FILE": str(self.path),
+                "FAKETIME_CACHE_DURATION": "1", "FAKETIME_DONT_FAKE_MONOTONIC": "1"}
+
+    def set(self, offset: str) -> None:
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(offset + "\n")
+        os.replace(tmp, self.path)  # the reader never sees half a line
+        self.offset = offset
+        self.steps.append(offset)
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process, in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError(f"no VmRSS for process {pid}")
+
+
+class SmallDisk:
+    """A size-limited tmpfs mounted over a directory (an edge's data dir), its content
+    kept: a disk the test fills (a ballast file up to ENOSPC) and frees again. Needs root
+    or CAP_SYS_ADMIN, as in CI; otherwise the test is skipped with the reason."""
+
+    def __init__(self, directory: Path, size_mb: int, *, skip_if_impossible: bool = True):
+        self.directory, self.size_mb = Path(directory), size_mb
+        self.ballast = self.directory / "ballast.bin"
+        self.fills = 0
+        keep = self.directory.with_name(self.directory.name + ".before-mount")
+        shutil.copytree(self.directory, keep)
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_mb}m", "tmpfs", str(self.directory)],
+                              capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            shutil.rmtree(keep)
+            reason = f"cannot mount a size-limited tmpfs here (needs root): {done.stderr.strip()}"
+            if skip_if_impossible:
+                pytest.skip(reason)
+            raise OSError(reason)
+        shutil.copytree(keep, self.directory, dirs_exist_ok=True)
+        shutil.rmtree(keep)
+
+    def fill(self) -> None:
+        """Write the ballast until the disk is full (every byte: SQLite then fails)."""
+        fd = os.open(self.ballast, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            for size in (1 << 20, 4096):  # big pieces, then the last pages
+                chunk = b"\0" * size
+                try:
+                    while True:
+                        os.write(fd, chunk)
+                except OSError:
+                    pass
+        finally:
+            os.close(fd)
+        self.fills += 1
+
+    def free(self) -> None:
+        self.ballast.unlink(missing_ok=True)
+
+    def free_bytes(self) -> int:
+        return shutil.disk_usage(self.directory).free
+
+    def unmount(self) -> None:
+        subprocess.run(["umount", "-l", str(self.directory)], capture_output=True, check=False)
 
 
 @dataclass
@@ -224,6 +317,23 @@ class Outlet:
         self.edges: list[Edge] = []
         self.edge = self.add_edge("edge", env=edge_env)
         self._engine = None
+
+    def enroll_edge(self, name: str, env: dict | None = None) -> Edge:
+        """A second edge of the outlet: a fresh data dir enrolled with a new key from the
+        owner (a new device with its own numbering space)."""
+        outlet_id = json.loads((self.template.edge_dir / "device.json").read_text())["outlet_id"]
+        key = requests.post(f"{self.cloud.url}/api/outlets/{outlet_id}/enrollment-key/",
+                            headers={"Authorization": f"Bearer {self.owner_token()}"}, timeout=10)
+        key.raise_for_status()
+        data_dir = self.workdir / name
+        edge = Edge(data_dir, cloud_url=self.proxy.url, env={**EDGE_ENV, **(env or {})})
+        edge.enroll(self.proxy.url, key.json()["enrollment_key"])
+        self.edges.append(edge)
+        return edge
+
+    def restore_edge(self, name: str, backup: Path, env: dict | None = None) -> Edge:
+        """An edge process on a copy of a backup of a data dir (`backup_data_dir`)."""
+        return self.add_edge(name, env=env, copy_of=backup)
 
     def add_edge(self, name: str, env: dict | None = None, copy_of: Path | None = None) -> Edge:
         """An edge process on a copy of the template's (or `copy_of`'s) data dir."""
@@ -528,6 +638,57 @@ def assert_cloud_matches_edge(outlet: Outlet, data_dir: Path | None = None, *, d
         differ = [k for k in mine if mine[k] != theirs[k]]
         assert not differ, f"{name} differ, e.g. {differ[0]}:\n edge  {mine[differ[0]]}\n cloud {theirs[differ[0]]}"
     return Agreement(len(cloud.orders), len(cloud.payments), len(cloud.refunds), len(applied))
+
+
+# --- an outlet's invariants across edges (backups, twins, second edges) ---------------------
+
+def sell_and_pay(till: Till, rng: random.Random, count: int, acknowledged: dict) -> list[dict]:
+    """Orders paid in cash; every payment the edge acknowledged (201) is remembered."""
+    sold = []
+    for _ in range(count):
+        order = till.order(rng)
+        payment = till.pay_cash(order)
+        acknowledged[payment["uuid"]] = order["uuid"]
+        sold.append(order)
+    return sold
+
+
+def discrepancies(outlet, kind: str | None = None) -> list[dict]:
+    query = f"?kind={kind}&page_size=100" if kind else "?page_size=100"
+    answer = requests.get(f"{outlet.cloud.url}/api/sync/discrepancies/{query}",
+                          headers={"Authorization": f"Bearer {outlet.owner_token()}"}, timeout=10)
+    assert answer.status_code == 200, answer.text
+    return answer.json()["results"]
+
+
+def printed_terminal(number: str) -> int:
+    return int(number.rsplit("-", 2)[1])
+
+
+def check_outlet_invariants(outlet, edges, acknowledged: dict) -> dict:
+    """After a final sync: every acknowledged payment exists once in the cloud (and on its
+    order), no order number repeats in the outlet (in the cloud, nor across the edges'
+    own databases), and each edge's orders and payments are the cloud's."""
+    cloud = cloud_facts(outlet)  # asserts no uuid twice
+    missing = [p for p in acknowledged if p not in cloud.payments]
+    assert not missing, f"{len(missing)} acknowledged payments are not in the cloud, e.g. {missing[:3]}"
+    assert all(cloud.payments[p]["order_uuid"] == o for p, o in acknowledged.items())
+    numbers = Counter(o["order_number"] for o in cloud.orders.values())
+    assert [n for n, c in numbers.items() if c > 1] == [], "an order number repeats in the cloud"
+    holders: dict[str, set] = {}
+    for edge in edges:
+        facts, _ = edge_facts(edge.data_dir)
+        for uuid, order in facts.orders.items():
+            holders.setdefault(order["order_number"], set()).add(uuid)
+            assert uuid in cloud.orders, f"order {order['order_number']} of {edge.data_dir.name} is not in the cloud"
+        for uuid in facts.payments:
+            assert uuid in cloud.payments, f"payment {uuid} of {edge.data_dir.name} is not in the cloud"
+    assert [n for n, uuids in holders.items() if len(uuids) > 1] == [], "two edges hold one number for two orders"
+    return {"orders": len(cloud.orders), "payments": len(cloud.payments), "acknowledged": len(acknowledged)}
+
+
+def incidents(till: Till) -> list[dict]:
+    return till.sync_status()["incidents"]
 
 
 # --- waiting -------------------------------------------------------------------------------

@@ -190,13 +190,22 @@ async function refreshStatus() {
       state.status = await api.get("/api/status/", { timeout: 5000 });
     } else {
       const health = await api.get("/api/health/", { auth: null, timeout: 5000 });
-      state.status = { sync: health.sync || {}, cloud: null, printers: undefined, kitchen: undefined };
+      state.status = { sync: health.sync || {}, cloud: null, printers: undefined, kitchen: undefined,
+        storage: health.storage };
     }
     state.statusAt = Date.now();
     state.statusError = null;
   } catch (error) {
     state.statusError = error.isNetwork ? error.message : null;
     if (!error.isNetwork && error.status !== 401) state.statusError = error.message;
+    if (error.status === 503 && error.body && error.body.storage) {
+      // the server answers, and its health is red: a full disk or a damaged database
+      const health = error.body;
+      const storage = health.database === "error" && health.storage.state !== "full"
+        ? { ...health.storage, state: "damaged", message: health.message } : health.storage;
+      state.status = { sync: health.sync || {}, cloud: null, printers: undefined, kitchen: undefined, storage };
+      state.statusError = null;
+    }
   } finally {
     statusInFlight = false;
     renderStatusBar(statusbar);

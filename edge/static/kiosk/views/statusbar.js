@@ -1,6 +1,6 @@
 // The status bar: always the truth from GET /api/status/, polled. Cloud online/offline,
-// sync backlog (amber/red by age), printer problems, kitchen screens, and whether this
-// till can reach the outlet server at all.
+// sync backlog (amber/red by age), printer problems, kitchen screens, a full disk or a
+// damaged database, and whether this till can reach the outlet server at all.
 
 import { fmtAge, h, replace } from "../dom.js";
 import { settings, state } from "../store.js";
@@ -81,6 +81,21 @@ function kitchenPill(status) {
   return pill("status-kitchen", "ok", "Kitchen: connected");
 }
 
+/** Storage problems only: a full disk (sales are not saved), a damaged database (selling
+ *  stopped), little space left. Nothing when all is well. */
+function storagePill(storage) {
+  if (!storage || !storage.state || storage.state === "ok") return null;
+  if (storage.state === "full") {
+    return pill("status-storage", "bad", "Disk full: sales are NOT saved", "free space on the till; selling resumes by itself",
+      { state: "full" });
+  }
+  if (storage.state === "damaged") {
+    return pill("status-storage", "bad", "Database damaged: selling stopped", storage.message || "a manager must repair it",
+      { state: "damaged" });
+  }
+  return pill("status-storage", "warn", "Disk space low", storage.message, { state: storage.state });
+}
+
 export function renderStatusBar(el) {
   const parts = [];
   if (state.statusError) {
@@ -91,6 +106,8 @@ export function renderStatusBar(el) {
   } else if (state.status) {
     parts.push(cloudPill(state.status), syncPill(state.status.sync || {}), printersPill(state.status),
       kitchenPill(state.status));
+    const storage = storagePill(state.status.storage);
+    if (storage) parts.unshift(storage);
   } else {
     parts.push(pill("status-cloud", "muted", "Checking…"));
   }
