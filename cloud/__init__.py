@@ -30,6 +30,7 @@ def create_app(config: dict | None = None) -> APIFlask:
     from cloud.services import versions
     from sync import sqlite
     from sync.web.errors import install_error_handlers
+    from sync.web.json_body import install_json_guard
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
@@ -38,6 +39,7 @@ def create_app(config: dict | None = None) -> APIFlask:
     install_jwt_handlers()
     install_error_handlers(app)
     register_blueprints(app)
+    install_json_guard(app)
     register_pages(app)
     install_spec_processor(app, user_headers=({
         "name": "X-Tenant-ID", "in": "header", "required": False, "schema": {"type": "integer", "minimum": 1},
