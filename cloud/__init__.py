@@ -30,6 +30,7 @@ def create_app(config: dict | None = None) -> APIFlask:
     from cloud.services import versions
     from sync import sqlite
     from sync.web.errors import install_error_handlers
+    from sync.web.headers import install_response_headers
     from sync.web.json_body import install_json_guard
 
     db.init_app(app)
@@ -40,6 +41,7 @@ def create_app(config: dict | None = None) -> APIFlask:
     install_error_handlers(app)
     register_blueprints(app)
     install_json_guard(app)
+    install_response_headers(app)
     register_pages(app)
     install_spec_processor(app, user_headers=({
         "name": "X-Tenant-ID", "in": "header", "required": False, "schema": {"type": "integer", "minimum": 1},

@@ -68,6 +68,9 @@ def run(host, port, database_url, workers, threads):
         def load(self):
             return app
 
+    from sync.web.server_errors import use_json_errors_in_gunicorn
+
+    use_json_errors_in_gunicorn()  # what gunicorn refuses itself (414, 431, 400) in the contract's JSON body too
     click.echo(f"cloud serving on http://{host}:{port}/ (API docs: /api/docs/)", err=True)
     Server().run()
 

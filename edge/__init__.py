@@ -32,6 +32,7 @@ def create_app(config: dict | None = None) -> APIFlask:
     from edge.services import credentials
     from sync import sqlite
     from sync.web.errors import install_error_handlers
+    from sync.web.headers import install_response_headers
     from sync.web.json_body import install_json_guard
     from sync.web.openapi import install_spec_processor
 
@@ -62,6 +63,7 @@ def create_app(config: dict | None = None) -> APIFlask:
     install_error_handlers(app)
     register_blueprints(app)
     install_json_guard(app)
+    install_response_headers(app)
     register_pages(app)
     install_spec_processor(app, user_headers=({
         "name": "X-Terminal-ID", "in": "header", "required": False,

@@ -8,7 +8,7 @@ from cloud.api.schemas.orders import OrderListQuery, SyncedOrderDetailOut, Synce
 from cloud.extensions import db
 from cloud.models import SyncedOrder
 from cloud.services import sales
-from sync.web.lists import order_by, paginate
+from sync.web.lists import LIKE_ESCAPE, like_pattern, order_by, paginate
 
 bp = APIBlueprint("orders", __name__, url_prefix="/api/orders", tag="Orders (synced)")
 
@@ -33,9 +33,9 @@ def list_orders(query_data, actor):
         stmt = stmt.where(SyncedOrder.business_date <= query_data["date_to"])
     search = (query_data.get("search") or "").strip().lower()
     if search:
-        pattern = f"%{search}%"
-        stmt = stmt.where(or_(func.lower(SyncedOrder.order_number).like(pattern),
-                              func.lower(SyncedOrder.customer_name).like(pattern)))
+        pattern = like_pattern(search)
+        stmt = stmt.where(or_(func.lower(SyncedOrder.order_number).like(pattern, escape=LIKE_ESCAPE),
+                              func.lower(SyncedOrder.customer_name).like(pattern, escape=LIKE_ESCAPE)))
     stmt = order_by(stmt, query_data.get("ordering") or "-created_at", ORDERING, [SyncedOrder.id.desc()])
     return paginate(db.session, stmt, query_data)
 

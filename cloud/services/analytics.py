@@ -40,6 +40,7 @@ from sync import money
 from sync.money import div_round_half_up
 from sync.schemas.events import METHODS, STATUSES
 from sync.web.errors import ValidationFailed
+from sync.web.lists import LIKE_ESCAPE, like_pattern
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 1096  # three years: the longest range one request may cover
@@ -315,7 +316,8 @@ def products_query(scope: Scope, search: str | None = None):
     """The grouped select and its sortable columns (for `?ordering=`)."""
     stmt, columns = _product_rows(scope)
     if search and search.strip():
-        stmt = stmt.where(func.lower(SyncedOrderItem.product_name).like(f"%{search.strip().lower()}%"))
+        stmt = stmt.where(func.lower(SyncedOrderItem.product_name).like(like_pattern(search.strip().lower()),
+                                                                         escape=LIKE_ESCAPE))
     return stmt, columns
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from openpyxl import Workbook
 from sqlalchemy import select
@@ -17,6 +18,7 @@ from cloud.services import catalog
 from cloud.services.actor import Actor
 from sync import money
 from sync.web.errors import APIError, ValidationFailed
+from sync.web.fields import WEB_URL_MESSAGE, WEB_URL_PATTERN
 
 COLUMNS = ("sku", "name", "category", "price", "description", "barcode", "image_url", "is_available", "track_stock")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -78,9 +80,11 @@ def _parse(text: str) -> list[dict]:
                 raise ValueError("sku, name and category are required")
             if len(raw["sku"]) > 64 or len(raw["name"]) > 200 or len(raw["category"]) > 120:
                 raise ValueError("sku, name or category is too long")
+            if not re.search(WEB_URL_PATTERN, raw.get("image_url", "")) or len(raw.get("image_url", "")) > 500:
+                raise ValueError(f"image_url: {WEB_URL_MESSAGE}")
             price = money.parse_amount(raw["price"])
-            if price < 0:
-                raise ValueError("Product price must be positive")
+            if price <= 0:
+                raise ValueError("Product price must be positive")  # 0.00 too, as in the API
             rows.append({
                 "line": line, "sku": raw["sku"], "name": raw["name"], "category": raw["category"], "price": price,
                 "description": raw.get("description", ""), "barcode": raw.get("barcode", "")[:64],

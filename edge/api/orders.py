@@ -11,7 +11,7 @@ from edge.extensions import db
 from edge.models import Customer, Order
 from edge.services import orders, print_documents, printing, refunds, shifts
 from edge.services import outlet as outlet_settings
-from sync.web.lists import list_schema, order_by, paginate
+from sync.web.lists import LIKE_ESCAPE, like_pattern, list_schema, order_by, paginate
 
 bp = APIBlueprint("orders", __name__, url_prefix="/api/orders", tag="Orders")
 
@@ -35,9 +35,10 @@ def list_orders(query_data, actor):
         stmt = stmt.where(Order.synced_version >= Order.version)
     search = (query_data.get("search") or "").strip().lower()
     if search:
-        pattern = f"%{search}%"
-        stmt = stmt.where(or_(func.lower(Order.order_number).like(pattern), func.lower(Order.customer_name).like(pattern),
-                              Order.customer_phone.like(pattern), func.lower(Order.table_label).like(pattern)))
+        pattern = like_pattern(search)
+        stmt = stmt.where(or_(*(column.like(pattern, escape=LIKE_ESCAPE) for column in (
+            func.lower(Order.order_number), func.lower(Order.customer_name), Order.customer_phone,
+            func.lower(Order.table_label)))))
     stmt = order_by(stmt, query_data.get("ordering"), ORDERING, [Order.id.desc()])
     if not query_data.get("ordering"):
         stmt = stmt.order_by(None).order_by(Order.created_at.desc(), Order.id.desc())

@@ -53,12 +53,22 @@ def order_by(stmt, ordering: str | None, allowed: Mapping[str, object], default:
     return stmt.order_by(*clauses, *default)
 
 
+LIKE_ESCAPE = "\\"
+
+
+def like_pattern(term: str) -> str:
+    """`%term%` for LIKE with the term's own `%`, `_` and `\\` taken literally: a search
+    for "%" finds a percent sign, not every row. Use it with `escape=LIKE_ESCAPE`."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def search_filter(stmt, search: str | None, columns: Iterable):
     """Case-insensitive substring search over the given columns."""
     if not search:
         return stmt
-    pattern = f"%{search.strip().lower()}%"
-    return stmt.where(or_(*[func.lower(column).like(pattern) for column in columns]))
+    pattern = like_pattern(search.strip().lower())
+    return stmt.where(or_(*[func.lower(column).like(pattern, escape=LIKE_ESCAPE) for column in columns]))
 
 
 def paginate(session, stmt, query: Mapping, serialize: Callable[[object], object] | None = None,

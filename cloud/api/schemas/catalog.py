@@ -3,11 +3,11 @@ from apiflask.fields import Boolean, Dict, File, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
 from marshmallow import post_dump
 
-from cloud.api.schemas.common import ID, ListQuery, Money, UTCDateTime
+from cloud.api.schemas.common import ID, WEB_URL, ListQuery, Money, UTCDateTime
 from cloud.models.catalog import MODIFIER_TYPES, PRODUCT_STATUSES
 from sync.money import format_amount
 
-PRICE_MESSAGE = "Product price must be positive"
+PRICE_MESSAGE = "Product price must be positive"  # one rule everywhere: 0.00 is refused too (modifiers may be 0.00)
 
 
 class CategoryIn(Schema):
@@ -75,8 +75,8 @@ class ProductFields(Schema):
     name = String(validate=Length(min=1, max=200))
     description = String(validate=Length(max=2000))
     category_id = Integer(validate=ID)
-    price = Money(min_message=PRICE_MESSAGE)
-    image_url = String(allow_none=True, validate=Length(max=500))
+    price = Money(positive=True, min_message=PRICE_MESSAGE)
+    image_url = String(allow_none=True, validate=[Length(max=500), WEB_URL])
     is_available = Boolean()
     track_stock = Boolean()
     stock_quantity = Integer(allow_none=True, validate=Range(min=0, max=10**9))
@@ -87,7 +87,7 @@ class ProductCreateIn(ProductFields):
     sku = String(required=True, validate=Length(min=1, max=64))
     name = String(required=True, validate=Length(min=1, max=200))
     category_id = Integer(required=True, validate=ID)
-    price = Money(required=True, min_message=PRICE_MESSAGE)
+    price = Money(required=True, positive=True, min_message=PRICE_MESSAGE)
     status = String(validate=OneOf(("draft", "pending_approval", "approved")))
     modifier_groups = List(Nested(ModifierGroupIn), validate=Length(max=20))
 
@@ -130,12 +130,12 @@ class ReviewIn(Schema):
 
 class OutletProductIn(Schema):
     product_id = Integer(required=True, validate=ID)
-    price = Money(allow_none=True, min_message=PRICE_MESSAGE, metadata={"description": "null: the product's price"})
+    price = Money(allow_none=True, positive=True, min_message=PRICE_MESSAGE, metadata={"description": "null: the product's price"})
     is_available = Boolean()
 
 
 class OutletProductPatchIn(Schema):
-    price = Money(allow_none=True, min_message=PRICE_MESSAGE)
+    price = Money(allow_none=True, positive=True, min_message=PRICE_MESSAGE)
     is_available = Boolean()
 
 

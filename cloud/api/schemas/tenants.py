@@ -2,11 +2,11 @@ from apiflask import Schema
 from apiflask.fields import Boolean, Dict, Email, Integer, List, String
 from apiflask.validators import Length, OneOf, Range, Regexp
 
-from cloud.api.schemas.common import COLOR, HHMM, MAX_ID, ListQuery, Money, Rate, UTCDateTime
+from cloud.api.schemas.common import COLOR, HHMM, MAX_ID, WEB_URL, ListQuery, Money, Rate, UTCDateTime
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CURRENCY = Regexp(r"^[A-Z]{3}$", error="Use an ISO 4217 code such as IDR")
-URL_500 = Length(max=500)
+URL_500 = [Length(max=500), WEB_URL]
 
 
 class TenantFields(Schema):
