@@ -290,7 +290,8 @@ def test_printer(name, data_dir):
 @printer_group.command("add")
 @click.option("--name", required=True)
 @click.option("--kind", type=click.Choice(["serial", "usb", "network", "file"]), required=True)
-@click.option("--device", required=True, help="Serial path, host[:port], vvvv:pppp (USB) or a file path.")
+@click.option("--device", required=True, help="Serial path, host[:port] (any host and port), vvvv:pppp (USB), "
+              "or a file name (file printers write into the data dir's printers folder).")
 @click.option("--role", type=click.Choice(["receipt", "kitchen"]), required=True)
 @click.option("--station", default=None, help="Kitchen station whose items this printer gets (default: all).")
 @click.option("--profile", default="default", show_default=True)

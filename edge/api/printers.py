@@ -44,9 +44,11 @@ def list_printers(query_data, actor):
 @bp.input(PrinterIn)
 @bp.output(PrinterOut, status_code=201)
 def add_printer(json_data, actor):
-    """Add a printer: serial (device, baudrate, flow control), USB (vendor:product),
-    network (host, port 9100) or file; its profile sets the paper width."""
-    return printer_out(printing.create_printer(db.session, json_data))
+    """Add a printer: serial (a device under /dev/, baudrate, flow control), USB
+    (vendor:product), network (an address on the outlet's LAN, port 9100) or file (a file
+    name in the edge's printers folder); its profile sets the paper width. Other hosts
+    and ports are the machine owner's to set, with `pos printer add`."""
+    return printer_out(printing.create_printer(db.session, json_data, by_manager=True))
 
 
 @bp.get("/<int:printer_id>/")
@@ -62,7 +64,8 @@ def get_printer(printer_id, actor):
 @bp.input(PrinterPatchIn)
 @bp.output(PrinterOut)
 def update_printer(printer_id, json_data, actor):
-    return printer_out(printing.update_printer(db.session, printing.get_printer(db.session, printer_id), json_data))
+    printer = printing.get_printer(db.session, printer_id)
+    return printer_out(printing.update_printer(db.session, printer, json_data, by_manager=True))
 
 
 @bp.get("/<int:printer_id>/jobs/")

@@ -50,7 +50,7 @@ def made(edge_app, manager):
     order = manager.order(manager.item("DR-COLA", 2), manager.item("PZ-MARG", 1, ["Regular"]))
     payment = manager.pay(order["id"], "cash", amount="10000.00", tendered="10000.00").json
     customer = manager.post("/api/customers/", {"name": "Ana", "phone": "081111111111"}).json
-    printer = manager.post("/api/printers/", {"name": "p", "kind": "file", "device": "/dev/null",
+    printer = manager.post("/api/printers/", {"name": "p", "kind": "file", "device": "p.escpos",
                                               "role": "kitchen"}).json
     job = manager.post(f"/api/printers/{printer['id']}/test/").json
     return {"order_id": order["id"], "item_id": order["items"][0]["id"], "payment_id": payment["id"],
