@@ -114,8 +114,11 @@ def create_product(json_data, actor):
                          "content": {"text/csv": {"schema": {"type": "string"}},
                                      catalog_io.XLSX_MIME: {"schema": {"type": "string", "format": "binary"}}}}})
 def export_products(query_data, actor):
-    """Download the catalog as CSV or Excel (one row per product)."""
-    body, mimetype, filename = catalog_io.export(db.session, actor.require_tenant(), query_data["format"])
+    """Download the catalog as CSV or Excel (one row per product): the published products
+    at their approved prices, or with `include_pending=true` every product with its status
+    and any price awaiting approval. Text that a spreadsheet would run is neutralised."""
+    body, mimetype, filename = catalog_io.export(db.session, actor.require_tenant(), query_data["format"],
+                                                 query_data["include_pending"])
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 

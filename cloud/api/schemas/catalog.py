@@ -164,6 +164,8 @@ class ImportResultOut(Schema):
 
 class ExportQuery(Schema):
     format = String(load_default="csv", validate=OneOf(("csv", "xlsx")))
+    include_pending = Boolean(load_default=False, metadata={
+        "description": "Also list unpublished products, with status and any price awaiting approval"})
 
 
 class ImportFileIn(Schema):
