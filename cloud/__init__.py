@@ -13,6 +13,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def create_app(config: dict | None = None) -> APIFlask:
     settings = Config(**(config or {}))
     settings.check_secret()
+    _keep_database_private(settings.SQLALCHEMY_DATABASE_URI)
     app = APIFlask(
         "cloud", title="Outlet POS cloud", version="0.1.0",
         spec_path="/api/openapi.json", docs_path="/api/docs/", docs_ui="swagger-ui",
@@ -50,3 +51,13 @@ def create_app(config: dict | None = None) -> APIFlask:
         versions.install(db.session)
         sqlite.configure(db.engine, synchronous="FULL", busy_timeout_ms=15000)
     return app
+
+
+def _keep_database_private(url: str) -> None:
+    """A SQLite database (users' hashes, customers) is its OS user's alone, also when an
+    older version left it readable (sync/private_files.py)."""
+    from sync.private_files import make_private, sqlite_files, sqlite_path
+
+    database = sqlite_path(url)
+    if database is not None:
+        make_private(files=sqlite_files(database))

@@ -17,7 +17,7 @@ def _app(database_url: str | None, **overrides):
 
     url = database_url or default_database_url()
     if url.startswith("sqlite:///"):
-        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        Path(url[len("sqlite:///"):]).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
         return create_app({"SQLALCHEMY_DATABASE_URI": url, **overrides})
     except ArgumentError as error:

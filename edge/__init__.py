@@ -17,7 +17,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def create_app(config: dict | None = None) -> APIFlask:
     settings = EdgeConfig(**(config or {}))
-    Path(settings.DATA_DIR).mkdir(parents=True, exist_ok=True)
+    Path(settings.DATA_DIR).mkdir(mode=0o700, parents=True, exist_ok=True)
+    _keep_data_private(settings)
     app = APIFlask("edge", title="Outlet POS edge", version="0.1.0",
                    spec_path="/api/openapi.json", docs_path="/api/docs/", docs_ui="swagger-ui")
     app.config.from_mapping(settings.as_dict())
@@ -73,6 +74,22 @@ def create_app(config: dict | None = None) -> APIFlask:
         sqlite.configure(db.engine, synchronous="FULL", busy_timeout_ms=5000)
     _report_printers(app)
     return app
+
+
+def _keep_data_private(settings: EdgeConfig) -> None:
+    """The data dir holds staff PIN and password hashes, customers, the device credential
+    and the signing secret: its user's alone, also on installs an older version left
+    readable (sync/private_files.py)."""
+    from edge.services import credentials
+    from sync.private_files import make_private, sqlite_files, sqlite_path
+
+    data_dir = Path(settings.DATA_DIR)
+    database = sqlite_path(settings.SQLALCHEMY_DATABASE_URI)
+    printers = data_dir / "printers"
+    make_private(data_dir, (*(sqlite_files(database) if database else ()), data_dir / credentials.SECRET_FILE,
+                            data_dir / credentials.DEVICE_FILE))
+    if printers.is_dir():
+        make_private(printers, tuple(p for p in printers.iterdir() if p.is_file()))
 
 
 def _report_printers(app) -> None:
