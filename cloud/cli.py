@@ -109,7 +109,9 @@ def create_admin(username, password, database_url):
 
 @cloud_group.command("seed-demo")
 @DB_OPTION
-def seed_demo(database_url):
+@click.option("--keep-other-devices", is_flag=True,
+              help="The key's device joins the demo outlet's enrolled edges instead of replacing them.")
+def seed_demo(database_url, keep_other_devices):
     """Create the demo tenant, outlet, users, catalog and promotions; print an enrollment key."""
     from cloud.extensions import db
     from cloud.services import demo
@@ -117,7 +119,7 @@ def seed_demo(database_url):
     app = _app(database_url, DEMO=True)
     _upgrade(app)
     with app.app_context():
-        summary, key = demo.seed(db.session)
+        summary, key = demo.seed(db.session, keep_other_devices)
         db.session.commit()
     for line in summary:
         click.echo(line)

@@ -55,6 +55,11 @@ class Config:
         self.RATELIMIT_STORAGE_URI = os.environ.get("POS_RATELIMIT_STORAGE_URL", "memory://")
         self.LOGIN_RATE_LIMIT = os.environ.get("POS_LOGIN_RATE_LIMIT", "10 per minute")
         self.REGISTER_RATE_LIMIT = os.environ.get("POS_REGISTER_RATE_LIMIT", "20 per hour")
+        # per username, on top of the per-address limit (sync/login_throttle.py)
+        self.LOGIN_FREE_FAILURES = _int("POS_LOGIN_FREE_FAILURES", 3)
+        self.LOGIN_MAX_DELAY_S = _int("POS_LOGIN_MAX_DELAY_S", 60)
+        self.LOGIN_LOCK_AFTER = _int("POS_LOGIN_LOCK_AFTER", 10)
+        self.LOGIN_LOCK_MINUTES = _int("POS_LOGIN_LOCK_MINUTES", 15)
         self.RATELIMIT_ENABLED = True
         self.RATELIMIT_HEADERS_ENABLED = True
         self.MAX_CONTENT_LENGTH = _int("POS_MAX_REQUEST_BYTES", 2 * 1024 * 1024)

@@ -5,7 +5,9 @@ records in pull), so the format is part of the contract between them.
 """
 from __future__ import annotations
 
+import functools
 import re
+import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -33,6 +35,22 @@ def verify_secret(hashed: str | None, secret: str | None) -> bool:
         return _VERIFIER.verify(hashed, secret)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+@functools.lru_cache(maxsize=None)
+def dummy_hash(profile: str = "strong") -> str:
+    """A hash of a secret nobody knows, at the cost real hashes have: checking a secret
+    against it takes as long as against a real user's hash."""
+    return hash_secret(secrets.token_urlsafe(24), profile)
+
+
+def check_secret(hashed: str | None, secret: str | None, profile: str = "strong") -> bool:
+    """`verify_secret` that spends one verification also when there is no hash (an unknown
+    username, a user without a PIN), so the answer's timing says nothing about either."""
+    if not hashed:
+        verify_secret(dummy_hash(profile), secret or "")
+        return False
+    return verify_secret(hashed, secret)
 
 
 def password_problem(password: str) -> str | None:

@@ -54,16 +54,21 @@ def current_actor(optional: bool = False) -> Actor | None:
     return Actor(user.id, user.username, user.role, tenant_id, user.outlet_id)
 
 
+def authorize(min_role: str) -> Actor:
+    """The caller, if authenticated with `min_role` or above (401 or 403 otherwise)."""
+    actor = current_actor()
+    if not actor.at_least(min_role):
+        raise PermissionDenied(f"This action needs the {min_role} role or above")
+    return actor
+
+
 def require(min_role: str = "kitchen"):
     """Authenticated callers of `min_role` or above; the view receives `actor=`."""
 
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            actor = current_actor()
-            if not actor.at_least(min_role):
-                raise PermissionDenied(f"This action needs the {min_role} role or above")
-            kwargs["actor"] = actor
+            kwargs["actor"] = authorize(min_role)
             return view(*args, **kwargs)
 
         wrapper._access = min_role
@@ -103,7 +108,8 @@ def install_jwt_handlers() -> None:
     jwt.needs_fresh_token_loader(lambda header, data: reply("A fresh login is required", "FRESH_TOKEN_REQUIRED"))
     jwt.user_lookup_error_loader(lambda header, data: reply("Account not found", "TOKEN_REVOKED"))
     jwt.token_verification_failed_loader(lambda header, data: reply("Token is invalid", "TOKEN_INVALID"))
-    jwt.token_in_blocklist_loader(lambda header, data: auth_service.is_revoked(db.session, data["jti"]))
+    jwt.token_in_blocklist_loader(lambda header, data: auth_service.is_revoked(db.session, data["jti"],
+                                                                               data.get("fam")))
 
 
 def read_tenant(actor) -> int:

@@ -17,7 +17,7 @@ from cloud.api.schemas.sync import (
     PushIn,
     PushOut,
 )
-from cloud.api.tx import writes
+from cloud.api.tx import secret_answer, writes
 from cloud.extensions import db
 from cloud.models import Outlet, Tenant
 from cloud.services import allowances, changefeed, enrollment, ingest
@@ -33,6 +33,7 @@ bp = APIBlueprint("sync", __name__, url_prefix="/api/sync", tag="Sync (devices)"
 @bp.post("/enroll/")
 @writes
 @public
+@secret_answer
 @bp.input(EnrollIn)
 @bp.output(EnrollOut, status_code=201)
 def enroll(json_data):
@@ -44,6 +45,7 @@ def enroll(json_data):
 
 @bp.post("/token/")
 @public
+@secret_answer
 @bp.input(DeviceTokenIn)
 @bp.output(DeviceTokenOut)
 def device_token(json_data):

@@ -5,7 +5,8 @@ from cloud.api.access import require
 from cloud.api.schemas.common import ListQuery, list_schema
 from cloud.api.schemas.tenants import (EnrollmentKeyOut, OutletCreateIn, OutletListQuery, OutletOut, OutletPatchIn,
                                        TenantCreateIn, TenantOut, TenantPatchIn)
-from cloud.api.tx import writes
+from cloud.api.schemas.devices import EnrollmentKeyIn
+from cloud.api.tx import secret_answer, writes
 from cloud.extensions import db
 from cloud.models import Outlet, Tenant
 from cloud.services import enrollment
@@ -112,9 +113,12 @@ def update_outlet(outlet_id, json_data, actor):
 @bp.post("/outlets/<int:outlet_id>/enrollment-key/")
 @writes
 @require("tenant_owner")
+@secret_answer
+@bp.input(EnrollmentKeyIn)
 @bp.output(EnrollmentKeyOut, status_code=201)
-def create_enrollment_key(outlet_id, actor):
-    """A one-time key an edge exchanges for its device credential (`pos edge enroll`)."""
+def create_enrollment_key(outlet_id, json_data, actor):
+    """A one-time key an edge exchanges for its device credential (`pos edge enroll`).
+    The device it enrolls replaces the outlet's earlier ones, unless `keep_other_devices`."""
     outlet = tenant_service.get_outlet(db.session, actor, outlet_id)
-    key, record = enrollment.issue_key(db.session, outlet, actor.user_id)
+    key, record = enrollment.issue_key(db.session, outlet, actor.user_id, json_data["keep_other_devices"])
     return {"enrollment_key": key, "outlet_id": outlet.id, "expires_at": record.expires_at}

@@ -96,6 +96,18 @@ def deactivate_user(user_id, actor):
     return ""
 
 
+@bp.post("/<int:user_id>/unlock/")
+@writes
+@require("manager")
+@bp.output(MessageOut)
+def unlock(user_id, actor):
+    """Lift the sign-in lock that failed tries put on a staff member (and forget them)."""
+    user = user_service.get_user(db.session, actor, user_id)
+    if user_service.unlock(db.session, actor, user):
+        return {"message": f"Sign-in of {user.username} is unlocked"}
+    return {"message": f"Sign-in of {user.username} was not locked"}
+
+
 @bp.post("/<int:user_id>/reset-password/")
 @writes
 @require("manager")

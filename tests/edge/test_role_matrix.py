@@ -16,6 +16,7 @@ MATRIX = {
     ("POST", "/api/auth/logout/"): "kitchen",
     ("POST", "/api/auth/refresh/"): "public",
     ("GET", "/api/auth/users/"): "public",
+    ("POST", "/api/auth/unlock/"): "manager",  # lifts a sign-in lock (issue 16)
     ("GET", "/api/users/me/"): "kitchen",
     ("GET", "/api/outlet/"): "kitchen",
     ("GET", "/api/status/"): "kitchen",

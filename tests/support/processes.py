@@ -108,9 +108,11 @@ class Cloud(PosProcess):
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def seed_demo(self) -> str:
-        """Seed the demo tenant (idempotent); returns a fresh enrollment key."""
-        out = run_pos("cloud", "seed-demo", "--database-url", self.database_url, cwd=self.workdir,
+    def seed_demo(self, keep_other_devices: bool = False) -> str:
+        """Seed the demo tenant (idempotent); returns a fresh enrollment key (whose device
+        replaces the outlet's enrolled ones unless `keep_other_devices`)."""
+        extra = ["--keep-other-devices"] if keep_other_devices else []
+        out = run_pos("cloud", "seed-demo", "--database-url", self.database_url, *extra, cwd=self.workdir,
                       env={"POS_DEMO": "1", **(self.env or {})})
         return out.strip().splitlines()[-1].split("=", 1)[1]
 

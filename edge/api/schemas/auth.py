@@ -48,4 +48,12 @@ class StaffOut(Schema):
     username = String(required=True)
     full_name = String(required=True)
     role = String(required=True)
-    has_pin = Boolean(required=True)
+
+
+class UnlockIn(Schema):
+    username = String(required=True, validate=Length(min=1, max=80))
+
+
+class UnlockOut(Schema):
+    username = String(required=True)
+    was_locked = Boolean(required=True, metadata={"description": "Whether failed tries had slowed or locked it"})
