@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import request
+from flask import g, request
 from flask_jwt_extended import get_jwt, verify_jwt_in_request
 
 from cloud.extensions import db, jwt
@@ -51,7 +51,8 @@ def current_actor(optional: bool = False) -> Actor | None:
         tenant_id = user.tenant_id
         if header_tenant is not None and header_tenant != tenant_id:
             raise PermissionDenied("You may act only on your own tenant", "TENANT_MISMATCH")
-    return Actor(user.id, user.username, user.role, tenant_id, user.outlet_id)
+    g.pos_actor = Actor(user.id, user.username, user.role, tenant_id, user.outlet_id)
+    return g.pos_actor
 
 
 def authorize(min_role: str) -> Actor:
@@ -93,6 +94,13 @@ def public(view=None, *, identifies: bool = False):
         return wrapper
 
     return decorator(view) if view is not None else decorator
+
+
+def sees_reviews() -> bool:
+    """Whether this request's caller sees what awaits approval (managers and above);
+    anonymous callers, cashiers and cooks see what the outlets sell."""
+    actor = g.get("pos_actor")
+    return actor is not None and actor.at_least("manager")
 
 
 def install_jwt_handlers() -> None:

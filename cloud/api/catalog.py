@@ -2,6 +2,7 @@
 and each outlet's prices and availability."""
 from apiflask import APIBlueprint
 from flask import Response
+from sqlalchemy import false
 
 from cloud.api.access import public, read_tenant, require
 from cloud.api.schemas.catalog import (CategoryIn, CategoryOut, CategoryPatchIn, ExportQuery, ImportFileIn, ImportResultOut,
@@ -86,12 +87,17 @@ def delete_category(category_id, actor):
 @bp.input(ProductListQuery, location="query")
 @bp.output(list_schema(ProductOut, "ProductList"))
 def list_products(query_data, actor):
-    """Products with their modifier groups. Managers also see drafts and pending ones."""
-    stmt = catalog.products_query(read_tenant(actor), published_only=not _sees_unpublished(actor))
+    """Products with their modifier groups. Managers also see drafts and pending ones;
+    everyone else sees the published products as approved, with no pending changes."""
+    reviewer = _sees_unpublished(actor)
+    stmt = catalog.products_query(read_tenant(actor), published_only=not reviewer)
     for name, column in (("category", Product.category_id), ("status", Product.status),
                          ("is_available", Product.is_available), ("is_published", Product.is_published)):
-        if query_data.get(name) is not None:
-            stmt = stmt.where(column == query_data[name])
+        if query_data.get(name) is None or (name == "status" and not reviewer):
+            continue
+        stmt = stmt.where(column == query_data[name])
+    if not reviewer and query_data.get("status") not in (None, "approved"):
+        stmt = stmt.where(false())  # to them every product they see is approved
     stmt = search_filter(stmt, query_data.get("search"), [Product.name, Product.sku, Product.barcode])
     stmt = order_by(stmt, query_data.get("ordering"), PRODUCT_ORDERING, [Product.sort_order, Product.id])
     return paginate(db.session, stmt, query_data)

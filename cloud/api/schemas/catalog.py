@@ -1,7 +1,10 @@
 from apiflask import Schema
 from apiflask.fields import Boolean, Dict, File, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
+from flask import has_request_context
 from marshmallow import post_dump
+
+from cloud.api.access import sees_reviews
 
 from cloud.api.schemas.common import ID, WEB_URL, ListQuery, Money, UTCDateTime
 from cloud.models.catalog import MODIFIER_TYPES, PRODUCT_STATUSES
@@ -110,6 +113,13 @@ class ProductOut(ProductFields):
 
     @post_dump
     def _money_in_pending(self, data, **kwargs):
+        if has_request_context() and not sees_reviews():
+            # what outlets sell: the approved values, nothing of a change awaiting approval
+            data.pop("pending_changes", None)
+            data.pop("review_note", None)
+            if data.get("is_published"):
+                data["status"] = "approved"
+            return data
         pending = data.get("pending_changes") or {}
         if "price" in pending and isinstance(pending["price"], int):
             data["pending_changes"] = {**pending, "price": format_amount(pending["price"])}
