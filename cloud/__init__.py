@@ -44,8 +44,11 @@ def create_app(config: dict | None = None) -> APIFlask:
     install_json_guard(app)
     install_response_headers(app)
     register_pages(app)
-    install_spec_processor(app, user_headers=({
-        "name": "X-Tenant-ID", "in": "header", "required": False, "schema": {"type": "integer", "minimum": 1},
+    from cloud.api.schemas.common import MAX_ID
+
+    install_spec_processor(app, max_id=MAX_ID, user_headers=({
+        "name": "X-Tenant-ID", "in": "header", "required": False,
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
         "description": "The tenant a super_admin or admin acts on (others: their own, or omit)"},))
     with app.app_context():
         versions.install(db.session)

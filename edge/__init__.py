@@ -66,7 +66,7 @@ def create_app(config: dict | None = None) -> APIFlask:
     install_json_guard(app)
     install_response_headers(app)
     register_pages(app)
-    install_spec_processor(app, user_headers=({
+    install_spec_processor(app, max_id=sqlite.MAX_INT, user_headers=({
         "name": "X-Terminal-ID", "in": "header", "required": False,
         "schema": {"type": "integer", "minimum": 1, "maximum": 99},
         "description": "The till making the request (shifts, order numbers); default 1"},))

@@ -21,7 +21,7 @@ _VERIFIER = _HASHERS["strong"]  # verification reads the parameters from the has
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
-PIN_RE = re.compile(r"^\d{4,6}$")
+PIN_RE = re.compile(r"[0-9]{4,6}")  # fullmatch: ASCII digits, nothing after
 
 
 def hash_secret(secret: str, profile: str = "strong") -> str:
@@ -59,13 +59,13 @@ def password_problem(password: str) -> str | None:
         return f"Password must be at least {MIN_PASSWORD_LENGTH} characters"
     if len(password) > MAX_PASSWORD_LENGTH:
         return f"Password must be at most {MAX_PASSWORD_LENGTH} characters"
-    if password.isdigit():
+    if re.fullmatch(r"[0-9]+", password):
         return "Password must not be only digits"
     return None
 
 
 def pin_problem(pin: str) -> str | None:
-    if not isinstance(pin, str) or not PIN_RE.match(pin):
+    if not isinstance(pin, str) or not PIN_RE.fullmatch(pin):
         return "PIN must be 4 to 6 digits"
     if len(set(pin)) == 1:
         return "PIN must not repeat one digit"

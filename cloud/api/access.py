@@ -11,6 +11,7 @@ from functools import wraps
 from flask import g, request
 from flask_jwt_extended import get_jwt, verify_jwt_in_request
 
+from cloud.api.schemas.common import MAX_ID
 from cloud.extensions import db, jwt
 from cloud.models import Tenant
 from cloud.services import auth as auth_service
@@ -22,13 +23,12 @@ TENANT_HEADER = "X-Tenant-ID"
 
 def _tenant_header() -> int | None:
     raw = request.headers.get(TENANT_HEADER)
-    if raw is None or raw.strip() == "":
+    if raw is None:
         return None
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValidationFailed(f"{TENANT_HEADER} must be a tenant id", "INVALID_TENANT_ID", TENANT_HEADER) from None
-    if value < 1 or value > 2**31:
+    if not raw.isascii() or not raw.isdigit():  # an empty header names no tenant either
+        raise ValidationFailed(f"{TENANT_HEADER} must be a tenant id", "INVALID_TENANT_ID", TENANT_HEADER)
+    value = int(raw)
+    if value < 1 or value > MAX_ID:
         raise ValidationFailed(f"{TENANT_HEADER} must be a tenant id", "INVALID_TENANT_ID", TENANT_HEADER)
     return value
 
@@ -88,6 +88,8 @@ def public(view=None, *, identifies: bool = False):
             def wrapper(*args, **kwargs):
                 kwargs["actor"] = current_actor(optional=True)
                 return view(*args, **kwargs)
+
+            wrapper._identifies = True  # the document adds the tenant header and TENANT_REQUIRED
         else:
             wrapper = view
         wrapper._access = "public"
@@ -125,7 +127,7 @@ def read_tenant(actor) -> int:
     if actor is not None and actor.tenant_id is not None:
         return actor.tenant_id
     raw = request.headers.get(TENANT_HEADER) or request.args.get("tenant_id")
-    if not raw or not raw.isdigit() or int(raw) > 2**31:
+    if not raw or not raw.isascii() or not raw.isdigit() or int(raw) > MAX_ID:
         raise ValidationFailed("Name the tenant with X-Tenant-ID or ?tenant_id=", "TENANT_REQUIRED", "tenant_id")
     tenant = db.session.get(Tenant, int(raw))
     if tenant is None or not tenant.is_active:

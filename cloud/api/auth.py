@@ -11,6 +11,7 @@ from cloud.api.tx import secret_answer, writes
 from cloud.extensions import db, limiter
 from cloud.services import auth as auth_service
 from cloud.services import registration
+from sync.web.openapi import refuses
 
 bp = APIBlueprint("auth", __name__, url_prefix="/api/auth", tag="Auth")
 
@@ -66,6 +67,7 @@ def logout(json_data, actor):
 @secret_answer
 @bp.input(RegisterIn)
 @bp.output(RegisterOut, status_code=201)
+@refuses(PASSWORD_MISMATCH="password_confirm differs from password")
 def register(json_data):
     """Owner self-registration: creates a tenant (store) and its owner, and logs in."""
     return registration.register_owner(db.session, json_data)
@@ -79,6 +81,8 @@ def register(json_data):
 @bp.input(ChangePasswordIn)
 @bp.output(TokensOut)
 @bp.doc(responses={429: "Too many tries from this address, or for this username (LOGIN_THROTTLED, LOGIN_LOCKED)"})
+@refuses(WRONG_PASSWORD="old_password is not the current password (counts as a failed sign-in)",
+          PASSWORD_UNCHANGED="new_password equals the current one")
 def change_password(json_data, actor):
     """Change your own password. Older tokens stop working; a fresh pair is returned.
     A wrong current password counts like a failed login, and is limited like one."""

@@ -8,7 +8,7 @@ from cloud.api.schemas.orders import OrderListQuery, SyncedOrderDetailOut, Synce
 from cloud.extensions import db
 from cloud.models import SyncedOrder
 from cloud.services import sales
-from sync.web.lists import LIKE_ESCAPE, like_pattern, order_by, paginate
+from sync.web.lists import LIKE_ESCAPE, like_pattern, order_by, ordered_by, paginate
 
 bp = APIBlueprint("orders", __name__, url_prefix="/api/orders", tag="Orders (synced)")
 
@@ -18,7 +18,7 @@ ORDERING = {"created_at": SyncedOrder.created_at, "total_amount": SyncedOrder.to
 
 @bp.get("/")
 @require("cashier")
-@bp.input(OrderListQuery, location="query")
+@bp.input(ordered_by(OrderListQuery, ORDERING), location="query")
 @bp.output(list_schema(SyncedOrderOut, "SyncedOrderList"))
 def list_orders(query_data, actor):
     """Every order the outlets synced (yours only, for outlet staff), newest first."""

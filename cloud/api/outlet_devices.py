@@ -9,7 +9,7 @@ from cloud.api.tx import writes
 from cloud.extensions import db
 from cloud.models import Device
 from cloud.services import enrollment
-from sync.web.lists import order_by, paginate, search_filter
+from sync.web.lists import order_by, ordered_by, paginate, search_filter
 
 bp = APIBlueprint("devices", __name__, url_prefix="/api/devices", tag="Devices")
 ORDERING = {"name": Device.name, "created_at": Device.created_at, "last_seen_at": Device.last_seen_at}
@@ -17,7 +17,7 @@ ORDERING = {"name": Device.name, "created_at": Device.created_at, "last_seen_at"
 
 @bp.get("/")
 @require("tenant_owner")
-@bp.input(DeviceListQuery, location="query")
+@bp.input(ordered_by(DeviceListQuery, ORDERING), location="query")
 @bp.output(list_schema(DeviceOut, "DeviceList"))
 def list_devices(query_data, actor):
     """The tenant's enrolled edges, active and revoked (filters: outlet_id, is_active)."""

@@ -24,6 +24,7 @@ from cloud.services import allowances, changefeed, enrollment, ingest
 from sync import sqlite
 from sync.timeutil import parse_iso, utcnow
 from sync.web.errors import APIError
+from sync.web.openapi import refuses
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ bp = APIBlueprint("sync", __name__, url_prefix="/api/sync", tag="Sync (devices)"
 @secret_answer
 @bp.input(EnrollIn)
 @bp.output(EnrollOut, status_code=201)
+@refuses(OUTLET_INACTIVE="the key's outlet is closed")
 def enroll(json_data):
     """Exchange a one-time outlet enrollment key for this device's credential."""
     device, token = enrollment.enroll(db.session, json_data["enrollment_key"], json_data["device_name"])

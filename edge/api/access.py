@@ -30,8 +30,8 @@ class Actor:
 
 
 def terminal_number() -> int:
-    raw = request.headers.get(TERMINAL_HEADER, "1").strip() or "1"
-    if not raw.isdigit() or not 1 <= int(raw) <= 99:
+    raw = request.headers.get(TERMINAL_HEADER, "1")
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= 99:
         raise ValidationFailed(f"{TERMINAL_HEADER} must be a terminal number from 1 to 99", "INVALID_TERMINAL",
                                TERMINAL_HEADER)
     return int(raw)

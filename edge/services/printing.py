@@ -96,7 +96,7 @@ def create_printer(session, data: dict, *, by_manager: bool = False) -> Printer:
     """`by_manager`: set through the API, so held to the outlet's LAN (see above)."""
     if session.execute(select(Printer.id).where(Printer.name == data["name"])).first():
         raise Conflict(f"A printer named {data['name']} exists", "PRINTER_EXISTS", "name")
-    config = _validated(data)
+    config = _validated({k: v for k, v in data.items() if k != "is_active"})  # is_active is the row's, not the link's
     _check_file_name(config)
     if by_manager:
         _check_lan(config)

@@ -4,14 +4,34 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from marshmallow import ValidationError, fields
+from marshmallow import ValidationError, fields, validate
 
 from sync import money
 from sync.timeutil import isoformat, parse_iso
 
+class Pattern(validate.Regexp):
+    """A `Regexp` that must match the whole value, as JSON Schema's anchored `pattern`
+    does (Python's `$` would also let a trailing newline through). The document shows
+    the pattern, so it says exactly what the field takes."""
+
+    def __call__(self, value):
+        if not isinstance(value, str) or self.regex.fullmatch(value) is None:
+            raise ValidationError(self._format_error(value))
+        return value
+
+
+# Secrets, with the rules of sync/passwords.py in the document's own terms.
+PASSWORD_PATTERN = r"^(?![0-9]+$)[\s\S]{8,128}$"
+PASSWORD_RULE = "8 to 128 characters, not only digits"
+PIN_PATTERN = r"^(?!([0-9])\1+$)[0-9]{4,6}$"
+PIN_RULE = "PIN must be 4 to 6 digits, not one digit repeated"
+USERNAME_PATTERN = r"^[A-Za-z0-9_.@-]{3,80}$"
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+
+
 # Links the pages put in <img src> or <a href>: web addresses only, never `javascript:` or
 # `data:` (empty: none).
-WEB_URL_PATTERN = r"^(https?://[^\s]+)?$"
+WEB_URL_PATTERN = r"^(https?://[!-~]+)?$"  # visible ASCII only (a browser sends the rest %-encoded)
 WEB_URL_MESSAGE = "Must be an http:// or https:// address"
 
 NOT_A_STRING = "Amounts must be decimal strings such as '95000.00', not numbers"
@@ -80,23 +100,52 @@ class Rate(fields.Field):
 
 
 class UTCDateTime(fields.Field):
-    """Naive-UTC datetimes in Python, ISO 8601 with Z on the wire."""
+    """Naive-UTC datetimes in Python, RFC 3339 on the wire ("2026-11-23T10:00:00Z" or
+    with an offset), years 1970 to 9998: the pattern the document shows is the rule."""
+
+    PATTERN = (r"^(19[7-9][0-9]|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-[0-9]{2}-[0-9]{2}[Tt]"
+               r"[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")
 
     def __init__(self, **kwargs):
         kwargs.setdefault("metadata", {})
-        kwargs["metadata"] = {"type": "string", "format": "date-time", **kwargs["metadata"]}
+        kwargs["metadata"] = {"type": "string", "format": "date-time", "pattern": self.PATTERN, **kwargs["metadata"]}
         super().__init__(**kwargs)
 
     def _serialize(self, value, attr, obj, **kwargs):
         return isoformat(value) if isinstance(value, datetime) else value
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, str) or len(value) > 40:
-            raise ValidationError("Not a valid ISO 8601 date-time.")
+        if not isinstance(value, str) or len(value) > 40 or not re.fullmatch(self.PATTERN, value):
+            raise ValidationError("Not a valid RFC 3339 date-time (such as 2026-11-23T10:00:00Z).")
+        text = re.sub(r"(\.[0-9]{6})[0-9]+", r"\1", value)  # Python keeps microseconds
         try:
-            parsed = parse_iso(value)
+            return parse_iso(text.upper())
         except ValueError:
-            raise ValidationError("Not a valid ISO 8601 date-time.") from None
-        if not 1970 <= parsed.year <= 9998:
-            raise ValidationError("Date-time out of range.")
-        return parsed
+            raise ValidationError("Not a valid RFC 3339 date-time (such as 2026-11-23T10:00:00Z).") from None
+
+
+class Day(fields.Date):
+    """A calendar date as "YYYY-MM-DD" and nothing else (Python would also read
+    "20261123" or "2026-W47-1"); `years` bounds it, and the pattern shows both."""
+
+    def __init__(self, years: tuple[int, int] = (1, 9999), **kwargs):
+        first, last = years
+        self.years = years
+        year = _year_pattern(first, last)
+        kwargs.setdefault("metadata", {})
+        kwargs["metadata"] = {"pattern": rf"^{year}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", **kwargs["metadata"]}
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or not re.fullmatch(self.metadata["pattern"], value):
+            raise ValidationError(f"Use a date such as 2026-11-23, from year {self.years[0]} to {self.years[1]}.")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+def _year_pattern(first: int, last: int) -> str:
+    """A regex for the four-digit years first..last (only the ranges the apps use)."""
+    if (first, last) == (2000, 2100):
+        return "(20[0-9]{2}|2100)"
+    if (first, last) == (1900, 2100):
+        return "(19[0-9]{2}|20[0-9]{2}|2100)"
+    return "(?!0000)[0-9]{4}"  # years 1 to 9999, as Python's dates
