@@ -34,7 +34,7 @@ def create_app(config: dict | None = None) -> APIFlask:
     from sync import sqlite
     from sync.web.errors import install_error_handlers
     from sync.web.headers import install_response_headers
-    from sync.web.json_body import install_json_guard
+    from sync.web.json_body import bounded_socketio_packet, install_json_guard
     from sync.web.openapi import install_spec_processor
 
     app.config.setdefault("JWT_SECRET_KEY", None)
@@ -58,7 +58,7 @@ def create_app(config: dict | None = None) -> APIFlask:
     jwt.init_app(app)
     limiter.init_app(app)
     socketio.init_app(app, async_mode=settings.ASYNC_MODE, cors_allowed_origins=[], logger=False,
-                      engineio_logger=False)
+                      engineio_logger=False, serializer=bounded_socketio_packet())
     sockets.init_app(app)
     install_jwt_handlers()
     install_error_handlers(app)

@@ -51,3 +51,23 @@ def check_json_body() -> None:
 def install_json_guard(app) -> None:
     """Run the check before every other hook of the app."""
     app.before_request_funcs.setdefault(None, []).insert(0, check_json_body)
+
+
+def bounded_socketio_packet():
+    """A Socket.IO packet class (`serializer=` of the server) that drops a packet nested
+    deeper than MAX_DEPTH, with one warning, instead of a RecursionError traceback in the
+    decoder: the packet becomes an event no handler listens to."""
+    import logging
+
+    from socketio import packet
+
+    log = logging.getLogger(__name__)
+
+    class BoundedPacket(packet.Packet):
+        def decode(self, encoded_packet):
+            if isinstance(encoded_packet, str) and too_deep(encoded_packet.encode("utf-8", "replace")):
+                log.warning("dropped a Socket.IO packet nested deeper than %d levels", MAX_DEPTH)
+                encoded_packet = '2["__dropped__"]'
+            return super().decode(encoded_packet)
+
+    return BoundedPacket
