@@ -96,12 +96,14 @@ def with_warnings(promotion: Promotion, extra: list[str] | None = None) -> Promo
 # --- checks --------------------------------------------------------------------------
 
 def _normalise_code(raw: str | None) -> str | None:
-    """The code as stored (upper case); "" or None: no code. Exactly CODE_PATTERN."""
-    if not raw:
+    """The code as stored (upper case); blank or None: no code. Exactly CODE_PATTERN,
+    surrounding spaces ignored (as typed)."""
+    code = (raw or "").strip(" ")
+    if not code:
         return None
-    if not re.fullmatch(CODE_PATTERN, raw):
+    if not re.fullmatch(CODE_PATTERN, code):
         raise ValidationFailed("A code is 3 to 40 letters, digits, dashes or underscores", "INVALID_CODE", "code")
-    return raw.upper()
+    return code.upper()
 
 
 def _code_free(session, tenant_id: int, code: str | None, exclude_id: int | None) -> None:

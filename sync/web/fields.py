@@ -35,8 +35,8 @@ WEB_URL_PATTERN = r"^(https?://[!-~]+)?$"  # visible ASCII only (a browser sends
 WEB_URL_MESSAGE = "Must be an http:// or https:// address"
 
 NOT_A_STRING = "Amounts must be decimal strings such as '95000.00', not numbers"
-WHOLE_DIGITS = 15  # up to 999999999999999.99: inside money.MAX_AMOUNT, so the pattern is the whole rule
-_AMOUNT = rf"[0-9]{{1,{WHOLE_DIGITS}}}(\.[0-9]{{1,2}})?"
+# up to money.MAX_AMOUNT (10^15) major units, exactly: the pattern is the whole rule
+_AMOUNT = r"([0-9]{1,15}(\.[0-9]{1,2})?|1000000000000000(\.0{1,2})?)"
 _NOT_ZERO = r"(?!0*(\.0*)?$)"
 
 
