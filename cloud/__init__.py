@@ -13,6 +13,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def create_app(config: dict | None = None) -> APIFlask:
     settings = Config(**(config or {}))
     settings.check_secret()
+    _keep_database_private(settings.SQLALCHEMY_DATABASE_URI)
     app = APIFlask(
         "cloud", title="Outlet POS cloud", version="0.1.0",
         spec_path="/api/openapi.json", docs_path="/api/docs/", docs_ui="swagger-ui",
@@ -30,6 +31,8 @@ def create_app(config: dict | None = None) -> APIFlask:
     from cloud.services import versions
     from sync import sqlite
     from sync.web.errors import install_error_handlers
+    from sync.web.headers import install_response_headers
+    from sync.web.json_body import install_json_guard
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
@@ -38,11 +41,26 @@ def create_app(config: dict | None = None) -> APIFlask:
     install_jwt_handlers()
     install_error_handlers(app)
     register_blueprints(app)
+    install_json_guard(app)
+    install_response_headers(app)
     register_pages(app)
-    install_spec_processor(app, user_headers=({
-        "name": "X-Tenant-ID", "in": "header", "required": False, "schema": {"type": "integer", "minimum": 1},
+    from cloud.api.schemas.common import MAX_ID
+
+    install_spec_processor(app, max_id=MAX_ID, user_headers=({
+        "name": "X-Tenant-ID", "in": "header", "required": False,
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
         "description": "The tenant a super_admin or admin acts on (others: their own, or omit)"},))
     with app.app_context():
         versions.install(db.session)
         sqlite.configure(db.engine, synchronous="FULL", busy_timeout_ms=15000)
     return app
+
+
+def _keep_database_private(url: str) -> None:
+    """A SQLite database (users' hashes, customers) is its OS user's alone, also when an
+    older version left it readable (sync/private_files.py)."""
+    from sync.private_files import make_private, sqlite_files, sqlite_path
+
+    database = sqlite_path(url)
+    if database is not None:
+        make_private(files=sqlite_files(database))

@@ -17,7 +17,7 @@ def _app(database_url: str | None, **overrides):
 
     url = database_url or default_database_url()
     if url.startswith("sqlite:///"):
-        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        Path(url[len("sqlite:///"):]).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
         return create_app({"SQLALCHEMY_DATABASE_URI": url, **overrides})
     except ArgumentError as error:
@@ -68,6 +68,9 @@ def run(host, port, database_url, workers, threads):
         def load(self):
             return app
 
+    from sync.web.server_errors import use_json_errors_in_gunicorn
+
+    use_json_errors_in_gunicorn()  # what gunicorn refuses itself (414, 431, 400) in the contract's JSON body too
     click.echo(f"cloud serving on http://{host}:{port}/ (API docs: /api/docs/)", err=True)
     Server().run()
 
@@ -106,7 +109,9 @@ def create_admin(username, password, database_url):
 
 @cloud_group.command("seed-demo")
 @DB_OPTION
-def seed_demo(database_url):
+@click.option("--keep-other-devices", is_flag=True,
+              help="The key's device joins the demo outlet's enrolled edges instead of replacing them.")
+def seed_demo(database_url, keep_other_devices):
     """Create the demo tenant, outlet, users, catalog and promotions; print an enrollment key."""
     from cloud.extensions import db
     from cloud.services import demo
@@ -114,7 +119,7 @@ def seed_demo(database_url):
     app = _app(database_url, DEMO=True)
     _upgrade(app)
     with app.app_context():
-        summary, key = demo.seed(db.session)
+        summary, key = demo.seed(db.session, keep_other_devices)
         db.session.commit()
     for line in summary:
         click.echo(line)

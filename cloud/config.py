@@ -12,6 +12,7 @@ from cloud.notifications.channels.whatsapp import DEFAULT_API_VERSION as WHATSAP
 
 WEAK_SECRETS = {"", "secret", "changeme", "change-me", "dev", "development", "test"}
 MIN_SECRET_LENGTH = 32
+MIN_SECRET_DISTINCT = 10  # "a" * 32 is 32 characters and no secret; a random hex string has ~15
 
 
 def _bool(name: str, default: bool = False) -> bool:
@@ -24,6 +25,17 @@ def _bool(name: str, default: bool = False) -> bool:
 def _int(name: str, default: int) -> int:
     value = os.environ.get(name)
     return int(value) if value not in (None, "") else default
+
+
+def secret_problem(secret: str) -> str | None:
+    """Why a token-signing secret is too weak to sign with, or None."""
+    if not secret:
+        return "is not set"
+    if secret.lower() in WEAK_SECRETS or len(secret) < MIN_SECRET_LENGTH:
+        return f"is shorter than {MIN_SECRET_LENGTH} characters or a well-known word"
+    if len(set(secret)) < MIN_SECRET_DISTINCT:
+        return f"has fewer than {MIN_SECRET_DISTINCT} different characters"
+    return None
 
 
 def default_database_url() -> str:
@@ -48,6 +60,11 @@ class Config:
         self.RATELIMIT_STORAGE_URI = os.environ.get("POS_RATELIMIT_STORAGE_URL", "memory://")
         self.LOGIN_RATE_LIMIT = os.environ.get("POS_LOGIN_RATE_LIMIT", "10 per minute")
         self.REGISTER_RATE_LIMIT = os.environ.get("POS_REGISTER_RATE_LIMIT", "20 per hour")
+        # per username, on top of the per-address limit (sync/login_throttle.py)
+        self.LOGIN_FREE_FAILURES = _int("POS_LOGIN_FREE_FAILURES", 3)
+        self.LOGIN_MAX_DELAY_S = _int("POS_LOGIN_MAX_DELAY_S", 60)
+        self.LOGIN_LOCK_AFTER = _int("POS_LOGIN_LOCK_AFTER", 10)
+        self.LOGIN_LOCK_MINUTES = _int("POS_LOGIN_LOCK_MINUTES", 15)
         self.RATELIMIT_ENABLED = True
         self.RATELIMIT_HEADERS_ENABLED = True
         self.MAX_CONTENT_LENGTH = _int("POS_MAX_REQUEST_BYTES", 2 * 1024 * 1024)
@@ -100,7 +117,7 @@ class Config:
 
     def check_secret(self) -> None:
         secret = self.JWT_SECRET_KEY or ""
-        if secret.lower() in WEAK_SECRETS or len(secret) < MIN_SECRET_LENGTH:
+        if secret_problem(secret):
             if self.permissive:
                 if not secret:
                     import secrets
@@ -108,8 +125,9 @@ class Config:
                     self.JWT_SECRET_KEY = secrets.token_urlsafe(48)
                 return
             raise SystemExit(
-                f"refusing to start: set POS_JWT_SECRET to a random string of at least {MIN_SECRET_LENGTH} "
-                "characters (or POS_CLOUD_DEBUG=1 / POS_DEMO=1 for a throwaway secret)"
+                f"refusing to start: POS_JWT_SECRET {secret_problem(secret)}; set it to a random string of at least "
+                f"{MIN_SECRET_LENGTH} characters with at least {MIN_SECRET_DISTINCT} different ones (or "
+                "POS_CLOUD_DEBUG=1 / POS_DEMO=1 for a throwaway secret)"
             )
 
     def as_dict(self) -> dict:

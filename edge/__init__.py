@@ -17,7 +17,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def create_app(config: dict | None = None) -> APIFlask:
     settings = EdgeConfig(**(config or {}))
-    Path(settings.DATA_DIR).mkdir(parents=True, exist_ok=True)
+    Path(settings.DATA_DIR).mkdir(mode=0o700, parents=True, exist_ok=True)
+    _keep_data_private(settings)
     app = APIFlask("edge", title="Outlet POS edge", version="0.1.0",
                    spec_path="/api/openapi.json", docs_path="/api/docs/", docs_ui="swagger-ui")
     app.config.from_mapping(settings.as_dict())
@@ -32,6 +33,8 @@ def create_app(config: dict | None = None) -> APIFlask:
     from edge.services import credentials
     from sync import sqlite
     from sync.web.errors import install_error_handlers
+    from sync.web.headers import install_response_headers
+    from sync.web.json_body import bounded_socketio_packet, install_json_guard
     from sync.web.openapi import install_spec_processor
 
     app.config.setdefault("JWT_SECRET_KEY", None)
@@ -60,14 +63,16 @@ def create_app(config: dict | None = None) -> APIFlask:
     jwt.init_app(app)
     limiter.init_app(app)
     socketio.init_app(app, async_mode=settings.ASYNC_MODE, cors_allowed_origins=[], logger=False,
-                      engineio_logger=False)
+                      engineio_logger=False, serializer=bounded_socketio_packet())
     sockets.init_app(app)
     install_jwt_handlers()
     install_error_handlers(app)
     failures.install(app)
     register_blueprints(app)
+    install_json_guard(app)
+    install_response_headers(app)
     register_pages(app)
-    install_spec_processor(app, user_headers=({
+    install_spec_processor(app, max_id=sqlite.MAX_INT, user_headers=({
         "name": "X-Terminal-ID", "in": "header", "required": False,
         "schema": {"type": "integer", "minimum": 1, "maximum": 99},
         "description": "The till making the request (shifts, order numbers); default 1"},))
@@ -84,6 +89,22 @@ def _report_storage(app) -> None:
     from edge.services import outlet_status, storage
 
     outlet_status.provide("storage", lambda: storage.usage(app))
+
+
+def _keep_data_private(settings: EdgeConfig) -> None:
+    """The data dir holds staff PIN and password hashes, customers, the device credential
+    and the signing secret: its user's alone, also on installs an older version left
+    readable (sync/private_files.py)."""
+    from edge.services import credentials
+    from sync.private_files import make_private, sqlite_files, sqlite_path
+
+    data_dir = Path(settings.DATA_DIR)
+    database = sqlite_path(settings.SQLALCHEMY_DATABASE_URI)
+    printers = data_dir / "printers"
+    make_private(data_dir, (*(sqlite_files(database) if database else ()), data_dir / credentials.SECRET_FILE,
+                            data_dir / credentials.DEVICE_FILE))
+    if printers.is_dir():
+        make_private(printers, tuple(p for p in printers.iterdir() if p.is_file()))
 
 
 def _report_printers(app) -> None:

@@ -130,7 +130,11 @@ def run(host, port, data_dir, cloud_url, async_mode):
     click.echo(f"edge of outlet {device.outlet_code} serving on http://{host}:{port}/ "
                f"(kiosk /kiosk/, kitchen /kitchen/, API docs /api/docs/; async mode {async_mode})", err=True)
     try:
-        kwargs = {"allow_unsafe_werkzeug": True} if async_mode == "threading" else {}
+        from sync.web import server_errors
+
+        # the server's own refusals (URL too long, bad headers) in the contract's JSON body too
+        kwargs = ({"allow_unsafe_werkzeug": True, "request_handler": server_errors.werkzeug_request_handler()}
+                  if async_mode == "threading" else {"protocol": server_errors.eventlet_protocol()})
         socketio.run(app, host=host, port=port, log_output=False, use_reloader=False, **kwargs)
     finally:
         services.stop()
@@ -395,7 +399,8 @@ def test_printer(name, data_dir):
 @printer_group.command("add")
 @click.option("--name", required=True)
 @click.option("--kind", type=click.Choice(["serial", "usb", "network", "file"]), required=True)
-@click.option("--device", required=True, help="Serial path, host[:port], vvvv:pppp (USB) or a file path.")
+@click.option("--device", required=True, help="Serial path, host[:port] (any host and port), vvvv:pppp (USB), "
+              "or a file name (file printers write into the data dir's printers folder).")
 @click.option("--role", type=click.Choice(["receipt", "kitchen"]), required=True)
 @click.option("--station", default=None, help="Kitchen station whose items this printer gets (default: all).")
 @click.option("--profile", default="default", show_default=True)

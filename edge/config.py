@@ -42,6 +42,13 @@ class EdgeConfig:
         # how far the edge's clock may step back and its tokens still be honoured
         self.TOKEN_CLOCK_LEEWAY_S = _int("POS_EDGE_TOKEN_CLOCK_LEEWAY_S", 3 * 24 * 3600)
         self.LOGIN_RATE_LIMIT = os.environ.get("POS_EDGE_LOGIN_RATE_LIMIT", "30 per minute")
+        # per username, on top of the per-address limit (sync/login_throttle.py)
+        self.LOGIN_FREE_FAILURES = _int("POS_LOGIN_FREE_FAILURES", 3)
+        self.LOGIN_MAX_DELAY_S = _int("POS_LOGIN_MAX_DELAY_S", 60)
+        self.LOGIN_LOCK_AFTER = _int("POS_LOGIN_LOCK_AFTER", 10)
+        self.LOGIN_LOCK_MINUTES = _int("POS_LOGIN_LOCK_MINUTES", 15)
+        # the cost of the dummy hash checked for unknown usernames (the cloud's hashes' cost)
+        self.PASSWORD_HASH_PROFILE = os.environ.get("POS_PASSWORD_HASH_PROFILE", "strong")
         self.KIOSK_IDLE_LOCK_S = _int("POS_EDGE_KIOSK_IDLE_LOCK_S", 120)
         self.KIOSK_SELF_IDLE_S = _int("POS_EDGE_KIOSK_SELF_IDLE_S", 90)  # self-order: back to the welcome screen
         self.KIOSK_STATUS_POLL_S = _int("POS_EDGE_KIOSK_STATUS_POLL_S", 3)

@@ -23,6 +23,9 @@ def _edge_async_mode(argv):
 
 
 def main():
+    from sync.private_files import restrict_umask
+
+    restrict_umask()  # databases, secrets, logs and printer files: the POS's OS user's alone
     if _edge_async_mode(sys.argv) == "eventlet":
         import warnings
 

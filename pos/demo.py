@@ -2,7 +2,8 @@
 
 Everything lives in one directory (default ./instance/demo/) and survives restarts: the
 second run finds the tenant, the enrolled edge and its printers, and just starts them.
-The edge's printers are files in that directory, each with a readable .txt transcript.
+The edge's printers are files in its data dir's printers folder, each with a readable
+.txt transcript.
 """
 from __future__ import annotations
 
@@ -62,16 +63,15 @@ def _wait(url: str, process: subprocess.Popen, what: str, log: Path) -> None:
     raise click.ClickException(f"the {what} did not answer within 60 s; see {log}")
 
 
-def _printers(env: dict, edge_dir: Path, printer_dir: Path) -> None:
+def _printers(env: dict, edge_dir: Path) -> None:
     listed = _run(["printer", "list", "--no-probe", "--data-dir", str(edge_dir)], env)
-    printer_dir.mkdir(parents=True, exist_ok=True)
     # the demo's categories route to three stations: oven (pizza), kitchen (pasta, desserts), bar (drinks)
     for name, role, station in (("receipt", "receipt", None), ("oven", "kitchen", "oven"),
                                 ("kitchen", "kitchen", "kitchen"), ("bar", "kitchen", "bar")):
         if listed.startswith(f"{name} ") or f"\n{name} " in listed:
             continue
         args = ["printer", "add", "--name", name, "--kind", "file", "--role", role, "--profile", "TM-T20II",
-                "--device", str(printer_dir / f"{name}.escpos"), "--data-dir", str(edge_dir)]
+                "--device", f"{name}.escpos", "--data-dir", str(edge_dir)]
         if station:
             args += ["--station", station]
         _run(args, env)
@@ -103,7 +103,8 @@ def demo(directory, cloud_port, edge_port):
     The cloud can be stopped and started again while the outlet keeps selling."""
     base = Path(directory).resolve()
     base.mkdir(parents=True, exist_ok=True)
-    edge_dir, printer_dir = base / "edge", base / "printers"
+    edge_dir = base / "edge"
+    printer_dir = edge_dir / "printers"  # file printers write only inside their edge's data dir
     env = {**os.environ, "POS_DEMO": "1", "POS_JWT_SECRET": _secret(base)}
     cloud_db = f"sqlite:///{base / 'cloud.sqlite3'}"
     cloud_port, edge_port = _port(cloud_port), _port(edge_port)
@@ -141,7 +142,7 @@ def demo(directory, cloud_port, edge_port):
             click.echo("enrolling the edge of outlet YOG ...")
             _run(["edge", "enroll", "--cloud-url", cloud_url, "--enrollment-key", key, "--data-dir", str(edge_dir)],
                  env)
-        _printers(env, edge_dir, printer_dir)
+        _printers(env, edge_dir)
         edge = start(["edge", "run", "--host", "127.0.0.1", "--port", str(edge_port), "--data-dir", str(edge_dir),
                       "--cloud-url", cloud_url], edge_log)
         _wait(f"{edge_url}/api/health/", edge, "edge", edge_log)

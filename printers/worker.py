@@ -155,12 +155,12 @@ class PrintWorker:
         try:
             self._open()
         except TransportError as exc:
-            return self._attempt_failed(job, f"cannot reach printer: {exc}")
+            return self._attempt_failed(job, f"cannot reach printer: {exc.public}", exc)
         try:
             status = self._status()
         except TransportError as exc:
             self._close()
-            return self._attempt_failed(job, f"printer link failed during status check: {exc}")
+            return self._attempt_failed(job, f"printer link failed during status check: {exc.public}", exc)
         problem = self._problem(status)
         if problem:
             return self._wait(job, problem)
@@ -218,11 +218,12 @@ class PrintWorker:
             self._close()
             if exc.started:
                 return self._interrupted(job, exc)
-            return self._attempt_failed(job, f"write failed: {exc}")
+            return self._attempt_failed(job, f"write failed: {exc.public}", exc)
         except BaseException as exc:
             # Unknown failure mid-write: assume bytes went, never risk a silent duplicate.
             self._close()
-            error = TransportError(f"{type(exc).__name__}: {exc}", uncertain=True)
+            error = TransportError(f"{type(exc).__name__}: {exc}", uncertain=True,
+                                   public="an unexpected error while sending (see the print worker log)")
             self._interrupted(job, error)
             if not isinstance(exc, Exception):
                 raise
@@ -233,25 +234,27 @@ class PrintWorker:
         log.info("print worker %s: job %s printed (%d bytes)", self.name, job.id, len(job.data))
         return 0.0
 
-    def _attempt_failed(self, job: PrintJob, reason: str) -> float:
+    def _attempt_failed(self, job: PrintJob, reason: str, error: TransportError | None = None) -> float:
+        """`reason` goes on the job (people read it); the log also gets `error` in full."""
         self._failures += 1
         self.last_error = reason
         delay = self.policy.retry.delay(self._failures, self._rng)
+        detail = f"{reason} ({error})" if error is not None and error.public != str(error) else reason
         if job.attempts + 1 >= self.policy.max_attempts:
             log.error("print worker %s: job %s failed after %d attempts: %s", self.name, job.id,
-                      job.attempts + 1, reason)
+                      job.attempts + 1, detail)
             self.store.mark_failed(job, f"{reason} (gave up after {job.attempts + 1} attempts)", None)
         else:
-            log.warning("print worker %s: job %s attempt %d failed: %s", self.name, job.id, job.attempts + 1, reason)
+            log.warning("print worker %s: job %s attempt %d failed: %s", self.name, job.id, job.attempts + 1, detail)
             self.store.mark_failed(job, reason, self._clock() + timedelta(seconds=delay))
         return self._schedule(delay)
 
     def _interrupted(self, job: PrintJob, error: TransportError) -> float:
         self._failures += 1
         how_far = f"after {error.bytes_written} of {len(job.data)} bytes" + (" or more" if error.uncertain else "")
-        reason = f"interrupted {how_far}: {error}"
+        reason = f"interrupted {how_far}: {error.public}"
         self.last_error = reason
-        log.error("print worker %s: job %s %s", self.name, job.id, reason)
+        log.error("print worker %s: job %s interrupted %s: %s", self.name, job.id, how_far, error)
         self._reprint_as_copy(job, reason)
         return self._schedule(self.policy.retry.delay(self._failures, self._rng))
 

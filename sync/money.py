@@ -13,8 +13,9 @@ from decimal import Decimal
 MINOR_PER_MAJOR = 100
 BASIS_POINTS = 10_000
 MAX_AMOUNT = 10**15  # 10 trillion major units: far beyond any till, far inside int64
-_AMOUNT_RE = re.compile(r"^(-)?(\d{1,16})(?:\.(\d{1,2}))?$")
-_RATE_RE = re.compile(r"^(\d{1,3})(?:\.(\d{1,2}))?$")
+# ASCII digits only: `\d` alone would take "١٢٣" (Arabic-Indic digits) for 123
+_AMOUNT_RE = re.compile(r"^(-)?(\d{1,16})(?:\.(\d{1,2}))?$", re.ASCII)
+_RATE_RE = re.compile(r"^(\d{1,3})(?:\.(\d{1,2}))?$", re.ASCII)
 
 
 class MoneyFormatError(ValueError):

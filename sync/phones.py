@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 
 _TRUNK = re.compile(r"\(0\)")
-_SEPARATORS = re.compile(r"[\s.\-()/]")
+_SEPARATORS = re.compile(r"[ .\-()/]")  # what people type between digits (the API documents exactly these)
+CHARACTERS = r"^[0-9+ .()/-]{1,40}$"  # every phone that can be taken is made of these
 _LOCAL = re.compile(r"^0[0-9]{7,14}$")
 _INTERNATIONAL = re.compile(r"^\+[1-9][0-9]{7,14}$")
 

@@ -12,3 +12,14 @@ TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
 @pytest.fixture
 def anyio_backend():
     return "asyncio"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def logs_hold_no_secrets():
+    """After the session (each worker's, when run in parallel): no log a real `pos`
+    process wrote holds a password, PIN, token, credential, hash or secret."""
+    yield
+    from tests.support.log_scan import secrets_in_logs
+
+    findings = secrets_in_logs()
+    assert findings == {}, f"secrets in the processes' logs: {findings}"

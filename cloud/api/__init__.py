@@ -2,14 +2,14 @@
 request passes before its view."""
 from flask import request
 
-from cloud.api import (analytics, auth, catalog, customers, discrepancies, health, orders, promotions, sync, tenants,
-                       users)
+from cloud.api import (analytics, auth, catalog, customers, discrepancies, health, orders, outlet_devices, promotions,
+                       sync, tenants, users)
 from cloud.api.schemas.common import MAX_ID
 from sync.web.converters import bound_path_ids
 from sync.web.errors import ValidationFailed
 
 BLUEPRINTS = (health.bp, auth.bp, users.bp, tenants.bp, catalog.bp, sync.bp, customers.bp, promotions.bp, orders.bp,
-              analytics.bp, discrepancies.bp)
+              analytics.bp, discrepancies.bp, outlet_devices.bp)
 
 
 def _check_text(value, field):

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import request
+from flask import g, request
 from flask_jwt_extended import get_jwt, verify_jwt_in_request
 
+from cloud.api.schemas.common import MAX_ID
 from cloud.extensions import db, jwt
 from cloud.models import Tenant
 from cloud.services import auth as auth_service
@@ -22,13 +23,12 @@ TENANT_HEADER = "X-Tenant-ID"
 
 def _tenant_header() -> int | None:
     raw = request.headers.get(TENANT_HEADER)
-    if raw is None or raw.strip() == "":
+    if raw is None:
         return None
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValidationFailed(f"{TENANT_HEADER} must be a tenant id", "INVALID_TENANT_ID", TENANT_HEADER) from None
-    if value < 1 or value > 2**31:
+    if not raw.isascii() or not raw.isdigit():  # an empty header names no tenant either
+        raise ValidationFailed(f"{TENANT_HEADER} must be a tenant id", "INVALID_TENANT_ID", TENANT_HEADER)
+    value = int(raw)
+    if value < 1 or value > MAX_ID:
         raise ValidationFailed(f"{TENANT_HEADER} must be a tenant id", "INVALID_TENANT_ID", TENANT_HEADER)
     return value
 
@@ -51,7 +51,16 @@ def current_actor(optional: bool = False) -> Actor | None:
         tenant_id = user.tenant_id
         if header_tenant is not None and header_tenant != tenant_id:
             raise PermissionDenied("You may act only on your own tenant", "TENANT_MISMATCH")
-    return Actor(user.id, user.username, user.role, tenant_id, user.outlet_id)
+    g.pos_actor = Actor(user.id, user.username, user.role, tenant_id, user.outlet_id)
+    return g.pos_actor
+
+
+def authorize(min_role: str) -> Actor:
+    """The caller, if authenticated with `min_role` or above (401 or 403 otherwise)."""
+    actor = current_actor()
+    if not actor.at_least(min_role):
+        raise PermissionDenied(f"This action needs the {min_role} role or above")
+    return actor
 
 
 def require(min_role: str = "kitchen"):
@@ -60,10 +69,7 @@ def require(min_role: str = "kitchen"):
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            actor = current_actor()
-            if not actor.at_least(min_role):
-                raise PermissionDenied(f"This action needs the {min_role} role or above")
-            kwargs["actor"] = actor
+            kwargs["actor"] = authorize(min_role)
             return view(*args, **kwargs)
 
         wrapper._access = min_role
@@ -82,12 +88,21 @@ def public(view=None, *, identifies: bool = False):
             def wrapper(*args, **kwargs):
                 kwargs["actor"] = current_actor(optional=True)
                 return view(*args, **kwargs)
+
+            wrapper._identifies = True  # the document adds the tenant header and TENANT_REQUIRED
         else:
             wrapper = view
         wrapper._access = "public"
         return wrapper
 
     return decorator(view) if view is not None else decorator
+
+
+def sees_reviews() -> bool:
+    """Whether this request's caller sees what awaits approval (managers and above);
+    anonymous callers, cashiers and cooks see what the outlets sell."""
+    actor = g.get("pos_actor")
+    return actor is not None and actor.at_least("manager")
 
 
 def install_jwt_handlers() -> None:
@@ -103,7 +118,8 @@ def install_jwt_handlers() -> None:
     jwt.needs_fresh_token_loader(lambda header, data: reply("A fresh login is required", "FRESH_TOKEN_REQUIRED"))
     jwt.user_lookup_error_loader(lambda header, data: reply("Account not found", "TOKEN_REVOKED"))
     jwt.token_verification_failed_loader(lambda header, data: reply("Token is invalid", "TOKEN_INVALID"))
-    jwt.token_in_blocklist_loader(lambda header, data: auth_service.is_revoked(db.session, data["jti"]))
+    jwt.token_in_blocklist_loader(lambda header, data: auth_service.is_revoked(db.session, data["jti"],
+                                                                               data.get("fam")))
 
 
 def read_tenant(actor) -> int:
@@ -111,7 +127,7 @@ def read_tenant(actor) -> int:
     if actor is not None and actor.tenant_id is not None:
         return actor.tenant_id
     raw = request.headers.get(TENANT_HEADER) or request.args.get("tenant_id")
-    if not raw or not raw.isdigit() or int(raw) > 2**31:
+    if not raw or not raw.isascii() or not raw.isdigit() or int(raw) > MAX_ID:
         raise ValidationFailed("Name the tenant with X-Tenant-ID or ?tenant_id=", "TENANT_REQUIRED", "tenant_id")
     tenant = db.session.get(Tenant, int(raw))
     if tenant is None or not tenant.is_active:

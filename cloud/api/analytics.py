@@ -12,11 +12,15 @@ from cloud.api.schemas.analytics import (AnalyticsQuery, CustomersOut, Dashboard
 from cloud.extensions import db
 from cloud.models import SyncedOrderItem
 from cloud.services import analytics
-from sync.web.lists import order_by, paginate
+from sync.web.lists import order_by, ordered_by, paginate
+from sync.web.openapi import refuses
 
 bp = APIBlueprint("analytics", __name__, url_prefix="/api/analytics", tag="Analytics")
 
 PRODUCT_ORDERING = ("name", "sku", "quantity", "revenue", "orders", "product_id")
+REPORT_RULES = {"DATE_RANGE_TOO_LONG": "date_from to date_to spans more than 1096 days",
+                "INVALID_DATE_RANGE": "date_from is after date_to",
+                "INVALID_OUTLET": "outlet_id names no outlet you may see"}
 
 
 def _scope(query_data, actor):
@@ -38,6 +42,7 @@ def _file_doc(what: str) -> dict:
 @require("manager")
 @bp.input(AnalyticsQuery, location="query")
 @bp.output(DashboardOut)
+@refuses(**REPORT_RULES)
 def dashboard(query_data, actor):
     """Sales figures and their trend against the previous period of the same length, top
     products, order statuses, payment methods, each outlet, and kitchen prep times."""
@@ -48,6 +53,7 @@ def dashboard(query_data, actor):
 @require("manager")
 @bp.input(RevenueQuery, location="query")
 @bp.output(RevenueOut)
+@refuses(**REPORT_RULES)
 def revenue(query_data, actor):
     """Revenue per day, ISO week (Monday first) or month over the range: every bucket is
     present, zero where nothing sold; buckets at the range's ends are cut to it."""
@@ -58,6 +64,7 @@ def revenue(query_data, actor):
 @require("manager")
 @bp.input(RevenueExportQuery, location="query")
 @bp.doc(responses=_file_doc("revenue"))
+@refuses(**REPORT_RULES)
 def export_revenue(query_data, actor):
     """Download the revenue report (`?format=csv|xlsx`), one row per bucket and a totals row."""
     return _file(*analytics.export_revenue(db.session, _scope(query_data, actor), query_data["period"],
@@ -66,8 +73,9 @@ def export_revenue(query_data, actor):
 
 @bp.get("/products/")
 @require("manager")
-@bp.input(ProductsQuery, location="query")
+@bp.input(ordered_by(ProductsQuery, PRODUCT_ORDERING), location="query")
 @bp.output(ProductsOut)
+@refuses(**REPORT_RULES)
 def products(query_data, actor):
     """Per product over the completed orders: units, revenue, orders and share of all
     products' revenue; highest revenue first (`ordering`: name, sku, quantity, revenue,
@@ -87,6 +95,7 @@ def products(query_data, actor):
 @require("manager")
 @bp.input(ProductsExportQuery, location="query")
 @bp.doc(responses=_file_doc("products"))
+@refuses(**REPORT_RULES)
 def export_products(query_data, actor):
     """Download every product sold in the range (`?format=csv|xlsx`), highest revenue first."""
     return _file(*analytics.export_products(db.session, _scope(query_data, actor), query_data["format"],
@@ -97,6 +106,7 @@ def export_products(query_data, actor):
 @require("manager")
 @bp.input(AnalyticsQuery, location="query")
 @bp.output(CustomersOut)
+@refuses(**REPORT_RULES)
 def customers(query_data, actor):
     """Customers served in the period, new, returning and repeat ones, the top spenders
     (outlet scope applies), and the tenant's customer base: total, tiers, points held."""

@@ -2,6 +2,7 @@
 and each outlet's prices and availability."""
 from apiflask import APIBlueprint
 from flask import Response
+from sqlalchemy import false
 
 from cloud.api.access import public, read_tenant, require
 from cloud.api.schemas.catalog import (CategoryIn, CategoryOut, CategoryPatchIn, ExportQuery, ImportFileIn, ImportResultOut,
@@ -15,7 +16,8 @@ from cloud.models import Category, Product
 from cloud.services import catalog, catalog_io
 from cloud.services import tenants as tenant_service
 from sync.web.errors import ValidationFailed
-from sync.web.lists import order_by, paginate, paginate_rows, search_filter
+from sync.web.lists import order_by, ordered_by, paginate, paginate_rows, search_filter
+from sync.web.openapi import refuses
 
 bp = APIBlueprint("catalog", __name__, url_prefix="/api", tag="Catalog")
 
@@ -32,7 +34,7 @@ def _sees_unpublished(actor) -> bool:
 
 @bp.get("/categories/")
 @public(identifies=True)
-@bp.input(ListQuery, location="query")
+@bp.input(ordered_by(ListQuery, CATEGORY_ORDERING), location="query")
 @bp.output(list_schema(CategoryOut, "CategoryList"))
 def list_categories(query_data, actor):
     """Menu categories (public: name the tenant when calling without a token)."""
@@ -83,15 +85,20 @@ def delete_category(category_id, actor):
 
 @bp.get("/products/")
 @public(identifies=True)
-@bp.input(ProductListQuery, location="query")
+@bp.input(ordered_by(ProductListQuery, PRODUCT_ORDERING), location="query")
 @bp.output(list_schema(ProductOut, "ProductList"))
 def list_products(query_data, actor):
-    """Products with their modifier groups. Managers also see drafts and pending ones."""
-    stmt = catalog.products_query(read_tenant(actor), published_only=not _sees_unpublished(actor))
+    """Products with their modifier groups. Managers also see drafts and pending ones;
+    everyone else sees the published products as approved, with no pending changes."""
+    reviewer = _sees_unpublished(actor)
+    stmt = catalog.products_query(read_tenant(actor), published_only=not reviewer)
     for name, column in (("category", Product.category_id), ("status", Product.status),
                          ("is_available", Product.is_available), ("is_published", Product.is_published)):
-        if query_data.get(name) is not None:
-            stmt = stmt.where(column == query_data[name])
+        if query_data.get(name) is None or (name == "status" and not reviewer):
+            continue
+        stmt = stmt.where(column == query_data[name])
+    if not reviewer and query_data.get("status") not in (None, "approved"):
+        stmt = stmt.where(false())  # to them every product they see is approved
     stmt = search_filter(stmt, query_data.get("search"), [Product.name, Product.sku, Product.barcode])
     stmt = order_by(stmt, query_data.get("ordering"), PRODUCT_ORDERING, [Product.sort_order, Product.id])
     return paginate(db.session, stmt, query_data)
@@ -102,6 +109,9 @@ def list_products(query_data, actor):
 @require("manager")
 @bp.input(ProductCreateIn)
 @bp.output(ProductOut, status_code=201)
+@refuses(INVALID_CATEGORY="category_id names no category of this tenant",
+          INVALID_MIN_CHOICES="a modifier group's min_choices is above its max_choices or its modifiers",
+          INVALID_MAX_CHOICES="a modifier group's max_choices is above its modifiers")
 def create_product(json_data, actor):
     """A manager's product waits for a tenant owner's approval before outlets get it."""
     return catalog.create_product(db.session, actor, json_data)
@@ -114,8 +124,11 @@ def create_product(json_data, actor):
                          "content": {"text/csv": {"schema": {"type": "string"}},
                                      catalog_io.XLSX_MIME: {"schema": {"type": "string", "format": "binary"}}}}})
 def export_products(query_data, actor):
-    """Download the catalog as CSV or Excel (one row per product)."""
-    body, mimetype, filename = catalog_io.export(db.session, actor.require_tenant(), query_data["format"])
+    """Download the catalog as CSV or Excel (one row per product): the published products
+    at their approved prices, or with `include_pending=true` every product with its status
+    and any price awaiting approval. Text that a spreadsheet would run is neutralised."""
+    body, mimetype, filename = catalog_io.export(db.session, actor.require_tenant(), query_data["format"],
+                                                 query_data["include_pending"])
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
@@ -124,6 +137,9 @@ def export_products(query_data, actor):
 @require("manager")
 @bp.input(ImportFileIn, location="files")
 @bp.output(ImportResultOut)
+@refuses(INVALID_CSV="the file is not a UTF-8 CSV with the needed header",
+          INVALID_ROWS="a row is invalid (listed in rows)", DUPLICATE_SKU="a SKU appears twice",
+          TOO_MANY_ROWS="more than 5000 rows")
 def import_products(files_data, actor):
     """Create or update products from a CSV upload (columns: sku, name, category, price,
     description, barcode, image_url, is_available, track_stock), matched by SKU. All rows
@@ -148,6 +164,7 @@ def get_product(product_id, actor):
 @require("manager")
 @bp.input(ProductPatchIn)
 @bp.output(ProductOut)
+@refuses(INVALID_CATEGORY="category_id names no category of this tenant")
 def update_product(product_id, json_data, actor):
     """A manager's price change on a published product waits for approval."""
     product = catalog.get_product(db.session, actor.require_tenant(), product_id)
@@ -200,6 +217,8 @@ def list_modifier_groups(product_id, actor):
 @require("manager")
 @bp.input(ModifierGroupIn)
 @bp.output(ModifierGroupOut, status_code=201)
+@refuses(INVALID_MIN_CHOICES="min_choices is above max_choices or the modifiers",
+          INVALID_MAX_CHOICES="max_choices is above the modifiers")
 def add_modifier_group(product_id, json_data, actor):
     """Add a modifier group (e.g. Size: Regular/Large, required, exactly one)."""
     product = catalog.get_product(db.session, actor.require_tenant(), product_id)
@@ -211,6 +230,9 @@ def add_modifier_group(product_id, json_data, actor):
 @require("manager")
 @bp.input(ModifierGroupPatchIn)
 @bp.output(ModifierGroupOut)
+@refuses(INVALID_MODIFIER="a modifier id is not in this group",
+          INVALID_MIN_CHOICES="min_choices is above max_choices or the modifiers",
+          INVALID_MAX_CHOICES="max_choices is above the modifiers")
 def update_modifier_group(product_id, group_id, json_data, actor):
     """Change a group; a `modifiers` list replaces the group's modifiers (ids keep theirs)."""
     product = catalog.get_product(db.session, actor.require_tenant(), product_id)
@@ -260,6 +282,7 @@ def list_outlet_products(outlet_id, query_data, actor):
 @require("manager")
 @bp.input(OutletProductIn)
 @bp.output(OutletProductOut)
+@refuses(INVALID_PRODUCT="product_id names no product of this tenant")
 def set_outlet_product(outlet_id, json_data, actor):
     """Set this outlet's price (null: the product's) and availability for a product."""
     outlet = tenant_service.get_outlet(db.session, actor, outlet_id)

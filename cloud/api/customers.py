@@ -9,7 +9,8 @@ from cloud.api.tx import writes
 from cloud.extensions import db
 from cloud.models import Customer
 from cloud.services import customers as customer_service
-from sync.web.lists import order_by, paginate
+from sync.web.lists import order_by, ordered_by, paginate
+from sync.web.openapi import refuses
 
 bp = APIBlueprint("customers", __name__, url_prefix="/api/customers", tag="Customers")
 
@@ -20,7 +21,7 @@ ORDERING = {"name": Customer.name, "created_at": Customer.created_at, "total_spe
 
 @bp.get("/")
 @require("cashier")
-@bp.input(CustomerListQuery, location="query")
+@bp.input(ordered_by(CustomerListQuery, ORDERING), location="query")
 @bp.output(list_schema(CustomerOut, "CustomerList"))
 def list_customers(query_data, actor):
     """The tenant's customers; `search` looks in name, phone (any format) and email."""
@@ -38,6 +39,9 @@ def list_customers(query_data, actor):
 @require("cashier")
 @bp.input(CustomerCreateIn)
 @bp.output(CustomerOut, status_code=201)
+@refuses(INVALID_PHONE="phone has not 8 to 15 digits once separators are dropped",
+          INVALID_OUTLET="preferred_outlet_id names no outlet of this tenant",
+          INVALID_BIRTH_DATE="birth_date is in the future or before 1900")
 def create_customer(json_data, actor):
     """Register a customer; the phone is normalised and unique within the tenant."""
     return customer_service.create_customer(db.session, actor, json_data)
@@ -47,6 +51,7 @@ def create_customer(json_data, actor):
 @require("cashier")
 @bp.input(PhoneSearchIn)
 @bp.output(CustomerOut)
+@refuses(INVALID_PHONE="phone has not 8 to 15 digits once separators are dropped")
 def search_by_phone(json_data, actor):
     """The customer with exactly this phone number (in any common format), or 404."""
     return customer_service.find_by_phone(db.session, actor, json_data["phone"])
@@ -64,6 +69,9 @@ def get_customer(customer_id, actor):
 @require("cashier")
 @bp.input(CustomerPatchIn)
 @bp.output(CustomerOut)
+@refuses(INVALID_PHONE="phone has not 8 to 15 digits once separators are dropped",
+          INVALID_OUTLET="preferred_outlet_id names no outlet of this tenant",
+          INVALID_BIRTH_DATE="birth_date is in the future or before 1900")
 def update_customer(customer_id, json_data, actor):
     """Change a customer's profile (tier, points and order counters are not editable)."""
     customer = customer_service.get_customer(db.session, actor, customer_id)

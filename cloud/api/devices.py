@@ -11,16 +11,22 @@ from cloud.extensions import db
 from cloud.services import enrollment
 
 
+def authenticate_device():
+    """The enrolled, active device whose access token the request carries (401 otherwise)."""
+    verify_jwt_in_request()
+    return enrollment.device_from_claims(db.session, get_jwt())
+
+
 def require_device(view):
     """The caller is an enrolled device; the view receives `device=`."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        verify_jwt_in_request()
-        device = enrollment.device_from_claims(db.session, get_jwt())
+        device = authenticate_device()
         g.device = device
         kwargs["device"] = device
         return view(*args, **kwargs)
 
     wrapper._access = "device"
     return wrapper
+

@@ -8,7 +8,7 @@ from cloud.api.schemas.orders import OrderListQuery, SyncedOrderDetailOut, Synce
 from cloud.extensions import db
 from cloud.models import SyncedOrder
 from cloud.services import sales
-from sync.web.lists import order_by, paginate
+from sync.web.lists import LIKE_ESCAPE, like_pattern, order_by, ordered_by, paginate
 
 bp = APIBlueprint("orders", __name__, url_prefix="/api/orders", tag="Orders (synced)")
 
@@ -18,7 +18,7 @@ ORDERING = {"created_at": SyncedOrder.created_at, "total_amount": SyncedOrder.to
 
 @bp.get("/")
 @require("cashier")
-@bp.input(OrderListQuery, location="query")
+@bp.input(ordered_by(OrderListQuery, ORDERING), location="query")
 @bp.output(list_schema(SyncedOrderOut, "SyncedOrderList"))
 def list_orders(query_data, actor):
     """Every order the outlets synced (yours only, for outlet staff), newest first."""
@@ -33,9 +33,9 @@ def list_orders(query_data, actor):
         stmt = stmt.where(SyncedOrder.business_date <= query_data["date_to"])
     search = (query_data.get("search") or "").strip().lower()
     if search:
-        pattern = f"%{search}%"
-        stmt = stmt.where(or_(func.lower(SyncedOrder.order_number).like(pattern),
-                              func.lower(SyncedOrder.customer_name).like(pattern)))
+        pattern = like_pattern(search)
+        stmt = stmt.where(or_(func.lower(SyncedOrder.order_number).like(pattern, escape=LIKE_ESCAPE),
+                              func.lower(SyncedOrder.customer_name).like(pattern, escape=LIKE_ESCAPE)))
     stmt = order_by(stmt, query_data.get("ordering") or "-created_at", ORDERING, [SyncedOrder.id.desc()])
     return paginate(db.session, stmt, query_data)
 

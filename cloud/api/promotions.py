@@ -9,7 +9,8 @@ from cloud.api.tx import writes
 from cloud.extensions import db
 from cloud.models import Promotion
 from cloud.services import promotions as promotion_service
-from sync.web.lists import order_by, paginate, paginate_rows, search_filter
+from sync.web.lists import order_by, ordered_by, paginate, paginate_rows, search_filter
+from sync.web.openapi import refuses
 
 bp = APIBlueprint("promotions", __name__, url_prefix="/api/promotions", tag="Promotions")
 
@@ -32,7 +33,7 @@ class _PublicView:
 
 @bp.get("/")
 @require("manager")
-@bp.input(PromotionListQuery, location="query")
+@bp.input(ordered_by(PromotionListQuery, ORDERING), location="query")
 @bp.output(list_schema(PromotionOut, "PromotionList"))
 def list_promotions(query_data, actor):
     """Every promotion of the tenant, active or not. Highest priority first by default."""
@@ -50,6 +51,18 @@ def list_promotions(query_data, actor):
 @require("manager")
 @bp.input(PromotionCreateIn)
 @bp.output(PromotionOut, status_code=201)
+@refuses(BUNDLE_TOO_SMALL="a bundle needs products of at least two units in total",
+          INVALID_BUNDLE_PRICE="a bundle needs a bundle_price",
+          INVALID_BUY_QUANTITY="a buy_x_get_y promotion needs buy_quantity of at least 1",
+          INVALID_GET_QUANTITY="a buy_x_get_y promotion needs get_quantity of at least 1",
+          INVALID_DISCOUNT_PERCENT="a percentage promotion needs discount_percent above 0",
+          INVALID_DISCOUNT_AMOUNT="a fixed_amount promotion needs discount_amount above 0",
+          INVALID_DATE_RANGE="end_at is not after start_at",
+          INVALID_TIME_WINDOW="start_time and end_time are the same", DUPLICATE_PRODUCT="a product is listed twice",
+          INVALID_PRODUCT="a product_id names no product of this tenant",
+          INVALID_OUTLET="an outlet id names no outlet of this tenant",
+          INVALID_QUANTITY="a quantity is outside what the promotion type takes",
+          CODE_TAKEN="409: another promotion has this code")
 def create_promotion(json_data, actor):
     """Create a promotion (inactive until activated); `warnings` says if it can never apply."""
     return promotion_service.create_promotion(db.session, actor, json_data)
@@ -59,6 +72,7 @@ def create_promotion(json_data, actor):
 @public(identifies=True)
 @bp.input(ActivePromotionQuery, location="query")
 @bp.output(list_schema(PromotionOut, "ActivePromotionList"))
+@refuses(INVALID_OUTLET="outlet_id names no outlet of this tenant")
 def active_promotions(query_data, actor):
     """Promotions running now: activated, inside their dates, below their usage limit;
     with `outlet_id`, those for that outlet inside their day and time windows (outlet
@@ -88,6 +102,18 @@ def get_promotion(promotion_id, actor):
 @require("manager")
 @bp.input(PromotionPatchIn)
 @bp.output(PromotionOut)
+@refuses(BUNDLE_TOO_SMALL="a bundle needs products of at least two units in total",
+          INVALID_BUNDLE_PRICE="a bundle needs a bundle_price",
+          INVALID_BUY_QUANTITY="a buy_x_get_y promotion needs buy_quantity of at least 1",
+          INVALID_GET_QUANTITY="a buy_x_get_y promotion needs get_quantity of at least 1",
+          INVALID_DISCOUNT_PERCENT="a percentage promotion needs discount_percent above 0",
+          INVALID_DISCOUNT_AMOUNT="a fixed_amount promotion needs discount_amount above 0",
+          INVALID_DATE_RANGE="end_at is not after start_at",
+          INVALID_TIME_WINDOW="start_time and end_time are the same", DUPLICATE_PRODUCT="a product is listed twice",
+          INVALID_PRODUCT="a product_id names no product of this tenant",
+          INVALID_OUTLET="an outlet id names no outlet of this tenant",
+          INVALID_QUANTITY="a quantity is outside what the promotion type takes",
+          CODE_TAKEN="409: another promotion has this code")
 def update_promotion(promotion_id, json_data, actor):
     """Change a promotion; a `products` list replaces its products."""
     promotion = promotion_service.get_promotion(db.session, actor.require_tenant(), promotion_id)

@@ -22,13 +22,14 @@ from cloud.api.schemas.sync import (
     RecoveryOut,
     RecoveryQuery,
 )
-from cloud.api.tx import writes
+from cloud.api.tx import secret_answer, writes
 from cloud.extensions import db
 from cloud.models import Outlet, Tenant
 from cloud.services import allowances, changefeed, continuity, enrollment, ingest
 from sync import sqlite
 from sync.timeutil import parse_iso, utcnow
 from sync.web.errors import APIError
+from sync.web.openapi import refuses
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +39,10 @@ bp = APIBlueprint("sync", __name__, url_prefix="/api/sync", tag="Sync (devices)"
 @bp.post("/enroll/")
 @writes
 @public
+@secret_answer
 @bp.input(EnrollIn)
 @bp.output(EnrollOut, status_code=201)
+@refuses(OUTLET_INACTIVE="the key's outlet is closed")
 def enroll(json_data):
     """Exchange a one-time outlet enrollment key for this device's credential."""
     device, token = enrollment.enroll(db.session, json_data["enrollment_key"], json_data["device_name"])
@@ -91,6 +94,7 @@ def fork_device(json_data, device):
 
 @bp.post("/token/")
 @public
+@secret_answer
 @bp.input(DeviceTokenIn)
 @bp.output(DeviceTokenOut)
 def device_token(json_data):

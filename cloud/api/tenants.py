@@ -5,14 +5,16 @@ from cloud.api.access import require
 from cloud.api.schemas.common import ListQuery, list_schema
 from cloud.api.schemas.tenants import (EnrollmentKeyOut, OutletCreateIn, OutletListQuery, OutletOut, OutletPatchIn,
                                        TenantCreateIn, TenantOut, TenantPatchIn)
-from cloud.api.tx import writes
+from cloud.api.schemas.devices import EnrollmentKeyIn
+from cloud.api.tx import secret_answer, writes
 from cloud.extensions import db
 from cloud.models import Outlet, Tenant
 from cloud.services import enrollment
 from cloud.services import tenants as tenant_service
 from sync.web.errors import NotFound
-from sync.web.lists import order_by, paginate, search_filter
+from sync.web.lists import order_by, ordered_by, paginate, search_filter
 from sqlalchemy import select
+from sync.web.openapi import refuses
 
 bp = APIBlueprint("tenants", __name__, url_prefix="/api", tag="Tenants and outlets")
 
@@ -22,7 +24,7 @@ OUTLET_ORDERING = {"name": Outlet.name, "code": Outlet.code, "created_at": Outle
 
 @bp.get("/tenants/")
 @require("super_admin")
-@bp.input(ListQuery, location="query")
+@bp.input(ordered_by(ListQuery, TENANT_ORDERING), location="query")
 @bp.output(list_schema(TenantOut, "TenantList"))
 def list_tenants(query_data, actor):
     """Every tenant on the platform."""
@@ -36,6 +38,8 @@ def list_tenants(query_data, actor):
 @require("super_admin")
 @bp.input(TenantCreateIn)
 @bp.output(TenantOut, status_code=201)
+@refuses(INVALID_POINTS_PER_AMOUNT="points_per_amount is above 21474836.47",
+          INVALID_CASH_ROUNDING="cash_rounding is not one of 0.00, 1.00, 100.00, 500.00, 1000.00")
 def create_tenant(json_data, actor):
     return tenant_service.create_tenant(db.session, json_data)
 
@@ -52,6 +56,8 @@ def get_tenant(tenant_id, actor):
 @require("tenant_owner")
 @bp.input(TenantPatchIn)
 @bp.output(TenantOut)
+@refuses(INVALID_POINTS_PER_AMOUNT="points_per_amount is above 21474836.47",
+          INVALID_CASH_ROUNDING="cash_rounding is not one of 0.00, 1.00, 100.00, 500.00, 1000.00")
 def update_tenant(tenant_id, json_data, actor):
     """Branding, currency, tax, service charge and cash rounding of a tenant."""
     tenant = tenant_service.get_tenant(db.session, actor, tenant_id)
@@ -72,7 +78,7 @@ def delete_tenant(tenant_id, actor):
 
 @bp.get("/outlets/")
 @require("manager")
-@bp.input(OutletListQuery, location="query")
+@bp.input(ordered_by(OutletListQuery, OUTLET_ORDERING), location="query")
 @bp.output(list_schema(OutletOut, "OutletList"))
 def list_outlets(query_data, actor):
     stmt = tenant_service.outlets_query(actor)
@@ -112,9 +118,12 @@ def update_outlet(outlet_id, json_data, actor):
 @bp.post("/outlets/<int:outlet_id>/enrollment-key/")
 @writes
 @require("tenant_owner")
+@secret_answer
+@bp.input(EnrollmentKeyIn)
 @bp.output(EnrollmentKeyOut, status_code=201)
-def create_enrollment_key(outlet_id, actor):
-    """A one-time key an edge exchanges for its device credential (`pos edge enroll`)."""
+def create_enrollment_key(outlet_id, json_data, actor):
+    """A one-time key an edge exchanges for its device credential (`pos edge enroll`).
+    The device it enrolls replaces the outlet's earlier ones, unless `keep_other_devices`."""
     outlet = tenant_service.get_outlet(db.session, actor, outlet_id)
-    key, record = enrollment.issue_key(db.session, outlet, actor.user_id)
+    key, record = enrollment.issue_key(db.session, outlet, actor.user_id, json_data["keep_other_devices"])
     return {"enrollment_key": key, "outlet_id": outlet.id, "expires_at": record.expires_at}

@@ -11,7 +11,8 @@ from cloud.extensions import db
 from cloud.models import User
 from cloud.services import auth as auth_service
 from cloud.services import users as user_service
-from sync.web.lists import order_by, paginate, search_filter
+from sync.web.lists import order_by, ordered_by, paginate, search_filter
+from sync.web.openapi import refuses
 
 bp = APIBlueprint("users", __name__, url_prefix="/api/users", tag="Users")
 
@@ -44,7 +45,7 @@ def update_me(json_data, actor):
 
 @bp.get("/")
 @require("manager")
-@bp.input(UserListQuery, location="query")
+@bp.input(ordered_by(UserListQuery, ORDERING), location="query")
 @bp.output(list_schema(UserOut, "UserList"))
 def list_users(query_data, actor):
     """Staff of the tenant (of your outlet, for outlet managers)."""
@@ -62,6 +63,7 @@ def list_users(query_data, actor):
 @require("manager")
 @bp.input(UserCreateIn)
 @bp.output(UserOut, status_code=201)
+@refuses(INVALID_OUTLET="outlet_id names no outlet of this tenant")
 def create_user(json_data, actor):
     """Add a staff member with a role below your own."""
     return user_service.create_user(db.session, actor, json_data)
@@ -79,6 +81,7 @@ def get_user(user_id, actor):
 @require("manager")
 @bp.input(UserPatchIn)
 @bp.output(UserOut)
+@refuses(INVALID_OUTLET="outlet_id names no outlet of this tenant")
 def update_user(user_id, json_data, actor):
     """Change a staff member's profile, role (below your own), outlet, PIN or status."""
     user = user_service.get_user(db.session, actor, user_id)
@@ -94,6 +97,18 @@ def deactivate_user(user_id, actor):
     user = user_service.get_user(db.session, actor, user_id)
     user_service.deactivate_user(db.session, actor, user)
     return ""
+
+
+@bp.post("/<int:user_id>/unlock/")
+@writes
+@require("manager")
+@bp.output(MessageOut)
+def unlock(user_id, actor):
+    """Lift the sign-in lock that failed tries put on a staff member (and forget them)."""
+    user = user_service.get_user(db.session, actor, user_id)
+    if user_service.unlock(db.session, actor, user):
+        return {"message": f"Sign-in of {user.username} is unlocked"}
+    return {"message": f"Sign-in of {user.username} was not locked"}
 
 
 @bp.post("/<int:user_id>/reset-password/")

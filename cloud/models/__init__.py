@@ -9,11 +9,11 @@ from cloud.models.sales import (CustomerActivity, CustomerAlias, SyncedOrder, Sy
 from cloud.models.promotion import Promotion, PromotionAllowance, PromotionProduct, PromotionUsage
 from cloud.models.sync import ProcessedEvent, SyncDiscrepancy, TenantVersion, Tombstone
 from cloud.models.tenant import Outlet, Tenant
-from cloud.models.user import RevokedToken, User
+from cloud.models.user import LoginThrottle, RevokedToken, User
 
 __all__ = [
     "Base", "Category", "Customer", "Device", "EnrollmentKey", "IdempotencyRecord", "Modifier",
-    "ModifierGroup", "Outlet", "OutletProduct", "ProcessedEvent", "Product", "Promotion",
+    "LoginThrottle", "ModifierGroup", "Outlet", "OutletProduct", "ProcessedEvent", "Product", "Promotion",
     "PromotionAllowance", "PromotionProduct", "PromotionUsage", "RevokedToken", "Tenant",
     "TenantVersion", "Tombstone", "User", "CustomerActivity", "CustomerAlias", "SyncedOrder", "SyncedOrderItem", "SyncedPayment",
     "SyncedRefund", "SyncedShift", "SyncDiscrepancy",

@@ -20,6 +20,8 @@ class EnrollmentKey(Timestamps, Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime)
     used_at: Mapped[datetime | None] = mapped_column(DateTime)
     used_by_device_id: Mapped[int | None] = mapped_column(Integer)
+    # re-enrolling replaces the outlet's other devices unless the key was made to keep them
+    keeps_other_devices: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Device(Timestamps, Base):
@@ -38,6 +40,8 @@ class Device(Timestamps, Base):
     name: Mapped[str] = mapped_column(String(120))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked_reason: Mapped[str] = mapped_column(String(40), default="")
     last_seen_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_clock_skew_s: Mapped[int | None] = mapped_column(Integer)
     last_pushed_seq: Mapped[int] = mapped_column(Integer, default=0)

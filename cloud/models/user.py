@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from cloud.models.base import Base, Syncable, Timestamps
 
+from sync.login_throttle import LoginThrottleMixin
 from sync.roles import PLATFORM_ROLES, ROLE_RANK, ROLES  # noqa: F401  (re-exported)
 
 
@@ -51,3 +52,7 @@ class RevokedToken(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
     revoked_at: Mapped[datetime] = mapped_column(DateTime)
     reason: Mapped[str] = mapped_column(String(20))
+
+
+class LoginThrottle(LoginThrottleMixin, Base):
+    """Failed sign-ins per username (sync/login_throttle.py): backoff and lockout."""

@@ -23,8 +23,6 @@ difference, seconds between two timestamps, is `_seconds_between`.
 """
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -34,12 +32,14 @@ from sqlalchemy import Integer, and_, case, cast, desc, func, literal, select
 
 from cloud.models import Customer, Outlet, SyncedOrder, SyncedOrderItem, SyncedPayment, SyncedRefund, Tenant
 from cloud.models.customer import MEMBERSHIP_TIERS
+from cloud.services import spreadsheets
 from cloud.services import tenants as tenant_service
 from cloud.services.actor import Actor
 from sync import money
 from sync.money import div_round_half_up
 from sync.schemas.events import METHODS, STATUSES
 from sync.web.errors import ValidationFailed
+from sync.web.lists import LIKE_ESCAPE, like_pattern
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 1096  # three years: the longest range one request may cover
@@ -315,7 +315,8 @@ def products_query(scope: Scope, search: str | None = None):
     """The grouped select and its sortable columns (for `?ordering=`)."""
     stmt, columns = _product_rows(scope)
     if search and search.strip():
-        stmt = stmt.where(func.lower(SyncedOrderItem.product_name).like(f"%{search.strip().lower()}%"))
+        stmt = stmt.where(func.lower(SyncedOrderItem.product_name).like(like_pattern(search.strip().lower()),
+                                                                         escape=LIKE_ESCAPE))
     return stmt, columns
 
 
@@ -494,7 +495,7 @@ def customers(session, scope: Scope, limit: int = TOP_CUSTOMERS) -> dict:
 
 # --- exports ----------------------------------------------------------------------------
 
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_MIME = spreadsheets.XLSX_MIME
 REVENUE_COLUMNS = ("bucket", "start", "end", "orders", "gross_sales", "refunds", "revenue", "avg_value")
 PRODUCT_COLUMNS = ("product_id", "sku", "name", "quantity", "orders", "revenue", "share")
 _MONEY_COLUMNS = {"gross_sales", "refunds", "revenue", "avg_value"}
@@ -510,34 +511,15 @@ def _cell(name: str, value, fmt: str):
 
 
 def _table(fmt: str, title: str, columns: tuple, rows: list[list]) -> tuple[bytes, str]:
-    """CSV (money as "95000.00") or an Excel sheet (money as numbers with two decimals)."""
+    """CSV (money as "95000.00") or an Excel sheet (money as numbers with two decimals),
+    written by `spreadsheets` (no text cell runs as a formula)."""
+    cells = [[_cell(columns[i], value, fmt) for i, value in enumerate(row)] for row in rows]
     if fmt == "xlsx":
-        from openpyxl import Workbook
-        from openpyxl.styles import Font
-
-        book = Workbook()
-        sheet = book.active
-        sheet.title = title
-        sheet.append(list(columns))
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            sheet.append([_cell(columns[i], value, fmt) for i, value in enumerate(row)])
-        for index, name in enumerate(columns, start=1):
-            letter = sheet.cell(row=1, column=index).column_letter
-            sheet.column_dimensions[letter].width = 28 if name == "name" else 14
-            if name in _MONEY_COLUMNS or name in _PERCENT_COLUMNS:
-                for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
-                    cell.number_format = "#,##0.00" if name in _MONEY_COLUMNS else "0.00"
-        buffer = io.BytesIO()
-        book.save(buffer)
-        return buffer.getvalue(), XLSX_MIME
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_cell(columns[i], value, fmt) for i, value in enumerate(row)])
-    return buffer.getvalue().encode("utf-8"), "text/csv"
+        formats = {**{name: "#,##0.00" for name in _MONEY_COLUMNS}, **{name: "0.00" for name in _PERCENT_COLUMNS}}
+        widths = {name: 28 if name == "name" else 14 for name in columns}
+        return spreadsheets.xlsx_bytes(title, columns, cells, bold_header=True, widths=widths,
+                                       number_formats=formats), XLSX_MIME
+    return spreadsheets.csv_bytes(columns, cells), "text/csv"
 
 
 def export_revenue(session, scope: Scope, period: str, fmt: str) -> tuple[bytes, str, str]:

@@ -1,6 +1,14 @@
-"""Login, token issue and rotation, logout and revocation, password changes."""
+"""Login, token issue and rotation, logout and revocation, password changes.
+
+Tokens come in families: a login starts one, and every pair a refresh token is traded
+for stays in it. A refresh token used a second time means a copy is in someone else's
+hands, so the whole family is revoked (both holders must sign in again); logging out
+ends the family too, so the session's refresh token dies even if the client forgets to
+send it. Wrong passwords count against the username (sync/login_throttle.py).
+"""
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timezone
 
 from flask import current_app
@@ -9,24 +17,63 @@ from jwt import PyJWTError
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
-from cloud.models import RevokedToken, Tenant, User
-from sync import passwords
+from cloud.models import LoginThrottle, RevokedToken, Tenant, User
+from sync import login_throttle, passwords
 from sync.timeutil import utcnow
 from sync.web.errors import APIError, NotAuthenticated, ValidationFailed
 
+FAMILY_PREFIX = "family:"  # a revoked family is a RevokedToken row with this jti
 
-def _claims(user: User) -> dict:
+
+class LoginFailed(NotAuthenticated):
+    """Wrong credentials: counted against the username, and the count is committed
+    although the request fails."""
+
+    keeps_writes = True
+
+    def __init__(self):
+        super().__init__("Invalid username or credentials", "INVALID_CREDENTIALS")
+
+
+def _claims(user: User, family: str) -> dict:
     return {"role": user.role, "tenant_id": user.tenant_id, "outlet_id": user.outlet_id,
-            "username": user.username}
+            "username": user.username, "fam": family}
 
 
-def issue_tokens(user: User) -> dict:
+def issue_tokens(user: User, family: str | None = None) -> dict:
+    """An access/refresh pair; without `family`, the first of a new session."""
     identity = str(user.id)
-    claims = _claims(user)
+    claims = _claims(user, family or uuid.uuid4().hex)
     return {
         "access": create_access_token(identity=identity, additional_claims=claims),
         "refresh": create_refresh_token(identity=identity, additional_claims=claims),
     }
+
+
+def _policy() -> login_throttle.ThrottlePolicy:
+    return login_throttle.ThrottlePolicy.from_config(current_app.config)
+
+
+def refuse_if_throttled(session, username: str) -> None:
+    """429 while the username waits after failures or is locked; its secret is not checked."""
+    refusal = login_throttle.check(session, LoginThrottle, _policy(), username, utcnow())
+    if refusal is not None:
+        error = APIError(refusal.message, refusal.code, "username", status=429)
+        error.headers = {"Retry-After": str(refusal.retry_after_s)}
+        raise error
+
+
+def record_failure(session, username: str) -> None:
+    login_throttle.record_failure(session, LoginThrottle, _policy(), username, utcnow())
+
+
+def unlock(session, username: str) -> bool:
+    """A manager lifts a lock (and forgets the failures). True if there was anything."""
+    return login_throttle.clear(session, LoginThrottle, username)
+
+
+def locked_until(session, username: str) -> datetime | None:
+    return login_throttle.locked_until(session, LoginThrottle, username, utcnow())
 
 
 def find_user_by_username(session, username: str) -> User | None:
@@ -36,15 +83,19 @@ def find_user_by_username(session, username: str) -> User | None:
 
 
 def authenticate(session, username: str, password: str | None = None, pin: str | None = None) -> User:
-    """The active user these credentials belong to; one vague error for every failure."""
+    """The active user these credentials belong to; one vague error for every failure,
+    in the same time whether the username exists or not (a dummy hash is checked)."""
+    refuse_if_throttled(session, username)
     user = find_user_by_username(session, username)
     secret_hash = None
     secret = password if password is not None else pin
     if user is not None:
         secret_hash = user.password_hash if password is not None else user.pin_hash
-    ok = passwords.verify_secret(secret_hash, secret)
+    ok = passwords.check_secret(secret_hash, secret, current_app.config["PASSWORD_HASH_PROFILE"])
     if user is None or not ok or not user.is_active or not _tenant_active(session, user):
-        raise NotAuthenticated("Invalid username or credentials", "INVALID_CREDENTIALS")
+        record_failure(session, username)
+        raise LoginFailed()
+    login_throttle.clear(session, LoginThrottle, username)
     user.last_login_at = utcnow()
     return user
 
@@ -62,9 +113,9 @@ def _as_naive_utc(timestamp: int) -> datetime:
 
 
 def token_is_current(session, claims: dict) -> User | None:
-    """The token's user if the token is still honoured: user active, not revoked, and
-    issued after the last password change."""
-    if is_revoked(session, claims.get("jti", "")):
+    """The token's user if the token is still honoured: user active, neither the token
+    nor its family revoked, and issued after the last password change."""
+    if is_revoked(session, claims.get("jti", ""), claims.get("fam")):
         return None
     try:
         user = session.get(User, int(claims["sub"]))
@@ -77,24 +128,36 @@ def token_is_current(session, claims: dict) -> User | None:
     return user
 
 
-def is_revoked(session, jti: str) -> bool:
-    return session.get(RevokedToken, jti) is not None
+def is_revoked(session, jti: str, family: str | None = None) -> bool:
+    ids = [jti, FAMILY_PREFIX + family] if family else [jti]
+    return session.execute(select(RevokedToken.jti).where(RevokedToken.jti.in_(ids)).limit(1)).first() is not None
 
 
-def revoke(session, claims: dict, reason: str) -> bool:
-    """Record a token as revoked. False if it already was (a reused refresh token)."""
-    jti = claims["jti"]
+def _add_revocation(session, jti: str, kind: str, user_id: int, expires_at: datetime, reason: str) -> bool:
     if session.get(RevokedToken, jti) is not None:
         return False
     try:
         with session.begin_nested():
-            session.add(RevokedToken(
-                jti=jti, token_type=claims.get("type", "access"), user_id=int(claims["sub"]),
-                expires_at=_as_naive_utc(claims["exp"]), revoked_at=utcnow(), reason=reason,
-            ))
+            session.add(RevokedToken(jti=jti, token_type=kind, user_id=user_id, expires_at=expires_at,
+                                     revoked_at=utcnow(), reason=reason))
     except IntegrityError:  # a concurrent request revoked it first
         return False
     return True
+
+
+def revoke(session, claims: dict, reason: str) -> bool:
+    """Record a token as revoked. False if it already was (a reused refresh token)."""
+    return _add_revocation(session, claims["jti"], claims.get("type", "access"), int(claims["sub"]),
+                           _as_naive_utc(claims["exp"]), reason)
+
+
+def revoke_family(session, claims: dict, reason: str) -> None:
+    """End every token of the claims' session (kept until the longest-lived one expires)."""
+    family = claims.get("fam")
+    if not family:
+        return
+    lifetime = max(current_app.config["JWT_REFRESH_TOKEN_EXPIRES"], current_app.config["JWT_ACCESS_TOKEN_EXPIRES"])
+    _add_revocation(session, FAMILY_PREFIX + family, "family", int(claims["sub"]), utcnow() + lifetime, reason)
 
 
 def decode_refresh(token: str) -> dict:
@@ -109,24 +172,44 @@ def decode_refresh(token: str) -> dict:
     return claims
 
 
+class RefreshReused(NotAuthenticated):
+    """A refresh token came back after it was traded: its family is revoked, and the
+    revocation is committed although the request fails."""
+
+    keeps_writes = True
+
+    def __init__(self):
+        super().__init__("Refresh token has been revoked", "TOKEN_REVOKED")
+
+
 def rotate_refresh(session, token: str) -> dict:
-    """Exchange a refresh token for a new pair; the old one dies with the exchange."""
+    """Exchange a refresh token for a new pair of the same family; the old one dies with
+    the exchange. A dead one used again revokes its whole family."""
     claims = decode_refresh(token)
+    if is_revoked(session, claims["jti"]):
+        revoke_family(session, claims, "reuse")
+        raise RefreshReused()
     user = token_is_current(session, claims)
     if user is None:
         raise NotAuthenticated("Refresh token has been revoked", "TOKEN_REVOKED")
-    if not revoke(session, claims, "rotated"):
-        raise NotAuthenticated("Refresh token has been revoked", "TOKEN_REVOKED")
-    return issue_tokens(user)
+    if not revoke(session, claims, "rotated"):  # a concurrent exchange of the same token won
+        revoke_family(session, claims, "reuse")
+        raise RefreshReused()
+    return issue_tokens(user, claims.get("fam"))
 
 
 def logout(session, access_claims: dict, refresh_token: str | None) -> None:
+    """End this session: its access token and its family (so its refresh token too,
+    sent or not); a refresh token of another session of the same user, if sent, too."""
     revoke(session, access_claims, "logout")
+    revoke_family(session, access_claims, "logout")
     if refresh_token:
         claims = decode_refresh(refresh_token)
         if claims.get("sub") != access_claims.get("sub"):
             raise ValidationFailed("Refresh token belongs to another user", "TOKEN_MISMATCH", "refresh")
         revoke(session, claims, "logout")
+        if claims.get("fam") != access_claims.get("fam"):
+            revoke_family(session, claims, "logout")
 
 
 def purge_expired_revocations(session) -> int:
@@ -154,9 +237,20 @@ def set_pin(user: User, pin: str | None) -> None:
     user.pin_hash = passwords.hash_secret(pin, current_app.config["PASSWORD_HASH_PROFILE"])
 
 
-def change_own_password(user: User, old_password: str, new_password: str) -> None:
+class WrongPassword(APIError):
+    """The current password was wrong: counted against the username like a failed login."""
+
+    keeps_writes = True
+
+    def __init__(self):
+        super().__init__("Current password is incorrect", "WRONG_PASSWORD", "old_password", status=400)
+
+
+def change_own_password(session, user: User, old_password: str, new_password: str) -> None:
+    refuse_if_throttled(session, user.username)
     if not passwords.verify_secret(user.password_hash, old_password):
-        raise APIError("Current password is incorrect", "WRONG_PASSWORD", "old_password", status=400)
+        record_failure(session, user.username)
+        raise WrongPassword()
     if old_password == new_password:
         raise ValidationFailed("New password must differ from the current one", "PASSWORD_UNCHANGED", "new_password")
     set_password(user, new_password)

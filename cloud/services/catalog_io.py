@@ -3,53 +3,57 @@
 Import is all-or-nothing: every row is validated first and the whole file is refused,
 with the failing rows listed, if any row is wrong. Rows go through the same service
 calls as the API, so a manager's new products and price changes still await approval.
+
+Export shows what outlets sell: published products at their approved prices. Asked
+for (`include_pending`), it lists every product with its status and any price still
+waiting for approval. Cells are written by `spreadsheets`, so no name runs as a formula.
 """
 from __future__ import annotations
 
 import csv
 import io
+import re
 
-from openpyxl import Workbook
 from sqlalchemy import select
 
 from cloud.models import Category, Product
-from cloud.services import catalog
+from cloud.services import catalog, spreadsheets
 from cloud.services.actor import Actor
 from sync import money
 from sync.web.errors import APIError, ValidationFailed
+from sync.web.fields import WEB_URL_MESSAGE, WEB_URL_PATTERN
 
 COLUMNS = ("sku", "name", "category", "price", "description", "barcode", "image_url", "is_available", "track_stock")
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+REVIEW_COLUMNS = ("status", "pending_price")  # with include_pending
+XLSX_MIME = spreadsheets.XLSX_MIME
 MAX_ROWS = 5000
 _TRUE = {"1", "true", "yes", "y"}
 _FALSE = {"0", "false", "no", "n", ""}
 
 
-def _rows(session, tenant_id: int):
+def _rows(session, tenant_id: int, include_pending: bool):
     stmt = (select(Product, Category.name).join(Category, Category.id == Product.category_id)
             .where(Product.tenant_id == tenant_id).order_by(Product.sku))
+    if not include_pending:
+        stmt = stmt.where(Product.is_published.is_(True))
     for product, category_name in session.execute(stmt):
-        yield [product.sku, product.name, category_name, money.format_amount(product.price), product.description,
+        row = [product.sku, product.name, category_name, money.format_amount(product.price), product.description,
                product.barcode, product.image_url or "", "true" if product.is_available else "false",
                "true" if product.track_stock else "false"]
+        if include_pending:
+            pending = (product.pending_changes or {}).get("price")
+            row += [product.status, money.format_amount(pending) if isinstance(pending, int) else ""]
+        yield row
 
 
-def export(session, tenant_id: int, fmt: str) -> tuple[bytes, str, str]:
+def export(session, tenant_id: int, fmt: str, include_pending: bool = False) -> tuple[bytes, str, str]:
+    """Published products at approved prices; `include_pending` adds the rest, with
+    each product's status and the price waiting for approval."""
+    columns = COLUMNS + REVIEW_COLUMNS if include_pending else COLUMNS
+    rows = _rows(session, tenant_id, include_pending)
     if fmt == "xlsx":
-        book = Workbook()
-        sheet = book.active
-        sheet.title = "products"
-        sheet.append(list(COLUMNS))
-        for row in _rows(session, tenant_id):
-            sheet.append(row)
-        buffer = io.BytesIO()
-        book.save(buffer)
-        return buffer.getvalue(), XLSX_MIME, "products.xlsx"
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
-    writer.writerows(_rows(session, tenant_id))
-    return buffer.getvalue().encode("utf-8"), "text/csv", "products.csv"
+        return spreadsheets.xlsx_bytes("products", columns, rows), XLSX_MIME, "products.xlsx"
+    return spreadsheets.csv_bytes(columns, rows), "text/csv", "products.csv"
 
 
 def _bool(value: str, column: str) -> bool:
@@ -72,15 +76,19 @@ def _parse(text: str) -> list[dict]:
     for line, raw in enumerate(reader, start=2):
         if line - 1 > MAX_ROWS:
             raise ValidationFailed(f"At most {MAX_ROWS} rows per import", "TOO_MANY_ROWS", "file")
-        raw = {(k or "").strip(): (v or "").strip() for k, v in raw.items()}
+        # a row longer than the header keeps its extra cells in a list under None: ignored
+        raw = {k.strip(): spreadsheets.read_text(v.strip()) for k, v in raw.items()
+               if isinstance(k, str) and isinstance(v, str)}
         try:
             if not raw.get("sku") or not raw.get("name") or not raw.get("category"):
                 raise ValueError("sku, name and category are required")
             if len(raw["sku"]) > 64 or len(raw["name"]) > 200 or len(raw["category"]) > 120:
                 raise ValueError("sku, name or category is too long")
+            if not re.search(WEB_URL_PATTERN, raw.get("image_url", "")) or len(raw.get("image_url", "")) > 500:
+                raise ValueError(f"image_url: {WEB_URL_MESSAGE}")
             price = money.parse_amount(raw["price"])
-            if price < 0:
-                raise ValueError("Product price must be positive")
+            if price <= 0:
+                raise ValueError("Product price must be positive")  # 0.00 too, as in the API
             rows.append({
                 "line": line, "sku": raw["sku"], "name": raw["name"], "category": raw["category"], "price": price,
                 "description": raw.get("description", ""), "barcode": raw.get("barcode", "")[:64],

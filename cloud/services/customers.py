@@ -26,7 +26,7 @@ from sync import phones
 from sync.ids import is_uuid, new_uuid
 from sync.money import div_round_half_up
 from sync.web.errors import Conflict, NotFound, ValidationFailed
-from sync.web.lists import paginate
+from sync.web.lists import LIKE_ESCAPE, like_pattern, paginate
 
 PROFILE_FIELDS = ("name", "email", "birth_date", "notes", "marketing_consent", "preferred_outlet_id")
 _SEPARATORS = re.compile(r"[\s.\-()/]+")
@@ -118,8 +118,9 @@ def filter_by_search(stmt, search: str | None):
     if not search or not search.strip():
         return stmt
     term = search.strip().lower()
-    pattern = f"%{term}%"
-    clauses = [Customer.name.ilike(pattern), Customer.email.ilike(pattern), Customer.phone.like(pattern)]
+    pattern = like_pattern(term)
+    clauses = [Customer.name.ilike(pattern, escape=LIKE_ESCAPE), Customer.email.ilike(pattern, escape=LIKE_ESCAPE),
+               Customer.phone.like(pattern, escape=LIKE_ESCAPE)]
     digits = _SEPARATORS.sub("", term)
     if digits and re.fullmatch(r"\+?[0-9]+", digits):
         clauses.append(Customer.phone.like(f"%{digits}%"))

@@ -117,7 +117,7 @@ def _ensure_promotions(session, owner: Actor, products: dict[str, Product]) -> N
         promotions.activate(session, owner, promotion)
 
 
-def seed(session) -> tuple[list[str], str]:
+def seed(session, keep_other_devices: bool = False) -> tuple[list[str], str]:
     tenant = session.execute(select(Tenant).where(Tenant.slug == "pizza-palace")).scalar_one_or_none()
     if tenant is None:
         tenant = tenants.create_tenant(session, {
@@ -138,7 +138,7 @@ def seed(session) -> tuple[list[str], str]:
     owner = Actor(owner_user.id, owner_user.username, "tenant_owner", tenant.id, None)
     products = _ensure_catalog(session, owner)
     _ensure_promotions(session, owner, products)
-    key, _ = enrollment.issue_key(session, outlet, owner_user.id)
+    key, _ = enrollment.issue_key(session, outlet, owner_user.id, keep_other_devices)
     summary = [
         f"tenant: {tenant.name} (id {tenant.id}, slug {tenant.slug})",
         f"outlet: {outlet.name} (id {outlet.id}, code {outlet.code})",

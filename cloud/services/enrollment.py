@@ -1,4 +1,10 @@
-"""Binding edge devices to outlets: one-time enrollment keys, device credentials."""
+"""Binding edge devices to outlets: one-time enrollment keys, device credentials.
+
+A device works only while it, its tenant and its outlet are all active: a closed
+outlet's device gets no tokens and pulls nothing (staff hashes included). An owner can
+list the tenant's devices and revoke one; enrolling an outlet again revokes its older
+devices unless the key was made to keep them (a second till on purpose).
+"""
 from __future__ import annotations
 
 import hashlib
@@ -7,12 +13,13 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_jwt_extended import create_access_token
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from cloud.models import Device, EnrollmentKey, Outlet, Tenant
 from cloud.services import continuity
+from cloud.services.actor import Actor
 from sync.timeutil import utcnow
-from sync.web.errors import NotAuthenticated, ValidationFailed
+from sync.web.errors import NotAuthenticated, NotFound, ValidationFailed
 
 KEY_PREFIX = "enr_"
 TOKEN_PREFIX = "dev_"
@@ -22,12 +29,15 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def issue_key(session, outlet: Outlet, created_by_id: int | None) -> tuple[str, EnrollmentKey]:
-    """A fresh one-time key; only its hash is stored."""
+def issue_key(session, outlet: Outlet, created_by_id: int | None,
+              keep_other_devices: bool = False) -> tuple[str, EnrollmentKey]:
+    """A fresh one-time key; only its hash is stored. The device it enrolls replaces the
+    outlet's others unless `keep_other_devices`."""
     key = KEY_PREFIX + secrets.token_urlsafe(24)
     hours = current_app.config["ENROLLMENT_KEY_HOURS"]
     record = EnrollmentKey(tenant_id=outlet.tenant_id, outlet_id=outlet.id, key_hash=_digest(key),
-                           created_by_id=created_by_id, expires_at=utcnow() + timedelta(hours=hours))
+                           created_by_id=created_by_id, expires_at=utcnow() + timedelta(hours=hours),
+                           keeps_other_devices=keep_other_devices)
     session.add(record)
     session.flush()
     return key, record
@@ -44,6 +54,9 @@ def enroll(session, key: str, device_name: str) -> tuple[Device, str]:
     if outlet is None or not outlet.is_active:
         raise ValidationFailed("The outlet of this key is closed", "OUTLET_INACTIVE")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    if not record.keeps_other_devices:
+        session.execute(update(Device).where(Device.outlet_id == record.outlet_id, Device.is_active.is_(True))
+                        .values(is_active=False, revoked_at=utcnow(), revoked_reason="replaced by a new enrollment"))
     device = Device(tenant_id=record.tenant_id, outlet_id=record.outlet_id, name=device_name,
                     token_hash=_digest(token), last_seen_at=utcnow(),
                     number_space=continuity.next_number_space(session, record.outlet_id))
@@ -60,7 +73,7 @@ def _usable(session, device: Device | None) -> Device:
         raise NotAuthenticated("Device credential is invalid or revoked", "DEVICE_NOT_AUTHENTICATED")
     tenant = session.get(Tenant, device.tenant_id)
     outlet = session.get(Outlet, device.outlet_id)
-    if tenant is None or not tenant.is_active or outlet is None:
+    if tenant is None or not tenant.is_active or outlet is None or not outlet.is_active:
         raise NotAuthenticated("The tenant or outlet of this device is inactive", "DEVICE_NOT_AUTHENTICATED")
     return device
 
@@ -89,3 +102,29 @@ def device_from_claims(session, claims: dict) -> Device:
     if not claims.get("device") or not subject.startswith("device:") or not subject[7:].isdigit():
         raise NotAuthenticated("A device access token is required", "DEVICE_NOT_AUTHENTICATED")
     return _usable(session, session.get(Device, int(subject[7:])))
+
+
+# --- the owner's view ------------------------------------------------------------------------
+
+def devices_query(actor: Actor, outlet_id: int | None = None, is_active: bool | None = None):
+    stmt = select(Device).where(Device.tenant_id == actor.require_tenant())
+    if outlet_id is not None:
+        stmt = stmt.where(Device.outlet_id == outlet_id)
+    if is_active is not None:
+        stmt = stmt.where(Device.is_active.is_(is_active))
+    return stmt
+
+
+def get_device(session, actor: Actor, device_id: int) -> Device:
+    device = session.get(Device, device_id)
+    if device is None or device.tenant_id != actor.require_tenant():
+        raise NotFound("Device")
+    return device
+
+
+def revoke_device(session, device: Device, reason: str = "revoked by the owner") -> Device:
+    """The device's credential and its access tokens stop working at once."""
+    if device.is_active:
+        device.is_active, device.revoked_at, device.revoked_reason = False, utcnow(), reason[:40]
+        session.flush()
+    return device

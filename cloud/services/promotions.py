@@ -22,6 +22,8 @@ apply; its responses say so in `warnings`.
 """
 from __future__ import annotations
 
+import re
+
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -36,6 +38,7 @@ from sync.timeutil import isoformat, utcnow
 from sync.web.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
 CODE_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
+CODE_PATTERN = r"[A-Za-z0-9_-]{3,40}"
 
 # Every writable column with the value a new promotion starts from.
 DEFAULTS = {
@@ -93,12 +96,14 @@ def with_warnings(promotion: Promotion, extra: list[str] | None = None) -> Promo
 # --- checks --------------------------------------------------------------------------
 
 def _normalise_code(raw: str | None) -> str | None:
-    code = (raw or "").strip().upper()
+    """The code as stored (upper case); blank or None: no code. Exactly CODE_PATTERN,
+    surrounding spaces ignored (as typed)."""
+    code = (raw or "").strip(" ")
     if not code:
         return None
-    if len(code) < 3 or len(code) > 40 or not set(code) <= CODE_CHARS:
+    if not re.fullmatch(CODE_PATTERN, code):
         raise ValidationFailed("A code is 3 to 40 letters, digits, dashes or underscores", "INVALID_CODE", "code")
-    return code
+    return code.upper()
 
 
 def _code_free(session, tenant_id: int, code: str | None, exclude_id: int | None) -> None:

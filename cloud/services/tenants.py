@@ -12,7 +12,7 @@ from cloud.services.actor import Actor
 from sync.web.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-CODE_RE = re.compile(r"^[A-Z0-9]{2,10}$")
+CODE_RE = re.compile(r"[A-Za-z0-9]{2,10}")  # fullmatch, before upper-casing ("ß" is no code)
 CASH_ROUNDING_CHOICES = (0, 100, 10_000, 50_000, 100_000)  # minor units: none, 1, 100, 500, 1000
 _TIMEZONES = None
 
@@ -102,9 +102,9 @@ def _outlet_code_free(session, tenant_id: int, code: str) -> None:
 
 
 def create_outlet(session, tenant_id: int, data: dict) -> Outlet:
-    code = data["code"].upper()
-    if not CODE_RE.match(code):
+    if not CODE_RE.fullmatch(data["code"]):
         raise ValidationFailed("Outlet code is 2 to 10 letters or digits", "INVALID_CODE", "code")
+    code = data["code"].upper()
     _outlet_code_free(session, tenant_id, code)
     if data.get("timezone"):
         _check_timezone(data["timezone"])
@@ -134,10 +134,10 @@ def update_outlet(session, actor: Actor, outlet: Outlet, changes: dict) -> Outle
     if "is_active" in changes and not actor.at_least("tenant_owner"):
         raise PermissionDenied("Only the tenant owner can open or close an outlet")
     if "code" in changes:
+        if not CODE_RE.fullmatch(changes["code"]):
+            raise ValidationFailed("Outlet code is 2 to 10 letters or digits", "INVALID_CODE", "code")
         code = changes["code"].upper()
         if code != outlet.code:
-            if not CODE_RE.match(code):
-                raise ValidationFailed("Outlet code is 2 to 10 letters or digits", "INVALID_CODE", "code")
             _outlet_code_free(session, outlet.tenant_id, code)
             outlet.code = code
     for key, value in changes.items():

@@ -16,9 +16,13 @@ USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{3,80}$")
 PROFILE_FIELDS = ("email", "first_name", "last_name", "phone")
 
 
-def check_username_free(session, username: str) -> None:
+def check_username_format(username: str) -> None:
     if not USERNAME_RE.match(username):
         raise ValidationFailed("Username is 3 to 80 letters, digits or _ . @ -", "INVALID_USERNAME", "username")
+
+
+def check_username_free(session, username: str) -> None:
+    check_username_format(username)
     if auth.find_user_by_username(session, username) is not None:
         raise Conflict(f"Username '{username}' is taken", "USERNAME_TAKEN", "username")
 
@@ -125,6 +129,12 @@ def reset_password(session, actor: Actor, user: User, new_password: str) -> User
     auth.set_password(user, new_password)
     session.flush()
     return user
+
+
+def unlock(session, actor: Actor, user: User) -> bool:
+    """Lift a sign-in lock (sync/login_throttle.py) of someone the actor may manage."""
+    _check_may_manage(actor, user)
+    return auth.unlock(session, user.username)
 
 
 def deactivate_user(session, actor: Actor, user: User) -> None:

@@ -30,8 +30,8 @@ class Actor:
 
 
 def terminal_number() -> int:
-    raw = request.headers.get(TERMINAL_HEADER, "1").strip() or "1"
-    if not raw.isdigit() or not 1 <= int(raw) <= 99:
+    raw = request.headers.get(TERMINAL_HEADER, "1")
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= 99:
         raise ValidationFailed(f"{TERMINAL_HEADER} must be a terminal number from 1 to 99", "INVALID_TERMINAL",
                                TERMINAL_HEADER)
     return int(raw)
@@ -47,14 +47,19 @@ def current_actor() -> Actor:
     return Actor(user.id, user.username, user.role, outlet_id, terminal_number())
 
 
+def authorize(min_role: str) -> Actor:
+    """The caller, if authenticated with `min_role` or above (401 or 403 otherwise)."""
+    actor = current_actor()
+    if not actor.at_least(min_role):
+        raise PermissionDenied(f"This action needs the {min_role} role or above")
+    return actor
+
+
 def require(min_role: str = "kitchen"):
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            actor = current_actor()
-            if not actor.at_least(min_role):
-                raise PermissionDenied(f"This action needs the {min_role} role or above")
-            kwargs["actor"] = actor
+            kwargs["actor"] = authorize(min_role)
             return view(*args, **kwargs)
 
         wrapper._access = min_role

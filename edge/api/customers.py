@@ -10,6 +10,7 @@ from edge.services import customers
 from edge.services import outlet as outlet_settings
 from sync.web.errors import NotFound
 from sync.web.lists import ListQuery, list_schema, paginate
+from sync.web.openapi import refuses
 
 bp = APIBlueprint("customers", __name__, url_prefix="/api/customers", tag="Customers")
 
@@ -37,6 +38,7 @@ def list_customers(query_data, actor):
 @require("cashier")
 @bp.input(CustomerIn)
 @bp.output(CustomerOut, status_code=201)
+@refuses(INVALID_PHONE="phone has not 8 to 15 digits once separators are dropped")
 def create_customer(json_data, actor):
     """Register a customer here (works offline; the cloud learns of them by sync)."""
     customer = customers.create(db.session, json_data, outlet_settings.outlet(db.session).id)
@@ -47,6 +49,7 @@ def create_customer(json_data, actor):
 @require("cashier")
 @bp.input(PhoneIn)
 @bp.output(CustomerOut)
+@refuses(INVALID_PHONE="phone has not 8 to 15 digits once separators are dropped")
 def search_by_phone(json_data, actor):
     """The customer with this phone number (any common way of writing it)."""
     customer = customers.find_by_phone(db.session, json_data["phone"])
@@ -67,5 +70,6 @@ def get_customer(customer_id, actor):
 @require("cashier")
 @bp.input(CustomerPatchIn)
 @bp.output(CustomerOut)
+@refuses(INVALID_PHONE="phone has not 8 to 15 digits once separators are dropped")
 def update_customer(customer_id, json_data, actor):
     return customer_out(customers.update(db.session, customers.get(db.session, customer_id), json_data))

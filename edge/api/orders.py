@@ -11,7 +11,8 @@ from edge.extensions import db
 from edge.models import Customer, Order
 from edge.services import orders, print_documents, printing, refunds, shifts
 from edge.services import outlet as outlet_settings
-from sync.web.lists import list_schema, order_by, paginate
+from sync.web.lists import LIKE_ESCAPE, like_pattern, list_schema, order_by, ordered_by, paginate
+from sync.web.openapi import refuses
 
 bp = APIBlueprint("orders", __name__, url_prefix="/api/orders", tag="Orders")
 
@@ -21,7 +22,7 @@ ORDERING = {"created_at": Order.created_at, "order_number": Order.order_number, 
 
 @bp.get("/")
 @require("cashier")
-@bp.input(OrderListQuery, location="query")
+@bp.input(ordered_by(OrderListQuery, ORDERING), location="query")
 @bp.output(list_schema(OrderOut, "EdgeOrderList"))
 def list_orders(query_data, actor):
     """Orders, newest first; search by number, customer name or phone."""
@@ -35,9 +36,10 @@ def list_orders(query_data, actor):
         stmt = stmt.where(Order.synced_version >= Order.version)
     search = (query_data.get("search") or "").strip().lower()
     if search:
-        pattern = f"%{search}%"
-        stmt = stmt.where(or_(func.lower(Order.order_number).like(pattern), func.lower(Order.customer_name).like(pattern),
-                              Order.customer_phone.like(pattern), func.lower(Order.table_label).like(pattern)))
+        pattern = like_pattern(search)
+        stmt = stmt.where(or_(*(column.like(pattern, escape=LIKE_ESCAPE) for column in (
+            func.lower(Order.order_number), func.lower(Order.customer_name), Order.customer_phone,
+            func.lower(Order.table_label)))))
     stmt = order_by(stmt, query_data.get("ordering"), ORDERING, [Order.id.desc()])
     if not query_data.get("ordering"):
         stmt = stmt.order_by(None).order_by(Order.created_at.desc(), Order.id.desc())
@@ -49,6 +51,16 @@ def list_orders(query_data, actor):
 @require("cashier")
 @bp.input(OrderIn)
 @bp.output(OrderOut, status_code=201)
+@refuses(INVALID_PRODUCT="a product_id is not on this outlet's menu",
+          PRODUCT_UNAVAILABLE="a product is sold out here",
+          MODIFIER_REQUIRED="a required modifier group has too few choices",
+          TOO_MANY_MODIFIERS="a modifier group has too many choices",
+          INVALID_MODIFIER="a modifier_id is not one of the product's",
+          MODIFIER_UNAVAILABLE="a modifier is sold out", DUPLICATE_MODIFIER="a modifier is chosen twice",
+          INVALID_CUSTOMER="customer_id names no customer here",
+          INVALID_PHONE="customer_phone has not 8 to 15 digits once separators are dropped", EMPTY_ORDER="no items",
+          INVALID_QUANTITY="a quantity is out of range", INVALID_CLIENT_UUID="client_uuid is not a UUID",
+          PROMO_CODE_REJECTED="422: an entered promo code cannot apply (the reason is given)")
 def create_order(json_data, actor):
     """Create an order (priced here, offline). A repeated `client_uuid` returns the same order."""
     shift = shifts.open_ref(db.session, actor.terminal)
@@ -60,6 +72,15 @@ def create_order(json_data, actor):
 @require("cashier")
 @bp.input(QuoteIn)
 @bp.output(QuoteOut)
+@refuses(INVALID_PRODUCT="a product_id is not on this outlet's menu",
+          PRODUCT_UNAVAILABLE="a product is sold out here",
+          MODIFIER_REQUIRED="a required modifier group has too few choices",
+          TOO_MANY_MODIFIERS="a modifier group has too many choices",
+          INVALID_MODIFIER="a modifier_id is not one of the product's",
+          MODIFIER_UNAVAILABLE="a modifier is sold out", DUPLICATE_MODIFIER="a modifier is chosen twice",
+          INVALID_CUSTOMER="customer_id names no customer here",
+          INVALID_PHONE="customer_phone has not 8 to 15 digits once separators are dropped", EMPTY_ORDER="no items",
+          INVALID_QUANTITY="a quantity is out of range")
 def quote(json_data, actor):
     """Price a cart without saving it: what the customer would pay, and why a code does not apply."""
     customer = None
@@ -94,6 +115,16 @@ def get_order(order_id, actor):
 @require("cashier")
 @bp.input(OrderPatchIn)
 @bp.output(OrderOut)
+@refuses(INVALID_PRODUCT="a product_id is not on this outlet's menu",
+          PRODUCT_UNAVAILABLE="a product is sold out here",
+          MODIFIER_REQUIRED="a required modifier group has too few choices",
+          TOO_MANY_MODIFIERS="a modifier group has too many choices",
+          INVALID_MODIFIER="a modifier_id is not one of the product's",
+          MODIFIER_UNAVAILABLE="a modifier is sold out", DUPLICATE_MODIFIER="a modifier is chosen twice",
+          INVALID_CUSTOMER="customer_id names no customer here",
+          INVALID_PHONE="customer_phone has not 8 to 15 digits once separators are dropped", EMPTY_ORDER="no items",
+          INVALID_QUANTITY="a quantity is out of range",
+          PROMO_CODE_REJECTED="422: an entered promo code cannot apply (the reason is given)")
 def update_order(order_id, json_data, actor):
     """Change a draft or pending order (items, codes, customer, table, note)."""
     return orders.update(db.session, orders.get(db.session, order_id), json_data)
@@ -134,6 +165,8 @@ def complete_order(order_id, actor):
 @require("manager")
 @bp.input(RefundIn)
 @bp.output(RefundOut, status_code=201)
+@refuses(INVALID_ITEM="an item_id is not on this order", INVALID_QUANTITY="a quantity is more than is left",
+          INVALID_METHOD="the order was not paid by that method")
 def refund_order(order_id, json_data, actor):
     """Give money back, for the whole order or some lines, with a reason (manager+). The money goes back by
     the methods that took it, each at most what it took: `method` first, then the others (`tenders`).
@@ -153,6 +186,7 @@ def refund_order(order_id, json_data, actor):
 @require("manager")
 @bp.input(VoidIn)
 @bp.output(RefundOut, status_code=201)
+@refuses(INVALID_ITEM="an item_id is not on this order", INVALID_QUANTITY="a quantity is more than is left")
 def void_order_lines(order_id, json_data, actor):
     """Take unpaid items off an order, with a reason (manager+)."""
     order = orders.get(db.session, order_id)

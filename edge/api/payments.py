@@ -9,6 +9,7 @@ from edge.extensions import db
 from edge.models import Payment
 from edge.services import orders, payments, shifts
 from sync.web.errors import NotFound
+from sync.web.openapi import refuses
 
 bp = APIBlueprint("payments", __name__, url_prefix="/api/payments", tag="Payments")
 
@@ -19,6 +20,10 @@ bp = APIBlueprint("payments", __name__, url_prefix="/api/payments", tag="Payment
 @bp.input(PaymentIn)
 @bp.output(PaymentOut, status_code=201)
 @bp.doc(responses={503: {"description": "GATEWAY_UNREACHABLE: QRIS/e-wallet need the cloud's gateway"}})
+@refuses(REFERENCE_REQUIRED="a card payment needs the terminal reference",
+          TENDERED_REQUIRED="a cash payment needs tendered or amount",
+          TENDERED_TOO_LOW="tendered is less than amount", INVALID_AMOUNT="amount is 0.00",
+          OVERPAYMENT_NOT_ALLOWED="only cash may be more than the balance")
 def create_payment(json_data, actor):
     """Take a payment for an order; several payments may settle one order."""
     payments.ensure_available(json_data["method"])

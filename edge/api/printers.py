@@ -12,6 +12,7 @@ from edge.models import Printer
 from edge.services import printing
 from sync.timeutil import isoformat
 from sync.web.lists import ListQuery, list_schema, paginate, paginate_rows
+from sync.web.openapi import refuses
 
 bp = APIBlueprint("printers", __name__, url_prefix="/api/printers", tag="Printers")
 
@@ -43,10 +44,13 @@ def list_printers(query_data, actor):
 @require("manager")
 @bp.input(PrinterIn)
 @bp.output(PrinterOut, status_code=201)
+@refuses(INVALID_PRINTER="the settings cannot work together (the field and why are given): a kind without its device, an unknown profile or code page, a host off the LAN")
 def add_printer(json_data, actor):
-    """Add a printer: serial (device, baudrate, flow control), USB (vendor:product),
-    network (host, port 9100) or file; its profile sets the paper width."""
-    return printer_out(printing.create_printer(db.session, json_data))
+    """Add a printer: serial (a device under /dev/, baudrate, flow control), USB
+    (vendor:product), network (an address on the outlet's LAN, port 9100) or file (a file
+    name in the edge's printers folder); its profile sets the paper width. Other hosts
+    and ports are the machine owner's to set, with `pos printer add`."""
+    return printer_out(printing.create_printer(db.session, json_data, by_manager=True))
 
 
 @bp.get("/<int:printer_id>/")
@@ -61,8 +65,10 @@ def get_printer(printer_id, actor):
 @require("manager")
 @bp.input(PrinterPatchIn)
 @bp.output(PrinterOut)
+@refuses(INVALID_PRINTER="the settings cannot work together (the field and why are given): a kind without its device, an unknown profile or code page, a host off the LAN")
 def update_printer(printer_id, json_data, actor):
-    return printer_out(printing.update_printer(db.session, printing.get_printer(db.session, printer_id), json_data))
+    printer = printing.get_printer(db.session, printer_id)
+    return printer_out(printing.update_printer(db.session, printer, json_data, by_manager=True))
 
 
 @bp.get("/<int:printer_id>/jobs/")

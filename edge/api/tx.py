@@ -1,5 +1,8 @@
 """`writes`: the view runs inside one edge write transaction (gate + BEGIN IMMEDIATE),
-committed before the response leaves; `Idempotency-Key` replays the first response."""
+committed before the response leaves; `Idempotency-Key` replays the first response,
+but only after the caller has been authenticated and its role checked as the view
+itself would. Answers of views marked `secret_answer` are stored sealed, and an error
+that `keeps_writes` (a token family revoked for reuse) commits what was written."""
 from __future__ import annotations
 
 from functools import wraps
@@ -7,11 +10,14 @@ from functools import wraps
 from flask import current_app
 from flask_jwt_extended import get_jwt, verify_jwt_in_request
 
-
+from edge.api.access import authorize
 from edge.models import IdempotencyRecord
 from edge.services import continuity
 from edge.services.uow import write_transaction
 from sync.web import idempotency
+from sync.web.errors import APIError
+
+secret_answer = idempotency.secret_answer
 
 
 class _Replay(Exception):
@@ -32,18 +38,31 @@ def writes(view):
         key = idempotency.read_key()
         scope = print_ = None
         if key:
+            access = getattr(view, "_access", None)
+            if access not in (None, "public"):
+                authorize(access)
             scope, print_ = _scope(), idempotency.fingerprint()
+        failed = None
         try:
             with write_transaction() as session:
                 if key:
                     prior = idempotency.replay(session, IdempotencyRecord, scope, key, print_)
                     if prior is not None:
                         raise _Replay(prior)
-                response = current_app.make_response(view(*args, **kwargs))
-                if key and 200 <= response.status_code < 300:
-                    idempotency.remember(session, IdempotencyRecord, scope, key, print_, response)
+                try:
+                    response = current_app.make_response(view(*args, **kwargs))
+                except APIError as error:
+                    if not error.keeps_writes:
+                        raise
+                    failed = error  # committed as the transaction closes, raised after
+                else:
+                    if key and 200 <= response.status_code < 300:
+                        idempotency.remember(session, IdempotencyRecord, scope, key, print_, response,
+                                             sealed=getattr(view, "_secret_answer", False))
         except _Replay as replay:
             return replay.response
+        if failed is not None:
+            raise failed
         return response
 
     wrapper._writes = True

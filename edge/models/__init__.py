@@ -2,6 +2,7 @@
 from edge.models.base import Base
 from edge.models.customers import Customer, LoyaltyEntry, PromotionUse
 from edge.models.idempotency import IdempotencyRecord
+from edge.models.logins import LoginThrottle
 from edge.models.mirror import (MirrorAllowance, MirrorCategory, MirrorOutlet, MirrorOutletProduct,
                                 MirrorProduct, MirrorPromotion, MirrorTenant, RevokedToken, User)
 from edge.models.printing import PrinterState, Printer, PrintJobRow
@@ -10,7 +11,7 @@ from edge.models.sales import (CashMovement, Order, OrderCounter, OrderItem, Ord
 from edge.models.sync import KitchenEvent, OutboxEvent, SyncIncident, SyncState
 
 __all__ = [
-    "Base", "CashMovement", "Customer", "IdempotencyRecord", "KitchenEvent", "LoyaltyEntry", "MirrorAllowance",
+    "Base", "CashMovement", "Customer", "IdempotencyRecord", "KitchenEvent", "LoginThrottle", "LoyaltyEntry", "MirrorAllowance",
     "MirrorCategory", "MirrorOutlet", "MirrorOutletProduct", "MirrorProduct", "MirrorPromotion", "MirrorTenant",
     "Order", "OrderCounter", "OrderItem", "OrderPromotion", "OutboxEvent", "Payment", "PromotionUse", "Refund",
     "RevokedToken", "Printer", "PrinterState", "PrintJobRow",

@@ -1,7 +1,14 @@
 """Offline login at the outlet against the users pulled from the cloud, and the
-edge's own tokens (signed with this edge's secret, bound to its outlet)."""
+edge's own tokens (signed with this edge's secret, bound to its outlet).
+
+As on the cloud: wrong passwords and PINs count against the username (backoff, then a
+lock a manager can lift; sync/login_throttle.py), an unknown username costs the same
+time as a known one, and tokens come in families: a refresh token used twice, or a
+logout, ends every token of its session.
+"""
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -9,31 +16,70 @@ from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
 from sqlalchemy import func, select
 
-from edge.models import RevokedToken, User
+from edge.models import LoginThrottle, RevokedToken, User
 from edge.services import mirror_cache
 from edge.services.uow import after_commit
-from sync import passwords
+from sync import login_throttle, passwords
 from sync.timeutil import utcnow
 from sync.roles import OUTLET_ROLES
-from sync.web.errors import NotAuthenticated
+from sync.web.errors import APIError, NotAuthenticated
+
+FAMILY_PREFIX = "family:"  # a revoked family is a RevokedToken row with this jti
 
 
-def _claims(user: User, outlet_id: int) -> dict:
-    return {"role": user.role, "outlet_id": outlet_id, "username": user.username}
+class LoginFailed(NotAuthenticated):
+    """Wrong credentials; the caller records the failure (`record_failure`) in a write of its own."""
+
+    def __init__(self):
+        super().__init__("Invalid username or credentials", "INVALID_CREDENTIALS")
 
 
-def issue_tokens(user: User, outlet_id: int) -> dict:
+class RefreshReused(NotAuthenticated):
+    """A traded refresh token came back: its family is revoked, and the revocation is
+    committed although the request fails."""
+
+    keeps_writes = True
+
+    def __init__(self):
+        super().__init__("Refresh token has been revoked", "TOKEN_REVOKED")
+
+
+def _claims(user: User, outlet_id: int, family: str) -> dict:
+    return {"role": user.role, "outlet_id": outlet_id, "username": user.username, "fam": family}
+
+
+def issue_tokens(user: User, outlet_id: int, family: str | None = None) -> dict:
+    """An access/refresh pair; without `family`, the first of a new session."""
+    claims = _claims(user, outlet_id, family or uuid.uuid4().hex)
     return {
-        "access": create_access_token(identity=str(user.id), additional_claims=_claims(user, outlet_id)),
-        "refresh": create_refresh_token(identity=str(user.id), additional_claims=_claims(user, outlet_id)),
+        "access": create_access_token(identity=str(user.id), additional_claims=claims),
+        "refresh": create_refresh_token(identity=str(user.id), additional_claims=claims),
     }
 
 
 def staff_list(session) -> list[dict]:
+    """Names for the kiosk's tap-your-name tiles: who can sign in here, not how (whether
+    someone has a PIN is not said: the sign-in form offers both)."""
     users = session.execute(select(User).where(User.is_active.is_(True), User.role.in_(OUTLET_ROLES))
                             .order_by(User.first_name, User.username)).scalars()
-    return [{"username": u.username, "full_name": u.full_name, "role": u.role, "has_pin": bool(u.pin_hash)}
-            for u in users]
+    return [{"username": u.username, "full_name": u.full_name, "role": u.role} for u in users]
+
+
+def _policy() -> login_throttle.ThrottlePolicy:
+    return login_throttle.ThrottlePolicy.from_config(current_app.config)
+
+
+def record_failure(session, username: str) -> None:
+    login_throttle.record_failure(session, LoginThrottle, _policy(), username, utcnow())
+
+
+def forget_failures(session, username: str) -> bool:
+    """After a right answer, or a manager's unlock. True if there was anything."""
+    return login_throttle.clear(session, LoginThrottle, username)
+
+
+def has_failures(session, username: str) -> bool:
+    return session.get(LoginThrottle, login_throttle.key_of(username)) is not None
 
 
 def find_user_by_id(session, user_id: int | None) -> User | None:
@@ -45,11 +91,19 @@ def find_user(session, username: str) -> User | None:
 
 
 def authenticate(session, username: str, *, password: str | None = None, pin: str | None = None) -> User:
+    """The user these credentials belong to. Reads only: the caller writes the failure
+    count (`record_failure`, `forget_failures`), outside the slow hash check."""
+    refusal = login_throttle.check(session, LoginThrottle, _policy(), username, utcnow())
+    if refusal is not None:
+        error = APIError(refusal.message, refusal.code, "username", status=429)
+        error.headers = {"Retry-After": str(refusal.retry_after_s)}
+        raise error
     user = find_user(session, username)
     stored = None if user is None else (user.password_hash if password is not None else user.pin_hash)
-    ok = passwords.verify_secret(stored, password if password is not None else pin)
+    ok = passwords.check_secret(stored, password if password is not None else pin,
+                                current_app.config["PASSWORD_HASH_PROFILE"])
     if user is None or not ok or not user.is_active or user.role not in OUTLET_ROLES:
-        raise NotAuthenticated("Invalid username or credentials", "INVALID_CREDENTIALS")
+        raise LoginFailed()
     return user
 
 
@@ -84,8 +138,10 @@ def _revoked(session) -> set[str]:
 
 
 def current_user(session, claims: dict, outlet_id: int) -> StaffMember | None:
-    """The token's user if the token is still honoured here."""
-    if claims.get("outlet_id") != outlet_id or claims.get("jti", "") in _revoked(session):
+    """The token's user if the token is still honoured here (neither it nor its family revoked)."""
+    revoked = _revoked(session)
+    if (claims.get("outlet_id") != outlet_id or claims.get("jti", "") in revoked
+            or FAMILY_PREFIX + str(claims.get("fam")) in revoked):
         return None
     try:
         user = _staff(session).get(int(claims["sub"]))
@@ -98,27 +154,46 @@ def current_user(session, claims: dict, outlet_id: int) -> StaffMember | None:
     return user
 
 
-def rotate_refresh(session, token: str, outlet_id: int) -> dict:
+def decode_refresh(token: str) -> dict:
     try:
         claims = decode_token(token)
     except Exception:  # any malformed, expired or foreign token
         raise NotAuthenticated("Refresh token is invalid or expired", "TOKEN_INVALID") from None
     if claims.get("type") != "refresh":
         raise NotAuthenticated("A refresh token is required", "TOKEN_INVALID")
+    return claims
+
+
+def rotate_refresh(session, token: str, outlet_id: int) -> dict:
+    """A new pair of the same family; the old refresh token dies. A dead one used again
+    revokes its whole family."""
+    claims = decode_refresh(token)
+    if claims.get("jti", "") in _revoked(session) or session.get(RevokedToken, claims.get("jti", "")) is not None:
+        revoke_family(session, claims)
+        raise RefreshReused()
     user = current_user(session, claims, outlet_id)
     if user is None:
         raise NotAuthenticated("Refresh token has been revoked", "TOKEN_REVOKED")
-    _record_revocation(session, claims)
-    return issue_tokens(session.get(User, user.id), outlet_id)
+    _record_revocation(session, claims["jti"], _naive(claims["exp"]))
+    return issue_tokens(session.get(User, user.id), outlet_id, claims.get("fam"))
 
 
-def _record_revocation(session, claims: dict) -> None:
-    session.add(RevokedToken(jti=claims["jti"], expires_at=_naive(claims["exp"])))
+def _record_revocation(session, jti: str, expires_at: datetime) -> None:
+    session.add(RevokedToken(jti=jti, expires_at=expires_at))
     session.flush()
     revoked = _revoked(session)
-    after_commit(lambda: revoked.add(claims["jti"]))
+    after_commit(lambda: revoked.add(jti))
 
 
 def revoke(session, claims: dict) -> None:
     if session.get(RevokedToken, claims["jti"]) is None:
-        _record_revocation(session, claims)
+        _record_revocation(session, claims["jti"], _naive(claims["exp"]))
+
+
+def revoke_family(session, claims: dict) -> None:
+    """End every token of the claims' session (kept until the longest-lived one expires)."""
+    family = claims.get("fam")
+    if not family or session.get(RevokedToken, FAMILY_PREFIX + family) is not None:
+        return
+    lifetime = max(current_app.config["JWT_REFRESH_TOKEN_EXPIRES"], current_app.config["JWT_ACCESS_TOKEN_EXPIRES"])
+    _record_revocation(session, FAMILY_PREFIX + family, utcnow() + lifetime)

@@ -11,6 +11,7 @@ from edge.services import outbox
 from sync import loyalty, phones
 from sync.ids import new_uuid
 from sync.web.errors import Conflict, NotFound, ValidationFailed
+from sync.web.lists import LIKE_ESCAPE, like_pattern
 
 
 @dataclass(frozen=True)
@@ -102,9 +103,10 @@ def update(session, customer: Customer, changes: dict) -> Customer:
 def query(search: str | None = None):
     stmt = select(Customer)
     if search:
-        pattern = f"%{search.strip().lower()}%"
+        pattern = like_pattern(search.strip().lower())
         digits = "".join(ch for ch in search if ch.isdigit())
-        clauses = [func.lower(Customer.name).like(pattern), func.lower(Customer.email).like(pattern)]
+        clauses = [func.lower(Customer.name).like(pattern, escape=LIKE_ESCAPE),
+                   func.lower(Customer.email).like(pattern, escape=LIKE_ESCAPE)]
         if digits:
             clauses.append(Customer.phone.like(f"%{digits}%"))
         stmt = stmt.where(or_(*clauses))

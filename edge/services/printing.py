@@ -8,8 +8,13 @@ drawer kick after cash; a shift closed -> its Z report. Reprints are COPY jobs.
 """
 from __future__ import annotations
 
+import ipaddress
+import os
+import re
 from dataclasses import dataclass
+from pathlib import Path
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from printers import ConfigError, DrawerKick, PrinterConfig, render_text
@@ -23,11 +28,31 @@ from sync.web.errors import Conflict, NotFound, ValidationFailed
 
 DEFAULT_COLUMNS = 48
 
+# Where printers may reach. A file printer is a file *name* in the data dir's printers
+# folder, for everyone. What a manager sets through the API stays on the outlet's LAN:
+# a network printer at a private address on port 9100, a serial printer under /dev/.
+# Other hosts and ports are the machine owner's to set, with `pos printer add`.
+PRINTERS_FOLDER = "printers"
+FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+LAN = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"))
+PRINTER_PORT = 9100
+TRANSPORT_FIELDS = ("kind", "device", "host", "port")
+
 
 # --- printers ------------------------------------------------------------------------------
 
+def printers_folder() -> Path:
+    return Path(current_app.config["DATA_DIR"]) / PRINTERS_FOLDER
+
+
 def config_of(printer) -> PrinterConfig:
-    return PrinterConfig.from_dict({**printer.config, "name": printer.name})
+    """The printer's settings as its link needs them: a file printer's name becomes its
+    path in the printers folder (a path stored before names were the rule keeps only
+    its last part, so it too stays in the folder)."""
+    values = {**printer.config, "name": printer.name}
+    if values.get("kind") == "file" and values.get("device"):
+        values["device"] = str(printers_folder() / os.path.basename(values["device"]))
+    return PrinterConfig.from_dict(values)
 
 
 def _validated(data: dict) -> PrinterConfig:
@@ -40,10 +65,41 @@ def _validated(data: dict) -> PrinterConfig:
         raise ValidationFailed(f"Invalid printer settings: {error}", "INVALID_PRINTER") from None
 
 
-def create_printer(session, data: dict) -> Printer:
+def _refuse(field: str, message: str):
+    raise ValidationFailed(f"{field}: {message}", "INVALID_PRINTER", field)
+
+
+def _check_file_name(config: PrinterConfig) -> None:
+    if config.kind == "file" and (not FILE_NAME.match(config.device) or ".." in config.device):
+        _refuse("device", "a file printer writes into the edge's printers folder: give a file name such as "
+                          "'kitchen.escpos' (letters, digits, '.', '_' and '-'), not a path")
+
+
+def _check_lan(config: PrinterConfig) -> None:
+    """What a manager may set through the API: the outlet's LAN and the printer port."""
+    if config.kind == "network":
+        try:
+            address = ipaddress.ip_address(config.host)
+        except ValueError:
+            address = None
+        if address is None or not any(address in network for network in LAN):
+            _refuse("host", "give the printer's address on the outlet's network (10.x.x.x, 172.16-31.x.x, "
+                            "192.168.x.x or fc00::/7); other hosts are set with `pos printer add` on the edge")
+        if config.port != PRINTER_PORT:
+            _refuse("port", f"network printers take port {PRINTER_PORT} here; another port is set with "
+                            "`pos printer add` on the edge")
+    if config.kind == "serial" and (not config.device.startswith("/dev/") or ".." in config.device):
+        _refuse("device", "a serial printer is a device under /dev/, such as /dev/ttyUSB0")
+
+
+def create_printer(session, data: dict, *, by_manager: bool = False) -> Printer:
+    """`by_manager`: set through the API, so held to the outlet's LAN (see above)."""
     if session.execute(select(Printer.id).where(Printer.name == data["name"])).first():
         raise Conflict(f"A printer named {data['name']} exists", "PRINTER_EXISTS", "name")
-    config = _validated(data)
+    config = _validated({k: v for k, v in data.items() if k != "is_active"})  # is_active is the row's, not the link's
+    _check_file_name(config)
+    if by_manager:
+        _check_lan(config)
     printer = Printer(name=config.name, config=config.to_dict(), role=config.role, station=config.station or None,
                       is_active=data.get("is_active", True))
     session.add(printer)
@@ -52,13 +108,22 @@ def create_printer(session, data: dict) -> Printer:
     return printer
 
 
-def update_printer(session, printer: Printer, changes: dict) -> Printer:
+def update_printer(session, printer: Printer, changes: dict, *, by_manager: bool = False) -> Printer:
     if "name" in changes and changes["name"] != printer.name:
         if session.execute(select(Printer.id).where(Printer.name == changes["name"])).first():
             raise Conflict(f"A printer named {changes['name']} exists", "PRINTER_EXISTS", "name")
     merged = {**printer.config, "name": printer.name,
               **{k: v for k, v in changes.items() if k != "is_active"}}
+    if merged.get("kind") == "file" and "device" not in changes:
+        merged["device"] = os.path.basename(merged.get("device") or "")  # a path stored before names were the rule
+    if "device" in changes or "kind" in changes:  # a new device (or kind) says where the printer is anew
+        for derived in ("host", "port", "vendor_id", "product_id"):
+            if derived not in changes:
+                merged.pop(derived, None)
     config = _validated(merged)
+    _check_file_name(config)
+    if by_manager and any(field in changes for field in TRANSPORT_FIELDS):
+        _check_lan(config)
     printer.name, printer.config, printer.role = config.name, config.to_dict(), config.role
     printer.station = config.station or None
     if "is_active" in changes:

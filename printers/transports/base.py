@@ -18,12 +18,16 @@ WRITE_CHUNK_BYTES = 1024  # progress is tracked per chunk: a stall is noticed wi
 
 
 class TransportError(Exception):
-    """A printer link failure."""
+    """A printer link failure. `public` is what people see on the job (the API, the
+    screens); the full message, which may quote the operating system's error, is for
+    the log. A link whose errors would tell a caller about other hosts' ports (network)
+    gives a plain `public` text."""
 
-    def __init__(self, message: str, *, bytes_written: int = 0, uncertain: bool = False):
+    def __init__(self, message: str, *, bytes_written: int = 0, uncertain: bool = False, public: str | None = None):
         super().__init__(message)
         self.bytes_written = bytes_written
         self.uncertain = uncertain
+        self.public = public if public is not None else message
 
     @property
     def started(self) -> bool:

@@ -1,7 +1,9 @@
 """A "printer" that appends each job's bytes to a file: the demo's printers, and tests.
 
 Decode the file with tests/support/escpos_decoder.py to read what would have printed.
-It has no status to report, so it is always online.
+It has no status to report, so it is always online. The file is the owner's alone
+(0600, its folder 0700) and is never reached through a symbolic link: whoever chose
+the path cannot make the edge write to some other file through one.
 """
 from __future__ import annotations
 
@@ -31,10 +33,11 @@ class FileTransport(Transport):
             return
         try:
             directory = os.path.dirname(os.path.abspath(self.path))
-            os.makedirs(directory, exist_ok=True)
-            self._file = open(self.path, "ab", buffering=0)  # noqa: SIM115 - held open across jobs
+            os.makedirs(directory, mode=0o700, exist_ok=True)
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+            self._file = os.fdopen(fd, "ab", buffering=0)  # held open across jobs
         except OSError as exc:
-            raise OpenError(f"cannot open {self.path}: {exc}") from exc
+            raise OpenError(f"cannot open {self.path}: {exc}", public="cannot open the printer's file") from exc
 
     def close(self) -> None:
         handle, self._file = self._file, None
@@ -48,7 +51,8 @@ class FileTransport(Transport):
         try:
             return self._file.write(chunk)
         except OSError as exc:
-            raise ConnectionLost(f"cannot write {self.path}: {exc}", uncertain=True) from exc
+            raise ConnectionLost(f"cannot write {self.path}: {exc}", uncertain=True,
+                                 public="cannot write the printer's file") from exc
 
     def status(self) -> PrinterStatus:
         return PrinterStatus.always_online("file")

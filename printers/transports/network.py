@@ -17,6 +17,11 @@ import termios
 from .base import ConnectionLost, OpenError, Transport, WriteTimeout, wait_for_drain
 
 DEFAULT_SEND_BUFFER = 16 * 1024
+# What a job shows: one text whatever the socket said, so a printer's error never tells
+# whether some host's port is closed, filtered or missing (the log has the details).
+NO_CONNECTION = "no connection to the network printer"
+LINK_LOST = "the connection to the network printer was lost"
+STALLED = "the network printer stopped taking data"
 _SIOCOUTQ = getattr(termios, "TIOCOUTQ", None)  # same request number on Linux
 
 
@@ -53,9 +58,10 @@ class NetworkTransport(Transport):
         try:
             sock = socket.create_connection((self.host, self.port), timeout=self.connect_timeout_s)
         except TimeoutError as exc:
-            raise OpenError(f"no answer from {self.host}:{self.port} within {self.connect_timeout_s}s") from exc
+            raise OpenError(f"no answer from {self.host}:{self.port} within {self.connect_timeout_s}s",
+                            public=NO_CONNECTION) from exc
         except OSError as exc:
-            raise OpenError(f"cannot connect to {self.host}:{self.port}: {exc}") from exc
+            raise OpenError(f"cannot connect to {self.host}:{self.port}: {exc}", public=NO_CONNECTION) from exc
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, self.send_buffer_bytes)
@@ -86,9 +92,10 @@ class NetworkTransport(Transport):
         try:
             return self._sock.send(chunk)
         except TimeoutError as exc:
-            raise WriteTimeout(f"{self.host}:{self.port} took no data for {self.write_timeout_s}s") from exc
+            raise WriteTimeout(f"{self.host}:{self.port} took no data for {self.write_timeout_s}s",
+                               public=STALLED) from exc
         except OSError as exc:
-            raise ConnectionLost(f"connection to {self.host}:{self.port} lost: {exc}") from exc
+            raise ConnectionLost(f"connection to {self.host}:{self.port} lost: {exc}", public=LINK_LOST) from exc
 
     def _drain(self, total: int) -> None:
         if _SIOCOUTQ is None:
@@ -110,12 +117,12 @@ class NetworkTransport(Transport):
         except TimeoutError:
             return b""
         except OSError as exc:
-            raise ConnectionLost(f"connection to {self.host}:{self.port} lost: {exc}") from exc
+            raise ConnectionLost(f"connection to {self.host}:{self.port} lost: {exc}", public=LINK_LOST) from exc
         finally:
             if self._sock is sock:
                 sock.settimeout(self.write_timeout_s)
         if data == b"":
-            raise ConnectionLost(f"{self.host}:{self.port} closed the connection")
+            raise ConnectionLost(f"{self.host}:{self.port} closed the connection", public=LINK_LOST)
         return data
 
     def _discard_input(self) -> None:
@@ -123,10 +130,10 @@ class NetworkTransport(Transport):
         try:
             while select.select([sock], [], [], 0)[0]:
                 if sock.recv(4096, socket.MSG_DONTWAIT) == b"":
-                    raise ConnectionLost(f"{self.host}:{self.port} closed the connection")
+                    raise ConnectionLost(f"{self.host}:{self.port} closed the connection", public=LINK_LOST)
         except BlockingIOError:
             return
         except OSError as exc:
             if exc.errno in (errno.EAGAIN, errno.EWOULDBLOCK):
                 return
-            raise ConnectionLost(f"connection to {self.host}:{self.port} lost: {exc}") from exc
+            raise ConnectionLost(f"connection to {self.host}:{self.port} lost: {exc}", public=LINK_LOST) from exc

@@ -59,9 +59,13 @@ ERROR_SCHEMA = {
 
 
 class APIError(HTTPError):
-    """A failure a client can act on: status, stable code, human message, field."""
+    """A failure a client can act on: status, stable code, human message, field.
+
+    `keeps_writes`: what the request wrote before failing is committed anyway (a failed
+    sign-in's count, a token family revoked for reuse); the apps' `writes` see to it."""
 
     status_code = 400
+    keeps_writes = False
 
     def __init__(
         self,

@@ -2,6 +2,7 @@
 search, ordering and each list's own filters."""
 from __future__ import annotations
 
+import re
 from typing import Callable, Iterable, Mapping
 from urllib.parse import urlencode
 
@@ -12,6 +13,7 @@ from flask import request
 from sqlalchemy import func, or_, select
 
 from sync.web.errors import ValidationFailed
+from sync.web.fields import Pattern
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -34,15 +36,25 @@ def _page_url(page: int | None) -> str | None:
     return f"{request.base_url}?{urlencode(args, doseq=True)}"
 
 
+def ordered_by(query_schema: type, allowed: Iterable[str]) -> type:
+    """`query_schema` whose `ordering` takes exactly the names in `allowed` (each with an
+    optional leading `-`, commas between), as its documented pattern says."""
+    names = sorted(allowed)
+    choice = "|".join(re.escape(name) for name in names)
+    pattern = rf"^-?({choice})(,-?({choice}))*$"
+    field = String(load_default=None, validate=[Length(max=200), Pattern(pattern, error=(
+        f"Cannot order by that; choose from: {', '.join(names)} (a leading - for descending, commas between)"))])
+    return type(query_schema.__name__, (query_schema,), {"ordering": field})
+
+
 def order_by(stmt, ordering: str | None, allowed: Mapping[str, object], default: Iterable):
     """Apply `?ordering=-created_at` against an allow-list of sortable columns."""
     if not ordering:
         return stmt.order_by(*default)
     clauses = []
     for part in ordering.split(","):
-        name = part.strip()
-        descending = name.startswith("-")
-        name = name.lstrip("-")
+        descending = part.startswith("-")
+        name = part[1:] if descending else part
         column = allowed.get(name)
         if column is None:
             raise ValidationFailed(
@@ -53,12 +65,22 @@ def order_by(stmt, ordering: str | None, allowed: Mapping[str, object], default:
     return stmt.order_by(*clauses, *default)
 
 
+LIKE_ESCAPE = "\\"
+
+
+def like_pattern(term: str) -> str:
+    """`%term%` for LIKE with the term's own `%`, `_` and `\\` taken literally: a search
+    for "%" finds a percent sign, not every row. Use it with `escape=LIKE_ESCAPE`."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def search_filter(stmt, search: str | None, columns: Iterable):
     """Case-insensitive substring search over the given columns."""
     if not search:
         return stmt
-    pattern = f"%{search.strip().lower()}%"
-    return stmt.where(or_(*[func.lower(column).like(pattern) for column in columns]))
+    pattern = like_pattern(search.strip().lower())
+    return stmt.where(or_(*[func.lower(column).like(pattern, escape=LIKE_ESCAPE) for column in columns]))
 
 
 def paginate(session, stmt, query: Mapping, serialize: Callable[[object], object] | None = None,

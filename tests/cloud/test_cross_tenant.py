@@ -21,7 +21,7 @@ IDENTIFYING = {("GET", "/api/categories/"), ("GET", "/api/categories/<int:catego
 SNAPSHOT = ("/api/tenants/{tenant_id}/", "/api/outlets/", "/api/categories/?page_size=100",
             "/api/products/?page_size=100", "/api/products/{product_id}/modifiers/", "/api/promotions/?page_size=100",
             "/api/customers/?page_size=100", "/api/users/?page_size=100", "/api/orders/?page_size=100",
-            "/api/outlets/{outlet_id}/products/", "/api/customers/{customer_id}/stats/")
+            "/api/outlets/{outlet_id}/products/", "/api/customers/{customer_id}/stats/", "/api/devices/")
 
 
 def id_routes():
@@ -139,6 +139,7 @@ LIST_FILTERS = {  # list route: query strings naming tenant a's objects
     "/api/orders/": ("outlet_id={outlet_id}", "search=AA1"),
     "/api/users/": ("outlet_id={outlet_id}", "search=aa_"),
     "/api/outlets/": ("search=AA",),
+    "/api/devices/": ("outlet_id={outlet_id}", "search=Aardvark", "is_active=true"),
     "/api/analytics/dashboard/": ("outlet_id={outlet_id}", "date_from=2026-11-01&date_to=2026-11-30"),
     "/api/analytics/revenue/": ("outlet_id={outlet_id}", "date_from=2026-11-01&date_to=2026-11-30"),
     "/api/analytics/products/": ("outlet_id={outlet_id}", "date_from=2026-11-01&date_to=2026-11-30"),

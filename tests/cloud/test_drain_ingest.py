@@ -33,12 +33,13 @@ T0 = datetime(2026, 11, 2, 3, 0, 0)
 
 
 class Outlet_:
-    """An enrolled device of one outlet pushing wire events through the API."""
+    """An enrolled device of one outlet pushing wire events through the API (beside the
+    outlet's other devices, unless `keep_other_devices` is False)."""
 
-    def __init__(self, app, client, outlet_id: int):
+    def __init__(self, app, client, outlet_id: int, keep_other_devices: bool = True):
         self.app, self.client, self.outlet_id = app, client, outlet_id
         with app.app_context():
-            key, _ = enrollment.issue_key(db.session, db.session.get(Outlet, outlet_id), None)
+            key, _ = enrollment.issue_key(db.session, db.session.get(Outlet, outlet_id), None, keep_other_devices)
             db.session.commit()
         enrolled = client.post("/api/sync/enroll/", json={"enrollment_key": key, "device_name": "till"})
         assert enrolled.status_code == 201, enrolled.json

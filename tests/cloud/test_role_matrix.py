@@ -42,6 +42,7 @@ ACCESS = {  # (method, rule): the minimum role, "public" (no token needed) or "d
     ("PATCH", "/api/users/<int:user_id>/"): "manager",
     ("DELETE", "/api/users/<int:user_id>/"): "manager",
     ("POST", "/api/users/<int:user_id>/reset-password/"): "manager",
+    ("POST", "/api/users/<int:user_id>/unlock/"): "manager",  # lifts a sign-in lock (issue 16)
     # tenants: CRUD super_admin, read/update of one's own tenant_owner+
     ("GET", "/api/tenants/"): "super_admin",
     ("POST", "/api/tenants/"): "super_admin",
@@ -54,6 +55,9 @@ ACCESS = {  # (method, rule): the minimum role, "public" (no token needed) or "d
     ("GET", "/api/outlets/<int:outlet_id>/"): "manager",
     ("PATCH", "/api/outlets/<int:outlet_id>/"): "manager",
     ("POST", "/api/outlets/<int:outlet_id>/enrollment-key/"): "tenant_owner",
+    # the tenant's enrolled edges: like enrollment keys, the owner's (issue 16)
+    ("GET", "/api/devices/"): "tenant_owner",
+    ("POST", "/api/devices/<int:device_id>/revoke/"): "tenant_owner",
     # per-outlet prices and availability: catalog writes, manager+
     ("GET", "/api/outlets/<int:outlet_id>/products/"): "manager",
     ("POST", "/api/outlets/<int:outlet_id>/products/"): "manager",
@@ -174,6 +178,7 @@ class Seed:
     other_pending_product_id: int = 0
     enrollment_key: str = ""  # unused, for a caller to enroll with
     device_id: int = 0
+    spare_device_id: int = 0  # the other outlet's device, which the matrix may revoke
     device_token: str = ""
     device_access: str = ""
     refresh_token: str = ""
@@ -268,14 +273,14 @@ def seed_tenant(app, world, name: str = "a") -> Seed:
                                                                "slug": f"{word.lower()}-spare"}).id
         seed.refresh_token = auth.issue_tokens(session.get(User, tw.users["kitchen"]))["refresh"]
         other = tenants.get_outlet(session, owner, tw.other_outlet_id)
-        keys = [enrollment.issue_key(session, o, None)[0] for o in (outlet, outlet, other)]
+        keys = [enrollment.issue_key(session, o, None, keep_other_devices=True)[0] for o in (outlet, outlet, other)]
         seed.enrollment_key = keys[1]
         session.commit()
         seed.customer_uuid = customer_uuid = customer.uuid
 
     client = app.test_client()
     seed.device_id, seed.device_token, seed.device_access = enroll_device(client, keys[0], f"{word} till")
-    *_, other_access = enroll_device(client, keys[2], f"{word} other till")
+    seed.spare_device_id, _, other_access = enroll_device(client, keys[2], f"{word} other till")
     number, other_number = f"{prefix.upper()}1-261120-1-0001", f"{prefix.upper()}2-261120-1-0001"
     sold_product = (f"{word} Truffle Pizza", f"{word.upper()}-TRUFFLE")
     sold = order_payload(tw.outlet_id, number, seed.product_id, customer_uuid, f"{word} Alice", sold_product)
@@ -362,6 +367,7 @@ CALLS = {
     ("PATCH", "/api/users/<int:user_id>/"): Call(json={"first_name": "Tess"}),
     ("DELETE", "/api/users/<int:user_id>/"): Call(ids=(("user_id", "spare_user_id"),)),
     ("POST", "/api/users/<int:user_id>/reset-password/"): Call(json={"new_password": NEW_PASSWORD}),
+    ("POST", "/api/users/<int:user_id>/unlock/"): Call(),
     ("GET", "/api/tenants/"): Call(),
     ("POST", "/api/tenants/"): Call(json={"name": "Brand New Co", "slug": "brand-new-co"}),
     ("GET", "/api/tenants/<int:tenant_id>/"): Call(),
@@ -371,7 +377,9 @@ CALLS = {
     ("POST", "/api/outlets/"): Call(json={"code": "NEW", "name": "New Outlet"}),
     ("GET", "/api/outlets/<int:outlet_id>/"): Call(),
     ("PATCH", "/api/outlets/<int:outlet_id>/"): Call(json={"phone": "0274-555"}),
-    ("POST", "/api/outlets/<int:outlet_id>/enrollment-key/"): Call(),
+    ("POST", "/api/outlets/<int:outlet_id>/enrollment-key/"): Call(json={"keep_other_devices": True}),
+    ("GET", "/api/devices/"): Call(),
+    ("POST", "/api/devices/<int:device_id>/revoke/"): Call(ids=(("device_id", "spare_device_id"),)),
     ("GET", "/api/outlets/<int:outlet_id>/products/"): Call(),
     ("POST", "/api/outlets/<int:outlet_id>/products/"): Call(json=lambda s: {"product_id": s.product_id,
                                                                             "is_available": True}),

@@ -237,7 +237,7 @@ def head_office(tmp_path_factory):
         owner = {"Authorization": "Bearer " + requests.post(
             f"{cloud.url}/api/auth/login/", json={"username": "owner", "password": "owner123"},
             timeout=10).json()["access"]}
-        history = History(cloud, cloud.seed_demo(), owner)
+        history = History(cloud, cloud.seed_demo(keep_other_devices=True), owner)
         today = datetime.now(JAKARTA).date()
         for back in range(HISTORY_DAYS, 0, -1):
             history.day(today - timedelta(days=back))

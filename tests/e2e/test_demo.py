@@ -14,6 +14,7 @@ import uuid
 
 import requests
 
+from tests.support import log_scan
 from tests.support.ports import free_port
 from tests.support.processes import POS, _env
 
@@ -65,6 +66,7 @@ def test_the_demo_keeps_the_outlet_selling_while_its_cloud_is_stopped_and_starte
     cloud_port, edge_port = free_port(), free_port()
     cloud_url, edge_url = f"http://127.0.0.1:{cloud_port}", f"http://127.0.0.1:{edge_port}"
     demo = Demo(tmp_path / "demo", cloud_port, edge_port)
+    log_scan.watch(tmp_path / "demo" / "cloud.log", tmp_path / "demo" / "edge.log")  # read for secrets at the end
     try:
         cloud_pid = int(demo.expect(r"stop the cloud: kill (\d+)", timeout=240).group(1))
         assert requests.get(f"{cloud_url}/api/health/").status_code == 200

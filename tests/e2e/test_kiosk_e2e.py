@@ -66,11 +66,10 @@ def api(outlet):
 
 
 @pytest.fixture(scope="module")
-def receipt_printer(outlet, api, tmp_path_factory):
-    """A receipt printer that writes to a file, set up by the manager."""
-    device = tmp_path_factory.mktemp("printers") / "front.escpos"
+def receipt_printer(outlet, api):
+    """A receipt printer that writes to a file in the edge's printers folder, set up by the manager."""
     response = requests.post(f"{api.base}/api/printers/", json={
-        "name": "Front counter", "kind": "file", "device": str(device), "role": "receipt", "profile": "TM-T20II"},
+        "name": "Front counter", "kind": "file", "device": "front.escpos", "role": "receipt", "profile": "TM-T20II"},
         headers=api.headers, timeout=10)
     response.raise_for_status()
     return response.json()

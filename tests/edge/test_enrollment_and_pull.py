@@ -132,4 +132,4 @@ def test_the_sign_in_screen_lists_this_outlets_staff_without_secrets(client):
     staff = client.get("/api/auth/users/").json
     assert {s["username"] for s in staff} == {"owner", "manager", "cashier", "kitchen"}
     cashier = next(s for s in staff if s["username"] == "cashier")
-    assert cashier == {"username": "cashier", "full_name": "Cashier", "role": "cashier", "has_pin": True}
+    assert cashier == {"username": "cashier", "full_name": "Cashier", "role": "cashier"}  # not who has a PIN

@@ -176,7 +176,7 @@ def test_a_printer_that_stops_reading_never_stalls_the_api(edge_app, printing, c
 
 
 def test_a_manager_retries_or_cancels_a_failed_job(edge_app, manager, cashier):
-    printer = manager.post("/api/printers/", {"name": "away", "kind": "network", "device": "127.0.0.1:9",
+    printer = manager.post("/api/printers/", {"name": "away", "kind": "network", "device": "192.168.0.9",
                                               "role": "receipt"}).json
     cashier.open_shift()
     sell(cashier)
@@ -212,7 +212,7 @@ def test_pos_printer_test_prints_a_test_page_on_the_pty_printer(edge_app, manage
 
 
 def test_a_payment_says_which_print_jobs_it_queued(manager, cashier):
-    manager.post("/api/printers/", {"name": "front", "kind": "file", "device": "/dev/null", "role": "receipt"})
+    manager.post("/api/printers/", {"name": "front", "kind": "file", "device": "p.escpos", "role": "receipt"})
     cashier.open_shift()
     order = cashier.order(cashier.item("DR-COLA"))
     paid = cashier.pay(order["id"], "cash", tendered="50000.00").json

@@ -1,6 +1,9 @@
-"""schemathesis over the edge's OpenAPI document: bounded, derandomized requests to every
-operation, as the outlet's manager (and anonymously for public ones), never get a 5xx
-and every answer keeps to the document (status, content type, body schema).
+"""schemathesis over the edge's OpenAPI document: bounded, derandomized valid and invalid
+requests to every operation (auth, printers and logout included), as the outlet's
+manager (and anonymously for public ones), never get a 5xx, every answer keeps to the
+document (status, content type, body schema), and the document says what the edge
+accepts: a valid request is refused only for a rule the operation lists (`x-refusals`),
+an invalid one is never accepted.
 
 Path ids that are valid integers are swapped for ids of objects made first, so requests
 reach real orders, shifts, customers and printers, not only 404s."""
@@ -10,13 +13,14 @@ import warnings
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
                                                status_code_conformance)
 
 from edge import create_app
-
+from tests.edge.conftest import login
+from tests.support.openapi_checks import configure, documented_refusals_only, negative_data_rejection
 
 
 def no_server_error_but_the_documented_503(ctx, response, case):
@@ -28,9 +32,9 @@ def no_server_error_but_the_documented_503(ctx, response, case):
 
 
 CHECKS = [no_server_error_but_the_documented_503, status_code_conformance, content_type_conformance,
-          response_schema_conformance]
+          response_schema_conformance, documented_refusals_only, negative_data_rejection]
 BOUNDED = settings(max_examples=10, derandomize=True, deadline=None, database=None, print_blob=True,
-                   suppress_health_check=list(HealthCheck))
+                   suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
 
 
 def _document(tmp_dir: str) -> dict:
@@ -41,6 +45,7 @@ def _document(tmp_dir: str) -> dict:
 
 
 schema = schemathesis.openapi.from_dict(_document("/tmp/pos-edge-spec"))
+configure(schema)
 public_schema = schema.include(func=lambda ctx: ctx.operation.definition.raw.get("x-access") == "public")
 
 
@@ -50,7 +55,7 @@ def made(edge_app, manager):
     order = manager.order(manager.item("DR-COLA", 2), manager.item("PZ-MARG", 1, ["Regular"]))
     payment = manager.pay(order["id"], "cash", amount="10000.00", tendered="10000.00").json
     customer = manager.post("/api/customers/", {"name": "Ana", "phone": "081111111111"}).json
-    printer = manager.post("/api/printers/", {"name": "p", "kind": "file", "device": "/dev/null",
+    printer = manager.post("/api/printers/", {"name": "p", "kind": "file", "device": "p.escpos",
                                               "role": "kitchen"}).json
     job = manager.post(f"/api/printers/{printer['id']}/test/").json
     return {"order_id": order["id"], "item_id": order["items"][0]["id"], "payment_id": payment["id"],
@@ -64,13 +69,18 @@ def _with_real_ids(case, made) -> None:
             case.path_parameters[name] = made[name]
 
 
+def _credentials(case, client, manager) -> dict:
+    """The manager's token; operations that end a session get a session of their own."""
+    if case.path == "/api/auth/logout/":
+        return {"Authorization": f"Bearer {login(client, 'manager', password='manager123')}"}
+    return {"Authorization": manager.headers["Authorization"]}  # X-Terminal-ID is the generator's
+
+
 @schema.parametrize()
 @BOUNDED
-def test_every_edge_operation_keeps_to_the_document(case, edge_app, manager, made):
+def test_every_edge_operation_keeps_to_the_document(case, edge_app, client, manager, made):
     _with_real_ids(case, made)
-    if case.path == "/api/auth/logout/":
-        return  # would end the manager's session for the rest of the run; covered by the auth tests
-    response = case.call(app=edge_app, headers=manager.headers)
+    response = case.call(app=edge_app, headers=_credentials(case, client, manager))
     case.validate_response(response, checks=CHECKS)
 
 

@@ -15,9 +15,11 @@ from pathlib import Path
 
 import requests
 
+from tests.support import log_scan
 from tests.support.ports import free_port
 
 SECRET = "e2e-secret-that-is-long-enough-for-hs256-0123456789"
+log_scan.known_secret(SECRET)
 # The installed console script, not `python -m pos`: -m would put the working directory
 # first on sys.path, where a data dir named like a package would shadow it.
 POS = [str(Path(sys.executable).with_name("pos"))]
@@ -62,6 +64,7 @@ class PosProcess:
 
     def start(self, wait: bool = True) -> "PosProcess":
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log_scan.watch(self.log_path)  # read for secrets at the end of the session
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([*POS, *self.args], env=_env(self.env), cwd=self.cwd,
                                      stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -108,9 +111,11 @@ class Cloud(PosProcess):
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def seed_demo(self) -> str:
-        """Seed the demo tenant (idempotent); returns a fresh enrollment key."""
-        out = run_pos("cloud", "seed-demo", "--database-url", self.database_url, cwd=self.workdir,
+    def seed_demo(self, keep_other_devices: bool = False) -> str:
+        """Seed the demo tenant (idempotent); returns a fresh enrollment key (whose device
+        replaces the outlet's enrolled ones unless `keep_other_devices`)."""
+        extra = ["--keep-other-devices"] if keep_other_devices else []
+        out = run_pos("cloud", "seed-demo", "--database-url", self.database_url, *extra, cwd=self.workdir,
                       env={"POS_DEMO": "1", **(self.env or {})})
         return out.strip().splitlines()[-1].split("=", 1)[1]
 
@@ -143,6 +148,9 @@ class Edge(PosProcess):
     def enroll(self, cloud_url: str, key: str) -> None:
         run_pos("edge", "enroll", "--cloud-url", cloud_url, "--enrollment-key", key, "--data-dir",
                 str(self.data_dir), cwd=self.data_dir.parent)
+        secret = self.data_dir / "secret.key"
+        if secret.exists():
+            log_scan.known_secret(secret.read_text().strip())
 
     def login(self, username: str, **secret) -> str:
         response = requests.post(f"{self.url}/api/auth/login/", json={"username": username, **secret}, timeout=10)

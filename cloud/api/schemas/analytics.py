@@ -6,6 +6,7 @@ from apiflask.fields import Date, Float, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
 
 from cloud.api.schemas.common import MAX_ID, ListQuery, Money
+from sync.web.fields import Day
 
 DATES = Range(min=date(2000, 1, 1), max=date(2100, 12, 31), error="Use a date between 2000-01-01 and 2100-12-31")
 PERCENT = {"description": "Percent, one decimal; null when the previous period's figure is 0"}
@@ -15,8 +16,10 @@ MINUTES = {"description": "Minutes, one decimal; null when no order was timed"}
 class AnalyticsQuery(Schema):
     outlet_id = Integer(validate=Range(min=1, max=MAX_ID),
                         metadata={"description": "One outlet (default: every outlet you may see)"})
-    date_from = Date(validate=DATES, metadata={"description": "First business date (default: date_to - 29 days)"})
-    date_to = Date(validate=DATES, metadata={"description": "Last business date, included (default: today)"})
+    date_from = Day(years=(2000, 2100), validate=DATES,
+                    metadata={"description": "First business date (default: date_to - 29 days)"})
+    date_to = Day(years=(2000, 2100), validate=DATES,
+                  metadata={"description": "Last business date, included (default: today)"})
 
 
 class RevenueQuery(AnalyticsQuery):

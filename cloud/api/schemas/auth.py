@@ -1,9 +1,11 @@
 from apiflask import Schema
 from apiflask.fields import Boolean, Email, Integer, Nested, String
-from apiflask.validators import Length, Regexp
+from apiflask.validators import Length
 
 from cloud.api.schemas.common import UTCDateTime
 from cloud.api.schemas.tenants import TenantOut
+from cloud.api.schemas.users import PASSWORD, PASSWORD_DOC, USERNAME, USERNAME_DOC
+from sync.web.fields import Pattern
 
 
 class LoginIn(Schema):
@@ -47,11 +49,11 @@ class LogoutIn(Schema):
 
 
 class RegisterIn(Schema):
-    username = String(required=True, validate=Length(min=3, max=80))
-    password = String(required=True, validate=Length(min=1, max=128))
+    username = String(required=True, validate=USERNAME, metadata=USERNAME_DOC)
+    password = String(required=True, validate=PASSWORD, metadata=PASSWORD_DOC)
     password_confirm = String(required=True, validate=Length(min=1, max=128))
     store_name = String(required=True, validate=Length(min=1, max=120))
-    store_slug = String(validate=[Length(min=2, max=60), Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+    store_slug = String(validate=[Length(min=2, max=60), Pattern(r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
                                                                  error="Slug may contain lowercase letters, digits and dashes")])
     store_description = String(validate=Length(max=2000))
     store_phone = String(validate=Length(max=40))
@@ -61,16 +63,16 @@ class RegisterIn(Schema):
     last_name = String(validate=Length(max=80))
     email = Email(validate=Length(max=254))
     owner_phone = String(validate=Length(max=40))
-    currency = String(validate=Regexp(r"^[A-Z]{3}$", error="Use an ISO 4217 code such as IDR"))
+    currency = String(validate=Pattern(r"^[A-Z]{3}$", error="Use an ISO 4217 code such as IDR"))
 
 
 class ChangePasswordIn(Schema):
     old_password = String(required=True, validate=Length(min=1, max=128))
-    new_password = String(required=True, validate=Length(min=1, max=128))
+    new_password = String(required=True, validate=PASSWORD, metadata=PASSWORD_DOC)
 
 
 class ResetPasswordIn(Schema):
-    new_password = String(required=True, validate=Length(min=1, max=128))
+    new_password = String(required=True, validate=PASSWORD, metadata=PASSWORD_DOC)
 
 
 class RegisterOut(Schema):

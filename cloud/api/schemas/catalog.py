@@ -1,13 +1,16 @@
 from apiflask import Schema
 from apiflask.fields import Boolean, Dict, File, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
+from flask import has_request_context
 from marshmallow import post_dump
 
-from cloud.api.schemas.common import ID, ListQuery, Money, UTCDateTime
+from cloud.api.access import sees_reviews
+
+from cloud.api.schemas.common import ID, WEB_URL, ListQuery, Money, UTCDateTime
 from cloud.models.catalog import MODIFIER_TYPES, PRODUCT_STATUSES
 from sync.money import format_amount
 
-PRICE_MESSAGE = "Product price must be positive"
+PRICE_MESSAGE = "Product price must be positive"  # one rule everywhere: 0.00 is refused too (modifiers may be 0.00)
 
 
 class CategoryIn(Schema):
@@ -75,8 +78,8 @@ class ProductFields(Schema):
     name = String(validate=Length(min=1, max=200))
     description = String(validate=Length(max=2000))
     category_id = Integer(validate=ID)
-    price = Money(min_message=PRICE_MESSAGE)
-    image_url = String(allow_none=True, validate=Length(max=500))
+    price = Money(positive=True, min_message=PRICE_MESSAGE)
+    image_url = String(allow_none=True, validate=[Length(max=500), WEB_URL])
     is_available = Boolean()
     track_stock = Boolean()
     stock_quantity = Integer(allow_none=True, validate=Range(min=0, max=10**9))
@@ -87,7 +90,7 @@ class ProductCreateIn(ProductFields):
     sku = String(required=True, validate=Length(min=1, max=64))
     name = String(required=True, validate=Length(min=1, max=200))
     category_id = Integer(required=True, validate=ID)
-    price = Money(required=True, min_message=PRICE_MESSAGE)
+    price = Money(required=True, positive=True, min_message=PRICE_MESSAGE)
     status = String(validate=OneOf(("draft", "pending_approval", "approved")))
     modifier_groups = List(Nested(ModifierGroupIn), validate=Length(max=20))
 
@@ -110,6 +113,13 @@ class ProductOut(ProductFields):
 
     @post_dump
     def _money_in_pending(self, data, **kwargs):
+        if has_request_context() and not sees_reviews():
+            # what outlets sell: the approved values, nothing of a change awaiting approval
+            data.pop("pending_changes", None)
+            data.pop("review_note", None)
+            if data.get("is_published"):
+                data["status"] = "approved"
+            return data
         pending = data.get("pending_changes") or {}
         if "price" in pending and isinstance(pending["price"], int):
             data["pending_changes"] = {**pending, "price": format_amount(pending["price"])}
@@ -130,12 +140,12 @@ class ReviewIn(Schema):
 
 class OutletProductIn(Schema):
     product_id = Integer(required=True, validate=ID)
-    price = Money(allow_none=True, min_message=PRICE_MESSAGE, metadata={"description": "null: the product's price"})
+    price = Money(allow_none=True, positive=True, min_message=PRICE_MESSAGE, metadata={"description": "null: the product's price"})
     is_available = Boolean()
 
 
 class OutletProductPatchIn(Schema):
-    price = Money(allow_none=True, min_message=PRICE_MESSAGE)
+    price = Money(allow_none=True, positive=True, min_message=PRICE_MESSAGE)
     is_available = Boolean()
 
 
@@ -164,6 +174,8 @@ class ImportResultOut(Schema):
 
 class ExportQuery(Schema):
     format = String(load_default="csv", validate=OneOf(("csv", "xlsx")))
+    include_pending = Boolean(load_default=False, metadata={
+        "description": "Also list unpublished products, with status and any price awaiting approval"})
 
 
 class ImportFileIn(Schema):

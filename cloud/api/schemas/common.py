@@ -1,15 +1,17 @@
 """Shared pieces of the cloud's schemas."""
 from apiflask import Schema
 from apiflask.fields import String
-from apiflask.validators import Range, Regexp
+from apiflask.validators import Range
 
+from sync.web.fields import WEB_URL_MESSAGE, WEB_URL_PATTERN, Pattern
 from sync.web.fields import Money, Rate, UTCDateTime  # noqa: F401  (re-exported for schema modules)
 from sync.web.lists import ListQuery, list_schema  # noqa: F401
 
 MAX_ID = 2**31 - 1  # ids are PostgreSQL integers
 ID = Range(min=1, max=MAX_ID)
-HHMM = Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="Use HH:MM (24-hour)")
-COLOR = Regexp(r"^#[0-9A-Fa-f]{6}$", error="Use a #RRGGBB colour")
+HHMM = Pattern(r"^([01][0-9]|2[0-3]):[0-5][0-9]$", error="Use HH:MM (24-hour)")
+COLOR = Pattern(r"^#[0-9A-Fa-f]{6}$", error="Use a #RRGGBB colour")
+WEB_URL = Pattern(WEB_URL_PATTERN, error=WEB_URL_MESSAGE)
 
 
 class MessageOut(Schema):

@@ -1,27 +1,30 @@
 from apiflask import Schema
-from apiflask.fields import Boolean, Date, Email, Integer, List, Nested, String
+from apiflask.fields import Boolean, Email, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf
 
 from cloud.api.schemas.common import ID, ListQuery, Money, UTCDateTime
 from cloud.models.customer import MEMBERSHIP_TIERS as TIERS
+from sync.phones import CHARACTERS
+from sync.web.fields import UUID_PATTERN, Day
 
-PHONE_DOC = {"description": "Any common form (\"+62 812-3456-789\"); stored normalised (\"08123456789\")",
-             "example": "0812-3456-789"}
+PHONE_DOC = {"description": "Any common form (\"+62 812-3456-789\"); stored normalised (\"08123456789\"); "
+                            "8 to 15 digits once spaces, dots, dashes, slashes and brackets are dropped",
+             "example": "0812-3456-789", "pattern": CHARACTERS}
 
 
 class CustomerFields(Schema):
     name = String(validate=Length(min=1, max=120))
     phone = String(validate=Length(min=1, max=40), metadata=PHONE_DOC)
     email = Email(allow_none=True, validate=Length(max=254))
-    birth_date = Date(allow_none=True)
+    birth_date = Day(years=(1900, 2100), allow_none=True, metadata={"description": "A past date from 1900"})
     notes = String(allow_none=True, validate=Length(max=2000))
     marketing_consent = Boolean(metadata={"description": "Agreed to receive promotions"})
     preferred_outlet_id = Integer(allow_none=True, validate=ID)
 
 
 class CustomerCreateIn(CustomerFields):
-    uuid = String(validate=Length(equal=36),
-                  metadata={"description": "Made by the cloud when absent (outlets send the one they made)"})
+    uuid = String(validate=Length(equal=36), metadata={
+        "description": "Made by the cloud when absent (outlets send the one they made)", "pattern": UUID_PATTERN})
     name = String(required=True, validate=Length(min=1, max=120))
     phone = String(required=True, validate=Length(min=1, max=40), metadata=PHONE_DOC)
 

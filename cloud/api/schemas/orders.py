@@ -3,6 +3,7 @@ from apiflask.fields import Boolean, Date, Dict, Integer, List, Nested, String
 from apiflask.validators import OneOf
 
 from cloud.api.schemas.common import ID, ListQuery, Money, UTCDateTime
+from sync.web.fields import Day
 
 STATUSES = ("draft", "pending", "confirmed", "preparing", "ready", "served", "completed", "cancelled")
 
@@ -86,5 +87,5 @@ class SyncedOrderDetailOut(SyncedOrderOut):
 class OrderListQuery(ListQuery):
     status = String(validate=OneOf(STATUSES))
     outlet_id = Integer(validate=ID)
-    date_from = Date()
-    date_to = Date()
+    date_from = Day()
+    date_to = Day()

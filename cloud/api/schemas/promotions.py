@@ -45,7 +45,8 @@ class PromotionFields(Schema):
     usage_limit = Integer(allow_none=True, validate=Range(min=1, max=10**9))
     usage_limit_per_customer = Integer(allow_none=True, validate=Range(min=1, max=10**6))
     code = String(allow_none=True, validate=Length(max=40),
-                  metadata={"description": "Case-insensitive, stored upper-case, unique in the tenant"})
+                  metadata={"description": "Case-insensitive, stored upper-case, unique in the tenant; empty: none",
+                            "pattern": "^ *([A-Za-z0-9_-]{3,40} *)?$"})
     auto_apply = Boolean()
     is_stackable = Boolean()
     priority = Integer(validate=Range(min=-1000, max=1000), metadata={"description": "Higher applies first"})

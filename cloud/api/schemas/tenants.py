@@ -1,12 +1,15 @@
-from apiflask import Schema
-from apiflask.fields import Boolean, Dict, Email, Integer, List, String
-from apiflask.validators import Length, OneOf, Range, Regexp
+from zoneinfo import available_timezones
 
-from cloud.api.schemas.common import COLOR, HHMM, MAX_ID, ListQuery, Money, Rate, UTCDateTime
+from apiflask import Schema
+from apiflask.fields import Boolean, Email, Integer, List, Nested, String
+from apiflask.validators import Length, Range
+
+from cloud.api.schemas.common import COLOR, HHMM, MAX_ID, WEB_URL, ListQuery, Money, Rate, UTCDateTime
+from sync.web.fields import Pattern
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-CURRENCY = Regexp(r"^[A-Z]{3}$", error="Use an ISO 4217 code such as IDR")
-URL_500 = Length(max=500)
+CURRENCY = Pattern(r"^[A-Z]{3}$", error="Use an ISO 4217 code such as IDR")
+URL_500 = [Length(max=500), WEB_URL]
 
 
 class TenantFields(Schema):
@@ -30,7 +33,7 @@ class TenantFields(Schema):
 
 class TenantCreateIn(TenantFields):
     name = String(required=True, validate=Length(min=1, max=120))
-    slug = String(validate=[Length(min=2, max=60), Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+    slug = String(validate=[Length(min=2, max=60), Pattern(r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
                                                            error="Slug may contain lowercase letters, digits and dashes")])
 
 
@@ -47,15 +50,26 @@ class TenantOut(TenantFields):
     updated_at = UTCDateTime()
 
 
-OpeningHours = Dict(keys=String(validate=OneOf(DAYS)),
-                    values=List(List(String(validate=HHMM), validate=Length(equal=2)), validate=Length(max=4)))
+_HOURS = List(List(String(validate=HHMM), validate=Length(equal=2)), validate=Length(max=4),
+              metadata={"description": "Up to four [open, close] pairs, HH:MM"})
+
+
+class OpeningHoursIn(Schema):
+    """Per day (mon … sun), up to four [open, close] pairs; no other keys."""
+
+    mon, tue, wed, thu, fri, sat, sun = (_HOURS for _ in DAYS)
+
+
+OpeningHours = Nested(OpeningHoursIn)
+TIMEZONES = sorted(available_timezones())
+CODE_PATTERN = r"^[A-Za-z0-9]{2,10}$"
 
 
 class OutletFields(Schema):
     name = String(validate=Length(min=1, max=120))
     address = String(validate=Length(max=500))
     phone = String(validate=Length(max=40))
-    timezone = String(validate=Length(min=1, max=64))
+    timezone = String(validate=Length(min=1, max=64), metadata={"enum": TIMEZONES, "description": "IANA name"})
     opening_hours = OpeningHours
     tax_rate = Rate(allow_none=True, attribute="tax_rate_bp", data_key="tax_rate",
                     metadata={"description": "Overrides the tenant's rate; null inherits it"})
@@ -64,12 +78,12 @@ class OutletFields(Schema):
 
 
 class OutletCreateIn(OutletFields):
-    code = String(required=True, validate=Length(min=2, max=10))
+    code = String(required=True, validate=Length(min=2, max=10), metadata={"pattern": CODE_PATTERN})
     name = String(required=True, validate=Length(min=1, max=120))
 
 
 class OutletPatchIn(OutletFields):
-    code = String(validate=Length(min=2, max=10))
+    code = String(validate=Length(min=2, max=10), metadata={"pattern": CODE_PATTERN})
     is_active = Boolean()
 
 

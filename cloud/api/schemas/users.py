@@ -1,35 +1,43 @@
 from apiflask import Schema
 from apiflask.fields import Boolean, Email, Integer, String
-from apiflask.validators import Length, OneOf, Regexp
+from apiflask.validators import Length, OneOf
 
 from cloud.api.schemas.common import ID, ListQuery
 from cloud.models.user import ROLES
+from sync.web.fields import PASSWORD_PATTERN, PIN_PATTERN, USERNAME_PATTERN
 
-PIN = Regexp(r"^\d{4,6}$", error="PIN must be 4 to 6 digits")
+# The services check these (codes WEAK_PASSWORD, INVALID_USERNAME, INVALID_PIN); the
+# document states the same rules as patterns, so it says exactly what is taken.
+PIN = Length(min=4, max=6)
+PIN_DOC = {"pattern": PIN_PATTERN, "description": "4 to 6 digits, not one digit repeated"}
+USERNAME = Length(min=3, max=80)
+USERNAME_DOC = {"pattern": USERNAME_PATTERN}
+PASSWORD = Length(min=1, max=128)
+PASSWORD_DOC = {"pattern": PASSWORD_PATTERN, "description": "8 to 128 characters, not only digits"}
 
 
 class UserCreateIn(Schema):
-    username = String(required=True, validate=Length(min=3, max=80))
-    password = String(required=True, validate=Length(min=1, max=128))
+    username = String(required=True, validate=USERNAME, metadata=USERNAME_DOC)
+    password = String(required=True, validate=PASSWORD, metadata=PASSWORD_DOC)
     role = String(required=True, validate=OneOf(ROLES))
     outlet_id = Integer(allow_none=True, validate=ID)
     email = Email(validate=Length(max=254))
     first_name = String(validate=Length(max=80))
     last_name = String(validate=Length(max=80))
     phone = String(validate=Length(max=40))
-    pin = String(validate=PIN)
+    pin = String(validate=PIN, metadata=PIN_DOC)
     is_active = Boolean()
 
 
 class UserPatchIn(Schema):
-    username = String(validate=Length(min=3, max=80))
+    username = String(validate=USERNAME, metadata=USERNAME_DOC)
     role = String(validate=OneOf(ROLES))
     outlet_id = Integer(allow_none=True, validate=ID)
     email = Email(validate=Length(max=254))
     first_name = String(validate=Length(max=80))
     last_name = String(validate=Length(max=80))
     phone = String(validate=Length(max=40))
-    pin = String(allow_none=True, validate=PIN)
+    pin = String(allow_none=True, validate=PIN, metadata=PIN_DOC)
     is_active = Boolean()
 
 
@@ -38,7 +46,7 @@ class MePatchIn(Schema):
     first_name = String(validate=Length(max=80))
     last_name = String(validate=Length(max=80))
     phone = String(validate=Length(max=40))
-    pin = String(allow_none=True, validate=PIN)
+    pin = String(allow_none=True, validate=PIN, metadata=PIN_DOC)
 
 
 class UserListQuery(ListQuery):

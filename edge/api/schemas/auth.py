@@ -1,13 +1,18 @@
 from apiflask import Schema
 from apiflask.fields import Boolean, Integer, Nested, String
-from apiflask.validators import Length, Regexp
+from apiflask.validators import Length
 from marshmallow import ValidationError, validates_schema
+
+from sync.web.fields import Pattern
 
 
 class LoginIn(Schema):
     username = String(required=True, validate=Length(min=1, max=80))
     password = String(validate=Length(min=1, max=128))
-    pin = String(validate=Regexp(r"^\d{4,6}$", error="PIN must be 4 to 6 digits"))
+    pin = String(validate=Pattern(r"^[0-9]{4,6}$", error="PIN must be 4 to 6 digits"))
+
+    # the document's words for "either a password or a PIN" (install_spec_processor reads it)
+    json_schema_extra = {"oneOf": [{"required": ["password"]}, {"required": ["pin"]}]}
 
     @validates_schema
     def _one_secret(self, data, **kwargs):
@@ -48,4 +53,12 @@ class StaffOut(Schema):
     username = String(required=True)
     full_name = String(required=True)
     role = String(required=True)
-    has_pin = Boolean(required=True)
+
+
+class UnlockIn(Schema):
+    username = String(required=True, validate=Length(min=1, max=80))
+
+
+class UnlockOut(Schema):
+    username = String(required=True)
+    was_locked = Boolean(required=True, metadata={"description": "Whether failed tries had slowed or locked it"})

@@ -2,19 +2,23 @@ from apiflask import Schema
 from apiflask.fields import Boolean, Email, Integer, String
 from apiflask.validators import Length
 
+from sync.phones import CHARACTERS
 from sync.web.fields import Money, UTCDateTime
+
+PHONE_DOC = {"pattern": CHARACTERS, "description": "8 to 15 digits once spaces, dots, dashes, slashes and "
+                                                   "brackets are dropped; stored normalised"}
 
 
 class CustomerIn(Schema):
     name = String(required=True, validate=Length(min=1, max=120))
-    phone = String(required=True, validate=Length(min=4, max=30))
+    phone = String(required=True, validate=Length(min=4, max=30), metadata=PHONE_DOC)
     email = Email(validate=Length(max=254))
     marketing_consent = Boolean()
 
 
 class CustomerPatchIn(Schema):
     name = String(validate=Length(min=1, max=120))
-    phone = String(validate=Length(min=4, max=30))
+    phone = String(validate=Length(min=4, max=30), metadata=PHONE_DOC)
     email = Email(validate=Length(max=254))
     marketing_consent = Boolean()
 
@@ -35,4 +39,4 @@ class CustomerOut(Schema):
 
 
 class PhoneIn(Schema):
-    phone = String(required=True, validate=Length(min=4, max=30))
+    phone = String(required=True, validate=Length(min=4, max=30), metadata=PHONE_DOC)

@@ -4,7 +4,7 @@ from apiflask.validators import Length, OneOf, Range
 
 from edge.api.schemas import ROW_ID, presenters
 from edge.models.sales import ORDER_STATUSES, PAYMENT_METHODS
-from sync.web.fields import Money, UTCDateTime
+from sync.web.fields import UUID_PATTERN, Day, Money, UTCDateTime
 from sync.web.lists import ListQuery
 
 SOURCES = ("kiosk", "pos", "self")
@@ -27,12 +27,14 @@ class _Presented(Schema):
 class ItemIn(Schema):
     product_id = Integer(required=True, validate=ROW_ID)
     quantity = Integer(required=True, validate=Range(min=1, max=999))
-    modifier_ids = List(Integer(validate=ROW_ID), load_default=list, validate=Length(max=30))
+    modifier_ids = List(Integer(validate=ROW_ID), load_default=list, validate=Length(max=30),
+                        metadata={"uniqueItems": True})
     note = String(validate=Length(max=500))
 
 
 class OrderIn(Schema):
-    client_uuid = String(validate=Length(min=36, max=36), metadata={"description": "Retry-safe id made by the client"})
+    client_uuid = String(validate=Length(min=36, max=36), metadata={"description": "Retry-safe id made by the client",
+                                                                    "pattern": UUID_PATTERN})
     source = String(load_default="pos", validate=OneOf(SOURCES))
     status = String(validate=OneOf(("draft", "pending")))
     customer_name = String(validate=Length(max=120))
@@ -228,7 +230,7 @@ class QuoteOut(Schema):
 
 class OrderListQuery(ListQuery):
     status = String(validate=OneOf(ORDER_STATUSES))
-    date = Date(metadata={"description": "Business day (outlet local date)"})
+    date = Day(metadata={"description": "Business day (outlet local date)"})
     shift_id = Integer(validate=ROW_ID)
     sync_status = String(validate=OneOf(("pending", "synced")))
 

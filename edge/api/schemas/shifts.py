@@ -11,7 +11,7 @@ class OpenShiftIn(Schema):
 
 class MovementIn(Schema):
     kind = String(required=True, validate=OneOf(("in", "out")))
-    amount = Money(required=True)
+    amount = Money(required=True, positive=True, min_message="Amount must be more than zero")
     reason = String(required=True, validate=Length(min=1, max=500))
 
 

@@ -56,6 +56,29 @@ export async function refresh(auth) {
   return save({ ...auth, access: data.access, refresh: data.refresh || auth.refresh });
 }
 
+async function logoutWith(access, refreshToken) {
+  return fetch("/api/auth/logout/", {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "application/json", Authorization: `Bearer ${access}` },
+    body: JSON.stringify(refreshToken ? { refresh: refreshToken } : {}),
+  });
+}
+
+/** End the session on the edge (every token of it stops working), not only on this
+ * screen. An expired access token is refreshed first; offline, the tokens simply expire. */
+export async function logout(auth) {
+  if (!auth || !auth.access) return;
+  try {
+    let response = await logoutWith(auth.access, auth.refresh);
+    if (response.status === 401 && auth.refresh) {
+      const fresh = await post("/api/auth/refresh/", { refresh: auth.refresh });
+      response = await logoutWith(fresh.access, fresh.refresh);
+    }
+  } catch {
+    /* the edge cannot be reached, or the session is already over */
+  }
+}
+
 /** Seconds until the access token expires (from its own `exp` claim). */
 export function secondsLeft(auth) {
   try {

@@ -265,8 +265,11 @@ $(".login-card").addEventListener("submit", async (event) => {
   }
 });
 
-$(".user").addEventListener("click", () => {
-  if (confirm("Sign out of the kitchen display?")) showLogin();
+$(".user").addEventListener("click", async () => {
+  if (!confirm("Sign out of the kitchen display?")) return;
+  const ending = session;
+  showLogin();
+  await auth.logout(ending); // the screen's tokens stop working on the edge too
 });
 
 async function loadOutlet() {

@@ -1,0 +1,38 @@
+"""Sessions as token families at the edge: a refresh token traded twice ends every token
+of its session, logging out ends the session's refresh token even when the body leaves
+it out, and a kitchen screen's sign-out is such a logout (tests/e2e covers the page)."""
+
+
+def login(client, **secret):
+    return client.post("/api/auth/login/", json={"username": "kitchen", "password": "kitchen123", **secret}).json
+
+
+def refresh(client, token):
+    return client.post("/api/auth/refresh/", json={"refresh": token})
+
+
+def me(client, access):
+    return client.get("/api/users/me/", headers={"Authorization": f"Bearer {access}"}).status_code
+
+
+def test_reusing_a_traded_refresh_token_ends_the_whole_session(client):
+    first = login(client)
+    second = refresh(client, first["refresh"]).json
+    reused = refresh(client, first["refresh"])
+    assert (reused.status_code, reused.json["code"]) == (401, "TOKEN_REVOKED")
+    assert refresh(client, second["refresh"]).status_code == 401
+    assert me(client, second["access"]) == 401
+
+
+def test_another_session_goes_on(client):
+    stolen, other = login(client), login(client)
+    refresh(client, stolen["refresh"])
+    refresh(client, stolen["refresh"])
+    assert me(client, other["access"]) == 200 and refresh(client, other["refresh"]).status_code == 200
+
+
+def test_logout_without_the_refresh_token_still_ends_it(client):
+    session = login(client)
+    out = client.post("/api/auth/logout/", json={}, headers={"Authorization": f"Bearer {session['access']}"})
+    assert out.status_code == 204
+    assert refresh(client, session["refresh"]).status_code == 401 and me(client, session["access"]) == 401
