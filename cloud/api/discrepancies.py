@@ -9,7 +9,7 @@ from cloud.api.schemas.sync import DiscrepancyOut, DiscrepancyQuery
 from cloud.extensions import db
 from cloud.models import SyncDiscrepancy
 from cloud.services import continuity
-from sync.web.lists import order_by, paginate
+from sync.web.lists import order_by, ordered_by, paginate
 
 bp = APIBlueprint("discrepancies", __name__, url_prefix="/api/sync/discrepancies", tag="Sync discrepancies")
 ORDERING = {"detected_at": SyncDiscrepancy.detected_at, "kind": SyncDiscrepancy.kind}
@@ -17,7 +17,7 @@ ORDERING = {"detected_at": SyncDiscrepancy.detected_at, "kind": SyncDiscrepancy.
 
 @bp.get("/")
 @require("manager")
-@bp.input(DiscrepancyQuery, location="query")
+@bp.input(ordered_by(DiscrepancyQuery, ORDERING), location="query")
 @bp.output(list_schema(DiscrepancyOut, "DiscrepancyList"))
 def list_discrepancies(query_data, actor):
     """Newest first; filter by `outlet_id` and `kind`."""

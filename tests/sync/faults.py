@@ -320,9 +320,10 @@ class Outlet:
 
     def enroll_edge(self, name: str, env: dict | None = None) -> Edge:
         """A second edge of the outlet: a fresh data dir enrolled with a new key from the
-        owner (a new device with its own numbering space)."""
+        owner that keeps the outlet's other devices (a new device with its own numbering space)."""
         outlet_id = json.loads((self.template.edge_dir / "device.json").read_text())["outlet_id"]
         key = requests.post(f"{self.cloud.url}/api/outlets/{outlet_id}/enrollment-key/",
+                            json={"keep_other_devices": True},
                             headers={"Authorization": f"Bearer {self.owner_token()}"}, timeout=10)
         key.raise_for_status()
         data_dir = self.workdir / name
