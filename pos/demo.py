@@ -22,14 +22,23 @@ import requests
 POS = [sys.executable, "-I", "-m", "pos"]  # -I: the working directory is never importable
 
 
-def _port(wanted: int) -> int:
+def claim_port(wanted: int, option: str) -> int:
+    """The port asked for, or a one-line refusal: the URLs the demo printed last time
+    (bookmarks, a kitchen tablet) must stay right, so it never moves silently.
+
+    The check binds the way the servers do, with SO_REUSEADDR: a port the last run left
+    in TIME_WAIT (Ctrl-C a minute ago) is free to them, so it is free here too; a port
+    another program listens on is not."""
     with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", wanted))
-            return wanted
-        except OSError:
-            probe.bind(("127.0.0.1", 0))
-            return probe.getsockname()[1]
+            probe.listen(1)
+        except OSError as error:
+            raise click.ClickException(
+                f"port {wanted} is in use by another program ({error.strerror}); stop it, or start the demo "
+                f"with {option} set to a free port") from None
+    return wanted
 
 
 def _secret(base: Path) -> str:
@@ -96,8 +105,8 @@ def _restart_requests() -> threading.Event:
 
 @click.command("demo")
 @click.option("--dir", "directory", default="instance/demo", show_default=True, help="Where the demo keeps its data.")
-@click.option("--cloud-port", default=8000, show_default=True)
-@click.option("--edge-port", default=5000, show_default=True)
+@click.option("--cloud-port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--edge-port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 def demo(directory, cloud_port, edge_port):
     """Start the cloud and an enrolled edge with the demo data; Ctrl-C stops both.
     The cloud can be stopped and started again while the outlet keeps selling."""
@@ -106,7 +115,9 @@ def demo(directory, cloud_port, edge_port):
     edge_dir, printer_dir = base / "edge", base / "printers"
     env = {**os.environ, "POS_DEMO": "1", "POS_JWT_SECRET": _secret(base)}
     cloud_db = f"sqlite:///{base / 'cloud.sqlite3'}"
-    cloud_port, edge_port = _port(cloud_port), _port(edge_port)
+    if cloud_port == edge_port:
+        raise click.ClickException("--cloud-port and --edge-port must differ")
+    cloud_port, edge_port = claim_port(cloud_port, "--cloud-port"), claim_port(edge_port, "--edge-port")
     cloud_url, edge_url = f"http://127.0.0.1:{cloud_port}", f"http://127.0.0.1:{edge_port}"
 
     cloud_log, edge_log = base / "cloud.log", base / "edge.log"
