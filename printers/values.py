@@ -62,6 +62,9 @@ DEFAULT_LABELS: dict[str, str] = {
     "difference": "Difference",
     "not_counted": "not counted",
     "payment_count": "Payments",
+    "taken": "Taken",
+    "net": "Net",
+    "payments_taken": "Payments taken",
     "refunds": "Refunds",
     "cash_movements": "CASH MOVEMENTS",
     "totals": "TOTALS",
@@ -253,13 +256,20 @@ class CashMovement(Value):
 
 @dataclass(frozen=True)
 class MethodTotal(Value):
-    """Per payment method: what the till expects, what was counted (Z), and refunds."""
+    """Per payment method: what it took, what it gave back (refunds, an amount), what the
+    till expects, and what was counted (Z; None: nobody counted it)."""
 
     method: str
     expected: int
     counted: int | None = None
     payment_count: int = 0
     refunds: int = 0
+    taken: int = 0
+
+    @property
+    def net(self) -> int:
+        """Taken less given back: what this method brought in."""
+        return self.taken - self.refunds
 
     @property
     def difference(self) -> int | None:
@@ -295,7 +305,8 @@ class ShiftReport(Value):
     tax: int = 0
     rounding: int = 0
     refunds_total: int = 0
-    total_collected: int = 0
+    payments_total: int = 0
+    total_collected: int = 0  # payments less refunds
     copy: bool = False
 
     def validate(self) -> None:

@@ -90,19 +90,26 @@ def kitchen_tickets(session, order: Order, stations: list[str | None], *, copy: 
 
 
 def shift_report(session, shift: Shift, figures: dict, *, copy: bool = False) -> ShiftReport:
+    """The printed X/Z from the report's figures (a Z stored before refunds were netted
+    is netted here the same way: collected = payments - refunds)."""
     tenant, place = outlet_settings.tenant(session), outlet_settings.outlet(session)
     cashier = find_user_by_id(session, shift.opened_by)
     counted = figures.get("counted") or {}
+    closed = figures["status"] == "closed"
     methods = tuple(
         MethodTotal(method=method, expected=figures["expected"][method],
-                    counted=counted.get(method) if figures["status"] == "closed" else None,
-                    payment_count=figures["payments"][method]["count"], refunds=figures["refunds"][method]["amount"])
+                    counted=counted.get(method) if closed else None,
+                    payment_count=figures["payments"][method]["count"], refunds=figures["refunds"][method]["amount"],
+                    taken=figures["payments"][method]["amount"])
         for method in figures["expected"]
         if figures["payments"][method]["count"] or figures["refunds"][method]["count"] or method == "cash"
+        or counted.get(method) is not None
     )
     orders = figures["orders"]
+    payments_total = sum(p["amount"] for p in figures["payments"].values())
+    refunds_total = sum(r["amount"] for r in figures["refunds"].values())
     return ShiftReport(
-        report="Z" if shift.status == "closed" else "X", opened_at=_aware(shift.opened_at),
+        report="Z" if closed else "X", opened_at=_aware(shift.opened_at),
         printed_at=_aware(shift.closed_at or utcnow()),
         opening_float=shift.opening_cash, methods=methods, currency=currency_format(tenant.currency),
         locale=_locale(session), tenant_name=tenant.name, outlet_name=place.name, terminal=str(shift.terminal),
@@ -112,7 +119,6 @@ def shift_report(session, shift: Shift, figures: dict, *, copy: bool = False) ->
         order_count=orders["count"], refund_count=sum(r["count"] for r in figures["refunds"].values()),
         gross_sales=orders["subtotal"], discounts=orders["discounts"],
         net_sales=orders["subtotal"] - orders["discounts"], service_charge=orders["service_charge"],
-        tax=orders["tax"], rounding=orders["rounding"],
-        refunds_total=sum(r["amount"] for r in figures["refunds"].values()),
-        total_collected=sum(p["amount"] for p in figures["payments"].values()), copy=copy,
+        tax=orders["tax"], rounding=orders["rounding"], refunds_total=refunds_total, payments_total=payments_total,
+        total_collected=payments_total - refunds_total, copy=copy,
     )
