@@ -24,6 +24,11 @@ DEFAULT_LABELS: dict[str, str] = {
     "cancelled": "CANCELLED",
     "order": "Order",
     "refund_of": "Refund of",
+    "approved_by": "Approved by",
+    "given_back": "Given back",
+    "total_refund": "TOTAL REFUND",
+    "refunds_heading": "REFUNDS",
+    "net_paid": "Net paid",
     "reason": "Reason",
     "date": "Date",
     "cashier": "Cashier",
@@ -160,8 +165,21 @@ class Payment(Value):
 
 
 @dataclass(frozen=True)
+class ReceiptRefund(Value):
+    """Money given back on the order, shown on its receipt (view or reprint)."""
+
+    method: str
+    amount: int
+    reason: str = ""
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Receipt(Value):
-    """A customer receipt (or, with `refund=True`, a refund slip with negative amounts)."""
+    """A customer receipt, or with `refund=True` a refund slip: the REFUND banner, the
+    original order's number, the lines given back with their shares, the amount per
+    method (`payments`) and who approved it. A receipt of a refunded order lists its
+    `refunds` after the payments."""
 
     TYPE = "receipt"
 
@@ -198,6 +216,8 @@ class Receipt(Value):
     refund: bool = False
     refund_reason: str = ""
     original_order_number: str = ""
+    approved_by: str = ""
+    refunds: tuple[ReceiptRefund, ...] = ()
 
     def validate(self) -> None:
         if not self.order_number.strip():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timezone
 
 from printers import (CashMovement, CurrencyFormat, KitchenItem, KitchenTicket, MethodTotal, Payment,
-                      PrintLocale, Promotion, Receipt, ReceiptLine, ShiftReport)
+                      PrintLocale, Promotion, Receipt, ReceiptLine, ReceiptRefund, ShiftReport)
 from printers.values import ReceiptModifier
 
 from edge.models import Order, Shift
@@ -67,6 +67,37 @@ def receipt(session, order: Order, *, copy: bool = False) -> Receipt:
         payments=tuple(Payment(method=p.method, amount=p.amount, tendered=p.tendered, change=p.change_amount,
                                reference=p.reference) for p in order.payments),
         footer=tenant.receipt_footer, qr_payload=receipt_reference(order), copy=copy,
+        refunds=tuple(ReceiptRefund(method=r.method or "cash", amount=r.amount, reason=r.reason,
+                                    at=_aware(r.created_at)) for r in order.refunds if r.kind == "refund"),
+    )
+
+
+def refund_slip(session, order: Order, given: list) -> Receipt:
+    """The slip of one refund request (`given`: its records, one per method, the first
+    holding the lines): REFUND, the original order, each line given back at its share,
+    the amount per method, and the manager who approved it."""
+    tenant, place = outlet_settings.tenant(session), outlet_settings.outlet(session)
+    first = given[0]
+    items = {item.id: item for item in order.items}
+    lines = []
+    for line in first.lines:
+        item = items.get(line["item_id"])
+        if item is not None:
+            lines.append(ReceiptLine(name=item.product_name, quantity=line["quantity"], amount=line["amount"],
+                                     modifiers=tuple(ReceiptModifier(m["name"]) for m in item.modifiers)))
+    total = sum(record.amount for record in given)
+    shares = sum(line.amount for line in lines) if lines else total
+    approver = find_user_by_id(session, first.created_by)
+    return Receipt(
+        order_number=order.order_number, original_order_number=order.order_number,
+        created_at=_aware(first.created_at), tenant_name=tenant.name, lines=tuple(lines), subtotal=shares,
+        total=total, rounding=total - shares if lines else 0, currency=currency_format(tenant.currency),
+        locale=_locale(session), outlet_name=place.name, outlet_address=place.address,
+        outlet_phone=place.phone or tenant.phone, terminal=str(order.terminal), table=order.table_label,
+        customer_name=order.customer_name,
+        payments=tuple(Payment(method=record.method or "cash", amount=record.amount) for record in given),
+        refund=True, refund_reason=first.reason, approved_by=approver.full_name if approver else "",
+        barcode=False,
     )
 
 

@@ -4,7 +4,8 @@ process (edge/services/print_runtime.py), never on the request path.
 
 Triggers: an order confirmed -> a kitchen ticket per kitchen printer (its station's
 items, or all of them); an order fully paid -> a receipt if the outlet auto-prints, and a
-drawer kick after cash; a shift closed -> its Z report. Reprints are COPY jobs.
+drawer kick after cash; a refund -> a refund slip (and the drawer for cash); a shift
+closed -> its Z report. Reprints are COPY jobs.
 """
 from __future__ import annotations
 
@@ -136,6 +137,19 @@ def on_paid(session, order: Order, cash: bool) -> list[PrintJobRow]:
     if order.is_fully_paid and outlet_settings.outlet(session).auto_print_receipt:
         jobs.append(enqueue(session, printer, "receipt", print_documents.receipt(session, order).to_dict(),
                             order_id=order.id))
+    return jobs
+
+
+def on_refunded(session, order: Order, given: list) -> list[PrintJobRow]:
+    """A refund slip for every refund, and the drawer opened when cash goes back."""
+    printer = receipt_printer(session)
+    if printer is None:
+        return []
+    jobs = []
+    if any(record.method == "cash" for record in given):
+        jobs.append(enqueue(session, printer, "drawer", DrawerKick().to_dict(), order_id=order.id))
+    jobs.append(enqueue(session, printer, "refund", print_documents.refund_slip(session, order, given).to_dict(),
+                        order_id=order.id))
     return jobs
 
 

@@ -1,5 +1,5 @@
 from apiflask import Schema
-from apiflask.fields import Date, Dict, Integer, List, Nested, String
+from apiflask.fields import Boolean, Date, Dict, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
 
 from edge.api.schemas import ROW_ID, presenters
@@ -246,6 +246,34 @@ class RefundIn(Schema):
     reason = String(required=True, validate=Length(min=1, max=500))
     lines = List(Nested(LineIn), validate=Length(max=100))
     method = String(validate=OneOf(PAYMENT_METHODS))
+
+
+class RefundPreviewIn(Schema):
+    lines = List(Nested(LineIn), validate=Length(max=100))
+    method = String(validate=OneOf(PAYMENT_METHODS))
+
+
+class PreviewTenderOut(Schema):
+    method = String(required=True)
+    amount = Money(required=True)
+
+
+class PreviewLineOut(Schema):
+    item_id = Integer(required=True)
+    line_no = Integer(required=True)
+    product_name = String(required=True)
+    quantity = Integer(required=True)
+    amount = Money(required=True)
+
+
+class RefundPreviewOut(Schema):
+    method = String(required=True, metadata={"description": "The method asked for (or the default) that goes first"})
+    amount = Money(required=True, metadata={"description": "The whole amount that would go back"})
+    tenders = List(Nested(PreviewTenderOut), required=True, metadata={
+        "description": "Per method, what would go back by it (the asked method first)"})
+    spills = Boolean(required=True, metadata={"description": "Some of it goes back by another method than asked"})
+    gives_cash = Boolean(required=True, metadata={"description": "Cash goes back (this terminal's shift must be open)"})
+    lines = List(Nested(PreviewLineOut), required=True)
 
 
 class VoidIn(Schema):
