@@ -44,7 +44,7 @@ def authenticate(session, username: str, password: str | None = None, pin: str |
         secret_hash = user.password_hash if password is not None else user.pin_hash
     ok = passwords.verify_secret(secret_hash, secret)
     if user is None or not ok or not user.is_active or not _tenant_active(session, user):
-        raise NotAuthenticated("Invalid username or credentials", "INVALID_CREDENTIALS")
+        raise NotAuthenticated("The username or password is not right; try again", "INVALID_CREDENTIALS")
     user.last_login_at = utcnow()
     return user
 

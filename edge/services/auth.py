@@ -49,7 +49,8 @@ def authenticate(session, username: str, *, password: str | None = None, pin: st
     stored = None if user is None else (user.password_hash if password is not None else user.pin_hash)
     ok = passwords.verify_secret(stored, password if password is not None else pin)
     if user is None or not ok or not user.is_active or user.role not in OUTLET_ROLES:
-        raise NotAuthenticated("Invalid username or credentials", "INVALID_CREDENTIALS")
+        secret = "password" if password is not None else "PIN"  # one vague answer for every failure
+        raise NotAuthenticated(f"The username or {secret} is not right; try again", "INVALID_CREDENTIALS")
     return user
 
 

@@ -1,8 +1,8 @@
 from apiflask import Schema
 from apiflask.fields import Boolean, Date, Dict, Integer, List, Nested, String
-from apiflask.validators import Length, OneOf, Range
+from apiflask.validators import Length, OneOf
 
-from edge.api.schemas import ROW_ID, presenters
+from edge.api.schemas import ROW_ID, Quantity, presenters
 from edge.models.sales import ORDER_STATUSES, PAYMENT_METHODS
 from sync.web.fields import Money, UTCDateTime
 from sync.web.lists import ListQuery
@@ -26,7 +26,7 @@ class _Presented(Schema):
 
 class ItemIn(Schema):
     product_id = Integer(required=True, validate=ROW_ID)
-    quantity = Integer(required=True, validate=Range(min=1, max=999))
+    quantity = Quantity()
     modifier_ids = List(Integer(validate=ROW_ID), load_default=list, validate=Length(max=30))
     note = String(validate=Length(max=500))
 
@@ -239,7 +239,7 @@ class ReasonIn(Schema):
 
 class LineIn(Schema):
     item_id = Integer(required=True, validate=ROW_ID)
-    quantity = Integer(required=True, validate=Range(min=1, max=999))
+    quantity = Quantity()
 
 
 class RefundIn(Schema):
