@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import UTC
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from marshmallow import ValidationError
 from sqlalchemy import (
@@ -213,16 +215,29 @@ def _append_once(conn, statement, device: Device, data: dict, now, fields: tuple
                              **{f: data.get(f) for f in fields}})
 
 
+def _business_date(conn, device: Device, data: dict):
+    """The outlet-local day of a payment or refund: as the edge stamped it, or (an edge
+    from before it did) its time in the outlet's timezone."""
+    if data.get("business_date") is not None:
+        return data["business_date"]
+    name = conn.execute(select(Outlet.timezone).where(Outlet.id == device.outlet_id)).scalar()
+    try:
+        zone = ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return data["created_at"].replace(tzinfo=UTC).astimezone(zone).date()
+
+
 def _payment(session, conn, device, data, seq, now) -> None:
-    _append_once(conn, _sql(conn).payment, device, data, now, (
-        "uuid", "order_uuid", "shift_uuid", "terminal", "method", "amount", "tendered", "change_amount", "status",
-        "reference", "created_by", "created_at"))
+    _append_once(conn, _sql(conn).payment, device, {**data, "business_date": _business_date(conn, device, data)},
+                 now, ("uuid", "order_uuid", "shift_uuid", "terminal", "method", "amount", "tendered",
+                       "change_amount", "status", "reference", "created_by", "created_at", "business_date"))
 
 
 def _refund(session, conn, device, data, seq, now) -> None:
-    _append_once(conn, _sql(conn).refund, device, data, now, (
-        "uuid", "order_uuid", "shift_uuid", "kind", "method", "amount", "reason", "lines", "created_by",
-        "created_at"))
+    _append_once(conn, _sql(conn).refund, device, {**data, "business_date": _business_date(conn, device, data)},
+                 now, ("uuid", "order_uuid", "shift_uuid", "kind", "method", "amount", "reason", "lines",
+                       "created_by", "created_at", "business_date"))
 
 
 def _shift(session, conn, device, data, seq, now) -> None:

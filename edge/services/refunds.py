@@ -19,14 +19,15 @@ from dataclasses import dataclass
 
 from edge.models import Customer, Order, OrderItem, Refund, Shift
 from edge.services import customers, kitchen_log, orders, outbox, printing
+from edge.services import outlet as outlet_settings
 from sync.ids import new_uuid
 from sync.money import div_round_half_up, round_to_increment
 from sync.timeutil import utcnow
 from sync.web.errors import Conflict, ValidationFailed
 
 
-def snapshot_values(refund: Refund) -> dict:
-    return {"uuid": refund.uuid, "order_uuid": refund.order.uuid,
+def snapshot_values(refund: Refund, business_date=None) -> dict:
+    return {"uuid": refund.uuid, "order_uuid": refund.order.uuid, "business_date": business_date,
             "shift_uuid": refund.shift_uuid,
             "kind": refund.kind, "method": refund.method, "amount": refund.amount, "reason": refund.reason,
             "lines": [{"line_no": line["line_no"], "quantity": line["quantity"], "amount": line["amount"]}
@@ -72,7 +73,8 @@ def _record(session, order: Order, kind: str, method: str | None, amount: int, r
     session.add(refund)
     order.refunds.append(refund)
     session.flush()  # the answer shows its id; nothing else may be relied on to flush it
-    outbox.append(session, "refund.recorded", refund.uuid, snapshot_values(refund))
+    outbox.append(session, "refund.recorded", refund.uuid,
+                  snapshot_values(refund, outlet_settings.local_date(session, refund.created_at)))
     return refund
 
 
