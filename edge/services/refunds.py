@@ -181,6 +181,9 @@ def plan(order: Order, *, lines: list[dict] | None, method: str | None, cash_rou
         if exact > 0 and lines:
             raise Conflict("Those lines come to less than the smallest cash amount; refund them by another "
                            "method or together with other lines", "REFUND_BELOW_CASH_UNIT")
+        if lines and amounts and not any(a for _, _, a in amounts):
+            raise Conflict("Those items cost nothing (a promotion made them free): no money goes back for them",
+                           "NOTHING_TO_REFUND")
         raise Conflict("Nothing left to refund", "NOTHING_TO_REFUND")
     return RefundPlan(method, amounts, shares)
 
