@@ -198,7 +198,8 @@ def receipt_text(session, order: Order) -> list[str]:
     if printer is None:
         return render_text(document, DEFAULT_COLUMNS)
     config = config_of(printer)
-    return render_text(document, config.paper().columns, config.code_page)
+    paper = config.paper()
+    return render_text(document, paper.columns, config.code_page, images=paper.image_impl is not None)
 
 
 def jobs_of(session, printer: Printer, state: str | None = None):

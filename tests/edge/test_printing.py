@@ -218,3 +218,19 @@ def test_a_payment_says_which_print_jobs_it_queued(manager, cashier):
     paid = cashier.pay(order["id"], "cash", tendered="50000.00").json
     assert sorted(job["kind"] for job in paid["print_jobs"]) == ["drawer", "receipt"]
     assert cashier.get("/api/outlet/").json["auto_print_receipt"] is True
+
+
+def test_a_note_in_chinese_reaches_the_kitchen_ticket_as_a_drawn_line(edge_app, manager, cashier):
+    """"辣" (spicy) on a dish: the kitchen screen showed it; the ticket printed "?"."""
+    from tests.edge.paper import add_file_printer, printed
+
+    add_file_printer(manager, role="kitchen", name="oven")
+    add_file_printer(manager, role="receipt")
+    cashier.open_shift()
+    order = cashier.order(cashier.item("PS-AGLI", 1, ["Hot"], note="辣 extra spicy"), note="生日快乐")
+    assert cashier.post(f"/api/orders/{order['id']}/confirm/").status_code == 200
+    (ticket,) = printed(edge_app, "kitchen")
+    assert not any("?" in line for line in ticket.lines)
+    assert len(ticket.images) == 2 and {image.width for image in ticket.images} == {576}  # the note, the order note
+    text = cashier.get(f"/api/orders/{order['id']}/receipt/?format=text").get_data(as_text=True)
+    assert "Note: 辣 extra spicy" in text and "Note: 生日快乐" in text
