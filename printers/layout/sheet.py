@@ -141,9 +141,15 @@ class Sheet:
         for part in row(self.fold(text), "", width, indent):
             self.line(part, style)
 
-    def centered(self, text: str, style: Style = PLAIN) -> None:
+    def centered(self, text: str, style: Style = PLAIN, max_lines: int | None = None) -> None:
+        """Centred and wrapped; past `max_lines` the last line ends in "..." (a name, say)."""
         width = self.columns // style.width_factor
-        for part in wrap(self.fold(text), width):
+        parts = wrap(self.fold(text), width)
+        if max_lines is not None and len(parts) > max_lines:
+            parts = parts[:max_lines]
+            head, _ = _cut(parts[-1], max(1, width - 3))
+            parts[-1] = head.rstrip() + "..."
+        for part in parts:
             self.line(center(part, width), style)
 
     def row(self, left: str, right: str, indent: int = 0, hanging: int | None = None,

@@ -185,8 +185,8 @@ export function ordersScreen(app) {
         h("span", { testid: "detail-refunded" }, `−${format(order.refunded_amount)}`)) : null,
       (order.refunds || []).filter((r) => r.kind === "refund").map((r) => h("p", { class: "muted small" },
         `Refund ${format(r.amount)} by ${r.method || "cash"}: ${r.reason}`)),
-      h("div", { class: "total-line balance-row" }, h("span", {}, "Balance due"),
-        h("span", { testid: "detail-balance" }, format(order.balance_due))),
+      h("div", { class: `total-line balance-row${toMinor(order.balance_due) > 0 ? "" : " settled"}` },
+        h("span", {}, "Balance due"), h("span", { testid: "detail-balance" }, format(order.balance_due))),
       order.cancel_reason ? h("p", { class: "muted" }, `Cancelled: ${order.cancel_reason}`) : null,
       h("div", { class: "detail-actions" }, actions),
       note.el);
