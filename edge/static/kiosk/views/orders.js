@@ -243,8 +243,14 @@ function openRefund(app, order, done) {
   const message = messageLine("refund-message");
   const quantities = new Map();
   let whole = true;
-  const methods = [...new Set(order.payments.filter((p) => p.status === "paid").map((p) => p.method))];
-  let method = methods.includes("cash") ? "cash" : methods[0];
+  // what each method took and has not given back yet: only those can give back more
+  const left = {};
+  for (const p of order.payments) if (p.status === "paid") left[p.method] = (left[p.method] || 0) + toMinor(p.amount);
+  for (const r of order.refunds || []) {
+    if (r.kind === "refund" && r.method in left) left[r.method] -= toMinor(r.amount);
+  }
+  const methods = Object.keys(left).filter((m) => left[m] > 0);
+  let method = methods.includes("cash") ? "cash" : [...methods].sort((a, b) => left[b] - left[a])[0];
   const reason = h("input", { class: "input", maxlength: "500", placeholder: "Why is the money given back?",
     testid: "refund-reason", "aria-label": "Reason" });
   const body = h("div", {});
@@ -276,7 +282,7 @@ function openRefund(app, order, done) {
       replace(previewBox,
         h("div", { class: "refund-amount" }, h("span", {}, "Goes back"),
           h("strong", { testid: "refund-preview-amount", dataset: { value: answer.amount } }, format(answer.amount))),
-        h("ul", { class: "refund-tenders" }, answer.tenders.map((t) => h("li", { dataset: { method: t.method },
+        h("ul", { class: "refund-tenders" }, answer.tenders.map((t) => h("li", { dataset: { tender: t.method },
           testid: "refund-preview-tender" }, h("span", {}, methodName(t.method)), h("span", {}, format(t.amount))))),
         answer.spills ? h("p", { class: "message message-info", testid: "refund-preview-spill" },
           `Not all of it can go back by ${methodName(answer.method).toLowerCase()}: you will be asked first.`) : null);
