@@ -234,3 +234,17 @@ def test_a_note_in_chinese_reaches_the_kitchen_ticket_as_a_drawn_line(edge_app, 
     assert len(ticket.images) == 2 and {image.width for image in ticket.images} == {576}  # the note, the order note
     text = cashier.get(f"/api/orders/{order['id']}/receipt/?format=text").get_data(as_text=True)
     assert "Note: 辣 extra spicy" in text and "Note: 生日快乐" in text
+
+
+def test_an_order_promotion_is_one_discount_line_on_the_receipt(cashier):
+    """Lines at their own prices and the promotion as one line: never "Iced Cola Rp 17.358"
+    (the per-line allocation stays in storage, where refunds by line need it)."""
+    cashier.open_shift()
+    order = cashier.order(cashier.item("PZ-PEPP", 2, ["Large"]), cashier.item("DR-COLA", 1, ["No ice"]),
+                          cashier.item("DS-TIRA", 1))
+    promotions = [(p["name"], p["discount_amount"]) for p in order["promotions"]]
+    assert ("Rp 20.000 off above Rp 250.000", "20000.00") in promotions
+    assert any(item["discount_amount"] != "0.00" for item in order["items"])  # allocated in storage
+    text = cashier.get(f"/api/orders/{order['id']}/receipt/?format=text").get_data(as_text=True).splitlines()
+    assert [line for line in text if line.startswith("1 x Iced Cola")] == [f"{'1 x Iced Cola':<39}Rp 18.000"]
+    assert [line for line in text if line.startswith("Rp 20.000 off")][0].endswith("-Rp 20.000")
