@@ -195,7 +195,7 @@ def plain_message(field: str | None, message: str) -> str:
     if message == "Field may not be null.":
         return f"{label} cannot be empty"
     if message == "Unknown field.":
-        return f"{label} is not something this request takes"
+        return f"Unknown field: {field}"
     if found := _LENGTH_BETWEEN.match(message):
         low, high = int(found.group(1)), int(found.group(2))
         if isinstance(value, list):

@@ -267,9 +267,7 @@ export function sellScreen(app, { large = false } = {}) {
       rejected.has(code) ? h("small", { testid: "code-rejection" }, rejected.get(code)) : null,
       h("button", { type: "button", class: "btn btn-ghost", "aria-label": `Remove code ${code}`,
         onClick: () => { cart.promoCodes = cart.promoCodes.filter((c) => c !== code); saveCart(); } }, "✕"))),
-      q ? q.promotions.map((p) => h("div", { class: "promo-applied", testid: "promo-applied", dataset: { name: p.name },
-        title: "A promotion: one discount line, as on the receipt" },
-      h("span", {}, p.name), h("span", { testid: "promo-amount" }, `−${format(p.discount_amount)}`))) : null);
+    );
   }
 
   function renderTotals(q) {
@@ -285,7 +283,10 @@ export function sellScreen(app, { large = false } = {}) {
     }
     replace(totals,
       row("Subtotal", format(q.subtotal), "subtotal"),
-      // promotions are listed one line each just above; a separate sum would read as a second discount
+      // each promotion one discount line under the subtotal, as on the receipt
+      q.promotions.map((p) => h("div", { class: "total-line promo-applied", testid: "promo-applied",
+        dataset: { name: p.name } }, h("span", {}, p.name), h("span", { testid: "promo-amount" },
+        `−${format(p.discount_amount)}`))),
       toMinor(q.discount_amount) && !q.promotions.length ? row("Discounts", `−${format(q.discount_amount)}`, "discount")
         : null,
       row("Service charge", format(q.service_charge), "service"),
