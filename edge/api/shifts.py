@@ -68,8 +68,9 @@ def add_cash_movement(shift_id, json_data, actor):
 @require("cashier")
 @bp.output(ReportOut)
 def x_report(shift_id, actor):
-    """The X report: the shift's figures so far, expected cash per method."""
-    return {"report": shifts.report_wire(shifts.report(db.session, shifts.get(db.session, shift_id)))}
+    """The X report: the shift's figures so far, expected cash per method; a closed shift's Z as it
+    was closed (counted and difference included)."""
+    return {"report": shifts.report_wire(shifts.shown_report(db.session, shifts.get(db.session, shift_id)))}
 
 
 @bp.post("/<int:shift_id>/close/")
@@ -99,7 +100,6 @@ def close_shift(shift_id, json_data, actor):
 def print_shift_report(shift_id, actor):
     """Print the shift's report: X while open, Z (again, as COPY) once closed."""
     shift = shifts.get(db.session, shift_id)
-    figures = shift.z_report if shift.status == "closed" and shift.z_report else shifts.report(db.session, shift)
-    job = printing.print_report(db.session, shift, figures)
+    job = printing.print_report(db.session, shift, shifts.shown_report(db.session, shift))
     db.session.flush()
     return {"jobs": [{"id": job.id, "printer_id": job.printer_id, "kind": job.kind, "copy": job.copy}]}

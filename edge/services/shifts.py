@@ -182,6 +182,15 @@ def report(session, shift: Shift) -> dict:
     }
 
 
+def shown_report(session, shift: Shift) -> dict:
+    """What the shift's report shows: its Z as it was closed (counted, difference, the
+    figures the paper printed) once closed, the X as of now while open. Viewing or
+    reprinting a Z later gives the same figures as the close did."""
+    if shift.status == "closed" and shift.z_report:
+        return shift.z_report
+    return report(session, shift)
+
+
 @dataclass(frozen=True)
 class CloseRules:
     """What a close must satisfy beyond the figures: above `difference_limit` (minor

@@ -568,6 +568,92 @@ def test_the_till_is_usable_at_1366x768(till):
     till.page.set_viewport_size({"width": 1024, "height": 768})
 
 
+def test_an_order_promotion_is_one_discount_line_and_each_line_keeps_its_price(till):
+    """WEEKEND30 takes 30% off the order: the cart shows that as one line under the
+    subtotal, and every item at its own price (the edge stores the share each line bears;
+    before, the cart printed those shares as odd prices like "Iced Cola Rp 17.358")."""
+    empty_cart(till)
+    till.add("PZ-MARG", ("Regular",))
+    till.add("DR-COLA", ("No ice",))
+    with till.page.expect_response(lambda r: r.url.endswith("/api/orders/quote/")
+                                   and "WEEKEND30" in (r.request.post_data or "")) as quoted:
+        till.apply_code("WEEKEND30")
+    quote = quoted.value.json()
+    (promotion,) = quote["promotions"]
+    assert any(minor(item["discount_amount"]) for item in quote["items"])  # the shares are stored per line ...
+    promo = till.tid("promo-applied")
+    expect(promo).to_have_count(1)
+    expect(promo.get_by_test_id("promo-amount")).to_have_text(f"−{rupiah(promotion['discount_amount'])}")
+    for item in quote["items"]:  # ... and the cart shows each line at its own price
+        expect(cart_line(till, item["product_name"]).get_by_test_id("line-total")).to_have_text(rupiah(item["gross"]))
+    expect(till.page.locator("[data-testid=cart-lines] s")).to_have_count(0)
+    expect(till.tid("total-total").locator("span").nth(1)).to_have_text(rupiah(quote["total_amount"]))
+    till.shot("sell-order-promotion")
+    till.tid("cart-clear").click()
+    till.tid("clear-confirm-yes").click()
+
+
+def test_a_count_far_off_needs_a_manager_and_the_close_lists_what_is_open(outlet, browser):
+    """Till 3: 86.800 typed for a drawer of 868.000-odd no longer closes at once. The
+    dialog shows expected, counted and the difference; an unpaid order blocks the close;
+    a paid one still in the kitchen is listed; a difference past the limit takes a
+    manager's PIN."""
+    edge = outlet[1]
+    api = Api(edge.url, terminal=3)
+    kiosk = new_kiosk(browser, edge).open(3)
+    kiosk.sign_in_pin("cashier", "1234")
+    kiosk.open_shift("868000")
+    kiosk.add("DS-TIRA")
+    kiosk.tid("pay-button").click()
+    paid_number = kiosk.tid("payment-order-number").inner_text()
+    kiosk.pay_cash()
+    expect(kiosk.tid("payment-done")).to_be_visible()
+    kiosk.tid("new-sale").click()
+    kiosk.add("PS-AGLI", ("Hot",))
+    kiosk.tid("pay-later").click()
+    expect(kiosk.tid("toast").filter(has_text="sent to the kitchen")).to_be_visible()
+    shift = api.get("/api/shifts/current/")
+    unpaid = next(o for o in api.get("/api/orders/", page_size=100)["results"]
+                  if o["shift_id"] == shift["id"] and minor(o["balance_due"]) > 0)
+
+    kiosk.nav("shift")
+    kiosk.keys("counted-keypad", "86800")
+    kiosk.tid("shift-close-submit").click()
+    expect(kiosk.tid("close-unpaid-list")).to_contain_text(unpaid["order_number"])
+    expect(kiosk.tid("close-confirm")).to_be_disabled()
+    kiosk.shot("shift-close-unpaid")
+    kiosk.tid("close-back").click()
+    requests.post(f"{api.base}/api/orders/{unpaid['id']}/cancel/", json={"reason": "Customer left"},
+                  headers=api.headers, timeout=10).raise_for_status()
+
+    kiosk.tid("shift-close-submit").click()
+    expected = api.get(f"/api/shifts/{shift['id']}/report/")["report"]["expected"]["cash"]
+    expect(kiosk.tid("close-expected").locator("strong")).to_have_attribute("data-value", expected)
+    expect(kiosk.tid("close-counted").locator("strong")).to_have_attribute("data-value", "86800.00")
+    short = minor(expected) - 8_680_000
+    expect(kiosk.tid("close-difference").locator("strong")).to_have_attribute(
+        "data-value", f"-{short // 100}.{short % 100:02d}")
+    expect(kiosk.tid("close-needs-manager")).to_contain_text("a manager must approve it")
+    expect(kiosk.tid("close-in-kitchen-list")).to_contain_text(paid_number)
+    expect(kiosk.tid("close-unpaid")).to_have_count(0)
+    expect(kiosk.tid("close-confirm")).to_have_text("Ask a manager to approve")
+    kiosk.shot("shift-close-manager")
+    kiosk.tid("close-confirm").click()
+    kiosk.sign_in_pin("cashier", "1234", prefix="manager")  # the cashier cannot approve their own count
+    expect(kiosk.tid("manager-message")).to_contain_text("a manager must approve this")
+    assert requests.get(f"{api.base}/api/shifts/current/", headers=api.headers, timeout=10).status_code == 200
+    kiosk.manager_approves()
+    expect(kiosk.tid("z-report")).to_be_visible()
+    expect(kiosk.tid("r-counted-cash")).to_have_attribute("data-value", "86800.00")
+    z = api.get(f"/api/shifts/{shift['id']}/report/")["report"]
+    assert z["status"] == "closed" and z["difference"]["cash"] == f"-{short // 100}.{short % 100:02d}"
+    assert z["closed_by"] == api.user["id"]  # the manager who approved
+    kiosk.tid("z-done").click()
+    expect(kiosk.tid("login-screen")).to_be_visible()
+    assert not kiosk.page.errors, kiosk.page.errors
+    kiosk.page.context.close()
+
+
 def cart_line(till, name):
     return till.page.locator(f"[data-testid=cart-lines] [data-product='{name}']")
 

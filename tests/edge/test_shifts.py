@@ -144,6 +144,17 @@ def test_a_small_difference_closes_without_a_manager(cashier):
     assert report["counted"]["card"] == "0.00" and report["difference"]["card"] == "0.00"  # counted: zero
 
 
+def test_a_closed_shifts_report_is_its_z_as_closed(cashier):
+    """Viewed again (the kiosk's shift screen, a manager's check), a closed shift shows
+    the Z it closed with: what was counted and the difference, not a fresh X without them."""
+    shift = cashier.open_shift("100000.00")
+    closed = cashier.post(f"/api/shifts/{shift['id']}/close/", {"counted_cash": "97500.00"}).json["report"]
+    again = cashier.get(f"/api/shifts/{shift['id']}/report/").json["report"]
+    assert again == closed
+    assert again["counted"] == {"cash": "97500.00", "card": None, "qris": None, "ewallet": None}
+    assert again["difference"]["cash"] == "-2500.00"
+
+
 def test_the_limit_is_a_setting():
     from edge.config import EdgeConfig
 
