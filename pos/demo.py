@@ -41,6 +41,28 @@ def claim_port(wanted: int, option: str) -> int:
     return wanted
 
 
+class DemoDirError(click.ClickException):
+    """A --dir that cannot hold the demo's data: one line and exit status 2, as every
+    command answers a bad data dir."""
+
+    exit_code = 2
+
+
+def demo_dir(directory: str) -> Path:
+    """The demo's data dir, made if missing (a relative one is the working directory's)."""
+    base = Path(directory).expanduser().resolve()
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise DemoDirError(f"{base} is not a directory; --dir names the directory the demo keeps its data in") \
+            from None
+    except OSError as error:
+        raise DemoDirError(f"the demo dir {base} cannot be made: {error.strerror or error}") from None
+    if not os.access(base, os.W_OK | os.X_OK):
+        raise DemoDirError(f"the demo dir {base} is not writable by this user")
+    return base
+
+
 def _secret(base: Path) -> str:
     path = base / "jwt_secret"
     if not path.exists():
@@ -110,14 +132,13 @@ def _restart_requests() -> threading.Event:
 def demo(directory, cloud_port, edge_port):
     """Start the cloud and an enrolled edge with the demo data; Ctrl-C stops both.
     The cloud can be stopped and started again while the outlet keeps selling."""
-    base = Path(directory).resolve()
-    base.mkdir(parents=True, exist_ok=True)
-    edge_dir, printer_dir = base / "edge", base / "printers"
-    env = {**os.environ, "POS_DEMO": "1", "POS_JWT_SECRET": _secret(base)}
-    cloud_db = f"sqlite:///{base / 'cloud.sqlite3'}"
     if cloud_port == edge_port:
         raise click.ClickException("--cloud-port and --edge-port must differ")
     cloud_port, edge_port = claim_port(cloud_port, "--cloud-port"), claim_port(edge_port, "--edge-port")
+    base = demo_dir(directory)
+    edge_dir, printer_dir = base / "edge", base / "printers"
+    env = {**os.environ, "POS_DEMO": "1", "POS_JWT_SECRET": _secret(base)}
+    cloud_db = f"sqlite:///{base / 'cloud.sqlite3'}"
     cloud_url, edge_url = f"http://127.0.0.1:{cloud_port}", f"http://127.0.0.1:{edge_port}"
 
     cloud_log, edge_log = base / "cloud.log", base / "edge.log"

@@ -145,3 +145,15 @@ def test_a_port_another_program_listens_on_is_refused_in_one_line(tmp_path):
     assert done.stderr.strip() == (f"Error: port {busy} is in use by another program (Address already in use); "
                                    "stop it, or start the demo with --cloud-port set to a free port")
     assert not (tmp_path / "demo" / "cloud.sqlite3").exists()  # refused before anything started
+
+
+@pytest.mark.parametrize("given", ["notes.txt", "notes.txt/demo"])
+def test_a_demo_dir_that_cannot_be_one_is_refused_in_one_line(tmp_path, given):
+    (tmp_path / "notes.txt").write_text("not a directory")
+    done = subprocess.run([*POS, "demo", "--dir", given, "--cloud-port", str(free_port()),
+                           "--edge-port", str(free_port())], cwd=tmp_path, env=_env(), capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 2, (done.returncode, done.stderr)
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
+    assert str(tmp_path / "notes.txt") in lines[0]
