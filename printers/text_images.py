@@ -154,7 +154,7 @@ def _shaped(run: str, cell_width: int, height: int) -> Image.Image:
             continue
         font = _font(face.path, face.index, size)
         draw.text((x, height - height // 6), piece, font=font, fill=0, anchor="ls")
-        x += int(round(draw.textlength(piece, font=font)))
+        x += round(draw.textlength(piece, font=font))
     return canvas.crop((0, 0, max(1, x), height))
 
 

@@ -2,11 +2,10 @@
 and read back by the independent ESC/POS decoder, as a person reads the slip."""
 from __future__ import annotations
 
-from printers.render import render_stored
-
 from edge.extensions import db
 from edge.models import Printer, PrintJobRow
 from edge.services import printing
+from printers.render import render_stored
 from tests.support.escpos_decoder import Decoded, decode
 
 

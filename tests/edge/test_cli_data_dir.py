@@ -12,7 +12,8 @@ from tests.support.processes import POS, _env
 
 
 def pos(*args, cwd) -> subprocess.CompletedProcess:
-    return subprocess.run([*POS, *args], env=_env(), cwd=cwd, capture_output=True, text=True, timeout=120)
+    return subprocess.run([*POS, *args], env=_env(), cwd=cwd, capture_output=True, text=True, timeout=120,
+                          check=False)
 
 
 def one_line_refusal(done: subprocess.CompletedProcess, *words: str) -> None:

@@ -9,12 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from printers.backoff import Backoff
-from printers.worker import WorkerPolicy
-
 from edge.extensions import db
 from edge.models import PrintJobRow
 from edge.services.print_runtime import PrintService
+from printers.backoff import Backoff
+from printers.worker import WorkerPolicy
 from tests.support.escpos_decoder import decode
 from tests.support.fake_printers import FakeSerialPrinter
 
@@ -247,4 +246,4 @@ def test_an_order_promotion_is_one_discount_line_on_the_receipt(cashier):
     assert any(item["discount_amount"] != "0.00" for item in order["items"])  # allocated in storage
     text = cashier.get(f"/api/orders/{order['id']}/receipt/?format=text").get_data(as_text=True).splitlines()
     assert [line for line in text if line.startswith("1 x Iced Cola")] == [f"{'1 x Iced Cola':<39}Rp 18.000"]
-    assert [line for line in text if line.startswith("Rp 20.000 off")][0].endswith("-Rp 20.000")
+    assert next(line for line in text if line.startswith("Rp 20.000 off")).endswith("-Rp 20.000")

@@ -34,7 +34,8 @@ from cloud import create_app as create_cloud
 from cloud.extensions import db as cloud_db
 from cloud.models import Base as CloudBase
 from cloud.models import Tenant
-from cloud.services import demo, enrollment as cloud_enrollment, tenants
+from cloud.services import demo, tenants
+from cloud.services import enrollment as cloud_enrollment
 from edge.extensions import db as edge_db
 from edge.services import enrollment, puller
 from edge.services.relay import Relay

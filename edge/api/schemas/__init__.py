@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numbers
 from decimal import Decimal, InvalidOperation
+from typing import ClassVar
 
 from apiflask.fields import Integer
 from apiflask.validators import Range
@@ -20,7 +21,7 @@ class WholeNumber(Integer):
     2.9 into 2, which on a till sells the wrong quantity without a word. 2 and 2.0 are
     2; 1.5, "1.5" and true are refused."""
 
-    default_error_messages = {"invalid": "Not a whole number."}
+    default_error_messages: ClassVar[dict[str, str]] = {"invalid": "Not a whole number."}
 
     def _validated(self, value):
         if isinstance(value, bool):
@@ -36,6 +37,6 @@ class WholeNumber(Integer):
         return super()._validated(value)
 
 
-def Quantity(**kwargs) -> WholeNumber:  # noqa: N802 (a field factory, named like the fields)
+def Quantity(**kwargs) -> WholeNumber:
     """A line's units: a whole number from 1 to 999."""
     return WholeNumber(required=True, validate=Range(min=1, max=MAX_QUANTITY), **kwargs)
