@@ -14,22 +14,56 @@ import click
 
 DATA_DIR = click.option("--data-dir", envvar="POS_EDGE_DATA_DIR", default=None,
                         help="Where the edge keeps its database and credential (default ./instance/edge/).")
+DATABASE_FILE = "edge.sqlite3"
 
 
-def _app(data_dir: str | None, **overrides):
-    from edge import create_app
+class DataDirError(click.ClickException):
+    """A data dir that is missing, not a directory, or holds no usable edge database:
+    one line and exit status 2 (a usage error), never a traceback."""
+
+    exit_code = 2
+
+
+def _data_dir(data_dir: str | None, existing: bool) -> Path:
+    """The data dir as an absolute path (a relative one is the working directory's, not
+    the app's instance folder). `existing`: it must already hold an edge's database."""
     from edge.config import default_data_dir
 
+    path = Path(data_dir or default_data_dir()).expanduser().absolute()
+    if path.exists() and not path.is_dir():
+        raise DataDirError(f"{path} is not a directory; --data-dir names the edge's data directory")
+    if existing and not (path / DATABASE_FILE).is_file():
+        what = "does not exist" if not path.exists() else f"holds no edge database ({DATABASE_FILE})"
+        raise DataDirError(f"the edge data dir {path} {what}; enroll this edge first with "
+                           f"`pos edge enroll --cloud-url URL --enrollment-key KEY --data-dir {path}`")
+    nearest = path if path.exists() else next((p for p in path.parents if p.exists()), path.anchor)
+    if not os.access(nearest, os.W_OK | os.X_OK):
+        raise DataDirError(f"the edge data dir {path} is not writable by this user")
+    return path
+
+
+def _app(data_dir: str | None, existing: bool = True, **overrides):
+    from edge import create_app
+
     # only `pos edge run` serves Socket.IO; the other commands must not load eventlet
-    config = {"DATA_DIR": str(data_dir or default_data_dir()), "ASYNC_MODE": "threading", **overrides}
-    return create_app(config)
+    config = {"DATA_DIR": str(_data_dir(data_dir, existing)), "ASYNC_MODE": "threading", **overrides}
+    try:
+        return create_app(config)
+    except OSError as error:
+        raise DataDirError(f"the edge data dir {config['DATA_DIR']} cannot be used: {error.strerror or error}") \
+            from None
 
 
 def _upgrade(app) -> None:
     from flask_migrate import upgrade
+    from sqlalchemy.exc import DatabaseError
 
     with app.app_context():
-        upgrade()
+        try:
+            upgrade()
+        except DatabaseError as error:
+            reason = str(getattr(error, "orig", error)).splitlines()[0]
+            raise DataDirError(f"the edge database in {app.config['DATA_DIR']} cannot be opened: {reason}") from None
 
 
 LOCK_FILE = "edge.lock"
@@ -83,7 +117,7 @@ def enroll(cloud_url, enrollment_key, device_name, data_dir):
     from edge.services import enrollment, puller, runtime
     from sync.client import CloudError
 
-    app = _app(data_dir, CLOUD_URL=cloud_url)
+    app = _app(data_dir, existing=False, CLOUD_URL=cloud_url)
     _upgrade(app)
     with app.app_context():
         try:
@@ -252,6 +286,7 @@ def _print_status(app) -> dict:
 
     with app.app_context():
         status = sync_status.full(db.session, app.config["BREAKER_THRESHOLD"])
+    click.echo(f"waiting to sync:  {sync_status.describe_records(status['pending_records'], status['pending'])}")
     click.echo(f"pending events:   {status['pending']}"
                + (f" (oldest {status['oldest_pending_age_s']} s)" if status["oldest_pending_age_s"] else ""))
     click.echo(f"dead letters:     {status['dead_count']}")

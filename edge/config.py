@@ -15,6 +15,13 @@ def _float(name: str, default: float) -> float:
     return float(value) if value not in (None, "") else default
 
 
+def _amount(name: str, default: str) -> int:
+    """An amount setting written as people write money ("50000.00"), in minor units."""
+    from sync.money import parse_amount
+
+    return parse_amount(os.environ.get(name) or default)
+
+
 def default_data_dir() -> Path:
     return Path(os.environ.get("POS_EDGE_DATA_DIR") or Path.cwd() / "instance" / "edge")
 
@@ -62,6 +69,8 @@ class EdgeConfig:
         self.KITCHEN_REPLAY_MAX = _int("POS_EDGE_KITCHEN_REPLAY_MAX", 500)  # more missed events: a snapshot instead
         self.KITCHEN_LOG_KEEP_DAYS = _int("POS_EDGE_KITCHEN_LOG_KEEP_DAYS", 7)  # replayable kitchen events kept
         self.KITCHEN_ACK_TIMEOUT_MS = _int("POS_EDGE_KITCHEN_ACK_TIMEOUT_MS", 5000)  # the page's wait for an ack
+        # a shift whose counted cash (or card) differs from the expected by more than this needs a manager
+        self.SHIFT_DIFFERENCE_LIMIT = _amount("POS_EDGE_SHIFT_DIFFERENCE_LIMIT", "50000.00")
         self.MAX_CONTENT_LENGTH = _int("POS_MAX_REQUEST_BYTES", 1024 * 1024)
         # storage upkeep (edge.services.upkeep, edge.services.storage)
         self.STORAGE_LOW_MB = _int("POS_EDGE_STORAGE_LOW_MB", 100)  # less free space: the status bar warns

@@ -23,14 +23,45 @@ import requests
 POS = [sys.executable, "-I", "-m", "pos"]  # -I: the working directory is never importable
 
 
-def _port(wanted: int) -> int:
+def claim_port(wanted: int, option: str) -> int:
+    """The port asked for, or a one-line refusal: the URLs the demo printed last time
+    (bookmarks, a kitchen tablet) must stay right, so it never moves silently.
+
+    The check binds the way the servers do, with SO_REUSEADDR: a port the last run left
+    in TIME_WAIT (Ctrl-C a minute ago) is free to them, so it is free here too; a port
+    another program listens on is not."""
     with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", wanted))
-            return wanted
-        except OSError:
-            probe.bind(("127.0.0.1", 0))
-            return probe.getsockname()[1]
+            probe.listen(1)
+        except OSError as error:
+            raise click.ClickException(
+                f"port {wanted} is in use by another program ({error.strerror}); stop it, or start the demo "
+                f"with {option} set to a free port") from None
+    return wanted
+
+
+class DemoDirError(click.ClickException):
+    """A --dir that cannot hold the demo's data: one line and exit status 2, as every
+    command answers a bad data dir."""
+
+    exit_code = 2
+
+
+def demo_dir(directory: str) -> Path:
+    """The demo's data dir, made if missing (a relative one is the working directory's)."""
+    base = Path(directory).expanduser().resolve()
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise DemoDirError(f"{base} is not a directory; --dir names the directory the demo keeps its data in") \
+            from None
+    except OSError as error:
+        raise DemoDirError(f"the demo dir {base} cannot be made: {error.strerror or error}") from None
+    if not os.access(base, os.W_OK | os.X_OK):
+        raise DemoDirError(f"the demo dir {base} is not writable by this user")
+    return base
 
 
 def _secret(base: Path) -> str:
@@ -96,18 +127,19 @@ def _restart_requests() -> threading.Event:
 
 @click.command("demo")
 @click.option("--dir", "directory", default="instance/demo", show_default=True, help="Where the demo keeps its data.")
-@click.option("--cloud-port", default=8000, show_default=True)
-@click.option("--edge-port", default=5000, show_default=True)
+@click.option("--cloud-port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--edge-port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 def demo(directory, cloud_port, edge_port):
     """Start the cloud and an enrolled edge with the demo data; Ctrl-C stops both.
     The cloud can be stopped and started again while the outlet keeps selling."""
-    base = Path(directory).resolve()
-    base.mkdir(parents=True, exist_ok=True)
+    if cloud_port == edge_port:
+        raise click.ClickException("--cloud-port and --edge-port must differ")
+    cloud_port, edge_port = claim_port(cloud_port, "--cloud-port"), claim_port(edge_port, "--edge-port")
+    base = demo_dir(directory)
     edge_dir = base / "edge"
     printer_dir = edge_dir / "printers"  # file printers write only inside their edge's data dir
     env = {**os.environ, "POS_DEMO": "1", "POS_JWT_SECRET": _secret(base)}
     cloud_db = f"sqlite:///{base / 'cloud.sqlite3'}"
-    cloud_port, edge_port = _port(cloud_port), _port(edge_port)
     cloud_url, edge_url = f"http://127.0.0.1:{cloud_port}", f"http://127.0.0.1:{edge_port}"
 
     cloud_log, edge_log = base / "cloud.log", base / "edge.log"

@@ -37,6 +37,15 @@ class TextLine:
 
 
 @dataclass(frozen=True)
+class TextImage:
+    """A line the code page cannot print (a "辣" note, Arabic, emoji), drawn as a raster
+    image of the paper's width: `text` is laid out like a TextLine (cells, not chars)."""
+
+    text: str
+    style: Style = PLAIN
+
+
+@dataclass(frozen=True)
 class QrCode:
     payload: str
 
@@ -71,8 +80,9 @@ class DrawerPulse:
     off_ms: int = 100
 
 
-Block = TextLine | QrCode | Barcode | Logo | Cut | Beep | DrawerPulse
+Block = TextLine | TextImage | QrCode | Barcode | Logo | Cut | Beep | DrawerPulse
 
 
 def text_lines(blocks: list[Block]) -> list[str]:
-    return [block.text for block in blocks if isinstance(block, TextLine)]
+    """What a person reads off the paper, line by line (image lines included, as text)."""
+    return [block.text for block in blocks if isinstance(block, (TextLine, TextImage))]

@@ -12,7 +12,9 @@ it, so widths are right and no byte ever prints as garbage:
 4. a small table covers common symbols and letters without a decomposition
    ("€" -> "EUR", "–" -> "-", curly quotes -> straight, "…" -> "...", "ß" -> "ss");
 5. Unicode NFKD decomposition with the accents removed ("é" -> "e", "ﬁ" -> "fi");
-6. anything else becomes "?".
+6. anything else becomes "?" - on a printer that takes raster images, a line holding such
+   characters (Chinese, Arabic, emoji ...) is drawn as an image instead (`display` keeps
+   them for that; see `printers.text_images`).
 
 Only single-byte code pages that python-escpos can encode with a Python codec are
 offered, so the bytes it writes and the text a decoder reads back agree exactly.
@@ -171,6 +173,17 @@ class CodePageText:
         """The bytes the printer receives for `text` (after folding)."""
         return self.fold(text).encode(python_codec(self.code_page))
 
+    def display(self, text: str) -> str:
+        """`text` folded, except that characters the fold would turn into "?" stay as
+        they are: a printer that takes images draws those lines instead (see
+        `printers.text_images`), so nothing a cook must read becomes "?"."""
+        return _display(self.code_page, text)
+
+    def printable(self, text: str) -> bool:
+        """Every character of `text` is one of this page's (no image needed)."""
+        printable = _printable(self.code_page)
+        return all(c in printable for c in text)
+
 
 @cache
 def _printable(code_page: str) -> frozenset[str]:
@@ -218,6 +231,18 @@ def _fold(code_page: str, text: str) -> str:
     if all(c in _printable(code_page) for c in text):
         return text
     return "".join(_fold_char(code_page, c) for c in text)
+
+
+def _display(code_page: str, text: str) -> str:
+    text = unicodedata.normalize("NFC", text)
+    printable = _printable(code_page)
+    if all(c in printable for c in text):
+        return text
+    out = []
+    for char in text:
+        folded = _fold_char(code_page, char)
+        out.append(char if folded == UNPRINTABLE and char != UNPRINTABLE else folded)
+    return "".join(out)
 
 
 def fold_text(text: str, code_page: str) -> str:

@@ -5,7 +5,8 @@ and ESC t for the printer's configured code page; the code page is then fixed fo
 whole job (text was already folded to it, see `encoding`). Styles are sent only when
 they change. Codes the printer cannot do natively are sent as images, and a barcode
 that cannot fit the paper at a scannable width is left out (the order number is
-printed as text anyway).
+printed as text anyway). A line the code page cannot print is drawn as an image of
+the paper's width (`text_images`).
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from .blocks import (
     Logo,
     QrCode,
     Style,
+    TextImage,
     TextLine,
 )
 from .images import (
@@ -36,6 +38,7 @@ from .images import (
     qr_side_modules,
 )
 from .profiles import Paper
+from .text_images import text_image
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +65,12 @@ def write_escpos(blocks: list[Block], paper: Paper) -> bytes:
         if style != PLAIN:
             _set_style(printer, PLAIN)
             style = PLAIN
-        if isinstance(block, QrCode):
+        if isinstance(block, TextImage):
+            if paper.image_impl:
+                printer.image(text_image(block.text, block.style, paper.columns, paper.dots), impl=paper.image_impl)
+            else:  # a layout made for a printer that takes images: say plainly what cannot print
+                printer.text("".join(c if c.isascii() else "?" for c in block.text) + "\n")
+        elif isinstance(block, QrCode):
             _qr(printer, block.payload, paper)
         elif isinstance(block, Barcode):
             _barcode(printer, block.data, paper)

@@ -20,18 +20,19 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Literal, Protocol, runtime_checkable
 
-JobKind = Literal["receipt", "kitchen", "report", "test", "drawer"]
+JobKind = Literal["receipt", "refund", "kitchen", "report", "test", "drawer"]
 JobState = Literal["queued", "sending", "done", "failed", "expired"]
 
 # The document "type" each job kind prints (see printers.values).
 DOCUMENT_TYPE_FOR_KIND: dict[str, str] = {
     "receipt": "receipt",
+    "refund": "receipt",  # a refund slip is a receipt with refund=True
     "kitchen": "kitchen_ticket",
     "report": "shift_report",
     "test": "test_page",
     "drawer": "drawer_kick",
 }
-KIND_FOR_DOCUMENT_TYPE = {doc_type: kind for kind, doc_type in DOCUMENT_TYPE_FOR_KIND.items()}
+KIND_FOR_DOCUMENT_TYPE = {doc_type: kind for kind, doc_type in reversed(DOCUMENT_TYPE_FOR_KIND.items())}
 
 
 def utc_now() -> datetime:

@@ -46,21 +46,32 @@ def _paper(target: Paper | PrinterConfig) -> Paper:
     return target if isinstance(target, Paper) else target.paper()
 
 
-def layout(document: Document, columns: int, fold: Callable[[str], str] = str) -> list[Block]:
+def layout(document: Document, columns: int, fold: Callable[[str], str] = str,
+           needs_image: Callable[[str], bool] | None = None) -> list[Block]:
     """The paper blocks of `document` for a paper `columns` wide."""
     try:
         build = _LAYOUTS[type(document)]
     except KeyError:
         raise RenderError(f"cannot print a {type(document).__name__}") from None
-    sheet = Sheet(columns, fold)
+    sheet = Sheet(columns, fold, needs_image)
     build(document, sheet)
     return sheet.blocks
+
+
+def text_for_paper(code_page: str, images: bool) -> tuple[Callable[[str], str], Callable[[str], bool] | None]:
+    """How text reaches the paper: folded to the code page, or (a printer that takes
+    images) kept where the page cannot show it, those lines drawn instead."""
+    page = CodePageText(code_page)
+    if images:
+        return page.display, lambda line: not page.printable(line)
+    return page.fold, None
 
 
 def render(document: Document, target: Paper | PrinterConfig) -> bytes:
     """The ESC/POS bytes of `document` for the printer described by `target`."""
     paper = _paper(target)
-    return write_escpos(layout(document, paper.columns, CodePageText(paper.code_page).fold), paper)
+    fold, needs_image = text_for_paper(paper.code_page, paper.image_impl is not None)
+    return write_escpos(layout(document, paper.columns, fold, needs_image), paper)
 
 
 def render_stored(document: dict, target: Paper | PrinterConfig) -> bytes:
@@ -68,16 +79,18 @@ def render_stored(document: dict, target: Paper | PrinterConfig) -> bytes:
     return render(load_document(document), target)
 
 
-def render_text(document: Document, columns: int, code_page: str | None = None) -> list[str]:
+def render_text(document: Document, columns: int, code_page: str | None = None, images: bool = True) -> list[str]:
     """The text lines of `document` exactly as printed `columns` wide.
 
     With `code_page`, characters the printer cannot show appear as it prints them
-    (e.g. "EUR" for "€" on CP437); without it they stay as they are.
+    (e.g. "EUR" for "€" on CP437; "?" only on a printer without images: `images=False`,
+    others draw such lines and the text keeps them); without it they stay as they are.
     """
     if isinstance(columns, bool) or not isinstance(columns, int) or not MIN_COLUMNS <= columns <= MAX_COLUMNS:
         raise ValueError(f"columns must be {MIN_COLUMNS}..{MAX_COLUMNS}")
-    fold = CodePageText(code_page).fold if code_page else str
-    return text_lines(layout(document, columns, fold))
+    if not code_page:
+        return text_lines(layout(document, columns, str))
+    return text_lines(layout(document, columns, *text_for_paper(code_page, images)))
 
 
 def render_drawer_kick(target: Paper | PrinterConfig, pin: int = 2) -> bytes:

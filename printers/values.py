@@ -24,6 +24,11 @@ DEFAULT_LABELS: dict[str, str] = {
     "cancelled": "CANCELLED",
     "order": "Order",
     "refund_of": "Refund of",
+    "approved_by": "Approved by",
+    "given_back": "Given back",
+    "total_refund": "TOTAL REFUND",
+    "refunds_heading": "REFUNDS",
+    "net_paid": "Net paid",
     "reason": "Reason",
     "date": "Date",
     "cashier": "Cashier",
@@ -62,6 +67,9 @@ DEFAULT_LABELS: dict[str, str] = {
     "difference": "Difference",
     "not_counted": "not counted",
     "payment_count": "Payments",
+    "taken": "Taken",
+    "net": "Net",
+    "payments_taken": "Payments taken",
     "refunds": "Refunds",
     "cash_movements": "CASH MOVEMENTS",
     "totals": "TOTALS",
@@ -157,8 +165,21 @@ class Payment(Value):
 
 
 @dataclass(frozen=True)
+class ReceiptRefund(Value):
+    """Money given back on the order, shown on its receipt (view or reprint)."""
+
+    method: str
+    amount: int
+    reason: str = ""
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Receipt(Value):
-    """A customer receipt (or, with `refund=True`, a refund slip with negative amounts)."""
+    """A customer receipt, or with `refund=True` a refund slip: the REFUND banner, the
+    original order's number, the lines given back with their shares, the amount per
+    method (`payments`) and who approved it. A receipt of a refunded order lists its
+    `refunds` after the payments."""
 
     TYPE = "receipt"
 
@@ -195,6 +216,8 @@ class Receipt(Value):
     refund: bool = False
     refund_reason: str = ""
     original_order_number: str = ""
+    approved_by: str = ""
+    refunds: tuple[ReceiptRefund, ...] = ()
 
     def validate(self) -> None:
         if not self.order_number.strip():
@@ -253,13 +276,20 @@ class CashMovement(Value):
 
 @dataclass(frozen=True)
 class MethodTotal(Value):
-    """Per payment method: what the till expects, what was counted (Z), and refunds."""
+    """Per payment method: what it took, what it gave back (refunds, an amount), what the
+    till expects, and what was counted (Z; None: nobody counted it)."""
 
     method: str
     expected: int
     counted: int | None = None
     payment_count: int = 0
     refunds: int = 0
+    taken: int = 0
+
+    @property
+    def net(self) -> int:
+        """Taken less given back: what this method brought in."""
+        return self.taken - self.refunds
 
     @property
     def difference(self) -> int | None:
@@ -295,7 +325,8 @@ class ShiftReport(Value):
     tax: int = 0
     rounding: int = 0
     refunds_total: int = 0
-    total_collected: int = 0
+    payments_total: int = 0
+    total_collected: int = 0  # payments less refunds
     copy: bool = False
 
     def validate(self) -> None:

@@ -204,12 +204,13 @@ def reject_product(product_id, json_data, actor):
 
 @bp.get("/products/<int:product_id>/modifiers/")
 @public(identifies=True)
-@bp.output(ModifierGroupOut(many=True))
-def list_modifier_groups(product_id, actor):
-    """The product's modifier groups and their modifiers."""
+@bp.input(ListQuery, location="query")
+@bp.output(list_schema(ModifierGroupOut, "ModifierGroupList"))
+def list_modifier_groups(product_id, query_data, actor):
+    """The product's modifier groups and their modifiers, in the list envelope."""
     product = catalog.get_product(db.session, read_tenant(actor), product_id,
                                   published_only=not _sees_unpublished(actor))
-    return product.modifier_groups
+    return paginate_rows(list(product.modifier_groups), query_data)
 
 
 @bp.post("/products/<int:product_id>/modifiers/")

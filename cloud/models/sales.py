@@ -115,6 +115,8 @@ class SyncedPayment(Base):
     reference: Mapped[str] = mapped_column(String(120), default="")
     created_by: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # the outlet-local day the money was taken: sales count on the day they are paid
+    business_date: Mapped[date | None] = mapped_column(Date, index=True)
     received_at: Mapped[datetime] = mapped_column(DateTime)
 
 
@@ -135,6 +137,8 @@ class SyncedRefund(Base):
     lines: Mapped[list] = mapped_column(default=list)
     created_by: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # the outlet-local day the money went back: refunds count on the day they are given
+    business_date: Mapped[date | None] = mapped_column(Date, index=True)
     received_at: Mapped[datetime] = mapped_column(DateTime)
 
 

@@ -9,10 +9,12 @@ The scope of every figure is a `Scope`: one tenant, all its outlets or one of th
 outlet-bound manager always sees only their own), and a range of business dates (the
 outlet-local day an order was opened on), both ends included.
 
-Definitions, in short:
-- a sale is a *completed* order; its amount is what the customer owed, `total_amount -
-  voided_amount` (items voided before payment never were sold);
-- refunds are the `refunded_amount` of completed orders; revenue = sales - refunds;
+Definitions, in short (sales count when they are paid, whatever the order's status):
+- sales are the paid payments dated in the range (each on the outlet-local day it was
+  taken), refunds the money given back dated in the range (on the day it was given);
+  revenue = sales - refunds, also per payment method;
+- a sold order is one that took a payment in the range and is not cancelled: it counts
+  in orders, customers and products; its status is reported separately;
 - a product line keeps `quantity - voided_quantity - refunded_quantity` units and, of its
   stored `line_total`, what is left after the removed units' share (rounded half up, the
   edge's rule for a partial refund).
@@ -48,8 +50,6 @@ TOP_CUSTOMERS = 10
 PERIODS = ("daily", "weekly", "monthly")
 EARLIEST = date(1970, 1, 1)  # before any business day an outlet can have
 
-COMPLETED = SyncedOrder.status == "completed"
-SALE_AMOUNT = SyncedOrder.total_amount - SyncedOrder.voided_amount  # what the customer owed
 KEPT_UNITS = SyncedOrderItem.quantity - SyncedOrderItem.voided_quantity - SyncedOrderItem.refunded_quantity
 _REMOVED = SyncedOrderItem.voided_quantity + SyncedOrderItem.refunded_quantity
 # the line's stored total less the removed units' share, rounded half up (integer arithmetic
@@ -183,15 +183,37 @@ def _minutes(seconds) -> float | None:
 
 # --- sales figures ----------------------------------------------------------------------
 
-def _sales_columns():
-    completed = case((COMPLETED, 1), else_=0)
-    return (
-        func.sum(completed).label("orders"),
-        func.sum(case((COMPLETED, SALE_AMOUNT), else_=0)).label("sales"),
-        func.sum(case((COMPLETED, SyncedOrder.refunded_amount), else_=0)).label("refunds"),
-        func.sum(case((SyncedOrder.status == "cancelled", 1), else_=0)).label("cancelled"),
-        func.count(func.distinct(case((COMPLETED, SyncedOrder.customer_id), else_=None))).label("customers"),
-    )
+PAID = SyncedPayment.status == "paid"
+GIVEN_BACK = SyncedRefund.kind == "refund"
+
+
+def _payments_in(scope: Scope) -> list:
+    """Conditions on SyncedPayment: paid, in the tenant (and outlet), dated in the range."""
+    conditions = [SyncedPayment.tenant_id == scope.tenant_id, PAID,
+                  SyncedPayment.business_date >= scope.date_from, SyncedPayment.business_date <= scope.date_to]
+    if scope.outlet_id is not None:
+        conditions.append(SyncedPayment.outlet_id == scope.outlet_id)
+    return conditions
+
+
+def _refunds_in(scope: Scope) -> list:
+    """Conditions on SyncedRefund: money given back (not voids), dated in the range."""
+    conditions = [SyncedRefund.tenant_id == scope.tenant_id, GIVEN_BACK,
+                  SyncedRefund.business_date >= scope.date_from, SyncedRefund.business_date <= scope.date_to]
+    if scope.outlet_id is not None:
+        conditions.append(SyncedRefund.outlet_id == scope.outlet_id)
+    return conditions
+
+
+def _sold(scope: Scope) -> list:
+    """Conditions on SyncedOrder: not cancelled, and paid (in part or whole) in the range."""
+    paid_here = select(SyncedPayment.id).where(
+        SyncedPayment.outlet_id == SyncedOrder.outlet_id, SyncedPayment.order_uuid == SyncedOrder.uuid,
+        *_payments_in(scope)).exists()
+    conditions = [SyncedOrder.tenant_id == scope.tenant_id, SyncedOrder.status != "cancelled", paid_here]
+    if scope.outlet_id is not None:
+        conditions.append(SyncedOrder.outlet_id == scope.outlet_id)
+    return conditions
 
 
 def _figures(orders=0, sales=0, refunds=0, cancelled=0, customers=0) -> dict:
@@ -202,9 +224,36 @@ def _figures(orders=0, sales=0, refunds=0, cancelled=0, customers=0) -> dict:
             "customers_served": _int(customers)}
 
 
+def _grouped_sales(session, scope: Scope, by_outlet: bool) -> dict:
+    """{outlet id (or None): figures}: money from payments and refunds by their own
+    dates, orders and customers from the sold orders, cancellations by the order's day."""
+    def key(column):
+        return (column,) if by_outlet else ()
+
+    def rows(stmt):
+        return {(row[0] if by_outlet else None): row[1 if by_outlet else 0:] for row in session.execute(stmt)}
+
+    paid = rows(select(*key(SyncedPayment.outlet_id), func.sum(SyncedPayment.amount))
+                .where(*_payments_in(scope)).group_by(*key(SyncedPayment.outlet_id)))
+    given = rows(select(*key(SyncedRefund.outlet_id), func.sum(SyncedRefund.amount))
+                 .where(*_refunds_in(scope)).group_by(*key(SyncedRefund.outlet_id)))
+    orders = rows(select(*key(SyncedOrder.outlet_id), func.count(SyncedOrder.id),
+                         func.count(func.distinct(SyncedOrder.customer_id)))
+                  .where(*_sold(scope)).group_by(*key(SyncedOrder.outlet_id)))
+    cancelled = rows(select(*key(SyncedOrder.outlet_id), func.count(SyncedOrder.id))
+                     .where(*_in_scope(scope), SyncedOrder.status == "cancelled")
+                     .group_by(*key(SyncedOrder.outlet_id)))
+    result = {}
+    for group in {*paid, *given, *orders, *cancelled}:
+        count, customers = orders.get(group, (0, 0))
+        result[group] = _figures(count, (paid.get(group) or (0,))[0], (given.get(group) or (0,))[0],
+                                 (cancelled.get(group) or (0,))[0], customers)
+    return result
+
+
 def sales_figures(session, scope: Scope) -> dict:
     """Orders, sales, refunds, revenue, average order, cancellations, customers served."""
-    return _figures(*session.execute(select(*_sales_columns()).where(*_in_scope(scope))).one())
+    return _grouped_sales(session, scope, by_outlet=False).get(None) or _figures()
 
 
 def status_distribution(session, scope: Scope) -> dict:
@@ -216,31 +265,34 @@ def status_distribution(session, scope: Scope) -> dict:
     return counts
 
 
+def methods_net(session, scope: Scope, by_day: bool = False) -> dict:
+    """{(day or None, method): (payments count, paid, given back)} in the range: each
+    payment on the day it was taken, each refund on the day it went back."""
+    def key(column):
+        return (column,) if by_day else ()
+
+    out: dict = {}
+    for *day, method, count, amount in session.execute(
+            select(*key(SyncedPayment.business_date), SyncedPayment.method, func.count(SyncedPayment.id),
+                   func.sum(SyncedPayment.amount))
+            .where(*_payments_in(scope)).group_by(*key(SyncedPayment.business_date), SyncedPayment.method)):
+        out[(day[0] if day else None, method)] = [int(count), _int(amount), 0]
+    for *day, method, amount in session.execute(
+            select(*key(SyncedRefund.business_date), SyncedRefund.method, func.sum(SyncedRefund.amount))
+            .where(*_refunds_in(scope)).group_by(*key(SyncedRefund.business_date), SyncedRefund.method)):
+        out.setdefault((day[0] if day else None, method or "cash"), [0, 0, 0])[2] += _int(amount)
+    return {k: tuple(v) for k, v in out.items()}
+
+
 def payment_methods(session, scope: Scope) -> list[dict]:
-    """Paid payments of the period's completed orders per method, with the refunds given
-    back by that method and what is left (net)."""
-    paid = {
-        method: (int(count), _int(amount)) for method, count, amount in session.execute(
-            select(SyncedPayment.method, func.count(SyncedPayment.id), func.sum(SyncedPayment.amount))
-            .join(SyncedOrder, and_(SyncedOrder.outlet_id == SyncedPayment.outlet_id,
-                                    SyncedOrder.uuid == SyncedPayment.order_uuid))
-            .where(*_in_scope(scope), COMPLETED, SyncedPayment.tenant_id == scope.tenant_id,
-                   SyncedPayment.status == "paid")
-            .group_by(SyncedPayment.method))}
-    refunded = {
-        method: _int(amount) for method, amount in session.execute(
-            select(SyncedRefund.method, func.sum(SyncedRefund.amount))
-            .join(SyncedOrder, and_(SyncedOrder.outlet_id == SyncedRefund.outlet_id,
-                                    SyncedOrder.uuid == SyncedRefund.order_uuid))
-            .where(*_in_scope(scope), COMPLETED, SyncedRefund.tenant_id == scope.tenant_id,
-                   SyncedRefund.kind == "refund")
-            .group_by(SyncedRefund.method))}
-    methods = [m for m in METHODS if m in paid or m in refunded]
-    methods += sorted(m for m in {*paid, *refunded} if m not in METHODS and m is not None)
+    """Per method: paid payments in the range, the money it gave back in the range, and
+    what is left (net). Σ net is the revenue."""
+    totals = {method: figures for (_, method), figures in methods_net(session, scope).items()}
+    methods = [m for m in METHODS if m in totals]
+    methods += sorted(m for m in totals if m not in METHODS and m is not None)
     rows = []
     for method in methods:
-        count, amount = paid.get(method, (0, 0))
-        back = refunded.get(method, 0)
+        count, amount, back = totals[method]
         rows.append({"method": method, "count": count, "amount": amount, "refunds": back, "net": amount - back})
     return sorted(rows, key=lambda row: (-row["net"], row["method"]))
 
@@ -281,8 +333,7 @@ def prep_times(session, scope: Scope) -> dict:
 def per_outlet(session, scope: Scope) -> list[dict]:
     """The sales figures and median prep time of each outlet in scope (all of them, also
     those that sold nothing)."""
-    rows = {outlet_id: _figures(*figures) for outlet_id, *figures in session.execute(
-        select(SyncedOrder.outlet_id, *_sales_columns()).where(*_in_scope(scope)).group_by(SyncedOrder.outlet_id))}
+    rows = _grouped_sales(session, scope, by_outlet=True)
     medians = _medians(session, scope, SyncedOrder.outlet_id)
     result = []
     for outlet in _outlets(session, scope):
@@ -296,7 +347,7 @@ def per_outlet(session, scope: Scope) -> list[dict]:
 # --- products ---------------------------------------------------------------------------
 
 def _product_rows(scope: Scope):
-    """Per product over the period's completed orders: units kept, revenue kept, orders."""
+    """Per product over the period's sold orders: units kept, revenue kept, orders."""
     quantity = func.sum(KEPT_UNITS).label("quantity")
     revenue = func.sum(KEPT_REVENUE).label("revenue")
     orders = func.count(func.distinct(case((KEPT_UNITS > 0, SyncedOrderItem.order_id), else_=None))).label("orders")
@@ -304,7 +355,7 @@ def _product_rows(scope: Scope):
     sku = func.max(SyncedOrderItem.sku).label("sku")
     stmt = (select(SyncedOrderItem.product_id.label("product_id"), name, sku, quantity, revenue, orders)
             .join(SyncedOrder, SyncedOrder.id == SyncedOrderItem.order_id)
-            .where(*_in_scope(scope), COMPLETED, SyncedOrderItem.tenant_id == scope.tenant_id)
+            .where(*_sold(scope), SyncedOrderItem.tenant_id == scope.tenant_id)
             .group_by(SyncedOrderItem.product_id)
             .having(func.sum(KEPT_UNITS) > 0))
     return stmt, {"name": name, "sku": sku, "quantity": quantity, "revenue": revenue, "orders": orders,
@@ -324,7 +375,7 @@ def products_revenue_total(session, scope: Scope) -> int:
     """All products' kept revenue in scope: the whole that `share` is a part of."""
     return _int(session.execute(
         select(func.sum(KEPT_REVENUE)).join(SyncedOrder, SyncedOrder.id == SyncedOrderItem.order_id)
-        .where(*_in_scope(scope), COMPLETED, SyncedOrderItem.tenant_id == scope.tenant_id)).scalar())
+        .where(*_sold(scope), SyncedOrderItem.tenant_id == scope.tenant_id)).scalar())
 
 
 def product_row(row, whole: int) -> dict:
@@ -394,36 +445,65 @@ def _bucket_label(start: date, period: str) -> str:
 
 
 def daily_sales(session, scope: Scope) -> dict[date, tuple[int, int, int]]:
-    """{business date: (completed orders, sales, refunds)} for the days that sold."""
-    rows = session.execute(
-        select(SyncedOrder.business_date, func.count(), func.sum(SALE_AMOUNT), func.sum(SyncedOrder.refunded_amount))
-        .where(*_in_scope(scope), COMPLETED).group_by(SyncedOrder.business_date))
-    return {day: (int(orders), _int(sales), _int(refunds)) for day, orders, sales, refunds in rows}
+    """{business date: (sold orders, sales, refunds)} for the days that took or gave back
+    money: payments on the day they were taken, refunds on the day they went back, an
+    order on each day it was paid."""
+    per_day: dict[date, list[int]] = {}
+    for day, amount in session.execute(select(SyncedPayment.business_date, func.sum(SyncedPayment.amount))
+                                       .where(*_payments_in(scope)).group_by(SyncedPayment.business_date)):
+        per_day.setdefault(day, [0, 0, 0])[1] = _int(amount)
+    for day, amount in session.execute(select(SyncedRefund.business_date, func.sum(SyncedRefund.amount))
+                                       .where(*_refunds_in(scope)).group_by(SyncedRefund.business_date)):
+        per_day.setdefault(day, [0, 0, 0])[2] = _int(amount)
+    for day, orders in session.execute(
+            select(SyncedPayment.business_date, func.count(func.distinct(SyncedPayment.order_uuid)))
+            .join(SyncedOrder, and_(SyncedOrder.outlet_id == SyncedPayment.outlet_id,
+                                    SyncedOrder.uuid == SyncedPayment.order_uuid))
+            .where(*_payments_in(scope), SyncedOrder.status != "cancelled").group_by(SyncedPayment.business_date)):
+        per_day.setdefault(day, [0, 0, 0])[0] = int(orders)
+    return {day: tuple(figures) for day, figures in per_day.items()}
+
+
+def _by_method(nets: dict) -> dict:
+    """{method: net} with every method of the vocabulary present."""
+    return {method: nets.get(method, 0) for method in METHODS}
 
 
 def revenue_series(session, scope: Scope, period: str = "daily") -> dict:
-    """Every bucket of the range (clipped to it), zero where nothing sold, and totals."""
+    """Every bucket of the range (clipped to it), zero where nothing sold, and totals;
+    each bucket also splits its revenue by payment method (net of refunds)."""
     if period not in PERIODS:
         raise ValidationFailed(f"period must be one of: {', '.join(PERIODS)}", "INVALID_PERIOD", "period")
     per_day = daily_sales(session, scope)
     buckets: dict[date, list[int]] = {}
+    nets: dict[date, dict[str, int]] = {}
     start = _bucket_start(scope.date_from, period)
     while start <= scope.date_to:
         buckets[start] = [0, 0, 0]
+        nets[start] = {}
         start = _bucket_end(start, period) + timedelta(days=1)
     for day, (orders, sales, refunds) in per_day.items():
         figures = buckets[_bucket_start(day, period)]
         figures[0] += orders
         figures[1] += sales
         figures[2] += refunds
+    for (day, method), (_, paid, back) in methods_net(session, scope, by_day=True).items():
+        bucket = nets[_bucket_start(day, period)]
+        bucket[method] = bucket.get(method, 0) + paid - back
     data = []
     for start, (orders, sales, refunds) in buckets.items():
         revenue = sales - refunds
         data.append({"bucket": _bucket_label(start, period), "start": max(start, scope.date_from),
                      "end": min(_bucket_end(start, period), scope.date_to), "orders": orders, "gross_sales": sales,
-                     "refunds": refunds, "revenue": revenue, "avg_value": _average(revenue, orders)})
-    total_orders = sum(row["orders"] for row in data)
+                     "refunds": refunds, "revenue": revenue, "avg_value": _average(revenue, orders),
+                     "methods": _by_method(nets[start])})
+    # an order paid on two days is one order: the total counts it once, as the dashboard does
+    total_orders = sales_figures(session, scope)["total_orders"]
     total_revenue = sum(row["revenue"] for row in data)
+    methods: dict[str, int] = {}
+    for row in data:
+        for method, net in row["methods"].items():
+            methods[method] = methods.get(method, 0) + net
     return {
         "tenant": tenant_summary(session, scope),
         "period": period,
@@ -434,20 +514,22 @@ def revenue_series(session, scope: Scope, period: str = "daily") -> dict:
                    "refunds_total": sum(row["refunds"] for row in data),
                    "avg_order_value": _average(total_revenue, total_orders),
                    "avg_revenue_per_bucket": _average(total_revenue, len(data)),
-                   "buckets": len(data)},
+                   "buckets": len(data), "methods": _by_method(methods)},
     }
 
 
 # --- customers --------------------------------------------------------------------------
 
-def _customer_orders(scope: Scope):
-    """Completed orders of known customers in scope (the customer resolved at ingest)."""
-    return [*_in_scope(scope), COMPLETED, SyncedOrder.customer_id.is_not(None)]
+KNOWN_CUSTOMER = SyncedOrder.customer_id.is_not(None)
+_PAYMENT_OF_ORDER = and_(SyncedPayment.outlet_id == SyncedOrder.outlet_id, SyncedPayment.order_uuid == SyncedOrder.uuid)
+_REFUND_OF_ORDER = and_(SyncedRefund.outlet_id == SyncedOrder.outlet_id, SyncedRefund.order_uuid == SyncedOrder.uuid)
 
 
 def customers(session, scope: Scope, limit: int = TOP_CUSTOMERS) -> dict:
     """Who bought in the period (outlet scope applies) and the tenant's customer base
-    (tenant-wide: customers belong to the tenant, not to an outlet)."""
+    (tenant-wide: customers belong to the tenant, not to an outlet). A customer bought
+    when one of their orders was paid in the period; what they spent is what they paid
+    in the period less what was given back to them in it."""
     tenant_id = scope.tenant_id
     base = session.execute(select(func.count(Customer.id), func.sum(Customer.points))
                            .where(Customer.tenant_id == tenant_id)).one()
@@ -456,26 +538,36 @@ def customers(session, scope: Scope, limit: int = TOP_CUSTOMERS) -> dict:
         select(Customer.membership_tier, func.count()).where(Customer.tenant_id == tenant_id)
         .group_by(Customer.membership_tier))})
 
-    per_customer = (select(SyncedOrder.customer_id, func.count().label("orders"))
-                    .where(*_customer_orders(scope)).group_by(SyncedOrder.customer_id).subquery())
+    per_customer = (select(SyncedOrder.customer_id.label("cid"), func.count(SyncedOrder.id).label("orders"))
+                    .where(*_sold(scope), KNOWN_CUSTOMER).group_by(SyncedOrder.customer_id).subquery())
     served, repeat = session.execute(
         select(func.count(), func.sum(case((per_customer.c.orders >= 2, 1), else_=0))).select_from(per_customer)
     ).one()
-    # a new customer's first completed order in scope (ever, not only in the period) is in the period
+    # a new customer's first payment in scope (ever, not only in the period) is in the period
     until_then = Scope(tenant_id, scope.outlet_id, EARLIEST, scope.date_to)
-    firsts = (select(SyncedOrder.customer_id, func.min(SyncedOrder.business_date).label("first"))
-              .where(*_customer_orders(until_then)).group_by(SyncedOrder.customer_id).subquery())
+    firsts = (select(SyncedOrder.customer_id, func.min(SyncedPayment.business_date).label("first"))
+              .join(SyncedPayment, _PAYMENT_OF_ORDER)
+              .where(*_payments_in(until_then), SyncedOrder.status != "cancelled", KNOWN_CUSTOMER)
+              .group_by(SyncedOrder.customer_id).subquery())
     new = session.execute(select(func.count()).select_from(firsts)
                           .where(firsts.c.first >= scope.date_from)).scalar_one()
 
-    spent = func.sum(SALE_AMOUNT - SyncedOrder.refunded_amount).label("spent")
-    orders = func.count(SyncedOrder.id).label("orders")
+    paid = (select(SyncedOrder.customer_id.label("cid"), func.sum(SyncedPayment.amount).label("amount"))
+            .join(SyncedPayment, _PAYMENT_OF_ORDER)
+            .where(*_payments_in(scope), SyncedOrder.status != "cancelled", KNOWN_CUSTOMER)
+            .group_by(SyncedOrder.customer_id).subquery())
+    back = (select(SyncedOrder.customer_id.label("cid"), func.sum(SyncedRefund.amount).label("amount"))
+            .join(SyncedRefund, _REFUND_OF_ORDER)
+            .where(*_refunds_in(scope), SyncedOrder.status != "cancelled", KNOWN_CUSTOMER)
+            .group_by(SyncedOrder.customer_id).subquery())
+    spent = (func.coalesce(paid.c.amount, 0) - func.coalesce(back.c.amount, 0)).label("spent")
     top = session.execute(
-        select(Customer.id, Customer.name, Customer.phone, Customer.membership_tier, Customer.points, orders, spent)
-        .join(SyncedOrder, SyncedOrder.customer_id == Customer.id)
-        .where(*_customer_orders(scope), Customer.tenant_id == tenant_id)
-        .group_by(Customer.id, Customer.name, Customer.phone, Customer.membership_tier, Customer.points)
-        .order_by(desc(spent), desc(orders), Customer.name, Customer.id).limit(limit)).all()
+        select(Customer.id, Customer.name, Customer.phone, Customer.membership_tier, Customer.points,
+               per_customer.c.orders, spent)
+        .join(per_customer, per_customer.c.cid == Customer.id)
+        .outerjoin(paid, paid.c.cid == Customer.id).outerjoin(back, back.c.cid == Customer.id)
+        .where(Customer.tenant_id == tenant_id)
+        .order_by(desc(spent), desc(per_customer.c.orders), Customer.name, Customer.id).limit(limit)).all()
     return {
         "tenant": tenant_summary(session, scope),
         "period": period_summary(scope),
@@ -496,9 +588,10 @@ def customers(session, scope: Scope, limit: int = TOP_CUSTOMERS) -> dict:
 # --- exports ----------------------------------------------------------------------------
 
 XLSX_MIME = spreadsheets.XLSX_MIME
-REVENUE_COLUMNS = ("bucket", "start", "end", "orders", "gross_sales", "refunds", "revenue", "avg_value")
+# revenue, then the same revenue by payment method (net of refunds): the columns add up to it
+REVENUE_COLUMNS = ("bucket", "start", "end", "orders", "gross_sales", "refunds", "revenue", "avg_value", *METHODS)
 PRODUCT_COLUMNS = ("product_id", "sku", "name", "quantity", "orders", "revenue", "share")
-_MONEY_COLUMNS = {"gross_sales", "refunds", "revenue", "avg_value"}
+_MONEY_COLUMNS = {"gross_sales", "refunds", "revenue", "avg_value", *METHODS}
 _PERCENT_COLUMNS = {"share"}
 
 
@@ -526,10 +619,12 @@ def export_revenue(session, scope: Scope, period: str, fmt: str) -> tuple[bytes,
     """The revenue series as a file: one row per bucket and a last row of totals."""
     report = revenue_series(session, scope, period)
     rows = [[row["bucket"], row["start"].isoformat(), row["end"].isoformat(), row["orders"], row["gross_sales"],
-             row["refunds"], row["revenue"], row["avg_value"]] for row in report["data"]]
+             row["refunds"], row["revenue"], row["avg_value"], *(row["methods"][m] for m in METHODS)]
+            for row in report["data"]]
     totals = report["totals"]
     rows.append(["total", scope.date_from.isoformat(), scope.date_to.isoformat(), totals["total_orders"],
-                 totals["gross_sales"], totals["refunds_total"], totals["total_revenue"], totals["avg_order_value"]])
+                 totals["gross_sales"], totals["refunds_total"], totals["total_revenue"], totals["avg_order_value"],
+                 *(totals["methods"][m] for m in METHODS)])
     body, mimetype = _table(fmt, "revenue", REVENUE_COLUMNS, rows)
     return body, mimetype, f"revenue-{period}-{scope.date_from}-{scope.date_to}.{fmt}"
 

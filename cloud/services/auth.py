@@ -32,7 +32,7 @@ class LoginFailed(NotAuthenticated):
     keeps_writes = True
 
     def __init__(self):
-        super().__init__("Invalid username or credentials", "INVALID_CREDENTIALS")
+        super().__init__("The username or password is not right; try again", "INVALID_CREDENTIALS")
 
 
 def _claims(user: User, family: str) -> dict:

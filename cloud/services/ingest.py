@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import UTC
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from marshmallow import ValidationError
 from sqlalchemy import (
@@ -260,10 +262,23 @@ def _append_once(conn, statement, device: Device, data: dict, now, fields: tuple
     return result.first() if result.returns_rows else None
 
 
+def _business_date(conn, device: Device, data: dict):
+    """The outlet-local day of a payment or refund: as the edge stamped it, or (an edge
+    from before it did) its time in the outlet's timezone."""
+    if data.get("business_date") is not None:
+        return data["business_date"]
+    name = conn.execute(select(Outlet.timezone).where(Outlet.id == device.outlet_id)).scalar()
+    try:
+        zone = ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return data["created_at"].replace(tzinfo=UTC).astimezone(zone).date()
+
+
 def _payment(session, conn, device, data, seq, now) -> None:
-    inserted = _append_once(conn, _sql(conn).payment, device, data, now, (
-        "uuid", "order_uuid", "shift_uuid", "terminal", "method", "amount", "tendered", "change_amount", "status",
-        "reference", "created_by", "created_at"))
+    inserted = _append_once(conn, _sql(conn).payment, device, {**data, "business_date": _business_date(conn, device, data)},
+                            now, ("uuid", "order_uuid", "shift_uuid", "terminal", "method", "amount", "tendered",
+                                  "change_amount", "status", "reference", "created_by", "created_at", "business_date"))
     if inserted is not None and data["status"] == "paid":
         _flag_overpayment(session, conn, device, data["order_uuid"])
 
@@ -281,9 +296,9 @@ def _flag_overpayment(session, conn, device, order_uuid: str) -> None:
 
 
 def _refund(session, conn, device, data, seq, now) -> None:
-    _append_once(conn, _sql(conn).refund, device, data, now, (
-        "uuid", "order_uuid", "shift_uuid", "kind", "method", "amount", "reason", "lines", "created_by",
-        "created_at"))
+    _append_once(conn, _sql(conn).refund, device, {**data, "business_date": _business_date(conn, device, data)},
+                 now, ("uuid", "order_uuid", "shift_uuid", "kind", "method", "amount", "reason", "lines",
+                       "created_by", "created_at", "business_date"))
 
 
 def _shift(session, conn, device, data, seq, now) -> None:

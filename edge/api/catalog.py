@@ -8,7 +8,7 @@ from edge.extensions import db
 from edge.models import MirrorCategory, MirrorPromotion
 from edge.services import catalog
 from sync.web.errors import NotFound
-from sync.web.lists import ListQuery, list_schema, paginate_rows
+from sync.web.lists import ListQuery, list_schema, paginate, paginate_rows
 
 bp = APIBlueprint("catalog", __name__, url_prefix="/api", tag="Catalog")
 
@@ -56,8 +56,9 @@ def get_product(product_id, actor):
 
 @bp.get("/promotions/active/")
 @require("kitchen")
-@bp.output(PromotionOut(many=True))
-def active_promotions(actor):
-    """Promotions the cloud has switched on (each still subject to its own window)."""
-    return db.session.execute(select(MirrorPromotion).where(MirrorPromotion.is_active.is_(True))
-                              .order_by(MirrorPromotion.id)).scalars().all()
+@bp.input(ListQuery, location="query")
+@bp.output(list_schema(PromotionOut, "EdgePromotionList"))
+def active_promotions(query_data, actor):
+    """Promotions the cloud has switched on (each still subject to its own window), in the list envelope."""
+    return paginate(db.session, select(MirrorPromotion).where(MirrorPromotion.is_active.is_(True))
+                    .order_by(MirrorPromotion.id), query_data)

@@ -9,11 +9,12 @@ from edge.api.schemas.orders import OrderOut
 from edge.api.tx import writes
 from edge.extensions import db
 from edge.services import orders
+from sync.web.lists import ListQuery, list_schema, paginate
 
 bp = APIBlueprint("kitchen", __name__, url_prefix="/api/kitchen", tag="Kitchen")
 
 
-class StationQuery(Schema):
+class StationQuery(ListQuery):
     station = String(validate=Length(min=1, max=40))
 
 
@@ -28,10 +29,10 @@ class ItemStatusIn(Schema):
 @bp.get("/orders/")
 @require("kitchen")
 @bp.input(StationQuery, location="query")
-@bp.output(OrderOut(many=True))
+@bp.output(list_schema(OrderOut, "KitchenOrderList"))
 def open_tickets(query_data, actor):
-    """Tickets the kitchen is working on, oldest first (`?station=` for one station)."""
-    return db.session.execute(orders.open_orders_query(query_data.get("station"))).scalars().all()
+    """Tickets the kitchen is working on, oldest first (`?station=` for one station), in the list envelope."""
+    return paginate(db.session, orders.open_orders_query(query_data.get("station")), query_data)
 
 
 @bp.patch("/orders/<int:order_id>/status/")

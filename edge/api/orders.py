@@ -5,7 +5,8 @@ from sqlalchemy import func, or_, select
 
 from edge.api.access import require
 from edge.api.schemas.orders import (CancelIn, OrderIn, OrderListQuery, OrderOut, OrderPatchIn, PrintedOut, PrintIn,
-                                     QuoteIn, QuoteOut, ReceiptOut, ReceiptQuery, RefundIn, RefundOut, VoidIn)
+                                     QuoteIn, QuoteOut, ReceiptOut, ReceiptQuery, RefundIn, RefundOut,
+                                     RefundPreviewIn, RefundPreviewOut, VoidIn)
 from edge.api.tx import writes
 from edge.extensions import db
 from edge.models import Customer, Order
@@ -179,6 +180,23 @@ def refund_order(order_id, json_data, actor):
     first = given[0]
     first.tenders = [{"id": r.id, "uuid": r.uuid, "method": r.method, "amount": r.amount} for r in given]
     return first
+
+
+@bp.post("/<int:order_id>/refund/preview/")
+@require("cashier")
+@bp.input(RefundPreviewIn)
+@bp.output(RefundPreviewOut)
+def preview_refund(order_id, json_data, actor):
+    """What a refund would give back, per method, before a manager approves it (nothing is written):
+    the refund dialog shows it, and asks first when some of it would go back by another method."""
+    order = orders.get(db.session, order_id)
+    planned = refunds.plan(order, lines=json_data.get("lines"), method=json_data.get("method"),
+                           cash_rounding=outlet_settings.tenant(db.session).cash_rounding)
+    return {"method": planned.method, "amount": planned.total, "spills": planned.spills,
+            "gives_cash": planned.gives_cash,
+            "tenders": [{"method": m, "amount": a} for m, a in planned.shares],
+            "lines": [{"item_id": i.id, "line_no": i.line_no, "product_name": i.product_name, "quantity": q,
+                       "amount": a} for i, q, a in planned.lines]}
 
 
 @bp.post("/<int:order_id>/void/")

@@ -1,6 +1,7 @@
 """Who this outlet is, for the screens: names, address, currency, charges, timezone."""
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import Boolean, Integer, String
+from flask import current_app
 
 from edge.api.access import require
 from edge.extensions import db
@@ -26,6 +27,8 @@ class OutletOut(Schema):
     primary_color = String()
     logo_url = String(allow_none=True)
     auto_print_receipt = Boolean(required=True)
+    shift_difference_limit = Money(metadata={"description": "A shift whose count differs from the expected by "
+                                                            "more than this needs a manager to close it"})
 
 
 bp = APIBlueprint("outlet", __name__, url_prefix="/api", tag="Outlet")
@@ -44,4 +47,5 @@ def this_outlet(actor):
             "service_charge_rate": charges.service_charge_bp, "tax_on_service_charge": charges.tax_on_service_charge,
             "cash_rounding": charges.cash_rounding, "receipt_footer": tenant.receipt_footer,
             "primary_color": tenant.primary_color, "logo_url": tenant.logo_url,
-            "auto_print_receipt": place.auto_print_receipt}
+            "auto_print_receipt": place.auto_print_receipt,
+            "shift_difference_limit": current_app.config["SHIFT_DIFFERENCE_LIMIT"]}

@@ -1,5 +1,6 @@
 """Shifts per terminal: open with a float, cash in/out, X report, close into a Z report."""
 from apiflask import APIBlueprint
+from flask import current_app
 from sqlalchemy import select
 
 from edge.api.access import require
@@ -67,8 +68,9 @@ def add_cash_movement(shift_id, json_data, actor):
 @require("cashier")
 @bp.output(ReportOut)
 def x_report(shift_id, actor):
-    """The X report: the shift's figures so far, expected cash per method."""
-    return {"report": shifts.report_wire(shifts.report(db.session, shifts.get(db.session, shift_id)))}
+    """The X report: the shift's figures so far, expected cash per method; a closed shift's Z as it
+    was closed (counted and difference included)."""
+    return {"report": shifts.report_wire(shifts.shown_report(db.session, shifts.get(db.session, shift_id)))}
 
 
 @bp.post("/<int:shift_id>/close/")
@@ -77,11 +79,17 @@ def x_report(shift_id, actor):
 @bp.input(CloseShiftIn)
 @bp.output(ReportOut)
 def close_shift(shift_id, json_data, actor):
-    """Close with the counted cash: the Z report of expected vs counted per method."""
+    """Close with the counted cash (and, if counted, the card slips): the Z report of expected vs counted
+    per method. A difference above the outlet's limit (`POS_EDGE_SHIFT_DIFFERENCE_LIMIT`) needs a manager's
+    token (403 `MANAGER_APPROVAL_REQUIRED` otherwise); `expected_cash`, the figure the cashier confirmed,
+    is checked against the drawer's (409 `EXPECTED_CHANGED`)."""
     counted = {"cash": json_data["counted_cash"]}
-    if "counted_card" in json_data:
+    if json_data.get("counted_card") is not None:
         counted["card"] = json_data["counted_card"]
-    z = shifts.close(db.session, shifts.get(db.session, shift_id), actor.user_id, counted)
+    rules = shifts.CloseRules(difference_limit=current_app.config["SHIFT_DIFFERENCE_LIMIT"],
+                              by_manager=actor.at_least("manager"))
+    z = shifts.close(db.session, shifts.get(db.session, shift_id), actor.user_id, counted, rules,
+                     expected_cash=json_data.get("expected_cash"))
     return {"report": shifts.report_wire(z)}
 
 
@@ -92,7 +100,6 @@ def close_shift(shift_id, json_data, actor):
 def print_shift_report(shift_id, actor):
     """Print the shift's report: X while open, Z (again, as COPY) once closed."""
     shift = shifts.get(db.session, shift_id)
-    figures = shift.z_report if shift.status == "closed" and shift.z_report else shifts.report(db.session, shift)
-    job = printing.print_report(db.session, shift, figures)
+    job = printing.print_report(db.session, shift, shifts.shown_report(db.session, shift))
     db.session.flush()
     return {"jobs": [{"id": job.id, "printer_id": job.printer_id, "kind": job.kind, "copy": job.copy}]}

@@ -1,6 +1,6 @@
 """The outlet's view of sync: backlog, dead letters, cursor, breaker; push or pull now."""
 from apiflask import APIBlueprint, Schema
-from apiflask.fields import Dict, Integer, String
+from apiflask.fields import Dict, Integer, List, String
 from apiflask.validators import OneOf
 from flask import current_app
 
@@ -15,7 +15,24 @@ bp = APIBlueprint("sync", __name__, url_prefix="/api/sync", tag="Sync")
 
 
 class StatusOut(Schema):
-    status = Dict(required=True)
+    """CONTRACT section 4 (and 8): the fields at the top level."""
+
+    pending = Integer(required=True, metadata={"description": "Events waiting to be pushed"})
+    oldest_pending_age_s = Integer(allow_none=True, required=True)
+    pending_records = Dict(metadata={"description": "Records waiting: {sales, shifts, customers}; a sale is one "
+                                                    "order with its payments and refunds"})
+    dead = List(Dict(), required=True, metadata={"description": "Dead letters with their reasons"})
+    dead_count = Integer(required=True)
+    cursor = Integer(required=True)
+    last_success_at = String(allow_none=True, required=True)
+    breaker = String(required=True, validate=OneOf(("closed", "open", "half_open")))
+    consecutive_failures = Integer()
+    next_attempt_at = String(allow_none=True)
+    last_push_at = String(allow_none=True)
+    last_push_error = String(allow_none=True)
+    last_pull_at = String(allow_none=True)
+    last_pull_error = String(allow_none=True)
+    clock_skew_s = Integer(allow_none=True, required=True)
 
 
 class NowOut(Schema):
@@ -46,7 +63,7 @@ def _client():
 def status(actor):
     """Pending count, oldest pending age, dead letters with reasons, cursor, last success,
     breaker state and the device's clock skew as the cloud sees it."""
-    return {"status": _status()}
+    return _status()
 
 
 @bp.post("/push/")

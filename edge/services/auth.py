@@ -30,8 +30,9 @@ FAMILY_PREFIX = "family:"  # a revoked family is a RevokedToken row with this jt
 class LoginFailed(NotAuthenticated):
     """Wrong credentials; the caller records the failure (`record_failure`) in a write of its own."""
 
-    def __init__(self):
-        super().__init__("Invalid username or credentials", "INVALID_CREDENTIALS")
+    def __init__(self, secret: str = "password"):
+        # one vague answer for every failure: unknown user, wrong secret, inactive
+        super().__init__(f"The username or {secret} is not right; try again", "INVALID_CREDENTIALS")
 
 
 class RefreshReused(NotAuthenticated):
@@ -103,7 +104,7 @@ def authenticate(session, username: str, *, password: str | None = None, pin: st
     ok = passwords.check_secret(stored, password if password is not None else pin,
                                 current_app.config["PASSWORD_HASH_PROFILE"])
     if user is None or not ok or not user.is_active or user.role not in OUTLET_ROLES:
-        raise LoginFailed()
+        raise LoginFailed("password" if password is not None else "PIN")
     return user
 
 

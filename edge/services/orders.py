@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timezone
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy import update as sa_update
@@ -373,7 +372,7 @@ def _insert_new(session, order: Order) -> None:
 
 def _local_date(session, now):
     """The outlet's business day: its local date, whatever the device's timezone."""
-    return now.replace(tzinfo=timezone.utc).astimezone(outlet_settings.timezone(session)).date()
+    return outlet_settings.local_date(session, now)
 
 
 def _code_of(session, promotion_id: int, codes: list[str]) -> str | None:

@@ -4,6 +4,7 @@ Read on every sale, so served from `mirror_cache` as plain values."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -83,6 +84,12 @@ def charges(session) -> ChargeSettings:
         tax_on_service_charge=t.tax_on_service_charge,
         cash_rounding=t.cash_rounding,
     )
+
+
+def local_date(session, moment: datetime) -> date:
+    """The outlet's business day of a naive-UTC moment: its local date, whatever the
+    device's own timezone (orders, payments and refunds are dated alike)."""
+    return moment.replace(tzinfo=UTC).astimezone(timezone(session)).date()
 
 
 def timezone(session) -> ZoneInfo:

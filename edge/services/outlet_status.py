@@ -33,7 +33,7 @@ def snapshot(session, pull_interval_s: int) -> dict:
                   "last_success_at": summary["last_success_at"],
                   "last_error": (row.last_push_error or row.last_pull_error) if row else None},
         "sync": {"pending": summary["pending"], "oldest_pending_age_s": summary["oldest_pending_age_s"],
-                 "dead": summary["dead"]},
+                 "dead": summary["dead"], "records": summary["pending_records"]},
         "time": isoformat(utcnow()),
     }
     for name, provider in _providers.items():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from edge.models import Order, Payment
 from edge.services import orders, outbox, printing, rows
+from edge.services import outlet as outlet_settings
 from sync.ids import new_uuid
 from sync.timeutil import utcnow
 from sync.web.errors import Conflict, ServiceUnavailable, ValidationFailed
@@ -12,8 +13,8 @@ from sync.web.errors import Conflict, ServiceUnavailable, ValidationFailed
 GATEWAY_METHODS = ("qris", "ewallet")
 
 
-def snapshot_values(payment: Payment) -> dict:
-    return {"uuid": payment.uuid, "order_uuid": payment.order.uuid,
+def snapshot_values(payment: Payment, business_date=None) -> dict:
+    return {"uuid": payment.uuid, "order_uuid": payment.order.uuid, "business_date": business_date,
             "shift_uuid": payment.shift_uuid,
             "terminal": payment.terminal, "method": payment.method, "amount": payment.amount,
             "tendered": payment.tendered, "change_amount": payment.change_amount, "status": payment.status,
@@ -69,7 +70,8 @@ def pay(session, order: Order, *, user_id: int, terminal: int, shift, method: st
     rows.append_loaded(order, "payments", payment, "order")
     order.paid_amount += applied
     order.change_amount += change
-    outbox.append(session, "payment.recorded", payment.uuid, snapshot_values(payment))
+    outbox.append(session, "payment.recorded", payment.uuid,
+                  snapshot_values(payment, outlet_settings.local_date(session, payment.created_at)))
     orders.record_change(session, order)
     jobs = printing.on_paid(session, order, cash=method == "cash")
     payment.print_jobs = [{"id": job.id, "printer_id": job.printer_id, "kind": job.kind, "copy": job.copy}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timezone
 
 from printers import (CashMovement, CurrencyFormat, KitchenItem, KitchenTicket, MethodTotal, Payment,
-                      PrintLocale, Promotion, Receipt, ReceiptLine, ShiftReport)
+                      PrintLocale, Promotion, Receipt, ReceiptLine, ReceiptRefund, ShiftReport)
 from printers.values import ReceiptModifier
 
 from edge.models import Order, Shift
@@ -67,6 +67,37 @@ def receipt(session, order: Order, *, copy: bool = False) -> Receipt:
         payments=tuple(Payment(method=p.method, amount=p.amount, tendered=p.tendered, change=p.change_amount,
                                reference=p.reference) for p in order.payments),
         footer=tenant.receipt_footer, qr_payload=receipt_reference(order), copy=copy,
+        refunds=tuple(ReceiptRefund(method=r.method or "cash", amount=r.amount, reason=r.reason,
+                                    at=_aware(r.created_at)) for r in order.refunds if r.kind == "refund"),
+    )
+
+
+def refund_slip(session, order: Order, given: list) -> Receipt:
+    """The slip of one refund request (`given`: its records, one per method, the first
+    holding the lines): REFUND, the original order, each line given back at its share,
+    the amount per method, and the manager who approved it."""
+    tenant, place = outlet_settings.tenant(session), outlet_settings.outlet(session)
+    first = given[0]
+    items = {item.id: item for item in order.items}
+    lines = []
+    for line in first.lines:
+        item = items.get(line["item_id"])
+        if item is not None:
+            lines.append(ReceiptLine(name=item.product_name, quantity=line["quantity"], amount=line["amount"],
+                                     modifiers=tuple(ReceiptModifier(m["name"]) for m in item.modifiers)))
+    total = sum(record.amount for record in given)
+    shares = sum(line.amount for line in lines) if lines else total
+    approver = find_user_by_id(session, first.created_by)
+    return Receipt(
+        order_number=order.order_number, original_order_number=order.order_number,
+        created_at=_aware(first.created_at), tenant_name=tenant.name, lines=tuple(lines), subtotal=shares,
+        total=total, rounding=total - shares if lines else 0, currency=currency_format(tenant.currency),
+        locale=_locale(session), outlet_name=place.name, outlet_address=place.address,
+        outlet_phone=place.phone or tenant.phone, terminal=str(order.terminal), table=order.table_label,
+        customer_name=order.customer_name,
+        payments=tuple(Payment(method=record.method or "cash", amount=record.amount) for record in given),
+        refund=True, refund_reason=first.reason, approved_by=approver.full_name if approver else "",
+        barcode=False,
     )
 
 
@@ -90,19 +121,26 @@ def kitchen_tickets(session, order: Order, stations: list[str | None], *, copy: 
 
 
 def shift_report(session, shift: Shift, figures: dict, *, copy: bool = False) -> ShiftReport:
+    """The printed X/Z from the report's figures (a Z stored before refunds were netted
+    is netted here the same way: collected = payments - refunds)."""
     tenant, place = outlet_settings.tenant(session), outlet_settings.outlet(session)
     cashier = find_user_by_id(session, shift.opened_by)
     counted = figures.get("counted") or {}
+    closed = figures["status"] == "closed"
     methods = tuple(
         MethodTotal(method=method, expected=figures["expected"][method],
-                    counted=counted.get(method) if figures["status"] == "closed" else None,
-                    payment_count=figures["payments"][method]["count"], refunds=figures["refunds"][method]["amount"])
+                    counted=counted.get(method) if closed else None,
+                    payment_count=figures["payments"][method]["count"], refunds=figures["refunds"][method]["amount"],
+                    taken=figures["payments"][method]["amount"])
         for method in figures["expected"]
         if figures["payments"][method]["count"] or figures["refunds"][method]["count"] or method == "cash"
+        or counted.get(method) is not None
     )
     orders = figures["orders"]
+    payments_total = sum(p["amount"] for p in figures["payments"].values())
+    refunds_total = sum(r["amount"] for r in figures["refunds"].values())
     return ShiftReport(
-        report="Z" if shift.status == "closed" else "X", opened_at=_aware(shift.opened_at),
+        report="Z" if closed else "X", opened_at=_aware(shift.opened_at),
         printed_at=_aware(shift.closed_at or utcnow()),
         opening_float=shift.opening_cash, methods=methods, currency=currency_format(tenant.currency),
         locale=_locale(session), tenant_name=tenant.name, outlet_name=place.name, terminal=str(shift.terminal),
@@ -112,7 +150,6 @@ def shift_report(session, shift: Shift, figures: dict, *, copy: bool = False) ->
         order_count=orders["count"], refund_count=sum(r["count"] for r in figures["refunds"].values()),
         gross_sales=orders["subtotal"], discounts=orders["discounts"],
         net_sales=orders["subtotal"] - orders["discounts"], service_charge=orders["service_charge"],
-        tax=orders["tax"], rounding=orders["rounding"],
-        refunds_total=sum(r["amount"] for r in figures["refunds"].values()),
-        total_collected=sum(p["amount"] for p in figures["payments"].values()), copy=copy,
+        tax=orders["tax"], rounding=orders["rounding"], refunds_total=refunds_total, payments_total=payments_total,
+        total_collected=payments_total - refunds_total, copy=copy,
     )

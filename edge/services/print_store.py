@@ -123,7 +123,9 @@ def _transcribe(printer_id: int, job: PrintJob) -> None:
     if printer is None or printer.config.get("kind") != "file" or job.kind == "drawer":
         return
     config = config_of(printer)
-    lines = render_text(load_document(job.document), config.paper().columns, config.code_page)
-    rule = "=" * config.paper().columns
+    paper = config.paper()
+    lines = render_text(load_document(job.document), paper.columns, config.code_page,
+                        images=paper.image_impl is not None)
+    rule = "=" * paper.columns
     with open(f"{config.device}.txt", "a", encoding="utf-8") as transcript:
         transcript.write(f"{rule}\n" + "\n".join(lines) + "\n\n")

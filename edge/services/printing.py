@@ -4,7 +4,8 @@ process (edge/services/print_runtime.py), never on the request path.
 
 Triggers: an order confirmed -> a kitchen ticket per kitchen printer (its station's
 items, or all of them); an order fully paid -> a receipt if the outlet auto-prints, and a
-drawer kick after cash; a shift closed -> its Z report. Reprints are COPY jobs.
+drawer kick after cash; a refund -> a refund slip (and the drawer for cash); a shift
+closed -> its Z report. Reprints are COPY jobs.
 """
 from __future__ import annotations
 
@@ -204,6 +205,19 @@ def on_paid(session, order: Order, cash: bool) -> list[PrintJobRow]:
     return jobs
 
 
+def on_refunded(session, order: Order, given: list) -> list[PrintJobRow]:
+    """A refund slip for every refund, and the drawer opened when cash goes back."""
+    printer = receipt_printer(session)
+    if printer is None:
+        return []
+    jobs = []
+    if any(record.method == "cash" for record in given):
+        jobs.append(enqueue(session, printer, "drawer", DrawerKick().to_dict(), order_id=order.id))
+    jobs.append(enqueue(session, printer, "refund", print_documents.refund_slip(session, order, given).to_dict(),
+                        order_id=order.id))
+    return jobs
+
+
 def reprint(session, order: Order, kind: str) -> list[PrintJobRow]:
     """Print again on demand; anything printed before for this order comes out as COPY."""
     printed = session.execute(select(func.count(PrintJobRow.id)).where(
@@ -249,7 +263,8 @@ def receipt_text(session, order: Order) -> list[str]:
     if printer is None:
         return render_text(document, DEFAULT_COLUMNS)
     config = config_of(printer)
-    return render_text(document, config.paper().columns, config.code_page)
+    paper = config.paper()
+    return render_text(document, paper.columns, config.code_page, images=paper.image_impl is not None)
 
 
 def jobs_of(session, printer: Printer, state: str | None = None):

@@ -15,16 +15,19 @@ and some cash is left), then the others, most left first; a whole-order refund o
 part-card, part-cash order gives each method back its part."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from edge.models import Customer, Order, OrderItem, Refund, Shift
-from edge.services import customers, kitchen_log, orders, outbox
+from edge.services import customers, kitchen_log, orders, outbox, printing
+from edge.services import outlet as outlet_settings
 from sync.ids import new_uuid
 from sync.money import div_round_half_up, round_to_increment
 from sync.timeutil import utcnow
 from sync.web.errors import Conflict, ValidationFailed
 
 
-def snapshot_values(refund: Refund) -> dict:
-    return {"uuid": refund.uuid, "order_uuid": refund.order.uuid,
+def snapshot_values(refund: Refund, business_date=None) -> dict:
+    return {"uuid": refund.uuid, "order_uuid": refund.order.uuid, "business_date": business_date,
             "shift_uuid": refund.shift_uuid,
             "kind": refund.kind, "method": refund.method, "amount": refund.amount, "reason": refund.reason,
             "lines": [{"line_no": line["line_no"], "quantity": line["quantity"], "amount": line["amount"]}
@@ -70,7 +73,8 @@ def _record(session, order: Order, kind: str, method: str | None, amount: int, r
     session.add(refund)
     order.refunds.append(refund)
     session.flush()  # the answer shows its id; nothing else may be relied on to flush it
-    outbox.append(session, "refund.recorded", refund.uuid, snapshot_values(refund))
+    outbox.append(session, "refund.recorded", refund.uuid,
+                  snapshot_values(refund, outlet_settings.local_date(session, refund.created_at)))
     return refund
 
 
@@ -132,11 +136,31 @@ def _shares(left: dict[str, int], first: str, exact: int, cash_rounding: int, by
     return shares
 
 
-def refund(session, order: Order, *, user_id: int, shift: Shift | None, reason: str, lines: list[dict] | None,
-           method: str | None, points_per_amount: int, cash_rounding: int = 0) -> list[Refund]:
-    """Give money back for paid items; whole order when no lines are named. One refund
-    record per method the money goes back by, the first holding the lines.
-    `cash_rounding`: the tenant's cash increment in minor units (0: none)."""
+@dataclass(frozen=True)
+class RefundPlan:
+    """What a refund request would give back, before anything is written: the lines
+    (item, units, exact share), and (method, amount) per method the money goes by, the
+    asked method first. `spills`: some of it goes back by another method than asked."""
+
+    method: str
+    lines: list[tuple[OrderItem, int, int]]
+    shares: list[tuple[str, int]]
+
+    @property
+    def total(self) -> int:
+        return sum(amount for _, amount in self.shares)
+
+    @property
+    def spills(self) -> bool:
+        return any(m != self.method for m, _ in self.shares)
+
+    @property
+    def gives_cash(self) -> bool:
+        return any(m == "cash" for m, _ in self.shares)
+
+
+def plan(order: Order, *, lines: list[dict] | None, method: str | None, cash_rounding: int = 0) -> RefundPlan:
+    """Work out a refund (see `refund`) without changing anything; refusals as there."""
     refundable = order.paid_amount - order.refunded_amount
     if refundable <= 0:
         raise Conflict("Nothing was paid on this order that has not been refunded", "NOTHING_TO_REFUND")
@@ -157,19 +181,34 @@ def refund(session, order: Order, *, user_id: int, shift: Shift | None, reason: 
         if exact > 0 and lines:
             raise Conflict("Those lines come to less than the smallest cash amount; refund them by another "
                            "method or together with other lines", "REFUND_BELOW_CASH_UNIT")
+        if lines and amounts and not any(a for _, _, a in amounts):
+            raise Conflict("Those items cost nothing (a promotion made them free): no money goes back for them",
+                           "NOTHING_TO_REFUND")
         raise Conflict("Nothing left to refund", "NOTHING_TO_REFUND")
-    if shift is None and any(m == "cash" for m, _ in shares):
+    return RefundPlan(method, amounts, shares)
+
+
+def refund(session, order: Order, *, user_id: int, shift: Shift | None, reason: str, lines: list[dict] | None,
+           method: str | None, points_per_amount: int, cash_rounding: int = 0) -> list[Refund]:
+    """Give money back for paid items; whole order when no lines are named. One refund
+    record per method the money goes back by, the first holding the lines; a refund
+    slip prints on the receipt printer (and the drawer opens for cash).
+    `cash_rounding`: the tenant's cash increment in minor units (0: none)."""
+    planned = plan(order, lines=lines, method=method, cash_rounding=cash_rounding)
+    if shift is None and planned.gives_cash:
         raise Conflict("Cash goes back out of this terminal's drawer, and no shift is open on it; open one first",
                        "SHIFT_NOT_OPEN")
-    for item, quantity, _ in amounts:
+    for item, quantity, _ in planned.lines:
         item.refunded_quantity += quantity
+    total = planned.total
     order.refunded_amount += total
-    given = [{"item_id": i.id, "line_no": i.line_no, "quantity": q, "amount": a} for i, q, a in amounts]
+    given = [{"item_id": i.id, "line_no": i.line_no, "quantity": q, "amount": a} for i, q, a in planned.lines]
     results = [_record(session, order, "refund", m, amount, reason, given if index == 0 else [], user_id, shift)
-               for index, (m, amount) in enumerate(shares)]
+               for index, (m, amount) in enumerate(planned.shares)]
     orders.record_change(session, order)
     if order.customer_id and order.status == "completed":
         customer = session.get(Customer, order.customer_id)
         customers.record_loyalty(session, customer, order.uuid, amount=-total, orders=0,
                                  points_per_amount=points_per_amount, reason="refund")
+    printing.on_refunded(session, order, results)
     return results

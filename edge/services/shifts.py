@@ -14,7 +14,7 @@ from edge.services.uow import after_commit
 from sync.ids import new_uuid
 from sync.money import format_amount
 from sync.timeutil import isoformat, utcnow
-from sync.web.errors import Conflict, NotFound, ValidationFailed
+from sync.web.errors import APIError, Conflict, NotFound, ValidationFailed
 
 
 @dataclass(frozen=True)
@@ -123,11 +123,26 @@ def unpaid_orders(session, shift: Shift) -> list[Order]:
     return [order for order in orders if order.balance_due > 0]
 
 
+KITCHEN_STATUSES = ("confirmed", "preparing", "ready")
+
+
+def _order_ref(order: Order) -> dict:
+    return {"id": order.id, "order_number": order.order_number, "status": order.status,
+            "balance_due": order.balance_due}
+
+
 def report(session, shift: Shift) -> dict:
-    """The X report: the shift's figures as of now (money in minor units)."""
+    """The X report: the shift's figures as of now (money in minor units).
+
+    Per method: payments (count, amount), refunds given back by it (count, amount: a
+    refund is money, summed, never a count of records) and what it `collected` net;
+    `expected` adds the drawer's float and cash in/out to cash. `unpaid` orders block a
+    close; `in_kitchen` are paid orders the kitchen still has (a warning only)."""
     payments, refunds = _payments(session, shift), _refunds(session, shift)
     paid = defaultdict(lambda: {"count": 0, "amount": 0})
     for payment in payments:
+        if payment.status != "paid":
+            continue
         paid[payment.method]["count"] += 1
         paid[payment.method]["amount"] += payment.amount
     refunded = defaultdict(lambda: {"count": 0, "amount": 0})
@@ -140,9 +155,10 @@ def report(session, shift: Shift) -> dict:
             refunded[refund.method or "cash"]["amount"] += refund.amount
     cash_in = sum(m.amount for m in shift.movements if m.kind == "in")
     cash_out = sum(m.amount for m in shift.movements if m.kind == "out")
-    orders = session.execute(select(Order).where(Order.shift_id == shift.id)).scalars().all()
+    orders = session.execute(select(Order).where(Order.shift_id == shift.id).order_by(Order.id)).scalars().all()
     sold = [o for o in orders if o.status != "cancelled"]
-    expected = {method: paid[method]["amount"] - refunded[method]["amount"] for method in PAYMENT_METHODS}
+    collected = {method: paid[method]["amount"] - refunded[method]["amount"] for method in PAYMENT_METHODS}
+    expected = dict(collected)
     expected["cash"] += shift.opening_cash + cash_in - cash_out
     return {
         "shift_id": shift.id, "uuid": shift.uuid, "terminal": shift.terminal, "status": shift.status,
@@ -156,12 +172,42 @@ def report(session, shift: Shift) -> dict:
                    "voided": voided},
         "payments": {m: dict(paid[m]) for m in PAYMENT_METHODS},
         "refunds": {m: dict(refunded[m]) for m in PAYMENT_METHODS},
+        "collected": collected,
+        "totals": {"payments": sum(p["amount"] for p in paid.values()),
+                   "refunds": sum(r["amount"] for r in refunded.values()),
+                   "collected": sum(collected.values())},
         "expected": expected,
+        "unpaid": [_order_ref(o) for o in sold if o.balance_due > 0],
+        "in_kitchen": [_order_ref(o) for o in sold if o.status in KITCHEN_STATUSES and o.balance_due <= 0],
     }
 
 
-def close(session, shift: Shift, user_id: int, counted: dict[str, int]) -> dict:
-    """Close with counted amounts: the Z report of expected vs counted per method."""
+def shown_report(session, shift: Shift) -> dict:
+    """What the shift's report shows: its Z as it was closed (counted, difference, the
+    figures the paper printed) once closed, the X as of now while open. Viewing or
+    reprinting a Z later gives the same figures as the close did."""
+    if shift.status == "closed" and shift.z_report:
+        return shift.z_report
+    return report(session, shift)
+
+
+@dataclass(frozen=True)
+class CloseRules:
+    """What a close must satisfy beyond the figures: above `difference_limit` (minor
+    units, either way, any counted method) only a manager may close."""
+
+    difference_limit: int
+    by_manager: bool
+
+
+def close(session, shift: Shift, user_id: int, counted: dict[str, int], rules: CloseRules | None = None,
+          expected_cash: int | None = None) -> dict:
+    """Close with counted amounts: the Z report of expected vs counted per method.
+
+    `counted` holds only what someone counted (cash always; card slips if entered):
+    a method not counted stays "not counted" and has no difference. `expected_cash`,
+    when given, is the figure the cashier was shown; if the drawer's figure moved since
+    (a sale on another screen), the close is refused so they look again."""
     if shift.status != "open":
         raise Conflict("The shift is already closed", "SHIFT_CLOSED")
     unpaid = unpaid_orders(session, shift)
@@ -170,15 +216,29 @@ def close(session, shift: Shift, user_id: int, counted: dict[str, int]) -> dict:
                        + ", ".join(o.order_number for o in unpaid[:5]), "SHIFT_HAS_UNPAID_ORDERS",
                        extra={"orders": [o.order_number for o in unpaid]})
     figures = report(session, shift)
-    counted = {m: counted.get(m, figures["expected"][m]) for m in PAYMENT_METHODS}
+    if expected_cash is not None and expected_cash != figures["expected"]["cash"]:
+        raise Conflict(f"The expected cash changed to {format_amount(figures['expected']['cash'])} since it was "
+                       "shown; check the figures and close again", "EXPECTED_CHANGED", "expected_cash",
+                       extra={"expected_cash": format_amount(figures["expected"]["cash"])})
+    counted = {m: counted[m] for m in PAYMENT_METHODS if counted.get(m) is not None}
+    difference = {m: counted[m] - figures["expected"][m] for m in counted}
+    if rules is not None and not rules.by_manager:
+        over = {m: d for m, d in difference.items() if abs(d) > rules.difference_limit}
+        if over:
+            method, amount = next(iter(over.items()))
+            raise APIError(f"The {method} counted differs from the expected by {format_amount(amount)}, more than "
+                           f"{format_amount(rules.difference_limit)}: a manager must approve this close",
+                           "MANAGER_APPROVAL_REQUIRED", f"counted_{method}", status=403,
+                           extra={"difference": {m: format_amount(d) for m, d in over.items()},
+                                  "limit": format_amount(rules.difference_limit)})
     shift.status = "closed"
     after_commit(mirror_cache.clear)  # the terminal's cached open shift
     shift.closed_by = user_id
     shift.closed_at = utcnow()
     shift.counted = counted
     z = report(session, shift)
-    z["counted"] = counted
-    z["difference"] = {m: counted[m] - z["expected"][m] for m in PAYMENT_METHODS}
+    z["counted"] = {m: counted.get(m) for m in PAYMENT_METHODS}
+    z["difference"] = {m: difference.get(m) for m in PAYMENT_METHODS}
     shift.z_report = z
     _record(session, shift)
     printing.on_shift_closed(session, shift, z)
@@ -186,8 +246,8 @@ def close(session, shift: Shift, user_id: int, counted: dict[str, int]) -> dict:
 
 
 _MONEY_KEYS = {"opening_cash", "cash_in", "cash_out", "subtotal", "discounts", "service_charge", "tax", "rounding",
-               "total", "voided", "amount"}
-_MONEY_MAPS = {"expected", "counted", "difference"}
+               "total", "voided", "amount", "balance_due"}
+_MONEY_MAPS = {"expected", "counted", "difference", "collected", "totals"}
 
 
 def report_wire(report: dict) -> dict:
@@ -195,6 +255,8 @@ def report_wire(report: dict) -> dict:
     def convert(key, value, parent=None):
         if isinstance(value, dict):
             return {k: convert(k, v, key) for k, v in value.items()}
+        if isinstance(value, list):
+            return [convert(key, v, parent) for v in value]
         if isinstance(value, int) and not isinstance(value, bool) and (key in _MONEY_KEYS or parent in _MONEY_MAPS):
             return format_amount(value)
         return value

@@ -1,7 +1,7 @@
 """What an outlet manager needs to know about sync, from the local database."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from edge.models import OutboxEvent, SyncIncident, SyncState
 from edge.services import storage
@@ -61,6 +61,33 @@ def incidents(session, limit: int = 20) -> list[dict]:
     rows = session.execute(select(SyncIncident).order_by(SyncIncident.id.desc()).limit(limit)).scalars()
     return [{"id": r.id, "kind": r.kind, "message": r.message, "device_id": r.device_id,
              "detected_at": isoformat(r.detected_at)} for r in rows]
+# What a person counts as "a record": a sale is one order however many events it made
+# (its snapshots, payments, refunds, promotion uses), a shift one shift, a customer one.
+RECORD_KINDS = {"sales": ("order.snapshot", "promotion.usage"), "shifts": ("shift.snapshot",),
+                "customers": ("customer.upserted",)}
+
+
+def pending_records(session) -> dict:
+    """Records waiting to sync: {"sales", "shifts", "customers"} (distinct records, not
+    events). Payments, refunds and loyalty entries travel with their sale or customer."""
+    kind = case(*((OutboxEvent.type.in_(types), name) for name, types in RECORD_KINDS.items()), else_="other")
+    counts = dict.fromkeys(RECORD_KINDS, 0)
+    for name, count in session.execute(
+            select(kind, func.count(func.distinct(OutboxEvent.aggregate_id)))
+            .where(OutboxEvent.status == "pending").group_by(kind)):
+        if name in counts:
+            counts[name] = count
+    return counts
+
+
+def describe_records(records: dict, pending_events: int) -> str:
+    """"3 sales, 1 shift" (what a person reads), "nothing" when the queue is empty."""
+    names = {"sales": ("sale", "sales"), "shifts": ("shift", "shifts"), "customers": ("customer", "customers")}
+    parts = [f"{records[key]} {one if records[key] == 1 else many}" for key, (one, many) in names.items()
+             if records.get(key)]
+    if parts:
+        return ", ".join(parts)
+    return f"{pending_events} event{'' if pending_events == 1 else 's'}" if pending_events else "nothing"
 
 
 def summary(session) -> dict:
@@ -71,6 +98,7 @@ def summary(session) -> dict:
     row = session.get(SyncState, 1)
     return {
         "pending": pending, "dead": dead,
+        "pending_records": pending_records(session) if pending else dict.fromkeys(RECORD_KINDS, 0),
         # An event stamped by a clock that has since been set back would read as negative.
         "oldest_pending_age_s": max(0, int((utcnow() - oldest).total_seconds())) if oldest else None,
         "last_success_at": isoformat(row.last_success_at) if row else None,

@@ -23,8 +23,8 @@ def layout_kitchen_ticket(ticket: KitchenTicket, sheet: Sheet) -> None:
     sheet.large(ticket.order_number)
     if ticket.table:
         sheet.large(f"{label('table')} {ticket.table}")
-    if ticket.customer_name:
-        sheet.centered(ticket.customer_name, style=TALL)
+    if ticket.customer_name:  # two lines at most: the items are what the cook needs to see
+        sheet.centered(ticket.customer_name, style=TALL, max_lines=2)
     details = [
         (label("source"), ticket.source),
         (label("time"), ticket.locale.format_time(ticket.created_at)),

@@ -44,8 +44,8 @@ def layout_receipt(receipt: Receipt, sheet: Sheet) -> None:
     sheet.rule()
 
     details = [
-        (label("order"), receipt.order_number),
-        (label("refund_of"), receipt.original_order_number),
+        (label("order"), receipt.order_number if not receipt.refund else ""),
+        (label("refund_of"), (receipt.original_order_number or receipt.order_number) if receipt.refund else ""),
         (label("date"), receipt.locale.format_time(receipt.created_at)),
         (label("cashier"), receipt.cashier_name),
         (label("terminal"), receipt.terminal),
@@ -57,6 +57,8 @@ def layout_receipt(receipt: Receipt, sheet: Sheet) -> None:
             sheet.row(name, value)
     if receipt.refund and receipt.refund_reason:
         sheet.text(f"{label('reason')}: {receipt.refund_reason}")
+    if receipt.refund and receipt.approved_by:
+        sheet.row(label("approved_by"), receipt.approved_by)
     sheet.rule()
 
     for line in receipt.lines:
@@ -75,11 +77,12 @@ def layout_receipt(receipt: Receipt, sheet: Sheet) -> None:
     if receipt.rounding:
         sheet.row(label("rounding"), money(receipt.rounding))
     sheet.rule("=")
-    sheet.large_row(label("total"), money(receipt.total))
+    sheet.large_row(label("total_refund") if receipt.refund else label("total"), money(receipt.total))
     sheet.rule("=")
 
     for payment in receipt.payments:
-        sheet.row(method_name(payment.method), money(payment.amount), style=BOLD)
+        name = f"{label('given_back')} {method_name(payment.method)}" if receipt.refund else method_name(payment.method)
+        sheet.row(name, money(payment.amount), style=BOLD)
         if payment.reference:
             sheet.text(f"{label('reference')} {payment.reference}", indent=2)
         if payment.tendered is not None:
@@ -89,6 +92,8 @@ def layout_receipt(receipt: Receipt, sheet: Sheet) -> None:
             sheet.row(label("change"), money(payment.change), indent=2)
     if receipt.payments:
         sheet.rule()
+    if receipt.refunds:
+        _refunds(sheet, receipt, money, label)
 
     if receipt.footer:
         sheet.blank()
@@ -116,3 +121,18 @@ def _item(sheet: Sheet, line: ReceiptLine, money, label) -> None:
         sheet.text(f"{label('note')}: {line.note}", indent=hang)
     if line.discount:
         sheet.row(line.discount_label or label("discount"), money(-line.discount), indent=hang)
+
+
+def _refunds(sheet: Sheet, receipt: Receipt, money, label) -> None:
+    """What was given back on this order, after what was paid, and what that leaves."""
+    sheet.heading(label("refunds_heading"))
+    for index, given in enumerate(receipt.refunds):
+        when = f" {receipt.locale.format_time(given.at)}" if given.at else ""
+        sheet.row(f"{method_name(given.method)}{when}", money(-given.amount), hanging=2)
+        following = receipt.refunds[index + 1] if index + 1 < len(receipt.refunds) else None
+        same_request = following is not None and (following.reason, following.at) == (given.reason, given.at)
+        if given.reason and not same_request:  # one request's records (one per method) share their reason
+            sheet.text(f"{label('reason')}: {given.reason}", indent=2)
+    paid = sum(payment.amount for payment in receipt.payments)
+    sheet.row(label("net_paid"), money(paid - sum(given.amount for given in receipt.refunds)), style=BOLD)
+    sheet.rule()

@@ -1,7 +1,9 @@
 """The shift report: X (so far) or Z (closed), as a cashier and a manager check a till.
 
-Per payment method it shows what the till expects against what was counted and the
-difference (negative is a shortage), then cash movements and the shift's totals.
+Per payment method it shows what it took, what it gave back (refunds are amounts, per
+method), the net, what the till expects against what was counted (or "not counted")
+and the difference (negative is a shortage); then the shift's totals, where the total
+collected is the payments less the refunds.
 """
 from __future__ import annotations
 
@@ -52,6 +54,10 @@ def layout_shift_report(report: ShiftReport, sheet: Sheet) -> None:
     sheet.heading(label("payments_by_method"))
     for method in report.methods:
         sheet.row(method_name(method.method), f"{label('payment_count')} {method.payment_count}", style=BOLD)
+        sheet.row(label("taken"), money(method.taken), indent=2)
+        if method.refunds:
+            sheet.row(label("refunds"), money(-method.refunds), indent=2)
+        sheet.row(label("net"), money(method.net), indent=2)
         sheet.row(label("expected"), money(method.expected), indent=2)
         if method.counted is None:
             sheet.row(label("counted"), label("not_counted"), indent=2)
@@ -59,8 +65,6 @@ def layout_shift_report(report: ShiftReport, sheet: Sheet) -> None:
             sheet.row(label("counted"), money(method.counted), indent=2)
             difference = method.difference
             sheet.row(label("difference"), money(difference), indent=2, style=BOLD if difference else PLAIN)
-        if method.refunds:
-            sheet.row(label("refunds"), money(-method.refunds), indent=2)
     sheet.rule()
 
     sheet.heading(label("totals"))
@@ -72,7 +76,10 @@ def layout_shift_report(report: ShiftReport, sheet: Sheet) -> None:
     sheet.row(label("tax"), money(report.tax))
     if report.rounding:
         sheet.row(label("rounding"), money(report.rounding))
-    sheet.row(f"{label('refunds')} ({report.refund_count})", money(-report.refunds_total))
+    sheet.row(label("payments_taken"), money(report.payments_total))
+    for method in report.methods:
+        if method.refunds:
+            sheet.row(f"{label('refunds')} {method_name(method.method)}", money(-method.refunds))
     sheet.rule("=")
     sheet.row(label("collected"), money(report.total_collected), style=BOLD)
     sheet.add(Cut())

@@ -2,15 +2,50 @@
 
 Every string goes through the code-page fold first, then is measured: the paper has
 `columns` character cells in normal width and half as many in double width, and no
-line this module makes is ever wider than that.
+line this module makes is ever wider than that. Widths are counted in cells: a Chinese
+character takes two, a combining mark none (only image lines ever hold them: the fold
+leaves such characters unfolded only where the printer draws those lines as images).
 """
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
+from functools import lru_cache
 
-from ..blocks import BOLD, LARGE, PLAIN, TALL, Block, Style, TextLine
+from ..blocks import BOLD, LARGE, PLAIN, TALL, Block, Style, TextImage, TextLine
 
 MIN_LEFT_WIDTH = 8  # narrower than this, an amount goes on its own line
+
+
+@lru_cache(maxsize=4096)
+def char_cells(char: str) -> int:
+    if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def cells(text: str) -> int:
+    """How many character cells `text` takes on the paper."""
+    if text.isascii():
+        return len(text)
+    return sum(char_cells(c) for c in text)
+
+
+def _cut(word: str, room: int) -> tuple[str, str]:
+    """The longest head of `word` that fits `room` cells (at least one character)."""
+    if word.isascii():
+        return word[:room], word[room:]
+    used = 0
+    for index, char in enumerate(word):
+        used += char_cells(char)
+        if used > room:
+            index = max(index, 1)
+            return word[:index], word[index:]
+    return word, ""
+
+
+def pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - cells(text))
 
 
 def wrap(text: str, width: int, rest_width: int | None = None) -> list[str]:
@@ -30,12 +65,12 @@ def wrap(text: str, width: int, rest_width: int | None = None) -> list[str]:
             while word:
                 room = limit()
                 if not current:
-                    if len(word) <= room:
+                    if cells(word) <= room:
                         current, word = word, ""
                     else:
-                        lines.append(word[:room])
-                        word = word[room:]
-                elif len(current) + 1 + len(word) <= room:
+                        head, word = _cut(word, room)
+                        lines.append(head)
+                elif cells(current) + 1 + cells(word) <= room:
                     current, word = f"{current} {word}", ""
                 else:
                     lines.append(current)
@@ -59,33 +94,41 @@ def row(left: str, right: str, width: int, indent: int = 0, hanging: int | None 
         return [" " * indent + line if i == 0 else " " * hanging + line
                 for i, line in enumerate(wrap(left, width - indent, width - hanging))]
     room = width - indent - len(right) - 1
-    if room < MIN_LEFT_WIDTH and len(left) > room:
+    if room < MIN_LEFT_WIDTH and cells(left) > room:
         lines = row(left, "", width, indent, hanging)
         return lines + [right.rjust(width)]
     parts = wrap(left, room, width - hanging)
     if not parts:
         return [right.rjust(width)]
-    first = " " * indent + parts[0].ljust(room) + " " + right
+    first = " " * indent + pad(parts[0], room) + " " + right
     return [first] + [" " * hanging + part for part in parts[1:]]
 
 
 def center(text: str, width: int) -> str:
-    return (" " * max(0, (width - len(text)) // 2) + text).rstrip()
+    return (" " * max(0, (width - cells(text)) // 2) + text).rstrip()
 
 
 class Sheet:
-    """Accumulates the blocks of one document for a paper `columns` wide."""
+    """Accumulates the blocks of one document for a paper `columns` wide.
 
-    def __init__(self, columns: int, fold: Callable[[str], str]):
+    `fold` makes text printable; with `needs_image` (a printer that takes images), a line
+    it says yes to becomes a TextImage (drawn), every other one a TextLine."""
+
+    def __init__(self, columns: int, fold: Callable[[str], str],
+                 needs_image: Callable[[str], bool] | None = None):
         self.columns = columns
         self.fold = fold
+        self.needs_image = needs_image
         self.blocks: list[Block] = []
 
     def add(self, block: Block) -> None:
         self.blocks.append(block)
 
     def line(self, text: str, style: Style = PLAIN) -> None:
-        self.blocks.append(TextLine(text, style))
+        if self.needs_image is not None and self.needs_image(text):
+            self.blocks.append(TextImage(text, style))
+        else:
+            self.blocks.append(TextLine(text, style))
 
     def blank(self) -> None:
         self.line("")
@@ -98,9 +141,15 @@ class Sheet:
         for part in row(self.fold(text), "", width, indent):
             self.line(part, style)
 
-    def centered(self, text: str, style: Style = PLAIN) -> None:
+    def centered(self, text: str, style: Style = PLAIN, max_lines: int | None = None) -> None:
+        """Centred and wrapped; past `max_lines` the last line ends in "..." (a name, say)."""
         width = self.columns // style.width_factor
-        for part in wrap(self.fold(text), width):
+        parts = wrap(self.fold(text), width)
+        if max_lines is not None and len(parts) > max_lines:
+            parts = parts[:max_lines]
+            head, _ = _cut(parts[-1], max(1, width - 3))
+            parts[-1] = head.rstrip() + "..."
+        for part in parts:
             self.line(center(part, width), style)
 
     def row(self, left: str, right: str, indent: int = 0, hanging: int | None = None,
@@ -116,7 +165,7 @@ class Sheet:
         """Double width and height when every word fits half the columns, else double height."""
         folded = self.fold(text)
         words = folded.split()
-        style = LARGE if all(len(w) <= self.columns // 2 for w in words) else TALL
+        style = LARGE if all(cells(w) <= self.columns // 2 for w in words) else TALL
         width = self.columns // style.width_factor
         for part in wrap(folded, width):
             self.line(center(part, width) if centered else part, style)
@@ -124,7 +173,7 @@ class Sheet:
     def large_row(self, left: str, right: str) -> None:
         """A label and an amount in large type (the TOTAL line)."""
         left, right = self.fold(left), self.fold(right)
-        if len(left) + 1 + len(right) <= self.columns // 2:
+        if cells(left) + 1 + cells(right) <= self.columns // 2:
             self.row(left, right, style=LARGE)
         else:
             self.row(left, right, style=TALL)
@@ -132,9 +181,10 @@ class Sheet:
     def banner(self, text: str) -> None:
         """White on black across the whole width: COPY, REFUND, CANCELLED."""
         folded = self.fold(text)
-        if len(folded) + 2 <= self.columns // 2:
+        if cells(folded) + 2 <= self.columns // 2:
             style, width = Style(bold=True, invert=True, double_width=True, double_height=True), self.columns // 2
         else:
             style, width = Style(bold=True, invert=True, double_height=True), self.columns
         for part in wrap(folded, width - 2):
-            self.line(f" {part} ".center(width), style)
+            spare = max(0, width - cells(part) - 2)
+            self.line(" " * (spare // 2 + 1) + part + " " * (spare - spare // 2 + 1), style)

@@ -111,6 +111,8 @@ class PaymentData(_Payload):
     reference = fields.String(load_default="")
     created_by = fields.Integer(validate=ID, allow_none=True, load_default=None)
     created_at = UTCDateTime(required=True)
+    # the outlet-local day it was taken (an edge that does not say: the cloud works it out)
+    business_date = fields.Date(allow_none=True, load_default=None)
 
 
 class RefundLineData(_Payload):
@@ -130,6 +132,7 @@ class RefundData(_Payload):
     lines = fields.List(fields.Nested(RefundLineData), load_default=list)
     created_by = fields.Integer(validate=ID, allow_none=True, load_default=None)
     created_at = UTCDateTime(required=True)
+    business_date = fields.Date(allow_none=True, load_default=None)  # as on payments
 
 
 class CashMovementData(_Payload):

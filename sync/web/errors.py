@@ -7,6 +7,7 @@ HTTP errors and anything unexpected into that body. Nothing ever leaks a traceba
 from __future__ import annotations
 
 import logging
+import re
 
 from apiflask import HTTPError
 from werkzeug.exceptions import HTTPException
@@ -148,15 +149,95 @@ def _first_validation_error(detail: dict) -> tuple[str | None, str, bool]:
     return None, "Invalid request", False
 
 
+_LENGTH_BETWEEN = re.compile(r"^Length must be between (\d+) and (\d+)\.$")
+_LONGER = re.compile(r"^Longer than maximum length (\d+)\.$")
+_SHORTER = re.compile(r"^Shorter than minimum length (\d+)\.$")
+_RANGE_BOTH = re.compile(r"^Must be greater than or equal to (-?[\d.]+) and less than or equal to (-?[\d.]+)\.$")
+_RANGE_MIN = re.compile(r"^Must be greater than or equal to (-?[\d.]+)\.$")
+_RANGE_MAX = re.compile(r"^Must be less than or equal to (-?[\d.]+)\.$")
+_ONE_OF = re.compile(r"^Must be one of: (.+)\.$")
+
+
+def _label(field: str | None) -> str:
+    """"items.0.quantity" -> "Quantity (line 1)", "customer_name" -> "Customer name"."""
+    if not field:
+        return "The request"
+    parts = field.split(".")
+    name = next((p for p in reversed(parts) if not p.isdigit()), parts[-1]).replace("_", " ")
+    label = name[:1].upper() + name[1:]
+    positions = [int(p) + 1 for p in parts if p.isdigit()]
+    return f"{label} (line {positions[-1]})" if positions else label
+
+
+def _submitted(field: str | None):
+    """The value the client sent at `field` (dotted path into the JSON body), if any."""
+    from flask import has_request_context, request
+
+    if not field or not has_request_context():
+        return None
+    node = request.get_json(silent=True)
+    for part in field.split("."):
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            return None
+    return node
+
+
+def plain_message(field: str | None, message: str) -> str:
+    """marshmallow's validator text in words staff read on a till: "Length must be between
+    1 and 500." for an empty reason is "Reason is required"; 1.5 units is "Quantity
+    (line 1) must be a whole number". Messages written by hand pass through unchanged."""
+    label = _label(field)
+    value = _submitted(field)
+    if message in ("Not a valid integer.", "Not a whole number."):
+        return f"{label} must be a whole number"
+    if message in ("Not a valid string.", "Not a valid boolean.", "Not a valid list.", "Invalid value.",
+                   "Not a valid number."):
+        kind = message[len("Not a valid "):].rstrip(".") if message.startswith("Not a valid") else "value"
+        return f"{label} is not a valid {kind}"
+    if message == "Field may not be null.":
+        return f"{label} cannot be empty"
+    if message == "Unknown field.":
+        return f"Unknown field: {field}"
+    if found := _LENGTH_BETWEEN.match(message):
+        low, high = int(found.group(1)), int(found.group(2))
+        if isinstance(value, list):
+            return f"{label}: give {low} to {high}" if low > 1 else f"{label}: give at least one (at most {high})"
+        if isinstance(value, str) and not value.strip() and low >= 1:
+            return f"{label} is required"
+        if isinstance(value, str) and len(value) > high:
+            return f"{label} can be at most {high} characters"
+        return f"{label} must be {low} to {high} characters"
+    if found := _LONGER.match(message):
+        unit = "items" if isinstance(value, list) else "characters"
+        return f"{label} can be at most {found.group(1)} {unit}"
+    if found := _SHORTER.match(message):
+        if isinstance(value, str) and not value.strip():
+            return f"{label} is required"
+        unit = "items" if isinstance(value, list) else "characters"
+        return f"{label} needs at least {found.group(1)} {unit}"
+    if found := _RANGE_BOTH.match(message):
+        return f"{label} must be from {found.group(1)} to {found.group(2)}"
+    if found := _RANGE_MIN.match(message):
+        return f"{label} must be at least {found.group(1)}"
+    if found := _RANGE_MAX.match(message):
+        return f"{label} must be at most {found.group(1)}"
+    if found := _ONE_OF.match(message):
+        return f"{label} must be one of: {found.group(1)}"
+    return message
+
+
 def _validation_body(error: HTTPError) -> dict:
     field, message, missing = _first_validation_error(error.detail or {})
     leaf = (field or "request").split(".")[-1]
     code = "REQUIRED" if missing else ("INVALID_" + leaf.upper() if not leaf.isdigit() else "INVALID_ITEM")
     if missing:
-        message = f"{field} is required"
-    elif field and message in ("Not a valid string.", "Not a valid integer.", "Not a valid boolean.",
-                                "Field may not be null.", "Unknown field.", "Invalid value.", "Not a valid list."):
-        message = f"{field}: {message}"
+        message = f"{_label(field)} is required"
+    else:
+        message = plain_message(field, message)
     return error_body(400, message, code, field, details=error.detail)
 
 

@@ -26,6 +26,10 @@ Tenant BB sells 1 Marg on 11-02 at its own outlet: it must never show in AA's fi
 
 So in the period: 6 completed orders, sales 733.425, refunds 23.100, revenue 710.325,
 average 118.387,50; the previous period: 1 order, revenue 109.725.
+
+Sales count when they are paid, refunds when they are given (2027-01-04 .. 01-06):
+J1 (one, 01-04) 1 Marg 109.725 cash, Dewi, served but never completed; J2 (one, 01-04)
+2 Tea 46.200 card, one Tea (23.100) given back on 01-06; J3 (one, 01-05) confirmed, unpaid.
 """
 from __future__ import annotations
 
@@ -115,9 +119,10 @@ class Till:
 
     def sell(self, day: date, *lines: tuple[Item, int], status: str = "completed", customer: str | None = None,
              payments: tuple = (("cash", None),), prep_s: int | None = None, void: tuple | None = None,
-             refund: tuple | None = None, hour: int = 3) -> str:
+             refund: tuple | None = None, hour: int = 3, refund_days_later: int = 0) -> str:
         """One order; `void` = (line_no, units) taken off before paying, `refund` = (line_no,
-        units, method) given back after completing. Returns the order uuid."""
+        units, method) given back after completing (`refund_days_later` days after). A
+        `served` order is paid and handed over but never marked completed. Returns the uuid."""
         created = datetime(day.year, day.month, day.day, hour, 0, 0)  # 10:00 at an outlet in Jakarta
         items = []
         for line_no, (item, quantity) in enumerate(lines, start=1):
@@ -184,6 +189,9 @@ class Till:
                 "reference": "APPROVAL-1" if method == "card" else "", "created_at": later()}, clock[0])
             snapshot(paid_amount=order["paid_amount"] + applied,
                      change_amount=order["change_amount"] + (tendered or applied) - applied)
+        if status == "served":
+            snapshot(status="served", served_at=later())
+            return order["uuid"]
         snapshot(status="completed", served_at=later(), completed_at=clock[0])
         if customer:
             tier, _ = self._customer(customer)
@@ -191,6 +199,7 @@ class Till:
                 "customer_uuid": customer, "order_uuid": order["uuid"], "reason": "sale",
                 "points": loyalty.points_for(due, tier, POINTS_PER_AMOUNT), "orders": 1, "spent": due}, clock[0])
         if refund:
+            later(refund_days_later * 86400)
             line_no, units, method = refund
             line = items[line_no - 1]
             amount = share_of(line, units)
@@ -278,6 +287,12 @@ def shop(shop_app, api) -> Shop:
     two.sell(date(2026, 11, 3), (marg, 1), customer=uuid["Budi"], payments=(("ewallet", None),), prep_s=1800)  # O6
     two.sell(date(2026, 11, 6), (tea, 4), payments=(("cash", 5_000_000), ("card", None)), prep_s=2100)  # O7
     one.sell(date(2026, 11, 6), (marg, 1), status="confirmed", hour=6)  # O8
+
+    # January 2027: sales count when they are paid, refunds when they are given
+    one.sell(date(2027, 1, 4), (marg, 1), status="served", customer=uuid["Dewi"])  # J1: paid, served, not completed
+    one.sell(date(2027, 1, 4), (tea, 2), payments=(("card", None),), refund=(1, 1, "card"),
+             refund_days_later=2, hour=4)  # J2: paid on the 4th, one tea given back on the 6th
+    one.sell(date(2027, 1, 5), (marg, 1), status="confirmed")  # J3: in the kitchen, not paid: no sale
 
     other = Till(app, Device(app, client, b.outlet_id))
     other.sell(date(2026, 11, 2), (Item(b.product_id, "Margherita", "BB-PZ", 9_500_000, b.category_id), 1))
@@ -474,7 +489,10 @@ def test_daily_revenue_has_every_day_of_the_range_with_zeros(api, shop):
     assert body["data"][3]["refunds"] == "23100.00" and body["data"][3]["gross_sales"] == "69300.00"
     assert body["totals"] == {"total_orders": 6, "total_revenue": "710325.00", "gross_sales": "733425.00",
                               "refunds_total": "23100.00", "avg_order_value": "118387.50",
-                              "avg_revenue_per_bucket": "101475.00", "buckets": 7}  # 710.325 / 7
+                              "avg_revenue_per_bucket": "101475.00", "buckets": 7,  # 710.325 / 7
+                              "methods": {"cash": "402275.00", "card": "152125.00", "qris": "46200.00",
+                                          "ewallet": "109725.00"}}
+    assert body["data"][3]["methods"] == {"cash": "0.00", "card": "0.00", "qris": "46200.00", "ewallet": "0.00"}
 
 
 def test_weekly_buckets_are_iso_weeks_cut_to_the_range(api, shop):
@@ -568,6 +586,52 @@ def test_customer_figures_follow_the_outlet_scope(api, shop):
     assert body["total_customers"] == 4  # the customer base is the tenant's
 
 
+# --- sales count when they are paid ---------------------------------------------------------
+
+JANUARY = {"date_from": "2027-01-04", "date_to": "2027-01-06"}
+
+
+def test_a_paid_order_counts_as_a_sale_before_it_is_completed(api, shop):
+    """J1 was paid and served but nobody tapped "Hand over · complete": head office still
+    sees its money (before: Rp 0 until completion)."""
+    body = dashboard(api, shop.world.headers("manager"), date_from="2027-01-04", date_to="2027-01-04")
+    # J1 109.725 cash + J2 46.200 card; J2's refund is two days later
+    assert body["metrics"]["gross_sales"] == "155925.00" and body["metrics"]["refunds_total"] == "0.00"
+    assert body["metrics"]["total_orders"] == 2 and body["metrics"]["customers_served"] == 1  # Dewi
+    assert body["status_distribution"]["served"] == 1 and body["status_distribution"]["completed"] == 1
+    assert [p["name"] for p in body["top_products"]] == ["Margherita", "Iced Tea"]
+
+
+def test_a_refund_counts_on_the_day_it_is_given(api, shop):
+    body = revenue(api, shop.world.headers("manager"), period="daily", **JANUARY)
+    assert [(d["bucket"], d["orders"], d["gross_sales"], d["refunds"], d["revenue"]) for d in body["data"]] == [
+        ("2027-01-04", 2, "155925.00", "0.00", "155925.00"),
+        ("2027-01-05", 0, "0.00", "0.00", "0.00"),  # J3 is in the kitchen, unpaid: no sale
+        ("2027-01-06", 0, "0.00", "23100.00", "-23100.00"),  # J2's tea given back
+    ]
+    assert body["data"][2]["methods"]["card"] == "-23100.00"
+    metrics = dashboard(api, shop.world.headers("manager"), **JANUARY)["metrics"]
+    assert (metrics["gross_sales"], metrics["refunds_total"], metrics["total_revenue"]) == (
+        "155925.00", "23100.00", "132825.00")
+
+
+def test_payment_methods_net_what_each_took_and_gave_back_in_the_range(api, shop):
+    methods = dashboard(api, shop.world.headers("manager"), **JANUARY)["payment_methods"]
+    assert methods == [
+        {"method": "cash", "count": 1, "amount": "109725.00", "refunds": "0.00", "net": "109725.00"},
+        {"method": "card", "count": 1, "amount": "46200.00", "refunds": "23100.00", "net": "23100.00"},
+    ]
+
+
+def test_customers_and_products_follow_paid_orders(api, shop):
+    body = get(api, "/api/analytics/customers/", shop.world.headers("manager"), **JANUARY)
+    assert (body["customers_served"], body["new_customers"]) == (1, 1)  # Dewi's first order, paid, not completed
+    assert [(c["name"], c["orders"], c["total_spent"]) for c in body["top_customers"]] == [("Dewi", 1, "109725.00")]
+    products = get(api, "/api/analytics/products/", shop.world.headers("manager"), **JANUARY)["results"]
+    assert [(p["name"], p["quantity"], p["revenue"]) for p in products] == [
+        ("Margherita", 1, "109725.00"), ("Iced Tea", 1, "23100.00")]
+
+
 # --- exports ----------------------------------------------------------------------------
 
 def test_the_revenue_report_downloads_as_csv_with_a_totals_row(api, shop):
@@ -578,10 +642,14 @@ def test_the_revenue_report_downloads_as_csv_with_a_totals_row(api, shop):
     assert "revenue-weekly-2026-10-28-2026-11-07.csv" in response.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert rows == [
-        ["bucket", "start", "end", "orders", "gross_sales", "refunds", "revenue", "avg_value"],
-        ["2026-W44", "2026-10-28", "2026-11-01", "1", "109725.00", "0.00", "109725.00", "109725.00"],
-        ["2026-W45", "2026-11-02", "2026-11-07", "6", "733425.00", "23100.00", "710325.00", "118387.50"],
-        ["total", "2026-10-28", "2026-11-07", "7", "843150.00", "23100.00", "820050.00", "117150.00"],
+        ["bucket", "start", "end", "orders", "gross_sales", "refunds", "revenue", "avg_value", "cash", "card",
+         "qris", "ewallet"],
+        ["2026-W44", "2026-10-28", "2026-11-01", "1", "109725.00", "0.00", "109725.00", "109725.00", "109725.00",
+         "0.00", "0.00", "0.00"],
+        ["2026-W45", "2026-11-02", "2026-11-07", "6", "733425.00", "23100.00", "710325.00", "118387.50",
+         "402275.00", "152125.00", "46200.00", "109725.00"],
+        ["total", "2026-10-28", "2026-11-07", "7", "843150.00", "23100.00", "820050.00", "117150.00", "512000.00",
+         "152125.00", "46200.00", "109725.00"],
     ]
 
 

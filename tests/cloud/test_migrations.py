@@ -116,3 +116,35 @@ def test_existing_duplicate_order_numbers_are_kept_flagged_and_made_unique(empty
         downgrade(revision="aac05516ac0e")
         upgrade()
         db.engine.dispose()
+def test_payments_and_refunds_synced_before_their_business_date_are_dated_in_their_outlets_zone(empty_database):
+    """c15a: a sale synced before payments carried their day is counted on the day its
+    outlet was in when it was paid (20:30 UTC is the next morning in Jakarta)."""
+    from datetime import date, datetime
+
+    from flask_migrate import downgrade
+
+    from cloud.models import Outlet, SyncedPayment, SyncedRefund
+    from tests.cloud.factories import build_world
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": empty_database, "JWT_SECRET_KEY": TEST_SECRET,
+                      "PASSWORD_HASH_PROFILE": "fast"})
+    with app.app_context():
+        upgrade()
+    world = build_world(app)
+    with app.app_context():
+        outlet = db.session.get(Outlet, world.a.outlet_id)
+        outlet.timezone = "Asia/Jakarta"
+        common = {"tenant_id": world.a.tenant_id, "outlet_id": outlet.id, "order_uuid": str(uuid.uuid4()),
+                  "created_at": datetime(2026, 11, 2, 20, 30), "received_at": datetime(2026, 11, 2, 20, 31)}
+        db.session.add(SyncedPayment(uuid=str(uuid.uuid4()), terminal=1, method="cash", amount=100, tendered=100,
+                                     change_amount=0, status="paid", **common))
+        db.session.add(SyncedRefund(uuid=str(uuid.uuid4()), kind="refund", method="cash", amount=100, reason="x",
+                                    **common))
+        db.session.commit()
+        downgrade(revision="i16_logins_devices")  # just before c15a
+        upgrade()
+        days = {row[0] for row in db.session.execute(text(
+            "SELECT business_date FROM payments UNION ALL SELECT business_date FROM refunds"))}
+        db.session.remove()
+        db.engine.dispose()
+    assert {date.fromisoformat(str(day)) for day in days} == {date(2026, 11, 3)}

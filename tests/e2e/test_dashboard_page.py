@@ -366,6 +366,21 @@ def test_today_shows_what_the_edge_sold(head_office, browser):
     expect(kpi(page, "cancelled")).to_have_text("1")
     card = parse_amount(sold[1]["total_amount"]) - parse_amount(refund["amount"])  # refunded to the card
     expect(page.get_by_test_id("method-card")).to_contain_text(rupiah(f"{card // 100}.{card % 100:02d}"))
+    expect(page.get_by_test_id("basis-legend")).to_contain_text("Sales count when they are paid")
+    page.context.close()
+
+
+def test_the_customers_panel_of_a_tenant_without_customers_says_so_without_null(head_office, browser):
+    """renderCustomers once handed `null` to replaceChildren, which prints the word."""
+    page = open_page(browser, head_office["cloud"])
+    text = page.evaluate("""async () => {
+        const { renderCustomers } = await import("/static/dashboard/views.js");
+        const root = document.createElement("div");
+        renderCustomers(root, { total_customers: 0, customers_served: 0, new_customers: 0, returning_customers: 0,
+          repeat_customers: 0, points_outstanding: 0, tiers: {}, top_customers: [] });
+        return root.textContent;
+    }""")
+    assert "null" not in text and "No known customers bought in this range." in text
     page.context.close()
 
 

@@ -7,14 +7,17 @@ import os
 import queue
 import re
 import signal
+import socket
 import subprocess
 import threading
 import time
 import uuid
 
+import pytest
 import requests
 
 from tests.support import log_scan
+from pos.demo import claim_port
 from tests.support.ports import free_port
 from tests.support.processes import POS, _env
 
@@ -104,3 +107,54 @@ def test_the_demo_keeps_the_outlet_selling_while_its_cloud_is_stopped_and_starte
             raise AssertionError(f"{url} still answers after the demo stopped")
         except requests.ConnectionError:
             pass
+
+
+# --- its ports ------------------------------------------------------------------------------
+
+def _leave_in_time_wait(port: int) -> None:
+    """What a Ctrl-C'd demo leaves behind: the server's end of a closed connection on
+    `port` waiting in TIME_WAIT (the side that closes first keeps it, for a minute)."""
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", port))
+    listener.listen(1)
+    client = socket.create_connection(("127.0.0.1", port))
+    server, _ = listener.accept()
+    server.close()
+    client.recv(1)  # the FIN arrived; now the client closes too
+    client.close()
+    listener.close()
+
+
+def test_a_port_left_in_time_wait_by_the_last_run_is_reused():
+    port = free_port()
+    _leave_in_time_wait(port)
+    with socket.socket() as plain, pytest.raises(OSError):  # the check before: no SO_REUSEADDR, refused
+        plain.bind(("127.0.0.1", port))
+    assert claim_port(port, "--edge-port") == port
+
+
+def test_a_port_another_program_listens_on_is_refused_in_one_line(tmp_path):
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen(1)
+        busy = other.getsockname()[1]
+        done = subprocess.run([*POS, "demo", "--dir", str(tmp_path / "demo"), "--cloud-port", str(busy),
+                               "--edge-port", str(free_port())], env=_env(), capture_output=True, text=True,
+                              timeout=120, check=False)
+    assert done.returncode == 1
+    assert done.stderr.strip() == (f"Error: port {busy} is in use by another program (Address already in use); "
+                                   "stop it, or start the demo with --cloud-port set to a free port")
+    assert not (tmp_path / "demo" / "cloud.sqlite3").exists()  # refused before anything started
+
+
+@pytest.mark.parametrize("given", ["notes.txt", "notes.txt/demo"])
+def test_a_demo_dir_that_cannot_be_one_is_refused_in_one_line(tmp_path, given):
+    (tmp_path / "notes.txt").write_text("not a directory")
+    done = subprocess.run([*POS, "demo", "--dir", given, "--cloud-port", str(free_port()),
+                           "--edge-port", str(free_port())], cwd=tmp_path, env=_env(), capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode == 2, (done.returncode, done.stderr)
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
+    assert str(tmp_path / "notes.txt") in lines[0]

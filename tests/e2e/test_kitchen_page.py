@@ -40,9 +40,10 @@ def till(outlet):
     return HttpTill(outlet[1])
 
 
-def open_kitchen(browser, edge, width=1280, height=800, username="kitchen", password="kitchen123"):
+def open_kitchen(browser, edge, width=1280, height=800, username="kitchen", password="kitchen123", timezone_id=None):
     """A fresh screen signed in through the page's own form, connected and caught up."""
-    context = browser.new_context(viewport={"width": width, "height": height})
+    context = browser.new_context(viewport={"width": width, "height": height},
+                                  **({"timezone_id": timezone_id} if timezone_id else {}))
     page = context.new_page()
     page.on("pageerror", lambda error: pytest.fail(f"page error: {error}"))
     page.goto(f"{edge.url}/kitchen/")
@@ -139,6 +140,37 @@ def test_items_cross_off_and_a_station_screen_shows_its_own_items(browser, outle
     page.context.close()
 
 
+def test_the_clock_is_the_outlets_whatever_the_screens_own_time_zone(browser, outlet):
+    """The kitchen showed 10:51 (the tablet's UTC) while the receipt said 17:51 (Jakarta)."""
+    from zoneinfo import ZoneInfo
+
+    page = open_kitchen(browser, outlet[1], timezone_id="America/New_York")
+    expect(page.locator("body")).to_have_attribute("data-timezone", "Asia/Jakarta")
+    shown = page.get_by_test_id("clock").inner_text()
+    now = datetime.now(ZoneInfo("Asia/Jakarta"))
+    allowed = {(now + timedelta(minutes=delta)).strftime("%H:%M") for delta in (-1, 0, 1)}
+    assert shown in allowed, (shown, allowed)
+    page.context.close()
+
+
+def test_a_120_character_customer_name_stays_inside_its_ticket(browser, outlet, till):
+    name = "Anak Agung Gede Ngurah Made Putra Wijaya Kusuma " * 3
+    order = till.order(till.item("DR-COLA", 1, ["No ice"]), customer_name=name[:120], table="12")
+    till.confirm(order["id"])
+    page = open_kitchen(browser, outlet[1])
+    ticket = card(page, order["id"])
+    expect(ticket).to_be_visible()
+    box, who = ticket.bounding_box(), ticket.locator(".who").bounding_box()
+    assert who["x"] + who["width"] <= box["x"] + box["width"] + 0.5, (who, box)
+    assert ticket.locator(".age").bounding_box()["x"] < box["x"] + box["width"]  # the timer is still on the card
+    columns = page.locator("[data-testid=ticket]").evaluate_all("cards => cards.map(c => c.offsetWidth)")
+    assert max(columns) - min(columns) <= 1  # every ticket keeps the board's column width
+    page.context.close()
+    till.call("PATCH", f"/api/kitchen/orders/{order['id']}/status/", json={"status": "preparing"})
+    till.call("POST", f"/api/kitchen/orders/{order['id']}/ready/")
+    till.call("PATCH", f"/api/kitchen/orders/{order['id']}/status/", json={"status": "served"})
+
+
 def _age(edge, order_id, minutes):
     """Make a ticket look `minutes` old (test-only: shows the amber and red timers)."""
     with sqlite3.connect(edge.data_dir / "edge.sqlite3", timeout=10) as db:
@@ -152,7 +184,7 @@ def test_screenshots_at_1280x800_and_1920x1080(browser, outlet, till):
     """A lunch rush for the docs: tickets of every age and status, from POS and kiosk."""
     edge = outlet[1]
     for status in ("preparing", "ready", "served"):  # clear earlier tests' tickets off the line
-        for row in till.call("GET", "/api/kitchen/orders/").json():
+        for row in till.call("GET", "/api/kitchen/orders/?page_size=100").json()["results"]:
             till.call("PATCH", f"/api/kitchen/orders/{row['id']}/status/", json={"status": status})
     rush = [
         ((till.item("PZ-MARG", 2, ["Large", "Mushrooms"]), till.item("DR-COLA", 2, ["No ice"])),

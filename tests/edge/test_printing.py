@@ -9,12 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from printers.backoff import Backoff
-from printers.worker import WorkerPolicy
-
 from edge.extensions import db
 from edge.models import PrintJobRow
 from edge.services.print_runtime import PrintService
+from printers.backoff import Backoff
+from printers.worker import WorkerPolicy
 from tests.support.escpos_decoder import decode
 from tests.support.fake_printers import FakeSerialPrinter
 
@@ -218,3 +217,33 @@ def test_a_payment_says_which_print_jobs_it_queued(manager, cashier):
     paid = cashier.pay(order["id"], "cash", tendered="50000.00").json
     assert sorted(job["kind"] for job in paid["print_jobs"]) == ["drawer", "receipt"]
     assert cashier.get("/api/outlet/").json["auto_print_receipt"] is True
+
+
+def test_a_note_in_chinese_reaches_the_kitchen_ticket_as_a_drawn_line(edge_app, manager, cashier):
+    """"辣" (spicy) on a dish: the kitchen screen showed it; the ticket printed "?"."""
+    from tests.edge.paper import add_file_printer, printed
+
+    add_file_printer(manager, role="kitchen", name="oven")
+    add_file_printer(manager, role="receipt")
+    cashier.open_shift()
+    order = cashier.order(cashier.item("PS-AGLI", 1, ["Hot"], note="辣 extra spicy"), note="生日快乐")
+    assert cashier.post(f"/api/orders/{order['id']}/confirm/").status_code == 200
+    (ticket,) = printed(edge_app, "kitchen")
+    assert not any("?" in line for line in ticket.lines)
+    assert len(ticket.images) == 2 and {image.width for image in ticket.images} == {576}  # the note, the order note
+    text = cashier.get(f"/api/orders/{order['id']}/receipt/?format=text").get_data(as_text=True)
+    assert "Note: 辣 extra spicy" in text and "Note: 生日快乐" in text
+
+
+def test_an_order_promotion_is_one_discount_line_on_the_receipt(cashier):
+    """Lines at their own prices and the promotion as one line: never "Iced Cola Rp 17.358"
+    (the per-line allocation stays in storage, where refunds by line need it)."""
+    cashier.open_shift()
+    order = cashier.order(cashier.item("PZ-PEPP", 2, ["Large"]), cashier.item("DR-COLA", 1, ["No ice"]),
+                          cashier.item("DS-TIRA", 1))
+    promotions = [(p["name"], p["discount_amount"]) for p in order["promotions"]]
+    assert ("Rp 20.000 off above Rp 250.000", "20000.00") in promotions
+    assert any(item["discount_amount"] != "0.00" for item in order["items"])  # allocated in storage
+    text = cashier.get(f"/api/orders/{order['id']}/receipt/?format=text").get_data(as_text=True).splitlines()
+    assert [line for line in text if line.startswith("1 x Iced Cola")] == [f"{'1 x Iced Cola':<39}Rp 18.000"]
+    assert next(line for line in text if line.startswith("Rp 20.000 off")).endswith("-Rp 20.000")

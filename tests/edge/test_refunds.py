@@ -232,3 +232,67 @@ def test_cash_going_back_with_no_open_shift_is_refused_through_the_api(cashier, 
     refused = manager.post(f"/api/orders/{order['id']}/refund/", {"reason": "cold"})
     assert refused.status_code == 409 and refused.json["code"] == "SHIFT_NOT_OPEN"
     assert manager.get(f"/api/orders/{order['id']}/").json["refunded_amount"] == "0.00"
+
+
+# --- before approval, and on paper --------------------------------------------------------
+
+def test_the_preview_says_what_goes_back_per_method_and_writes_nothing(edge_app, cashier, manager):
+    order = split_paid_order(cashier, cashier.item("DR-COLA", 2), cashier.item("DS-TIRA", 1), card="46000.00")
+    tiramisu = order["items"][1]
+    preview = cashier.post(f"/api/orders/{order['id']}/refund/preview/", {
+        "method": "card", "lines": [{"item_id": tiramisu["id"], "quantity": 1}]})
+    assert preview.status_code == 200, preview.json
+    body = preview.json
+    assert (body["method"], body["amount"], body["spills"], body["gives_cash"]) == ("card", "52000.00", True, True)
+    assert [(t["method"], t["amount"]) for t in body["tenders"]] == [("card", "46000.00"), ("cash", "6000.00")]
+    assert body["lines"] == [{"item_id": tiramisu["id"], "line_no": 2, "product_name": "Tiramisu", "quantity": 1,
+                              "amount": "51975.00"}]
+    with edge_app.app_context():
+        assert db.session.execute(select(OutboxEvent).where(OutboxEvent.type == "refund.recorded")).first() is None
+    # what the manager then approves is exactly what was shown
+    done = manager.post(f"/api/orders/{order['id']}/refund/", {
+        "reason": "not fresh", "method": "card", "lines": [{"item_id": tiramisu["id"], "quantity": 1}]})
+    assert _given(done) == [(t["method"], t["amount"]) for t in body["tenders"]]
+
+
+def test_a_preview_that_stays_with_the_asked_method_does_not_spill(cashier):
+    order = paid_order(cashier, cashier.item("DR-COLA", 2))
+    body = cashier.post(f"/api/orders/{order['id']}/refund/preview/", {}).json
+    assert (body["method"], body["amount"], body["spills"]) == ("cash", order["paid_amount"], False)
+    refused = cashier.post(f"/api/orders/{order['id']}/refund/preview/", {"method": "card"})
+    assert refused.status_code == 400 and refused.json["code"] == "INVALID_METHOD"
+
+
+def test_a_refund_prints_a_refund_slip(edge_app, cashier, manager):
+    from tests.edge.paper import add_file_printer, printed
+
+    add_file_printer(manager)
+    order = split_paid_order(cashier, cashier.item("DR-COLA", 2), cashier.item("DS-TIRA", 1), card="46000.00")
+    tiramisu = order["items"][1]
+    done = manager.post(f"/api/orders/{order['id']}/refund/", {
+        "reason": "not fresh", "method": "card", "lines": [{"item_id": tiramisu["id"], "quantity": 1}]})
+    assert done.status_code == 201, done.json
+    (slip,) = printed(edge_app, "refund")
+    assert slip.inverted_lines and "REFUND" in slip.inverted_lines[0]
+    assert slip.line("Refund of").text.endswith(order["order_number"])
+    assert slip.line("1 x Tiramisu").text.endswith("Rp 51.975")
+    assert slip.line("Reason: not fresh")
+    assert slip.line("Approved by").text.endswith("Manager")
+    assert slip.line("Given back Card").text.endswith("Rp 46.000")
+    assert slip.line("Given back Cash").text.endswith("Rp 6.000")
+    assert slip.line("TOTAL REFUND").text.endswith("Rp 52.000")  # in large type
+    assert slip.line("Rounding").text.endswith("Rp 25")  # the cash part rounded to Rp 100
+    assert len(printed(edge_app, "drawer", order_id=order["id"])) == 2  # the cash sale, then the cash going back
+
+
+def test_a_refunded_orders_receipt_shows_its_refunds(edge_app, cashier, manager):
+    order = paid_order(cashier, cashier.item("DR-COLA", 2), cashier.item("DS-TIRA", 1))
+    cola = order["items"][0]
+    manager.post(f"/api/orders/{order['id']}/refund/", {"reason": "spilled",
+                                                       "lines": [{"item_id": cola["id"], "quantity": 1}]})
+    text = cashier.get(f"/api/orders/{order['id']}/receipt/?format=text").get_data(as_text=True)
+    lines = text.splitlines()
+    start = lines.index("REFUNDS")
+    assert lines[start + 1].startswith("Cash ") and lines[start + 1].endswith("-Rp 20.800")
+    assert lines[start + 2].strip() == "Reason: spilled"
+    assert lines[start + 3].startswith("Net paid") and lines[start + 3].endswith("Rp 72.800")  # 93.600 - 20.800

@@ -41,6 +41,7 @@ MATRIX = {
     ("POST", "/api/orders/<int:order_id>/print/"): "cashier",
     ("GET", "/api/orders/<int:order_id>/receipt/"): "cashier",
     ("POST", "/api/orders/<int:order_id>/refund/"): "manager",
+    ("POST", "/api/orders/<int:order_id>/refund/preview/"): "cashier",
     ("POST", "/api/orders/<int:order_id>/void/"): "manager",
     ("POST", "/api/payments/"): "cashier",
     ("GET", "/api/payments/<int:payment_id>/"): "cashier",

@@ -107,9 +107,11 @@ def shift_report(**overrides) -> ShiftReport:
             CashMovement("out", rupiah(75_000), "Ice delivery"),
         ],
         "methods": [
+            # cash: 500.000 float + 200.000 in - 75.000 out + 1.595.000 taken - 95.000 refunded
             MethodTotal("cash", expected=rupiah(2_125_000), counted=rupiah(2_120_000), payment_count=31,
-                        refunds=rupiah(95_000)),
-            MethodTotal("qris", expected=rupiah(1_480_000), counted=rupiah(1_480_000), payment_count=12),
+                        refunds=rupiah(95_000), taken=rupiah(1_595_000)),
+            MethodTotal("qris", expected=rupiah(1_480_000), counted=rupiah(1_480_000), payment_count=12,
+                        taken=rupiah(1_480_000)),
         ],
         "order_count": 43,
         "refund_count": 1,
@@ -120,7 +122,8 @@ def shift_report(**overrides) -> ShiftReport:
         "tax": rupiah(341_250),
         "rounding": -rupiah(250),
         "refunds_total": rupiah(95_000),
-        "total_collected": rupiah(3_605_000),
+        "payments_total": rupiah(3_075_000),
+        "total_collected": rupiah(2_980_000),
     }
     fields.update(overrides)
     return ShiftReport(**fields)

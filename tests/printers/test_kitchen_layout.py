@@ -73,3 +73,11 @@ def test_long_dish_name_wraps_with_a_hanging_indent():
     lines = print_and_read(ticket, "POS-5890").lines
     start = next(i for i, l in enumerate(lines) if l.startswith("3 x Spaghetti"))
     assert lines[start + 1].startswith("    ") and lines[start + 1].strip()
+
+
+def test_a_120_character_customer_name_takes_two_lines_at_most():
+    name = "Anak Agung Gede Ngurah Made Putra Wijaya Kusuma " * 3
+    decoded = print_and_read(kitchen_ticket(customer_name=name[:120]))
+    shown = [line for line in decoded.lines if "Anak" in line or "Kusuma" in line or "Wijaya" in line]
+    assert len(shown) == 2 and shown[-1].rstrip().endswith("...")
+    assert decoded.overflows == []

@@ -4,8 +4,9 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from printers.blocks import TextImage, TextLine
 from printers.profiles import Paper
-from printers.render import render, render_text
+from printers.render import layout, render, render_text, text_for_paper
 from printers.values import Payment, Promotion, ReceiptLine, ReceiptModifier
 from tests.printers.samples import receipt
 from tests.support.escpos_decoder import decode
@@ -43,4 +44,11 @@ def test_any_receipt_fits_the_paper_and_reads_back_as_its_text_view(
     paper = Paper.for_profile(profile, code_page=code_page)
     decoded = decode(render(document, paper), profile=profile, columns=paper.columns)
     assert decoded.overflows == [] and decoded.unknown == [] and decoded.unprinted == ""
-    assert decoded.lines == render_text(document, paper.columns, code_page)
+    blocks = layout(document, paper.columns, *text_for_paper(code_page, paper.image_impl is not None))
+    # lines the code page cannot print are drawn, one image of the paper's width each
+    assert decoded.lines == [block.text for block in blocks if isinstance(block, TextLine)]
+    drawn = [block for block in blocks if isinstance(block, TextImage)]
+    assert [(image.width, image.height) for image in decoded.images] == [
+        (paper.dots, 24 * (2 if block.style.double_height else 1)) for block in drawn]
+    assert render_text(document, paper.columns, code_page) == [
+        block.text for block in blocks if isinstance(block, (TextLine, TextImage))]

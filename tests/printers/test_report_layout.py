@@ -23,13 +23,12 @@ def test_x_report_has_no_closing_time_and_shows_uncounted_methods():
     assert not decoded.lines_containing("Difference")
 
 
-def test_each_method_shows_expected_counted_and_a_shortage_as_negative():
+def test_each_method_shows_taken_refunds_net_expected_counted_and_a_shortage_as_negative():
     lines = print_and_read(shift_report()).lines
     cash = next(i for i, l in enumerate(lines) if l.startswith("Cash ") and "Payments 31" in l)
-    assert lines[cash + 1].strip().startswith("Expected") and lines[cash + 1].endswith("Rp 2.125.000")
-    assert lines[cash + 2].strip().startswith("Counted") and lines[cash + 2].endswith("Rp 2.120.000")
-    assert lines[cash + 3].strip().startswith("Difference") and lines[cash + 3].endswith("-Rp 5.000")
-    assert lines[cash + 4].strip().startswith("Refunds") and lines[cash + 4].endswith("-Rp 95.000")
+    rows = [(line.split()[0], line.split("  ")[-1].strip()) for line in lines[cash + 1:cash + 7]]
+    assert rows == [("Taken", "Rp 1.595.000"), ("Refunds", "-Rp 95.000"), ("Net", "Rp 1.500.000"),
+                    ("Expected", "Rp 2.125.000"), ("Counted", "Rp 2.120.000"), ("Difference", "-Rp 5.000")]
 
 
 def test_a_shortage_is_bold_and_a_balanced_method_is_not():
@@ -51,6 +50,8 @@ def test_totals_section():
     assert decoded.line("Gross sales").text.endswith("Rp 3.400.000")
     assert decoded.line("Discounts").text.endswith("-Rp 150.000")
     assert decoded.line("Net sales").text.endswith("Rp 3.250.000")
-    assert decoded.line("Refunds (1)").text.endswith("-Rp 95.000")
-    assert decoded.line("Total collected").text.endswith("Rp 3.605.000")
+    assert decoded.line("Payments taken").text.endswith("Rp 3.075.000")
+    assert decoded.line("Refunds Cash").text.endswith("-Rp 95.000")  # an amount per method, not a count
+    assert not decoded.lines_containing("Refunds (")
+    assert decoded.line("Total collected").text.endswith("Rp 2.980.000")  # payments less refunds
     assert decoded.kinds()[-1] == "cut"

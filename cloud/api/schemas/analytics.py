@@ -2,7 +2,7 @@
 from datetime import date
 
 from apiflask import Schema
-from apiflask.fields import Date, Float, Integer, List, Nested, String
+from apiflask.fields import Date, Dict, Float, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
 
 from cloud.api.schemas.common import MAX_ID, ListQuery, Money
@@ -58,13 +58,14 @@ class PeriodOut(Schema):
 
 
 class SalesFigures(Schema):
-    total_orders = Integer(required=True, metadata={"description": "Completed orders"})
-    gross_sales = Money(required=True, metadata={"description": "Completed orders' total less voids"})
-    refunds_total = Money(required=True, metadata={"description": "Refunded on those orders"})
+    total_orders = Integer(required=True, metadata={
+        "description": "Orders paid (in part or whole) in the range, not cancelled, whatever their status"})
+    gross_sales = Money(required=True, metadata={"description": "Paid payments taken in the range"})
+    refunds_total = Money(required=True, metadata={"description": "Money given back in the range"})
     total_revenue = Money(required=True, allow_negative=True, metadata={"description": "gross_sales - refunds_total"})
     avg_order_value = Money(required=True, allow_negative=True)
-    cancelled_orders = Integer(required=True)
-    customers_served = Integer(required=True, metadata={"description": "Known customers with a completed order"})
+    cancelled_orders = Integer(required=True, metadata={"description": "Orders of the range cancelled"})
+    customers_served = Integer(required=True, metadata={"description": "Known customers with an order paid in range"})
 
 
 class TrendsOut(Schema):
@@ -97,9 +98,9 @@ class StatusCounts(Schema):
 
 class PaymentMethodFigures(Schema):
     method = String(required=True)
-    count = Integer(required=True, metadata={"description": "Paid payments"})
+    count = Integer(required=True, metadata={"description": "Paid payments taken in the range"})
     amount = Money(required=True, metadata={"description": "Paid (change given back excluded)"})
-    refunds = Money(required=True, metadata={"description": "Refunded by this method"})
+    refunds = Money(required=True, metadata={"description": "Given back by this method in the range"})
     net = Money(required=True, allow_negative=True)
 
 
@@ -139,6 +140,8 @@ class RevenueBucket(Schema):
     refunds = Money(required=True)
     revenue = Money(required=True, allow_negative=True)
     avg_value = Money(required=True, allow_negative=True)
+    methods = Dict(keys=String(), values=Money(allow_negative=True), required=True, metadata={
+        "description": "The revenue by payment method, net of refunds: {cash, card, qris, ewallet}"})
 
 
 class RevenueTotals(Schema):
@@ -149,6 +152,7 @@ class RevenueTotals(Schema):
     avg_order_value = Money(required=True, allow_negative=True)
     avg_revenue_per_bucket = Money(required=True, allow_negative=True)
     buckets = Integer(required=True)
+    methods = Dict(keys=String(), values=Money(allow_negative=True), required=True)
 
 
 class RevenueOut(Schema):

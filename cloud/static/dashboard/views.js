@@ -55,7 +55,7 @@ export function renderKpis(root, dashboard, customers) {
   root.replaceChildren(
     kpi("revenue", "Revenue", format(m.total_revenue), trend(t.revenue_growth, format(p.total_revenue)),
       h("div", { class: "kpi-note muted" }, `Sales ${format(m.gross_sales)}`)),
-    kpi("orders", "Completed orders", count(m.total_orders), trend(t.orders_growth, count(p.total_orders))),
+    kpi("orders", "Paid orders", count(m.total_orders), trend(t.orders_growth, count(p.total_orders))),
     kpi("aov", "Average order", format(m.avg_order_value), trend(t.avg_order_value_growth, format(p.avg_order_value))),
     kpi("customers", "Customers served", count(m.customers_served),
       trend(t.customers_growth, count(p.customers_served)),
@@ -172,7 +172,7 @@ export function renderCustomers(root, c) {
   const total = tiers.reduce((sum, [, , n]) => sum + n, 0);
   const fact = (testid, label, value) => h("div", { class: "fact", "data-testid": `customers-${testid}` },
     h("div", { class: "fact-value" }, value), h("div", { class: "muted small" }, label));
-  root.replaceChildren(
+  root.replaceChildren(...[
     h("div", { class: "facts" },
       fact("total", "Customers", count(c.total_customers)),
       fact("served", "Served", count(c.customers_served)),
@@ -194,5 +194,5 @@ export function renderCustomers(root, c) {
           h("span", { class: `badge tier-${t.membership_tier}` }, TIER_NAMES[t.membership_tier] || t.membership_tier)),
         h("td", { class: "num" }, count(t.orders)),
         h("td", { class: "num strong" }, format(t.total_spent)))))) : empty("No known customers bought in this range."),
-  );
+  ].filter(Boolean)); // replaceChildren(null) would print "null"
 }

@@ -1,8 +1,8 @@
 from apiflask import Schema
-from apiflask.fields import Date, Dict, Integer, List, Nested, String
-from apiflask.validators import Length, OneOf, Range
+from apiflask.fields import Boolean, Date, Dict, Integer, List, Nested, String
+from apiflask.validators import Length, OneOf
 
-from edge.api.schemas import ROW_ID, presenters
+from edge.api.schemas import ROW_ID, Quantity, presenters
 from edge.models.sales import ORDER_STATUSES, PAYMENT_METHODS
 from sync.web.fields import UUID_PATTERN, Day, Money, UTCDateTime
 from sync.web.lists import ListQuery
@@ -26,7 +26,7 @@ class _Presented(Schema):
 
 class ItemIn(Schema):
     product_id = Integer(required=True, validate=ROW_ID)
-    quantity = Integer(required=True, validate=Range(min=1, max=999))
+    quantity = Quantity()
     modifier_ids = List(Integer(validate=ROW_ID), load_default=list, validate=Length(max=30),
                         metadata={"uniqueItems": True})
     note = String(validate=Length(max=500))
@@ -241,13 +241,41 @@ class ReasonIn(Schema):
 
 class LineIn(Schema):
     item_id = Integer(required=True, validate=ROW_ID)
-    quantity = Integer(required=True, validate=Range(min=1, max=999))
+    quantity = Quantity()
 
 
 class RefundIn(Schema):
     reason = String(required=True, validate=Length(min=1, max=500))
     lines = List(Nested(LineIn), validate=Length(max=100))
     method = String(validate=OneOf(PAYMENT_METHODS))
+
+
+class RefundPreviewIn(Schema):
+    lines = List(Nested(LineIn), validate=Length(max=100))
+    method = String(validate=OneOf(PAYMENT_METHODS))
+
+
+class PreviewTenderOut(Schema):
+    method = String(required=True)
+    amount = Money(required=True)
+
+
+class PreviewLineOut(Schema):
+    item_id = Integer(required=True)
+    line_no = Integer(required=True)
+    product_name = String(required=True)
+    quantity = Integer(required=True)
+    amount = Money(required=True)
+
+
+class RefundPreviewOut(Schema):
+    method = String(required=True, metadata={"description": "The method asked for (or the default) that goes first"})
+    amount = Money(required=True, metadata={"description": "The whole amount that would go back"})
+    tenders = List(Nested(PreviewTenderOut), required=True, metadata={
+        "description": "Per method, what would go back by it (the asked method first)"})
+    spills = Boolean(required=True, metadata={"description": "Some of it goes back by another method than asked"})
+    gives_cash = Boolean(required=True, metadata={"description": "Cash goes back (this terminal's shift must be open)"})
+    lines = List(Nested(PreviewLineOut), required=True)
 
 
 class VoidIn(Schema):

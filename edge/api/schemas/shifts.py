@@ -40,7 +40,10 @@ class ShiftOut(Schema):
 
 class CloseShiftIn(Schema):
     counted_cash = Money(required=True)
-    counted_card = Money()
+    counted_card = Money(allow_none=True, metadata={"description": "The card slips' total, if counted; left out "
+                                                                   "(or null), card stays 'not counted'"})
+    expected_cash = Money(metadata={"description": "The expected cash the cashier was shown and confirmed; a "
+                                                   "different figure now is a 409 EXPECTED_CHANGED"})
 
 
 class ReportOut(Schema):

@@ -71,6 +71,21 @@ export function modal({ title, className = "", testid, onClose, dismissable = tr
   return { el: dialog, body, close, get closed() { return closed; } };
 }
 
+/** Ask before doing something that cannot be taken back. Resolves true (confirmed) or false. */
+export function confirmDialog({ title, text, confirm = "Yes", cancel = "No", testid = "confirm", danger = true }) {
+  return new Promise((resolve) => {
+    let answered = false;
+    const dialog = modal({ title, testid, onClose: () => { if (!answered) resolve(false); } });
+    const answer = (value) => { answered = true; dialog.close(); resolve(value); };
+    const yes = h("button", { type: "button", class: `btn btn-lg ${danger ? "btn-danger" : "btn-primary"}`,
+      testid: `${testid}-yes`, onClick: () => answer(true) }, confirm);
+    replace(dialog.body, h("p", { testid: `${testid}-text` }, text), h("div", { class: "row-end" },
+      h("button", { type: "button", class: "btn btn-secondary btn-lg", testid: `${testid}-no`,
+        onClick: () => answer(false) }, cancel), yes));
+    yes.focus();
+  });
+}
+
 export function closeAllModals() {
   document.getElementById("overlays").replaceChildren();
 }
@@ -116,16 +131,29 @@ export function keypad({ onChange, onEnter, maxLength = 12, extra = "00", testid
   };
 }
 
+// One clock: every time on the till is the outlet's (as on its receipts), whatever the
+// device's own time zone. Set from GET /api/outlet/ (cached for the lock screen).
+let timeZone;
+
+export function setTimeZone(zone) {
+  try {
+    new Intl.DateTimeFormat("en-GB", { timeZone: zone }).format(0);
+    timeZone = zone;
+  } catch {
+    timeZone = undefined; // unknown to this browser: its own zone rather than nothing
+  }
+}
+
 export function fmtTime(iso) {
   if (!iso) return "";
   const date = new Date(iso);
-  return date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  return date.toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", timeZone });
 }
 
 export function fmtDateTime(iso) {
   if (!iso) return "";
   const date = new Date(iso);
-  return `${date.toLocaleDateString([], { day: "2-digit", month: "short" })} ${fmtTime(iso)}`;
+  return `${date.toLocaleDateString("en-GB", { day: "2-digit", month: "short", timeZone })} ${fmtTime(iso)}`;
 }
 
 export function fmtAge(seconds) {

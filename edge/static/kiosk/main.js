@@ -2,7 +2,7 @@
 // lock and the barcode scanner. Views live in ./views/, state in ./store.js.
 
 import { createApi } from "./api.js";
-import { closeAllModals, h, replace, toast } from "./dom.js";
+import { closeAllModals, h, replace, setTimeZone, toast } from "./dom.js";
 import { setCurrency } from "./money.js";
 import { detectFeatures } from "./printing.js";
 import { emit, on, rememberUser, resetCart, setOutlet, setSession, settings, state } from "./store.js";
@@ -33,7 +33,10 @@ const api = createApi({
   },
 });
 
-if (state.outlet) setCurrency(state.outlet.currency);
+if (state.outlet) {
+  setCurrency(state.outlet.currency);
+  setTimeZone(state.outlet.timezone);
+}
 
 // --- the app object the views use ---------------------------------------------------------
 
@@ -146,6 +149,7 @@ async function loadOutlet() {
   try {
     const outlet = await api.get("/api/outlet/");
     setCurrency(outlet.currency);
+    setTimeZone(outlet.timezone);
     setOutlet(outlet);
   } catch {
     // an older edge without GET /api/outlet/: keep the cached one, IDR by default

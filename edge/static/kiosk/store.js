@@ -112,6 +112,12 @@ export function saveCart() {
   emit("cart", state.cart);
 }
 
+/** Keep what is being typed (name, table, note) as it is typed, so a reload never loses
+ *  it; it changes no price, so nothing is re-quoted or redrawn. */
+export function keepCart() {
+  write(localStorage, cartKey(), state.cart);
+}
+
 export function resetCart() {
   state.cart = emptyCart();
   saveCart();
@@ -125,12 +131,17 @@ export function lineUnitMinor(line) {
   return toMinor(line.price) + line.modifiers.reduce((sum, m) => sum + toMinor(m.price), 0);
 }
 
+export const MAX_QUANTITY = 999; // units on one line: the outlet server refuses more
+export const QUANTITY_LIMIT_MESSAGE = `One line holds at most ${MAX_QUANTITY}.`;
+
 /** Add a product (with chosen modifiers and a note); the same choice again adds quantity. */
 export function addToCart(product, modifiers = [], note = "", quantity = 1) {
   const key = lineKey(product.id, modifiers.map((m) => m.id), note);
   const existing = state.cart.lines.find((line) => line.key === key);
+  state.lastAddedKey = key; // the cart scrolls it into view
   if (existing) {
-    existing.quantity = Math.min(999, existing.quantity + quantity);
+    if (existing.quantity + quantity > MAX_QUANTITY) emit("limit", QUANTITY_LIMIT_MESSAGE);
+    existing.quantity = Math.min(MAX_QUANTITY, existing.quantity + quantity);
   } else {
     state.cart.lines.push({
       key, productId: product.id, name: product.name, sku: product.sku, price: product.price,
@@ -145,8 +156,9 @@ export function addToCart(product, modifiers = [], note = "", quantity = 1) {
 export function setQuantity(key, quantity) {
   const index = state.cart.lines.findIndex((line) => line.key === key);
   if (index < 0) return;
+  if (quantity > MAX_QUANTITY) emit("limit", QUANTITY_LIMIT_MESSAGE);
   if (quantity <= 0) state.cart.lines.splice(index, 1);
-  else state.cart.lines[index].quantity = Math.min(999, quantity);
+  else state.cart.lines[index].quantity = Math.min(MAX_QUANTITY, Math.floor(quantity));
   saveCart();
 }
 

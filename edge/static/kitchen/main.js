@@ -171,8 +171,7 @@ function setState(name) {
 setInterval(() => {
   if (!view || !link) return;
   drawCounts();
-  const now = new Date(link.serverNow());
-  $(".clock").textContent = now.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  $(".clock").textContent = clockText(link.serverNow());
 }, 1000);
 
 // --- actions on tickets -----------------------------------------------------------------
@@ -272,10 +271,24 @@ $(".user").addEventListener("click", async () => {
   await auth.logout(ending); // the screen's tokens stop working on the edge too
 });
 
+// One clock: the outlet's time zone, as on its receipts and tills (not the screen's own).
+let outletZone;
+
+function clockText(now) {
+  try {
+    return new Date(now).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", timeZone: outletZone });
+  } catch {
+    return new Date(now).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" });
+  }
+}
+
 async function loadOutlet() {
   try {
     const outlet = await auth.getJson("/api/outlet/", session);
     $(".outlet").textContent = outlet.outlet_name;
+    outletZone = outlet.timezone;
+    document.body.dataset.timezone = outlet.timezone;
+    $(".clock").textContent = clockText(link ? link.serverNow() : Date.now());
   } catch {
     /* the name is a nicety */
   }

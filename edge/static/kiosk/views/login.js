@@ -5,6 +5,10 @@ import { h, keypad, messageLine } from "../dom.js";
 import { recentUsers } from "../store.js";
 
 export const RANK = { kitchen: 1, cashier: 2, manager: 3, tenant_owner: 4, admin: 5, super_admin: 6 };
+/** Roles in the words staff use ("Owner", never "tenant_owner"). */
+export const ROLE_NAMES = { kitchen: "Kitchen", cashier: "Cashier", manager: "Manager", tenant_owner: "Owner",
+  admin: "Support admin", super_admin: "Platform admin" };
+export const roleName = (role) => ROLE_NAMES[role] || role;
 
 /**
  * A sign-in form. `onSignedIn(tokens)` gets the login response ({access, refresh, user});
@@ -66,7 +70,7 @@ export function loginForm({ api, onSignedIn, minRole = "cashier", submitLabel = 
         choose(user.has_pin === false ? "password" : method);
       },
     }, h("span", { class: "avatar" }, (user.name || user.username).slice(0, 1).toUpperCase()),
-    h("span", {}, user.name || user.username), h("small", {}, user.role))));
+    h("span", {}, user.name || user.username), h("small", { testid: "user-role" }, roleName(user.role)))));
     tiles.hidden = shown.length === 0;
   }
   const recent = recentUsers();
@@ -110,8 +114,8 @@ export function loginForm({ api, onSignedIn, minRole = "cashier", submitLabel = 
       const tokens = await api.post("/api/auth/login/", body, { auth: null });
       if ((RANK[tokens.user.role] || 0) < RANK[minRole]) {
         message.set(minRole === "manager"
-          ? `${tokens.user.full_name || tokens.user.username} is a ${tokens.user.role}; a manager must approve this.`
-          : `The ${tokens.user.role} account cannot use the till; sign in with a cashier account.`);
+          ? `${tokens.user.full_name || tokens.user.username} signs in as ${roleName(tokens.user.role)}; a manager must approve this.`
+          : `A ${roleName(tokens.user.role)} account cannot use the till; sign in with a cashier account.`);
         api.post("/api/auth/logout/", { refresh: tokens.refresh }, { auth: tokens.access }).catch(() => {});
         pad.set("");
         password.value = "";

@@ -185,8 +185,8 @@ export function ordersScreen(app) {
         h("span", { testid: "detail-refunded" }, `−${format(order.refunded_amount)}`)) : null,
       (order.refunds || []).filter((r) => r.kind === "refund").map((r) => h("p", { class: "muted small" },
         `Refund ${format(r.amount)} by ${r.method || "cash"}: ${r.reason}`)),
-      h("div", { class: "total-line balance-row" }, h("span", {}, "Balance due"),
-        h("span", { testid: "detail-balance" }, format(order.balance_due))),
+      h("div", { class: `total-line balance-row${toMinor(order.balance_due) > 0 ? "" : " settled"}` },
+        h("span", {}, "Balance due"), h("span", { testid: "detail-balance" }, format(order.balance_due))),
       order.cancel_reason ? h("p", { class: "muted" }, `Cancelled: ${order.cancel_reason}`) : null,
       h("div", { class: "detail-actions" }, actions),
       note.el);
@@ -207,16 +207,90 @@ function button(text, testid, className, onClick) {
 
 // --- refund -----------------------------------------------------------------------------
 
+const METHOD_NAMES = { cash: "Cash", card: "Card", qris: "QRIS", ewallet: "E-wallet" };
+const methodName = (m) => METHOD_NAMES[m] || m;
+
+/** "Rp 46.000 by card and Rp 6.000 in cash" */
+export function describeTenders(tenders) {
+  return tenders.map((t) => `${format(t.amount)} ${t.method === "cash" ? "in cash" : `by ${methodName(t.method).toLowerCase()}`}`)
+    .join(" and ");
+}
+
+/** Ask before money goes back by another method than the one chosen. Resolves true/false. */
+function confirmSpill(preview) {
+  return new Promise((resolve) => {
+    let answered = false;
+    const dialog = modal({ title: "Another method too?", testid: "refund-spill", onClose: () => { if (!answered) resolve(false); } });
+    const answer = (value) => { answered = true; dialog.close(); resolve(value); };
+    const asked = preview.tenders.find((t) => t.method === preview.method);
+    const others = preview.tenders.filter((t) => t.method !== preview.method);
+    replace(dialog.body,
+      h("p", { testid: "refund-spill-text" }, asked
+        ? `Only ${format(asked.amount)} can go back by ${methodName(preview.method).toLowerCase()} (what it took and has not `
+          + `given back yet). The other ${describeTenders(others)}.`
+        : `Nothing can go back by ${methodName(preview.method).toLowerCase()}; it would all go back ${describeTenders(others)}.`),
+      h("p", { class: "muted" }, `In all ${format(preview.amount)} goes back.`),
+      h("div", { class: "row-end" },
+        h("button", { type: "button", class: "btn btn-secondary", testid: "refund-spill-no", onClick: () => answer(false) },
+          "Change"),
+        h("button", { type: "button", class: "btn btn-danger", testid: "refund-spill-yes", onClick: () => answer(true) },
+          "Yes, continue")));
+  });
+}
+
 function openRefund(app, order, done) {
   const dialog = modal({ title: `Refund ${order.order_number}`, testid: "refund-dialog", className: "refund-dialog" });
   const message = messageLine("refund-message");
   const quantities = new Map();
   let whole = true;
-  const methods = [...new Set(order.payments.map((p) => p.method))];
-  let method = methods.includes("cash") ? "cash" : methods[0];
+  // what each method took and has not given back yet: only those can give back more
+  const left = {};
+  for (const p of order.payments) if (p.status === "paid") left[p.method] = (left[p.method] || 0) + toMinor(p.amount);
+  for (const r of order.refunds || []) {
+    if (r.kind === "refund" && r.method in left) left[r.method] -= toMinor(r.amount);
+  }
+  const methods = Object.keys(left).filter((m) => left[m] > 0);
+  let method = methods.includes("cash") ? "cash" : [...methods].sort((a, b) => left[b] - left[a])[0];
   const reason = h("input", { class: "input", maxlength: "500", placeholder: "Why is the money given back?",
     testid: "refund-reason", "aria-label": "Reason" });
   const body = h("div", {});
+  const previewBox = h("div", { class: "refund-preview", testid: "refund-preview", "aria-live": "polite" });
+  let preview = null;
+  let previewSeq = 0;
+
+  function request() {
+    const wanted = { method };
+    if (!whole) {
+      wanted.lines = [...quantities.entries()].filter(([, q]) => q > 0).map(([item_id, quantity]) => ({ item_id, quantity }));
+    }
+    return wanted;
+  }
+
+  async function loadPreview() {
+    const wanted = request();
+    const seq = ++previewSeq;
+    preview = null;
+    if (!whole && !wanted.lines.length) {
+      replace(previewBox, h("p", { class: "muted" }, "Choose the items to refund."));
+      return;
+    }
+    replace(previewBox, h("p", { class: "muted" }, "Working out the amount…"));
+    try {
+      const answer = await app.api.post(`/api/orders/${order.id}/refund/preview/`, wanted);
+      if (seq !== previewSeq) return;
+      preview = answer;
+      replace(previewBox,
+        h("div", { class: "refund-amount" }, h("span", {}, "Goes back"),
+          h("strong", { testid: "refund-preview-amount", dataset: { value: answer.amount } }, format(answer.amount))),
+        h("ul", { class: "refund-tenders" }, answer.tenders.map((t) => h("li", { dataset: { tender: t.method },
+          testid: "refund-preview-tender" }, h("span", {}, methodName(t.method)), h("span", {}, format(t.amount))))),
+        answer.spills ? h("p", { class: "message message-info", testid: "refund-preview-spill" },
+          `Not all of it can go back by ${methodName(answer.method).toLowerCase()}: you will be asked first.`) : null);
+    } catch (error) {
+      if (seq !== previewSeq) return;
+      replace(previewBox, h("p", { class: "message message-error", testid: "refund-preview-error" }, error.message));
+    }
+  }
 
   function render() {
     const refundable = toMinor(order.paid_amount) - toMinor(order.refunded_amount);
@@ -244,10 +318,13 @@ function openRefund(app, order, done) {
       methods.length > 1 ? h("div", { class: "field" }, h("span", {}, "Give back by"),
         h("div", { class: "chips" }, methods.map((m) => h("button", { type: "button",
           class: `chip${method === m ? " active" : ""}`, dataset: { method: m },
-          onClick: () => { method = m; render(); } }, m)))) : h("p", { class: "muted" }, `Given back by ${method}.`),
+          onClick: () => { method = m; render(); } }, methodName(m))))) : h("p", { class: "muted" },
+        `Given back by ${methodName(method).toLowerCase()}.`),
+      previewBox,
       message.el,
       h("div", { class: "row-end" }, h("button", { type: "button", class: "btn btn-danger btn-lg", testid: "refund-approve",
         onClick: submit }, "Ask a manager to approve")));
+    loadPreview();
   }
 
   async function submit() {
@@ -256,26 +333,29 @@ function openRefund(app, order, done) {
       reason.focus();
       return;
     }
-    const request = { reason: reason.value.trim(), method };
-    if (!whole) {
-      request.lines = [...quantities.entries()].filter(([, q]) => q > 0).map(([item_id, quantity]) => ({ item_id, quantity }));
-      if (!request.lines.length) {
-        message.set("Choose the items to refund, or refund the whole order.");
-        return;
-      }
+    const wanted = { reason: reason.value.trim(), ...request() };
+    if (wanted.lines && !wanted.lines.length) {
+      message.set("Choose the items to refund, or refund the whole order.");
+      return;
+    }
+    if (!preview) {
+      message.set("The amount is still being worked out; try again in a moment.");
+      return;
     }
     message.set(null);
+    if (preview.spills && !(await confirmSpill(preview))) return;
+    const shown = preview;
     const refund = await withManagerApproval(app, {
       title: "Manager approval: refund",
-      explain: `Refund on ${order.order_number} (${request.reason}). A manager enters their PIN to approve.`,
-      action: (token) => app.api.post(`/api/orders/${order.id}/refund/`, request, { auth: token }),
+      explain: `Refund ${format(shown.amount)} on ${order.order_number}: ${describeTenders(shown.tenders)} `
+        + `(${wanted.reason}). A manager enters their PIN to approve.`,
+      action: (token) => app.api.post(`/api/orders/${order.id}/refund/`, wanted, { auth: token }),
     });
     if (!refund) return;
     dialog.close();
     // one record per method the money went back by (a split-tender order gives each its part)
     const tenders = refund.tenders || [{ method: refund.method, amount: refund.amount }];
-    const given = tenders.map((t) => `${format(t.amount)} by ${t.method}`).join(" and ");
-    toast(`Refunded ${given}. Give it back to the customer.`, "ok", 7000);
+    toast(`Refunded ${describeTenders(tenders)}. Give it back to the customer; the refund slip is printing.`, "ok", 7000);
     app.refreshStatus();
     done(await app.api.get(`/api/orders/${order.id}/`));
   }

@@ -38,6 +38,7 @@ function differs(order, body) {
     || codes(order.promo_codes || []) !== codes(body.promo_codes)
     || (order.customer_id || null) !== (body.customer_id || null)
     || (order.table || "") !== (body.table || "")
+    || (order.note || "") !== (body.note || "")
     || (body.customer_name && order.customer_name !== body.customer_name);
 }
 
@@ -65,7 +66,7 @@ export async function ensureOrder(app, extra = {}) {
   }
   if (EDITABLE.includes(order.status) && toMinor(order.paid_amount) === 0 && differs(order, body)) {
     const patch = { items: body.items, promo_codes: body.promo_codes, customer_id: body.customer_id || null,
-      table: body.table || "" };
+      table: body.table || "", note: body.note || "" };
     if (body.customer_name) patch.customer_name = body.customer_name;
     order = await app.api.patch(`/api/orders/${order.id}/`, patch);
   }
@@ -149,7 +150,8 @@ export function openPayment(app, initialOrder, { fromCart = false, onFinished = 
         h("span", {}, `${label(p.method)}${p.reference ? ` · ${p.reference}` : ""}${p.tendered && toMinor(p.change_amount)
           ? ` (received ${format(p.tendered)})` : ""}`),
         h("span", {}, `−${format(p.amount)}`))),
-      line("Balance due", format(order.balance_due), "payment-balance", "balance-row"));
+      line("Balance due", format(order.balance_due), "payment-balance",
+        `balance-row${toMinor(order.balance_due) > 0 ? "" : " settled"}`));
   }
 
   function tabs() {
@@ -183,10 +185,21 @@ export function openPayment(app, initialOrder, { fromCart = false, onFinished = 
       pad.el, preview, submit);
   }
 
+  /** The card takes at most what is due: digits that would go past it are not taken. */
+  function acceptCardDigits(value) {
+    if (value && fromKeypadDigits(value) > balance()) {
+      message.set(`A card can take at most the balance due, ${format(balance())}; take the rest another way.`);
+      return false;
+    }
+    message.set(null);
+    digits.card = value;
+    return true;
+  }
+
   function cardPanel() {
     const amount = digits.card ? fromKeypadDigits(digits.card) : balance();
     const pad = keypad({ extra: "000", testid: "card-keypad", maxLength: 10, initial: digits.card,
-      onChange: (value) => { digits.card = value; renderTender(); } });
+      onChange: (value) => { acceptCardDigits(value); renderTender(); } });
     const submit = h("button", { type: "button", class: "btn btn-primary btn-lg", testid: "pay-submit", disabled: busy,
       onClick: () => {
         if (!reference.value.trim()) {
@@ -344,9 +357,16 @@ export function openPayment(app, initialOrder, { fromCart = false, onFinished = 
     if (!dialog.el.contains(tender)) return; // paid: nothing left to enter
     if (["INPUT", "TEXTAREA"].includes(event.target.tagName) || !(method in digits)) return;
     if (/^\d$/.test(event.key) && digits[method].length < 10) {
-      digits[method] = (digits[method] + event.key).replace(/^0+(?=\d)/, "");
+      const typed = (digits[method] + event.key).replace(/^0+(?=\d)/, "");
+      if (method === "card" && !acceptCardDigits(typed)) {
+        event.preventDefault();
+        renderTender();
+        return;
+      }
+      digits[method] = typed;
     } else if (event.key === "Backspace") {
       digits[method] = digits[method].slice(0, -1);
+      if (method === "card") message.set(null);
     } else if (event.key === "Enter") {
       const submit = tender.querySelector("[data-testid=pay-submit]");
       if (submit && !submit.disabled) submit.click();

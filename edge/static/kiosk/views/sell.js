@@ -2,9 +2,10 @@
 // the cart priced by the edge (POST /api/orders/quote/) as it changes.
 
 import { format, toMinor } from "../money.js";
-import { h, messageLine, modal, replace, toast } from "../dom.js";
+import { confirmDialog, h, keypad, messageLine, modal, replace, toast } from "../dom.js";
 import {
-  addToCart, cartItems, lineUnitMinor, on, resetCart, saveCart, setLineNote, setQuantity, settings, state,
+  MAX_QUANTITY, QUANTITY_LIMIT_MESSAGE, addToCart, cartItems, keepCart, lineUnitMinor, on, resetCart, saveCart,
+  setLineNote, setQuantity, settings, state,
 } from "../store.js";
 import { openModifierDialog } from "./modifiers.js";
 import { openCustomerDialog } from "./customer.js";
@@ -159,14 +160,14 @@ export function sellScreen(app, { large = false } = {}) {
     },
     h("span", { class: "product-name" }, p.name),
     h("span", { class: "product-price" }, format(p.price)),
-    h("span", { class: "product-meta" }, p.is_available ? (p.modifier_groups.length ? "options" : p.sku) : "Sold out")))
+    h("span", { class: "product-meta" }, p.is_available ? (p.modifier_groups.length ? "options" : "") : "Sold out")))
       : h("p", { class: "empty" }, state.products.length ? "Nothing matches the search." : "Loading the menu…"));
   }
 
-  function lineView(line, index, q) {
-    const priced = q ? q.items[index] : null;
+  function lineView(line) {
+    // The line at its own price: a promotion is one discount line under the items (as on
+    // the receipt), never spread into odd per-line prices; storage keeps the allocation.
     const gross = lineUnitMinor(line) * line.quantity;
-    const discount = priced ? toMinor(priced.discount_amount) : 0;
     return h("li", { class: "cart-line", dataset: { key: line.key, product: line.name } },
       h("button", { type: "button", class: "line-main", title: "Change options or note",
         onClick: () => editLine(line) },
@@ -176,12 +177,41 @@ export function sellScreen(app, { large = false } = {}) {
       h("div", { class: "line-qty" },
         h("button", { type: "button", class: "btn step", "aria-label": `One less ${line.name}`, testid: "line-minus",
           onClick: () => setQuantity(line.key, line.quantity - 1) }, line.quantity === 1 ? "✕" : "−"),
-        h("span", { class: "qty", testid: "line-qty" }, String(line.quantity)),
+        h("button", { type: "button", class: "qty qty-button", testid: "line-qty", title: "Type the quantity",
+          "aria-label": `${line.quantity} ${line.name}: type the quantity`, onClick: () => editQuantity(line) },
+        String(line.quantity)),
         h("button", { type: "button", class: "btn step", "aria-label": `One more ${line.name}`, testid: "line-plus",
+          disabled: line.quantity >= MAX_QUANTITY, title: line.quantity >= MAX_QUANTITY ? QUANTITY_LIMIT_MESSAGE : null,
           onClick: () => setQuantity(line.key, line.quantity + 1) }, "+")),
-      h("div", { class: "line-amount" },
-        discount ? h("s", { class: "muted" }, format(gross)) : null,
-        h("span", { testid: "line-total" }, format(gross - discount))));
+      h("div", { class: "line-amount" }, h("span", { testid: "line-total" }, format(gross))));
+  }
+
+  function editQuantity(line) {
+    const dialog = modal({ title: `How many ${line.name}?`, testid: "quantity-dialog", className: "quantity-dialog" });
+    const message = messageLine("quantity-message");
+    const display = h("div", { class: "amount-display", testid: "quantity-display" }, String(line.quantity));
+    let digits = "";
+    const pad = keypad({ extra: "", maxLength: 4, testid: "quantity-keypad", enterLabel: "Set quantity",
+      onChange: (value) => {
+        if (Number(value || "0") > MAX_QUANTITY) {
+          pad.set(digits);
+          message.set(`${QUANTITY_LIMIT_MESSAGE} For more, check the number typed.`);
+          return;
+        }
+        digits = value;
+        message.set(null);
+        display.textContent = digits || "0";
+      },
+      onEnter: () => {
+        const quantity = Number(digits || "0");
+        if (quantity < 1) {
+          message.set("Type a quantity from 1, or remove the line with ✕.");
+          return;
+        }
+        setQuantity(line.key, quantity);
+        dialog.close();
+      } });
+    replace(dialog.body, display, pad.el, message.el);
   }
 
   function editLine(line) {
@@ -209,8 +239,13 @@ export function sellScreen(app, { large = false } = {}) {
   function renderCart() {
     const cart = state.cart;
     const q = currentQuote();
-    replace(lines, cart.lines.length ? cart.lines.map((line, i) => lineView(line, i, q))
+    replace(lines, cart.lines.length ? cart.lines.map((line) => lineView(line))
       : h("li", { class: "empty" }, settings.mode === "self" ? "Tap a dish to add it." : "Tap a product or scan a code to start a sale."));
+    if (state.lastAddedKey) {  // the line just added (or added to) comes into view, even in a long cart
+      const added = [...lines.children].find((li) => li.dataset.key === state.lastAddedKey);
+      if (added) added.scrollIntoView({ block: "nearest" });
+      state.lastAddedKey = null;
+    }
     renderPromos(q);
     renderTotals(q);
     const estimate = cart.lines.reduce((sum, l) => sum + lineUnitMinor(l) * l.quantity, 0);
@@ -232,8 +267,7 @@ export function sellScreen(app, { large = false } = {}) {
       rejected.has(code) ? h("small", { testid: "code-rejection" }, rejected.get(code)) : null,
       h("button", { type: "button", class: "btn btn-ghost", "aria-label": `Remove code ${code}`,
         onClick: () => { cart.promoCodes = cart.promoCodes.filter((c) => c !== code); saveCart(); } }, "✕"))),
-      q ? q.promotions.map((p) => h("div", { class: "promo-applied", testid: "promo-applied", dataset: { name: p.name } },
-        h("span", {}, p.name), h("span", {}, `−${format(p.discount_amount)}`))) : null);
+    );
   }
 
   function renderTotals(q) {
@@ -249,7 +283,12 @@ export function sellScreen(app, { large = false } = {}) {
     }
     replace(totals,
       row("Subtotal", format(q.subtotal), "subtotal"),
-      toMinor(q.discount_amount) ? row("Discounts", `−${format(q.discount_amount)}`, "discount") : null,
+      // each promotion one discount line under the subtotal, as on the receipt
+      q.promotions.map((p) => h("div", { class: "total-line promo-applied", testid: "promo-applied",
+        dataset: { name: p.name } }, h("span", {}, p.name), h("span", { testid: "promo-amount" },
+        `−${format(p.discount_amount)}`))),
+      toMinor(q.discount_amount) && !q.promotions.length ? row("Discounts", `−${format(q.discount_amount)}`, "discount")
+        : null,
       row("Service charge", format(q.service_charge), "service"),
       row("Tax", format(q.tax_amount), "tax"),
       toMinor(q.rounding_amount) ? row("Rounding", format(q.rounding_amount), "rounding") : null,
@@ -260,6 +299,7 @@ export function sellScreen(app, { large = false } = {}) {
   let customerButton = null;
   let tableInput = null;
   let nameInput = null;
+  let noteInput = null;
   const codeInput = h("input", { class: "input code-input", autocomplete: "off", spellcheck: "false",
     autocapitalize: "characters", placeholder: "Promo code", testid: "promo-input", "aria-label": "Promo code" });
   const applyCode = () => {
@@ -274,34 +314,46 @@ export function sellScreen(app, { large = false } = {}) {
   function renderCustomer() {
     const c = state.cart.customer;
     replace(customerButton, c
-      ? [h("span", { testid: "customer-name" }, c.name),
+      ? [h("span", { testid: "customer-name", title: c.name }, c.name),
         h("small", { testid: "customer-loyalty" }, `${c.membership_tier} · ${c.points} pts`)]
       : "+ Customer");
     customerButton.classList.toggle("has-customer", Boolean(c));
     if (document.activeElement !== tableInput) tableInput.value = state.cart.table;
     if (document.activeElement !== nameInput) nameInput.value = state.cart.customerName;
+    if (document.activeElement !== noteInput) noteInput.value = state.cart.note || "";
+  }
+
+  /** An input kept in the cart as it is typed (a reload keeps it), tidied when left. */
+  function keptInput(input, field) {
+    input.addEventListener("input", () => { state.cart[field] = input.value; keepCart(); });
+    input.addEventListener("change", () => { state.cart[field] = input.value.trim(); saveCart(); });
+    return input;
   }
 
   let meta = null;
   if (settings.mode === "cashier") {
     customerButton = h("button", { type: "button", class: "btn btn-secondary customer-button", testid: "customer-button",
       onClick: () => openCustomerDialog(app) });
-    tableInput = h("input", { class: "input", placeholder: "Table", maxlength: "40", testid: "table-input",
-      "aria-label": "Table" });
-    nameInput = h("input", { class: "input", placeholder: "Name", maxlength: "120", testid: "name-input",
-      "aria-label": "Name on the order" });
-    tableInput.addEventListener("change", () => { state.cart.table = tableInput.value.trim(); saveCart(); });
-    nameInput.addEventListener("change", () => { state.cart.customerName = nameInput.value.trim(); saveCart(); });
-    meta = h("div", { class: "cart-meta" }, customerButton, tableInput, nameInput);
+    tableInput = keptInput(h("input", { class: "input", placeholder: "Table", maxlength: "40", testid: "table-input",
+      "aria-label": "Table" }), "table");
+    nameInput = keptInput(h("input", { class: "input", placeholder: "Name", maxlength: "120", testid: "name-input",
+      "aria-label": "Name on the order" }), "customerName");
+    noteInput = keptInput(h("input", { class: "input cart-note", placeholder: "Note for the kitchen (whole order)",
+      maxlength: "500", testid: "order-note-input", "aria-label": "Note for the kitchen" }), "note");
+    meta = h("div", { class: "cart-meta" }, customerButton, tableInput, nameInput, noteInput);
   }
 
-  const clearButton = h("button", { type: "button", class: "btn btn-ghost", testid: "cart-clear", onClick: () => {
+  const clearButton = h("button", { type: "button", class: "btn btn-ghost", testid: "cart-clear", onClick: async () => {
     if (!state.cart.lines.length) return;
     if (state.cart.orderId) {
       toast("This cart is already an order; open Orders to cancel it.", "error");
       return;
     }
-    resetCart();
+    const units = state.cart.lines.reduce((sum, line) => sum + line.quantity, 0);
+    const sure = await confirmDialog({ title: "Clear this sale?", testid: "clear-confirm",
+      text: `${units} item${units === 1 ? "" : "s"} ${state.cart.customerName || state.cart.table ? "and the name, table and note " : ""}`
+        + "will be taken off the till.", confirm: "Clear the sale", cancel: "Keep it" });
+    if (sure) resetCart();
   } }, "Clear");
 
   const el = h("section", { class: `sell${large ? " large" : ""}`, testid: "sell-screen" },
@@ -322,6 +374,7 @@ export function sellScreen(app, { large = false } = {}) {
   requestQuote(app, 0);
 
   const offs = [
+    on("limit", (text) => toast(text, "error")),
     on("cart", () => { renderCart(); requestQuote(app); }),
     on("quote", () => renderCart()),
     on("menu", () => { renderCategories(); renderGrid(); renderCart(); }),

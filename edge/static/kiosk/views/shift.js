@@ -2,9 +2,10 @@
 // close with the counted cash into the Z report (on screen, and printed where possible).
 
 import { format, fromKeypadDigits, toMinor, toWire } from "../money.js";
-import { fmtDateTime, h, keypad, messageLine, replace, toast } from "../dom.js";
+import { fmtDateTime, h, keypad, messageLine, modal, replace, toast } from "../dom.js";
 import { state } from "../store.js";
 import { hasPrinter, printShiftReport } from "../printing.js";
+import { withManagerApproval } from "./approval.js";
 
 const METHOD_LABEL = { cash: "Cash", card: "Card", qris: "QRIS", ewallet: "E-wallet" };
 
@@ -39,13 +40,34 @@ export function shiftOpenScreen(app) {
   return { el };
 }
 
+/** Per-method figures of a report, filling in what a report stored before refunds were
+ *  netted lacks (collected = payments - refunds). */
+function collectedOf(report, m) {
+  if (report.collected && report.collected[m] !== undefined) return toMinor(report.collected[m]);
+  return toMinor(report.payments[m].amount) - toMinor(report.refunds[m].amount);
+}
+
+function totalsOf(report) {
+  const methods = Object.keys(report.payments);
+  const payments = methods.reduce((sum, m) => sum + toMinor(report.payments[m].amount), 0);
+  const refunds = methods.reduce((sum, m) => sum + toMinor(report.refunds[m].amount), 0);
+  return { payments, refunds, collected: payments - refunds };
+}
+
+function counted(report, m) {
+  const value = report.counted ? report.counted[m] : null;
+  return value === null || value === undefined ? null : value;
+}
+
 /** A report (X or Z) as tables; every figure carries its wire value in data-value. */
 export function reportView(report, { z = false } = {}) {
   const o = report.orders;
+  const totals = totalsOf(report);
   const methods = Object.keys(report.expected).filter((m) => m === "cash" || m === "card"
     || toMinor(report.expected[m]) || (report.payments[m] && report.payments[m].count)
-    || (report.counted && toMinor(report.counted[m] || "0")));
-  const money = (testid, value) => h("td", { class: "num", testid, dataset: { value } }, format(value));
+    || (report.refunds[m] && report.refunds[m].count) || counted(report, m) !== null);
+  const money = (testid, value) => h("td", { class: "num", testid, dataset: { value: toWire(toMinor(value)) } },
+    format(value));
   const meta = h("p", { class: "muted" }, `Shift ${report.shift_id} · till ${report.terminal} · opened ${fmtDateTime(report.opened_at)}`
     + (report.closed_at ? ` · closed ${fmtDateTime(report.closed_at)}` : ""));
   const cols = h("div", { class: "report-cols" },
@@ -61,7 +83,11 @@ export function reportView(report, { z = false } = {}) {
       h("tr", {}, h("th", {}, "Tax"), money("r-tax", o.tax)),
       h("tr", {}, h("th", {}, "Rounding"), money("r-rounding", o.rounding)),
       h("tr", { class: "strong" }, h("th", {}, "Total sales"), money("r-total", o.total)),
-      h("tr", {}, h("th", {}, "Voided"), money("r-voided", o.voided))),
+      h("tr", {}, h("th", {}, "Voided"), money("r-voided", o.voided)),
+      h("tr", {}, h("th", {}, "Payments taken"), money("r-payments-total", totals.payments)),
+      h("tr", {}, h("th", {}, "Refunds"), h("td", { class: "num", testid: "r-refunds-total",
+        dataset: { value: toWire(totals.refunds) } }, totals.refunds ? `−${format(totals.refunds)}` : format(0))),
+      h("tr", { class: "strong" }, h("th", {}, "Total collected"), money("r-collected-total", totals.collected))),
     h("table", {},
       h("caption", {}, "Cash drawer"),
       h("tr", {}, h("th", {}, "Opening float"), money("r-opening", report.opening_cash)),
@@ -70,24 +96,151 @@ export function reportView(report, { z = false } = {}) {
       h("tr", {}, h("th", {}, "Cash sales"), money("r-pay-cash", report.payments.cash.amount)),
       h("tr", {}, h("th", {}, "Cash refunds"), money("r-refund-cash", report.refunds.cash.amount)),
       h("tr", { class: "strong" }, h("th", {}, "Expected cash"), money("r-drawer-cash", report.expected.cash))));
+  const differenceCell = (m) => {
+    const value = report.difference ? report.difference[m] : null;
+    if (value === null || value === undefined) return h("td", { class: "num muted", testid: `r-difference-${m}` }, "—");
+    const minor = toMinor(value);
+    return h("td", { class: `num ${minor < 0 ? "short" : minor > 0 ? "over" : ""}`, testid: `r-difference-${m}`,
+      dataset: { value } }, minor > 0 ? `+${format(value)}` : format(value));
+  };
   const methodsTable = h("table", { class: "wide" },
     h("caption", {}, z ? "Expected vs counted" : "Takings by method"),
     h("tr", {}, h("th", {}, "Method"), h("th", { class: "num" }, "Payments"), h("th", { class: "num" }, "Refunds"),
-      h("th", { class: "num" }, "Expected"), z ? h("th", { class: "num" }, "Counted") : null,
-      z ? h("th", { class: "num" }, "Difference") : null),
+      h("th", { class: "num" }, "Net"), h("th", { class: "num" }, "Expected"),
+      z ? h("th", { class: "num" }, "Counted") : null, z ? h("th", { class: "num" }, "Difference") : null),
     methods.map((m) => h("tr", { dataset: { method: m } },
       h("th", {}, METHOD_LABEL[m] || m),
       h("td", { class: "num", testid: `r-payments-${m}`, dataset: { value: report.payments[m].amount } },
         `${report.payments[m].count} · ${format(report.payments[m].amount)}`),
       h("td", { class: "num", testid: `r-refunds-${m}`, dataset: { value: report.refunds[m].amount } },
-        `${report.refunds[m].count} · ${format(report.refunds[m].amount)}`),
+        toMinor(report.refunds[m].amount) ? `−${format(report.refunds[m].amount)}` : format(0)),
+      money(`r-net-${m}`, collectedOf(report, m)),
       money(`r-expected-${m}`, report.expected[m]),
-      z ? money(`r-counted-${m}`, report.counted[m]) : null,
-      z ? h("td", { class: `num ${toMinor(report.difference[m]) < 0 ? "short" : toMinor(report.difference[m]) > 0 ? "over" : ""}`,
-        testid: `r-difference-${m}`, dataset: { value: report.difference[m] } },
-      toMinor(report.difference[m]) > 0 ? `+${format(report.difference[m])}` : format(report.difference[m])) : null)));
+      z ? (counted(report, m) === null
+        ? h("td", { class: "num muted", testid: `r-counted-${m}` }, "not counted")
+        : money(`r-counted-${m}`, counted(report, m))) : null,
+      z ? differenceCell(m) : null)));
   return h("div", { class: "report", testid: z ? "z-report" : "x-report" },
     meta, z ? [methodsTable, cols] : [cols, methodsTable]);
+}
+
+/** Orders listed by number with their status (and what is still due). */
+function orderList(orders, testid) {
+  return h("ul", { class: "close-orders", testid }, orders.map((o) => h("li", {},
+    h("strong", {}, o.order_number), ` · ${STATUS_LABEL[o.status] || o.status}`,
+    toMinor(o.balance_due || "0") > 0 ? ` · ${format(o.balance_due)} to pay` : null)));
+}
+
+const STATUS_LABEL = { draft: "draft", pending: "waiting to pay", confirmed: "in the kitchen", preparing: "preparing",
+  ready: "ready", served: "served", completed: "completed" };
+
+/**
+ * Close the shift, after showing expected, counted and the difference and asking to
+ * confirm: unpaid orders block it, paid orders the kitchen still has are listed, and a
+ * difference above the outlet's limit goes to a manager. Resolves with the Z report, or
+ * null when the cashier goes back.
+ */
+function confirmClose(app, shift, countedCash) {
+  return new Promise((resolve) => {
+    let settled = false;
+    const dialog = modal({ title: "Close the shift?", testid: "close-dialog", className: "close-dialog",
+      onClose: () => { if (!settled) resolve(null); } });
+    const message = messageLine("close-message");
+    const card = h("input", { class: "input", inputmode: "numeric", autocomplete: "off", maxlength: "12",
+      placeholder: "Card slips total (optional)", testid: "close-card", "aria-label": "Card slips total" });
+    const limit = state.outlet && state.outlet.shift_difference_limit ? toMinor(state.outlet.shift_difference_limit)
+      : null;
+    let report = null;
+    let busy = false;
+
+    const finish = (z) => { settled = true; dialog.close(); resolve(z); };
+
+    async function submit(token) {
+      if (busy) return;
+      busy = true;
+      dialog.el.classList.add("busy");
+      message.set(null);
+      const body = { counted_cash: toWire(countedCash), expected_cash: report.expected.cash };
+      if (card.value.replace(/\D/g, "")) body.counted_card = toWire(fromKeypadDigits(card.value.replace(/\D/g, "")));
+      try {
+        const answer = await app.api.post(`/api/shifts/${shift.id}/close/`, body, token ? { auth: token } : {});
+        finish(answer.report);
+      } catch (error) {
+        if (error.code === "MANAGER_APPROVAL_REQUIRED" && !token) {
+          askManager(error.message);
+        } else if (error.code === "EXPECTED_CHANGED") {
+          message.set("A sale or refund changed the drawer while this was open; here are the figures now.");
+          await load();
+        } else {
+          message.set(error.message);
+        }
+      } finally {
+        busy = false;
+        dialog.el.classList.remove("busy");
+      }
+    }
+
+    async function askManager(reason) {
+      const z = await withManagerApproval(app, {
+        title: "Manager approval: close the shift",
+        explain: `${reason || "The count is far from the expected figure."} A manager checks the drawer and enters `
+          + "their PIN to close the shift with this count.",
+        action: async (token) => (await app.api.post(`/api/shifts/${shift.id}/close/`,
+          { counted_cash: toWire(countedCash), expected_cash: report.expected.cash,
+            ...(card.value.replace(/\D/g, "") ? { counted_card: toWire(fromKeypadDigits(card.value.replace(/\D/g, ""))) }
+              : {}) }, { auth: token })).report,
+      });
+      if (z) finish(z);
+    }
+
+    function render() {
+      const expected = toMinor(report.expected.cash);
+      const difference = countedCash - expected;
+      const tooFar = limit !== null && Math.abs(difference) > limit;
+      const blocked = report.unpaid && report.unpaid.length > 0;
+      const figure = (label, value, testid, className = "") => h("div", { class: `close-figure ${className}`, testid },
+        h("span", {}, label), h("strong", { dataset: { value: toWire(value) } },
+          testid === "close-difference" && value > 0 ? `+${format(value)}` : format(value)));
+      const confirm = h("button", { type: "button", class: `btn btn-lg ${tooFar ? "btn-danger" : "btn-primary"}`,
+        testid: "close-confirm", disabled: blocked,
+        onClick: () => (tooFar ? askManager(null) : submit(null)) },
+      tooFar ? "Ask a manager to approve" : "Close the shift");
+      replace(dialog.body,
+        h("div", { class: "close-figures" },
+          figure("Expected cash", expected, "close-expected"),
+          figure("Counted cash", countedCash, "close-counted"),
+          figure("Difference", difference, "close-difference",
+            difference < 0 ? "short" : difference > 0 ? "over" : "even")),
+        tooFar ? h("p", { class: "message message-error", testid: "close-needs-manager" },
+          `The difference is more than ${format(limit)}. Count the drawer again; if the count is right, `
+          + "a manager must approve it.") : null,
+        h("label", { class: "field" }, h("span", {}, "Card slips total (leave empty if not counted)"), card),
+        blocked ? [h("p", { class: "message message-error", testid: "close-unpaid" },
+          "These orders are not paid: take payment or cancel them before closing."),
+        orderList(report.unpaid, "close-unpaid-list")] : null,
+        report.in_kitchen && report.in_kitchen.length ? [h("p", { class: "message message-info",
+          testid: "close-in-kitchen" }, "Paid orders the kitchen still has (they stay on the kitchen screens):"),
+        orderList(report.in_kitchen, "close-in-kitchen-list")] : null,
+        message.el,
+        h("div", { class: "row-end" },
+          h("button", { type: "button", class: "btn btn-secondary btn-lg", testid: "close-back",
+            onClick: () => dialog.close() }, "Count again"),
+          confirm));
+    }
+
+    async function load() {
+      try {
+        report = (await app.api.get(`/api/shifts/${shift.id}/report/`)).report;
+        render();
+      } catch (error) {
+        replace(dialog.body, message.el);
+        message.set(error.message);
+      }
+    }
+
+    replace(dialog.body, h("p", { class: "muted" }, "Checking the figures…"));
+    load();
+  });
 }
 
 export function shiftScreen(app) {
@@ -145,15 +298,13 @@ export function shiftScreen(app) {
       closeButton.disabled = true;
       message.set(null);
       try {
-        const { report } = await app.api.post(`/api/shifts/${state.shift.id}/close/`,
-          { counted_cash: toWire(fromKeypadDigits(counted)) });
         const closed = state.shift;
+        const report = await confirmClose(app, closed, fromKeypadDigits(counted));
+        if (!report) return;
         state.shift = null;
         counted = "";
         renderClosed(closed, report);
         app.refreshStatus();
-      } catch (error) {
-        message.set(error.message);
       } finally {
         closeButton.disabled = false;
       }

@@ -2,7 +2,7 @@
 // sync backlog (amber/red by age), printer problems, kitchen screens, a full disk or a
 // damaged database, and whether this till can reach the outlet server at all.
 
-import { fmtAge, h, replace } from "../dom.js";
+import { fmtAge, fmtTime, h, replace } from "../dom.js";
 import { settings, state } from "../store.js";
 
 const PRINTER_BAD = new Set(["error", "offline", "failed", "paper_out", "paper_end", "cover_open", "unreachable",
@@ -20,12 +20,28 @@ function cloudPill(status) {
     { online: "false" });
 }
 
+const RECORD_NAMES = [["sales", "sale", "sales"], ["shifts", "shift", "shifts"], ["customers", "customer", "customers"]];
+
+/** "3 sales, 1 shift": what waits, in the records people count (a sale with its payments
+ *  and refunds is one sale), not the events underneath. */
+export function describeBacklog(sync) {
+  const records = sync.records || sync.pending_records;
+  if (records) {
+    const parts = RECORD_NAMES.filter(([key]) => records[key] > 0)
+      .map(([key, one, many]) => `${records[key]} ${records[key] === 1 ? one : many}`);
+    if (parts.length) return parts.join(", ");
+  }
+  const pending = sync.pending || 0;
+  return `${pending} update${pending === 1 ? "" : "s"}`;
+}
+
 function syncPill(sync) {
   const pending = sync.pending || 0;
   const dead = sync.dead || 0;
   const age = sync.oldest_pending_age_s;
+  const waiting = describeBacklog(sync);
   if (dead > 0) {
-    return pill("status-sync", "bad", `Sync: ${pending} waiting, ${dead} failed`,
+    return pill("status-sync", "bad", `Sync: ${pending ? `${waiting} waiting, ` : ""}${dead} failed`,
       "a manager must look at the failed ones", { pending: String(pending), dead: String(dead) });
   }
   if (!pending) return pill("status-sync", "ok", "Sync: all sent", null, { pending: "0" });
@@ -34,7 +50,7 @@ function syncPill(sync) {
     if (age >= settings.syncRedS) level = "bad";
     else if (age >= settings.syncAmberS) level = "warn";
   }
-  return pill("status-sync", level, `Sync: ${pending} waiting`, age != null ? `oldest ${fmtAge(age)}` : null,
+  return pill("status-sync", level, `Sync: ${waiting} waiting`, age != null ? `oldest ${fmtAge(age)}` : null,
     { pending: String(pending) });
 }
 
@@ -101,7 +117,7 @@ export function renderStatusBar(el) {
   if (state.statusError) {
     // Nothing else can be known without the outlet server: show only that.
     parts.push(pill("status-edge", "bad", "Outlet server unreachable",
-      state.statusAt ? `last answer ${new Date(state.statusAt).toLocaleTimeString()}; the sale in progress is kept`
+      state.statusAt ? `last answer ${fmtTime(new Date(state.statusAt).toISOString())}; the sale in progress is kept`
         : state.statusError));
   } else if (state.status) {
     parts.push(cloudPill(state.status), syncPill(state.status.sync || {}), printersPill(state.status),
