@@ -2,8 +2,20 @@
 request passes before its view."""
 from flask import request
 
-from cloud.api import (analytics, auth, catalog, customers, discrepancies, health, orders, outlet_devices, promotions,
-                       sync, tenants, users)
+from cloud.api import (
+    analytics,
+    auth,
+    catalog,
+    customers,
+    discrepancies,
+    health,
+    orders,
+    outlet_devices,
+    promotions,
+    sync,
+    tenants,
+    users,
+)
 from cloud.api.schemas.common import MAX_ID
 from sync.web.converters import bound_path_ids
 from sync.web.errors import ValidationFailed

@@ -16,7 +16,13 @@ from cloud.extensions import db, jwt
 from cloud.models import Tenant
 from cloud.services import auth as auth_service
 from cloud.services.actor import Actor
-from sync.web.errors import NotAuthenticated, NotFound, PermissionDenied, ValidationFailed, error_body
+from sync.web.errors import (
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+    error_body,
+)
 
 TENANT_HEADER = "X-Tenant-ID"
 

@@ -7,8 +7,17 @@ from apiflask import APIBlueprint
 from flask import Response
 
 from cloud.api.access import require
-from cloud.api.schemas.analytics import (AnalyticsQuery, CustomersOut, DashboardOut, ProductsExportQuery, ProductsOut,
-                                         ProductsQuery, RevenueExportQuery, RevenueOut, RevenueQuery)
+from cloud.api.schemas.analytics import (
+    AnalyticsQuery,
+    CustomersOut,
+    DashboardOut,
+    ProductsExportQuery,
+    ProductsOut,
+    ProductsQuery,
+    RevenueExportQuery,
+    RevenueOut,
+    RevenueQuery,
+)
 from cloud.extensions import db
 from cloud.models import SyncedOrderItem
 from cloud.services import analytics

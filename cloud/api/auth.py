@@ -4,8 +4,16 @@ from flask import current_app
 from flask_jwt_extended import get_jwt
 
 from cloud.api.access import current_actor, public, require
-from cloud.api.schemas.auth import (ChangePasswordIn, LoginIn, LoginOut, LogoutIn, RefreshIn, RegisterIn,
-                                    RegisterOut, TokensOut)
+from cloud.api.schemas.auth import (
+    ChangePasswordIn,
+    LoginIn,
+    LoginOut,
+    LogoutIn,
+    RefreshIn,
+    RegisterIn,
+    RegisterOut,
+    TokensOut,
+)
 from cloud.api.schemas.common import MessageOut
 from cloud.api.tx import secret_answer, writes
 from cloud.extensions import db, limiter

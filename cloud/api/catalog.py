@@ -5,10 +5,25 @@ from flask import Response
 from sqlalchemy import false
 
 from cloud.api.access import public, read_tenant, require
-from cloud.api.schemas.catalog import (CategoryIn, CategoryOut, CategoryPatchIn, ExportQuery, ImportFileIn, ImportResultOut,
-                                       ModifierGroupIn, ModifierGroupOut, ModifierGroupPatchIn, OutletProductIn,
-                                       OutletProductOut, OutletProductPatchIn, ProductCreateIn, ProductListQuery,
-                                       ProductOut, ProductPatchIn, ReviewIn)
+from cloud.api.schemas.catalog import (
+    CategoryIn,
+    CategoryOut,
+    CategoryPatchIn,
+    ExportQuery,
+    ImportFileIn,
+    ImportResultOut,
+    ModifierGroupIn,
+    ModifierGroupOut,
+    ModifierGroupPatchIn,
+    OutletProductIn,
+    OutletProductOut,
+    OutletProductPatchIn,
+    ProductCreateIn,
+    ProductListQuery,
+    ProductOut,
+    ProductPatchIn,
+    ReviewIn,
+)
 from cloud.api.schemas.common import ListQuery, list_schema
 from cloud.api.tx import writes
 from cloud.extensions import db

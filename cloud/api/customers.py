@@ -3,8 +3,15 @@ from apiflask import APIBlueprint
 
 from cloud.api.access import require
 from cloud.api.schemas.common import ListQuery, list_schema
-from cloud.api.schemas.customers import (CustomerCreateIn, CustomerListQuery, CustomerOrderOut, CustomerOut,
-                                         CustomerPatchIn, CustomerStatsOut, PhoneSearchIn)
+from cloud.api.schemas.customers import (
+    CustomerCreateIn,
+    CustomerListQuery,
+    CustomerOrderOut,
+    CustomerOut,
+    CustomerPatchIn,
+    CustomerStatsOut,
+    PhoneSearchIn,
+)
 from cloud.api.tx import writes
 from cloud.extensions import db
 from cloud.models import Customer

@@ -4,7 +4,11 @@ from sqlalchemy import func, or_
 
 from cloud.api.access import require
 from cloud.api.schemas.common import list_schema
-from cloud.api.schemas.orders import OrderListQuery, SyncedOrderDetailOut, SyncedOrderOut
+from cloud.api.schemas.orders import (
+    OrderListQuery,
+    SyncedOrderDetailOut,
+    SyncedOrderOut,
+)
 from cloud.extensions import db
 from cloud.models import SyncedOrder
 from cloud.services import sales

@@ -3,8 +3,13 @@ from apiflask import APIBlueprint
 
 from cloud.api.access import public, read_tenant, require
 from cloud.api.schemas.common import list_schema
-from cloud.api.schemas.promotions import (ActivePromotionQuery, PromotionCreateIn, PromotionListQuery, PromotionOut,
-                                          PromotionPatchIn)
+from cloud.api.schemas.promotions import (
+    ActivePromotionQuery,
+    PromotionCreateIn,
+    PromotionListQuery,
+    PromotionOut,
+    PromotionPatchIn,
+)
 from cloud.api.tx import writes
 from cloud.extensions import db
 from cloud.models import Promotion

@@ -1,11 +1,20 @@
 """Tenants (brands) and outlets (stores), and outlet enrollment keys for edges."""
 from apiflask import APIBlueprint
+from sqlalchemy import select
 
 from cloud.api.access import require
 from cloud.api.schemas.common import ListQuery, list_schema
-from cloud.api.schemas.tenants import (EnrollmentKeyOut, OutletCreateIn, OutletListQuery, OutletOut, OutletPatchIn,
-                                       TenantCreateIn, TenantOut, TenantPatchIn)
 from cloud.api.schemas.devices import EnrollmentKeyIn
+from cloud.api.schemas.tenants import (
+    EnrollmentKeyOut,
+    OutletCreateIn,
+    OutletListQuery,
+    OutletOut,
+    OutletPatchIn,
+    TenantCreateIn,
+    TenantOut,
+    TenantPatchIn,
+)
 from cloud.api.tx import secret_answer, writes
 from cloud.extensions import db
 from cloud.models import Outlet, Tenant
@@ -13,7 +22,6 @@ from cloud.services import enrollment
 from cloud.services import tenants as tenant_service
 from sync.web.errors import NotFound
 from sync.web.lists import order_by, ordered_by, paginate, search_filter
-from sqlalchemy import select
 from sync.web.openapi import refuses
 
 bp = APIBlueprint("tenants", __name__, url_prefix="/api", tag="Tenants and outlets")

@@ -1,6 +1,18 @@
 """Blueprints of the edge API, registered by `register_blueprints`."""
-from edge.api import (auth, catalog, customers, health, kitchen, orders, outlet, payments, printers, shifts, status,
-                      sync)
+from edge.api import (
+    auth,
+    catalog,
+    customers,
+    health,
+    kitchen,
+    orders,
+    outlet,
+    payments,
+    printers,
+    shifts,
+    status,
+    sync,
+)
 from sync import sqlite
 from sync.web.converters import bound_path_ids
 

@@ -12,7 +12,12 @@ from edge.extensions import db, jwt
 from edge.services import auth as auth_service
 from edge.services import outlet as outlet_settings
 from sync.roles import at_least
-from sync.web.errors import NotAuthenticated, PermissionDenied, ValidationFailed, error_body
+from sync.web.errors import (
+    NotAuthenticated,
+    PermissionDenied,
+    ValidationFailed,
+    error_body,
+)
 
 TERMINAL_HEADER = "X-Terminal-ID"
 

@@ -4,8 +4,17 @@ from flask import current_app
 from flask_jwt_extended import get_jwt
 
 from edge.api.access import public, require
-from edge.api.schemas.auth import (LoginIn, LoginOut, LogoutIn, RefreshIn, StaffOut, TokensOut, UnlockIn, UnlockOut,
-                                   UserOut)
+from edge.api.schemas.auth import (
+    LoginIn,
+    LoginOut,
+    LogoutIn,
+    RefreshIn,
+    StaffOut,
+    TokensOut,
+    UnlockIn,
+    UnlockOut,
+    UserOut,
+)
 from edge.api.tx import secret_answer, writes
 from edge.extensions import db, limiter
 from edge.models import User

@@ -4,15 +4,37 @@ from flask import Response
 from sqlalchemy import func, or_, select
 
 from edge.api.access import require
-from edge.api.schemas.orders import (CancelIn, OrderIn, OrderListQuery, OrderOut, OrderPatchIn, PrintedOut, PrintIn,
-                                     QuoteIn, QuoteOut, ReceiptOut, ReceiptQuery, RefundIn, RefundOut,
-                                     RefundPreviewIn, RefundPreviewOut, VoidIn)
+from edge.api.schemas.orders import (
+    CancelIn,
+    OrderIn,
+    OrderListQuery,
+    OrderOut,
+    OrderPatchIn,
+    PrintedOut,
+    PrintIn,
+    QuoteIn,
+    QuoteOut,
+    ReceiptOut,
+    ReceiptQuery,
+    RefundIn,
+    RefundOut,
+    RefundPreviewIn,
+    RefundPreviewOut,
+    VoidIn,
+)
 from edge.api.tx import writes
 from edge.extensions import db
 from edge.models import Customer, Order
 from edge.services import orders, print_documents, printing, refunds, shifts
 from edge.services import outlet as outlet_settings
-from sync.web.lists import LIKE_ESCAPE, like_pattern, list_schema, order_by, ordered_by, paginate
+from sync.web.lists import (
+    LIKE_ESCAPE,
+    like_pattern,
+    list_schema,
+    order_by,
+    ordered_by,
+    paginate,
+)
 from sync.web.openapi import refuses
 
 bp = APIBlueprint("orders", __name__, url_prefix="/api/orders", tag="Orders")
@@ -186,6 +208,8 @@ def refund_order(order_id, json_data, actor):
 @require("cashier")
 @bp.input(RefundPreviewIn)
 @bp.output(RefundPreviewOut)
+@refuses(INVALID_ITEM="an item_id is not on this order", INVALID_QUANTITY="a quantity is more than is left",
+          INVALID_METHOD="the order was not paid by that method")
 def preview_refund(order_id, json_data, actor):
     """What a refund would give back, per method, before a manager approves it (nothing is written):
     the refund dialog shows it, and asks first when some of it would go back by another method."""

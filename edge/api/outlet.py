@@ -1,22 +1,22 @@
 """Who this outlet is, for the screens: names, address, currency, charges, timezone."""
 from apiflask import APIBlueprint, Schema
-from apiflask.fields import Boolean, Integer, String
+from apiflask.fields import Boolean, String
 from flask import current_app
 
 from edge.api.access import require
 from edge.extensions import db
 from edge.services import outlet as outlet_settings
-from sync.web.fields import Money, Rate
+from sync.web.fields import Money, Rate, WholeNumber
 
 
 class OutletOut(Schema):
-    outlet_id = Integer(required=True)
+    outlet_id = WholeNumber(required=True)
     outlet_code = String(required=True)
     outlet_name = String(required=True)
     address = String()
     phone = String()
     timezone = String(required=True)
-    tenant_id = Integer(required=True)
+    tenant_id = WholeNumber(required=True)
     tenant_name = String(required=True)
     currency = String(required=True)
     tax_rate = Rate(required=True)

@@ -2,14 +2,19 @@
 from apiflask import APIBlueprint
 from sqlalchemy import select
 
-from printers import make_test_page
-
 from edge.api.access import require
-from edge.api.schemas.printers import JobListQuery, PrinterIn, PrinterOut, PrinterPatchIn, PrintJobOut
+from edge.api.schemas.printers import (
+    JobListQuery,
+    PrinterIn,
+    PrinterOut,
+    PrinterPatchIn,
+    PrintJobOut,
+)
 from edge.api.tx import writes
 from edge.extensions import db
 from edge.models import Printer
 from edge.services import printing
+from printers import make_test_page
 from sync.timeutil import isoformat
 from sync.web.lists import ListQuery, list_schema, paginate, paginate_rows
 from sync.web.openapi import refuses

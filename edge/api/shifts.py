@@ -5,7 +5,14 @@ from sqlalchemy import select
 
 from edge.api.access import require
 from edge.api.schemas.orders import PrintedOut
-from edge.api.schemas.shifts import CloseShiftIn, MovementIn, MovementOut, OpenShiftIn, ReportOut, ShiftOut
+from edge.api.schemas.shifts import (
+    CloseShiftIn,
+    MovementIn,
+    MovementOut,
+    OpenShiftIn,
+    ReportOut,
+    ShiftOut,
+)
 from edge.api.tx import writes
 from edge.extensions import db
 from edge.models import Shift

@@ -1,15 +1,17 @@
 """The outlet's view of sync: backlog, dead letters, cursor, breaker; push or pull now."""
 from apiflask import APIBlueprint, Schema
-from apiflask.fields import Dict, Integer, List, String
+from apiflask.fields import Dict, List, String
 from apiflask.validators import OneOf
 from flask import current_app
 
 from edge.api.access import require
 from edge.api.tx import writes
 from edge.extensions import db
-from edge.services import puller, relay as relay_service, runtime, sync_status
+from edge.services import puller, runtime, sync_status
+from edge.services import relay as relay_service
 from sync.client import CloudError
 from sync.web.errors import ServiceUnavailable
+from sync.web.fields import WholeNumber
 
 bp = APIBlueprint("sync", __name__, url_prefix="/api/sync", tag="Sync")
 
@@ -17,22 +19,22 @@ bp = APIBlueprint("sync", __name__, url_prefix="/api/sync", tag="Sync")
 class StatusOut(Schema):
     """CONTRACT section 4 (and 8): the fields at the top level."""
 
-    pending = Integer(required=True, metadata={"description": "Events waiting to be pushed"})
-    oldest_pending_age_s = Integer(allow_none=True, required=True)
+    pending = WholeNumber(required=True, metadata={"description": "Events waiting to be pushed"})
+    oldest_pending_age_s = WholeNumber(allow_none=True, required=True)
     pending_records = Dict(metadata={"description": "Records waiting: {sales, shifts, customers}; a sale is one "
                                                     "order with its payments and refunds"})
     dead = List(Dict(), required=True, metadata={"description": "Dead letters with their reasons"})
-    dead_count = Integer(required=True)
-    cursor = Integer(required=True)
+    dead_count = WholeNumber(required=True)
+    cursor = WholeNumber(required=True)
     last_success_at = String(allow_none=True, required=True)
     breaker = String(required=True, validate=OneOf(("closed", "open", "half_open")))
-    consecutive_failures = Integer()
+    consecutive_failures = WholeNumber()
     next_attempt_at = String(allow_none=True)
     last_push_at = String(allow_none=True)
     last_push_error = String(allow_none=True)
     last_pull_at = String(allow_none=True)
     last_pull_error = String(allow_none=True)
-    clock_skew_s = Integer(allow_none=True, required=True)
+    clock_skew_s = WholeNumber(allow_none=True, required=True)
 
 
 class NowOut(Schema):
@@ -41,7 +43,7 @@ class NowOut(Schema):
 
 
 class ResolveOut(Schema):
-    seq = Integer(required=True)
+    seq = WholeNumber(required=True)
     status = String(required=True, validate=OneOf(("pending", "dismissed")))
     resolution = String(required=True)
 

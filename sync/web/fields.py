@@ -1,13 +1,38 @@
 """Marshmallow fields for the wire formats: money, rates, UTC times."""
 from __future__ import annotations
 
+import numbers
 import re
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import ClassVar
 
 from marshmallow import ValidationError, fields, validate
 
 from sync import money
 from sync.timeutil import isoformat, parse_iso
+
+
+class WholeNumber(fields.Integer):
+    """An integer that is never truncated: marshmallow's Integer turns 1.5 into 1 and
+    2.9 into 2, which on a till sells the wrong quantity without a word. 2 and 2.0 are
+    2; 1.5, "1.5" and true are refused."""
+
+    default_error_messages: ClassVar[dict[str, str]] = {"invalid": "Not a whole number."}
+
+    def _validated(self, value):
+        if isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        if not isinstance(value, numbers.Integral):
+            try:
+                number = Decimal(str(value).strip())
+            except (InvalidOperation, ValueError):
+                raise self.make_error("invalid", input=value) from None
+            if not number.is_finite() or number != number.to_integral_value():
+                raise self.make_error("invalid", input=value)
+            value = int(number)
+        return super()._validated(value)
+
 
 class Pattern(validate.Regexp):
     """A `Regexp` that must match the whole value, as JSON Schema's anchored `pattern`

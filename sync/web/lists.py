@@ -7,13 +7,13 @@ from typing import Callable, Iterable, Mapping
 from urllib.parse import urlencode
 
 from apiflask import Schema
-from apiflask.fields import Integer, String
+from apiflask.fields import String
 from apiflask.validators import Length, Range
 from flask import request
 from sqlalchemy import func, or_, select
 
 from sync.web.errors import ValidationFailed
-from sync.web.fields import Pattern
+from sync.web.fields import Pattern, WholeNumber
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -22,8 +22,8 @@ MAX_PAGE_SIZE = 100
 class ListQuery(Schema):
     """The query parameters every list takes. Lists extend it with their filters."""
 
-    page = Integer(load_default=1, validate=Range(min=1, max=100000))
-    page_size = Integer(load_default=DEFAULT_PAGE_SIZE, validate=Range(min=1, max=MAX_PAGE_SIZE))
+    page = WholeNumber(load_default=1, validate=Range(min=1, max=100000))
+    page_size = WholeNumber(load_default=DEFAULT_PAGE_SIZE, validate=Range(min=1, max=MAX_PAGE_SIZE))
     search = String(load_default=None, validate=Length(max=100))
     ordering = String(load_default=None, validate=Length(max=50))
 
@@ -110,7 +110,7 @@ def list_schema(item_schema, name: str):
 
     return Schema.from_dict(
         {
-            "count": Integer(required=True),
+            "count": WholeNumber(required=True),
             "next": String(allow_none=True, required=True),
             "previous": String(allow_none=True, required=True),
             "results": List(Nested(item_schema), required=True),

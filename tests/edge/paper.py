@@ -26,7 +26,7 @@ def printed(edge_app, kind: str, **filters) -> list[Decoded]:
 
 
 def add_file_printer(manager, role: str = "receipt", name: str = "front", **extra) -> dict:
-    response = manager.post("/api/printers/", {"name": name, "kind": "file", "device": "/dev/null", "role": role,
+    response = manager.post("/api/printers/", {"name": name, "kind": "file", "device": f"{name}.escpos", "role": role,
                                                "profile": "TM-T20II", **extra})
     assert response.status_code == 201, response.json
     return response.json

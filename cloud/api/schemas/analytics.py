@@ -2,11 +2,11 @@
 from datetime import date
 
 from apiflask import Schema
-from apiflask.fields import Date, Dict, Float, Integer, List, Nested, String
+from apiflask.fields import Date, Dict, Float, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
 
 from cloud.api.schemas.common import MAX_ID, ListQuery, Money
-from sync.web.fields import Day
+from sync.web.fields import Day, WholeNumber
 
 DATES = Range(min=date(2000, 1, 1), max=date(2100, 12, 31), error="Use a date between 2000-01-01 and 2100-12-31")
 PERCENT = {"description": "Percent, one decimal; null when the previous period's figure is 0"}
@@ -14,7 +14,7 @@ MINUTES = {"description": "Minutes, one decimal; null when no order was timed"}
 
 
 class AnalyticsQuery(Schema):
-    outlet_id = Integer(validate=Range(min=1, max=MAX_ID),
+    outlet_id = WholeNumber(validate=Range(min=1, max=MAX_ID),
                         metadata={"description": "One outlet (default: every outlet you may see)"})
     date_from = Day(years=(2000, 2100), validate=DATES,
                     metadata={"description": "First business date (default: date_to - 29 days)"})
@@ -43,7 +43,7 @@ class ProductsExportQuery(AnalyticsQuery, ExportFormat):
 
 
 class TenantRef(Schema):
-    id = Integer(required=True)
+    id = WholeNumber(required=True)
     name = String(required=True)
     currency = String(required=True, metadata={"description": "ISO 4217 code of every amount in the report"})
 
@@ -51,21 +51,21 @@ class TenantRef(Schema):
 class PeriodOut(Schema):
     date_from = Date(required=True)
     date_to = Date(required=True)
-    days = Integer(required=True)
-    outlet_id = Integer(allow_none=True, required=True)
+    days = WholeNumber(required=True)
+    outlet_id = WholeNumber(allow_none=True, required=True)
     previous_from = Date(required=True)
     previous_to = Date(required=True)
 
 
 class SalesFigures(Schema):
-    total_orders = Integer(required=True, metadata={
+    total_orders = WholeNumber(required=True, metadata={
         "description": "Orders paid (in part or whole) in the range, not cancelled, whatever their status"})
     gross_sales = Money(required=True, metadata={"description": "Paid payments taken in the range"})
     refunds_total = Money(required=True, metadata={"description": "Money given back in the range"})
     total_revenue = Money(required=True, allow_negative=True, metadata={"description": "gross_sales - refunds_total"})
     avg_order_value = Money(required=True, allow_negative=True)
-    cancelled_orders = Integer(required=True, metadata={"description": "Orders of the range cancelled"})
-    customers_served = Integer(required=True, metadata={"description": "Known customers with an order paid in range"})
+    cancelled_orders = WholeNumber(required=True, metadata={"description": "Orders of the range cancelled"})
+    customers_served = WholeNumber(required=True, metadata={"description": "Known customers with an order paid in range"})
 
 
 class TrendsOut(Schema):
@@ -76,43 +76,43 @@ class TrendsOut(Schema):
 
 
 class ProductFigures(Schema):
-    product_id = Integer(required=True)
+    product_id = WholeNumber(required=True)
     name = String(required=True)
     sku = String(required=True)
-    quantity = Integer(required=True, metadata={"description": "Units sold and kept (less voids and refunds)"})
+    quantity = WholeNumber(required=True, metadata={"description": "Units sold and kept (less voids and refunds)"})
     revenue = Money(required=True, metadata={"description": "The kept units' share of their lines' totals"})
-    orders = Integer(required=True)
+    orders = WholeNumber(required=True)
     share = Float(required=True, metadata={"description": "Percent of all products' revenue, two decimals"})
 
 
 class StatusCounts(Schema):
-    draft = Integer(required=True)
-    pending = Integer(required=True)
-    confirmed = Integer(required=True)
-    preparing = Integer(required=True)
-    ready = Integer(required=True)
-    served = Integer(required=True)
-    completed = Integer(required=True)
-    cancelled = Integer(required=True)
+    draft = WholeNumber(required=True)
+    pending = WholeNumber(required=True)
+    confirmed = WholeNumber(required=True)
+    preparing = WholeNumber(required=True)
+    ready = WholeNumber(required=True)
+    served = WholeNumber(required=True)
+    completed = WholeNumber(required=True)
+    cancelled = WholeNumber(required=True)
 
 
 class PaymentMethodFigures(Schema):
     method = String(required=True)
-    count = Integer(required=True, metadata={"description": "Paid payments taken in the range"})
+    count = WholeNumber(required=True, metadata={"description": "Paid payments taken in the range"})
     amount = Money(required=True, metadata={"description": "Paid (change given back excluded)"})
     refunds = Money(required=True, metadata={"description": "Given back by this method in the range"})
     net = Money(required=True, allow_negative=True)
 
 
 class OutletFigures(SalesFigures):
-    outlet_id = Integer(required=True)
+    outlet_id = WholeNumber(required=True)
     code = String(required=True)
     name = String(required=True)
     median_prep_minutes = Float(allow_none=True, required=True, metadata=MINUTES)
 
 
 class PrepTimesOut(Schema):
-    orders = Integer(required=True, metadata={"description": "Orders timed from confirmed to ready"})
+    orders = WholeNumber(required=True, metadata={"description": "Orders timed from confirmed to ready"})
     median_minutes = Float(allow_none=True, required=True, metadata=MINUTES)
     average_minutes = Float(allow_none=True, required=True, metadata=MINUTES)
     p90_minutes = Float(allow_none=True, required=True, metadata=MINUTES)
@@ -135,7 +135,7 @@ class RevenueBucket(Schema):
     bucket = String(required=True, metadata={"description": "2026-11-02, 2026-W45 or 2026-11"})
     start = Date(required=True, metadata={"description": "First day of the bucket inside the range"})
     end = Date(required=True, metadata={"description": "Last day of the bucket inside the range"})
-    orders = Integer(required=True)
+    orders = WholeNumber(required=True)
     gross_sales = Money(required=True)
     refunds = Money(required=True)
     revenue = Money(required=True, allow_negative=True)
@@ -145,13 +145,13 @@ class RevenueBucket(Schema):
 
 
 class RevenueTotals(Schema):
-    total_orders = Integer(required=True)
+    total_orders = WholeNumber(required=True)
     total_revenue = Money(required=True, allow_negative=True)
     gross_sales = Money(required=True)
     refunds_total = Money(required=True)
     avg_order_value = Money(required=True, allow_negative=True)
     avg_revenue_per_bucket = Money(required=True, allow_negative=True)
-    buckets = Integer(required=True)
+    buckets = WholeNumber(required=True)
     methods = Dict(keys=String(), values=Money(allow_negative=True), required=True)
 
 
@@ -164,7 +164,7 @@ class RevenueOut(Schema):
 
 
 class ProductsOut(Schema):
-    count = Integer(required=True)
+    count = WholeNumber(required=True)
     next = String(allow_none=True, required=True)
     previous = String(allow_none=True, required=True)
     results = List(Nested(ProductFigures), required=True)
@@ -174,31 +174,31 @@ class ProductsOut(Schema):
 
 
 class TopCustomer(Schema):
-    customer_id = Integer(required=True)
+    customer_id = WholeNumber(required=True)
     name = String(required=True)
     phone = String(required=True)
     membership_tier = String(required=True)
-    points = Integer(required=True)
-    orders = Integer(required=True)
+    points = WholeNumber(required=True)
+    orders = WholeNumber(required=True)
     total_spent = Money(required=True, allow_negative=True)
     avg_order_value = Money(required=True, allow_negative=True)
 
 
 class TierCounts(Schema):
-    regular = Integer(required=True)
-    silver = Integer(required=True)
-    gold = Integer(required=True)
-    platinum = Integer(required=True)
+    regular = WholeNumber(required=True)
+    silver = WholeNumber(required=True)
+    gold = WholeNumber(required=True)
+    platinum = WholeNumber(required=True)
 
 
 class CustomersOut(Schema):
     tenant = Nested(TenantRef, required=True)
     period = Nested(PeriodOut, required=True)
-    total_customers = Integer(required=True)
-    customers_served = Integer(required=True)
-    new_customers = Integer(required=True)
-    returning_customers = Integer(required=True)
-    repeat_customers = Integer(required=True)
+    total_customers = WholeNumber(required=True)
+    customers_served = WholeNumber(required=True)
+    new_customers = WholeNumber(required=True)
+    returning_customers = WholeNumber(required=True)
+    repeat_customers = WholeNumber(required=True)
     tiers = Nested(TierCounts, required=True)
-    points_outstanding = Integer(required=True)
+    points_outstanding = WholeNumber(required=True)
     top_customers = List(Nested(TopCustomer), required=True)

@@ -1,11 +1,11 @@
 from apiflask import Schema
-from apiflask.fields import Boolean, Email, Integer, Nested, String
+from apiflask.fields import Boolean, Email, Nested, String
 from apiflask.validators import Length
 
 from cloud.api.schemas.common import UTCDateTime
 from cloud.api.schemas.tenants import TenantOut
 from cloud.api.schemas.users import PASSWORD, PASSWORD_DOC, USERNAME, USERNAME_DOC
-from sync.web.fields import Pattern
+from sync.web.fields import Pattern, WholeNumber
 
 
 class LoginIn(Schema):
@@ -14,11 +14,11 @@ class LoginIn(Schema):
 
 
 class UserOut(Schema):
-    id = Integer(required=True)
+    id = WholeNumber(required=True)
     username = String(required=True)
     role = String(required=True)
-    tenant_id = Integer(allow_none=True, required=True)
-    outlet_id = Integer(allow_none=True, required=True)
+    tenant_id = WholeNumber(allow_none=True, required=True)
+    outlet_id = WholeNumber(allow_none=True, required=True)
     email = String()
     first_name = String()
     last_name = String()

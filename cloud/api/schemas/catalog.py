@@ -1,14 +1,14 @@
 from apiflask import Schema
-from apiflask.fields import Boolean, Dict, File, Integer, List, Nested, String
+from apiflask.fields import Boolean, Dict, File, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
 from flask import has_request_context
 from marshmallow import post_dump
 
 from cloud.api.access import sees_reviews
-
 from cloud.api.schemas.common import ID, WEB_URL, ListQuery, Money, UTCDateTime
 from cloud.models.catalog import MODIFIER_TYPES, PRODUCT_STATUSES
 from sync.money import format_amount
+from sync.web.fields import WholeNumber
 
 PRICE_MESSAGE = "Product price must be positive"  # one rule everywhere: 0.00 is refused too (modifiers may be 0.00)
 
@@ -16,7 +16,7 @@ PRICE_MESSAGE = "Product price must be positive"  # one rule everywhere: 0.00 is
 class CategoryIn(Schema):
     name = String(required=True, validate=Length(min=1, max=120))
     description = String(validate=Length(max=2000))
-    sort_order = Integer(validate=Range(min=-100000, max=100000))
+    sort_order = WholeNumber(validate=Range(min=-100000, max=100000))
     station = String(validate=Length(min=1, max=40), metadata={"description": "Kitchen station its items go to"})
     is_active = Boolean()
 
@@ -26,34 +26,34 @@ class CategoryPatchIn(CategoryIn):
 
 
 class CategoryOut(CategoryIn):
-    id = Integer(required=True)
+    id = WholeNumber(required=True)
     created_at = UTCDateTime()
     updated_at = UTCDateTime()
 
 
 class ModifierIn(Schema):
-    id = Integer(validate=ID, metadata={"description": "Existing modifier to keep (on update)"})
+    id = WholeNumber(validate=ID, metadata={"description": "Existing modifier to keep (on update)"})
     name = String(required=True, validate=Length(min=1, max=120))
     price = Money(load_default=0, metadata={"description": "Added to the item's price"})
     is_available = Boolean()
-    sort_order = Integer(validate=Range(min=0, max=10000))
+    sort_order = WholeNumber(validate=Range(min=0, max=10000))
 
 
 class ModifierOut(Schema):
-    id = Integer(required=True)
+    id = WholeNumber(required=True)
     name = String(required=True)
     price = Money(required=True)
     is_available = Boolean()
-    sort_order = Integer()
+    sort_order = WholeNumber()
 
 
 class ModifierGroupIn(Schema):
     name = String(required=True, validate=Length(min=1, max=120))
     type = String(validate=OneOf(MODIFIER_TYPES))
     required = Boolean()
-    min_choices = Integer(validate=Range(min=0, max=50))
-    max_choices = Integer(validate=Range(min=1, max=50))
-    sort_order = Integer(validate=Range(min=0, max=10000))
+    min_choices = WholeNumber(validate=Range(min=0, max=50))
+    max_choices = WholeNumber(validate=Range(min=1, max=50))
+    sort_order = WholeNumber(validate=Range(min=0, max=10000))
     modifiers = List(Nested(ModifierIn), validate=Length(max=50))
 
 
@@ -62,13 +62,13 @@ class ModifierGroupPatchIn(ModifierGroupIn):
 
 
 class ModifierGroupOut(Schema):
-    id = Integer(required=True)
+    id = WholeNumber(required=True)
     name = String(required=True)
     type = String()
     required = Boolean(required=True)
-    min_choices = Integer(required=True)
-    max_choices = Integer(required=True)
-    sort_order = Integer()
+    min_choices = WholeNumber(required=True)
+    max_choices = WholeNumber(required=True)
+    sort_order = WholeNumber()
     modifiers = List(Nested(ModifierOut), required=True)
 
 
@@ -77,19 +77,19 @@ class ProductFields(Schema):
     barcode = String(validate=Length(max=64))
     name = String(validate=Length(min=1, max=200))
     description = String(validate=Length(max=2000))
-    category_id = Integer(validate=ID)
+    category_id = WholeNumber(validate=ID)
     price = Money(positive=True, min_message=PRICE_MESSAGE)
     image_url = String(allow_none=True, validate=[Length(max=500), WEB_URL])
     is_available = Boolean()
     track_stock = Boolean()
-    stock_quantity = Integer(allow_none=True, validate=Range(min=0, max=10**9))
-    sort_order = Integer(validate=Range(min=-100000, max=100000))
+    stock_quantity = WholeNumber(allow_none=True, validate=Range(min=0, max=10**9))
+    sort_order = WholeNumber(validate=Range(min=-100000, max=100000))
 
 
 class ProductCreateIn(ProductFields):
     sku = String(required=True, validate=Length(min=1, max=64))
     name = String(required=True, validate=Length(min=1, max=200))
-    category_id = Integer(required=True, validate=ID)
+    category_id = WholeNumber(required=True, validate=ID)
     price = Money(required=True, positive=True, min_message=PRICE_MESSAGE)
     status = String(validate=OneOf(("draft", "pending_approval", "approved")))
     modifier_groups = List(Nested(ModifierGroupIn), validate=Length(max=20))
@@ -100,7 +100,7 @@ class ProductPatchIn(ProductFields):
 
 
 class ProductOut(ProductFields):
-    id = Integer(required=True)
+    id = WholeNumber(required=True)
     category_name = String(attribute="category.name")
     status = String(required=True)
     is_published = Boolean(required=True)
@@ -127,11 +127,11 @@ class ProductOut(ProductFields):
 
 
 class ProductListQuery(ListQuery):
-    category = Integer(validate=ID)
+    category = WholeNumber(validate=ID)
     status = String(validate=OneOf(PRODUCT_STATUSES))
     is_available = Boolean()
     is_published = Boolean()
-    tenant_id = Integer(validate=ID, metadata={"description": "Tenant, for anonymous menu reads"})
+    tenant_id = WholeNumber(validate=ID, metadata={"description": "Tenant, for anonymous menu reads"})
 
 
 class ReviewIn(Schema):
@@ -139,7 +139,7 @@ class ReviewIn(Schema):
 
 
 class OutletProductIn(Schema):
-    product_id = Integer(required=True, validate=ID)
+    product_id = WholeNumber(required=True, validate=ID)
     price = Money(allow_none=True, positive=True, min_message=PRICE_MESSAGE, metadata={"description": "null: the product's price"})
     is_available = Boolean()
 
@@ -150,7 +150,7 @@ class OutletProductPatchIn(Schema):
 
 
 class OutletProductOut(Schema):
-    product_id = Integer(required=True)
+    product_id = WholeNumber(required=True)
     sku = String(required=True)
     name = String(required=True)
     base_price = Money(required=True)
@@ -162,14 +162,14 @@ class OutletProductOut(Schema):
 
 
 class TenantQuery(Schema):
-    tenant_id = Integer(validate=ID)
+    tenant_id = WholeNumber(validate=ID)
 
 
 class ImportResultOut(Schema):
-    created = Integer(required=True)
-    updated = Integer(required=True)
-    unchanged = Integer(required=True)
-    pending_approval = Integer(required=True)
+    created = WholeNumber(required=True)
+    updated = WholeNumber(required=True)
+    unchanged = WholeNumber(required=True)
+    pending_approval = WholeNumber(required=True)
 
 
 class ExportQuery(Schema):

@@ -3,8 +3,14 @@ from apiflask import Schema
 from apiflask.fields import String
 from apiflask.validators import Range
 
-from sync.web.fields import WEB_URL_MESSAGE, WEB_URL_PATTERN, Pattern
-from sync.web.fields import Money, Rate, UTCDateTime  # noqa: F401  (re-exported for schema modules)
+from sync.web.fields import (  # noqa: F401  (re-exported for schema modules)
+    WEB_URL_MESSAGE,
+    WEB_URL_PATTERN,
+    Money,
+    Pattern,
+    Rate,
+    UTCDateTime,
+)
 from sync.web.lists import ListQuery, list_schema  # noqa: F401
 
 MAX_ID = 2**31 - 1  # ids are PostgreSQL integers

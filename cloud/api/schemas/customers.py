@@ -1,11 +1,11 @@
 from apiflask import Schema
-from apiflask.fields import Boolean, Email, Integer, List, Nested, String
+from apiflask.fields import Boolean, Email, List, Nested, String
 from apiflask.validators import Length, OneOf
 
 from cloud.api.schemas.common import ID, ListQuery, Money, UTCDateTime
 from cloud.models.customer import MEMBERSHIP_TIERS as TIERS
 from sync.phones import CHARACTERS
-from sync.web.fields import UUID_PATTERN, Day
+from sync.web.fields import UUID_PATTERN, Day, WholeNumber
 
 PHONE_DOC = {"description": "Any common form (\"+62 812-3456-789\"); stored normalised (\"08123456789\"); "
                             "8 to 15 digits once spaces, dots, dashes, slashes and brackets are dropped",
@@ -19,7 +19,7 @@ class CustomerFields(Schema):
     birth_date = Day(years=(1900, 2100), allow_none=True, metadata={"description": "A past date from 1900"})
     notes = String(allow_none=True, validate=Length(max=2000))
     marketing_consent = Boolean(metadata={"description": "Agreed to receive promotions"})
-    preferred_outlet_id = Integer(allow_none=True, validate=ID)
+    preferred_outlet_id = WholeNumber(allow_none=True, validate=ID)
 
 
 class CustomerCreateIn(CustomerFields):
@@ -34,13 +34,13 @@ class CustomerPatchIn(CustomerFields):
 
 
 class CustomerOut(CustomerFields):
-    id = Integer(required=True)
+    id = WholeNumber(required=True)
     uuid = String(required=True)
     email = String(metadata={"description": "Empty when not given"})
-    tenant_id = Integer(required=True)
+    tenant_id = WholeNumber(required=True)
     membership_tier = String(required=True, metadata={"enum": list(TIERS)})
-    points = Integer(required=True)
-    total_orders = Integer(required=True)
+    points = WholeNumber(required=True)
+    total_orders = WholeNumber(required=True)
     total_spent = Money(required=True)
     last_order_at = UTCDateTime(allow_none=True)
     created_at = UTCDateTime()
@@ -50,7 +50,7 @@ class CustomerOut(CustomerFields):
 class CustomerListQuery(ListQuery):
     membership_tier = String(validate=OneOf(TIERS))
     marketing_consent = Boolean()
-    preferred_outlet_id = Integer(validate=ID)
+    preferred_outlet_id = WholeNumber(validate=ID)
 
 
 class PhoneSearchIn(Schema):
@@ -60,29 +60,29 @@ class PhoneSearchIn(Schema):
 class CustomerOrderOut(Schema):
     """A synced order, as the customer's history shows it."""
 
-    id = Integer(required=True)
+    id = WholeNumber(required=True)
     uuid = String(required=True)
     order_number = String(required=True)
-    outlet_id = Integer(required=True)
+    outlet_id = WholeNumber(required=True)
     status = String(required=True)
     total_amount = Money(required=True)
     created_at = UTCDateTime()
 
 
 class FavouriteProductOut(Schema):
-    product_id = Integer(required=True)
+    product_id = WholeNumber(required=True)
     name = String(required=True)
-    quantity = Integer(required=True)
+    quantity = WholeNumber(required=True)
 
 
 class CustomerStatsOut(Schema):
-    total_orders = Integer(required=True)
+    total_orders = WholeNumber(required=True)
     total_spent = Money(required=True)
     average_order_value = Money(required=True)
-    points = Integer(required=True)
+    points = WholeNumber(required=True)
     membership_tier = String(required=True, metadata={"enum": list(TIERS)})
     next_tier = String(allow_none=True, metadata={"description": "null at platinum"})
-    orders_to_next_tier = Integer(allow_none=True, metadata={"description": "These many more orders reach next_tier"})
+    orders_to_next_tier = WholeNumber(allow_none=True, metadata={"description": "These many more orders reach next_tier"})
     spend_to_next_tier = Money(allow_none=True, metadata={"description": "…or this much more spend does"})
     last_order_at = UTCDateTime(allow_none=True)
     favourite_products = List(Nested(FavouriteProductOut), required=True)

@@ -1,19 +1,19 @@
 from apiflask import Schema
-from apiflask.fields import Boolean, Date, Dict, Integer, List, Nested, String
+from apiflask.fields import Boolean, Date, Dict, List, Nested, String
 from apiflask.validators import OneOf
 
 from cloud.api.schemas.common import ID, ListQuery, Money, UTCDateTime
-from sync.web.fields import Day
+from sync.web.fields import Day, WholeNumber
 
 STATUSES = ("draft", "pending", "confirmed", "preparing", "ready", "served", "completed", "cancelled")
 
 
 class SyncedItemOut(Schema):
-    line_no = Integer(required=True)
-    product_id = Integer(required=True)
+    line_no = WholeNumber(required=True)
+    product_id = WholeNumber(required=True)
     product_name = String(required=True)
     sku = String()
-    quantity = Integer(required=True)
+    quantity = WholeNumber(required=True)
     modifiers = List(Dict())
     note = String()
     unit_price = Money(required=True)
@@ -23,8 +23,8 @@ class SyncedItemOut(Schema):
     service_charge = Money(required=True)
     tax_amount = Money(required=True)
     line_total = Money(required=True)
-    voided_quantity = Integer()
-    refunded_quantity = Integer()
+    voided_quantity = WholeNumber()
+    refunded_quantity = WholeNumber()
 
 
 class SyncedPaymentOut(Schema):
@@ -48,15 +48,15 @@ class SyncedRefundOut(Schema):
 
 
 class SyncedOrderOut(Schema):
-    id = Integer(required=True)
+    id = WholeNumber(required=True)
     uuid = String(required=True)
     order_number = String(required=True)
-    outlet_id = Integer(required=True)
-    terminal = Integer()
+    outlet_id = WholeNumber(required=True)
+    terminal = WholeNumber()
     business_date = Date()
     status = String(required=True)
     source = String()
-    customer_id = Integer(allow_none=True)
+    customer_id = WholeNumber(allow_none=True)
     customer_name = String()
     table = String(attribute="table_label")
     subtotal = Money(required=True)
@@ -70,7 +70,7 @@ class SyncedOrderOut(Schema):
     voided_amount = Money(required=True)
     refunded_amount = Money(required=True)
     promotions = List(Dict())
-    version = Integer(required=True)
+    version = WholeNumber(required=True)
     totals_mismatch = Boolean()
     items = List(Nested(SyncedItemOut), required=True)
     created_at = UTCDateTime(required=True)
@@ -86,6 +86,6 @@ class SyncedOrderDetailOut(SyncedOrderOut):
 
 class OrderListQuery(ListQuery):
     status = String(validate=OneOf(STATUSES))
-    outlet_id = Integer(validate=ID)
+    outlet_id = WholeNumber(validate=ID)
     date_from = Day()
     date_to = Day()

@@ -1,24 +1,25 @@
 from apiflask import Schema
-from apiflask.fields import Boolean, Integer, List, Nested, String
+from apiflask.fields import Boolean, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
 
 from cloud.api.schemas.common import HHMM, ID, ListQuery, Money, Rate, UTCDateTime
 from cloud.models.promotion import PRODUCT_ROLES, PROMO_TYPES
+from sync.web.fields import WholeNumber
 
 
 class PromotionProductIn(Schema):
-    product_id = Integer(required=True, validate=ID)
+    product_id = WholeNumber(required=True, validate=ID)
     role = String(load_default="both", validate=OneOf(PRODUCT_ROLES),
                   metadata={"description": "buy_x_get_y: what must be bought (buy), what is discounted (get), or both"})
-    quantity = Integer(load_default=1, validate=Range(min=1, max=1000),
+    quantity = WholeNumber(load_default=1, validate=Range(min=1, max=1000),
                        metadata={"description": "Units of this product in a bundle"})
 
 
 class PromotionProductOut(Schema):
-    product_id = Integer(required=True)
+    product_id = WholeNumber(required=True)
     product_name = String(attribute="product.name")
     role = String(required=True)
-    quantity = Integer(required=True)
+    quantity = WholeNumber(required=True)
 
 
 class PromotionFields(Schema):
@@ -31,26 +32,26 @@ class PromotionFields(Schema):
     discount_amount = Money(metadata={"description": "fixed_amount: the amount off"})
     max_discount = Money(allow_none=True, metadata={"description": "Cap on what it gives, any type (null: none)"})
     min_purchase = Money(metadata={"description": "Order subtotal needed"})
-    buy_quantity = Integer(validate=Range(min=0, max=1000))
-    get_quantity = Integer(validate=Range(min=0, max=1000))
+    buy_quantity = WholeNumber(validate=Range(min=0, max=1000))
+    get_quantity = WholeNumber(validate=Range(min=0, max=1000))
     bundle_price = Money(allow_none=True, metadata={"description": "bundle: the price of the products together"})
     start_at = UTCDateTime(allow_none=True, metadata={"description": "From (inclusive); null: already started"})
     end_at = UTCDateTime(allow_none=True, metadata={"description": "Until (exclusive); null: open-ended"})
-    days_of_week = List(Integer(validate=Range(min=0, max=6)), validate=Length(max=7),
+    days_of_week = List(WholeNumber(validate=Range(min=0, max=6)), validate=Length(max=7),
                         metadata={"description": "0 = Monday … 6 = Sunday; empty: every day"})
     start_time = String(allow_none=True, validate=HHMM, metadata={"description": "HH:MM outlet local time"})
     end_time = String(allow_none=True, validate=HHMM,
                       metadata={"description": "HH:MM outlet local time, exclusive; "
                                                "earlier than start_time: the window crosses midnight"})
-    usage_limit = Integer(allow_none=True, validate=Range(min=1, max=10**9))
-    usage_limit_per_customer = Integer(allow_none=True, validate=Range(min=1, max=10**6))
+    usage_limit = WholeNumber(allow_none=True, validate=Range(min=1, max=10**9))
+    usage_limit_per_customer = WholeNumber(allow_none=True, validate=Range(min=1, max=10**6))
     code = String(allow_none=True, validate=Length(max=40),
                   metadata={"description": "Case-insensitive, stored upper-case, unique in the tenant; empty: none",
                             "pattern": "^ *([A-Za-z0-9_-]{3,40} *)?$"})
     auto_apply = Boolean()
     is_stackable = Boolean()
-    priority = Integer(validate=Range(min=-1000, max=1000), metadata={"description": "Higher applies first"})
-    outlet_ids = List(Integer(validate=ID), validate=Length(max=500),
+    priority = WholeNumber(validate=Range(min=-1000, max=1000), metadata={"description": "Higher applies first"})
+    outlet_ids = List(WholeNumber(validate=ID), validate=Length(max=500),
                       metadata={"description": "Outlets it runs at; empty: every outlet"})
     products = List(Nested(PromotionProductIn), validate=Length(max=200),
                     metadata={"description": "Replaces the promotion's products"})
@@ -66,10 +67,10 @@ class PromotionPatchIn(PromotionFields):
 
 
 class PromotionOut(PromotionFields):
-    id = Integer(required=True)
-    tenant_id = Integer(required=True)
+    id = WholeNumber(required=True)
+    tenant_id = WholeNumber(required=True)
     products = List(Nested(PromotionProductOut), required=True)
-    usage_count = Integer(required=True)
+    usage_count = WholeNumber(required=True)
     is_active = Boolean(required=True)
     requires_code = Boolean(metadata={"description": "Applies only when its code is given"})
     warnings = List(String(), metadata={"description": "Why it may never apply (not stored)"})
@@ -84,8 +85,8 @@ class PromotionListQuery(ListQuery):
 
 
 class ActivePromotionQuery(ListQuery):
-    outlet_id = Integer(validate=ID,
+    outlet_id = WholeNumber(validate=ID,
                         metadata={"description": "Only promotions for this outlet, inside their day/time "
                                                  "windows in its local time"})
-    tenant_id = Integer(validate=ID, metadata={"description": "Tenant, for anonymous reads"})
+    tenant_id = WholeNumber(validate=ID, metadata={"description": "Tenant, for anonymous reads"})
     at = UTCDateTime(metadata={"description": "Evaluate at this instant instead of now (preview)"})

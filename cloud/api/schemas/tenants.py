@@ -1,11 +1,20 @@
 from zoneinfo import available_timezones
 
 from apiflask import Schema
-from apiflask.fields import Boolean, Email, Integer, List, Nested, String
+from apiflask.fields import Boolean, Email, List, Nested, String
 from apiflask.validators import Length, Range
 
-from cloud.api.schemas.common import COLOR, HHMM, MAX_ID, WEB_URL, ListQuery, Money, Rate, UTCDateTime
-from sync.web.fields import Pattern
+from cloud.api.schemas.common import (
+    COLOR,
+    HHMM,
+    MAX_ID,
+    WEB_URL,
+    ListQuery,
+    Money,
+    Rate,
+    UTCDateTime,
+)
+from sync.web.fields import Pattern, WholeNumber
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CURRENCY = Pattern(r"^[A-Z]{3}$", error="Use an ISO 4217 code such as IDR")
@@ -42,7 +51,7 @@ class TenantPatchIn(TenantFields):
 
 
 class TenantOut(TenantFields):
-    id = Integer(required=True)
+    id = WholeNumber(required=True)
     slug = String(required=True)
     email = String(metadata={"description": "Empty when not given"})
     is_active = Boolean()
@@ -88,8 +97,8 @@ class OutletPatchIn(OutletFields):
 
 
 class OutletOut(OutletFields):
-    id = Integer(required=True)
-    tenant_id = Integer(required=True)
+    id = WholeNumber(required=True)
+    tenant_id = WholeNumber(required=True)
     code = String(required=True)
     is_active = Boolean()
     created_at = UTCDateTime()
@@ -102,5 +111,5 @@ class OutletListQuery(ListQuery):
 
 class EnrollmentKeyOut(Schema):
     enrollment_key = String(required=True)
-    outlet_id = Integer(required=True)
+    outlet_id = WholeNumber(required=True)
     expires_at = UTCDateTime(required=True)

@@ -1,10 +1,10 @@
 from apiflask import Schema
-from apiflask.fields import Boolean, Email, Integer, String
+from apiflask.fields import Boolean, Email, String
 from apiflask.validators import Length, OneOf
 
 from cloud.api.schemas.common import ID, ListQuery
 from cloud.models.user import ROLES
-from sync.web.fields import PASSWORD_PATTERN, PIN_PATTERN, USERNAME_PATTERN
+from sync.web.fields import PASSWORD_PATTERN, PIN_PATTERN, USERNAME_PATTERN, WholeNumber
 
 # The services check these (codes WEAK_PASSWORD, INVALID_USERNAME, INVALID_PIN); the
 # document states the same rules as patterns, so it says exactly what is taken.
@@ -20,7 +20,7 @@ class UserCreateIn(Schema):
     username = String(required=True, validate=USERNAME, metadata=USERNAME_DOC)
     password = String(required=True, validate=PASSWORD, metadata=PASSWORD_DOC)
     role = String(required=True, validate=OneOf(ROLES))
-    outlet_id = Integer(allow_none=True, validate=ID)
+    outlet_id = WholeNumber(allow_none=True, validate=ID)
     email = Email(validate=Length(max=254))
     first_name = String(validate=Length(max=80))
     last_name = String(validate=Length(max=80))
@@ -32,7 +32,7 @@ class UserCreateIn(Schema):
 class UserPatchIn(Schema):
     username = String(validate=USERNAME, metadata=USERNAME_DOC)
     role = String(validate=OneOf(ROLES))
-    outlet_id = Integer(allow_none=True, validate=ID)
+    outlet_id = WholeNumber(allow_none=True, validate=ID)
     email = Email(validate=Length(max=254))
     first_name = String(validate=Length(max=80))
     last_name = String(validate=Length(max=80))
@@ -51,5 +51,5 @@ class MePatchIn(Schema):
 
 class UserListQuery(ListQuery):
     role = String(validate=OneOf(ROLES))
-    outlet_id = Integer(validate=ID)
+    outlet_id = WholeNumber(validate=ID)
     is_active = Boolean()

@@ -1,9 +1,9 @@
 from apiflask import Schema
-from apiflask.fields import Boolean, Integer, Nested, String
+from apiflask.fields import Boolean, Nested, String
 from apiflask.validators import Length
 from marshmallow import ValidationError, validates_schema
 
-from sync.web.fields import Pattern
+from sync.web.fields import Pattern, WholeNumber
 
 
 class LoginIn(Schema):
@@ -21,14 +21,14 @@ class LoginIn(Schema):
 
 
 class UserOut(Schema):
-    id = Integer(required=True)
+    id = WholeNumber(required=True)
     username = String(required=True)
     role = String(required=True)
     first_name = String()
     last_name = String()
     full_name = String()
-    outlet_id = Integer(required=True)
-    tenant_id = Integer(required=True)
+    outlet_id = WholeNumber(required=True)
+    tenant_id = WholeNumber(required=True)
     has_pin = Boolean()
 
 

@@ -1,45 +1,45 @@
 from apiflask import Schema
-from apiflask.fields import Boolean, Dict, Integer, List, Nested, String
+from apiflask.fields import Boolean, Dict, List, Nested, String
 from apiflask.validators import Length, Range
 
 from edge.api.schemas import ROW_ID
-from sync.web.fields import Money
+from sync.web.fields import Money, WholeNumber
 from sync.web.lists import ListQuery
 
 
 class CategoryOut(Schema):
-    id = Integer(required=True)
+    id = WholeNumber(required=True)
     name = String(required=True)
     description = String()
-    sort_order = Integer()
+    sort_order = WholeNumber()
     station = String()
     is_active = Boolean()
 
 
 class ModifierOut(Schema):
-    id = Integer(required=True)
+    id = WholeNumber(required=True)
     name = String(required=True)
     price = Money(required=True)
     is_available = Boolean()
 
 
 class ModifierGroupOut(Schema):
-    id = Integer(required=True)
+    id = WholeNumber(required=True)
     name = String(required=True)
     type = String()
     required = Boolean(required=True)
-    min_choices = Integer(required=True)
-    max_choices = Integer(required=True)
+    min_choices = WholeNumber(required=True)
+    max_choices = WholeNumber(required=True)
     modifiers = List(Nested(ModifierOut), required=True)
 
 
 class ProductOut(Schema):
-    id = Integer(required=True, attribute="product.id")
+    id = WholeNumber(required=True, attribute="product.id")
     sku = String(required=True, attribute="product.sku")
     barcode = String(attribute="product.barcode")
     name = String(required=True, attribute="product.name")
     description = String(attribute="product.description")
-    category_id = Integer(required=True, attribute="product.category_id")
+    category_id = WholeNumber(required=True, attribute="product.category_id")
     category_name = String()
     station = String()
     price = Money(required=True, metadata={"description": "This outlet's price"})
@@ -52,14 +52,14 @@ class ProductOut(Schema):
 
 
 class ProductQuery(ListQuery):
-    page_size = Integer(load_default=100, validate=Range(min=1, max=500))
-    category = Integer(validate=ROW_ID)
+    page_size = WholeNumber(load_default=100, validate=Range(min=1, max=500))
+    category = WholeNumber(validate=ROW_ID)
     is_available = Boolean()
     code = String(validate=Length(max=64), metadata={"description": "Exact SKU or barcode (scanner)"})
 
 
 class PromotionOut(Schema):
-    id = Integer(required=True)
+    id = WholeNumber(required=True)
     name = String(required=True)
     code = String(allow_none=True)
     data = Dict(required=True, metadata={"description": "The promotion as the cloud defines it"})

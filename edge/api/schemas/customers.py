@@ -1,9 +1,9 @@
 from apiflask import Schema
-from apiflask.fields import Boolean, Email, Integer, String
+from apiflask.fields import Boolean, Email, String
 from apiflask.validators import Length
 
 from sync.phones import CHARACTERS
-from sync.web.fields import Money, UTCDateTime
+from sync.web.fields import Money, UTCDateTime, WholeNumber
 
 PHONE_DOC = {"pattern": CHARACTERS, "description": "8 to 15 digits once spaces, dots, dashes, slashes and "
                                                    "brackets are dropped; stored normalised"}
@@ -24,15 +24,15 @@ class CustomerPatchIn(Schema):
 
 
 class CustomerOut(Schema):
-    id = Integer(required=True)
+    id = WholeNumber(required=True)
     uuid = String(required=True)
     name = String(required=True)
     phone = String(required=True)
     email = String()
     marketing_consent = Boolean()
     membership_tier = String(required=True)
-    points = Integer(required=True)
-    total_orders = Integer(required=True)
+    points = WholeNumber(required=True)
+    total_orders = WholeNumber(required=True)
     total_spent = Money(required=True)
     synced = Boolean(metadata={"description": "The cloud knows this customer"})
     created_at = UTCDateTime()

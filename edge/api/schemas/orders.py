@@ -1,10 +1,10 @@
 from apiflask import Schema
-from apiflask.fields import Boolean, Date, Dict, Integer, List, Nested, String
+from apiflask.fields import Boolean, Date, Dict, List, Nested, String
 from apiflask.validators import Length, OneOf
 
 from edge.api.schemas import ROW_ID, Quantity, presenters
 from edge.models.sales import ORDER_STATUSES, PAYMENT_METHODS
-from sync.web.fields import UUID_PATTERN, Day, Money, UTCDateTime
+from sync.web.fields import UUID_PATTERN, Day, Money, UTCDateTime, WholeNumber
 from sync.web.lists import ListQuery
 
 SOURCES = ("kiosk", "pos", "self")
@@ -25,9 +25,9 @@ class _Presented(Schema):
 
 
 class ItemIn(Schema):
-    product_id = Integer(required=True, validate=ROW_ID)
+    product_id = WholeNumber(required=True, validate=ROW_ID)
     quantity = Quantity()
-    modifier_ids = List(Integer(validate=ROW_ID), load_default=list, validate=Length(max=30),
+    modifier_ids = List(WholeNumber(validate=ROW_ID), load_default=list, validate=Length(max=30),
                         metadata={"uniqueItems": True})
     note = String(validate=Length(max=500))
 
@@ -39,7 +39,7 @@ class OrderIn(Schema):
     status = String(validate=OneOf(("draft", "pending")))
     customer_name = String(validate=Length(max=120))
     customer_phone = String(validate=Length(max=30))
-    customer_id = Integer(allow_none=True, validate=ROW_ID)
+    customer_id = WholeNumber(allow_none=True, validate=ROW_ID)
     table = String(validate=Length(max=40))
     note = String(validate=Length(max=500))
     items = List(Nested(ItemIn), required=True, validate=Length(min=1, max=100))
@@ -51,7 +51,7 @@ class OrderPatchIn(Schema):
     status = String(validate=OneOf(("draft", "pending")))
     customer_name = String(validate=Length(max=120))
     customer_phone = String(allow_none=True, validate=Length(max=30))
-    customer_id = Integer(allow_none=True, validate=ROW_ID)
+    customer_id = WholeNumber(allow_none=True, validate=ROW_ID)
     table = String(validate=Length(max=40))
     note = String(validate=Length(max=500))
     items = List(Nested(ItemIn), validate=Length(min=1, max=100))
@@ -61,23 +61,23 @@ class OrderPatchIn(Schema):
 class QuoteIn(Schema):
     items = List(Nested(ItemIn), required=True, validate=Length(min=1, max=100))
     promo_codes = List(String(validate=Length(min=1, max=40)), load_default=list, validate=Length(max=5))
-    customer_id = Integer(allow_none=True, validate=ROW_ID)
+    customer_id = WholeNumber(allow_none=True, validate=ROW_ID)
     customer_phone = String(validate=Length(max=30))
 
 
 class ModifierSoldOut(Schema):
-    id = Integer(required=True)
+    id = WholeNumber(required=True)
     name = String(required=True)
     price = Money(required=True)
 
 
 class ItemOut(Schema):
-    id = Integer(required=True)
-    line_no = Integer(required=True)
-    product_id = Integer(required=True)
+    id = WholeNumber(required=True)
+    line_no = WholeNumber(required=True)
+    product_id = WholeNumber(required=True)
     product_name = String(required=True)
     sku = String()
-    quantity = Integer(required=True)
+    quantity = WholeNumber(required=True)
     unit_price = Money(required=True)
     modifiers = List(Nested(ModifierSoldOut), required=True)
     gross = Money(required=True)
@@ -89,21 +89,21 @@ class ItemOut(Schema):
     note = String()
     station = String()
     prep_status = String()
-    voided_quantity = Integer()
-    refunded_quantity = Integer()
+    voided_quantity = WholeNumber()
+    refunded_quantity = WholeNumber()
 
 
 class AppliedPromotionOut(Schema):
-    id = Integer(required=True, attribute="promotion_id")
+    id = WholeNumber(required=True, attribute="promotion_id")
     name = String(required=True)
     code = String(allow_none=True)
     discount_amount = Money(required=True)
 
 
 class PaymentOut(_Presented):
-    id = Integer(required=True)
+    id = WholeNumber(required=True)
     uuid = String(required=True)
-    order_id = Integer(required=True)
+    order_id = WholeNumber(required=True)
     method = String(required=True, validate=OneOf(PAYMENT_METHODS))
     amount = Money(required=True)
     tendered = Money(allow_none=True, required=True)
@@ -112,37 +112,37 @@ class PaymentOut(_Presented):
     reference = String(required=True)
     qr_string = String(allow_none=True, dump_default=None)
     print_jobs = List(Dict(), metadata={"description": "In the create response: the print jobs this payment queued"})
-    shift_id = Integer(allow_none=True)
-    terminal = Integer()
+    shift_id = WholeNumber(allow_none=True)
+    terminal = WholeNumber()
     created_at = UTCDateTime()
 
     present = staticmethod(presenters.payment)
 
 
 class RefundLineOut(Schema):
-    item_id = Integer(required=True)
-    line_no = Integer(required=True)
-    quantity = Integer(required=True)
+    item_id = WholeNumber(required=True)
+    line_no = WholeNumber(required=True)
+    quantity = WholeNumber(required=True)
     amount = Money(required=True)
 
 
 class RefundTenderOut(Schema):
-    id = Integer(required=True)
+    id = WholeNumber(required=True)
     uuid = String(required=True)
     method = String(required=True)
     amount = Money(required=True)
 
 
 class RefundOut(_Presented):
-    id = Integer(required=True)
+    id = WholeNumber(required=True)
     uuid = String(required=True)
-    order_id = Integer(required=True)
+    order_id = WholeNumber(required=True)
     kind = String(required=True)
     method = String(allow_none=True)
     amount = Money(required=True)
     reason = String(required=True)
     lines = List(Nested(RefundLineOut), required=True)
-    created_by = Integer(allow_none=True)
+    created_by = WholeNumber(allow_none=True)
     created_at = UTCDateTime()
     tenders = List(Nested(RefundTenderOut), metadata={
         "description": "In the refund response: every refund record the request made, one per method the money "
@@ -152,16 +152,16 @@ class RefundOut(_Presented):
 
 
 class OrderOut(_Presented):
-    id = Integer(required=True)
+    id = WholeNumber(required=True)
     uuid = String(required=True)
     order_number = String(required=True)
-    outlet_id = Integer(required=True)
-    terminal = Integer()
-    shift_id = Integer(allow_none=True)
+    outlet_id = WholeNumber(required=True)
+    terminal = WholeNumber()
+    shift_id = WholeNumber(allow_none=True)
     business_date = Date()
     status = String(required=True, validate=OneOf(ORDER_STATUSES))
     source = String(required=True)
-    customer_id = Integer(allow_none=True)
+    customer_id = WholeNumber(allow_none=True)
     customer_name = String(required=True)
     customer_phone = String()
     table = String(attribute="table_label")
@@ -182,7 +182,7 @@ class OrderOut(_Presented):
     promotions = List(Nested(AppliedPromotionOut), required=True)
     payments = List(Nested(PaymentOut), required=True)
     refunds = List(Nested(RefundOut))
-    version = Integer()
+    version = WholeNumber()
     sync_status = String(required=True, validate=OneOf(("pending", "synced")))
     cancel_reason = String()
     created_at = UTCDateTime(required=True)
@@ -204,9 +204,9 @@ class RejectionOut(Schema):
 
 
 class QuoteLineOut(Schema):
-    product_id = Integer(required=True)
+    product_id = WholeNumber(required=True)
     product_name = String(required=True)
-    quantity = Integer(required=True)
+    quantity = WholeNumber(required=True)
     unit_price = Money(required=True)
     gross = Money(required=True)
     discount_amount = Money(required=True)
@@ -231,7 +231,7 @@ class QuoteOut(Schema):
 class OrderListQuery(ListQuery):
     status = String(validate=OneOf(ORDER_STATUSES))
     date = Day(metadata={"description": "Business day (outlet local date)"})
-    shift_id = Integer(validate=ROW_ID)
+    shift_id = WholeNumber(validate=ROW_ID)
     sync_status = String(validate=OneOf(("pending", "synced")))
 
 
@@ -240,7 +240,7 @@ class ReasonIn(Schema):
 
 
 class LineIn(Schema):
-    item_id = Integer(required=True, validate=ROW_ID)
+    item_id = WholeNumber(required=True, validate=ROW_ID)
     quantity = Quantity()
 
 
@@ -261,10 +261,10 @@ class PreviewTenderOut(Schema):
 
 
 class PreviewLineOut(Schema):
-    item_id = Integer(required=True)
-    line_no = Integer(required=True)
+    item_id = WholeNumber(required=True)
+    line_no = WholeNumber(required=True)
     product_name = String(required=True)
-    quantity = Integer(required=True)
+    quantity = WholeNumber(required=True)
     amount = Money(required=True)
 
 
@@ -288,7 +288,7 @@ class CancelIn(Schema):
 
 
 class PaymentIn(Schema):
-    order_id = Integer(required=True, validate=ROW_ID)
+    order_id = WholeNumber(required=True, validate=ROW_ID)
     method = String(required=True, validate=OneOf(PAYMENT_METHODS))
     amount = Money(metadata={"description": "Applied to the order; default: the balance (cash: up to tendered)"})
     tendered = Money()

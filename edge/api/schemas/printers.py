@@ -1,8 +1,8 @@
 from apiflask import Schema
-from apiflask.fields import Boolean, Dict, Float, Integer, String
+from apiflask.fields import Boolean, Dict, Float, String
 from apiflask.validators import Length, OneOf, Range
 
-from sync.web.fields import UTCDateTime
+from sync.web.fields import UTCDateTime, WholeNumber
 from sync.web.lists import ListQuery
 
 
@@ -11,14 +11,14 @@ class PrinterIn(Schema):
     kind = String(required=True, validate=OneOf(("serial", "usb", "network", "file")))
     device = String(load_default="", validate=Length(max=300),
                     metadata={"description": "Serial path, host[:port], vvvv:pppp (USB) or a file path"})
-    baudrate = Integer(validate=Range(min=1200, max=115200))
+    baudrate = WholeNumber(validate=Range(min=1200, max=115200))
     flow_control = String(validate=OneOf(("none", "rtscts", "xonxoff", "dsrdtr")))
     write_timeout_s = Float(validate=Range(min=0.1, max=300))
     host = String(validate=Length(max=200))
-    port = Integer(validate=Range(min=1, max=65535))
+    port = WholeNumber(validate=Range(min=1, max=65535))
     connect_timeout_s = Float(validate=Range(min=0.1, max=300))
     profile = String(load_default="default", validate=Length(min=1, max=60))
-    columns = Integer(allow_none=True, validate=Range(min=20, max=80))
+    columns = WholeNumber(allow_none=True, validate=Range(min=20, max=80))
     code_page = String(validate=Length(min=1, max=20))
     role = String(required=True, validate=OneOf(("receipt", "kitchen")))
     station = String(allow_none=True, validate=Length(max=40))
@@ -35,27 +35,27 @@ class PrinterPatchIn(PrinterIn):
 
 
 class PrinterOut(Schema):
-    id = Integer(required=True)
+    id = WholeNumber(required=True)
     name = String(required=True)
     role = String(required=True)
     station = String(allow_none=True)
     is_active = Boolean(required=True)
     config = Dict(required=True)
     status = Dict(required=True, metadata={"description": "online (null: unknown), problem, waiting_for, checked_at"})
-    queued = Integer(required=True)
-    failed = Integer(required=True)
+    queued = WholeNumber(required=True)
+    failed = WholeNumber(required=True)
 
 
 class PrintJobOut(Schema):
-    id = Integer(required=True)
-    printer_id = Integer(required=True)
+    id = WholeNumber(required=True)
+    printer_id = WholeNumber(required=True)
     kind = String(required=True)
-    order_id = Integer(allow_none=True)
-    shift_id = Integer(allow_none=True)
+    order_id = WholeNumber(allow_none=True)
+    shift_id = WholeNumber(allow_none=True)
     state = String(required=True)
-    attempts = Integer(required=True)
+    attempts = WholeNumber(required=True)
     copy = Boolean(required=True)
-    copy_of = Integer(allow_none=True)
+    copy_of = WholeNumber(allow_none=True)
     last_error = String()
     retry_at = UTCDateTime(allow_none=True)
     created_at = UTCDateTime(required=True)

@@ -1,8 +1,8 @@
 from apiflask import Schema
-from apiflask.fields import Dict, Integer, List, Nested, String
+from apiflask.fields import Dict, List, Nested, String
 from apiflask.validators import Length, OneOf
 
-from sync.web.fields import Money, UTCDateTime
+from sync.web.fields import Money, UTCDateTime, WholeNumber
 
 
 class OpenShiftIn(Schema):
@@ -16,24 +16,24 @@ class MovementIn(Schema):
 
 
 class MovementOut(Schema):
-    id = Integer(required=True)
+    id = WholeNumber(required=True)
     uuid = String(required=True)
     kind = String(required=True)
     amount = Money(required=True)
     reason = String(required=True)
-    created_by = Integer()
+    created_by = WholeNumber()
     created_at = UTCDateTime()
 
 
 class ShiftOut(Schema):
-    id = Integer(required=True)
+    id = WholeNumber(required=True)
     uuid = String(required=True)
-    terminal = Integer(required=True)
+    terminal = WholeNumber(required=True)
     status = String(required=True)
-    opened_by = Integer(required=True)
+    opened_by = WholeNumber(required=True)
     opened_at = UTCDateTime(required=True)
     opening_cash = Money(required=True)
-    closed_by = Integer(allow_none=True)
+    closed_by = WholeNumber(allow_none=True)
     closed_at = UTCDateTime(allow_none=True)
     movements = List(Nested(MovementOut), required=True)
 
