@@ -216,14 +216,11 @@ def recover(data_dir, force):
     when the edge next starts (if they were synced)."""
     from flask_migrate import upgrade
 
-    from edge.config import default_data_dir
     from edge.extensions import db
     from edge.services import salvage, storage
 
-    data_dir = Path(data_dir or default_data_dir())
-    path = data_dir / "edge.sqlite3"
-    if not path.exists():
-        raise click.ClickException(f"there is no database at {path}")
+    data_dir = _data_dir(data_dir, existing=True)
+    path = data_dir / DATABASE_FILE
     handle = open(data_dir / LOCK_FILE, "a+")  # noqa: SIM115
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -237,7 +234,7 @@ def recover(data_dir, force):
         click.echo(f"integrity check: {len(problems)} problem(s), first: {problems[0] if problems else '-'}")
         revision, floor = salvage.revision_of(path), salvage.sequence_floor(path)
         aside = salvage.set_aside(path)
-        app = _app(str(data_dir))
+        app = _app(str(data_dir), existing=False)  # the damaged file is set aside: a fresh one is made
         with app.app_context():
             upgrade(revision=revision or "head")
             db.engine.dispose()

@@ -35,6 +35,13 @@ class StatusOut(Schema):
     last_pull_at = String(allow_none=True)
     last_pull_error = String(allow_none=True)
     clock_skew_s = WholeNumber(allow_none=True, required=True)
+    storage = Dict(metadata={"description": "The data dir's disk: {state: ok|low|full|damaged, free_bytes, "
+                                            "database_bytes, ...} (docs/api-extensions.md)"})
+    device_id = WholeNumber(allow_none=True, metadata={"description": "This till's device id at the cloud"})
+    number_space = WholeNumber(metadata={"description": "Its order numbering space (terminal shown as "
+                                                        "(space - 1) * 100 + terminal)"})
+    incidents = List(Dict(), metadata={"description": "What the manager must know about this till's records, "
+                                                      "newest first: database_behind, order_renumbered, ..."})
 
 
 class NowOut(Schema):
