@@ -4,9 +4,16 @@ from cloud.models.catalog import Category, Modifier, ModifierGroup, OutletProduc
 from cloud.models.customer import Customer
 from cloud.models.device import Device, EnrollmentKey
 from cloud.models.idempotency import IdempotencyRecord
-from cloud.models.sales import (CustomerActivity, CustomerAlias, SyncedOrder, SyncedOrderItem, SyncedPayment, SyncedRefund,
-                                 SyncedShift)
 from cloud.models.promotion import Promotion, PromotionAllowance, PromotionProduct, PromotionUsage
+from cloud.models.sales import (
+                                 CustomerActivity,
+                                 CustomerAlias,
+                                 SyncedOrder,
+                                 SyncedOrderItem,
+                                 SyncedPayment,
+                                 SyncedRefund,
+                                 SyncedShift,
+)
 from cloud.models.sync import ProcessedEvent, SyncDiscrepancy, TenantVersion, Tombstone
 from cloud.models.tenant import Outlet, Tenant
 from cloud.models.user import LoginThrottle, RevokedToken, User

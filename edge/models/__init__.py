@@ -3,11 +3,19 @@ from edge.models.base import Base
 from edge.models.customers import Customer, LoyaltyEntry, PromotionUse
 from edge.models.idempotency import IdempotencyRecord
 from edge.models.logins import LoginThrottle
-from edge.models.mirror import (MirrorAllowance, MirrorCategory, MirrorOutlet, MirrorOutletProduct,
-                                MirrorProduct, MirrorPromotion, MirrorTenant, RevokedToken, User)
-from edge.models.printing import PrinterState, Printer, PrintJobRow
-from edge.models.sales import (CashMovement, Order, OrderCounter, OrderItem, OrderPromotion, Payment,
-                               Refund, Shift)
+from edge.models.mirror import (
+                                MirrorAllowance,
+                                MirrorCategory,
+                                MirrorOutlet,
+                                MirrorOutletProduct,
+                                MirrorProduct,
+                                MirrorPromotion,
+                                MirrorTenant,
+                                RevokedToken,
+                                User,
+)
+from edge.models.printing import Printer, PrinterState, PrintJobRow
+from edge.models.sales import CashMovement, Order, OrderCounter, OrderItem, OrderPromotion, Payment, Refund, Shift
 from edge.models.sync import KitchenEvent, OutboxEvent, SyncIncident, SyncState
 
 __all__ = [

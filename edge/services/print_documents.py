@@ -2,15 +2,26 @@
 order's stored amount, never recomputed."""
 from __future__ import annotations
 
-from datetime import timezone
-
-from printers import (CashMovement, CurrencyFormat, KitchenItem, KitchenTicket, MethodTotal, Payment,
-                      PrintLocale, Promotion, Receipt, ReceiptLine, ReceiptRefund, ShiftReport)
-from printers.values import ReceiptModifier
+from datetime import UTC
 
 from edge.models import Order, Shift
 from edge.services import outlet as outlet_settings
 from edge.services.auth import find_user_by_id
+from printers import (
+    CashMovement,
+    CurrencyFormat,
+    KitchenItem,
+    KitchenTicket,
+    MethodTotal,
+    Payment,
+    PrintLocale,
+    Promotion,
+    Receipt,
+    ReceiptLine,
+    ReceiptRefund,
+    ShiftReport,
+)
+from printers.values import ReceiptModifier
 from sync.money import format_rate
 from sync.timeutil import utcnow
 
@@ -26,7 +37,7 @@ def currency_format(code: str) -> CurrencyFormat:
 
 
 def _aware(moment):
-    return moment.replace(tzinfo=timezone.utc) if moment is not None and moment.tzinfo is None else moment
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
 def _locale(session) -> PrintLocale:

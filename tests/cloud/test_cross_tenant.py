@@ -9,8 +9,20 @@ from __future__ import annotations
 
 import pytest
 
-from tests.cloud.test_role_matrix import (ACCESS, CALLS, PARAM, enroll_device, event, in_order, leaks, order_payload,
-                                          push, route_params, seed_tenant, send)
+from tests.cloud.test_role_matrix import (
+    ACCESS,
+    CALLS,
+    PARAM,
+    enroll_device,
+    event,
+    in_order,
+    leaks,
+    order_payload,
+    push,
+    route_params,
+    seed_tenant,
+    send,
+)
 
 TENANT_ROLES = ("tenant_owner", "manager", "cashier", "kitchen")
 # Public routes that still read a token when one is sent (and so the X-Tenant-ID header).

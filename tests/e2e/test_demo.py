@@ -16,8 +16,8 @@ import uuid
 import pytest
 import requests
 
-from tests.support import log_scan
 from pos.demo import claim_port
+from tests.support import log_scan
 from tests.support.ports import free_port
 from tests.support.processes import POS, _env
 
