@@ -152,6 +152,24 @@ class CloudClient:
     def allowances(self) -> Exchange:
         return self._device_request("POST", "/api/sync/allowances/", json={})
 
+    def create_charge(self, body: dict) -> dict:
+        """Ask the cloud for a QRIS / e-wallet charge for an edge payment (same uuid, same charge)."""
+        return self._charge_answer(self._device_request("POST", "/api/sync/payments/", json=body).body)
+
+    def charge(self, payment_uuid: str, check: bool = False) -> dict:
+        """How a charge stands at the cloud; `check` asks the gateway first."""
+        return self._charge_answer(self._device_request("GET", f"/api/sync/payments/{payment_uuid}/",
+                                                        params={"check": "true"} if check else None).body)
+
+    def cancel_charge(self, payment_uuid: str) -> dict:
+        return self._charge_answer(self._device_request("POST", f"/api/sync/payments/{payment_uuid}/cancel/").body)
+
+    @staticmethod
+    def _charge_answer(body) -> dict:
+        if not isinstance(body, dict) or not {"status", "payment_uuid", "amount"} <= body.keys():
+            raise Unreachable("the cloud's charge answer was cut or garbled")
+        return body
+
     def device(self) -> dict:
         """What the cloud knows of this device: numbering space, highest seq seen."""
         body = self._device_request("GET", "/api/sync/device/").body

@@ -1,6 +1,7 @@
 """Edge models. Importing this package registers every table on the metadata."""
 from edge.models.base import Base
 from edge.models.customers import Customer, LoyaltyEntry, PromotionUse
+from edge.models.gateway import GatewayPayment
 from edge.models.idempotency import IdempotencyRecord
 from edge.models.logins import LoginThrottle
 from edge.models.mirror import (
@@ -22,6 +23,6 @@ __all__ = [
     "Base", "CashMovement", "Customer", "IdempotencyRecord", "KitchenEvent", "LoginThrottle", "LoyaltyEntry", "MirrorAllowance",
     "MirrorCategory", "MirrorOutlet", "MirrorOutletProduct", "MirrorProduct", "MirrorPromotion", "MirrorTenant",
     "Order", "OrderCounter", "OrderItem", "OrderPromotion", "OutboxEvent", "Payment", "PromotionUse", "Refund",
-    "RevokedToken", "Printer", "PrinterState", "PrintJobRow",
+    "RevokedToken", "Printer", "PrinterState", "PrintJobRow", "GatewayPayment",
     "Shift", "SyncIncident", "SyncState", "User",
 ]

@@ -76,7 +76,8 @@ def receipt(session, order: Order, *, copy: bool = False) -> Receipt:
         tax=order.tax_amount, tax_label=f"Tax {format_rate(charges.tax_rate_bp).rstrip('0').rstrip('.')}%",
         rounding=order.rounding_amount,
         payments=tuple(Payment(method=p.method, amount=p.amount, tendered=p.tendered, change=p.change_amount,
-                               reference=p.reference) for p in order.payments),
+                               reference=p.reference) for p in order.payments
+                       if p.status == "paid"),  # a QR that waited, expired or was withdrawn took nothing
         footer=tenant.receipt_footer, qr_payload=receipt_reference(order), copy=copy,
         refunds=tuple(ReceiptRefund(method=r.method or "cash", amount=r.amount, reason=r.reason,
                                     at=_aware(r.created_at)) for r in order.refunds if r.kind == "refund"),

@@ -23,7 +23,8 @@ def client_for(app) -> CloudClient | None:
     if device is None:
         return None
     url = app.config.get("CLOUD_URL") or device.cloud_url
-    return CloudClient(url, device.device_id, device.device_token, timeout=app.config["HTTP_TIMEOUT_S"])
+    return CloudClient(url, device.device_id, device.device_token, timeout=app.config["HTTP_TIMEOUT_S"],
+                       session=app.extensions.get("pos_cloud_session"))  # tests route it in-process
 
 
 def make_relay(app, client: CloudClient) -> Relay:

@@ -1,0 +1,133 @@
+"""QRIS through edge → cloud → a real `pos gateway-sim` process: the payment is pending
+with its QR string, turns paid once the cloud reports the settlement (by the webhook or
+by "check now"), and is credited, queued for sync and printed exactly once. Offline, the
+till is told at once to take cash or card."""
+from __future__ import annotations
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from cloud.extensions import db as cloud_db
+from cloud.models import Tenant
+from cloud.services import gateway_accounts
+from edge.extensions import db as edge_db
+from edge.models import OutboxEvent
+from tests.support.flask_transport import FlaskSession
+from tests.support.ports import free_port
+from tests.support.processes import PosProcess
+from tests.support.webhook_receiver import WebhookReceiver
+
+pytestmark = pytest.mark.e2e
+
+SERVER_KEY = "SB-Mid-server-edge-qris"
+
+
+@pytest.fixture(scope="module")
+def receiver():
+    with WebhookReceiver() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def sim(tmp_path_factory, receiver):
+    port = free_port()
+    process = PosProcess(["gateway-sim", "--port", str(port), "--webhook-base", receiver.url,
+                          "--midtrans-server-key", SERVER_KEY],
+                         tmp_path_factory.mktemp("sim") / "sim.log", f"http://127.0.0.1:{port}/_sim/charges/")
+    process.start()
+    process.url = f"http://127.0.0.1:{port}"
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def online(edge_app, cloud_app, sim, receiver):
+    """The edge reaches the in-process cloud, whose tenant pays through the simulator."""
+    cloud_app.config.update(MIDTRANS_API_URL=sim.url, CLOUD_PUBLIC_URL=receiver.url, GATEWAY_TIMEOUT_S=5)
+    with cloud_app.app_context():
+        tenant = cloud_db.session.execute(select(Tenant)).scalars().first()
+        gateway_accounts.save(cloud_db.session, tenant.id, "midtrans", {"server_key": SERVER_KEY}, is_primary=True,
+                              secret=cloud_app.config["JWT_SECRET_KEY"])
+        cloud_db.session.commit()
+    edge_app.extensions["pos_cloud_session"] = FlaskSession(cloud_app)
+    return cloud_app
+
+
+def qris_order(cashier):
+    cashier.open_shift()
+    order = cashier.order(cashier.item("DR-COLA", 2))
+    payment = cashier.pay(order["id"], "qris")
+    assert payment.status_code == 201, payment.json
+    return order, payment.json
+
+
+def sim_pay(sim, gateway_id):
+    assert requests.post(f"{sim.url}/_sim/charges/{gateway_id}/pay", timeout=5).status_code == 200
+
+
+def recorded_events(edge_app, payment_uuid):
+    with edge_app.app_context():
+        return edge_db.session.execute(select(OutboxEvent).where(
+            OutboxEvent.type == "payment.recorded", OutboxEvent.aggregate_id == payment_uuid)).scalars().all()
+
+
+def test_a_qris_payment_waits_with_its_qr_string_and_counts_for_nothing_yet(online, edge_app, cashier):
+    order, payment = qris_order(cashier)
+    assert payment["status"] == "pending" and payment["qr_string"].startswith("000201")
+    assert payment["provider"] == "midtrans" and payment["expires_at"]
+    assert cashier.get(f"/api/orders/{order['id']}/").json["balance_due"] == order["total_amount"]
+    assert recorded_events(edge_app, payment["uuid"]) == []
+    cash = cashier.pay(order["id"], "cash", tendered="50000.00")
+    assert cash.status_code == 409 and cash.json["code"] == "PAYMENT_PENDING"
+
+
+def test_the_webhook_settles_it_and_the_edge_records_it_once(online, edge_app, cashier, sim, receiver):
+    order, payment = qris_order(cashier)
+    sim_pay(sim, payment["reference"])
+    settlement = receiver.wait_for(1, match=lambda r: payment["uuid"].encode() in r.body and b"settlement" in r.body)[0]
+    delivered = online.test_client().post("/api/payments/webhook/midtrans/", data=settlement.body,
+                                          headers={"Content-Type": "application/json"})
+    assert delivered.status_code == 200 and delivered.json["status"] == "applied"
+    for _ in range(3):  # the kiosk polls; each poll after the first finds it paid already
+        shown = cashier.get(f"/api/payments/{payment['id']}/")
+        assert shown.status_code == 200 and shown.json["status"] == "paid"
+    after = cashier.get(f"/api/orders/{order['id']}/").json
+    assert after["balance_due"] == "0.00" and after["paid_amount"] == order["total_amount"]
+    assert len(recorded_events(edge_app, payment["uuid"])) == 1
+
+
+def test_check_now_asks_the_gateway_through_the_cloud(online, cashier, sim):
+    _, payment = qris_order(cashier)
+    assert cashier.get(f"/api/payments/{payment['id']}/").json["status"] == "pending"
+    sim_pay(sim, payment["reference"])
+    checked = cashier.post(f"/api/payments/{payment['id']}/check/")
+    assert checked.status_code == 200 and checked.json["status"] == "paid"
+
+
+def test_the_cashier_cancels_a_waiting_qr_and_takes_cash(online, cashier):
+    order, payment = qris_order(cashier)
+    cancelled = cashier.post(f"/api/payments/{payment['id']}/cancel/")
+    assert cancelled.status_code == 200 and cancelled.json["status"] == "cancelled"
+    assert cashier.post(f"/api/payments/{payment['id']}/cancel/").json["code"] == "PAYMENT_NOT_PENDING"
+    assert cashier.pay(order["id"], "cash", tendered="50000.00").status_code == 201
+    receipt = cashier.get(f"/api/orders/{order['id']}/receipt/?format=text").get_data(as_text=True)
+    assert "QRIS" not in receipt and payment["reference"] not in receipt  # the withdrawn QR took nothing
+
+
+def test_the_receipt_names_qris_and_the_gateways_reference(online, cashier, sim):
+    order, payment = qris_order(cashier)
+    sim_pay(sim, payment["reference"])
+    assert cashier.post(f"/api/payments/{payment['id']}/check/").json["status"] == "paid"
+    receipt = cashier.get(f"/api/orders/{order['id']}/receipt/?format=text").get_data(as_text=True)
+    assert "QRIS" in receipt and payment["reference"] in receipt
+
+
+def test_with_the_cloud_unreachable_qris_is_refused_at_once_with_take_cash(edge_app, cashier):
+    edge_app.config["CLOUD_URL"] = f"http://127.0.0.1:{free_port()}"
+    cashier.open_shift()
+    order = cashier.order(cashier.item("DR-COLA", 2))
+    refused = cashier.pay(order["id"], "qris")
+    assert refused.status_code == 503 and refused.json["code"] == "GATEWAY_UNREACHABLE"
+    assert "take cash or card" in refused.json["message"] and refused.json["field"] == "method"
+    assert cashier.pay(order["id"], "cash", tendered="50000.00").status_code == 201
