@@ -2,14 +2,14 @@
 tender; QRIS and e-wallets through the cloud's gateway: answered `pending` with the QR
 string or deeplink, then `paid` once the cloud reports the gateway's settlement."""
 from apiflask import APIBlueprint
-from flask import current_app
+from flask import Response, current_app
 
 from edge.api.access import require
 from edge.api.schemas.orders import PaymentIn, PaymentOut
 from edge.api.tx import writes
 from edge.extensions import db
 from edge.models import Payment
-from edge.services import continuity, gateway_payments, orders, payments, runtime, shifts
+from edge.services import continuity, gateway_payments, orders, payments, qr_images, runtime, shifts
 from sync.web.errors import NotFound
 from sync.web.openapi import refuses
 
@@ -86,3 +86,16 @@ def check_payment(payment_id, actor):
 def cancel_payment(payment_id, actor):
     """Withdraw the QR before the customer pays (if they just paid, the payment turns paid)."""
     return gateway_payments.cancel(db.session, runtime.client_for(current_app), _payment(payment_id))
+
+
+@bp.get("/<int:payment_id>/qr.svg")
+@require("cashier")
+@bp.doc(responses={200: {"description": "The payment's QR string as an SVG image", "content": {"image/svg+xml": {}}},
+                   404: {"description": "No such payment, or it has no QR (cash, card, an e-wallet deeplink)"}})
+def payment_qr(payment_id, actor):
+    """The QRIS code to show the customer (the kiosk and a customer-facing screen draw it)."""
+    payment = gateway_payments.decorate(db.session, _payment(payment_id))
+    if not getattr(payment, "qr_string", None):
+        raise NotFound("QR code")
+    return Response(qr_images.svg(payment.qr_string), mimetype="image/svg+xml",
+                    headers={"Cache-Control": "no-store"})

@@ -82,6 +82,16 @@ def test_a_qris_payment_waits_with_its_qr_string_and_counts_for_nothing_yet(onli
     assert cash.status_code == 409 and cash.json["code"] == "PAYMENT_PENDING"
 
 
+def test_the_qr_is_served_as_an_svg_image_and_only_for_a_qr_payment(online, cashier):
+    _, payment = qris_order(cashier)
+    image = cashier.get(f"/api/payments/{payment['id']}/qr.svg")
+    assert image.status_code == 200 and image.mimetype == "image/svg+xml"
+    assert image.get_data().startswith(b"<?xml") and b"<svg" in image.get_data()
+    cash = cashier.post("/api/payments/", {"order_id": cashier.order(cashier.item("DR-COLA"))["id"],
+                                           "method": "card", "reference": "A1"})
+    assert cashier.get(f"/api/payments/{cash.json['id']}/qr.svg").status_code == 404
+
+
 def test_the_webhook_settles_it_and_the_edge_records_it_once(online, edge_app, cashier, sim, receiver):
     order, payment = qris_order(cashier)
     sim_pay(sim, payment["reference"])

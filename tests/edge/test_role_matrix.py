@@ -47,6 +47,7 @@ MATRIX = {
     ("GET", "/api/payments/<int:payment_id>/"): "cashier",
     ("POST", "/api/payments/<int:payment_id>/check/"): "cashier",  # a QRIS / e-wallet payment waiting
     ("POST", "/api/payments/<int:payment_id>/cancel/"): "cashier",
+    ("GET", "/api/payments/<int:payment_id>/qr.svg"): "cashier",
     ("POST", "/api/shifts/open/"): "cashier",
     ("GET", "/api/shifts/current/"): "cashier",
     ("GET", "/api/shifts/"): "manager",
