@@ -11,6 +11,8 @@ payment is not money taken: it neither counts toward the order nor goes to the c
 """
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy import select
 
 from edge.models import GatewayPayment, Order, Payment
@@ -167,3 +169,47 @@ def _mark_paid(session, payment: Payment) -> None:
     jobs = printing.on_paid(session, order, cash=False)
     payment.print_jobs = [{"id": job.id, "printer_id": job.printer_id, "kind": job.kind, "copy": job.copy}
                           for job in jobs]
+
+
+REFUND_NAMESPACE = uuid.UUID("6f1c1c52-9c64-4f43-9a0e-3c1f1b4e9a19")
+
+
+def refund_at_gateway(session, client: CloudClient | None, order: Order, shares, *, reason: str,
+                      key: str | None) -> None:
+    """Give back through the gateway the QRIS / e-wallet part of a refund (`shares`: the
+    refund plan's (method, amount)), before the refund is recorded: only a refund the
+    gateway confirms may be recorded as done, so any refusal raises and nothing is
+    written. With the request's Idempotency-Key the refund uuids are derived from it, so
+    a repeated request asks the cloud for the same refunds and gets their first answers."""
+    wanted = {method: amount for method, amount in shares if method in GATEWAY_METHODS and amount > 0}
+    if not wanted:
+        return
+    if client is None:
+        raise unreachable(next(iter(wanted)), "which gives the money back and is not reachable from this outlet")
+    paid = [(p.uuid, p.method) for p in order.payments if p.status == PAID and p.method in wanted]
+    session.rollback()  # nothing waits on the network
+    try:
+        for method, amount in wanted.items():
+            for payment_uuid, paid_by in paid:
+                if paid_by != method or amount <= 0:
+                    continue
+                charge = client.charge(payment_uuid)
+                take = min(amount, money.parse_amount(charge["amount"]) - money.parse_amount(
+                    charge.get("refunded_amount") or "0.00"))
+                if take <= 0:
+                    continue
+                refund_uuid = str(uuid.uuid5(REFUND_NAMESPACE, f"{key}:{payment_uuid}")) if key else new_uuid()
+                answer = client.refund_charge(payment_uuid, refund_uuid, money.format_amount(take), reason[:500])
+                if answer["status"] != "succeeded":
+                    raise Conflict(f"The payment gateway has not confirmed the {method.upper()} refund (it is "
+                                   f"{answer['status']}); nothing was recorded, try again shortly",
+                                   "GATEWAY_REFUND_NOT_DONE")
+                amount -= take
+            if amount > 0:
+                raise Conflict(f"The gateway holds less {method.upper()} money of this order than the refund asks "
+                               "for", "GATEWAY_REFUND_TOO_LARGE", "method")
+    except Refused as error:
+        raise _refusal(error) from None
+    except CloudError:
+        raise unreachable(next(iter(wanted)), "which gives the money back and is not reachable from this outlet"
+                          ) from None

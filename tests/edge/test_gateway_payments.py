@@ -141,3 +141,29 @@ def test_with_the_cloud_unreachable_qris_is_refused_at_once_with_take_cash(edge_
     assert refused.status_code == 503 and refused.json["code"] == "GATEWAY_UNREACHABLE"
     assert "take cash or card" in refused.json["message"] and refused.json["field"] == "method"
     assert cashier.pay(order["id"], "cash", tendered="50000.00").status_code == 201
+
+
+def test_a_refund_of_a_qris_sale_goes_back_through_the_gateway(online, manager, cashier, sim):
+    order, payment = qris_order(cashier)
+    sim_pay(sim, payment["reference"])
+    assert cashier.post(f"/api/payments/{payment['id']}/check/").json["status"] == "paid"
+    refund = manager.post(f"/api/orders/{order['id']}/refund/", {"reason": "wrong order"},
+                          headers={"Idempotency-Key": "refund-qris-1"})
+    assert refund.status_code == 201, refund.json
+    assert [(t["method"], t["amount"]) for t in refund.json["tenders"]] == [("qris", order["total_amount"])]
+    listed = requests.get(f"{sim.url}/_sim/charges/", params={"order_id": payment["uuid"]}, timeout=5).json()
+    assert listed["data"][0]["refunded_amount"] == order["total_amount"]
+    again = manager.post(f"/api/orders/{order['id']}/refund/", {"reason": "wrong order"},
+                         headers={"Idempotency-Key": "refund-qris-1"})
+    assert again.status_code == 201 and again.json["id"] == refund.json["id"]  # replayed, not refunded twice
+
+
+def test_a_refund_the_gateway_cannot_make_is_not_recorded(online, edge_app, manager, cashier, sim):
+    order, payment = qris_order(cashier)
+    sim_pay(sim, payment["reference"])
+    assert cashier.post(f"/api/payments/{payment['id']}/check/").json["status"] == "paid"
+    edge_app.config["CLOUD_URL"] = f"http://127.0.0.1:{free_port()}"
+    edge_app.extensions.pop("pos_cloud_session")
+    refused = manager.post(f"/api/orders/{order['id']}/refund/", {"reason": "wrong order"})
+    assert refused.status_code == 503 and refused.json["code"] == "GATEWAY_UNREACHABLE"
+    assert manager.get(f"/api/orders/{order['id']}/").json["refunded_amount"] == "0.00"
