@@ -25,6 +25,7 @@ bp = APIBlueprint("payments", __name__, url_prefix="/api/payments", tag="Payment
           TENDERED_REQUIRED="a cash payment needs tendered or amount",
           TENDERED_TOO_LOW="tendered is less than amount", INVALID_AMOUNT="amount is 0.00",
           OVERPAYMENT_NOT_ALLOWED="only cash may be more than the balance",
+          OVERPAYMENT="a cash amount more than the balance (enter the cash as tendered)",
           PAYMENT_PENDING="a QRIS / e-wallet payment of the order is waiting")
 def create_payment(json_data, actor):
     """Take a payment for an order; several payments may settle one order. QRIS and
