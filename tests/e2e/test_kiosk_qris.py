@@ -42,20 +42,29 @@ def qris_outlet(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def kiosk(qris_outlet):
-    _, _, edge = qris_outlet
+def browser():
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_context(viewport={"width": 1024, "height": 768}).new_page()
-        page.set_default_timeout(15_000)
-        errors = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        kiosk = Kiosk(page, edge.url).open(TERMINAL)
-        kiosk.sign_in_pin("cashier", "1234")
-        kiosk.open_shift("500000")
-        yield kiosk
+        yield browser
         browser.close()
-        assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def new_page(browser, errors):
+    page = browser.new_context(viewport={"width": 1024, "height": 768}).new_page()
+    page.set_default_timeout(15_000)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return page
+
+
+@pytest.fixture(scope="module")
+def kiosk(qris_outlet, browser):
+    _, _, edge = qris_outlet
+    errors = []
+    kiosk = Kiosk(new_page(browser, errors), edge.url).open(TERMINAL)
+    kiosk.sign_in_pin("cashier", "1234")
+    kiosk.open_shift("500000")
+    yield kiosk
+    assert not errors, f"JavaScript errors on the page: {errors}"
 
 
 def start_qris_sale(kiosk, sku="DR-COLA"):
@@ -115,3 +124,29 @@ def test_the_cashier_withdraws_the_qr_before_anyone_pays(qris_outlet, kiosk):
     payment = api.get(f"/api/payments/{payment_id}/")
     assert payment["status"] == "cancelled"
     assert sim_charge(sim, payment["uuid"])["open"] is False  # withdrawn at the gateway too
+
+
+def test_a_self_order_customer_pays_by_qris_and_is_told_so(qris_outlet, browser):
+    sim, _, edge = qris_outlet
+    api = Api(edge.url, username="cashier", password="cashier123", terminal=9)
+    # a payment belongs to a shift: the kiosk's terminal has one open (see the report: self-order shifts)
+    requests.post(f"{edge.url}/api/shifts/open/", json={"opening_cash": "0.00"}, headers=api.headers,
+                  timeout=10).raise_for_status()
+    errors = []
+    kiosk = Kiosk(new_page(browser, errors), edge.url).open(9, mode="self")
+    kiosk.sign_in_pin("cashier", "1234")
+    kiosk.tid("self-start").click()
+    kiosk.add("DR-COLA")
+    kiosk.tid("pay-button").click()
+    kiosk.tid("self-name").fill("Dewi")
+    kiosk.tid("self-pay-qris").click()
+    expect(kiosk.tid("self-qr-image")).to_be_visible()
+    kiosk.shot("self-qris-waiting")
+    order = api.get("/api/orders/", search="Dewi")["results"][0]
+    pending = [p for p in api.get(f"/api/orders/{order['id']}/")["payments"] if p["status"] == "pending"]
+    assert len(pending) == 1
+    charge = sim_charge(sim, pending[0]["uuid"])
+    assert requests.post(f"{sim.url}/_sim/charges/{charge['id']}/pay", timeout=5).status_code == 200
+    expect(kiosk.tid("self-done-text")).to_have_text("Paid. Thank you!")
+    kiosk.shot("self-qris-paid")
+    assert not errors, errors
