@@ -49,7 +49,8 @@ def pending_of(session, order_id: int) -> Payment | None:
 
 def start(session, client: CloudClient | None, order: Order, *, user_id: int, terminal: int, shift, method: str,
           amount: int | None, channel: str | None = None) -> Payment:
-    """Ask the cloud for the charge and record the payment pending (one transaction)."""
+    """Ask the cloud for the charge and record the payment pending (one transaction).
+    `shift`: the terminal's open shift, if any (a self-order kiosk has none: no drawer)."""
     if method not in GATEWAY_METHODS:
         raise ValidationFailed(f"{method} is not a gateway method", "METHOD_NOT_SUPPORTED", "method")
     if order.status in ("cancelled", "completed"):
@@ -78,7 +79,8 @@ def start(session, client: CloudClient | None, order: Order, *, user_id: int, te
     except CloudError:  # the cloud or the gateway behind it (503, 502) does not take the charge
         raise unreachable(method) from None
     with write_transaction() as session:
-        payment = Payment(uuid=payment_uuid, order_id=order_id, shift_id=shift.id, shift_uuid=shift.uuid,
+        payment = Payment(uuid=payment_uuid, order_id=order_id, shift_id=shift.id if shift else None,
+                          shift_uuid=shift.uuid if shift else None,
                           terminal=terminal, method=method, amount=applied, tendered=None, change_amount=0,
                           status=PENDING, reference=charge.get("gateway_id", "")[:120], created_by=user_id,
                           created_at=utcnow())
@@ -125,6 +127,21 @@ def refresh(session, client: CloudClient | None, payment: Payment, *, check: boo
             raise unreachable(payment.method) from None
         return decorate(session, session.get(Payment, payment_id))
     return settle(payment_id, charge)
+
+
+def refresh_pending(session, client: CloudClient, limit: int = 50) -> int:
+    """Bring every waiting QRIS / e-wallet payment up to date from the cloud (the pull loop
+    calls this, so a payment settles even when no till is looking at it). Answers how many
+    are no longer pending."""
+    waiting = [payment_id for (payment_id,) in session.execute(
+        select(Payment.id).where(Payment.status == PENDING, Payment.method.in_(GATEWAY_METHODS))
+        .order_by(Payment.id.desc()).limit(limit))]
+    session.rollback()
+    settled = 0
+    for payment_id in waiting:
+        if refresh(session, client, session.get(Payment, payment_id)).status != PENDING:
+            settled += 1
+    return settled
 
 
 def cancel(session, client: CloudClient | None, payment: Payment) -> Payment:

@@ -167,3 +167,19 @@ def test_a_refund_the_gateway_cannot_make_is_not_recorded(online, edge_app, mana
     refused = manager.post(f"/api/orders/{order['id']}/refund/", {"reason": "wrong order"})
     assert refused.status_code == 503 and refused.json["code"] == "GATEWAY_UNREACHABLE"
     assert manager.get(f"/api/orders/{order['id']}/").json["refunded_amount"] == "0.00"
+
+
+def test_the_pull_loop_settles_a_payment_no_till_is_looking_at(online, edge_app, device_client, cashier, sim,
+                                                               receiver):
+    from edge.services import gateway_payments
+
+    order, payment = qris_order(cashier)
+    sim_pay(sim, payment["reference"])
+    settlement = receiver.wait_for(1, match=lambda r: payment["uuid"].encode() in r.body and b"settlement" in r.body)[0]
+    online.test_client().post("/api/payments/webhook/midtrans/", data=settlement.body,
+                              headers={"Content-Type": "application/json"})
+    assert recorded_events(edge_app, payment["uuid"]) == []  # nobody asked the edge yet
+    with edge_app.app_context():
+        assert gateway_payments.refresh_pending(edge_db.session, device_client) == 1
+    assert len(recorded_events(edge_app, payment["uuid"])) == 1
+    assert cashier.get(f"/api/orders/{order['id']}/").json["balance_due"] == "0.00"
