@@ -25,14 +25,14 @@ def create_app(config: dict | None = None) -> APIFlask:
     from cloud import models  # noqa: F401  (registers the tables)
     from cloud.api import register_blueprints
     from cloud.api.access import install_jwt_handlers
-    from cloud.web import register_pages
-    from sync.web.openapi import install_spec_processor
     from cloud.extensions import db, jwt, limiter, migrate
     from cloud.services import versions
+    from cloud.web import register_pages
     from sync import sqlite
     from sync.web.errors import install_error_handlers
     from sync.web.headers import install_response_headers
     from sync.web.json_body import install_json_guard
+    from sync.web.openapi import install_spec_processor
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)

@@ -1,6 +1,7 @@
 """`pos cloud ...`: serve the cloud, migrate, create the first admin, seed the demo."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -119,7 +120,10 @@ def seed_demo(database_url, keep_other_devices):
     app = _app(database_url, DEMO=True)
     _upgrade(app)
     with app.app_context():
-        summary, key = demo.seed(db.session, keep_other_devices)
+        # gateway credentials are sealed under the cloud's secret: only a lasting one (not a throwaway) will do
+        lasting = os.environ.get("POS_JWT_SECRET") == app.config["JWT_SECRET_KEY"]
+        summary, key = demo.seed(db.session, keep_other_devices,
+                                 gateway_secret=app.config["JWT_SECRET_KEY"] if lasting else None)
         db.session.commit()
     for line in summary:
         click.echo(line)

@@ -81,6 +81,8 @@ class Config:
         self.XENDIT_API_URL = os.environ.get("POS_XENDIT_API_URL") or XENDIT_BASE_URL
         self.CLOUD_PUBLIC_URL = (os.environ.get("POS_CLOUD_PUBLIC_URL") or "").rstrip("/")
         self.GATEWAY_TIMEOUT_S = _int("POS_GATEWAY_TIMEOUT_S", 10)
+        # how long a dynamic QRIS / e-wallet charge may be paid (the gateways default to 15 min)
+        self.GATEWAY_CHARGE_EXPIRY_S = _int("POS_GATEWAY_CHARGE_EXPIRY_S", 15 * 60)
         # Notification channels (cloud/notifications; read by nothing else yet). WhatsApp: Meta's
         # Cloud API (the simulator in the demo and tests); email: any SMTP server. A channel
         # without its phone number id / host is off.

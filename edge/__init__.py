@@ -24,13 +24,15 @@ def create_app(config: dict | None = None) -> APIFlask:
     app.config.from_mapping(settings.as_dict())
     app.json.sort_keys = False  # answers keep their fields in the contract's order (and skip a sort)
 
-    from edge import models  # noqa: F401  (registers the tables)
-    from edge import sockets
+    from edge import (
+        models,  # noqa: F401  (registers the tables)
+        sockets,
+    )
     from edge.api import failures, register_blueprints
     from edge.api.access import install_jwt_handlers
-    from edge.web import register_pages
     from edge.extensions import db, jwt, limiter, migrate, socketio
     from edge.services import credentials
+    from edge.web import register_pages
     from sync import sqlite
     from sync.web.errors import install_error_handlers
     from sync.web.headers import install_response_headers

@@ -373,10 +373,9 @@ def printer_group():
 @click.option("--probe/--no-probe", default=True, help="Ask each printer for its status now.")
 def list_printers(data_dir, probe):
     """Printers, their settings, their status and their queues."""
-    from printers.worker import probe_status
-
     from edge.extensions import db
     from edge.services import printing
+    from printers.worker import probe_status
 
     app = _app(data_dir)
     _upgrade(app)
@@ -402,10 +401,9 @@ def list_printers(data_dir, probe):
 @DATA_DIR
 def test_printer(name, data_dir):
     """Print a test page on NAME now (directly, not through the queue)."""
-    from printers import TransportError, make_test_page, render, transport_for
-
     from edge.extensions import db
     from edge.services import printing
+    from printers import TransportError, make_test_page, render, transport_for
 
     app = _app(data_dir)
     _upgrade(app)

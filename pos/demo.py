@@ -129,20 +129,27 @@ def _restart_requests() -> threading.Event:
 @click.option("--dir", "directory", default="instance/demo", show_default=True, help="Where the demo keeps its data.")
 @click.option("--cloud-port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--edge-port", default=5000, show_default=True, type=click.IntRange(1, 65535))
-def demo(directory, cloud_port, edge_port):
-    """Start the cloud and an enrolled edge with the demo data; Ctrl-C stops both.
-    The cloud can be stopped and started again while the outlet keeps selling."""
-    if cloud_port == edge_port:
-        raise click.ClickException("--cloud-port and --edge-port must differ")
+@click.option("--gateway-port", default=8090, show_default=True, type=click.IntRange(1, 65535),
+              help="The payment gateway simulator (Midtrans and Xendit) the demo's cloud charges QRIS through.")
+def demo(directory, cloud_port, edge_port, gateway_port):
+    """Start the cloud, an enrolled edge and the payment gateway simulator with the demo
+    data; Ctrl-C stops them. The cloud can be stopped and started again while the outlet
+    keeps selling."""
+    if len({cloud_port, edge_port, gateway_port}) < 3:
+        raise click.ClickException("--cloud-port, --edge-port and --gateway-port must differ")
     cloud_port, edge_port = claim_port(cloud_port, "--cloud-port"), claim_port(edge_port, "--edge-port")
+    gateway_port = claim_port(gateway_port, "--gateway-port")
     base = demo_dir(directory)
     edge_dir = base / "edge"
     printer_dir = edge_dir / "printers"  # file printers write only inside their edge's data dir
     env = {**os.environ, "POS_DEMO": "1", "POS_JWT_SECRET": _secret(base)}
     cloud_db = f"sqlite:///{base / 'cloud.sqlite3'}"
     cloud_url, edge_url = f"http://127.0.0.1:{cloud_port}", f"http://127.0.0.1:{edge_port}"
+    gateway_url = f"http://127.0.0.1:{gateway_port}"
+    # the cloud charges through the simulator, by the same settings production points at the real gateways
+    env.update(POS_MIDTRANS_API_URL=gateway_url, POS_XENDIT_API_URL=gateway_url, POS_CLOUD_PUBLIC_URL=cloud_url)
 
-    cloud_log, edge_log = base / "cloud.log", base / "edge.log"
+    cloud_log, edge_log, gateway_log = base / "cloud.log", base / "edge.log", base / "gateway-sim.log"
     processes: list[subprocess.Popen] = []
     signal.signal(signal.SIGTERM, _interrupt)
 
@@ -165,6 +172,9 @@ def demo(directory, cloud_port, edge_port):
                 os.killpg(process.pid, signal.SIGKILL)
 
     try:
+        gateway = start(["gateway-sim", "--host", "127.0.0.1", "--port", str(gateway_port), "--webhook-base",
+                         cloud_url], gateway_log)
+        _wait(f"{gateway_url}/_sim/charges/", gateway, "payment gateway simulator", gateway_log)
         click.echo("seeding the demo tenant ...")
         key = _run(["cloud", "seed-demo", "--database-url", cloud_db], env).strip().splitlines()[-1].split("=", 1)[1]
         cloud_args = ["cloud", "run", "--port", str(cloud_port), "--database-url", cloud_db]
@@ -186,11 +196,12 @@ Outlet POS demo is running (data in {base}).
   Kitchen display   {edge_url}/kitchen/        kitchen / kitchen123
   Head office       {cloud_url}/dashboard/     owner / owner123 (manager / manager123, PIN 5678)
   API docs          {cloud_url}/api/docs/ (cloud)   {edge_url}/api/docs/ (edge)
+  Payment gateway   {gateway_url}/                 the customer's side: "Pay" settles a QRIS charge
   Printers          {printer_dir}/*.escpos, readable copies in *.escpos.txt
-  Logs              {cloud_log}, {edge_log}
+  Logs              {cloud_log}, {edge_log}, {gateway_log}
 
 To see the outlet keep selling offline, stop the cloud: kill {cloud.pid}
-(the demo then tells how to start it again). Ctrl-C stops both.""")
+(the demo then tells how to start it again). Ctrl-C stops them all.""")
         restart, announced = _restart_requests(), False
         while edge.poll() is None:
             if cloud.poll() is None:

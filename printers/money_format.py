@@ -84,8 +84,5 @@ def format_money(minor: int, fmt: CurrencyFormat = IDR) -> str:
     negative = number.startswith("-")
     magnitude = number[1:] if negative else number
     space = " " if fmt.symbol_space and fmt.symbol else ""
-    if fmt.symbol_first:
-        text = f"{fmt.symbol}{space}{magnitude}"
-    else:
-        text = f"{magnitude}{space}{fmt.symbol}"
+    text = f"{fmt.symbol}{space}{magnitude}" if fmt.symbol_first else f"{magnitude}{space}{fmt.symbol}"
     return "-" + text if negative else text

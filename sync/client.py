@@ -152,6 +152,32 @@ class CloudClient:
     def allowances(self) -> Exchange:
         return self._device_request("POST", "/api/sync/allowances/", json={})
 
+    def create_charge(self, body: dict) -> dict:
+        """Ask the cloud for a QRIS / e-wallet charge for an edge payment (same uuid, same charge)."""
+        return self._charge_answer(self._device_request("POST", "/api/sync/payments/", json=body).body)
+
+    def charge(self, payment_uuid: str, check: bool = False) -> dict:
+        """How a charge stands at the cloud; `check` asks the gateway first."""
+        return self._charge_answer(self._device_request("GET", f"/api/sync/payments/{payment_uuid}/",
+                                                        params={"check": "true"} if check else None).body)
+
+    def cancel_charge(self, payment_uuid: str) -> dict:
+        return self._charge_answer(self._device_request("POST", f"/api/sync/payments/{payment_uuid}/cancel/").body)
+
+    def refund_charge(self, payment_uuid: str, refund_uuid: str, amount: str, reason: str) -> dict:
+        """Give money back through the gateway; the same refund uuid answers the first result."""
+        body = self._device_request("POST", f"/api/sync/payments/{payment_uuid}/refunds/", json={
+            "refund_uuid": refund_uuid, "amount": amount, "reason": reason}).body
+        if not isinstance(body, dict) or "status" not in body:
+            raise Unreachable("the cloud's refund answer was cut or garbled")
+        return body
+
+    @staticmethod
+    def _charge_answer(body) -> dict:
+        if not isinstance(body, dict) or not {"status", "payment_uuid", "amount"} <= body.keys():
+            raise Unreachable("the cloud's charge answer was cut or garbled")
+        return body
+
     def device(self) -> dict:
         """What the cloud knows of this device: numbering space, highest seq seen."""
         body = self._device_request("GET", "/api/sync/device/").body

@@ -27,7 +27,7 @@ def parse_amount(value: object) -> int:
 
     Floats are refused: a float has already lost the amount it was meant to carry.
     """
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise MoneyFormatError("Amounts must be decimal strings such as '95000.00'")
     if isinstance(value, int):
         minor = value * MINOR_PER_MAJOR
@@ -59,7 +59,7 @@ def format_amount(minor: int) -> str:
 
 def parse_rate(value: object) -> int:
     """'10', '10.5', '10.00' (percent) -> basis points, 0..100 %."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise MoneyFormatError("Rates must be decimal strings such as '10.00'")
     if isinstance(value, int):
         bp = value * 100

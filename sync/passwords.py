@@ -37,7 +37,7 @@ def verify_secret(hashed: str | None, secret: str | None) -> bool:
         return False
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def dummy_hash(profile: str = "strong") -> str:
     """A hash of a secret nobody knows, at the cost real hashes have: checking a secret
     against it takes as long as against a real user's hash."""

@@ -4,12 +4,12 @@ Device clocks lie, so nothing orders by these values; they are for people and re
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def utcnow() -> datetime:
     """Now, as a naive UTC datetime (how both databases store it)."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def isoformat(value: datetime | None) -> str | None:
@@ -17,7 +17,7 @@ def isoformat(value: datetime | None) -> str | None:
     if value is None:
         return None
     if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        value = value.astimezone(UTC).replace(tzinfo=None)
     return value.isoformat(timespec="seconds") + "Z"
 
 
@@ -25,5 +25,5 @@ def parse_iso(value: str) -> datetime:
     """'2026-11-23T10:00:00Z' or with an offset -> naive UTC datetime."""
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
     return parsed

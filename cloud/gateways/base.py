@@ -10,15 +10,14 @@ IDR has no decimals at the gateways, so an amount with cents cannot be charged.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from collections.abc import Mapping
 from typing import Protocol
 
-from sync.money import MINOR_PER_MAJOR, MoneyFormatError, parse_amount
-
 from cloud.gateways.errors import GatewayBadResponse, InvalidChargeRequest
+from sync.money import MINOR_PER_MAJOR, MoneyFormatError, parse_amount
 
 # Payment statuses an outcome maps to (the edge's payment statuses).
 PENDING, PAID, FAILED, CANCELLED, EXPIRED, REFUNDED = (

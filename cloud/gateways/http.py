@@ -20,7 +20,7 @@ CONNECT_TIMEOUT_S = 3.05
 
 def basic_auth(secret: str) -> str:
     """HTTP Basic with the secret as user name and an empty password (both providers)."""
-    return "Basic " + base64.b64encode(f"{secret}:".encode("utf-8")).decode("ascii")
+    return "Basic " + base64.b64encode(f"{secret}:".encode()).decode("ascii")
 
 
 def send(provider: str, method: str, url: str, *, headers: dict, body: dict | None = None,

@@ -11,16 +11,38 @@ import hashlib
 import hmac
 import json
 import re
-from datetime import datetime, timedelta, timezone
 from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import quote
 
 from cloud.gateways import http
-from cloud.gateways.base import (CANCELLED, CURRENCY, EXPIRED, FAILED, PAID, PAYMENT, PENDING, REFUND,
-                                 REFUND_SUCCEEDED, REFUNDED, ChargeRef, ChargeRequest, GatewayCharge, Outcome,
-                                 RefundResult, decimal_free, minor_from_wire, whole_units)
-from cloud.gateways.errors import (CallbackMalformed, GatewayBadResponse, GatewayRejected, GatewayUnsupported,
-                                   InvalidChargeRequest)
+from cloud.gateways.base import (
+    CANCELLED,
+    CURRENCY,
+    EXPIRED,
+    FAILED,
+    PAID,
+    PAYMENT,
+    PENDING,
+    REFUND,
+    REFUND_SUCCEEDED,
+    REFUNDED,
+    ChargeRef,
+    ChargeRequest,
+    GatewayCharge,
+    Outcome,
+    RefundResult,
+    decimal_free,
+    minor_from_wire,
+    whole_units,
+)
+from cloud.gateways.errors import (
+    CallbackMalformed,
+    GatewayBadResponse,
+    GatewayRejected,
+    GatewayUnsupported,
+    InvalidChargeRequest,
+)
 
 NAME = "midtrans"
 SANDBOX_URL = "https://api.sandbox.midtrans.com"
@@ -98,7 +120,7 @@ def wib_time(value: object) -> datetime | None:
         local = datetime.strptime(value, "%Y-%m-%d %H:%M:%S").replace(tzinfo=_WIB)
     except ValueError:
         return None
-    return local.astimezone(timezone.utc).replace(tzinfo=None)
+    return local.astimezone(UTC).replace(tzinfo=None)
 
 
 def _required(payload: dict, key: str) -> str:

@@ -9,20 +9,43 @@ expires, so `cancel` says so instead of pretending.
 from __future__ import annotations
 
 import hmac
-from dataclasses import replace
-from datetime import datetime, timedelta, timezone
 from collections.abc import Mapping
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
-from sync.timeutil import parse_iso
-
 from cloud.gateways import http
-from cloud.gateways.base import (CANCELLED, CURRENCY, EXPIRED, FAILED, PAID, PAYMENT, PENDING, REFUND,
-                                 REFUND_FAILED, REFUND_PENDING, REFUND_SUCCEEDED, REFUNDED, ChargeRef,
-                                 ChargeRequest, GatewayCharge, Outcome, RefundResult, decimal_free,
-                                 minor_from_wire, whole_units)
-from cloud.gateways.errors import (CallbackIgnored, CallbackMalformed, GatewayBadResponse, GatewayRejected,
-                                   GatewayUnsupported, InvalidChargeRequest)
+from cloud.gateways.base import (
+    CANCELLED,
+    CURRENCY,
+    EXPIRED,
+    FAILED,
+    PAID,
+    PAYMENT,
+    PENDING,
+    REFUND,
+    REFUND_FAILED,
+    REFUND_PENDING,
+    REFUND_SUCCEEDED,
+    REFUNDED,
+    ChargeRef,
+    ChargeRequest,
+    GatewayCharge,
+    Outcome,
+    RefundResult,
+    decimal_free,
+    minor_from_wire,
+    whole_units,
+)
+from cloud.gateways.errors import (
+    CallbackIgnored,
+    CallbackMalformed,
+    GatewayBadResponse,
+    GatewayRejected,
+    GatewayUnsupported,
+    InvalidChargeRequest,
+)
+from sync.timeutil import parse_iso
 
 NAME = "xendit"
 BASE_URL = "https://api.xendit.co"  # one host; test mode is the key's (xnd_development_...)
@@ -264,7 +287,7 @@ class XenditGateway:
     def charge(self, request: ChargeRequest) -> GatewayCharge:
         self._supported(request.method)
         if request.method == "qris":
-            now = datetime.now(timezone.utc).replace(tzinfo=None)
+            now = datetime.now(UTC).replace(tzinfo=None)
             payload = self._call("POST", "/qr_codes", qr_code_body(request, now), api_version=QR_API_VERSION)
             return charge_from_qr(payload, request)
         payload = self._call("POST", "/ewallets/charges", ewallet_charge_body(request))

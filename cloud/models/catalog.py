@@ -56,7 +56,7 @@ class Product(Timestamps, Syncable, Base):
     review_note: Mapped[str] = mapped_column(String(500), default="")
 
     category: Mapped[Category] = relationship()
-    modifier_groups: Mapped[list["ModifierGroup"]] = relationship(
+    modifier_groups: Mapped[list[ModifierGroup]] = relationship(
         back_populates="product", cascade="all, delete-orphan", order_by="ModifierGroup.sort_order, ModifierGroup.id"
     )
 
@@ -77,7 +77,7 @@ class ModifierGroup(Base):
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
 
     product: Mapped[Product] = relationship(back_populates="modifier_groups")
-    modifiers: Mapped[list["Modifier"]] = relationship(
+    modifiers: Mapped[list[Modifier]] = relationship(
         back_populates="group", cascade="all, delete-orphan", order_by="Modifier.sort_order, Modifier.id"
     )
 

@@ -47,7 +47,7 @@ class Promotion(Timestamps, Syncable, Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=False)
     outlet_ids: Mapped[list] = mapped_column(default=list)  # empty = every outlet
 
-    products: Mapped[list["PromotionProduct"]] = relationship(
+    products: Mapped[list[PromotionProduct]] = relationship(
         back_populates="promotion", cascade="all, delete-orphan", order_by="PromotionProduct.id"
     )
 
@@ -70,7 +70,7 @@ class PromotionProduct(Base):
     quantity: Mapped[int] = mapped_column(Integer, default=1)  # units of this product in a bundle
 
     promotion: Mapped[Promotion] = relationship(back_populates="products")
-    product: Mapped["Product"] = relationship()
+    product: Mapped[Product] = relationship()
 
 
 class PromotionUsage(Base):

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import (BigInteger, Boolean, Date, DateTime, ForeignKey, Integer, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import BigInteger, Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cloud.models.base import Base
@@ -63,7 +62,7 @@ class SyncedOrder(Base):
     promotions: Mapped[list] = mapped_column(default=list)
     device_id: Mapped[int | None] = mapped_column(Integer, index=True)  # the device that first sent it
 
-    items: Mapped[list["SyncedOrderItem"]] = relationship(
+    items: Mapped[list[SyncedOrderItem]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="SyncedOrderItem.line_no")
 
 

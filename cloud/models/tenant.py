@@ -30,8 +30,8 @@ class Tenant(Timestamps, Syncable, Base):
     receipt_footer: Mapped[str] = mapped_column(String(500), default="Thank you!")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
 
-    outlets: Mapped[list["Outlet"]] = relationship(back_populates="tenant", cascade="all, delete-orphan")
-    version_counter: Mapped["TenantVersion"] = relationship(cascade="all, delete-orphan", single_parent=True)
+    outlets: Mapped[list[Outlet]] = relationship(back_populates="tenant", cascade="all, delete-orphan")
+    version_counter: Mapped[TenantVersion] = relationship(cascade="all, delete-orphan", single_parent=True)
 
     @property
     def tenant_id(self) -> int:

@@ -7,7 +7,6 @@ from sqlalchemy import Boolean, DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cloud.models.base import Base, Syncable, Timestamps
-
 from sync.login_throttle import LoginThrottleMixin
 from sync.roles import PLATFORM_ROLES, ROLE_RANK, ROLES  # noqa: F401  (re-exported)
 

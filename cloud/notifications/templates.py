@@ -29,11 +29,24 @@ from html.parser import HTMLParser
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
-from jinja2.exceptions import SecurityError, TemplateError as JinjaTemplateError, UndefinedError
+from jinja2.exceptions import SecurityError, UndefinedError
+from jinja2.exceptions import TemplateError as JinjaTemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
-from cloud.notifications.catalogue import (BOOL, CHANNELS, DATETIME, INT, ITEM_ATTRIBUTES, ITEMS, KIND_ATTRIBUTES,
-                                           LOOP_ATTRIBUTES, MONEY, TEMPLATE_TYPES, TEXT, TemplateType)
+from cloud.notifications.catalogue import (
+    BOOL,
+    CHANNELS,
+    DATETIME,
+    INT,
+    ITEM_ATTRIBUTES,
+    ITEMS,
+    KIND_ATTRIBUTES,
+    LOOP_ATTRIBUTES,
+    MONEY,
+    TEMPLATE_TYPES,
+    TEXT,
+    TemplateType,
+)
 from cloud.notifications.errors import TemplateError
 from cloud.notifications.money import Money
 from sync.money import parse_amount

@@ -9,7 +9,7 @@ send it. Wrong passwords count against the username (sync/login_throttle.py).
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
@@ -109,7 +109,7 @@ def _tenant_active(session, user: User) -> bool:
 
 
 def _as_naive_utc(timestamp: int) -> datetime:
-    return datetime.fromtimestamp(timestamp, timezone.utc).replace(tzinfo=None)
+    return datetime.fromtimestamp(timestamp, UTC).replace(tzinfo=None)
 
 
 def token_is_current(session, claims: dict) -> User | None:

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from cloud.models import (Category, Modifier, ModifierGroup, Outlet, OutletProduct, Product, Promotion,
-                          PromotionProduct)
+from cloud.models import Category, Modifier, ModifierGroup, Outlet, OutletProduct, Product, Promotion, PromotionProduct
 from cloud.models.catalog import MODIFIER_TYPES
 from cloud.services.actor import Actor
 from sync.timeutil import utcnow

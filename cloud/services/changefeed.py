@@ -14,8 +14,21 @@ from collections import defaultdict
 
 from sqlalchemy import func, or_, select
 
-from cloud.models import (Category, Customer, Device, Outlet, OutletProduct, Product, Promotion,
-                          PromotionAllowance, PromotionUsage, Tenant, TenantVersion, Tombstone, User)
+from cloud.models import (
+    Category,
+    Customer,
+    Device,
+    Outlet,
+    OutletProduct,
+    Product,
+    Promotion,
+    PromotionAllowance,
+    PromotionUsage,
+    Tenant,
+    TenantVersion,
+    Tombstone,
+    User,
+)
 from sync.roles import OUTLET_ROLES
 from sync.schemas import pull as wire
 from sync.web.errors import Conflict

@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from cloud.models import Category, Outlet, Product, Promotion, Tenant, User
-from cloud.services import auth, catalog, enrollment, tenants
+from cloud.services import auth, catalog, enrollment, gateway_accounts, tenants
 from cloud.services.actor import Actor
 
 USERS = (  # username, password, role, PIN, bound to the outlet
@@ -17,6 +17,15 @@ USERS = (  # username, password, role, PIN, bound to the outlet
     ("manager", "manager123", "manager", "5678", True),
     ("cashier", "cashier123", "cashier", "1234", True),
     ("kitchen", "kitchen123", "kitchen", None, True),
+)
+
+# The demo's gateway accounts: the credentials `pos gateway-sim` accepts by default
+# (simulators.gateway.core, which the cloud may not import; a test keeps them equal).
+# Midtrans is the demo tenant's primary gateway.
+DEMO_GATEWAYS = (
+    ("midtrans", {"server_key": "SB-Mid-server-SIMULATOR-demo-key"}, True),
+    ("xendit", {"secret_key": "xnd_development_SIMULATOR_demo_key",
+                "callback_token": "simulator-demo-callback-token"}, False),
 )
 
 CATEGORIES = (  # name, kitchen station, sort order
@@ -117,7 +126,9 @@ def _ensure_promotions(session, owner: Actor, products: dict[str, Product]) -> N
         promotions.activate(session, owner, promotion)
 
 
-def seed(session, keep_other_devices: bool = False) -> tuple[list[str], str]:
+def seed(session, keep_other_devices: bool = False, gateway_secret: str | None = None) -> tuple[list[str], str]:
+    """The demo tenant; with `gateway_secret` (the cloud's secret, which seals them) it also
+    gets the gateway simulator's credentials."""
     tenant = session.execute(select(Tenant).where(Tenant.slug == "pizza-palace")).scalar_one_or_none()
     if tenant is None:
         tenant = tenants.create_tenant(session, {
@@ -139,10 +150,15 @@ def seed(session, keep_other_devices: bool = False) -> tuple[list[str], str]:
     products = _ensure_catalog(session, owner)
     _ensure_promotions(session, owner, products)
     key, _ = enrollment.issue_key(session, outlet, owner_user.id, keep_other_devices)
+    if gateway_secret:
+        for provider, credentials, primary in DEMO_GATEWAYS:
+            gateway_accounts.save(session, tenant.id, provider, credentials, is_primary=primary, secret=gateway_secret)
     summary = [
         f"tenant: {tenant.name} (id {tenant.id}, slug {tenant.slug})",
         f"outlet: {outlet.name} (id {outlet.id}, code {outlet.code})",
         "users: " + ", ".join(f"{u} / {p}" + (f" / PIN {pin}" if pin else "") for u, p, _, pin, _ in USERS),
         f"catalog: {len(CATEGORIES)} categories, {len(products)} products; 4 promotions (code WEEKEND30)",
     ]
+    if gateway_secret:
+        summary.append("payment gateways: midtrans (primary), xendit, with `pos gateway-sim`'s demo credentials")
     return summary, key

@@ -23,7 +23,6 @@ apply; its responses say so in `warnings`.
 from __future__ import annotations
 
 import re
-
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 

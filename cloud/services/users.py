@@ -45,10 +45,7 @@ def _check_may_assign(actor: Actor, role: str) -> None:
 def create_user(session, actor: Actor, data: dict, *, tenant_id: int | None = None) -> User:
     role = data["role"]
     _check_may_assign(actor, role)
-    if role in PLATFORM_ROLES:
-        tenant_id = None
-    else:
-        tenant_id = tenant_id if tenant_id is not None else actor.require_tenant()
+    tenant_id = None if role in PLATFORM_ROLES else tenant_id if tenant_id is not None else actor.require_tenant()
     outlet_id = data.get("outlet_id")
     if actor.outlet_id is not None:
         if outlet_id not in (None, actor.outlet_id):

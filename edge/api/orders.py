@@ -1,6 +1,6 @@
 """Orders: create, change, price a cart, the status flow, voids and refunds."""
 from apiflask import APIBlueprint
-from flask import Response
+from flask import Response, current_app
 from sqlalchemy import func, or_, select
 
 from edge.api.access import require
@@ -25,8 +25,11 @@ from edge.api.schemas.orders import (
 from edge.api.tx import writes
 from edge.extensions import db
 from edge.models import Customer, Order
-from edge.services import orders, print_documents, printing, refunds, shifts
+from edge.services import continuity, gateway_payments, orders, print_documents, printing, refunds, runtime, shifts
 from edge.services import outlet as outlet_settings
+from edge.services.payments import GATEWAY_METHODS
+from sync.web import idempotency
+from sync.web.errors import APIError
 from sync.web.lists import (
     LIKE_ESCAPE,
     like_pattern,
@@ -184,16 +187,34 @@ def complete_order(order_id, actor):
 
 
 @bp.post("/<int:order_id>/refund/")
-@writes
 @require("manager")
 @bp.input(RefundIn)
 @bp.output(RefundOut, status_code=201)
 @refuses(INVALID_ITEM="an item_id is not on this order", INVALID_QUANTITY="a quantity is more than is left",
-          INVALID_METHOD="the order was not paid by that method")
+          INVALID_METHOD="the order was not paid by that method",
+          GATEWAY_REFUND_NOT_DONE="the gateway has not confirmed a QRIS / e-wallet refund")
 def refund_order(order_id, json_data, actor):
     """Give money back, for the whole order or some lines, with a reason (manager+). The money goes back by
     the methods that took it, each at most what it took: `method` first, then the others (`tenders`).
-    Cash goes back out of this terminal's drawer: when any does, its shift must be open."""
+    Cash goes back out of this terminal's drawer: when any does, its shift must be open. QRIS and
+    e-wallet money goes back through the payment gateway first (online only); a refusal records nothing."""
+    continuity.refuse_if_catching_up()
+    order = orders.get(db.session, order_id)
+    if any(p.status == "paid" and p.method in GATEWAY_METHODS for p in order.payments):
+        try:
+            planned = refunds.plan(order, lines=json_data.get("lines"), method=json_data.get("method"),
+                                   cash_rounding=outlet_settings.tenant(db.session).cash_rounding)
+        except APIError:
+            planned = None  # refused (or a replay of one done): the recording step answers it
+        if planned is not None:
+            gateway_payments.refund_at_gateway(db.session, runtime.client_for(current_app), order, planned.shares,
+                                               reason=json_data["reason"], key=idempotency.read_key())
+    return _record_refund(order_id, json_data, actor)
+
+
+@writes
+def _record_refund(order_id, json_data, actor):
+    """The refund's records, in one write transaction (and `Idempotency-Key` replay), answered here."""
     order = orders.get(db.session, order_id)
     tenant = outlet_settings.tenant(db.session)
     given = refunds.refund(db.session, order, user_id=actor.user_id, shift=shifts.current(db.session, actor.terminal),
@@ -201,7 +222,7 @@ def refund_order(order_id, json_data, actor):
                            points_per_amount=tenant.points_per_amount, cash_rounding=tenant.cash_rounding)
     first = given[0]
     first.tenders = [{"id": r.id, "uuid": r.uuid, "method": r.method, "amount": r.amount} for r in given]
-    return first
+    return RefundOut().dump(first), 201
 
 
 @bp.post("/<int:order_id>/refund/preview/")

@@ -1,13 +1,15 @@
 """Payments: cash (with tendered and change), card (external terminal reference), split
-tender; QRIS and e-wallets answer 503 until the gateway exists."""
+tender; QRIS and e-wallets through the cloud's gateway: answered `pending` with the QR
+string or deeplink, then `paid` once the cloud reports the gateway's settlement."""
 from apiflask import APIBlueprint
+from flask import Response, current_app
 
 from edge.api.access import require
 from edge.api.schemas.orders import PaymentIn, PaymentOut
 from edge.api.tx import writes
 from edge.extensions import db
 from edge.models import Payment
-from edge.services import orders, payments, shifts
+from edge.services import continuity, gateway_payments, orders, payments, qr_images, runtime, shifts
 from sync.web.errors import NotFound
 from sync.web.openapi import refuses
 
@@ -15,30 +17,86 @@ bp = APIBlueprint("payments", __name__, url_prefix="/api/payments", tag="Payment
 
 
 @bp.post("/")
-@writes
 @require("cashier")
 @bp.input(PaymentIn)
 @bp.output(PaymentOut, status_code=201)
-@bp.doc(responses={503: {"description": "GATEWAY_UNREACHABLE: QRIS/e-wallet need the cloud's gateway"}})
+@bp.doc(responses={503: {"description": "GATEWAY_UNREACHABLE: QRIS/e-wallet need the cloud; take cash or card"}})
 @refuses(REFERENCE_REQUIRED="a card payment needs the terminal reference",
           TENDERED_REQUIRED="a cash payment needs tendered or amount",
           TENDERED_TOO_LOW="tendered is less than amount", INVALID_AMOUNT="amount is 0.00",
-          OVERPAYMENT_NOT_ALLOWED="only cash may be more than the balance")
+          OVERPAYMENT_NOT_ALLOWED="only cash may be more than the balance",
+          OVERPAYMENT="a cash amount more than the balance (enter the cash as tendered)",
+          PAYMENT_PENDING="a QRIS / e-wallet payment of the order is waiting")
 def create_payment(json_data, actor):
-    """Take a payment for an order; several payments may settle one order."""
-    payments.ensure_available(json_data["method"])
+    """Take a payment for an order; several payments may settle one order. QRIS and
+    e-wallets answer `pending` with `qr_string` / `deeplink_url` (online only)."""
+    method = json_data["method"]
+    if method in payments.GATEWAY_METHODS:
+        return _start_gateway_payment(json_data, actor)
+    return _take_payment(json_data, actor=actor)
+
+
+@writes
+def _take_payment(json_data, actor):
+    """Cash and card: one write transaction (and `Idempotency-Key` replay), answered here."""
     order = orders.get(db.session, json_data["order_id"])
     shift = shifts.require_open_ref(db.session, actor.terminal)
-    return payments.pay(db.session, order, user_id=actor.user_id, terminal=actor.terminal, shift=shift,
+    paid = payments.pay(db.session, order, user_id=actor.user_id, terminal=actor.terminal, shift=shift,
                         method=json_data["method"], amount=json_data.get("amount"),
                         tendered=json_data.get("tendered"), reference=json_data.get("reference", ""))
+    return PaymentOut().dump(paid), 201
+
+
+def _start_gateway_payment(json_data, actor):
+    """No `writes` here: the cloud is asked before the pending payment is written."""
+    continuity.refuse_if_catching_up()
+    order = orders.get(db.session, json_data["order_id"])
+    shift = shifts.open_ref(db.session, actor.terminal)  # none at a self-order kiosk: no drawer, no cash
+    return gateway_payments.start(db.session, runtime.client_for(current_app), order, user_id=actor.user_id,
+                                  terminal=actor.terminal, shift=shift, method=json_data["method"],
+                                  amount=json_data.get("amount"), channel=json_data.get("channel"))
+
+
+def _payment(payment_id) -> Payment:
+    payment = db.session.get(Payment, payment_id)
+    if payment is None:
+        raise NotFound("Payment")
+    return payment
 
 
 @bp.get("/<int:payment_id>/")
 @require("cashier")
 @bp.output(PaymentOut)
 def get_payment(payment_id, actor):
-    payment = db.session.get(Payment, payment_id)
-    if payment is None:
-        raise NotFound("Payment")
-    return payment
+    """A payment; a pending QRIS / e-wallet one is first brought up to date from the cloud."""
+    return gateway_payments.refresh(db.session, runtime.client_for(current_app), _payment(payment_id))
+
+
+@bp.post("/<int:payment_id>/check/")
+@require("cashier")
+@bp.output(PaymentOut)
+def check_payment(payment_id, actor):
+    """"Check now": the cloud asks the gateway how a pending payment stands."""
+    return gateway_payments.refresh(db.session, runtime.client_for(current_app), _payment(payment_id), check=True)
+
+
+@bp.post("/<int:payment_id>/cancel/")
+@require("cashier")
+@bp.output(PaymentOut)
+@refuses(PAYMENT_NOT_PENDING="only a waiting QRIS / e-wallet payment can be cancelled")
+def cancel_payment(payment_id, actor):
+    """Withdraw the QR before the customer pays (if they just paid, the payment turns paid)."""
+    return gateway_payments.cancel(db.session, runtime.client_for(current_app), _payment(payment_id))
+
+
+@bp.get("/<int:payment_id>/qr.svg")
+@require("cashier")
+@bp.doc(responses={200: {"description": "The payment's QR string as an SVG image", "content": {"image/svg+xml": {}}},
+                   404: {"description": "No such payment, or it has no QR (cash, card, an e-wallet deeplink)"}})
+def payment_qr(payment_id, actor):
+    """The QRIS code to show the customer (the kiosk and a customer-facing screen draw it)."""
+    payment = gateway_payments.decorate(db.session, _payment(payment_id))
+    if not getattr(payment, "qr_string", None):
+        raise NotFound("QR code")
+    return Response(qr_images.svg(payment.qr_string), mimetype="image/svg+xml",
+                    headers={"Cache-Control": "no-store"})

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import (BigInteger, Boolean, Date, DateTime, ForeignKey, Integer, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import BigInteger, Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from edge.models.base import Base
@@ -61,14 +60,14 @@ class Order(Base):
     completed_at: Mapped[datetime | None] = mapped_column(DateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime)
 
-    items: Mapped[list["OrderItem"]] = relationship(
+    items: Mapped[list[OrderItem]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderItem.line_no")
-    promotions: Mapped[list["OrderPromotion"]] = relationship(
+    promotions: Mapped[list[OrderPromotion]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderPromotion.id")
-    payments: Mapped[list["Payment"]] = relationship(back_populates="order", order_by="Payment.id")
-    refunds: Mapped[list["Refund"]] = relationship(back_populates="order", order_by="Refund.id")
-    shift: Mapped["Shift | None"] = relationship(foreign_keys=[shift_id])
-    customer: Mapped["Customer | None"] = relationship("Customer")
+    payments: Mapped[list[Payment]] = relationship(back_populates="order", order_by="Payment.id")
+    refunds: Mapped[list[Refund]] = relationship(back_populates="order", order_by="Refund.id")
+    shift: Mapped[Shift | None] = relationship(foreign_keys=[shift_id])
+    customer: Mapped[Customer | None] = relationship("Customer")
 
     @property
     def amount_due(self) -> int:
@@ -189,7 +188,7 @@ class Shift(Base):
     z_report: Mapped[dict | None] = mapped_column()
     version: Mapped[int] = mapped_column(Integer, default=1)
 
-    movements: Mapped[list["CashMovement"]] = relationship(back_populates="shift", order_by="CashMovement.id")
+    movements: Mapped[list[CashMovement]] = relationship(back_populates="shift", order_by="CashMovement.id")
 
 
 class CashMovement(Base):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
@@ -20,8 +20,8 @@ from edge.models import LoginThrottle, RevokedToken, User
 from edge.services import mirror_cache
 from edge.services.uow import after_commit
 from sync import login_throttle, passwords
-from sync.timeutil import utcnow
 from sync.roles import OUTLET_ROLES
+from sync.timeutil import utcnow
 from sync.web.errors import APIError, NotAuthenticated
 
 FAMILY_PREFIX = "family:"  # a revoked family is a RevokedToken row with this jti
@@ -109,7 +109,7 @@ def authenticate(session, username: str, *, password: str | None = None, pin: st
 
 
 def _naive(ts: int) -> datetime:
-    return datetime.fromtimestamp(ts, timezone.utc).replace(tzinfo=None)
+    return datetime.fromtimestamp(ts, UTC).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)

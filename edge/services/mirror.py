@@ -7,8 +7,18 @@ from __future__ import annotations
 
 from sqlalchemy import delete, or_, select, update
 
-from edge.models import (Customer, MirrorAllowance, MirrorCategory, MirrorOutlet, MirrorOutletProduct,
-                         MirrorProduct, MirrorPromotion, MirrorTenant, Order, User)
+from edge.models import (
+    Customer,
+    MirrorAllowance,
+    MirrorCategory,
+    MirrorOutlet,
+    MirrorOutletProduct,
+    MirrorProduct,
+    MirrorPromotion,
+    MirrorTenant,
+    Order,
+    User,
+)
 from edge.services import mirror_cache
 from edge.services.uow import after_commit
 from sync.schemas import pull as wire

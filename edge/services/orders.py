@@ -13,8 +13,16 @@ from sqlalchemy import update as sa_update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.util import identity_key
 
-from edge.models import (Customer, MirrorAllowance, MirrorPromotion, Order, OrderItem, OrderPromotion, PromotionUse,
-                         OutboxEvent)
+from edge.models import (
+    Customer,
+    MirrorAllowance,
+    MirrorPromotion,
+    Order,
+    OrderItem,
+    OrderPromotion,
+    OutboxEvent,
+    PromotionUse,
+)
 from edge.services import catalog, customers, kitchen_log, mirror_cache, outbox, printing, rows
 from edge.services import outlet as outlet_settings
 from edge.services.numbering import next_order_number
@@ -408,7 +416,7 @@ def update(session, order: Order, data: dict) -> Order:
         items = data.get("items") or [
             {"product_id": i.product_id, "quantity": i.quantity, "modifier_ids": [m["id"] for m in i.modifiers],
              "note": i.note} for i in order.items]
-        codes = data["promo_codes"] if "promo_codes" in data else order.promo_codes
+        codes = data.get("promo_codes", order.promo_codes)
         customer = session.get(Customer, order.customer_id) if order.customer_id else None
         result = quote(session, items, codes, customer, exclude_order_id=order.id)
         _refuse_rejected_codes(result)

@@ -6,8 +6,8 @@ cost more than the insert itself (five such rows per sold order). Appends keep t
 order: each runs when it is made, so `seq` follows the order of the calls."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from edge.models import OutboxEvent
 from edge.services.uow import after_commit

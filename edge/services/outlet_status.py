@@ -2,7 +2,7 @@
 how old is the sync backlog, are the printers and kitchen screens fine."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from edge.models import SyncState
 from edge.services import sync_status

@@ -1,6 +1,6 @@
 """Taking payment: cash with tendered amount and change, card by an external terminal
-with its reference, several tenders per order. QRIS and e-wallets need the cloud's
-payment gateway, which this edge does not have yet."""
+with its reference, several tenders per order. QRIS and e-wallets go through the cloud's
+payment gateway (edge.services.gateway_payments); while one waits, no other tender is taken."""
 from __future__ import annotations
 
 from edge.models import Order, Payment
@@ -45,9 +45,16 @@ def _amounts(method: str, balance: int, amount: int | None, tendered: int | None
 
 
 def ensure_available(method: str) -> None:
+    """Cash and card only: a gateway payment is never recorded paid by the till itself."""
     if method in GATEWAY_METHODS:
         raise ServiceUnavailable(f"{method.upper()} needs the payment gateway, which is not reachable from this "
                                  "outlet; take cash or card", "GATEWAY_UNREACHABLE", "method")
+
+
+def refuse_while_pending(order: Order) -> None:
+    if any(p.status == "pending" for p in order.payments):
+        raise Conflict("A QRIS / e-wallet payment of this order is waiting; cancel it or wait for it first",
+                       "PAYMENT_PENDING")
 
 
 def pay(session, order: Order, *, user_id: int, terminal: int, shift, method: str,
@@ -55,6 +62,7 @@ def pay(session, order: Order, *, user_id: int, terminal: int, shift, method: st
     ensure_available(method)
     if order.status in ("cancelled", "completed"):
         raise Conflict(f"A {order.status} order cannot take payments", "ORDER_CLOSED")
+    refuse_while_pending(order)
     balance = order.balance_due
     if balance <= 0:
         raise Conflict("The order is already paid", "ORDER_ALREADY_PAID")

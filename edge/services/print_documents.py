@@ -2,15 +2,26 @@
 order's stored amount, never recomputed."""
 from __future__ import annotations
 
-from datetime import timezone
-
-from printers import (CashMovement, CurrencyFormat, KitchenItem, KitchenTicket, MethodTotal, Payment,
-                      PrintLocale, Promotion, Receipt, ReceiptLine, ReceiptRefund, ShiftReport)
-from printers.values import ReceiptModifier
+from datetime import UTC
 
 from edge.models import Order, Shift
 from edge.services import outlet as outlet_settings
 from edge.services.auth import find_user_by_id
+from printers import (
+    CashMovement,
+    CurrencyFormat,
+    KitchenItem,
+    KitchenTicket,
+    MethodTotal,
+    Payment,
+    PrintLocale,
+    Promotion,
+    Receipt,
+    ReceiptLine,
+    ReceiptRefund,
+    ShiftReport,
+)
+from printers.values import ReceiptModifier
 from sync.money import format_rate
 from sync.timeutil import utcnow
 
@@ -26,7 +37,7 @@ def currency_format(code: str) -> CurrencyFormat:
 
 
 def _aware(moment):
-    return moment.replace(tzinfo=timezone.utc) if moment is not None and moment.tzinfo is None else moment
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
 def _locale(session) -> PrintLocale:
@@ -65,7 +76,8 @@ def receipt(session, order: Order, *, copy: bool = False) -> Receipt:
         tax=order.tax_amount, tax_label=f"Tax {format_rate(charges.tax_rate_bp).rstrip('0').rstrip('.')}%",
         rounding=order.rounding_amount,
         payments=tuple(Payment(method=p.method, amount=p.amount, tendered=p.tendered, change=p.change_amount,
-                               reference=p.reference) for p in order.payments),
+                               reference=p.reference) for p in order.payments
+                       if p.status == "paid"),  # a QR that waited, expired or was withdrawn took nothing
         footer=tenant.receipt_footer, qr_payload=receipt_reference(order), copy=copy,
         refunds=tuple(ReceiptRefund(method=r.method or "cash", amount=r.amount, reason=r.reason,
                                     at=_aware(r.created_at)) for r in order.refunds if r.kind == "refund"),

@@ -15,14 +15,13 @@ import time
 
 from sqlalchemy import func, select
 
-from printers import PrintWorker
-from printers.worker import WorkerPolicy
-
 from edge.extensions import db
 from edge.models import Printer, PrinterState, PrintJobRow
 from edge.services.print_store import SqliteJobStore
 from edge.services.printing import config_of
 from edge.services.uow import write_transaction
+from printers import PrintWorker
+from printers.worker import WorkerPolicy
 from sync.timeutil import utcnow
 
 log = logging.getLogger(__name__)

@@ -3,25 +3,24 @@ never device I/O inside one."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from printers import PrintJob, render_stored, render_text
-from printers.values import load_document
-from printers.jobs import InvalidTransition
-
+from edge.extensions import db
 from edge.models import Printer, PrintJobRow
 from edge.services.printing import config_of
-from edge.extensions import db
 from edge.services.uow import write_transaction
+from printers import PrintJob, render_stored, render_text
+from printers.jobs import InvalidTransition
+from printers.values import load_document
 from sync.timeutil import utcnow
 
 
 def _naive(moment: datetime | None) -> datetime | None:
     if moment is None or moment.tzinfo is None:
         return moment
-    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 class SqliteJobStore:
@@ -33,9 +32,9 @@ class SqliteJobStore:
         if not data:
             data = render_stored(row.document, config_of(printer))
         return PrintJob(id=row.id, printer_name=printer.name, kind=row.kind, document=row.document, data=data,
-                        created_at=row.created_at.replace(tzinfo=timezone.utc), attempts=row.attempts,
+                        created_at=row.created_at.replace(tzinfo=UTC), attempts=row.attempts,
                         copy=row.copy, state=row.state, last_error=row.last_error or "",
-                        retry_at=row.retry_at.replace(tzinfo=timezone.utc) if row.retry_at else None,
+                        retry_at=row.retry_at.replace(tzinfo=UTC) if row.retry_at else None,
                         copy_of=row.copy_of)
 
     def next_job(self, printer_name: str) -> PrintJob | None:

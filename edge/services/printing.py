@@ -18,12 +18,11 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import func, select
 
-from printers import ConfigError, DrawerKick, PrinterConfig, render_text
-
 from edge.models import Order, Printer, PrinterState, PrintJobRow, Shift
 from edge.services import mirror_cache, print_documents, rows
 from edge.services import outlet as outlet_settings
 from edge.services.uow import after_commit
+from printers import ConfigError, DrawerKick, PrinterConfig, render_text
 from sync.timeutil import utcnow
 from sync.web.errors import Conflict, NotFound, ValidationFailed
 

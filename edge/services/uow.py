@@ -12,8 +12,8 @@ from __future__ import annotations
 import contextvars
 import logging
 import threading
+from collections.abc import Callable
 from contextlib import contextmanager
-from typing import Callable
 
 from edge.extensions import db
 from edge.services import storage

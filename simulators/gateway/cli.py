@@ -5,8 +5,12 @@ import signal
 
 import click
 
-from simulators.gateway.core import (DEFAULT_MIDTRANS_SERVER_KEY, DEFAULT_XENDIT_CALLBACK_TOKEN,
-                                     DEFAULT_XENDIT_SECRET_KEY, Credentials)
+from simulators.gateway.core import (
+    DEFAULT_MIDTRANS_SERVER_KEY,
+    DEFAULT_XENDIT_CALLBACK_TOKEN,
+    DEFAULT_XENDIT_SECRET_KEY,
+    Credentials,
+)
 
 
 def _interrupt(*_):

@@ -5,8 +5,13 @@ import signal
 
 import click
 
-from simulators.whatsapp.core import (DEFAULT_ACCESS_TOKEN, DEFAULT_APP_SECRET, DEFAULT_DISPLAY_PHONE_NUMBER,
-                                      DEFAULT_PHONE_NUMBER_ID, Account)
+from simulators.whatsapp.core import (
+    DEFAULT_ACCESS_TOKEN,
+    DEFAULT_APP_SECRET,
+    DEFAULT_DISPLAY_PHONE_NUMBER,
+    DEFAULT_PHONE_NUMBER_ID,
+    Account,
+)
 
 
 def _interrupt(*_):

@@ -234,10 +234,7 @@ def _validation_body(error: HTTPError) -> dict:
     field, message, missing = _first_validation_error(error.detail or {})
     leaf = (field or "request").split(".")[-1]
     code = "REQUIRED" if missing else ("INVALID_" + leaf.upper() if not leaf.isdigit() else "INVALID_ITEM")
-    if missing:
-        message = f"{_label(field)} is required"
-    else:
-        message = plain_message(field, message)
+    message = f"{_label(field)} is required" if missing else plain_message(field, message)
     return error_body(400, message, code, field, details=error.detail)
 
 

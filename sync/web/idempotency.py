@@ -72,7 +72,7 @@ def _request_material() -> bytes:
     """What makes two requests 'the same': method, path and the JSON body's content."""
     body = request.get_json(silent=True)
     content = canonical_json(body) if body is not None else request.get_data(as_text=True)
-    return f"{request.method} {request.path}\n{content}".encode("utf-8")
+    return f"{request.method} {request.path}\n{content}".encode()
 
 
 def _app_key() -> bytes:

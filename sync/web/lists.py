@@ -3,7 +3,7 @@ search, ordering and each list's own filters."""
 from __future__ import annotations
 
 import re
-from typing import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from urllib.parse import urlencode
 
 from apiflask import Schema

@@ -9,8 +9,20 @@ from __future__ import annotations
 
 import pytest
 
-from tests.cloud.test_role_matrix import (ACCESS, CALLS, PARAM, enroll_device, event, in_order, leaks, order_payload,
-                                          push, route_params, seed_tenant, send)
+from tests.cloud.test_role_matrix import (
+    ACCESS,
+    CALLS,
+    PARAM,
+    enroll_device,
+    event,
+    in_order,
+    leaks,
+    order_payload,
+    push,
+    route_params,
+    seed_tenant,
+    send,
+)
 
 TENANT_ROLES = ("tenant_owner", "manager", "cashier", "kitchen")
 # Public routes that still read a token when one is sent (and so the X-Tenant-ID header).
@@ -24,8 +36,33 @@ SNAPSHOT = ("/api/tenants/{tenant_id}/", "/api/outlets/", "/api/categories/?page
             "/api/outlets/{outlet_id}/products/", "/api/customers/{customer_id}/stats/", "/api/devices/")
 
 
+# Path params that name no object of a tenant (a gateway's name).
+NOT_IDS = {"provider"}
+
+
 def id_routes():
-    return [route for route in in_order(ACCESS) if route_params(route[1])]
+    """Routes a user reaches with another tenant's ids (device routes: see the device test below)."""
+    return [route for route in in_order(ACCESS)
+            if set(route_params(route[1])) - NOT_IDS and ACCESS[route] != "device"]
+
+
+def test_another_tenants_device_gets_404_for_every_payment_uuid_of_tenant_a(app, world, tenants_ab):
+    a, b = tenants_ab
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {b.device_access}"}
+    wrong = []
+    for method, rule in in_order(ACCESS):
+        if ACCESS[(method, rule)] != "device" or "payment_uuid" not in route_params(rule):
+            continue
+        for uuid_ in ("payment_uuid", "cancelled_payment_uuid"):
+            response = client.open(CALLS[(method, rule)].path(rule, a, {"payment_uuid": uuid_}), method=method,
+                                   headers=headers, **CALLS[(method, rule)].kwargs(a))
+            if response.status_code != 404 or leaks(response.get_data(), a):
+                wrong.append(f"{method} {rule} ({uuid_}): {response.status_code}")
+    repeat = client.post("/api/sync/payments/", headers=headers, json={
+        "payment_uuid": a.payment_uuid, "order_uuid": a.order_uuid, "method": "qris", "amount": "95000.00"})
+    assert repeat.status_code == 503  # b has no gateway account: a's charge is not b's to answer
+    assert wrong == []
 
 
 def snapshot(client, world, seed) -> dict:

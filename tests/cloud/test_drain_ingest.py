@@ -14,9 +14,9 @@ from sqlalchemy import event, func, select
 from cloud.extensions import db
 from cloud.models import Device as DeviceRow
 from cloud.models import (
-    SyncDiscrepancy,
     Outlet,
     ProcessedEvent,
+    SyncDiscrepancy,
     SyncedOrder,
     SyncedOrderItem,
     SyncedPayment,

@@ -77,7 +77,7 @@ def test_existing_duplicate_order_numbers_are_kept_flagged_and_made_unique(empty
     number, later ones get `~<id>` and a discrepancy row each; devices get numbering
     spaces in enrollment order; orders of an outlet with one device learn that device."""
     from flask_migrate import downgrade
-    from sqlalchemy import MetaData, Table, insert, select
+    from sqlalchemy import MetaData, Table, insert
 
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": empty_database, "JWT_SECRET_KEY": TEST_SECRET})
     with app.app_context():

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import pytest
 
 from cloud.extensions import db
-from cloud.models import SyncedOrder, User
+from cloud.models import GatewayCharge, GatewayRefund, SyncedOrder, User
 from cloud.models.user import ROLE_RANK
 from cloud.services import auth, catalog, customers, enrollment, promotions, tenants
 from cloud.services.actor import Actor
@@ -119,6 +119,14 @@ ACCESS = {  # (method, rule): the minimum role, "public" (no token needed) or "d
     ("GET", "/api/sync/device/"): "device",
     ("GET", "/api/sync/recovery/"): "device",
     ("POST", "/api/sync/device/fork/"): "device",
+    # gateway payments (issue 19): charges for devices, the gateways' webhooks, write-only accounts
+    ("POST", "/api/sync/payments/"): "device",
+    ("GET", "/api/sync/payments/<uuid:payment_uuid>/"): "device",
+    ("POST", "/api/sync/payments/<uuid:payment_uuid>/cancel/"): "device",
+    ("POST", "/api/sync/payments/<uuid:payment_uuid>/refunds/"): "device",
+    ("POST", "/api/payments/webhook/<provider>/"): "public",  # the signature / callback token is the credential
+    ("GET", "/api/payments/gateways/"): "manager",
+    ("PUT", "/api/payments/gateways/<provider>/"): "tenant_owner",
     # what head office must look at in the outlets' records: manager+
     ("GET", "/api/sync/discrepancies/"): "manager",
 }
@@ -182,6 +190,11 @@ class Seed:
     device_token: str = ""
     device_access: str = ""
     refresh_token: str = ""
+    payment_uuid: str = ""  # a paid gateway charge at outlet 1, refunded once (refund_uuid)
+    cancelled_payment_uuid: str = ""
+    refund_uuid: str = ""
+    gateway_provider: str = "xendit"
+    account_provider: str = "midtrans"
     markers: tuple = ()  # strings only this tenant's data contains
     other_outlet_markers: tuple = ()  # strings only the other outlet's data contains
 
@@ -296,6 +309,7 @@ def seed_tenant(app, world, name: str = "a") -> Seed:
     with app.app_context():
         ids = dict(db.session.query(SyncedOrder.order_number, SyncedOrder.id))
         seed.order_id, seed.other_order_id = ids[number], ids[other_number]
+        _seed_charges(db.session, seed)
     seed.markers = (word, word.lower(), word.upper(), PHONES[name], f"{prefix.upper()} Foods",
                     f"{prefix}-foods", f"{prefix.upper()} One", f"{prefix.upper()} Two", number, other_number,
                     f"{prefix}_tenant_owner", f"{prefix}_manager", f"{prefix}_cashier", f"{prefix}_kitchen",
@@ -303,6 +317,19 @@ def seed_tenant(app, world, name: str = "a") -> Seed:
     seed.other_outlet_markers = (f"{prefix.upper()} Two", other_number, f"{word} Bob", f"{prefix}_kitchen_two",
                                  f"{word} Outlet Two Special")
     return seed
+
+
+def _seed_charges(session, seed: Seed) -> None:
+    seed.payment_uuid, seed.cancelled_payment_uuid, seed.refund_uuid = new_uuid(), new_uuid(), new_uuid()
+    rows = [GatewayCharge(tenant_id=seed.tenant_id, outlet_id=seed.outlet_id, order_uuid=seed.order_uuid,
+                          payment_uuid=uuid_, provider="midtrans", method="qris", channel="qris",
+                          gateway_order_id=uuid_, gateway_id=f"mt-{uuid_}", amount=9_500_000, status=status)
+            for uuid_, status in ((seed.payment_uuid, "paid"), (seed.cancelled_payment_uuid, "cancelled"))]
+    session.add_all(rows)
+    session.flush()
+    session.add(GatewayRefund(charge_id=rows[0].id, refund_uuid=seed.refund_uuid, gateway_refund_id="rf-1",
+                              amount=9_500_000, status="succeeded"))
+    session.commit()
 
 
 def leaks(body: bytes, seed: Seed) -> list[str]:
@@ -441,6 +468,19 @@ CALLS = {
     ("GET", "/api/sync/recovery/"): Call(query={"after_seq": 0}),
     ("POST", "/api/sync/device/fork/"): Call(json={"seq_high": 0}),  # the seed's device pushed seqs 1 and 2
     ("GET", "/api/sync/discrepancies/"): Call(),
+    # the seed's charges answer without the gateway: a repeat, a read, an already-cancelled one,
+    # a refund already done (the gateway itself is exercised in test_gateway_payments.py)
+    ("POST", "/api/sync/payments/"): Call(json=lambda s: {
+        "payment_uuid": s.payment_uuid, "order_uuid": s.order_uuid, "method": "qris", "amount": "95000.00"}),
+    ("GET", "/api/sync/payments/<uuid:payment_uuid>/"): Call(),
+    ("POST", "/api/sync/payments/<uuid:payment_uuid>/cancel/"): Call(ids=(("payment_uuid", "cancelled_payment_uuid"),)),
+    ("POST", "/api/sync/payments/<uuid:payment_uuid>/refunds/"): Call(json=lambda s: {
+        "refund_uuid": s.refund_uuid, "amount": "95000.00"}),
+    ("POST", "/api/payments/webhook/<provider>/"): Call(json={"event": "invoice.paid", "data": {}},
+                                                        ids=(("provider", "gateway_provider"),)),
+    ("GET", "/api/payments/gateways/"): Call(),
+    ("PUT", "/api/payments/gateways/<provider>/"): Call(json={"server_key": "SB-Mid-server-role-matrix"},
+                                                        ids=(("provider", "account_provider"),)),
 }
 
 

@@ -16,8 +16,8 @@ import uuid
 import pytest
 import requests
 
-from tests.support import log_scan
 from pos.demo import claim_port
+from tests.support import log_scan
 from tests.support.ports import free_port
 from tests.support.processes import POS, _env
 
@@ -25,11 +25,12 @@ from tests.support.processes import POS, _env
 class Demo:
     """`pos demo` in a process of its own, its output read line by line."""
 
-    def __init__(self, directory, cloud_port: int, edge_port: int):
+    def __init__(self, directory, cloud_port: int, edge_port: int, gateway_port: int | None = None):
+        self.gateway_port = gateway_port or free_port()
         self.proc = subprocess.Popen([*POS, "demo", "--dir", str(directory), "--cloud-port", str(cloud_port),
-                                      "--edge-port", str(edge_port)], env=_env({"POS_EDGE_PUSH_INTERVAL_S": "1"}),
-                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     text=True)
+                                      "--edge-port", str(edge_port), "--gateway-port", str(self.gateway_port)],
+                                     env=_env({"POS_EDGE_PUSH_INTERVAL_S": "1"}), stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.lines: queue.Queue[str] = queue.Queue()
         self.seen: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()
@@ -65,6 +66,28 @@ def _pending(edge_url: str, http: requests.Session) -> int:
     return http.get(f"{edge_url}/api/health/").json()["sync"]["pending"]
 
 
+def _pay_by_qris_on_the_simulator(edge_url: str, gateway_url: str, cashier: requests.Session) -> dict:
+    """A QRIS sale as a person plays it: the till shows the QR, the customer pays on the
+    simulator's page (its control endpoint), the payment turns paid by itself."""
+    product = cashier.get(f"{edge_url}/api/products/?search=TIRA").json()["results"][0]
+    order = cashier.post(f"{edge_url}/api/orders/", json={
+        "client_uuid": str(uuid.uuid4()), "items": [{"product_id": product["id"], "quantity": 1}]}).json()
+    payment = cashier.post(f"{edge_url}/api/payments/", json={"order_id": order["id"], "method": "qris"})
+    assert payment.status_code == 201 and payment.json()["status"] == "pending", payment.text
+    charges = requests.get(f"{gateway_url}/_sim/charges/", timeout=5).json()
+    listed = [c for c in charges["data"] if c["order_id"] == payment.json()["uuid"]]
+    assert len(listed) == 1, charges
+    paid = requests.post(f"{gateway_url}/_sim/charges/{listed[0]['id']}/pay", timeout=5)
+    assert paid.status_code == 200, paid.text
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        shown = cashier.get(f"{edge_url}/api/payments/{payment.json()['id']}/").json()
+        if shown["status"] == "paid":
+            return shown
+        time.sleep(0.5)
+    raise AssertionError(f"the QRIS payment is still {shown['status']}")
+
+
 def test_the_demo_keeps_the_outlet_selling_while_its_cloud_is_stopped_and_started_again(tmp_path):
     cloud_port, edge_port = free_port(), free_port()
     cloud_url, edge_url = f"http://127.0.0.1:{cloud_port}", f"http://127.0.0.1:{edge_port}"
@@ -73,13 +96,15 @@ def test_the_demo_keeps_the_outlet_selling_while_its_cloud_is_stopped_and_starte
     try:
         cloud_pid = int(demo.expect(r"stop the cloud: kill (\d+)", timeout=240).group(1))
         assert requests.get(f"{cloud_url}/api/health/").status_code == 200
+        gateway_url = f"http://127.0.0.1:{demo.gateway_port}"
+        cashier = _cashier(edge_url)
+        assert _pay_by_qris_on_the_simulator(edge_url, gateway_url, cashier)["method"] == "qris"
 
         os.kill(cloud_pid, signal.SIGTERM)
         restart = demo.expect(r"To start the cloud again, kill -USR1 (\d+)")
         assert int(restart.group(1)) == demo.proc.pid
         assert requests.get(f"{edge_url}/api/health/").status_code == 200  # the outlet is still up
 
-        cashier = _cashier(edge_url)
         product = cashier.get(f"{edge_url}/api/products/?search=TIRA").json()["results"][0]
         order = cashier.post(f"{edge_url}/api/orders/", json={
             "client_uuid": str(uuid.uuid4()), "items": [{"product_id": product["id"], "quantity": 1}]}).json()
@@ -101,7 +126,7 @@ def test_the_demo_keeps_the_outlet_selling_while_its_cloud_is_stopped_and_starte
     finally:
         demo.proc.send_signal(signal.SIGTERM)
         demo.proc.wait(timeout=60)
-    for url in (cloud_url, edge_url):
+    for url in (cloud_url, edge_url, f"http://127.0.0.1:{demo.gateway_port}"):
         try:
             requests.get(f"{url}/api/health/", timeout=1)
             raise AssertionError(f"{url} still answers after the demo stopped")

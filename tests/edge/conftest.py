@@ -11,7 +11,8 @@ from cloud import create_app as create_cloud
 from cloud.extensions import db as cloud_db
 from cloud.models import Base as CloudBase
 from cloud.models import Outlet
-from cloud.services import demo, enrollment as cloud_enrollment
+from cloud.services import demo
+from cloud.services import enrollment as cloud_enrollment
 from edge import create_app as create_edge
 from edge.extensions import db as edge_db
 from edge.services import enrollment, puller

@@ -3,7 +3,8 @@ import os
 import stat
 
 from cloud.extensions import db as cloud_db
-from cloud.models import Product, User as CloudUser
+from cloud.models import Product
+from cloud.models import User as CloudUser
 from cloud.services import catalog as cloud_catalog
 from cloud.services.actor import Actor
 from edge.extensions import db

@@ -2,7 +2,8 @@
 documented schemas gives, for orders in every shape a shift produces."""
 import pytest
 
-from edge.api.schemas import orders as schemas, presenters
+from edge.api.schemas import orders as schemas
+from edge.api.schemas import presenters
 from edge.extensions import db
 from edge.models import Order, Payment, Refund
 

@@ -45,6 +45,9 @@ MATRIX = {
     ("POST", "/api/orders/<int:order_id>/void/"): "manager",
     ("POST", "/api/payments/"): "cashier",
     ("GET", "/api/payments/<int:payment_id>/"): "cashier",
+    ("POST", "/api/payments/<int:payment_id>/check/"): "cashier",  # a QRIS / e-wallet payment waiting
+    ("POST", "/api/payments/<int:payment_id>/cancel/"): "cashier",
+    ("GET", "/api/payments/<int:payment_id>/qr.svg"): "cashier",
     ("POST", "/api/shifts/open/"): "cashier",
     ("GET", "/api/shifts/current/"): "cashier",
     ("GET", "/api/shifts/"): "manager",

@@ -71,7 +71,7 @@ def test_a_written_order_holds_the_column_defaults_its_row_holds(app):
     assert order.paid_amount == 0 and order.source == "pos" and order.promo_codes == []
     assert [item.prep_status for item in order.items] == ["queued", "queued"]
     row = db.session.execute(select(Order.__table__).where(Order.__table__.c.id == order.id)).mappings().one()
-    assert {key: getattr(order, key) for key in row.keys()} == dict(row)
+    assert {key: getattr(order, key) for key in row} == dict(row)
 
 
 def test_written_rows_are_not_inserted_again_by_the_flush(app, statements, flushes):
@@ -124,14 +124,13 @@ def test_save_leaves_a_changed_collection_to_the_flush(app, flushes):
 def test_a_rollback_undoes_written_and_saved_rows(app):
     with write_transaction() as session:
         order_id = write_order(session).id
-    with pytest.raises(RuntimeError):
-        with write_transaction() as session:
-            order = session.get(Order, order_id)
-            order.paid_amount = 100
-            rows.save(session, order)
-            rows.insert(session, Payment(uuid="00000000-0000-4000-8000-000000000002", order_id=order_id, method="cash",
-                                         amount=100))
-            raise RuntimeError("the sale failed later")
+    with pytest.raises(RuntimeError), write_transaction() as session:
+        order = session.get(Order, order_id)
+        order.paid_amount = 100
+        rows.save(session, order)
+        rows.insert(session, Payment(uuid="00000000-0000-4000-8000-000000000002", order_id=order_id, method="cash",
+                                     amount=100))
+        raise RuntimeError("the sale failed later")
     db.session.expire_all()
     assert db.session.get(Order, order_id).paid_amount == 0
     assert db.session.query(Payment).count() == 0
@@ -166,10 +165,9 @@ def test_a_rolled_back_row_leaves_the_session_so_its_key_can_be_handed_out_again
     with write_transaction() as session:
         order_id = write_order(session).id
     payment = dict(order_id=order_id, method="cash", amount=100)
-    with pytest.raises(RuntimeError):
-        with write_transaction() as session:
-            rows.insert(session, Payment(uuid="00000000-0000-4000-8000-000000000005", **payment))
-            raise RuntimeError("the sale failed later")
+    with pytest.raises(RuntimeError), write_transaction() as session:
+        rows.insert(session, Payment(uuid="00000000-0000-4000-8000-000000000005", **payment))
+        raise RuntimeError("the sale failed later")
     with write_transaction() as session:  # the same session: SQLite hands out the same id
         again = rows.insert(session, Payment(uuid="00000000-0000-4000-8000-000000000006", **payment))
     assert db.session.query(Payment).one().uuid == again.uuid
@@ -212,6 +210,5 @@ def test_a_foreign_key_set_only_through_its_relationship_is_refused(app):
 def test_tables_with_onupdate_columns_are_left_to_the_session(app):
     from edge.models import Customer
 
-    with write_transaction() as session:
-        with pytest.raises(TypeError, match="onupdate"):
-            rows.write_new(session, Customer(uuid="00000000-0000-4000-8000-000000000009", name="A", phone="1"))
+    with write_transaction() as session, pytest.raises(TypeError, match="onupdate"):
+        rows.write_new(session, Customer(uuid="00000000-0000-4000-8000-000000000009", name="A", phone="1"))

@@ -15,8 +15,11 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
-                                               status_code_conformance)
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from edge import create_app
 from tests.edge.conftest import login
@@ -24,8 +27,8 @@ from tests.support.openapi_checks import configure, documented_refusals_only, ne
 
 
 def no_server_error_but_the_documented_503(ctx, response, case):
-    """QRIS/e-wallet answer 503 GATEWAY_UNREACHABLE by contract until the gateway exists;
-    every other 5xx is a failure."""
+    """QRIS/e-wallet answer 503 GATEWAY_UNREACHABLE by contract when the cloud or its
+    gateway cannot be asked (here: no cloud); every other 5xx is a failure."""
     if response.status_code == 503 and (response.json() or {}).get("code") == "GATEWAY_UNREACHABLE":
         return None
     return not_a_server_error(ctx, response, case)

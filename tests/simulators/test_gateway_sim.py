@@ -304,3 +304,15 @@ def test_a_webhook_refused_past_its_retries_is_failed(client, receiver):
     receiver.wait_for(2)
     (delivery,) = deliveries(client, charge["transaction_id"])
     assert delivery["state"] == "failed" and len(delivery["attempts"]) == 2
+
+
+def test_the_demo_tenants_gateway_credentials_are_the_simulators_defaults():
+    """`pos cloud seed-demo` seals these for the demo tenant; the cloud may not import the
+    simulator, so its copy is checked here."""
+    from cloud.services.demo import DEMO_GATEWAYS
+    from simulators.gateway import core
+
+    assert dict((provider, credentials) for provider, credentials, _ in DEMO_GATEWAYS) == {
+        "midtrans": {"server_key": core.DEFAULT_MIDTRANS_SERVER_KEY},
+        "xendit": {"secret_key": core.DEFAULT_XENDIT_SECRET_KEY, "callback_token": core.DEFAULT_XENDIT_CALLBACK_TOKEN}}
+    assert [provider for provider, _, primary in DEMO_GATEWAYS if primary] == ["midtrans"]

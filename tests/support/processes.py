@@ -62,7 +62,7 @@ class PosProcess:
         self.env, self.cwd = env or {}, cwd
         self.proc: subprocess.Popen | None = None
 
-    def start(self, wait: bool = True) -> "PosProcess":
+    def start(self, wait: bool = True) -> PosProcess:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log_scan.watch(self.log_path)  # read for secrets at the end of the session
         log = open(self.log_path, "ab")

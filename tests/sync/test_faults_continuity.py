@@ -10,7 +10,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-import requests
 
 from tests.sync.faults import (  # noqa: F401
     Laps,

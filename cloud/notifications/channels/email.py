@@ -26,8 +26,13 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 
 from cloud.notifications.channels.base import SENT, Message, SendResult
-from cloud.notifications.errors import (ChannelMisconfigured, DeliveryError, DeliveryPermanent, DeliveryRetryable,
-                                        RecipientInvalid)
+from cloud.notifications.errors import (
+    ChannelMisconfigured,
+    DeliveryError,
+    DeliveryPermanent,
+    DeliveryRetryable,
+    RecipientInvalid,
+)
 
 CHANNEL = "email"
 SECURITY = ("starttls", "ssl", "none")

@@ -25,8 +25,13 @@ from dataclasses import dataclass
 import requests
 
 from cloud.notifications.channels.base import SENT, Message, SendResult
-from cloud.notifications.errors import (ChannelMisconfigured, DeliveryError, DeliveryPermanent, DeliveryRetryable,
-                                        RecipientInvalid)
+from cloud.notifications.errors import (
+    ChannelMisconfigured,
+    DeliveryError,
+    DeliveryPermanent,
+    DeliveryRetryable,
+    RecipientInvalid,
+)
 from sync import phones
 
 CHANNEL = "whatsapp"

@@ -111,6 +111,9 @@ class PaymentOut(_Presented):
     status = String(required=True)
     reference = String(required=True)
     qr_string = String(allow_none=True, dump_default=None)
+    deeplink_url = String(allow_none=True, metadata={"description": "e-wallet: opens the wallet app to pay"})
+    expires_at = UTCDateTime(allow_none=True, metadata={"description": "a pending QR / e-wallet charge: pay by"})
+    provider = String(allow_none=True, metadata={"description": "the gateway: midtrans or xendit"})
     print_jobs = List(Dict(), metadata={"description": "In the create response: the print jobs this payment queued"})
     shift_id = WholeNumber(allow_none=True)
     terminal = WholeNumber()
@@ -293,6 +296,8 @@ class PaymentIn(Schema):
     amount = Money(metadata={"description": "Applied to the order; default: the balance (cash: up to tendered)"})
     tendered = Money()
     reference = String(load_default="", validate=Length(max=120))
+    channel = String(load_default=None, allow_none=True, validate=Length(max=20), metadata={
+        "description": "e-wallet only: gopay, shopeepay, ovo, dana (what the business's gateway offers)"})
 
 
 class PrintIn(Schema):

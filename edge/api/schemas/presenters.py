@@ -55,6 +55,8 @@ def payment(paid) -> dict:
         "qr_string": getattr(paid, "qr_string", None), "shift_id": paid.shift_id, "terminal": paid.terminal,
         "created_at": _time(paid.created_at),
     }
+    if getattr(paid, "provider", None):  # a QRIS / e-wallet payment (set by gateway_payments.decorate)
+        out.update(deeplink_url=paid.deeplink_url, expires_at=_time(paid.expires_at), provider=paid.provider)
     jobs = getattr(paid, "print_jobs", None)
     if jobs is not None:  # set on the payment just taken: what it queued
         out["print_jobs"] = [dict(job) for job in jobs]

@@ -20,8 +20,14 @@ import pytest
 from cloud.gateways import base
 from cloud.gateways.base import ChargeRef, ChargeRequest
 from cloud.gateways.errors import CallbackIgnored, CallbackMalformed, GatewayUnsupported, InvalidChargeRequest
-from cloud.gateways.xendit import (QR_API_VERSION, XenditGateway, ewallet_charge_body, headers, outcome_from_ewallet,
-                                   qr_code_body)
+from cloud.gateways.xendit import (
+    QR_API_VERSION,
+    XenditGateway,
+    ewallet_charge_body,
+    headers,
+    outcome_from_ewallet,
+    qr_code_body,
+)
 
 DOC_KEY = "xnd_development_O46JfOtygef9kMNsK+ZPGT+TeStIngw3Dn+R1k+2fT/7GlCAN3jg=="
 TOKEN = "callback-token-test-only"

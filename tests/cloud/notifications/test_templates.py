@@ -8,8 +8,16 @@ import pytest
 
 from cloud.notifications.catalogue import CHANNELS, TEMPLATE_TYPES
 from cloud.notifications.errors import TemplateError
-from cloud.notifications.templates import (MAX_ITEMS, TemplateSource, check, html_to_text, preview, render,
-                                           translate, wire_values)
+from cloud.notifications.templates import (
+    MAX_ITEMS,
+    TemplateSource,
+    check,
+    html_to_text,
+    preview,
+    render,
+    translate,
+    wire_values,
+)
 
 # Brief 004, "Create Template Example", body as published.
 BRIEF_BODY = ("✅ *Pembayaran Diterima*\n\nHalo {{customer_name}},\n\nPembayaran {{payment_type}} untuk order "

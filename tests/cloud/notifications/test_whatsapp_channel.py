@@ -11,8 +11,7 @@ from cloud.config import Config
 from cloud.notifications.channels import Message, WhatsAppSettings, WhatsAppTemplate
 from cloud.notifications.channels.base import FAILED, SENT
 from cloud.notifications.channels.whatsapp import build_request, classify, read_answer, whatsapp_number
-from cloud.notifications.errors import (ChannelMisconfigured, DeliveryPermanent, DeliveryRetryable,
-                                        RecipientInvalid)
+from cloud.notifications.errors import ChannelMisconfigured, DeliveryPermanent, DeliveryRetryable, RecipientInvalid
 
 # Meta's docs example: phone number id 106540352242922, version v25.0, token 'EAAJB...'.
 SETTINGS = WhatsAppSettings(phone_number_id="106540352242922", access_token="EAAJB...", api_version="v25.0")

@@ -9,8 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from cloud.notifications.channels import whatsapp_webhooks
-from cloud.notifications.channels.whatsapp_webhooks import (parse_statuses, sign, verify_signature,
-                                                            verify_subscription)
+from cloud.notifications.channels.whatsapp_webhooks import parse_statuses, sign, verify_signature, verify_subscription
 from cloud.notifications.errors import WebhookRefused
 
 # A webhook Meta really sent and signed, with the app secret (since reset) it was signed with:

@@ -115,9 +115,11 @@ export function openPayment(app, initialOrder, { fromCart = false, onFinished = 
   let uncertain = false; // the last attempt may have reached the edge
   let busy = false;
   let lastChange = 0;
+  let waiting = null; // the QRIS / e-wallet payment being waited for: { payment, stop }
 
   const dialog = modal({ title: `Payment · ${order.order_number}`, className: "payment", testid: "payment",
     onClose: () => {
+      if (waiting) waiting.stop();
       document.removeEventListener("keydown", onKey, true);
       if (onFinished) onFinished(order);
     } });
@@ -146,7 +148,7 @@ export function openPayment(app, initialOrder, { fromCart = false, onFinished = 
       line("Tax", format(order.tax_amount)),
       toMinor(order.rounding_amount) ? line("Rounding", format(order.rounding_amount)) : null,
       line("Total", format(order.total_amount), "payment-total", "total-row"),
-      order.payments.map((p) => h("div", { class: "total-line paid", testid: "payment-row", dataset: { method: p.method } },
+      order.payments.filter((p) => p.status === "paid").map((p) => h("div", { class: "total-line paid", testid: "payment-row", dataset: { method: p.method } },
         h("span", {}, `${label(p.method)}${p.reference ? ` · ${p.reference}` : ""}${p.tendered && toMinor(p.change_amount)
           ? ` (received ${format(p.tendered)})` : ""}`),
         h("span", {}, `−${format(p.amount)}`))),
@@ -258,6 +260,10 @@ export function openPayment(app, initialOrder, { fromCart = false, onFinished = 
       const answered = performance.now();
       tenderKey = uuid4();
       await refreshOrder();
+      if (payment.status === "pending") {
+        waitForGateway(payment, started);
+        return;
+      }
       afterPayment(payment, started, answered);
     } catch (error) {
       if (error.isNetwork) uncertain = true;
@@ -267,9 +273,98 @@ export function openPayment(app, initialOrder, { fromCart = false, onFinished = 
       dialog.el.classList.remove("busy");
       if (!dialog.closed && toMinor(order.balance_due) > 0) {
         renderSummary();
-        renderTender();
+        if (!waiting) renderTender();
       }
     }
+  }
+
+  /** The customer pays with their phone: the QR (or the wallet's link) until the cloud
+   * reports the gateway's answer. Polls the edge every second (each poll asks the cloud);
+   * "Check now" asks the gateway itself; "Cancel this QR" withdraws it before anyone pays. */
+  function waitForGateway(payment, started = performance.now()) {
+    const kind = label(payment.method);
+    method = payment.method;
+    let timer = null;
+    let stopped = false;
+    const stop = () => { stopped = true; clearTimeout(timer); waiting = null; };
+    waiting = { payment, stop };
+    const image = h("img", { class: "qr-image", testid: "qr-image", alt: `${kind} code to scan`, width: "280",
+      height: "280", hidden: true });
+    const link = h("a", { class: "btn btn-secondary", testid: "gateway-deeplink", target: "_blank", rel: "noopener",
+      hidden: true }, "Open the e-wallet app");
+    const status = h("p", { class: "gateway-state", testid: "gateway-state", role: "status" },
+      "Waiting for the customer to pay…");
+    const expiry = h("p", { class: "muted small", testid: "gateway-expiry" });
+    const check = h("button", { type: "button", class: "btn btn-secondary", testid: "gateway-check",
+      onClick: () => poll(true) }, "Check now");
+    const cancel = h("button", { type: "button", class: "btn btn-secondary", testid: "gateway-cancel",
+      onClick: () => withdraw() }, "Cancel this QR");
+    replace(tender, h("div", { class: "tender-panel gateway-wait", testid: "gateway-wait",
+      dataset: { paymentId: String(payment.id), status: "pending" } },
+    h("label", { class: "field-label" }, `${kind} · ${format(payment.amount)}`),
+    image, link, status, expiry, h("div", { class: "row-center" }, check, cancel)), message.el);
+
+    function show(current) {
+      if (current.deeplink_url && !link.href) { link.href = current.deeplink_url; link.hidden = false; }
+      if (current.expires_at) {
+        const left = Math.max(0, Math.round((Date.parse(current.expires_at) - Date.now()) / 1000));
+        expiry.textContent = `The code expires in ${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`;
+      }
+    }
+
+    async function drawQr() {
+      if (payment.method !== "qris") return;
+      try {
+        const svg = await app.api.get(`/api/payments/${payment.id}/qr.svg`, { as: "text" });
+        image.src = `data:image/svg+xml;base64,${btoa(svg)}`;
+        image.hidden = false;
+      } catch (error) {
+        status.textContent = `The QR could not be drawn (${error.message}); ask the customer to try again.`;
+      }
+    }
+
+    async function settle(current) {
+      tender.querySelector("[data-testid=gateway-wait]").dataset.status = current.status;
+      if (current.status === "pending") return show(current);
+      stop();
+      await refreshOrder();
+      renderSummary();
+      if (current.status === "paid") {
+        status.textContent = "Paid";
+        afterPayment(current, started, null);
+        return;
+      }
+      const why = { expired: "expired", cancelled: "was cancelled", failed: "failed" }[current.status] || current.status;
+      message.set(`The ${kind} payment ${why}. Try again with a new code, or take cash or card.`);
+      renderTender();
+    }
+
+    async function poll(now = false) {
+      if (stopped) return;
+      clearTimeout(timer);
+      try {
+        const current = now ? await app.api.post(`/api/payments/${payment.id}/check/`)
+          : await app.api.get(`/api/payments/${payment.id}/`);
+        if (!stopped) await settle(current);
+      } catch (error) {
+        if (now) message.set(error.message);
+      }
+      if (!stopped) timer = setTimeout(() => poll(), 1000);
+    }
+
+    async function withdraw() {
+      cancel.disabled = true;
+      try {
+        await settle(await app.api.post(`/api/payments/${payment.id}/cancel/`));
+      } catch (error) {
+        message.set(error.message);
+        cancel.disabled = false;
+      }
+    }
+
+    show(payment);
+    drawQr();
+    timer = setTimeout(() => poll(), 1000);
   }
 
   function afterPayment(payment, started, answered) {
@@ -383,6 +478,10 @@ export function openPayment(app, initialOrder, { fromCart = false, onFinished = 
   renderTender();
   // Paid before the till heard back (a reload, a lost answer): go straight to "done".
   if (toMinor(order.balance_due) <= 0 && order.payments.length) finish();
+  // A QRIS / e-wallet payment still waiting (a reload): wait for it again.
+  else if (order.payments.some((p) => p.status === "pending")) {
+    waitForGateway(order.payments.find((p) => p.status === "pending"));
+  }
   return dialog;
 }
 

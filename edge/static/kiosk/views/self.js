@@ -80,7 +80,7 @@ export function openSelfCheckout(app) {
             done(order, "Paid. Thank you!");
             return;
           }
-          message.set(payment.qr_string ? `Scan to pay: ${payment.qr_string}` : "Waiting for the QRIS payment…", "info");
+          waitForQris(order, payment);
           return;
         } catch (error) {
           message.set(`${error.message.replace(/\.?$/, ".")} Your order ${order.order_number} is saved: you can pay at the counter.`);
@@ -94,6 +94,37 @@ export function openSelfCheckout(app) {
       busy = false;
       dialog.el.classList.remove("busy");
     }
+  }
+
+  /** The customer scans the code with their banking or e-wallet app; the order is theirs
+   * once the gateway says so. An expired or withdrawn code: pay at the counter. */
+  function waitForQris(order, payment) {
+    const image = h("img", { class: "qr-image", testid: "self-qr-image", alt: "QRIS code to scan", width: "280",
+      height: "280", hidden: true });
+    const note = h("p", { class: "gateway-state", testid: "self-qr-state", role: "status" },
+      "Scan this code with your banking or e-wallet app");
+    replace(dialog.body, h("p", { class: "self-total" }, `Total ${format(payment.amount)}`), image, note, message.el);
+    app.api.get(`/api/payments/${payment.id}/qr.svg`, { as: "text" }).then((svg) => {
+      image.src = `data:image/svg+xml;base64,${btoa(svg)}`;
+      image.hidden = false;
+    }).catch((error) => message.set(error.message));
+    const poll = async () => {
+      if (dialog.closed) return;
+      try {
+        const current = await app.api.get(`/api/payments/${payment.id}/`);
+        if (current.status === "paid") return done(order, "Paid. Thank you!");
+        if (current.status !== "pending") {
+          note.textContent = `The QRIS payment ${current.status === "expired" ? "expired" : "did not go through"}. `
+            + `Your order ${order.order_number} is saved: please pay at the counter.`;
+          setTimeout(() => { if (!dialog.closed) done(order, "Please pay at the counter."); }, 5000);
+          return;
+        }
+      } catch {
+        // the outlet server did not answer this time: ask again
+      }
+      setTimeout(poll, 1000);
+    };
+    setTimeout(poll, 1000);
   }
 
   function done(order, text) {

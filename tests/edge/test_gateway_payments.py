@@ -1,0 +1,185 @@
+"""QRIS through edge → cloud → a real `pos gateway-sim` process: the payment is pending
+with its QR string, turns paid once the cloud reports the settlement (by the webhook or
+by "check now"), and is credited, queued for sync and printed exactly once. Offline, the
+till is told at once to take cash or card."""
+from __future__ import annotations
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from cloud.extensions import db as cloud_db
+from cloud.models import Tenant
+from cloud.services import gateway_accounts
+from edge.extensions import db as edge_db
+from edge.models import OutboxEvent
+from tests.support.flask_transport import FlaskSession
+from tests.support.ports import free_port
+from tests.support.processes import PosProcess
+from tests.support.webhook_receiver import WebhookReceiver
+
+pytestmark = pytest.mark.e2e
+
+SERVER_KEY = "SB-Mid-server-edge-qris"
+
+
+@pytest.fixture(scope="module")
+def receiver():
+    with WebhookReceiver() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def sim(tmp_path_factory, receiver):
+    port = free_port()
+    process = PosProcess(["gateway-sim", "--port", str(port), "--webhook-base", receiver.url,
+                          "--midtrans-server-key", SERVER_KEY],
+                         tmp_path_factory.mktemp("sim") / "sim.log", f"http://127.0.0.1:{port}/_sim/charges/")
+    process.start()
+    process.url = f"http://127.0.0.1:{port}"
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def online(edge_app, cloud_app, sim, receiver):
+    """The edge reaches the in-process cloud, whose tenant pays through the simulator."""
+    cloud_app.config.update(MIDTRANS_API_URL=sim.url, CLOUD_PUBLIC_URL=receiver.url, GATEWAY_TIMEOUT_S=5)
+    with cloud_app.app_context():
+        tenant = cloud_db.session.execute(select(Tenant)).scalars().first()
+        gateway_accounts.save(cloud_db.session, tenant.id, "midtrans", {"server_key": SERVER_KEY}, is_primary=True,
+                              secret=cloud_app.config["JWT_SECRET_KEY"])
+        cloud_db.session.commit()
+    edge_app.extensions["pos_cloud_session"] = FlaskSession(cloud_app)
+    return cloud_app
+
+
+def qris_order(cashier):
+    cashier.open_shift()
+    order = cashier.order(cashier.item("DR-COLA", 2))
+    payment = cashier.pay(order["id"], "qris")
+    assert payment.status_code == 201, payment.json
+    return order, payment.json
+
+
+def sim_pay(sim, gateway_id):
+    assert requests.post(f"{sim.url}/_sim/charges/{gateway_id}/pay", timeout=5).status_code == 200
+
+
+def recorded_events(edge_app, payment_uuid):
+    with edge_app.app_context():
+        return edge_db.session.execute(select(OutboxEvent).where(
+            OutboxEvent.type == "payment.recorded", OutboxEvent.aggregate_id == payment_uuid)).scalars().all()
+
+
+def test_a_qris_payment_waits_with_its_qr_string_and_counts_for_nothing_yet(online, edge_app, cashier):
+    order, payment = qris_order(cashier)
+    assert payment["status"] == "pending" and payment["qr_string"].startswith("000201")
+    assert payment["provider"] == "midtrans" and payment["expires_at"]
+    assert cashier.get(f"/api/orders/{order['id']}/").json["balance_due"] == order["total_amount"]
+    assert recorded_events(edge_app, payment["uuid"]) == []
+    cash = cashier.pay(order["id"], "cash", tendered="50000.00")
+    assert cash.status_code == 409 and cash.json["code"] == "PAYMENT_PENDING"
+
+
+def test_the_qr_is_served_as_an_svg_image_and_only_for_a_qr_payment(online, cashier):
+    _, payment = qris_order(cashier)
+    image = cashier.get(f"/api/payments/{payment['id']}/qr.svg")
+    assert image.status_code == 200 and image.mimetype == "image/svg+xml"
+    assert image.get_data().startswith(b"<?xml") and b"<svg" in image.get_data()
+    cash = cashier.post("/api/payments/", {"order_id": cashier.order(cashier.item("DR-COLA"))["id"],
+                                           "method": "card", "reference": "A1"})
+    assert cashier.get(f"/api/payments/{cash.json['id']}/qr.svg").status_code == 404
+
+
+def test_the_webhook_settles_it_and_the_edge_records_it_once(online, edge_app, cashier, sim, receiver):
+    order, payment = qris_order(cashier)
+    sim_pay(sim, payment["reference"])
+    settlement = receiver.wait_for(1, match=lambda r: payment["uuid"].encode() in r.body and b"settlement" in r.body)[0]
+    delivered = online.test_client().post("/api/payments/webhook/midtrans/", data=settlement.body,
+                                          headers={"Content-Type": "application/json"})
+    assert delivered.status_code == 200 and delivered.json["status"] == "applied"
+    for _ in range(3):  # the kiosk polls; each poll after the first finds it paid already
+        shown = cashier.get(f"/api/payments/{payment['id']}/")
+        assert shown.status_code == 200 and shown.json["status"] == "paid"
+    after = cashier.get(f"/api/orders/{order['id']}/").json
+    assert after["balance_due"] == "0.00" and after["paid_amount"] == order["total_amount"]
+    assert len(recorded_events(edge_app, payment["uuid"])) == 1
+
+
+def test_check_now_asks_the_gateway_through_the_cloud(online, cashier, sim):
+    _, payment = qris_order(cashier)
+    assert cashier.get(f"/api/payments/{payment['id']}/").json["status"] == "pending"
+    sim_pay(sim, payment["reference"])
+    checked = cashier.post(f"/api/payments/{payment['id']}/check/")
+    assert checked.status_code == 200 and checked.json["status"] == "paid"
+
+
+def test_the_cashier_cancels_a_waiting_qr_and_takes_cash(online, cashier):
+    order, payment = qris_order(cashier)
+    cancelled = cashier.post(f"/api/payments/{payment['id']}/cancel/")
+    assert cancelled.status_code == 200 and cancelled.json["status"] == "cancelled"
+    assert cashier.post(f"/api/payments/{payment['id']}/cancel/").json["code"] == "PAYMENT_NOT_PENDING"
+    assert cashier.pay(order["id"], "cash", tendered="50000.00").status_code == 201
+    receipt = cashier.get(f"/api/orders/{order['id']}/receipt/?format=text").get_data(as_text=True)
+    assert "QRIS" not in receipt and payment["reference"] not in receipt  # the withdrawn QR took nothing
+
+
+def test_the_receipt_names_qris_and_the_gateways_reference(online, cashier, sim):
+    order, payment = qris_order(cashier)
+    sim_pay(sim, payment["reference"])
+    assert cashier.post(f"/api/payments/{payment['id']}/check/").json["status"] == "paid"
+    receipt = cashier.get(f"/api/orders/{order['id']}/receipt/?format=text").get_data(as_text=True)
+    assert "QRIS" in receipt and payment["reference"] in receipt
+
+
+def test_with_the_cloud_unreachable_qris_is_refused_at_once_with_take_cash(edge_app, cashier):
+    edge_app.config["CLOUD_URL"] = f"http://127.0.0.1:{free_port()}"
+    cashier.open_shift()
+    order = cashier.order(cashier.item("DR-COLA", 2))
+    refused = cashier.pay(order["id"], "qris")
+    assert refused.status_code == 503 and refused.json["code"] == "GATEWAY_UNREACHABLE"
+    assert "take cash or card" in refused.json["message"] and refused.json["field"] == "method"
+    assert cashier.pay(order["id"], "cash", tendered="50000.00").status_code == 201
+
+
+def test_a_refund_of_a_qris_sale_goes_back_through_the_gateway(online, manager, cashier, sim):
+    order, payment = qris_order(cashier)
+    sim_pay(sim, payment["reference"])
+    assert cashier.post(f"/api/payments/{payment['id']}/check/").json["status"] == "paid"
+    refund = manager.post(f"/api/orders/{order['id']}/refund/", {"reason": "wrong order"},
+                          headers={"Idempotency-Key": "refund-qris-1"})
+    assert refund.status_code == 201, refund.json
+    assert [(t["method"], t["amount"]) for t in refund.json["tenders"]] == [("qris", order["total_amount"])]
+    listed = requests.get(f"{sim.url}/_sim/charges/", params={"order_id": payment["uuid"]}, timeout=5).json()
+    assert listed["data"][0]["refunded_amount"] == order["total_amount"]
+    again = manager.post(f"/api/orders/{order['id']}/refund/", {"reason": "wrong order"},
+                         headers={"Idempotency-Key": "refund-qris-1"})
+    assert again.status_code == 201 and again.json["id"] == refund.json["id"]  # replayed, not refunded twice
+
+
+def test_a_refund_the_gateway_cannot_make_is_not_recorded(online, edge_app, manager, cashier, sim):
+    order, payment = qris_order(cashier)
+    sim_pay(sim, payment["reference"])
+    assert cashier.post(f"/api/payments/{payment['id']}/check/").json["status"] == "paid"
+    edge_app.config["CLOUD_URL"] = f"http://127.0.0.1:{free_port()}"
+    edge_app.extensions.pop("pos_cloud_session")
+    refused = manager.post(f"/api/orders/{order['id']}/refund/", {"reason": "wrong order"})
+    assert refused.status_code == 503 and refused.json["code"] == "GATEWAY_UNREACHABLE"
+    assert manager.get(f"/api/orders/{order['id']}/").json["refunded_amount"] == "0.00"
+
+
+def test_the_pull_loop_settles_a_payment_no_till_is_looking_at(online, edge_app, device_client, cashier, sim,
+                                                               receiver):
+    from edge.services import gateway_payments
+
+    order, payment = qris_order(cashier)
+    sim_pay(sim, payment["reference"])
+    settlement = receiver.wait_for(1, match=lambda r: payment["uuid"].encode() in r.body and b"settlement" in r.body)[0]
+    online.test_client().post("/api/payments/webhook/midtrans/", data=settlement.body,
+                              headers={"Content-Type": "application/json"})
+    assert recorded_events(edge_app, payment["uuid"]) == []  # nobody asked the edge yet
+    with edge_app.app_context():
+        assert gateway_payments.refresh_pending(edge_db.session, device_client) == 1
+    assert len(recorded_events(edge_app, payment["uuid"])) == 1
+    assert cashier.get(f"/api/orders/{order['id']}/").json["balance_due"] == "0.00"
