@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cloud.models.user import PLATFORM_ROLES, ROLE_RANK
+from sync.vocab import PLATFORM_ROLES, ROLE_RANK
 from sync.web.errors import PermissionDenied, ValidationFailed
 
 

@@ -39,7 +39,9 @@ from cloud.services import tenants as tenant_service
 from cloud.services.actor import Actor
 from sync import money
 from sync.money import div_round_half_up
-from sync.schemas.events import METHODS, STATUSES
+from sync.vocab import NOT_SOLD_STATUSES
+from sync.vocab import ORDER_STATUSES as STATUSES
+from sync.vocab import PAYMENT_METHODS as METHODS
 from sync.web.errors import ValidationFailed
 from sync.web.lists import LIKE_ESCAPE, like_pattern
 
@@ -210,7 +212,7 @@ def _sold(scope: Scope) -> list:
     paid_here = select(SyncedPayment.id).where(
         SyncedPayment.outlet_id == SyncedOrder.outlet_id, SyncedPayment.order_uuid == SyncedOrder.uuid,
         *_payments_in(scope)).exists()
-    conditions = [SyncedOrder.tenant_id == scope.tenant_id, SyncedOrder.status != "cancelled", paid_here]
+    conditions = [SyncedOrder.tenant_id == scope.tenant_id, SyncedOrder.status.not_in(NOT_SOLD_STATUSES), paid_here]
     if scope.outlet_id is not None:
         conditions.append(SyncedOrder.outlet_id == scope.outlet_id)
     return conditions
@@ -307,7 +309,7 @@ def _prep_durations(session, scope: Scope, group=None):
         seconds.label("seconds"),
         func.row_number().over(order_by=seconds, **partition).label("rank"),
         func.count().over(**partition).label("n"),
-    ).where(*_in_scope(scope), SyncedOrder.status != "cancelled", SyncedOrder.confirmed_at.is_not(None),
+    ).where(*_in_scope(scope), SyncedOrder.status.not_in(NOT_SOLD_STATUSES), SyncedOrder.confirmed_at.is_not(None),
             SyncedOrder.ready_at.is_not(None), SyncedOrder.ready_at >= SyncedOrder.confirmed_at).subquery()
 
 
@@ -459,7 +461,8 @@ def daily_sales(session, scope: Scope) -> dict[date, tuple[int, int, int]]:
             select(SyncedPayment.business_date, func.count(func.distinct(SyncedPayment.order_uuid)))
             .join(SyncedOrder, and_(SyncedOrder.outlet_id == SyncedPayment.outlet_id,
                                     SyncedOrder.uuid == SyncedPayment.order_uuid))
-            .where(*_payments_in(scope), SyncedOrder.status != "cancelled").group_by(SyncedPayment.business_date)):
+            .where(*_payments_in(scope), SyncedOrder.status.not_in(NOT_SOLD_STATUSES))
+            .group_by(SyncedPayment.business_date)):
         per_day.setdefault(day, [0, 0, 0])[0] = int(orders)
     return {day: tuple(figures) for day, figures in per_day.items()}
 
@@ -547,18 +550,18 @@ def customers(session, scope: Scope, limit: int = TOP_CUSTOMERS) -> dict:
     until_then = Scope(tenant_id, scope.outlet_id, EARLIEST, scope.date_to)
     firsts = (select(SyncedOrder.customer_id, func.min(SyncedPayment.business_date).label("first"))
               .join(SyncedPayment, _PAYMENT_OF_ORDER)
-              .where(*_payments_in(until_then), SyncedOrder.status != "cancelled", KNOWN_CUSTOMER)
+              .where(*_payments_in(until_then), SyncedOrder.status.not_in(NOT_SOLD_STATUSES), KNOWN_CUSTOMER)
               .group_by(SyncedOrder.customer_id).subquery())
     new = session.execute(select(func.count()).select_from(firsts)
                           .where(firsts.c.first >= scope.date_from)).scalar_one()
 
     paid = (select(SyncedOrder.customer_id.label("cid"), func.sum(SyncedPayment.amount).label("amount"))
             .join(SyncedPayment, _PAYMENT_OF_ORDER)
-            .where(*_payments_in(scope), SyncedOrder.status != "cancelled", KNOWN_CUSTOMER)
+            .where(*_payments_in(scope), SyncedOrder.status.not_in(NOT_SOLD_STATUSES), KNOWN_CUSTOMER)
             .group_by(SyncedOrder.customer_id).subquery())
     back = (select(SyncedOrder.customer_id.label("cid"), func.sum(SyncedRefund.amount).label("amount"))
             .join(SyncedRefund, _REFUND_OF_ORDER)
-            .where(*_refunds_in(scope), SyncedOrder.status != "cancelled", KNOWN_CUSTOMER)
+            .where(*_refunds_in(scope), SyncedOrder.status.not_in(NOT_SOLD_STATUSES), KNOWN_CUSTOMER)
             .group_by(SyncedOrder.customer_id).subquery())
     spent = (func.coalesce(paid.c.amount, 0) - func.coalesce(back.c.amount, 0)).label("spent")
     top = session.execute(

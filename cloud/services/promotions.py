@@ -30,10 +30,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from cloud.models import Outlet, Product, Promotion, PromotionAllowance, PromotionProduct, PromotionUsage
-from cloud.models.promotion import PRODUCT_ROLES, PROMO_TYPES
 from cloud.services.actor import Actor
 from sync.money import BASIS_POINTS, format_amount
 from sync.timeutil import isoformat, utcnow
+from sync.vocab import PROMO_PRODUCT_ROLES as PRODUCT_ROLES
+from sync.vocab import PROMO_TYPES
 from sync.web.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
 CODE_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")

@@ -6,10 +6,10 @@ import re
 from sqlalchemy import func, select
 
 from cloud.models import Outlet, User
-from cloud.models.user import PLATFORM_ROLES, ROLES
 from cloud.services import auth
 from cloud.services.actor import Actor
 from sync.timeutil import utcnow
+from sync.vocab import PLATFORM_ROLES, ROLES
 from sync.web.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{3,80}$")

@@ -28,26 +28,16 @@ from edge.services import outlet as outlet_settings
 from edge.services.numbering import next_order_number
 from edge.services.pricing import CartLine, ModifierChoice, PricedOrder, price_order
 from edge.services.promotion_rules import CodeRejection, PromotionRule, explain_unapplied, select_promotions
+from sync import vocab
 from sync.ids import is_uuid, new_uuid
 from sync.timeutil import utcnow
+from sync.vocab import TIMESTAMP_OF, TRANSITIONS
 from sync.web.errors import Conflict, NotFound, PermissionDenied, Unprocessable, ValidationFailed
 
 log = logging.getLogger(__name__)
 
-TRANSITIONS = {
-    "draft": {"pending", "confirmed", "cancelled"},
-    "pending": {"confirmed", "cancelled"},
-    "confirmed": {"preparing", "ready", "cancelled"},
-    "preparing": {"ready", "cancelled"},
-    "ready": {"served", "completed", "cancelled"},
-    "served": {"completed", "cancelled"},
-    "completed": set(),
-    "cancelled": set(),
-}
-EDITABLE = ("draft", "pending")
-KITCHEN_STATUSES = ("preparing", "ready", "served")
-TIMESTAMP_OF = {"confirmed": "confirmed_at", "preparing": "preparing_at", "ready": "ready_at",
-                "served": "served_at", "completed": "completed_at", "cancelled": "cancelled_at"}
+EDITABLE = vocab.EDITABLE_STATUSES
+KITCHEN_STATUSES = vocab.KITCHEN_SET_STATUSES
 
 
 @dataclass
@@ -488,9 +478,9 @@ def _step_back(order: Order) -> None:
 def set_items_status(session, order: Order, item_ids: list[int], prep_status: str) -> Order:
     """Cross off (or restore) some items of an order in one change. The order is ready
     when all its live items are; a ready order with an item restored is preparing again."""
-    if order.status not in ("confirmed", "preparing", "ready"):
+    if order.status not in vocab.KITCHEN_OPEN_STATUSES:
         raise Conflict(f"Items of a {order.status} order cannot change", "INVALID_TRANSITION", "prep_status")
-    if prep_status not in ("queued", "preparing", "ready"):
+    if prep_status not in vocab.PREP_SET_BY_KITCHEN:
         raise ValidationFailed("prep_status must be queued, preparing or ready", "INVALID_STATUS", "prep_status")
     by_id = {item.id: item for item in order.items}
     if not item_ids or any(item_id not in by_id for item_id in item_ids):
@@ -546,7 +536,7 @@ def complete(session, order: Order, points_per_amount: int) -> Order:
 
 
 def cancel(session, order: Order, role_rank_ok: bool, reason: str) -> Order:
-    if order.status in ("confirmed", "preparing", "ready", "served") and not role_rank_ok:
+    if order.status in vocab.MANAGER_CANCELS and not role_rank_ok:
         raise PermissionDenied("Only a manager can cancel an order the kitchen has", "MANAGER_REQUIRED")
     if order.paid_amount - order.refunded_amount > 0:
         raise Conflict("Refund the order's payments before cancelling it", "ORDER_HAS_PAYMENTS")
@@ -564,7 +554,7 @@ def cancel(session, order: Order, role_rank_ok: bool, reason: str) -> Order:
 
 def open_orders_query(station: str | None = None):
     """Tickets the kitchen is working on, oldest first."""
-    stmt = select(Order).where(Order.status.in_(("confirmed", "preparing", "ready"))).order_by(
+    stmt = select(Order).where(Order.status.in_(vocab.KITCHEN_OPEN_STATUSES)).order_by(
         Order.confirmed_at, Order.id)
     if station:
         stmt = stmt.where(Order.items.any(OrderItem.station == station))

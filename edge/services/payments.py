@@ -8,9 +8,8 @@ from edge.services import orders, outbox, printing, rows
 from edge.services import outlet as outlet_settings
 from sync.ids import new_uuid
 from sync.timeutil import utcnow
+from sync.vocab import CLOSED_STATUSES, GATEWAY_METHODS, PAID, cash_like, needs_reference
 from sync.web.errors import Conflict, ServiceUnavailable, ValidationFailed
-
-GATEWAY_METHODS = ("qris", "ewallet")
 
 
 def snapshot_values(payment: Payment, business_date=None) -> dict:
@@ -23,7 +22,7 @@ def snapshot_values(payment: Payment, business_date=None) -> dict:
 
 def _amounts(method: str, balance: int, amount: int | None, tendered: int | None) -> tuple[int, int | None, int]:
     """(applied amount, tendered, change) for a tender against `balance` due."""
-    if method == "cash":
+    if cash_like(method):
         if tendered is None and amount is None:
             raise ValidationFailed("Enter the cash tendered", "TENDERED_REQUIRED", "tendered")
         tendered = tendered if tendered is not None else amount
@@ -46,26 +45,26 @@ def _amounts(method: str, balance: int, amount: int | None, tendered: int | None
 
 def ensure_available(method: str) -> None:
     if method in GATEWAY_METHODS:
-        raise ServiceUnavailable(f"{method.upper()} needs the payment gateway, which is not reachable from this "
-                                 "outlet; take cash or card", "GATEWAY_UNREACHABLE", "method")
+        raise ServiceUnavailable(f"{method.upper()} needs the payment gateway, which is not reachable from "
+                                 "this outlet; take cash or card", "GATEWAY_UNREACHABLE", "method")
 
 
 def pay(session, order: Order, *, user_id: int, terminal: int, shift, method: str,
         amount: int | None, tendered: int | None, reference: str) -> Payment:
     ensure_available(method)
-    if order.status in ("cancelled", "completed"):
+    if order.status in CLOSED_STATUSES:
         raise Conflict(f"A {order.status} order cannot take payments", "ORDER_CLOSED")
     balance = order.balance_due
     if balance <= 0:
         raise Conflict("The order is already paid", "ORDER_ALREADY_PAID")
-    if method == "card" and not reference.strip():
+    if needs_reference(method) and not reference.strip():
         raise ValidationFailed("Enter the card terminal's approval reference", "REFERENCE_REQUIRED", "reference")
     applied, tendered, change = _amounts(method, balance, amount, tendered)
     if order.shift_id is None:
         order.shift_id, order.shift_uuid = shift.id, shift.uuid
     payment = Payment(uuid=new_uuid(), order_id=order.id, shift_id=shift.id, shift_uuid=shift.uuid,
                       terminal=terminal, method=method, amount=applied, tendered=tendered, change_amount=change,
-                      status="paid", reference=reference.strip(), created_by=user_id, created_at=utcnow())
+                      status=PAID, reference=reference.strip(), created_by=user_id, created_at=utcnow())
     rows.insert(session, payment)
     rows.append_loaded(order, "payments", payment, "order")
     order.paid_amount += applied
@@ -73,7 +72,7 @@ def pay(session, order: Order, *, user_id: int, terminal: int, shift, method: st
     outbox.append(session, "payment.recorded", payment.uuid,
                   snapshot_values(payment, outlet_settings.local_date(session, payment.created_at)))
     orders.record_change(session, order)
-    jobs = printing.on_paid(session, order, cash=method == "cash")
+    jobs = printing.on_paid(session, order, cash=cash_like(method))
     payment.print_jobs = [{"id": job.id, "printer_id": job.printer_id, "kind": job.kind, "copy": job.copy}
                           for job in jobs]  # what this payment queued (for the till's message)
     return payment

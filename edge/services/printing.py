@@ -24,6 +24,7 @@ from edge.services import outlet as outlet_settings
 from edge.services.uow import after_commit
 from printers import ConfigError, DrawerKick, PrinterConfig, render_text
 from sync.timeutil import utcnow
+from sync.vocab import cash_like
 from sync.web.errors import Conflict, NotFound, ValidationFailed
 
 DEFAULT_COLUMNS = 48
@@ -210,7 +211,7 @@ def on_refunded(session, order: Order, given: list) -> list[PrintJobRow]:
     if printer is None:
         return []
     jobs = []
-    if any(record.method == "cash" for record in given):
+    if any(cash_like(record.method) for record in given):
         jobs.append(enqueue(session, printer, "drawer", DrawerKick().to_dict(), order_id=order.id))
     jobs.append(enqueue(session, printer, "refund", print_documents.refund_slip(session, order, given).to_dict(),
                         order_id=order.id))
