@@ -446,7 +446,7 @@ def add_printer(name, kind, device, role, station, profile, baudrate, data_dir):
     from edge.extensions import db
     from edge.services import printing
     from edge.services.uow import write_transaction
-    from sync.web.errors import APIError
+    from sync.errors import DomainError
 
     app = _app(data_dir)
     _upgrade(app)
@@ -457,6 +457,6 @@ def add_printer(name, kind, device, role, station, profile, baudrate, data_dir):
         try:
             with write_transaction():
                 printer = printing.create_printer(db.session, data)
-        except APIError as error:
+        except DomainError as error:
             raise click.ClickException(error.message) from None
     click.echo(f"added printer {printer.name} (id {printer.id})")

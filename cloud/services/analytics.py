@@ -38,12 +38,12 @@ from cloud.services import spreadsheets
 from cloud.services import tenants as tenant_service
 from cloud.services.actor import Actor
 from sync import money
+from sync.errors import Invalid
 from sync.money import div_round_half_up
+from sync.patterns import LIKE_ESCAPE, like_pattern
 from sync.vocab import NOT_SOLD_STATUSES
 from sync.vocab import ORDER_STATUSES as STATUSES
 from sync.vocab import PAYMENT_METHODS as METHODS
-from sync.web.errors import ValidationFailed
-from sync.web.lists import LIKE_ESCAPE, like_pattern
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 1096  # three years: the longest range one request may cover
@@ -109,9 +109,9 @@ def resolve_scope(session, actor: Actor, outlet_id: int | None = None, date_from
     if date_from is None:
         date_from = date_to - timedelta(days=DEFAULT_DAYS - 1)
     if date_from > date_to:
-        raise ValidationFailed("date_from must be on or before date_to", "INVALID_DATE_RANGE", "date_from")
+        raise Invalid("date_from must be on or before date_to", "INVALID_DATE_RANGE", "date_from")
     if (date_to - date_from).days + 1 > MAX_DAYS:
-        raise ValidationFailed(f"A report covers at most {MAX_DAYS} days; choose a shorter range",
+        raise Invalid(f"A report covers at most {MAX_DAYS} days; choose a shorter range",
                                "DATE_RANGE_TOO_LONG", "date_from")
     return Scope(tenant_id, outlet_id, date_from, date_to)
 
@@ -476,7 +476,7 @@ def revenue_series(session, scope: Scope, period: str = "daily") -> dict:
     """Every bucket of the range (clipped to it), zero where nothing sold, and totals;
     each bucket also splits its revenue by payment method (net of refunds)."""
     if period not in PERIODS:
-        raise ValidationFailed(f"period must be one of: {', '.join(PERIODS)}", "INVALID_PERIOD", "period")
+        raise Invalid(f"period must be one of: {', '.join(PERIODS)}", "INVALID_PERIOD", "period")
     per_day = daily_sales(session, scope)
     buckets: dict[date, list[int]] = {}
     nets: dict[date, dict[str, int]] = {}

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
 
-from cloud.api.access import public
 from sync import vocab
+from sync.web.access import public
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 

@@ -29,10 +29,10 @@ from edge.services.numbering import next_order_number
 from edge.services.pricing import CartLine, ModifierChoice, PricedOrder, price_order
 from edge.services.promotion_rules import CodeRejection, PromotionRule, explain_unapplied, select_promotions
 from sync import vocab
+from sync.errors import Conflict, Forbidden, Invalid, NotFound, Unprocessable
 from sync.ids import is_uuid, new_uuid
 from sync.timeutil import utcnow
 from sync.vocab import TIMESTAMP_OF, TRANSITIONS
-from sync.web.errors import Conflict, NotFound, PermissionDenied, Unprocessable, ValidationFailed
 
 log = logging.getLogger(__name__)
 
@@ -52,13 +52,13 @@ class Quote:
 
 def _cart(session, items: list[dict]) -> tuple[list[CartLine], list[dict]]:
     if not items:
-        raise ValidationFailed("An order needs at least one item", "EMPTY_ORDER", "items")
+        raise Invalid("An order needs at least one item", "EMPTY_ORDER", "items")
     products = catalog.load_for_sale(session, {item["product_id"] for item in items})
     lines, sold = [], []
     for index, item in enumerate(items):
         found = products.get(item["product_id"])
         if found is None:
-            raise ValidationFailed(f"Product {item['product_id']} is not on this outlet's menu",
+            raise Invalid(f"Product {item['product_id']} is not on this outlet's menu",
                                    "INVALID_PRODUCT", f"items.{index}.product_id")
         if not found.is_available:
             raise Conflict(f"{found.product.name} is sold out", "PRODUCT_UNAVAILABLE", f"items.{index}.product_id")
@@ -167,7 +167,7 @@ def _customer_for(session, data: dict) -> Customer | None:
     if data.get("customer_id"):
         customer = session.get(Customer, data["customer_id"])
         if customer is None:
-            raise ValidationFailed("Customer does not exist", "INVALID_CUSTOMER", "customer_id")
+            raise Invalid("Customer does not exist", "INVALID_CUSTOMER", "customer_id")
         return customer
     if data.get("customer_phone"):
         return customers.find_by_phone(session, data["customer_phone"])
@@ -325,7 +325,7 @@ def create(session, user_id: int, terminal: int, shift, data: dict) -> tuple[Ord
     uuid = data.get("client_uuid")
     if uuid is not None:
         if not is_uuid(uuid):
-            raise ValidationFailed("client_uuid must be a UUID", "INVALID_CLIENT_UUID", "client_uuid")
+            raise Invalid("client_uuid must be a UUID", "INVALID_CLIENT_UUID", "client_uuid")
         existing = find_by_uuid(session, str(uuid))
         if existing is not None:
             return existing, False
@@ -349,7 +349,7 @@ def create(session, user_id: int, terminal: int, shift, data: dict) -> tuple[Ord
         promo_codes=[c.strip().upper() for c in codes], cashier_id=user_id, created_at=now, updated_at=now,
     )
     if order.status not in EDITABLE:
-        raise ValidationFailed("A new order starts as draft or pending", "INVALID_STATUS", "status")
+        raise Invalid("A new order starts as draft or pending", "INVALID_STATUS", "status")
     _fill(session, order, result)
     order.payments, order.refunds = [], []  # known empty: no lazy load later
     _insert_new(session, order)
@@ -445,7 +445,7 @@ def confirm(session, order: Order) -> Order:
 def set_kitchen_status(session, order: Order, status: str) -> Order:
     """preparing / ready / served, from the kitchen screen or API (one code path)."""
     if status not in KITCHEN_STATUSES:
-        raise ValidationFailed("Status must be preparing, ready or served", "INVALID_STATUS", "status")
+        raise Invalid("Status must be preparing, ready or served", "INVALID_STATUS", "status")
     _move(order, status)
     for item in order.items:
         if status == "preparing" and item.prep_status == "queued":
@@ -481,7 +481,7 @@ def set_items_status(session, order: Order, item_ids: list[int], prep_status: st
     if order.status not in vocab.KITCHEN_OPEN_STATUSES:
         raise Conflict(f"Items of a {order.status} order cannot change", "INVALID_TRANSITION", "prep_status")
     if prep_status not in vocab.PREP_SET_BY_KITCHEN:
-        raise ValidationFailed("prep_status must be queued, preparing or ready", "INVALID_STATUS", "prep_status")
+        raise Invalid("prep_status must be queued, preparing or ready", "INVALID_STATUS", "prep_status")
     by_id = {item.id: item for item in order.items}
     if not item_ids or any(item_id not in by_id for item_id in item_ids):
         raise NotFound("Order item")
@@ -537,7 +537,7 @@ def complete(session, order: Order, points_per_amount: int) -> Order:
 
 def cancel(session, order: Order, role_rank_ok: bool, reason: str) -> Order:
     if order.status in vocab.MANAGER_CANCELS and not role_rank_ok:
-        raise PermissionDenied("Only a manager can cancel an order the kitchen has", "MANAGER_REQUIRED")
+        raise Forbidden("Only a manager can cancel an order the kitchen has", "MANAGER_REQUIRED")
     if order.paid_amount - order.refunded_amount > 0:
         raise Conflict("Refund the order's payments before cancelling it", "ORDER_HAS_PAYMENTS")
     was_in_kitchen = order.confirmed_at is not None

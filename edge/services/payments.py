@@ -6,10 +6,10 @@ from __future__ import annotations
 from edge.models import Order, Payment
 from edge.services import orders, outbox, printing, rows
 from edge.services import outlet as outlet_settings
+from sync.errors import Conflict, Invalid, Unavailable
 from sync.ids import new_uuid
 from sync.timeutil import utcnow
 from sync.vocab import CLOSED_STATUSES, GATEWAY_METHODS, PAID, cash_like, needs_reference
-from sync.web.errors import Conflict, ServiceUnavailable, ValidationFailed
 
 
 def snapshot_values(payment: Payment, business_date=None) -> dict:
@@ -24,28 +24,28 @@ def _amounts(method: str, balance: int, amount: int | None, tendered: int | None
     """(applied amount, tendered, change) for a tender against `balance` due."""
     if cash_like(method):
         if tendered is None and amount is None:
-            raise ValidationFailed("Enter the cash tendered", "TENDERED_REQUIRED", "tendered")
+            raise Invalid("Enter the cash tendered", "TENDERED_REQUIRED", "tendered")
         tendered = tendered if tendered is not None else amount
         applied = amount if amount is not None else min(tendered, balance)
         if applied <= 0:
-            raise ValidationFailed("Amount must be more than zero", "INVALID_AMOUNT", "amount")
+            raise Invalid("Amount must be more than zero", "INVALID_AMOUNT", "amount")
         if applied > balance:
-            raise ValidationFailed("Amount is more than the balance due; enter the cash as tendered",
+            raise Invalid("Amount is more than the balance due; enter the cash as tendered",
                                    "OVERPAYMENT", "amount")
         if tendered < applied:
-            raise ValidationFailed("Tendered cash is less than the amount", "TENDERED_TOO_LOW", "tendered")
+            raise Invalid("Tendered cash is less than the amount", "TENDERED_TOO_LOW", "tendered")
         return applied, tendered, tendered - applied
     applied = amount if amount is not None else balance
     if applied <= 0:
-        raise ValidationFailed("Amount must be more than zero", "INVALID_AMOUNT", "amount")
+        raise Invalid("Amount must be more than zero", "INVALID_AMOUNT", "amount")
     if applied > balance:
-        raise ValidationFailed("Only cash may be more than the balance due", "OVERPAYMENT_NOT_ALLOWED", "amount")
+        raise Invalid("Only cash may be more than the balance due", "OVERPAYMENT_NOT_ALLOWED", "amount")
     return applied, None, 0
 
 
 def ensure_available(method: str) -> None:
     if method in GATEWAY_METHODS:
-        raise ServiceUnavailable(f"{method.upper()} needs the payment gateway, which is not reachable from "
+        raise Unavailable(f"{method.upper()} needs the payment gateway, which is not reachable from "
                                  "this outlet; take cash or card", "GATEWAY_UNREACHABLE", "method")
 
 
@@ -58,7 +58,7 @@ def pay(session, order: Order, *, user_id: int, terminal: int, shift, method: st
     if balance <= 0:
         raise Conflict("The order is already paid", "ORDER_ALREADY_PAID")
     if needs_reference(method) and not reference.strip():
-        raise ValidationFailed("Enter the card terminal's approval reference", "REFERENCE_REQUIRED", "reference")
+        raise Invalid("Enter the card terminal's approval reference", "REFERENCE_REQUIRED", "reference")
     applied, tendered, change = _amounts(method, balance, amount, tendered)
     if order.shift_id is None:
         order.shift_id, order.shift_uuid = shift.id, shift.uuid

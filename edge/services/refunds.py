@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from edge.models import Customer, Order, OrderItem, Refund, Shift
 from edge.services import customers, kitchen_log, orders, outbox, printing
 from edge.services import outlet as outlet_settings
+from sync.errors import Conflict, Invalid
 from sync.ids import new_uuid
 from sync.money import div_round_half_up, round_to_increment
 from sync.timeutil import utcnow
 from sync.vocab import CASH, CLOSED_STATUSES, PAID, cash_like
-from sync.web.errors import Conflict, ValidationFailed
 
 
 def snapshot_values(refund: Refund, business_date=None) -> dict:
@@ -56,11 +56,11 @@ def _select_lines(order: Order, requested: list[dict] | None) -> list[tuple[Orde
     for index, line in enumerate(requested):
         item = by_id.get(line["item_id"])
         if item is None:
-            raise ValidationFailed(f"Item {line['item_id']} is not on this order", "INVALID_ITEM",
+            raise Invalid(f"Item {line['item_id']} is not on this order", "INVALID_ITEM",
                                    f"lines.{index}.item_id")
         left = item.quantity - item.voided_quantity - item.refunded_quantity
         if not 1 <= line["quantity"] <= left:
-            raise ValidationFailed(f"Only {left} of {item.product_name} can be returned", "INVALID_QUANTITY",
+            raise Invalid(f"Only {left} of {item.product_name} can be returned", "INVALID_QUANTITY",
                                    f"lines.{index}.quantity")
         chosen.append((item, line["quantity"]))
     return chosen
@@ -168,7 +168,7 @@ def plan(order: Order, *, lines: list[dict] | None, method: str | None, cash_rou
     left = left_by_method(order)
     method = method or (CASH if left.get(CASH, 0) > 0 else max(left, key=lambda m: left[m]))
     if method not in left:
-        raise ValidationFailed(f"The order was not paid by {method}", "INVALID_METHOD", "method")
+        raise Invalid(f"The order was not paid by {method}", "INVALID_METHOD", "method")
     chosen = _select_lines(order, lines)
     amounts = [(item, quantity, _line_amount(order, item, quantity)) for item, quantity in chosen]
     exact = min(refundable, sum(a for _, _, a in amounts)) if lines else refundable

@@ -11,11 +11,11 @@ from edge.models import CashMovement, Order, Payment, Refund, Shift
 from edge.services import mirror_cache, outbox, printing
 from edge.services.uow import after_commit
 from sync import vocab
+from sync.errors import Conflict, Forbidden, Invalid, NotFound
 from sync.ids import new_uuid
 from sync.money import format_amount
 from sync.timeutil import isoformat, utcnow
 from sync.vocab import PAYMENT_METHODS
-from sync.web.errors import APIError, Conflict, NotFound, ValidationFailed
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ def add_movement(session, shift: Shift, user_id: int, kind: str, amount: int, re
     if shift.status != "open":
         raise Conflict("The shift is closed", "SHIFT_CLOSED")
     if amount <= 0:
-        raise ValidationFailed("Amount must be more than zero", "INVALID_AMOUNT", "amount")
+        raise Invalid("Amount must be more than zero", "INVALID_AMOUNT", "amount")
     if kind == "out" and amount > expected_cash(session, shift):
         raise Conflict("There is not that much cash in the drawer", "NOT_ENOUGH_CASH", "amount")
     movement = CashMovement(uuid=new_uuid(), shift_id=shift.id, kind=kind, amount=amount, reason=reason.strip(),
@@ -227,11 +227,11 @@ def close(session, shift: Shift, user_id: int, counted: dict[str, int], rules: C
         over = {m: d for m, d in difference.items() if abs(d) > rules.difference_limit}
         if over:
             method, amount = next(iter(over.items()))
-            raise APIError(f"The {method} counted differs from the expected by {format_amount(amount)}, more than "
-                           f"{format_amount(rules.difference_limit)}: a manager must approve this close",
-                           "MANAGER_APPROVAL_REQUIRED", f"counted_{method}", status=403,
-                           extra={"difference": {m: format_amount(d) for m, d in over.items()},
-                                  "limit": format_amount(rules.difference_limit)})
+            raise Forbidden(f"The {method} counted differs from the expected by {format_amount(amount)}, more than "
+                            f"{format_amount(rules.difference_limit)}: a manager must approve this close",
+                            "MANAGER_APPROVAL_REQUIRED", f"counted_{method}",
+                            extra={"difference": {m: format_amount(d) for m, d in over.items()},
+                                   "limit": format_amount(rules.difference_limit)})
     shift.status = "closed"
     after_commit(mirror_cache.clear)  # the terminal's cached open shift
     shift.closed_by = user_id
