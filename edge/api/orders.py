@@ -24,7 +24,7 @@ from edge.api.schemas.orders import (
 )
 from edge.api.tx import writes
 from edge.extensions import db
-from edge.models import Customer, Order
+from edge.models import Order
 from edge.services import orders, print_documents, printing, refunds, shifts
 from edge.services import outlet as outlet_settings
 from sync.web.lists import (
@@ -87,8 +87,33 @@ def list_orders(query_data, actor):
 def create_order(json_data, actor):
     """Create an order (priced here, offline). A repeated `client_uuid` returns the same order."""
     shift = shifts.open_ref(db.session, actor.terminal)
-    order, created = orders.create(db.session, actor.user_id, actor.terminal, shift, json_data)
+    order, created = orders.create(db.session, actor.user_id, actor.terminal, shift, _new_order(json_data))
     return order, 201 if created else 200
+
+
+def _lines(items: list[dict]) -> tuple[orders.LineWanted, ...]:
+    return tuple(orders.LineWanted(i["product_id"], i["quantity"], tuple(i.get("modifier_ids") or ()),
+                                   i.get("note") or "") for i in items)
+
+
+def _new_order(data: dict) -> orders.NewOrder:
+    return orders.NewOrder(
+        lines=_lines(data["items"]), client_uuid=data.get("client_uuid"), status=data.get("status"),
+        source=data.get("source") or "pos",
+        customer=orders.CustomerRef(data.get("customer_id"), data.get("customer_phone")),
+        customer_name=data.get("customer_name") or "", table=data.get("table") or "", note=data.get("note") or "",
+        promo_codes=tuple(data.get("promo_codes") or ()))
+
+
+def _patch(data: dict) -> orders.OrderPatch:
+    """Absent fields stay as they are; a customer_id or customer_phone given (even null) sets the customer."""
+    customer_given = "customer_id" in data or "customer_phone" in data
+    return orders.OrderPatch(
+        lines=_lines(data["items"]) if data.get("items") else None,
+        promo_codes=tuple(data["promo_codes"]) if data.get("promo_codes") is not None else None,
+        customer=orders.CustomerRef(data.get("customer_id"), data.get("customer_phone")) if customer_given else None,
+        customer_name=data.get("customer_name"), table=data.get("table"), note=data.get("note"),
+        source=data.get("source"), status=data.get("status"))
 
 
 @bp.post("/quote/")
@@ -106,12 +131,8 @@ def create_order(json_data, actor):
           INVALID_QUANTITY="a quantity is out of range")
 def quote(json_data, actor):
     """Price a cart without saving it: what the customer would pay, and why a code does not apply."""
-    customer = None
-    if json_data.get("customer_id"):
-        customer = db.session.get(Customer, json_data["customer_id"])
-    elif json_data.get("customer_phone"):
-        customer = orders.customers.find_by_phone(db.session, json_data["customer_phone"])
-    result = orders.quote(db.session, json_data["items"], json_data["promo_codes"], customer)
+    result = orders.quote_cart(db.session, _lines(json_data["items"]), json_data["promo_codes"],
+                               orders.CustomerRef(json_data.get("customer_id"), json_data.get("customer_phone")))
     priced = result.priced
     return {
         "items": [{"product_id": line.product_id, "product_name": line.name, "quantity": line.quantity,
@@ -150,7 +171,7 @@ def get_order(order_id, actor):
           PROMO_CODE_REJECTED="422: an entered promo code cannot apply (the reason is given)")
 def update_order(order_id, json_data, actor):
     """Change a draft or pending order (items, codes, customer, table, note)."""
-    return orders.update(db.session, orders.get(db.session, order_id), json_data)
+    return orders.update(db.session, orders.get(db.session, order_id), _patch(json_data))
 
 
 @bp.post("/<int:order_id>/confirm/")

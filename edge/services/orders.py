@@ -6,6 +6,7 @@ order snapshot with a new version) and, when the kitchen must know, its kitchen 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, func, select
@@ -40,6 +41,59 @@ EDITABLE = vocab.EDITABLE_STATUSES
 KITCHEN_STATUSES = vocab.KITCHEN_SET_STATUSES
 
 
+@dataclass(frozen=True)
+class LineWanted:
+    """One line of a cart as the till asks for it."""
+
+    product_id: int
+    quantity: int
+    modifier_ids: tuple[int, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class CustomerRef:
+    """Who an order is for: a known customer by id (refused when unknown), or a phone
+    (the customer it belongs to, if any). Neither: nobody."""
+
+    id: int | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class NewOrder:
+    """What a new order asks for, built by the API layer from the request."""
+
+    lines: tuple[LineWanted, ...]
+    client_uuid: str | None = None
+    status: str | None = None  # draft or pending; None: pending
+    source: str = "pos"
+    customer: CustomerRef = CustomerRef()
+    customer_name: str = ""
+    table: str = ""
+    note: str = ""
+    promo_codes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class OrderPatch:
+    """A change to a draft or pending order; None leaves that part as it is. A `customer`
+    given with neither id nor phone takes the customer off the order."""
+
+    lines: tuple[LineWanted, ...] | None = None
+    promo_codes: tuple[str, ...] | None = None
+    customer: CustomerRef | None = None
+    customer_name: str | None = None
+    table: str | None = None
+    note: str | None = None
+    source: str | None = None
+    status: str | None = None
+
+    @property
+    def reprices(self) -> bool:
+        return self.lines is not None or self.promo_codes is not None or self.customer is not None
+
+
 @dataclass
 class Quote:
     lines: list[CartLine]
@@ -50,25 +104,25 @@ class Quote:
 
 # --- pricing a cart ------------------------------------------------------------------
 
-def _cart(session, items: list[dict]) -> tuple[list[CartLine], list[dict]]:
+def _cart(session, items: Sequence[LineWanted]) -> tuple[list[CartLine], list[dict]]:
     if not items:
         raise Invalid("An order needs at least one item", "EMPTY_ORDER", "items")
-    products = catalog.load_for_sale(session, {item["product_id"] for item in items})
+    products = catalog.load_for_sale(session, {item.product_id for item in items})
     lines, sold = [], []
     for index, item in enumerate(items):
-        found = products.get(item["product_id"])
+        found = products.get(item.product_id)
         if found is None:
-            raise Invalid(f"Product {item['product_id']} is not on this outlet's menu",
+            raise Invalid(f"Product {item.product_id} is not on this outlet's menu",
                                    "INVALID_PRODUCT", f"items.{index}.product_id")
         if not found.is_available:
             raise Conflict(f"{found.product.name} is sold out", "PRODUCT_UNAVAILABLE", f"items.{index}.product_id")
-        modifiers = catalog.choose_modifiers(found.product, item.get("modifier_ids") or [],
+        modifiers = catalog.choose_modifiers(found.product, list(item.modifier_ids),
                                              f"items.{index}.modifier_ids")
         lines.append(CartLine(product_id=found.product.id, name=found.product.name,
                               category_id=found.product.category_id, unit_base_price=found.price,
-                              quantity=item["quantity"],
+                              quantity=item.quantity,
                               modifiers=tuple(ModifierChoice(m["id"], m["name"], m["price"]) for m in modifiers)))
-        sold.append({"product": found.product, "modifiers": modifiers, "note": item.get("note") or "",
+        sold.append({"product": found.product, "modifiers": modifiers, "note": item.note or "",
                      "station": found.station})
     return lines, sold
 
@@ -136,7 +190,13 @@ def _customer_usage(session, customer: Customer | None, exclude_order_id: int | 
     return usage
 
 
-def quote(session, items: list[dict], codes: list[str], customer: Customer | None,
+def quote_cart(session, lines: Sequence[LineWanted], codes: Sequence[str], customer: CustomerRef) -> Quote:
+    """Price a cart for the till without saving anything. The customer is found by the
+    same rule as an order's: an unknown customer_id is refused (INVALID_CUSTOMER)."""
+    return quote(session, lines, list(codes), _customer_for(session, customer))
+
+
+def quote(session, items: Sequence[LineWanted], codes: list[str], customer: Customer | None,
           exclude_order_id: int | None = None) -> Quote:
     """Price a cart as it would be sold now, without saving anything."""
     lines, sold = _cart(session, items)
@@ -163,14 +223,15 @@ def _refuse_rejected_codes(result: Quote) -> None:
 
 # --- customers on orders ---------------------------------------------------------------
 
-def _customer_for(session, data: dict) -> Customer | None:
-    if data.get("customer_id"):
-        customer = session.get(Customer, data["customer_id"])
+def _customer_for(session, ref: CustomerRef) -> Customer | None:
+    """The one rule for who an order (or a quote) is for."""
+    if ref.id:
+        customer = session.get(Customer, ref.id)
         if customer is None:
             raise Invalid("Customer does not exist", "INVALID_CUSTOMER", "customer_id")
         return customer
-    if data.get("customer_phone"):
-        return customers.find_by_phone(session, data["customer_phone"])
+    if ref.phone:
+        return customers.find_by_phone(session, ref.phone)
     return None
 
 
@@ -320,18 +381,18 @@ def get(session, order_id: int) -> Order:
     return order
 
 
-def create(session, user_id: int, terminal: int, shift, data: dict) -> tuple[Order, bool]:
+def create(session, user_id: int, terminal: int, shift, wanted: NewOrder) -> tuple[Order, bool]:
     """Create an order; a repeated `client_uuid` returns the order it already made."""
-    uuid = data.get("client_uuid")
+    uuid = wanted.client_uuid
     if uuid is not None:
         if not is_uuid(uuid):
             raise Invalid("client_uuid must be a UUID", "INVALID_CLIENT_UUID", "client_uuid")
         existing = find_by_uuid(session, str(uuid))
         if existing is not None:
             return existing, False
-    customer = _customer_for(session, data)
-    codes = data.get("promo_codes") or []
-    result = quote(session, data["items"], codes, customer)
+    customer = _customer_for(session, wanted.customer)
+    codes = list(wanted.promo_codes)
+    result = quote(session, wanted.lines, codes, customer)
     _refuse_rejected_codes(result)
     place = outlet_settings.outlet(session)
     now = utcnow()
@@ -340,12 +401,12 @@ def create(session, user_id: int, terminal: int, shift, data: dict) -> tuple[Ord
     order = Order(
         uuid=str(uuid or new_uuid()), outlet_id=place.id, terminal=terminal, business_date=business_date,
         order_number=next_order_number(session, place.code, business_date, terminal),
-        shift_id=shift.id if shift else None, status=data.get("status") or "pending", source=data.get("source") or "pos",
+        shift_id=shift.id if shift else None, status=wanted.status or "pending", source=wanted.source or "pos",
         customer_id=customer.id if customer else None, customer_uuid=customer.uuid if customer else None,
         shift_uuid=shift_uuid,
-        customer_name=(data.get("customer_name") or (customer.name if customer else "")).strip(),
-        customer_phone=customer.phone if customer else (data.get("customer_phone") or "").strip(),
-        table_label=(data.get("table") or "").strip(), note=(data.get("note") or "").strip(),
+        customer_name=(wanted.customer_name or (customer.name if customer else "")).strip(),
+        customer_phone=customer.phone if customer else (wanted.customer.phone or "").strip(),
+        table_label=(wanted.table or "").strip(), note=(wanted.note or "").strip(),
         promo_codes=[c.strip().upper() for c in codes], cashier_id=user_id, created_at=now, updated_at=now,
     )
     if order.status not in EDITABLE:
@@ -379,46 +440,64 @@ def _code_of(session, promotion_id: int, codes: list[str]) -> str | None:
     return code if code in codes else None
 
 
-def update(session, order: Order, data: dict) -> Order:
-    """Change an order that has not gone to the kitchen (draft or pending)."""
+def update(session, order: Order, patch: OrderPatch) -> Order:
+    """Change an order that has not gone to the kitchen (draft or pending): its details,
+    its customer, its status within draft/pending, its lines and codes (repriced)."""
     if order.status not in EDITABLE:
         raise Conflict(f"A {order.status} order can no longer be changed", "ORDER_NOT_EDITABLE", "status")
-    if order.paid_amount > 0 and "items" in data:
+    if order.paid_amount > 0 and patch.lines is not None:
         raise Conflict("Items of an order with payments cannot change; void or refund instead",
                        "ORDER_HAS_PAYMENTS", "items")
-    for key, attr in (("customer_name", "customer_name"), ("table", "table_label"), ("note", "note"),
-                      ("source", "source")):
-        if key in data and data[key] is not None:
-            setattr(order, attr, data[key].strip())
-    if "customer_id" in data or "customer_phone" in data:
-        customer = _customer_for(session, data)
-        order.customer_id = customer.id if customer else None
-        order.customer_uuid = customer.uuid if customer else None
-        order.customer_phone = customer.phone if customer else (data.get("customer_phone") or "").strip()
-        if customer and not order.customer_name:
-            order.customer_name = customer.name
-    if "status" in data and data["status"] != order.status:
-        if data["status"] not in TRANSITIONS[order.status] or data["status"] not in EDITABLE:
-            raise Conflict(f"Cannot go from {order.status} to {data['status']} here", "INVALID_TRANSITION", "status")
-        order.status = data["status"]
-    if "items" in data or "promo_codes" in data or "customer_id" in data or "customer_phone" in data:
-        before = _held_promotions(session, order)
-        items = data.get("items") or [
-            {"product_id": i.product_id, "quantity": i.quantity, "modifier_ids": [m["id"] for m in i.modifiers],
-             "note": i.note} for i in order.items]
-        codes = data.get("promo_codes", order.promo_codes)
-        customer = session.get(Customer, order.customer_id) if order.customer_id else None
-        result = quote(session, items, codes, customer, exclude_order_id=order.id)
-        _refuse_rejected_codes(result)
-        order.items.clear()
-        order.promotions.clear()
-        session.flush()
-        order.promo_codes = [c.strip().upper() for c in codes]
-        _fill(session, order, result)
-        session.flush()
-        _record_promotion_uses(session, order, before)
+    _change_details(order, patch)
+    if patch.customer is not None:
+        _change_customer(session, order, patch.customer)
+    if patch.status is not None and patch.status != order.status:
+        _change_status(order, patch.status)
+    if patch.reprices:
+        _reprice(session, order, patch)
     record_change(session, order)
     return order
+
+
+def _change_details(order: Order, patch: OrderPatch) -> None:
+    for attr, value in (("customer_name", patch.customer_name), ("table_label", patch.table), ("note", patch.note),
+                        ("source", patch.source)):
+        if value is not None:
+            setattr(order, attr, value.strip())
+
+
+def _change_customer(session, order: Order, ref: CustomerRef) -> None:
+    customer = _customer_for(session, ref)
+    order.customer_id = customer.id if customer else None
+    order.customer_uuid = customer.uuid if customer else None
+    order.customer_phone = customer.phone if customer else (ref.phone or "").strip()
+    if customer and not order.customer_name:
+        order.customer_name = customer.name
+
+
+def _change_status(order: Order, status: str) -> None:
+    """Draft <-> pending only: the rest of the flow has its own steps (confirm, cancel...)."""
+    if status not in TRANSITIONS[order.status] or status not in EDITABLE:
+        raise Conflict(f"Cannot go from {order.status} to {status} here", "INVALID_TRANSITION", "status")
+    order.status = status
+
+
+def _reprice(session, order: Order, patch: OrderPatch) -> None:
+    """New lines, codes or customer: the order is priced again as a whole."""
+    before = _held_promotions(session, order)
+    lines = patch.lines or tuple(
+        LineWanted(i.product_id, i.quantity, tuple(m["id"] for m in i.modifiers), i.note) for i in order.items)
+    codes = list(patch.promo_codes) if patch.promo_codes is not None else order.promo_codes
+    customer = session.get(Customer, order.customer_id) if order.customer_id else None
+    result = quote(session, lines, codes, customer, exclude_order_id=order.id)
+    _refuse_rejected_codes(result)
+    order.items.clear()
+    order.promotions.clear()
+    session.flush()
+    order.promo_codes = [c.strip().upper() for c in codes]
+    _fill(session, order, result)
+    session.flush()
+    _record_promotion_uses(session, order, before)
 
 
 # --- the status flow -------------------------------------------------------------------
