@@ -286,10 +286,10 @@ def record_change(session, order: Order, *, first: bool = False) -> None:
     if not first:
         order.version += 1
         order.updated_at = utcnow()
-    rows.save(session, order)
+    rows.write(session, order)
     if "items" in order.__dict__:  # loaded: a kitchen move may have changed their prep status
         for item in order.items:
-            rows.save(session, item)
+            rows.write(session, item)
     outbox.append(session, "order.snapshot", order.uuid, snapshot_values(order), version=order.version)
 
 
@@ -422,10 +422,10 @@ def create(session, user_id: int, terminal: int, shift, wanted: NewOrder) -> tup
 def _insert_new(session, order: Order) -> None:
     """Write a new order, its lines and its promotions (see `rows`: the unit of work was
     the costliest part of creating an order)."""
-    rows.write_new(session, order)
+    rows.write(session, order)
     for child in (*order.items, *order.promotions):
         child.order_id = order.id
-        rows.write_new(session, child)
+        rows.write(session, child)
     rows.attach(session, *order.items, *order.promotions, order)
 
 
