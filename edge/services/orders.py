@@ -32,6 +32,7 @@ from edge.services.promotion_rules import CodeRejection, PromotionRule, explain_
 from sync import vocab
 from sync.errors import Conflict, Forbidden, Invalid, NotFound, Unprocessable
 from sync.ids import is_uuid, new_uuid
+from sync.schemas import events
 from sync.timeutil import utcnow
 from sync.vocab import TIMESTAMP_OF, TRANSITIONS
 
@@ -261,21 +262,9 @@ def _fill(session, order: Order, result: Quote) -> None:
 def snapshot_values(order: Order) -> dict:
     """The order as the cloud receives it (sync.schemas.events.OrderSnapshot)."""
     return {
-        "uuid": order.uuid, "order_number": order.order_number, "outlet_id": order.outlet_id,
-        "terminal": order.terminal, "business_date": order.business_date,
-        "shift_uuid": order.shift_uuid,
-        "status": order.status, "source": order.source,
-        "customer_uuid": order.customer_uuid,
-        "customer_name": order.customer_name, "customer_phone": order.customer_phone, "table": order.table_label,
-        "note": order.note, **{f: getattr(order, f) for f in (
-            "subtotal", "discount_amount", "service_charge", "tax_amount", "rounding_amount", "total_amount",
-            "paid_amount", "change_amount", "voided_amount", "refunded_amount", "version", "cashier_id",
-            "cancel_reason", "created_at", "confirmed_at", "preparing_at", "ready_at", "served_at",
-            "completed_at", "cancelled_at")},
-        "items": [{f: getattr(item, f) for f in (
-            "line_no", "product_id", "product_name", "sku", "category_id", "station", "quantity", "modifiers",
-            "note", "unit_price", "gross", "discount_amount", "total_price", "service_charge", "tax_amount",
-            "line_total", "prep_status", "voided_quantity", "refunded_quantity")} for item in order.items],
+        "uuid": order.uuid, "outlet_id": order.outlet_id,
+        "table": order.table_label, **{f: getattr(order, f) for f in events.ORDER_COLUMNS},
+        "items": [{f: getattr(item, f) for f in events.ITEM_COLUMNS} for item in order.items],
         "promotions": [{"promotion_id": p.promotion_id, "name": p.name, "code": p.code,
                         "discount_amount": p.discount_amount} for p in order.promotions],
     }

@@ -99,6 +99,14 @@ class OrderSnapshot(_Payload):
     promotions = fields.List(fields.Nested(OrderPromotionData), load_default=list)
 
 
+# An order's own fields as they travel, read off the schemas so that edge and cloud copy
+# the same list: all but its identity, its table (stored as `table_label`), its lines and
+# its promotions, which each side handles by name.
+ORDER_SNAPSHOT_OWN = ("uuid", "outlet_id", "table", "items", "promotions")
+ORDER_COLUMNS = tuple(name for name in OrderSnapshot._declared_fields if name not in ORDER_SNAPSHOT_OWN)
+ITEM_COLUMNS = tuple(OrderItemData._declared_fields)
+
+
 class PaymentData(_Payload):
     uuid = fields.String(required=True, validate=validate.Length(equal=36))
     order_uuid = fields.String(required=True, validate=validate.Length(equal=36))
