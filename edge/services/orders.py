@@ -244,7 +244,7 @@ def _fill(session, order: Order, result: Quote) -> None:
         OrderItem(line_no=index + 1, product_id=sold["product"].id, product_name=sold["product"].name,
                   sku=sold["product"].sku, category_id=sold["product"].category_id, station=sold["station"],
                   quantity=line.quantity, modifiers=sold["modifiers"], note=sold["note"],
-                  unit_price=p.unit_price, gross=p.gross, discount_amount=p.discount_amount, total_price=p.net,
+                  unit_price=p.unit_price, gross=p.gross, discount_amount=p.discount_amount, total_price=p.total_price,
                   service_charge=p.service_charge, tax_amount=p.tax_amount, line_total=p.total)
         for index, (line, sold, p) in enumerate(zip(result.lines, result.items, priced.lines))
     ]
