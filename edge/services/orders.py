@@ -153,9 +153,9 @@ _USES_OF_ALLOWANCES_BY_OTHER_ORDERS = _USES_OF_ALLOWANCES.where(_USES.order_id !
 
 
 def _uses_of_allowances(session, exclude_order_id: int | None) -> dict[int, int]:
-    """Uses of the promotions the outlet holds an allowance for, found by the index: the
-    uses of every promotion ever sold grow with each order, and summing them all made
-    each sale slower than the last. Built once and run on the connection (every sale)."""
+    """Uses of the promotions the outlet holds an allowance for, found by the index (not a
+    sum over every promotion ever sold, which grows with each order); built once and run
+    on the connection, as every sale asks (docs/performance.md)."""
     if exclude_order_id is None:
         found = session.connection().execute(_USES_OF_ALLOWANCES)
     else:
@@ -339,15 +339,14 @@ _ID_BY_UUID = select(Order.__table__.c.id).where(Order.__table__.c.uuid == bindp
 
 
 def find_by_uuid(session, uuid: str) -> Order | None:
-    """Looked up by id first: nearly every new order's `client_uuid` is new, and a Core
-    probe costs a fraction of an ORM query."""
+    """Looked up by id first with a Core probe: nearly every new order's `client_uuid` is
+    new, so the ORM query is rarely needed (docs/performance.md)."""
     session.flush()
     order_id = session.connection().execute(_ID_BY_UUID, {"uuid": uuid}).scalar()
     return get(session, order_id) if order_id is not None else None
 
 
-# Built once: building the four loader options on every call was a quarter of a load,
-# and the statement's cache key (a walk over those options) was a tenth of one.
+# Built once, options and statement: every load of an order uses them (docs/performance.md).
 _WHOLE_ORDER = (joinedload(Order.items), joinedload(Order.promotions), joinedload(Order.payments),
                 joinedload(Order.refunds))
 _WHOLE_ORDER_BY_ID = select(Order).options(*_WHOLE_ORDER).where(Order.id == bindparam("order_id"))
@@ -356,7 +355,7 @@ _WHOLE_ORDER_BY_ID = select(Order).options(*_WHOLE_ORDER).where(Order.id == bind
 def get(session, order_id: int) -> Order:
     """The order with its lines and promotions, loaded up front: every change snapshots
     them, and loading them lazily mid-change flushed the half-made change first. One joined
-    query: half the time of three (measured 0.8 against 1.7 ms); payments and refunds join
+    query (faster than one per collection: docs/performance.md); payments and refunds join
     it too, as every answer shows them (an order has a few of each: the product of the
     joined rows stays small). An order the session already holds is returned as
     `session.get` would return it. (Ids past SQLite's integers are refused where they
@@ -409,8 +408,8 @@ def create(session, user_id: int, terminal: int, shift, wanted: NewOrder) -> tup
 
 
 def _insert_new(session, order: Order) -> None:
-    """Write a new order, its lines and its promotions (see `rows`: the unit of work was
-    the costliest part of creating an order)."""
+    """Write a new order, its lines and its promotions through `rows`, not the session's
+    unit of work (docs/performance.md)."""
     rows.write(session, order)
     for child in (*order.items, *order.promotions):
         child.order_id = order.id

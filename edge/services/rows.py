@@ -1,7 +1,7 @@
 """Writing the selling path's rows with one Core statement each, keeping the ORM's view.
 
-On the selling path the ORM's unit of work cost several times the SQL it emitted (it
-was the largest single share of an order's time). These helpers write a mapped object's
+The ORM's unit of work is the costliest part of the selling path (docs/performance.md),
+so these helpers write a mapped object's
 row at once, on the connection of the current write transaction, and leave the object
 in the session exactly as if it had just been loaded: persistent, every column present,
 nothing pending. Reads and later changes through the ORM then work as before, and a
