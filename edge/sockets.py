@@ -390,8 +390,9 @@ def on_update_status(data=None):
     if status == "cancelled":
         return _change("update_status", data, "cashier", _cancel)
     if status not in orders.KITCHEN_STATUSES:
-        return _refuse("update_status", ValidationFailed("status must be preparing, ready, served, completed or "
-                                                         "cancelled", "INVALID_STATUS", "status"),
+        wanted = ", ".join((*orders.KITCHEN_STATUSES, "completed"))
+        return _refuse("update_status", ValidationFailed(f"status must be {wanted} or cancelled", "INVALID_STATUS",
+                                                         "status"),
                        data.get("id") if isinstance(data, dict) else None)
     return _change("update_status", data, "kitchen", _kitchen_status)
 
