@@ -101,10 +101,10 @@ def queue_orders(data_dir: Path, count: int, seed: int = 1) -> tuple[int, float]
         db.session.rollback()
         shift_arg = "shift" if "shift" in inspect.signature(orders.create).parameters else "shift_id"
         for _ in range(count):
-            items = [{"product_id": pid, "quantity": rng.randint(1, 3), "modifier_ids": mods}
-                     for pid, mods in rng.sample(products, rng.randint(1, 3))]
+            items = tuple(orders.LineWanted(pid, rng.randint(1, 3), tuple(mods))
+                          for pid, mods in rng.sample(products, rng.randint(1, 3)))
             with write_transaction() as session:
-                orders.create(session, cashier.id, 1, **{shift_arg: None}, data={"items": items})
+                orders.create(session, cashier.id, 1, **{shift_arg: None}, wanted=orders.NewOrder(lines=items))
         events = db.session.execute(select(func.count(OutboxEvent.seq)).where(OutboxEvent.status == "pending")
                                     ).scalar_one()
         db.session.remove()

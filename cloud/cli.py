@@ -93,7 +93,7 @@ def create_admin(username, password, database_url):
     from cloud.extensions import db
     from cloud.services import users
     from cloud.services.actor import Actor
-    from sync.web.errors import APIError
+    from sync.errors import DomainError
 
     app = _app(database_url)
     _upgrade(app)
@@ -102,7 +102,7 @@ def create_admin(username, password, database_url):
         try:
             user = users.create_user(db.session, root, {"username": username, "password": password,
                                                         "role": "super_admin"})
-        except APIError as error:
+        except DomainError as error:
             raise click.ClickException(error.message) from None
         db.session.commit()
         click.echo(f"created super_admin {user.username} (id {user.id})")

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import click
 
+from sync.vocab import PRINTER_KINDS, PRINTER_ROLES
+
 DATA_DIR = click.option("--data-dir", envvar="POS_EDGE_DATA_DIR", default=None,
                         help="Where the edge keeps its database and credential (default ./instance/edge/).")
 DATABASE_FILE = "edge.sqlite3"
@@ -428,10 +430,10 @@ def test_printer(name, data_dir):
 
 @printer_group.command("add")
 @click.option("--name", required=True)
-@click.option("--kind", type=click.Choice(["serial", "usb", "network", "file"]), required=True)
+@click.option("--kind", type=click.Choice(PRINTER_KINDS), required=True)
 @click.option("--device", required=True, help="Serial path, host[:port] (any host and port), vvvv:pppp (USB), "
               "or a file name (file printers write into the data dir's printers folder).")
-@click.option("--role", type=click.Choice(["receipt", "kitchen"]), required=True)
+@click.option("--role", type=click.Choice(PRINTER_ROLES), required=True)
 @click.option("--station", default=None, help="Kitchen station whose items this printer gets (default: all).")
 @click.option("--profile", default="default", show_default=True)
 @click.option("--baudrate", type=int, default=None)
@@ -441,7 +443,7 @@ def add_printer(name, kind, device, role, station, profile, baudrate, data_dir):
     from edge.extensions import db
     from edge.services import printing
     from edge.services.uow import write_transaction
-    from sync.web.errors import APIError
+    from sync.errors import DomainError
 
     app = _app(data_dir)
     _upgrade(app)
@@ -452,6 +454,6 @@ def add_printer(name, kind, device, role, station, profile, baudrate, data_dir):
         try:
             with write_transaction():
                 printer = printing.create_printer(db.session, data)
-        except APIError as error:
+        except DomainError as error:
             raise click.ClickException(error.message) from None
     click.echo(f"added printer {printer.name} (id {printer.id})")

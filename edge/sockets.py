@@ -36,6 +36,7 @@ from edge.services import kitchen_log, orders, outlet_status
 from edge.services import outlet as outlet_settings
 from edge.services.uow import write_transaction
 from sync import sqlite
+from sync.errors import DomainError
 from sync.roles import at_least
 from sync.timeutil import isoformat, utcnow
 from sync.web.errors import (
@@ -43,7 +44,7 @@ from sync.web.errors import (
     NotAuthenticated,
     PermissionDenied,
     ValidationFailed,
-    error_body,
+    refusal,
 )
 
 log = logging.getLogger(__name__)
@@ -178,11 +179,9 @@ def _emit_self(event: str, data: dict) -> None:
     socketio.emit(event, data, to=request.sid, namespace=NAMESPACE)
 
 
-def _refuse(event: str, error: APIError, order_id=None) -> dict:
+def _refuse(event: str, error: DomainError, order_id=None) -> dict:
     """Send the contract's error body as an `error` event (and return it for the ack)."""
-    extra = dict(getattr(error, "extra_data", None) or {})
-    body = error_body(error.status_code, error.message, extra.pop("code", None), extra.pop("field", None),
-                      event=event, **extra)
+    body, _status, _headers = refusal(error, event=event)
     if order_id is not None:
         body["orderId"] = order_id
     _emit_self("error", body)
@@ -267,7 +266,7 @@ def _change(event: str, data, min_role: str, action) -> dict:
         body = _refuse(event, error, order_id)
         socketio.server.disconnect(request.sid, namespace=NAMESPACE)
         return body
-    except APIError as error:
+    except DomainError as error:
         return _refuse(event, error, order_id)
     _emit_self("status_updated", ack)
     return ack
@@ -318,10 +317,8 @@ def on_connect(auth=None):
             raise NotAuthenticated("An access token is required", "TOKEN_INVALID")
         outlet_id = outlet_settings.outlet(db.session).id
         user = _actor(claims, outlet_id)
-    except APIError as error:
-        extra = getattr(error, "extra_data", None) or {}
-        raise Refused(error.message, error_body(error.status_code, error.message, extra.get("code"),
-                                                               extra.get("field"))) from None
+    except DomainError as error:
+        raise Refused(error.message, refusal(error)[0]) from None
     screen = Screen(request.sid, user.user_id, user.username, user.role, outlet_id, claims)
     hub().screens[request.sid] = screen
     _emit_self("connected", {"message": "Connected to the kitchen of this outlet", "socketId": request.sid,
@@ -343,7 +340,7 @@ def on_subscribe_outlet(outlet_id=None):
         if isinstance(outlet_id, dict):
             outlet_id = outlet_id.get("outletId", outlet_id.get("outlet_id"))
         _check_outlet(_int(outlet_id, "outletId"), screen, "outletId")
-    except APIError as error:
+    except DomainError as error:
         return _refuse("subscribe_outlet", error)
     body = {"outletId": screen.outlet_id, "timestamp": now()}
     _emit_self("subscribed", body)
@@ -361,7 +358,7 @@ def on_identify(data=None):
         station = data.get("station")
         if station is not None and (not isinstance(station, str) or len(station) > 40):
             raise ValidationFailed("station must be a station name", "INVALID_STATION", "station")
-    except APIError as error:
+    except DomainError as error:
         return _refuse("identify", error)
     screen.type, screen.station = kind, (station or None)
     body = {"type": kind, "station": screen.station, "outletId": screen.outlet_id, "timestamp": now()}
@@ -376,7 +373,7 @@ def on_new_order(order=None):
         screen = _screen()
         order_id = _int(_payload(order).get("id"), "id")
         _check_outlet(order.get("outlet_id"), screen, "outlet_id")
-    except APIError as error:
+    except DomainError as error:
         return _refuse("new_order", error, order.get("id") if isinstance(order, dict) else None)
     seq = _last_seq_of(db.session, order_id)
     db.session.rollback()
@@ -393,8 +390,9 @@ def on_update_status(data=None):
     if status == "cancelled":
         return _change("update_status", data, "cashier", _cancel)
     if status not in orders.KITCHEN_STATUSES:
-        return _refuse("update_status", ValidationFailed("status must be preparing, ready, served, completed or "
-                                                         "cancelled", "INVALID_STATUS", "status"),
+        wanted = ", ".join((*orders.KITCHEN_STATUSES, "completed"))
+        return _refuse("update_status", ValidationFailed(f"status must be {wanted} or cancelled", "INVALID_STATUS",
+                                                         "status"),
                        data.get("id") if isinstance(data, dict) else None)
     return _change("update_status", data, "kitchen", _kitchen_status)
 
@@ -421,7 +419,7 @@ def on_broadcast(data=None):
         screen = _screen()
         if len(json.dumps(data, default=str)) > MAX_BROADCAST_BYTES:
             raise APIError(f"A broadcast is limited to {MAX_BROADCAST_BYTES} bytes", "PAYLOAD_TOO_LARGE", status=413)
-    except APIError as error:
+    except DomainError as error:
         return _refuse("broadcast", error)
     socketio.emit("broadcast", data, to=room_of(screen.outlet_id), skip_sid=request.sid, namespace=NAMESPACE)
     return {"timestamp": now()}
@@ -432,7 +430,7 @@ def on_resync(data=None):
     try:
         screen = _screen()
         data = data if isinstance(data, dict) else {"last_seq": data}
-    except APIError as error:
+    except DomainError as error:
         return _refuse("resync", error)
     log_id = data.get("log_id") if isinstance(data.get("log_id"), str) else None
     return hub().attach(screen, data.get("last_seq"), log_id)

@@ -1,8 +1,5 @@
 """The six roles and their order, as both apps enforce them ("manager+" = manager and up)."""
-ROLES = ("super_admin", "admin", "tenant_owner", "manager", "cashier", "kitchen")
-ROLE_RANK = {"kitchen": 1, "cashier": 2, "manager": 3, "tenant_owner": 4, "admin": 5, "super_admin": 6}
-PLATFORM_ROLES = ("super_admin", "admin")  # not bound to a tenant
-OUTLET_ROLES = ("tenant_owner", "manager", "cashier", "kitchen")  # who can log in at an outlet
+from sync.vocab import OUTLET_ROLES, PLATFORM_ROLES, ROLE_RANK, ROLES  # noqa: F401  (re-exported)
 
 
 def at_least(role: str, minimum: str) -> bool:

@@ -103,7 +103,7 @@ def delete_customer(customer_id, actor):
 def customer_orders(customer_id, query_data, actor):
     """The customer's orders synced from the outlets, newest first."""
     customer = customer_service.get_customer(db.session, actor, customer_id)
-    return customer_service.customer_orders(db.session, customer, query_data)
+    return paginate(db.session, customer_service.customer_orders_query(customer), query_data)
 
 
 @bp.get("/<int:customer_id>/stats/")

@@ -19,8 +19,9 @@ from cloud.api.devices import authenticate_device
 from cloud.extensions import db
 from cloud.models import IdempotencyRecord
 from sync import sqlite
+from sync.errors import DomainError
 from sync.web import idempotency
-from sync.web.errors import APIError, Conflict
+from sync.web.errors import Conflict
 
 secret_answer = idempotency.secret_answer
 
@@ -67,7 +68,7 @@ def _write(view, args, kwargs):
             idempotency.remember(db.session, IdempotencyRecord, scope, key, print_, response,
                                  sealed=getattr(view, "_secret_answer", False))
         db.session.commit()
-    except APIError as error:
+    except DomainError as error:
         if error.keeps_writes:
             db.session.commit()  # e.g. a failed sign-in is counted although the request fails
         else:

@@ -4,16 +4,25 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cloud.models.base import Base, Syncable, Timestamps
+from sync.vocab import PROMO_PRODUCT_ROLES, PROMO_TYPES, check_in
 
 if TYPE_CHECKING:
     from cloud.models.catalog import Product
 
-PROMO_TYPES = ("percentage", "fixed_amount", "buy_x_get_y", "bundle")
-PRODUCT_ROLES = ("buy", "get", "both")
 
 
 class Promotion(Timestamps, Syncable, Base):
@@ -51,7 +60,8 @@ class Promotion(Timestamps, Syncable, Base):
         back_populates="promotion", cascade="all, delete-orphan", order_by="PromotionProduct.id"
     )
 
-    __table_args__ = (UniqueConstraint("tenant_id", "code"),)
+    __table_args__ = (UniqueConstraint("tenant_id", "code"),
+                      CheckConstraint(check_in("promo_type", PROMO_TYPES), name="promo_type"))
 
     @property
     def requires_code(self) -> bool:
@@ -61,7 +71,8 @@ class Promotion(Timestamps, Syncable, Base):
 
 class PromotionProduct(Base):
     __tablename__ = "promotion_products"
-    __table_args__ = (UniqueConstraint("promotion_id", "product_id"),)
+    __table_args__ = (UniqueConstraint("promotion_id", "product_id"),
+                      CheckConstraint(check_in("role", PROMO_PRODUCT_ROLES), name="role"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     promotion_id: Mapped[int] = mapped_column(ForeignKey("promotions.id", ondelete="CASCADE"), index=True)

@@ -7,10 +7,22 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cloud.models.base import Base
+from sync.vocab import ORDER_STATUSES, PAYMENT_METHODS, REFUND_KINDS, check_in
 
 Money = BigInteger
 
@@ -19,7 +31,8 @@ class SyncedOrder(Base):
     __tablename__ = "orders"
     # the human order number is unique in its outlet (DESIGN.md): a snapshot whose number
     # another order holds is refused (ORDER_NUMBER_TAKEN) and the edge renumbers the order
-    __table_args__ = (UniqueConstraint("outlet_id", "uuid"), UniqueConstraint("outlet_id", "order_number"))
+    __table_args__ = (UniqueConstraint("outlet_id", "uuid"), UniqueConstraint("outlet_id", "order_number"),
+                      CheckConstraint(check_in("status", ORDER_STATUSES), name="status"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
@@ -97,7 +110,8 @@ class SyncedOrderItem(Base):
 
 class SyncedPayment(Base):
     __tablename__ = "payments"
-    __table_args__ = (UniqueConstraint("outlet_id", "uuid"),)
+    __table_args__ = (UniqueConstraint("outlet_id", "uuid"),
+                      CheckConstraint(check_in("method", PAYMENT_METHODS), name="method"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
@@ -121,7 +135,8 @@ class SyncedPayment(Base):
 
 class SyncedRefund(Base):
     __tablename__ = "refunds"
-    __table_args__ = (UniqueConstraint("outlet_id", "uuid"),)
+    __table_args__ = (UniqueConstraint("outlet_id", "uuid"),
+                      CheckConstraint(check_in("kind", REFUND_KINDS), name="kind"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)

@@ -3,16 +3,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, String
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cloud.models.base import Base, Syncable, Timestamps
 from sync.login_throttle import LoginThrottleMixin
-from sync.roles import PLATFORM_ROLES, ROLE_RANK, ROLES  # noqa: F401  (re-exported)
+from sync.vocab import PLATFORM_ROLES, ROLE_RANK, ROLES, check_in  # noqa: F401  (re-exported)
 
 
 class User(Timestamps, Syncable, Base):
     __tablename__ = "users"
+    __table_args__ = (CheckConstraint(check_in("role", ROLES), name="role"),)
     __sync_entity__ = "user"
 
     id: Mapped[int] = mapped_column(primary_key=True)

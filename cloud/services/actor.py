@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cloud.models.user import PLATFORM_ROLES, ROLE_RANK
-from sync.web.errors import PermissionDenied, ValidationFailed
+from sync.errors import Forbidden, Invalid
+from sync.vocab import PLATFORM_ROLES, ROLE_RANK
 
 
 @dataclass(frozen=True)
@@ -24,12 +24,12 @@ class Actor:
 
     def require_tenant(self) -> int:
         if self.tenant_id is None:
-            raise ValidationFailed("Choose a tenant with the X-Tenant-ID header", "TENANT_REQUIRED", "X-Tenant-ID")
+            raise Invalid("Choose a tenant with the X-Tenant-ID header", "TENANT_REQUIRED", "X-Tenant-ID")
         return self.tenant_id
 
     def require_role(self, role: str, message: str | None = None) -> None:
         if not self.at_least(role):
-            raise PermissionDenied(message or f"This action needs the {role} role or above")
+            raise Forbidden(message or f"This action needs the {role} role or above")
 
     def can_see_outlet(self, outlet_id: int | None) -> bool:
         return self.outlet_id is None or self.outlet_id == outlet_id

@@ -38,10 +38,12 @@ from cloud.services import spreadsheets
 from cloud.services import tenants as tenant_service
 from cloud.services.actor import Actor
 from sync import money
+from sync.errors import Invalid
 from sync.money import div_round_half_up
-from sync.schemas.events import METHODS, STATUSES
-from sync.web.errors import ValidationFailed
-from sync.web.lists import LIKE_ESCAPE, like_pattern
+from sync.patterns import LIKE_ESCAPE, like_pattern
+from sync.vocab import NOT_SOLD_STATUSES
+from sync.vocab import ORDER_STATUSES as STATUSES
+from sync.vocab import PAYMENT_METHODS as METHODS
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 1096  # three years: the longest range one request may cover
@@ -107,9 +109,9 @@ def resolve_scope(session, actor: Actor, outlet_id: int | None = None, date_from
     if date_from is None:
         date_from = date_to - timedelta(days=DEFAULT_DAYS - 1)
     if date_from > date_to:
-        raise ValidationFailed("date_from must be on or before date_to", "INVALID_DATE_RANGE", "date_from")
+        raise Invalid("date_from must be on or before date_to", "INVALID_DATE_RANGE", "date_from")
     if (date_to - date_from).days + 1 > MAX_DAYS:
-        raise ValidationFailed(f"A report covers at most {MAX_DAYS} days; choose a shorter range",
+        raise Invalid(f"A report covers at most {MAX_DAYS} days; choose a shorter range",
                                "DATE_RANGE_TOO_LONG", "date_from")
     return Scope(tenant_id, outlet_id, date_from, date_to)
 
@@ -210,7 +212,7 @@ def _sold(scope: Scope) -> list:
     paid_here = select(SyncedPayment.id).where(
         SyncedPayment.outlet_id == SyncedOrder.outlet_id, SyncedPayment.order_uuid == SyncedOrder.uuid,
         *_payments_in(scope)).exists()
-    conditions = [SyncedOrder.tenant_id == scope.tenant_id, SyncedOrder.status != "cancelled", paid_here]
+    conditions = [SyncedOrder.tenant_id == scope.tenant_id, SyncedOrder.status.not_in(NOT_SOLD_STATUSES), paid_here]
     if scope.outlet_id is not None:
         conditions.append(SyncedOrder.outlet_id == scope.outlet_id)
     return conditions
@@ -307,7 +309,7 @@ def _prep_durations(session, scope: Scope, group=None):
         seconds.label("seconds"),
         func.row_number().over(order_by=seconds, **partition).label("rank"),
         func.count().over(**partition).label("n"),
-    ).where(*_in_scope(scope), SyncedOrder.status != "cancelled", SyncedOrder.confirmed_at.is_not(None),
+    ).where(*_in_scope(scope), SyncedOrder.status.not_in(NOT_SOLD_STATUSES), SyncedOrder.confirmed_at.is_not(None),
             SyncedOrder.ready_at.is_not(None), SyncedOrder.ready_at >= SyncedOrder.confirmed_at).subquery()
 
 
@@ -459,7 +461,8 @@ def daily_sales(session, scope: Scope) -> dict[date, tuple[int, int, int]]:
             select(SyncedPayment.business_date, func.count(func.distinct(SyncedPayment.order_uuid)))
             .join(SyncedOrder, and_(SyncedOrder.outlet_id == SyncedPayment.outlet_id,
                                     SyncedOrder.uuid == SyncedPayment.order_uuid))
-            .where(*_payments_in(scope), SyncedOrder.status != "cancelled").group_by(SyncedPayment.business_date)):
+            .where(*_payments_in(scope), SyncedOrder.status.not_in(NOT_SOLD_STATUSES))
+            .group_by(SyncedPayment.business_date)):
         per_day.setdefault(day, [0, 0, 0])[0] = int(orders)
     return {day: tuple(figures) for day, figures in per_day.items()}
 
@@ -473,7 +476,7 @@ def revenue_series(session, scope: Scope, period: str = "daily") -> dict:
     """Every bucket of the range (clipped to it), zero where nothing sold, and totals;
     each bucket also splits its revenue by payment method (net of refunds)."""
     if period not in PERIODS:
-        raise ValidationFailed(f"period must be one of: {', '.join(PERIODS)}", "INVALID_PERIOD", "period")
+        raise Invalid(f"period must be one of: {', '.join(PERIODS)}", "INVALID_PERIOD", "period")
     per_day = daily_sales(session, scope)
     buckets: dict[date, list[int]] = {}
     nets: dict[date, dict[str, int]] = {}
@@ -547,18 +550,18 @@ def customers(session, scope: Scope, limit: int = TOP_CUSTOMERS) -> dict:
     until_then = Scope(tenant_id, scope.outlet_id, EARLIEST, scope.date_to)
     firsts = (select(SyncedOrder.customer_id, func.min(SyncedPayment.business_date).label("first"))
               .join(SyncedPayment, _PAYMENT_OF_ORDER)
-              .where(*_payments_in(until_then), SyncedOrder.status != "cancelled", KNOWN_CUSTOMER)
+              .where(*_payments_in(until_then), SyncedOrder.status.not_in(NOT_SOLD_STATUSES), KNOWN_CUSTOMER)
               .group_by(SyncedOrder.customer_id).subquery())
     new = session.execute(select(func.count()).select_from(firsts)
                           .where(firsts.c.first >= scope.date_from)).scalar_one()
 
     paid = (select(SyncedOrder.customer_id.label("cid"), func.sum(SyncedPayment.amount).label("amount"))
             .join(SyncedPayment, _PAYMENT_OF_ORDER)
-            .where(*_payments_in(scope), SyncedOrder.status != "cancelled", KNOWN_CUSTOMER)
+            .where(*_payments_in(scope), SyncedOrder.status.not_in(NOT_SOLD_STATUSES), KNOWN_CUSTOMER)
             .group_by(SyncedOrder.customer_id).subquery())
     back = (select(SyncedOrder.customer_id.label("cid"), func.sum(SyncedRefund.amount).label("amount"))
             .join(SyncedRefund, _REFUND_OF_ORDER)
-            .where(*_refunds_in(scope), SyncedOrder.status != "cancelled", KNOWN_CUSTOMER)
+            .where(*_refunds_in(scope), SyncedOrder.status.not_in(NOT_SOLD_STATUSES), KNOWN_CUSTOMER)
             .group_by(SyncedOrder.customer_id).subquery())
     spent = (func.coalesce(paid.c.amount, 0) - func.coalesce(back.c.amount, 0)).label("spent")
     top = session.execute(

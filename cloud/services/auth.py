@@ -11,16 +11,16 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
 from jwt import PyJWTError
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
+from cloud.context import running_app
 from cloud.models import LoginThrottle, RevokedToken, Tenant, User
 from sync import login_throttle, passwords
+from sync.errors import Invalid, NotAuthenticated, TooManyAttempts
 from sync.timeutil import utcnow
-from sync.web.errors import APIError, NotAuthenticated, ValidationFailed
 
 FAMILY_PREFIX = "family:"  # a revoked family is a RevokedToken row with this jti
 
@@ -51,16 +51,14 @@ def issue_tokens(user: User, family: str | None = None) -> dict:
 
 
 def _policy() -> login_throttle.ThrottlePolicy:
-    return login_throttle.ThrottlePolicy.from_config(current_app.config)
+    return login_throttle.ThrottlePolicy.from_config(running_app().config)
 
 
 def refuse_if_throttled(session, username: str) -> None:
     """429 while the username waits after failures or is locked; its secret is not checked."""
     refusal = login_throttle.check(session, LoginThrottle, _policy(), username, utcnow())
     if refusal is not None:
-        error = APIError(refusal.message, refusal.code, "username", status=429)
-        error.headers = {"Retry-After": str(refusal.retry_after_s)}
-        raise error
+        raise TooManyAttempts(refusal.message, refusal.code, "username", retry_after_s=refusal.retry_after_s)
 
 
 def record_failure(session, username: str) -> None:
@@ -91,7 +89,7 @@ def authenticate(session, username: str, password: str | None = None, pin: str |
     secret = password if password is not None else pin
     if user is not None:
         secret_hash = user.password_hash if password is not None else user.pin_hash
-    ok = passwords.check_secret(secret_hash, secret, current_app.config["PASSWORD_HASH_PROFILE"])
+    ok = passwords.check_secret(secret_hash, secret, running_app().config["PASSWORD_HASH_PROFILE"])
     if user is None or not ok or not user.is_active or not _tenant_active(session, user):
         record_failure(session, username)
         raise LoginFailed()
@@ -156,7 +154,8 @@ def revoke_family(session, claims: dict, reason: str) -> None:
     family = claims.get("fam")
     if not family:
         return
-    lifetime = max(current_app.config["JWT_REFRESH_TOKEN_EXPIRES"], current_app.config["JWT_ACCESS_TOKEN_EXPIRES"])
+    config = running_app().config
+    lifetime = max(config["JWT_REFRESH_TOKEN_EXPIRES"], config["JWT_ACCESS_TOKEN_EXPIRES"])
     _add_revocation(session, FAMILY_PREFIX + family, "family", int(claims["sub"]), utcnow() + lifetime, reason)
 
 
@@ -206,7 +205,7 @@ def logout(session, access_claims: dict, refresh_token: str | None) -> None:
     if refresh_token:
         claims = decode_refresh(refresh_token)
         if claims.get("sub") != access_claims.get("sub"):
-            raise ValidationFailed("Refresh token belongs to another user", "TOKEN_MISMATCH", "refresh")
+            raise Invalid("Refresh token belongs to another user", "TOKEN_MISMATCH", "refresh")
         revoke(session, claims, "logout")
         if claims.get("fam") != access_claims.get("fam"):
             revoke_family(session, claims, "logout")
@@ -221,8 +220,8 @@ def purge_expired_revocations(session) -> int:
 def set_password(user: User, new_password: str, field: str = "new_password") -> None:
     problem = passwords.password_problem(new_password)
     if problem:
-        raise ValidationFailed(problem, "WEAK_PASSWORD", field)
-    user.password_hash = passwords.hash_secret(new_password, current_app.config["PASSWORD_HASH_PROFILE"])
+        raise Invalid(problem, "WEAK_PASSWORD", field)
+    user.password_hash = passwords.hash_secret(new_password, running_app().config["PASSWORD_HASH_PROFILE"])
     # Tokens issued before this moment stop working (second precision, like JWT iat).
     user.tokens_valid_after = utcnow().replace(microsecond=0)
 
@@ -233,17 +232,17 @@ def set_pin(user: User, pin: str | None) -> None:
         return
     problem = passwords.pin_problem(pin)
     if problem:
-        raise ValidationFailed(problem, "INVALID_PIN", "pin")
-    user.pin_hash = passwords.hash_secret(pin, current_app.config["PASSWORD_HASH_PROFILE"])
+        raise Invalid(problem, "INVALID_PIN", "pin")
+    user.pin_hash = passwords.hash_secret(pin, running_app().config["PASSWORD_HASH_PROFILE"])
 
 
-class WrongPassword(APIError):
+class WrongPassword(Invalid):
     """The current password was wrong: counted against the username like a failed login."""
 
     keeps_writes = True
 
     def __init__(self):
-        super().__init__("Current password is incorrect", "WRONG_PASSWORD", "old_password", status=400)
+        super().__init__("Current password is incorrect", "WRONG_PASSWORD", "old_password")
 
 
 def change_own_password(session, user: User, old_password: str, new_password: str) -> None:
@@ -252,5 +251,5 @@ def change_own_password(session, user: User, old_password: str, new_password: st
         record_failure(session, user.username)
         raise WrongPassword()
     if old_password == new_password:
-        raise ValidationFailed("New password must differ from the current one", "PASSWORD_UNCHANGED", "new_password")
+        raise Invalid("New password must differ from the current one", "PASSWORD_UNCHANGED", "new_password")
     set_password(user, new_password)

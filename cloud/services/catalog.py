@@ -8,8 +8,8 @@ from sqlalchemy import select
 from cloud.models import Category, Modifier, ModifierGroup, Outlet, OutletProduct, Product, Promotion, PromotionProduct
 from cloud.models.catalog import MODIFIER_TYPES
 from cloud.services.actor import Actor
+from sync.errors import Conflict, Forbidden, Invalid, NotFound
 from sync.timeutil import utcnow
-from sync.web.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
 CATEGORY_FIELDS = ("name", "description", "sort_order", "station", "is_active")
 PRODUCT_DIRECT_FIELDS = ("name", "description", "image_url", "is_available", "track_stock", "stock_quantity",
@@ -39,7 +39,7 @@ def get_category(session, tenant_id: int, category_id: int, field: str | None = 
     category = session.get(Category, category_id)
     if category is None or category.tenant_id != tenant_id:
         if field:
-            raise ValidationFailed("Category does not exist", "INVALID_CATEGORY", field)
+            raise Invalid("Category does not exist", "INVALID_CATEGORY", field)
         raise NotFound("Category")
     return category
 
@@ -112,7 +112,7 @@ def create_product(session, actor: Actor, data: dict) -> Product:
     else:
         wanted = data.get("status", "pending_approval")
         if wanted not in ("draft", "pending_approval"):
-            raise PermissionDenied("A manager's product starts as draft or pending_approval", "APPROVAL_REQUIRED")
+            raise Forbidden("A manager's product starts as draft or pending_approval", "APPROVAL_REQUIRED")
         product.status = wanted
     session.add(product)
     for group in data.get("modifier_groups") or []:
@@ -148,7 +148,7 @@ def update_product(session, actor: Actor, product: Product, changes: dict) -> Pr
         wanted = changes["status"]
         if wanted in ("approved", "rejected"):
             if not owner:
-                raise PermissionDenied("Only a tenant owner can approve or reject", "APPROVAL_REQUIRED")
+                raise Forbidden("Only a tenant owner can approve or reject", "APPROVAL_REQUIRED")
             review(session, actor, product, approve=wanted == "approved", note="")
         elif wanted == "pending_approval":
             if product.is_published:
@@ -210,18 +210,18 @@ def _check_group_rules(required: bool, min_choices: int, max_choices: int, modif
     if required and min_choices < 1:
         min_choices = 1
     if max_choices < 1:
-        raise ValidationFailed("max_choices must be at least 1", "INVALID_MAX_CHOICES", "max_choices")
+        raise Invalid("max_choices must be at least 1", "INVALID_MAX_CHOICES", "max_choices")
     if min_choices > max_choices:
-        raise ValidationFailed("min_choices cannot exceed max_choices", "INVALID_MIN_CHOICES", "min_choices")
+        raise Invalid("min_choices cannot exceed max_choices", "INVALID_MIN_CHOICES", "min_choices")
     if modifier_count and min_choices > modifier_count:
-        raise ValidationFailed("min_choices exceeds the number of modifiers", "INVALID_MIN_CHOICES", "min_choices")
+        raise Invalid("min_choices exceeds the number of modifiers", "INVALID_MIN_CHOICES", "min_choices")
     return min_choices, max_choices
 
 
 def add_modifier_group(session, product: Product, data: dict, touch: bool = True) -> ModifierGroup:
     modifiers = data.get("modifiers") or []
     if data.get("type", "option") not in MODIFIER_TYPES:
-        raise ValidationFailed(f"type must be one of {', '.join(MODIFIER_TYPES)}", "INVALID_TYPE", "type")
+        raise Invalid(f"type must be one of {', '.join(MODIFIER_TYPES)}", "INVALID_TYPE", "type")
     min_choices, max_choices = _check_group_rules(
         data.get("required", False), data.get("min_choices", 0), data.get("max_choices", 1), len(modifiers)
     )
@@ -251,7 +251,7 @@ def get_modifier_group(session, product: Product, group_id: int) -> ModifierGrou
 
 def update_modifier_group(session, group: ModifierGroup, changes: dict) -> ModifierGroup:
     if "type" in changes and changes["type"] not in MODIFIER_TYPES:
-        raise ValidationFailed(f"type must be one of {', '.join(MODIFIER_TYPES)}", "INVALID_TYPE", "type")
+        raise Invalid(f"type must be one of {', '.join(MODIFIER_TYPES)}", "INVALID_TYPE", "type")
     for key in ("name", "type", "required", "min_choices", "max_choices", "sort_order"):
         if key in changes:
             setattr(group, key, changes[key])
@@ -261,7 +261,7 @@ def update_modifier_group(session, group: ModifierGroup, changes: dict) -> Modif
         for index, item in enumerate(changes["modifiers"]):
             modifier = existing.pop(item["id"], None) if item.get("id") else None
             if item.get("id") and modifier is None:
-                raise ValidationFailed(f"Modifier {item['id']} is not in this group", "INVALID_MODIFIER", "modifiers")
+                raise Invalid(f"Modifier {item['id']} is not in this group", "INVALID_MODIFIER", "modifiers")
             if modifier is None:
                 modifier = Modifier(tenant_id=group.tenant_id)
             modifier.name = item["name"]

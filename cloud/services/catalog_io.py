@@ -20,8 +20,8 @@ from cloud.models import Category, Product
 from cloud.services import catalog, spreadsheets
 from cloud.services.actor import Actor
 from sync import money
-from sync.web.errors import APIError, ValidationFailed
-from sync.web.fields import WEB_URL_MESSAGE, WEB_URL_PATTERN
+from sync.errors import Invalid
+from sync.patterns import WEB_URL_MESSAGE, WEB_URL_PATTERN
 
 COLUMNS = ("sku", "name", "category", "price", "description", "barcode", "image_url", "is_available", "track_stock")
 REVIEW_COLUMNS = ("status", "pending_price")  # with include_pending
@@ -67,15 +67,15 @@ def _bool(value: str, column: str) -> bool:
 
 def _parse(text: str) -> list[dict]:
     if "\x00" in text:
-        raise ValidationFailed("The CSV may not contain NUL characters", "INVALID_CSV", "file")
+        raise Invalid("The CSV may not contain NUL characters", "INVALID_CSV", "file")
     reader = csv.DictReader(io.StringIO(text))
     if not reader.fieldnames or not {"sku", "name", "category", "price"} <= {f.strip() for f in reader.fieldnames}:
-        raise ValidationFailed("CSV needs a header row with at least sku, name, category, price",
+        raise Invalid("CSV needs a header row with at least sku, name, category, price",
                                "INVALID_CSV", "file")
     rows, errors = [], []
     for line, raw in enumerate(reader, start=2):
         if line - 1 > MAX_ROWS:
-            raise ValidationFailed(f"At most {MAX_ROWS} rows per import", "TOO_MANY_ROWS", "file")
+            raise Invalid(f"At most {MAX_ROWS} rows per import", "TOO_MANY_ROWS", "file")
         # a row longer than the header keeps its extra cells in a list under None: ignored
         raw = {k.strip(): spreadsheets.read_text(v.strip()) for k, v in raw.items()
                if isinstance(k, str) and isinstance(v, str)}
@@ -99,13 +99,13 @@ def _parse(text: str) -> list[dict]:
         except (ValueError, money.MoneyFormatError) as error:
             errors.append({"line": line, "sku": raw.get("sku"), "message": str(error)})
     if errors:
-        raise APIError(f"{len(errors)} row(s) are invalid; nothing was imported", "INVALID_ROWS", "file",
-                       status=400, extra={"rows": errors[:100]})
+        raise Invalid(f"{len(errors)} row(s) are invalid; nothing was imported", "INVALID_ROWS", "file",
+                      extra={"rows": errors[:100]})
     seen = set()
     for row in rows:
         if row["sku"] in seen:
-            raise APIError(f"SKU {row['sku']} appears twice; nothing was imported", "DUPLICATE_SKU", "file",
-                           status=400, extra={"rows": [{"line": row["line"], "sku": row["sku"]}]})
+            raise Invalid(f"SKU {row['sku']} appears twice; nothing was imported", "DUPLICATE_SKU", "file",
+                          extra={"rows": [{"line": row["line"], "sku": row["sku"]}]})
         seen.add(row["sku"])
     return rows
 

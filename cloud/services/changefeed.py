@@ -29,9 +29,9 @@ from cloud.models import (
     Tombstone,
     User,
 )
+from sync.errors import Conflict
 from sync.roles import OUTLET_ROLES
 from sync.schemas import pull as wire
-from sync.web.errors import Conflict
 
 MODELS = (Tenant, Outlet, Category, Product, OutletProduct, Promotion, PromotionAllowance, User, Customer)
 

@@ -31,9 +31,9 @@ from cloud.models import (
     SyncedRefund,
     SyncedShift,
 )
+from sync.errors import Conflict
 from sync.schemas import events
 from sync.timeutil import parse_iso, utcnow
-from sync.web.errors import Conflict
 
 TOKEN_PREFIX = "dev_"
 MAX_LINEAGE = 50  # forks followed back (a loop is impossible; a bound keeps a bad row harmless)

@@ -23,10 +23,10 @@ from cloud.models import Customer, Outlet
 from cloud.services import loyalty, sales
 from cloud.services.actor import Actor
 from sync import phones
+from sync.errors import Conflict, Invalid, NotFound
 from sync.ids import is_uuid, new_uuid
 from sync.money import div_round_half_up
-from sync.web.errors import Conflict, NotFound, ValidationFailed
-from sync.web.lists import LIKE_ESCAPE, like_pattern, paginate
+from sync.patterns import LIKE_ESCAPE, like_pattern
 
 PROFILE_FIELDS = ("name", "email", "birth_date", "notes", "marketing_consent", "preferred_outlet_id")
 _SEPARATORS = re.compile(r"[\s.\-()/]+")
@@ -39,7 +39,7 @@ def normalise_phone(raw: str, field: str = "phone") -> str:
     try:
         return phones.normalize(raw)
     except phones.PhoneError as error:
-        raise ValidationFailed(str(error), "INVALID_PHONE", field) from None
+        raise Invalid(str(error), "INVALID_PHONE", field) from None
 
 
 def _phone_free(session, tenant_id: int, phone: str, exclude_id: int | None = None) -> None:
@@ -57,19 +57,19 @@ def _check_outlet(session, tenant_id: int, outlet_id: int | None) -> None:
         return
     outlet = session.get(Outlet, outlet_id)
     if outlet is None or outlet.tenant_id != tenant_id:
-        raise ValidationFailed("Outlet does not exist in this tenant", "INVALID_OUTLET", "preferred_outlet_id")
+        raise Invalid("Outlet does not exist in this tenant", "INVALID_OUTLET", "preferred_outlet_id")
 
 
 def _check_birth_date(value: date | None) -> None:
     if value is not None and not date(1900, 1, 1) <= value <= date.today():
-        raise ValidationFailed("Birth date must be a past date after 1900", "INVALID_BIRTH_DATE", "birth_date")
+        raise Invalid("Birth date must be a past date after 1900", "INVALID_BIRTH_DATE", "birth_date")
 
 
 def _uuid(session, tenant_id: int, raw: str | None) -> str:
     if raw is None:
         return new_uuid()
     if not is_uuid(raw) or len(raw) != 36:
-        raise ValidationFailed("uuid must be a UUID such as 0b6f…-…", "INVALID_UUID", "uuid")
+        raise Invalid("uuid must be a UUID such as 0b6f…-…", "INVALID_UUID", "uuid")
     value = raw.lower()
     if session.execute(select(Customer.id).where(Customer.tenant_id == tenant_id, Customer.uuid == value)).first():
         raise Conflict("A customer with this uuid already exists", "UUID_TAKEN", "uuid")
@@ -85,7 +85,7 @@ def _profile(data: dict) -> dict:
     if "name" in values:
         values["name"] = values["name"].strip()
         if not values["name"]:
-            raise ValidationFailed("Name cannot be blank", "INVALID_NAME", "name")
+            raise Invalid("Name cannot be blank", "INVALID_NAME", "name")
     return values
 
 
@@ -175,9 +175,9 @@ def delete_customer(session, actor: Actor, customer: Customer) -> None:
 
 # --- history and stats -----------------------------------------------------------------
 
-def customer_orders(session, customer: Customer, query: dict) -> dict:
-    """One page of the customer's orders as synced from the outlets, newest first."""
-    return paginate(session, sales.customer_orders_query(customer), query)
+def customer_orders_query(customer: Customer):
+    """The customer's orders as synced from the outlets, newest first (the API pages it)."""
+    return sales.customer_orders_query(customer)
 
 
 def customer_stats(session, customer: Customer) -> dict:

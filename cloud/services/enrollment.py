@@ -11,15 +11,15 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import current_app
 from flask_jwt_extended import create_access_token
 from sqlalchemy import select, update
 
+from cloud.context import running_app
 from cloud.models import Device, EnrollmentKey, Outlet, Tenant
 from cloud.services import continuity
 from cloud.services.actor import Actor
+from sync.errors import Invalid, NotAuthenticated, NotFound
 from sync.timeutil import utcnow
-from sync.web.errors import NotAuthenticated, NotFound, ValidationFailed
 
 KEY_PREFIX = "enr_"
 TOKEN_PREFIX = "dev_"
@@ -34,7 +34,7 @@ def issue_key(session, outlet: Outlet, created_by_id: int | None,
     """A fresh one-time key; only its hash is stored. The device it enrolls replaces the
     outlet's others unless `keep_other_devices`."""
     key = KEY_PREFIX + secrets.token_urlsafe(24)
-    hours = current_app.config["ENROLLMENT_KEY_HOURS"]
+    hours = running_app().config["ENROLLMENT_KEY_HOURS"]
     record = EnrollmentKey(tenant_id=outlet.tenant_id, outlet_id=outlet.id, key_hash=_digest(key),
                            created_by_id=created_by_id, expires_at=utcnow() + timedelta(hours=hours),
                            keeps_other_devices=keep_other_devices)
@@ -52,7 +52,7 @@ def enroll(session, key: str, device_name: str) -> tuple[Device, str]:
         raise NotAuthenticated("Enrollment key is invalid, used or expired", "INVALID_ENROLLMENT_KEY")
     outlet = session.get(Outlet, record.outlet_id)
     if outlet is None or not outlet.is_active:
-        raise ValidationFailed("The outlet of this key is closed", "OUTLET_INACTIVE")
+        raise Invalid("The outlet of this key is closed", "OUTLET_INACTIVE")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     if not record.keeps_other_devices:
         session.execute(update(Device).where(Device.outlet_id == record.outlet_id, Device.is_active.is_(True))
@@ -90,7 +90,7 @@ def authenticate_device(session, device_id: int, token: str | None) -> Device:
 
 def issue_access_token(device: Device) -> tuple[str, int]:
     """A short-lived token for push and pull; a 401 tells the edge to get a new one."""
-    minutes = current_app.config["DEVICE_TOKEN_MINUTES"]
+    minutes = running_app().config["DEVICE_TOKEN_MINUTES"]
     token = create_access_token(identity=f"device:{device.id}", expires_delta=timedelta(minutes=minutes),
                                 additional_claims={"device": True, "tenant_id": device.tenant_id,
                                                    "outlet_id": device.outlet_id})

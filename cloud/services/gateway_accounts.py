@@ -20,8 +20,8 @@ from sqlalchemy import select
 
 from cloud.gateways import CREDENTIALS, PROVIDERS, Gateway, gateway_for
 from cloud.models import GatewayAccount
+from sync.errors import Invalid, Unavailable
 from sync.timeutil import utcnow
-from sync.web.errors import ServiceUnavailable, ValidationFailed
 
 SEALED = "sealed:v1:"
 
@@ -67,13 +67,13 @@ def unseal(secret: str, tenant_id: int, stored: str) -> dict | None:
 
 def _check(provider: str, credentials: dict) -> dict:
     if provider not in PROVIDERS:
-        raise ValidationFailed(f"Unknown payment gateway; use one of {', '.join(PROVIDERS)}", "UNKNOWN_GATEWAY",
+        raise Invalid(f"Unknown payment gateway; use one of {', '.join(PROVIDERS)}", "UNKNOWN_GATEWAY",
                                "provider")
     cleaned = {}
     for name in CREDENTIALS[provider]:
         value = credentials.get(name)
         if not isinstance(value, str) or not value.strip():
-            raise ValidationFailed(f"Enter the {provider} {name.replace('_', ' ')}", "CREDENTIAL_REQUIRED", name)
+            raise Invalid(f"Enter the {provider} {name.replace('_', ' ')}", "CREDENTIAL_REQUIRED", name)
         cleaned[name] = value.strip()
     return cleaned
 
@@ -121,7 +121,7 @@ def primary_provider(session, tenant_id: int) -> str:
     for account in _accounts(session, tenant_id):
         if account.is_primary:
             return account.provider
-    raise ServiceUnavailable("No payment gateway is set up for this business; take cash or card",
+    raise Unavailable("No payment gateway is set up for this business; take cash or card",
                              "GATEWAY_NOT_CONFIGURED", "method")
 
 
@@ -130,6 +130,6 @@ def adapter(session, tenant_id: int, provider: str, settings: GatewaySettings) -
     account = _account(session, tenant_id, provider)
     credentials = unseal(settings.secret, tenant_id, account.sealed_credentials) if account else None
     if credentials is None:
-        raise ServiceUnavailable(f"The {provider} account of this business is not set up (or must be entered "
+        raise Unavailable(f"The {provider} account of this business is not set up (or must be entered "
                                  "again); take cash or card", "GATEWAY_NOT_CONFIGURED", "method")
     return gateway_for(provider, credentials, base_url=settings.base_url(provider), timeout=settings.timeout_s)

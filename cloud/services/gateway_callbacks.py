@@ -20,7 +20,7 @@ from cloud.models import GatewayCharge, PaymentCallback
 from cloud.services import gateway_accounts, gateway_charges
 from cloud.services.gateway_accounts import GatewaySettings
 from sync import sqlite
-from sync.web.errors import ServiceUnavailable
+from sync.errors import Unavailable
 
 MAX_LOGGED_BODY = 65_536
 # Headers worth keeping in the log; tokens and signatures are never kept.
@@ -59,7 +59,7 @@ def receive(session, provider: str, headers, body: bytes, settings: GatewaySetti
                       event_key=outcome.event_key)
     try:
         gateway = gateway_accounts.adapter(session, charge.tenant_id, provider, settings)
-    except ServiceUnavailable as error:
+    except Unavailable as error:
         return _close(session, entry_id, Verdict(503, "no_account", error.message), charge=charge,
                       event_key=outcome.event_key)
     if not gateway.verify_callback(headers, body):

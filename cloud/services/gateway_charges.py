@@ -30,8 +30,8 @@ from cloud.models import GatewayCharge, GatewayRefund
 from cloud.services import gateway_accounts
 from cloud.services.gateway_accounts import GatewaySettings
 from sync import sqlite
+from sync.errors import Conflict, DomainError, Invalid, NotFound, Unavailable, UpstreamFailed
 from sync.timeutil import utcnow
-from sync.web.errors import APIError, Conflict, NotFound, ServiceUnavailable, ValidationFailed
 
 METHODS = ("qris", "ewallet")  # ours, as the edge names them
 DEFAULT_EWALLET = {"midtrans": "gopay", "xendit": "dana"}
@@ -62,28 +62,29 @@ def get(session, outlet_id: int, payment_uuid: str) -> GatewayCharge:
 
 def _channel(method: str, channel: str | None, provider: str, offered: frozenset) -> str:
     if method not in METHODS:
-        raise ValidationFailed(f"Gateway payments are {' or '.join(METHODS)}", "METHOD_NOT_SUPPORTED", "method")
+        raise Invalid(f"Gateway payments are {' or '.join(METHODS)}", "METHOD_NOT_SUPPORTED", "method")
     if method == "qris":
         return "qris"
     chosen = (channel or DEFAULT_EWALLET[provider]).lower()
     if chosen == "qris" or chosen not in offered:
-        raise ValidationFailed(f"This business's gateway ({provider}) offers the e-wallets "
+        raise Invalid(f"This business's gateway ({provider}) offers the e-wallets "
                                f"{', '.join(sorted(offered - {'qris'}))}", "METHOD_NOT_SUPPORTED", "channel")
     return chosen
 
 
-def gateway_failure(error: GatewayError) -> APIError:
-    """A gateway's failure as the contract's error: unreachable is 503 GATEWAY_UNREACHABLE."""
+def gateway_failure(error: GatewayError) -> DomainError:
+    """A gateway's failure as a domain refusal: unreachable is GATEWAY_UNREACHABLE (503),
+    a refusal or an unreadable answer is the gateway's failure (502)."""
     if isinstance(error, GatewayUnreachable):
-        return ServiceUnavailable(f"The payment gateway does not answer ({error.provider}); take cash or card",
-                                  "GATEWAY_UNREACHABLE", "method")
+        return Unavailable(f"The payment gateway does not answer ({error.provider}); take cash or card",
+                           "GATEWAY_UNREACHABLE", "method")
     if isinstance(error, InvalidChargeRequest | GatewayUnsupported):
-        return ValidationFailed(error.message, error.code, error.field or "method")
+        return Invalid(error.message, error.code, error.field or "method")
     if isinstance(error, GatewayRejected):
-        return APIError(f"The payment gateway refused: {error.message}", "GATEWAY_REJECTED", None, status=502,
-                        extra={"gateway_code": error.code})
-    return APIError(f"The payment gateway answered something unreadable: {error.message}", "GATEWAY_BAD_RESPONSE",
-                    None, status=502)
+        return UpstreamFailed(f"The payment gateway refused: {error.message}", "GATEWAY_REJECTED", None,
+                              extra={"gateway_code": error.code})
+    return UpstreamFailed(f"The payment gateway answered something unreadable: {error.message}",
+                          "GATEWAY_BAD_RESPONSE", None)
 
 
 def create(session, device, data: ChargeInput, settings: GatewaySettings) -> tuple[GatewayCharge, bool]:
@@ -94,7 +95,7 @@ def create(session, device, data: ChargeInput, settings: GatewaySettings) -> tup
         _same_request(existing, data)
         return existing, False
     if data.amount <= 0:
-        raise ValidationFailed("Amount must be more than zero", "INVALID_AMOUNT", "amount")
+        raise Invalid("Amount must be more than zero", "INVALID_AMOUNT", "amount")
     tenant_id, outlet_id, device_id = device.tenant_id, device.outlet_id, device.id
     provider = gateway_accounts.primary_provider(session, tenant_id)
     gateway = gateway_accounts.adapter(session, tenant_id, provider, settings)
@@ -195,7 +196,7 @@ def refund(session, outlet_id: int, payment_uuid: str, *, refund_uuid: str, amou
     if charge.status not in (base.PAID, base.REFUNDED):
         raise Conflict(f"The charge is {charge.status}; only a paid charge can be refunded", "CHARGE_NOT_PAID")
     if amount <= 0 or amount > charge.amount - charge.refunded_amount:
-        raise ValidationFailed("The refund is more than what is left of the payment", "REFUND_TOO_LARGE", "amount")
+        raise Invalid("The refund is more than what is left of the payment", "REFUND_TOO_LARGE", "amount")
     gateway = gateway_accounts.adapter(session, charge.tenant_id, charge.provider, settings)
     ref, charge_id = ChargeRef(charge.gateway_id, charge.channel), charge.id
     session.rollback()

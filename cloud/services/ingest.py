@@ -18,11 +18,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC
-from types import SimpleNamespace
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from marshmallow import ValidationError
 from sqlalchemy import (
     bindparam,
     case,
@@ -35,7 +33,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import Executable
 
 from cloud.models import (
     Customer,
@@ -66,28 +67,49 @@ from sync.protocol import (
 )
 from sync.schemas import events
 from sync.timeutil import utcnow
+from sync.vocab import PAID
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 4
 MAX_SEQ = 2**31 - 1  # devices.last_pushed_seq is an integer column
+MAX_REASON_CHARS = 2000  # what a rejection's reason keeps
 
-ORDER_FIELDS = ("order_number", "terminal", "business_date", "shift_uuid", "status", "source", "customer_uuid",
-                "customer_name", "customer_phone", "note", "subtotal", "discount_amount", "service_charge",
-                "tax_amount", "rounding_amount", "total_amount", "paid_amount", "change_amount", "voided_amount",
-                "refunded_amount", "version", "cashier_id", "cancel_reason", "created_at", "confirmed_at",
-                "preparing_at", "ready_at", "served_at", "completed_at", "cancelled_at")
-ITEM_FIELDS = ("line_no", "product_id", "product_name", "sku", "category_id", "station", "quantity", "modifiers",
-               "note", "unit_price", "gross", "discount_amount", "total_price", "service_charge", "tax_amount",
-               "line_total", "voided_quantity", "refunded_quantity")
+ORDER_FIELDS = events.ORDER_COLUMNS
+ITEM_FIELDS = tuple(f for f in events.ITEM_COLUMNS if f != "prep_status")  # the kitchen's progress stays at the outlet
 
 
 ORDERS, ORDER_ITEMS = SyncedOrder.__table__, SyncedOrderItem.__table__
 ORDER_SET = (*ORDER_FIELDS, "table_label", "customer_id", "promotions", "totals_mismatch", "received_at")
 SHIFTS, PROCESSED, PAYMENTS = SyncedShift.__table__, ProcessedEvent.__table__, SyncedPayment.__table__
-_STATEMENTS: dict[str, SimpleNamespace] = {}
+@dataclass(frozen=True)
+class _Statements:
+    """The hot path's statements of one dialect (see `_sql`)."""
+
+    claim: Executable
+    retake: Executable
+    claim_many: Executable
+    retake_durable: Executable
+    prior: Executable
+    order_upsert: Executable
+    lines_delete: Executable
+    lines_insert: Executable
+    shift: Executable
+    shift_insert: Executable
+    shift_update: Executable
+    payment: Executable
+    number_holder: Executable
+    held_version: Executable
+    paid_against_due: Executable
+    refund: Executable
+    usage: Executable
+    customer: Executable
+    alias: Executable
 
 
-def _sql(conn) -> SimpleNamespace:
+_STATEMENTS: dict[str, _Statements] = {}
+
+
+def _sql(conn) -> _Statements:
     """The hot path's statements, built once per dialect with bound parameters: values
     travel as execute() parameters, so no statement is rebuilt (nor its cache key
     recomputed) per event. Updates name their row with `b_id`; their SET columns are the
@@ -106,7 +128,7 @@ def _sql(conn) -> SimpleNamespace:
     orders_in = insert_(ORDERS)
     claim = insert_(PROCESSED).on_conflict_do_nothing(index_elements=["outlet_id", "event_id"])
     retake = update(PROCESSED).where(PROCESSED.c.id == b("b_id"), PROCESSED.c.status != APPLIED)
-    sql = SimpleNamespace(
+    sql = _Statements(
         claim=claim.returning(PROCESSED.c.id, *relaxed),
         retake=retake.returning(PROCESSED.c.id, *relaxed),
         # a batch applied in one transaction commits durably: its claims leave the level be
@@ -140,7 +162,7 @@ def _sql(conn) -> SimpleNamespace:
             (ORDERS.c.total_amount - ORDERS.c.voided_amount).label("due"), ORDERS.c.order_number,
             select(func.coalesce(func.sum(PAYMENTS.c.amount), 0)).where(
                 PAYMENTS.c.outlet_id == ORDERS.c.outlet_id, PAYMENTS.c.order_uuid == ORDERS.c.uuid,
-                PAYMENTS.c.status == "paid").scalar_subquery().label("paid"),
+                PAYMENTS.c.status == PAID).scalar_subquery().label("paid"),
         ).where(ORDERS.c.outlet_id == b("b_outlet"), ORDERS.c.uuid == b("b_uuid")),
         refund=insert_(SyncedRefund.__table__).on_conflict_do_nothing(index_elements=["outlet_id", "uuid"]),
         usage=insert_(PromotionUsage.__table__).on_conflict_do_nothing(
@@ -198,11 +220,31 @@ def _totals_add_up(data: dict) -> bool:
 
 
 
-def _order(session, conn, device: Device, data: dict, seq: int, now, pending_lines: dict | None = None) -> None:
+@dataclass
+class _Apply:
+    """What every event's handler works with: the session and its connection (one
+    transaction), the pushing device, the event's seq and when the push arrived. A batch
+    also collects its orders' lines (`pending_lines`: order id -> its lines) to insert
+    them all at its end, each order's from its newest snapshot."""
+
+    session: Session
+    conn: Connection
+    device: Device
+    seq: int
+    now: datetime
+    pending_lines: dict | None = None
+
+    @property
+    def sql(self) -> _Statements:
+        return _sql(self.conn)
+
+
+def _order(ctx: _Apply, data: dict) -> None:
     """Keep the highest version: a newer snapshot replaces the row and all its lines (one
     upsert that updates only to a higher version, then the lines in one executemany).
     `pending_lines` (order id -> its lines): a batch collects the lines and inserts them
     all at its end, each order's from its newest snapshot."""
+    conn, device, now, pending_lines = ctx.conn, ctx.device, ctx.now, ctx.pending_lines
     if data["outlet_id"] != device.outlet_id:
         raise EventRejected(f"order names outlet {data['outlet_id']}, but this device belongs to outlet "
                             f"{device.outlet_id}")
@@ -275,12 +317,14 @@ def _business_date(conn, device: Device, data: dict):
     return data["created_at"].replace(tzinfo=UTC).astimezone(zone).date()
 
 
-def _payment(session, conn, device, data, seq, now) -> None:
-    inserted = _append_once(conn, _sql(conn).payment, device, {**data, "business_date": _business_date(conn, device, data)},
-                            now, ("uuid", "order_uuid", "shift_uuid", "terminal", "method", "amount", "tendered",
+def _payment(ctx: _Apply, data: dict) -> None:
+    conn, device = ctx.conn, ctx.device
+    dated = {**data, "business_date": _business_date(conn, device, data)}
+    inserted = _append_once(conn, ctx.sql.payment, device, dated,
+                            ctx.now, ("uuid", "order_uuid", "shift_uuid", "terminal", "method", "amount", "tendered",
                                   "change_amount", "status", "reference", "created_by", "created_at", "business_date"))
-    if inserted is not None and data["status"] == "paid":
-        _flag_overpayment(session, conn, device, data["order_uuid"])
+    if inserted is not None and data["status"] == PAID:
+        _flag_overpayment(ctx.session, conn, device, data["order_uuid"])
 
 
 def _flag_overpayment(session, conn, device, order_uuid: str) -> None:
@@ -295,13 +339,15 @@ def _flag_overpayment(session, conn, device, order_uuid: str) -> None:
                       order_uuid=order_uuid, detail={"paid": int(found.paid), "due": int(found.due)})
 
 
-def _refund(session, conn, device, data, seq, now) -> None:
-    _append_once(conn, _sql(conn).refund, device, {**data, "business_date": _business_date(conn, device, data)},
-                 now, ("uuid", "order_uuid", "shift_uuid", "kind", "method", "amount", "reason", "lines",
+def _refund(ctx: _Apply, data: dict) -> None:
+    conn, device = ctx.conn, ctx.device
+    _append_once(conn, ctx.sql.refund, device, {**data, "business_date": _business_date(conn, device, data)},
+                 ctx.now, ("uuid", "order_uuid", "shift_uuid", "kind", "method", "amount", "reason", "lines",
                        "created_by", "created_at", "business_date"))
 
 
-def _shift(session, conn, device, data, seq, now) -> None:
+def _shift(ctx: _Apply, data: dict) -> None:
+    conn, device, now = ctx.conn, ctx.device, ctx.now
     sql = _sql(conn)
     found = conn.execute(sql.shift, {"b_outlet": device.outlet_id, "b_uuid": data["uuid"]}).first()
     if found is not None and found.version >= data["version"]:
@@ -317,7 +363,8 @@ def _shift(session, conn, device, data, seq, now) -> None:
         conn.execute(sql.shift_update, {"b_id": found.id, **values})
 
 
-def _customer_upsert(session, conn, device, data, seq, now) -> None:
+def _customer_upsert(ctx: _Apply, data: dict) -> None:
+    session, device = ctx.session, ctx.device
     preferred = data.get("preferred_outlet_id")
     if preferred and session.execute(select(Outlet.id).where(Outlet.id == preferred,
                                                              Outlet.tenant_id == device.tenant_id)).first() is None:
@@ -351,7 +398,8 @@ def _customer_upsert(session, conn, device, data, seq, now) -> None:
         customer.phone = data["phone"]
 
 
-def _loyalty(session, conn, device, data, seq, now) -> None:
+def _loyalty(ctx: _Apply, data: dict) -> None:
+    session, device, seq, now = ctx.session, ctx.device, ctx.seq, ctx.now
     customer = _customer(session, device.tenant_id, data["customer_uuid"])
     if customer is None:
         raise EventRejected(f"unknown customer {data['customer_uuid']}")
@@ -372,10 +420,11 @@ def _loyalty(session, conn, device, data, seq, now) -> None:
     _mark_applied(customer, device, seq)
 
 
-def _promotion_usage(session, conn, device, data, seq, now) -> None:
+def _promotion_usage(ctx: _Apply, data: dict) -> None:
     """Count one order's use of a promotion once (its unique key), then recount the
     promotion's and this outlet's allowance's counters. A counter that changed gets the
     tenant's next change version, as an ORM flush would give it, so outlets pull it."""
+    session, conn, device, seq, now = ctx.session, ctx.conn, ctx.device, ctx.seq, ctx.now
     # locked first: the counters below are recounted and written back, so a push of
     # another outlet counting the same promotion waits for this one's uses to commit
     promotion = conn.execute(select(Promotion.id, Promotion.tenant_id, Promotion.usage_count)
@@ -439,13 +488,6 @@ class _LookAgain(Exception):
     """The processed row changed under this event's claim: begin the event afresh."""
 
 
-def _envelope(raw) -> dict:
-    try:
-        return events.ENVELOPE.load(raw)
-    except ValidationError as error:
-        raise EventRejected(f"malformed event: {error.messages}") from None
-
-
 def _claim(conn, device: Device, event: dict, now, rejection: str | None) -> dict | None:
     """Insert the event's processed row (applied, or rejected with the reason) in this
     transaction, before any of its effects: one INSERT ... ON CONFLICT DO NOTHING. A
@@ -502,7 +544,7 @@ class _Parsed:
 def _parse(raw) -> _Parsed:
     event_id = str(raw.get("event_id", "")) if isinstance(raw, dict) else ""
     try:
-        event = _envelope(raw)
+        event = protocol.envelope(raw)
     except EventRejected as rejected:
         return _Parsed(event_id, answer=_result(event_id, REJECTED, str(rejected)))
     event_id = event["event_id"]
@@ -511,7 +553,7 @@ def _parse(raw) -> _Parsed:
     try:
         return _Parsed(event_id, event, protocol.payload(event))
     except EventRejected as rejected:
-        return _Parsed(event_id, event, rejection=str(rejected)[:2000])
+        return _Parsed(event_id, event, rejection=str(rejected)[:MAX_REASON_CHARS])
 
 
 def _apply(session, conn, device: Device, parsed: _Parsed, now) -> dict | None:
@@ -529,8 +571,9 @@ def _effects(session, conn, device: Device, parsed: _Parsed, now, pending_lines:
     if parsed.rejection is None:
         try:
             kind = parsed.event["type"]
-            extra = {"pending_lines": pending_lines} if kind == "order.snapshot" else {}
-            APPLY[kind](session, conn, device, parsed.data, parsed.event["seq"], now, **extra)
+            ctx = _Apply(session, conn, device, parsed.event["seq"], now,
+                         pending_lines if kind == "order.snapshot" else None)
+            APPLY[kind](ctx, parsed.data)
             session.flush()
         except (DataError, OverflowError):  # a number too large for its column
             raise EventRejected("a value in the payload is out of range") from None

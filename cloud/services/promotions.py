@@ -30,11 +30,12 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from cloud.models import Outlet, Product, Promotion, PromotionAllowance, PromotionProduct, PromotionUsage
-from cloud.models.promotion import PRODUCT_ROLES, PROMO_TYPES
 from cloud.services.actor import Actor
+from sync.errors import Conflict, Forbidden, Invalid, NotFound
 from sync.money import BASIS_POINTS, format_amount
 from sync.timeutil import isoformat, utcnow
-from sync.web.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from sync.vocab import PROMO_PRODUCT_ROLES as PRODUCT_ROLES
+from sync.vocab import PROMO_TYPES
 
 CODE_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
 CODE_PATTERN = r"[A-Za-z0-9_-]{3,40}"
@@ -101,7 +102,7 @@ def _normalise_code(raw: str | None) -> str | None:
     if not code:
         return None
     if not re.fullmatch(CODE_PATTERN, code):
-        raise ValidationFailed("A code is 3 to 40 letters, digits, dashes or underscores", "INVALID_CODE", "code")
+        raise Invalid("A code is 3 to 40 letters, digits, dashes or underscores", "INVALID_CODE", "code")
     return code.upper()
 
 
@@ -123,7 +124,7 @@ def _outlet_ids(session, tenant_id: int, outlet_ids: list[int]) -> list[int]:
         select(Outlet.id).where(Outlet.tenant_id == tenant_id, Outlet.id.in_(wanted))).scalars())
     missing = [outlet_id for outlet_id in wanted if outlet_id not in found]
     if missing:
-        raise ValidationFailed(f"Outlet {missing[0]} does not exist in this tenant", "INVALID_OUTLET", "outlet_ids")
+        raise Invalid(f"Outlet {missing[0]} does not exist in this tenant", "INVALID_OUTLET", "outlet_ids")
     return wanted
 
 
@@ -134,18 +135,18 @@ def _product_lines(session, tenant_id: int, items: list[dict]) -> list[tuple[Pro
         field = f"products.{index}.product_id"
         product = session.get(Product, item["product_id"])
         if product is None or product.tenant_id != tenant_id:
-            raise ValidationFailed(f"Product {item['product_id']} does not exist in this tenant",
+            raise Invalid(f"Product {item['product_id']} does not exist in this tenant",
                                    "INVALID_PRODUCT", field)
         if product.id in seen:
-            raise ValidationFailed(f"Product {product.id} is listed twice", "DUPLICATE_PRODUCT", field)
+            raise Invalid(f"Product {product.id} is listed twice", "DUPLICATE_PRODUCT", field)
         seen.add(product.id)
         role = item.get("role", "both")
         if role not in PRODUCT_ROLES:
-            raise ValidationFailed(f"role must be one of {', '.join(PRODUCT_ROLES)}", "INVALID_ROLE",
+            raise Invalid(f"role must be one of {', '.join(PRODUCT_ROLES)}", "INVALID_ROLE",
                                    f"products.{index}.role")
         quantity = item.get("quantity", 1)
         if quantity < 1:
-            raise ValidationFailed("quantity must be at least 1", "INVALID_QUANTITY", f"products.{index}.quantity")
+            raise Invalid("quantity must be at least 1", "INVALID_QUANTITY", f"products.{index}.quantity")
         lines.append((product, role, quantity))
     return lines
 
@@ -154,61 +155,61 @@ def _check_type(state: dict, lines: list[tuple[Product, str, int]]) -> None:
     kind = state["promo_type"]
     percent = state["discount_percent_bp"]
     if kind not in PROMO_TYPES:
-        raise ValidationFailed(f"promo_type must be one of {', '.join(PROMO_TYPES)}", "INVALID_PROMO_TYPE",
+        raise Invalid(f"promo_type must be one of {', '.join(PROMO_TYPES)}", "INVALID_PROMO_TYPE",
                                "promo_type")
     if kind == "percentage":
         if not 0 < percent <= BASIS_POINTS:
-            raise ValidationFailed("A percentage promotion needs a discount_percent above 0 and at most 100",
+            raise Invalid("A percentage promotion needs a discount_percent above 0 and at most 100",
                                    "INVALID_DISCOUNT_PERCENT", "discount_percent")
     elif kind == "fixed_amount":
         if state["discount_amount"] <= 0:
-            raise ValidationFailed("A fixed_amount promotion needs a discount_amount above 0",
+            raise Invalid("A fixed_amount promotion needs a discount_amount above 0",
                                    "INVALID_DISCOUNT_AMOUNT", "discount_amount")
     elif kind == "buy_x_get_y":
         if state["buy_quantity"] < 1:
-            raise ValidationFailed("A buy_x_get_y promotion needs a buy_quantity of at least 1",
+            raise Invalid("A buy_x_get_y promotion needs a buy_quantity of at least 1",
                                    "INVALID_BUY_QUANTITY", "buy_quantity")
         if state["get_quantity"] < 1:
-            raise ValidationFailed("A buy_x_get_y promotion needs a get_quantity of at least 1",
+            raise Invalid("A buy_x_get_y promotion needs a get_quantity of at least 1",
                                    "INVALID_GET_QUANTITY", "get_quantity")
         if not 0 < percent <= BASIS_POINTS:
-            raise ValidationFailed("The discount on the free items must be above 0 and at most 100 (100 = free)",
+            raise Invalid("The discount on the free items must be above 0 and at most 100 (100 = free)",
                                    "INVALID_DISCOUNT_PERCENT", "discount_percent")
         if not any(role in ("buy", "both") for _, role, _ in lines):
-            raise ValidationFailed("A buy_x_get_y promotion needs at least one product with role buy or both",
+            raise Invalid("A buy_x_get_y promotion needs at least one product with role buy or both",
                                    "BUY_PRODUCTS_REQUIRED", "products")
         if not any(role in ("get", "both") for _, role, _ in lines):
-            raise ValidationFailed("A buy_x_get_y promotion needs at least one product with role get or both",
+            raise Invalid("A buy_x_get_y promotion needs at least one product with role get or both",
                                    "GET_PRODUCTS_REQUIRED", "products")
     elif kind == "bundle":
         if state["bundle_price"] is None or state["bundle_price"] < 0:
-            raise ValidationFailed("A bundle needs a bundle_price of 0 or more", "INVALID_BUNDLE_PRICE",
+            raise Invalid("A bundle needs a bundle_price of 0 or more", "INVALID_BUNDLE_PRICE",
                                    "bundle_price")
         if sum(quantity for _, _, quantity in lines) < 2:
-            raise ValidationFailed("A bundle needs at least two units of products in total", "BUNDLE_TOO_SMALL",
+            raise Invalid("A bundle needs at least two units of products in total", "BUNDLE_TOO_SMALL",
                                    "products")
         separately = sum(product.price * quantity for product, _, quantity in lines)
         if state["bundle_price"] >= separately:
-            raise ValidationFailed(
+            raise Invalid(
                 f"The bundle_price must be below the {format_amount(separately)} its products cost separately",
                 "BUNDLE_NOT_CHEAPER", "bundle_price")
 
 
 def _check_limits(state: dict) -> None:
     if state["max_discount"] is not None and state["max_discount"] <= 0:
-        raise ValidationFailed("max_discount must be above 0 (or null for no cap)", "INVALID_MAX_DISCOUNT",
+        raise Invalid("max_discount must be above 0 (or null for no cap)", "INVALID_MAX_DISCOUNT",
                                "max_discount")
 
 
 def _check_windows(state: dict) -> None:
     if state["start_at"] is not None and state["end_at"] is not None and state["end_at"] <= state["start_at"]:
-        raise ValidationFailed("end_at must be after start_at", "INVALID_DATE_RANGE", "end_at")
+        raise Invalid("end_at must be after start_at", "INVALID_DATE_RANGE", "end_at")
     start, end = state["start_time"], state["end_time"]
     if (start is None) != (end is None):
-        raise ValidationFailed("Give both start_time and end_time, or neither", "INVALID_TIME_WINDOW",
+        raise Invalid("Give both start_time and end_time, or neither", "INVALID_TIME_WINDOW",
                                "end_time" if end is None else "start_time")
     if start is not None and start == end:
-        raise ValidationFailed("start_time and end_time must differ (leave both out for all day)",
+        raise Invalid("start_time and end_time must differ (leave both out for all day)",
                                "INVALID_TIME_WINDOW", "end_time")
 
 
@@ -235,7 +236,7 @@ def _require_in_scope(actor: Actor, promotion: Promotion) -> None:
     """A manager bound to an outlet manages only promotions of that outlet alone; tenant-wide
     ones belong to tenant-wide managers and owners."""
     if actor.outlet_id is not None and list(promotion.outlet_ids or []) != [actor.outlet_id]:
-        raise PermissionDenied("This promotion runs beyond your outlet; a tenant-wide manager must change it",
+        raise Forbidden("This promotion runs beyond your outlet; a tenant-wide manager must change it",
                                "PROMOTION_OUT_OF_SCOPE")
 
 
@@ -247,7 +248,7 @@ def _save(session, actor: Actor, promotion: Promotion | None, data: dict) -> Pro
     if actor.outlet_id is not None:
         data = {**data, "outlet_ids": data.get("outlet_ids") or [actor.outlet_id]}
         if data["outlet_ids"] != [actor.outlet_id]:
-            raise PermissionDenied("You can run promotions at your own outlet only", "PROMOTION_OUT_OF_SCOPE")
+            raise Forbidden("You can run promotions at your own outlet only", "PROMOTION_OUT_OF_SCOPE")
     state, ignored = _state(promotion, data)
     if "code" in data:
         state["code"] = _normalise_code(data["code"])
@@ -402,5 +403,5 @@ def get_outlet(session, tenant_id: int, outlet_id: int) -> Outlet:
     """An outlet of the tenant named in a filter (400 INVALID_OUTLET otherwise)."""
     outlet = session.get(Outlet, outlet_id)
     if outlet is None or outlet.tenant_id != tenant_id:
-        raise ValidationFailed("Outlet does not exist in this tenant", "INVALID_OUTLET", "outlet_id")
+        raise Invalid("Outlet does not exist in this tenant", "INVALID_OUTLET", "outlet_id")
     return outlet

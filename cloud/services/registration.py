@@ -10,15 +10,15 @@ from __future__ import annotations
 from cloud.models import User
 from cloud.services import auth, tenants, users
 from sync import passwords
-from sync.web.errors import ValidationFailed
+from sync.errors import Invalid
 
 
 def register_owner(session, data: dict) -> dict:
     if data["password"] != data["password_confirm"]:
-        raise ValidationFailed("Passwords do not match", "PASSWORD_MISMATCH", "password_confirm")
+        raise Invalid("Passwords do not match", "PASSWORD_MISMATCH", "password_confirm")
     problem = passwords.password_problem(data["password"])
     if problem:
-        raise ValidationFailed(problem, "WEAK_PASSWORD", "password")
+        raise Invalid(problem, "WEAK_PASSWORD", "password")
     users.check_username_format(data["username"])
     tenant = tenants.create_tenant(session, {
         "name": data["store_name"], "slug": data.get("store_slug"),

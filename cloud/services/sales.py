@@ -5,7 +5,7 @@ from sqlalchemy import desc, func, select
 
 from cloud.models import Customer, SyncedOrder, SyncedOrderItem, SyncedPayment, SyncedRefund
 from cloud.services.actor import Actor
-from sync.web.errors import NotFound
+from sync.errors import NotFound
 
 
 def orders_query(actor: Actor):

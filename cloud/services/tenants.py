@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from cloud.models import Outlet, Tenant, TenantVersion, User
 from cloud.services.actor import Actor
-from sync.web.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from sync.errors import Conflict, Forbidden, Invalid, NotFound
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CODE_RE = re.compile(r"[A-Za-z0-9]{2,10}")  # fullmatch, before upper-casing ("ß" is no code)
@@ -33,19 +33,19 @@ def _check_timezone(name: str) -> None:
     if _TIMEZONES is None:
         _TIMEZONES = available_timezones()
     if name not in _TIMEZONES:
-        raise ValidationFailed(f"Unknown timezone '{name}'", "INVALID_TIMEZONE", "timezone")
+        raise Invalid(f"Unknown timezone '{name}'", "INVALID_TIMEZONE", "timezone")
 
 
 def _check_cash_rounding(value: int) -> None:
     if value not in CASH_ROUNDING_CHOICES:
-        raise ValidationFailed("cash_rounding must be one of 0.00, 1.00, 100.00, 500.00, 1000.00",
+        raise Invalid("cash_rounding must be one of 0.00, 1.00, 100.00, 500.00, 1000.00",
                                "INVALID_CASH_ROUNDING", "cash_rounding")
 
 
 def unique_slug(session, wanted: str | None, name: str) -> str:
     if wanted:
         if not SLUG_RE.match(wanted):
-            raise ValidationFailed("Slug may contain lowercase letters, digits and dashes", "INVALID_SLUG", "slug")
+            raise Invalid("Slug may contain lowercase letters, digits and dashes", "INVALID_SLUG", "slug")
         if session.execute(select(Tenant.id).where(Tenant.slug == wanted)).first():
             raise Conflict(f"Slug '{wanted}' is taken", "SLUG_TAKEN", "slug")
         return wanted
@@ -79,7 +79,7 @@ def get_tenant(session, actor: Actor, tenant_id: int) -> Tenant:
 
 def update_tenant(session, actor: Actor, tenant: Tenant, changes: dict) -> Tenant:
     if "is_active" in changes and not actor.is_platform:
-        raise PermissionDenied("Only platform administrators can (de)activate a tenant")
+        raise Forbidden("Only platform administrators can (de)activate a tenant")
     if "cash_rounding" in changes:
         _check_cash_rounding(changes["cash_rounding"])
     for key, value in changes.items():
@@ -103,7 +103,7 @@ def _outlet_code_free(session, tenant_id: int, code: str) -> None:
 
 def create_outlet(session, tenant_id: int, data: dict) -> Outlet:
     if not CODE_RE.fullmatch(data["code"]):
-        raise ValidationFailed("Outlet code is 2 to 10 letters or digits", "INVALID_CODE", "code")
+        raise Invalid("Outlet code is 2 to 10 letters or digits", "INVALID_CODE", "code")
     code = data["code"].upper()
     _outlet_code_free(session, tenant_id, code)
     if data.get("timezone"):
@@ -132,10 +132,10 @@ def update_outlet(session, actor: Actor, outlet: Outlet, changes: dict) -> Outle
     if "timezone" in changes:
         _check_timezone(changes["timezone"])
     if "is_active" in changes and not actor.at_least("tenant_owner"):
-        raise PermissionDenied("Only the tenant owner can open or close an outlet")
+        raise Forbidden("Only the tenant owner can open or close an outlet")
     if "code" in changes:
         if not CODE_RE.fullmatch(changes["code"]):
-            raise ValidationFailed("Outlet code is 2 to 10 letters or digits", "INVALID_CODE", "code")
+            raise Invalid("Outlet code is 2 to 10 letters or digits", "INVALID_CODE", "code")
         code = changes["code"].upper()
         if code != outlet.code:
             _outlet_code_free(session, outlet.tenant_id, code)

@@ -6,11 +6,11 @@ import re
 from sqlalchemy import func, select
 
 from cloud.models import Outlet, User
-from cloud.models.user import PLATFORM_ROLES, ROLES
 from cloud.services import auth
 from cloud.services.actor import Actor
+from sync.errors import Conflict, Forbidden, Invalid, NotFound
 from sync.timeutil import utcnow
-from sync.web.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from sync.vocab import PLATFORM_ROLES, ROLES
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{3,80}$")
 PROFILE_FIELDS = ("email", "first_name", "last_name", "phone")
@@ -18,7 +18,7 @@ PROFILE_FIELDS = ("email", "first_name", "last_name", "phone")
 
 def check_username_format(username: str) -> None:
     if not USERNAME_RE.match(username):
-        raise ValidationFailed("Username is 3 to 80 letters, digits or _ . @ -", "INVALID_USERNAME", "username")
+        raise Invalid("Username is 3 to 80 letters, digits or _ . @ -", "INVALID_USERNAME", "username")
 
 
 def check_username_free(session, username: str) -> None:
@@ -32,14 +32,14 @@ def _check_outlet(session, tenant_id: int | None, outlet_id: int | None) -> None
         return
     outlet = session.get(Outlet, outlet_id)
     if outlet is None or outlet.tenant_id != tenant_id:
-        raise ValidationFailed("Outlet does not exist in this tenant", "INVALID_OUTLET", "outlet_id")
+        raise Invalid("Outlet does not exist in this tenant", "INVALID_OUTLET", "outlet_id")
 
 
 def _check_may_assign(actor: Actor, role: str) -> None:
     if role not in ROLES:
-        raise ValidationFailed(f"Role must be one of {', '.join(ROLES)}", "INVALID_ROLE", "role")
+        raise Invalid(f"Role must be one of {', '.join(ROLES)}", "INVALID_ROLE", "role")
     if not actor.outranks(role):
-        raise PermissionDenied(f"A {actor.role} cannot assign the {role} role", "ROLE_NOT_ALLOWED")
+        raise Forbidden(f"A {actor.role} cannot assign the {role} role", "ROLE_NOT_ALLOWED")
 
 
 def create_user(session, actor: Actor, data: dict, *, tenant_id: int | None = None) -> User:
@@ -49,7 +49,7 @@ def create_user(session, actor: Actor, data: dict, *, tenant_id: int | None = No
     outlet_id = data.get("outlet_id")
     if actor.outlet_id is not None:
         if outlet_id not in (None, actor.outlet_id):
-            raise PermissionDenied("You may add staff only to your own outlet", "OUTLET_NOT_ALLOWED")
+            raise Forbidden("You may add staff only to your own outlet", "OUTLET_NOT_ALLOWED")
         outlet_id = actor.outlet_id
     _check_outlet(session, tenant_id, outlet_id)
     check_username_free(session, data["username"])
@@ -85,27 +85,27 @@ def _check_may_manage(actor: Actor, user: User) -> None:
     if user.id == actor.user_id:
         return
     if not actor.outranks(user.role):
-        raise PermissionDenied(f"A {actor.role} cannot manage a {user.role}", "ROLE_NOT_ALLOWED")
+        raise Forbidden(f"A {actor.role} cannot manage a {user.role}", "ROLE_NOT_ALLOWED")
 
 
 def update_user(session, actor: Actor, user: User, changes: dict) -> User:
     _check_may_manage(actor, user)
     if "role" in changes and changes["role"] != user.role:
         if user.id == actor.user_id:
-            raise PermissionDenied("You cannot change your own role", "ROLE_NOT_ALLOWED")
+            raise Forbidden("You cannot change your own role", "ROLE_NOT_ALLOWED")
         _check_may_assign(actor, changes["role"])
         if changes["role"] in PLATFORM_ROLES:
-            raise PermissionDenied("Platform roles cannot be given to tenant staff", "ROLE_NOT_ALLOWED")
+            raise Forbidden("Platform roles cannot be given to tenant staff", "ROLE_NOT_ALLOWED")
         user.role = changes["role"]
         user.tokens_valid_after = utcnow().replace(microsecond=0)
     if "outlet_id" in changes and changes["outlet_id"] != user.outlet_id:
         if actor.outlet_id is not None:
-            raise PermissionDenied("Only tenant-wide managers can move staff between outlets", "OUTLET_NOT_ALLOWED")
+            raise Forbidden("Only tenant-wide managers can move staff between outlets", "OUTLET_NOT_ALLOWED")
         _check_outlet(session, user.tenant_id, changes["outlet_id"])
         user.outlet_id = changes["outlet_id"]
     if "is_active" in changes and changes["is_active"] != user.is_active:
         if user.id == actor.user_id:
-            raise PermissionDenied("You cannot deactivate yourself", "ROLE_NOT_ALLOWED")
+            raise Forbidden("You cannot deactivate yourself", "ROLE_NOT_ALLOWED")
         user.is_active = changes["is_active"]
     if "username" in changes and changes["username"] != user.username:
         check_username_free(session, changes["username"])
@@ -121,7 +121,7 @@ def update_user(session, actor: Actor, user: User, changes: dict) -> User:
 
 def reset_password(session, actor: Actor, user: User, new_password: str) -> User:
     if user.id == actor.user_id:
-        raise PermissionDenied("Use change-password for your own account", "USE_CHANGE_PASSWORD")
+        raise Forbidden("Use change-password for your own account", "USE_CHANGE_PASSWORD")
     _check_may_manage(actor, user)
     auth.set_password(user, new_password)
     session.flush()

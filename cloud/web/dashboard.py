@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
 
-from cloud.api.access import public
+from sync import vocab
+from sync.web.access import public
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -22,7 +23,8 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 @public
 def index():
     """The page shell (public: the page itself asks for a login before any data)."""
-    response = current_app.make_response(render_template("dashboard/index.html", demo=current_app.config["DEMO"]))
+    response = current_app.make_response(render_template("dashboard/index.html", demo=current_app.config["DEMO"],
+                                                         vocab=vocab.for_pages()))
     response.headers["Content-Security-Policy"] = CSP
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"

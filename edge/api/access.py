@@ -12,6 +12,7 @@ from edge.extensions import db, jwt
 from edge.services import auth as auth_service
 from edge.services import outlet as outlet_settings
 from sync.roles import at_least
+from sync.web.access import public  # noqa: F401  (the edge's views import it from here)
 from sync.web.errors import (
     NotAuthenticated,
     PermissionDenied,
@@ -73,9 +74,6 @@ def require(min_role: str = "kitchen"):
     return decorator
 
 
-def public(view):
-    view._access = "public"
-    return view
 
 
 def install_jwt_handlers() -> None:

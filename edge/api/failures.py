@@ -8,7 +8,7 @@ import logging
 from sqlalchemy.exc import DBAPIError
 
 from edge.services import storage
-from sync.web.errors import error_body
+from sync.web.errors import error_body, refusal
 
 log = logging.getLogger(__name__)
 
@@ -20,5 +20,5 @@ def install(app) -> None:
         if answer is None:
             log.exception("unhandled database error")
             return error_body(500, "Internal server error; the failure was logged"), 500
-        code = answer.code if isinstance(answer, storage.StorageFull) else answer.extra_data.get("code")
-        return error_body(answer.status_code, answer.message, code), answer.status_code
+        body, status, _headers = refusal(answer)
+        return body, status

@@ -9,6 +9,7 @@ from edge.api.schemas.orders import OrderOut
 from edge.api.tx import writes
 from edge.extensions import db
 from edge.services import orders
+from sync.vocab import KITCHEN_SET_STATUSES, PREP_SET_BY_KITCHEN
 from sync.web.lists import ListQuery, list_schema, paginate
 
 bp = APIBlueprint("kitchen", __name__, url_prefix="/api/kitchen", tag="Kitchen")
@@ -19,11 +20,11 @@ class StationQuery(ListQuery):
 
 
 class StatusIn(Schema):
-    status = String(required=True, validate=OneOf(("preparing", "ready", "served")))
+    status = String(required=True, validate=OneOf(KITCHEN_SET_STATUSES))
 
 
 class ItemStatusIn(Schema):
-    prep_status = String(required=True, validate=OneOf(("queued", "preparing", "ready")))
+    prep_status = String(required=True, validate=OneOf(PREP_SET_BY_KITCHEN))
 
 
 @bp.get("/orders/")

@@ -24,12 +24,12 @@ from edge.api.schemas.orders import (
 )
 from edge.api.tx import writes
 from edge.extensions import db
-from edge.models import Customer, Order
+from edge.models import Order
 from edge.services import continuity, gateway_payments, orders, print_documents, printing, refunds, runtime, shifts
 from edge.services import outlet as outlet_settings
 from edge.services.payments import GATEWAY_METHODS
+from sync.errors import DomainError
 from sync.web import idempotency
-from sync.web.errors import APIError
 from sync.web.lists import (
     LIKE_ESCAPE,
     like_pattern,
@@ -90,8 +90,33 @@ def list_orders(query_data, actor):
 def create_order(json_data, actor):
     """Create an order (priced here, offline). A repeated `client_uuid` returns the same order."""
     shift = shifts.open_ref(db.session, actor.terminal)
-    order, created = orders.create(db.session, actor.user_id, actor.terminal, shift, json_data)
+    order, created = orders.create(db.session, actor.user_id, actor.terminal, shift, _new_order(json_data))
     return order, 201 if created else 200
+
+
+def _lines(items: list[dict]) -> tuple[orders.LineWanted, ...]:
+    return tuple(orders.LineWanted(i["product_id"], i["quantity"], tuple(i.get("modifier_ids") or ()),
+                                   i.get("note") or "") for i in items)
+
+
+def _new_order(data: dict) -> orders.NewOrder:
+    return orders.NewOrder(
+        lines=_lines(data["items"]), client_uuid=data.get("client_uuid"), status=data.get("status"),
+        source=data.get("source") or "pos",
+        customer=orders.CustomerRef(data.get("customer_id"), data.get("customer_phone")),
+        customer_name=data.get("customer_name") or "", table=data.get("table") or "", note=data.get("note") or "",
+        promo_codes=tuple(data.get("promo_codes") or ()))
+
+
+def _patch(data: dict) -> orders.OrderPatch:
+    """Absent fields stay as they are; a customer_id or customer_phone given (even null) sets the customer."""
+    customer_given = "customer_id" in data or "customer_phone" in data
+    return orders.OrderPatch(
+        lines=_lines(data["items"]) if data.get("items") else None,
+        promo_codes=tuple(data["promo_codes"]) if data.get("promo_codes") is not None else None,
+        customer=orders.CustomerRef(data.get("customer_id"), data.get("customer_phone")) if customer_given else None,
+        customer_name=data.get("customer_name"), table=data.get("table"), note=data.get("note"),
+        source=data.get("source"), status=data.get("status"))
 
 
 @bp.post("/quote/")
@@ -109,17 +134,13 @@ def create_order(json_data, actor):
           INVALID_QUANTITY="a quantity is out of range")
 def quote(json_data, actor):
     """Price a cart without saving it: what the customer would pay, and why a code does not apply."""
-    customer = None
-    if json_data.get("customer_id"):
-        customer = db.session.get(Customer, json_data["customer_id"])
-    elif json_data.get("customer_phone"):
-        customer = orders.customers.find_by_phone(db.session, json_data["customer_phone"])
-    result = orders.quote(db.session, json_data["items"], json_data["promo_codes"], customer)
+    result = orders.quote_cart(db.session, _lines(json_data["items"]), json_data["promo_codes"],
+                               orders.CustomerRef(json_data.get("customer_id"), json_data.get("customer_phone")))
     priced = result.priced
     return {
         "items": [{"product_id": line.product_id, "product_name": line.name, "quantity": line.quantity,
                    "unit_price": p.unit_price, "gross": p.gross, "discount_amount": p.discount_amount,
-                   "total_price": p.net, "service_charge": p.service_charge, "tax_amount": p.tax_amount,
+                   "total_price": p.total_price, "service_charge": p.service_charge, "tax_amount": p.tax_amount,
                    "line_total": p.total} for line, p in zip(result.lines, priced.lines)],
         "promotions": [{"promotion_id": a.promotion_id, "name": a.name, "code": None,
                         "discount_amount": a.discount_amount} for a in priced.promotions],
@@ -153,7 +174,7 @@ def get_order(order_id, actor):
           PROMO_CODE_REJECTED="422: an entered promo code cannot apply (the reason is given)")
 def update_order(order_id, json_data, actor):
     """Change a draft or pending order (items, codes, customer, table, note)."""
-    return orders.update(db.session, orders.get(db.session, order_id), json_data)
+    return orders.update(db.session, orders.get(db.session, order_id), _patch(json_data))
 
 
 @bp.post("/<int:order_id>/confirm/")
@@ -204,7 +225,7 @@ def refund_order(order_id, json_data, actor):
         try:
             planned = refunds.plan(order, lines=json_data.get("lines"), method=json_data.get("method"),
                                    cash_rounding=outlet_settings.tenant(db.session).cash_rounding)
-        except APIError:
+        except DomainError:
             planned = None  # refused (or a replay of one done): the recording step answers it
         if planned is not None:
             gateway_payments.refund_at_gateway(db.session, runtime.client_for(current_app), order, planned.shares,

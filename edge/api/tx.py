@@ -14,8 +14,8 @@ from edge.api.access import authorize
 from edge.models import IdempotencyRecord
 from edge.services import continuity
 from edge.services.uow import write_transaction
+from sync.errors import DomainError
 from sync.web import idempotency
-from sync.web.errors import APIError
 
 secret_answer = idempotency.secret_answer
 
@@ -51,7 +51,7 @@ def writes(view):
                         raise _Replay(prior)
                 try:
                     response = current_app.make_response(view(*args, **kwargs))
-                except APIError as error:
+                except DomainError as error:
                     if not error.keeps_writes:
                         raise
                     failed = error  # committed as the transaction closes, raised after

@@ -3,17 +3,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import Boolean, CheckConstraint, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from edge.models.base import Base
 from sync.timeutil import utcnow
-
-JOB_STATES = ("queued", "sending", "done", "failed", "expired", "cancelled")
+from sync.vocab import PRINT_JOB_STATES, PRINTER_ROLES, check_in
 
 
 class Printer(Base):
     __tablename__ = "printers"
+    __table_args__ = (CheckConstraint(check_in("role", PRINTER_ROLES), name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(60), unique=True)
@@ -29,6 +29,7 @@ class PrintJobRow(Base):
     """A job stored in the same transaction as what caused it (confirm, payment...)."""
 
     __tablename__ = "print_jobs"
+    __table_args__ = (CheckConstraint(check_in("state", PRINT_JOB_STATES), name="state"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     printer_id: Mapped[int] = mapped_column(ForeignKey("printers.id", ondelete="CASCADE"), index=True)

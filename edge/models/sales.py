@@ -7,18 +7,28 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from edge.models.base import Base
 from sync.timeutil import utcnow
-
-ORDER_STATUSES = ("draft", "pending", "confirmed", "preparing", "ready", "served", "completed", "cancelled")
-PAYMENT_METHODS = ("cash", "card", "qris", "ewallet")
+from sync.vocab import ORDER_STATUSES, PAYMENT_METHODS, PAYMENT_STATUSES, PREP_STATUSES, REFUND_KINDS, check_in
 
 
 class Order(Base):
     __tablename__ = "orders"
+    __table_args__ = (CheckConstraint(check_in("status", ORDER_STATUSES), name="status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uuid: Mapped[str] = mapped_column(String(36), unique=True)
@@ -88,7 +98,8 @@ class Order(Base):
 
 class OrderItem(Base):
     __tablename__ = "order_items"
-    __table_args__ = (UniqueConstraint("order_id", "line_no"),)
+    __table_args__ = (UniqueConstraint("order_id", "line_no"),
+                      CheckConstraint(check_in("prep_status", PREP_STATUSES), name="prep_status"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
@@ -132,6 +143,8 @@ class OrderPromotion(Base):
 
 class Payment(Base):
     __tablename__ = "payments"
+    __table_args__ = (CheckConstraint(check_in("method", PAYMENT_METHODS), name="method"),
+                      CheckConstraint(check_in("status", PAYMENT_STATUSES), name="status"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uuid: Mapped[str] = mapped_column(String(36), unique=True)
@@ -155,6 +168,8 @@ class Refund(Base):
     """A void (unpaid items removed, no money moves) or a refund (money given back)."""
 
     __tablename__ = "refunds"
+    __table_args__ = (CheckConstraint(check_in("kind", REFUND_KINDS), name="kind"),
+                      CheckConstraint(check_in("method", PAYMENT_METHODS, nullable=True), name="method"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uuid: Mapped[str] = mapped_column(String(36), unique=True)

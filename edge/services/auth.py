@@ -12,17 +12,17 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
 from sqlalchemy import func, select
 
+from edge.context import running_app
 from edge.models import LoginThrottle, RevokedToken, User
 from edge.services import mirror_cache
 from edge.services.uow import after_commit
 from sync import login_throttle, passwords
+from sync.errors import NotAuthenticated, TooManyAttempts
 from sync.roles import OUTLET_ROLES
 from sync.timeutil import utcnow
-from sync.web.errors import APIError, NotAuthenticated
 
 FAMILY_PREFIX = "family:"  # a revoked family is a RevokedToken row with this jti
 
@@ -67,7 +67,7 @@ def staff_list(session) -> list[dict]:
 
 
 def _policy() -> login_throttle.ThrottlePolicy:
-    return login_throttle.ThrottlePolicy.from_config(current_app.config)
+    return login_throttle.ThrottlePolicy.from_config(running_app().config)
 
 
 def record_failure(session, username: str) -> None:
@@ -96,13 +96,11 @@ def authenticate(session, username: str, *, password: str | None = None, pin: st
     count (`record_failure`, `forget_failures`), outside the slow hash check."""
     refusal = login_throttle.check(session, LoginThrottle, _policy(), username, utcnow())
     if refusal is not None:
-        error = APIError(refusal.message, refusal.code, "username", status=429)
-        error.headers = {"Retry-After": str(refusal.retry_after_s)}
-        raise error
+        raise TooManyAttempts(refusal.message, refusal.code, "username", retry_after_s=refusal.retry_after_s)
     user = find_user(session, username)
     stored = None if user is None else (user.password_hash if password is not None else user.pin_hash)
     ok = passwords.check_secret(stored, password if password is not None else pin,
-                                current_app.config["PASSWORD_HASH_PROFILE"])
+                                running_app().config["PASSWORD_HASH_PROFILE"])
     if user is None or not ok or not user.is_active or user.role not in OUTLET_ROLES:
         raise LoginFailed("password" if password is not None else "PIN")
     return user
@@ -131,7 +129,7 @@ def _staff(session) -> dict[int, StaffMember]:
 
 def _revoked(session) -> set[str]:
     """Revoked token ids of this edge (only this process revokes them)."""
-    cache = current_app.extensions.setdefault("pos_revoked_jti", {})
+    cache = running_app().extensions.setdefault("pos_revoked_jti", {})
     if "jtis" not in cache:
         cache["jtis"] = set(session.execute(select(RevokedToken.jti).where(RevokedToken.expires_at > utcnow()))
                             .scalars())
@@ -196,5 +194,6 @@ def revoke_family(session, claims: dict) -> None:
     family = claims.get("fam")
     if not family or session.get(RevokedToken, FAMILY_PREFIX + family) is not None:
         return
-    lifetime = max(current_app.config["JWT_REFRESH_TOKEN_EXPIRES"], current_app.config["JWT_ACCESS_TOKEN_EXPIRES"])
+    config = running_app().config
+    lifetime = max(config["JWT_REFRESH_TOKEN_EXPIRES"], config["JWT_ACCESS_TOKEN_EXPIRES"])
     _record_revocation(session, FAMILY_PREFIX + family, utcnow() + lifetime)

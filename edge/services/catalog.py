@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from edge.models import MirrorCategory, MirrorOutletProduct, MirrorProduct
 from edge.services import mirror_cache
-from sync.web.errors import Conflict, ValidationFailed
+from sync.errors import Conflict, Invalid
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def load_for_sale(session, product_ids: set[int]) -> dict[int, SellableProduct]:
 def choose_modifiers(product: ProductInfo, modifier_ids: list[int], field: str) -> list[dict]:
     """The chosen modifiers, checked against the product's groups and their rules."""
     if len(set(modifier_ids)) != len(modifier_ids):
-        raise ValidationFailed("A modifier was chosen twice", "DUPLICATE_MODIFIER", field)
+        raise Invalid("A modifier was chosen twice", "DUPLICATE_MODIFIER", field)
     wanted = set(modifier_ids)
     chosen: list[dict] = []
     for group in product.modifier_groups:
@@ -85,16 +85,16 @@ def choose_modifiers(product: ProductInfo, modifier_ids: list[int], field: str) 
                 raise Conflict(f"{modifier['name']} is not available today", "MODIFIER_UNAVAILABLE", field)
         minimum = max(group["min_choices"], 1 if group["required"] else 0)
         if len(picked) < minimum:
-            raise ValidationFailed(
+            raise Invalid(
                 f"Choose {'at least ' if group['max_choices'] > minimum else ''}{minimum} "
                 f"{group['name']} option{'s' if minimum > 1 else ''} for {product.name}",
                 "MODIFIER_REQUIRED", field)
         if len(picked) > group["max_choices"]:
-            raise ValidationFailed(f"Choose at most {group['max_choices']} {group['name']} for {product.name}",
+            raise Invalid(f"Choose at most {group['max_choices']} {group['name']} for {product.name}",
                                    "TOO_MANY_MODIFIERS", field)
         chosen.extend({"id": m["id"], "name": m["name"], "price": m["price"]} for m in picked)
         wanted -= {m["id"] for m in picked}
     if wanted:
-        raise ValidationFailed(f"Modifier {sorted(wanted)[0]} is not an option of {product.name}",
+        raise Invalid(f"Modifier {sorted(wanted)[0]} is not an option of {product.name}",
                                "INVALID_MODIFIER", field)
     return chosen

@@ -29,10 +29,10 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flask import current_app
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import selectinload
 
+from edge.context import running_app
 from edge.models import (
     CashMovement,
     Customer,
@@ -49,16 +49,16 @@ from edge.models import (
 from edge.services import credentials, mirror_cache, numbering, orders, sync_status
 from edge.services.uow import write_transaction
 from sync.client import CloudClient, CloudError, Refused
+from sync.errors import Unavailable
 from sync.schemas import events
 from sync.timeutil import utcnow
-from sync.web.errors import ServiceUnavailable
 
 log = logging.getLogger(__name__)
 PAGE = 200  # orders per page: each page is one write transaction (a short stall of the loop)
 _lock = threading.Lock()
 
 
-class CatchingUp(ServiceUnavailable):
+class CatchingUp(Unavailable):
     def __init__(self, reason: str):
         super().__init__(f"This till is catching up with head office: {reason}. Selling resumes by itself in a "
                          "moment; nothing already sold is lost.", "CATCHING_UP")
@@ -83,7 +83,7 @@ class Recovered:
 # --- the pause --------------------------------------------------------------------------
 
 def _state(app=None) -> dict:
-    return (app or current_app).extensions.setdefault("pos_continuity", {"catching_up": None})
+    return (app or running_app()).extensions.setdefault("pos_continuity", {"catching_up": None})
 
 
 def catching_up(app=None) -> str | None:

@@ -9,9 +9,9 @@ from sqlalchemy import func, or_, select
 from edge.models import Customer, LoyaltyEntry, OutboxEvent, PromotionUse
 from edge.services import outbox
 from sync import loyalty, phones
+from sync.errors import Conflict, Invalid, NotFound
 from sync.ids import new_uuid
-from sync.web.errors import Conflict, NotFound, ValidationFailed
-from sync.web.lists import LIKE_ESCAPE, like_pattern
+from sync.patterns import LIKE_ESCAPE, like_pattern
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ def normalize_phone(raw: str, field: str = "phone") -> str:
     try:
         return phones.normalize(raw)
     except phones.PhoneError as error:
-        raise ValidationFailed(str(error), "INVALID_PHONE", field) from None
+        raise Invalid(str(error), "INVALID_PHONE", field) from None
 
 
 def figures(session, customer: Customer) -> Figures:

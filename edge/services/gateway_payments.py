@@ -22,24 +22,42 @@ from edge.services.payments import GATEWAY_METHODS, snapshot_values
 from edge.services.uow import write_transaction
 from sync import money
 from sync.client import CloudClient, CloudError, Refused
+from sync.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    TooManyAttempts,
+    Unavailable,
+    Unprocessable,
+    UpstreamFailed,
+)
 from sync.ids import new_uuid
 from sync.timeutil import parse_iso, utcnow
-from sync.web.errors import APIError, Conflict, ServiceUnavailable, ValidationFailed
+from sync.vocab import PAID, PAYMENT_ENDED, PENDING
 
-PENDING, PAID = "pending", "paid"
-ENDED = ("cancelled", "expired", "failed")
+ENDED = PAYMENT_ENDED
 TAKE_CASH = "take cash or card"
 
 
-def unreachable(method: str, why: str = "which is not reachable from this outlet") -> ServiceUnavailable:
-    return ServiceUnavailable(f"{method.upper()} needs the payment gateway, {why}; {TAKE_CASH}",
+def unreachable(method: str, why: str = "which is not reachable from this outlet") -> Unavailable:
+    return Unavailable(f"{method.upper()} needs the payment gateway, {why}; {TAKE_CASH}",
                               "GATEWAY_UNREACHABLE", "method")
 
 
-def _refusal(error: Refused) -> APIError:
+# The cloud's refusal, passed on as the same kind (its status said which).
+_KIND_OF_STATUS = {400: Invalid, 403: Forbidden, 409: Conflict, 422: Unprocessable, 429: TooManyAttempts}
+
+
+def _refusal(error: Refused) -> DomainError:
     body = error.body
-    return APIError(body.get("message") or str(error), body.get("code"), body.get("field"),
-                    status=error.status if 400 <= error.status < 500 else 502)
+    message, code, field = body.get("message") or str(error), body.get("code"), body.get("field")
+    if error.status == 404:
+        missing = NotFound("Payment", code or "NOT_FOUND")
+        missing.message = message
+        return missing
+    return _KIND_OF_STATUS.get(error.status, UpstreamFailed)(message, code, field)
 
 
 def pending_of(session, order_id: int) -> Payment | None:
@@ -52,7 +70,7 @@ def start(session, client: CloudClient | None, order: Order, *, user_id: int, te
     """Ask the cloud for the charge and record the payment pending (one transaction).
     `shift`: the terminal's open shift, if any (a self-order kiosk has none: no drawer)."""
     if method not in GATEWAY_METHODS:
-        raise ValidationFailed(f"{method} is not a gateway method", "METHOD_NOT_SUPPORTED", "method")
+        raise Invalid(f"{method} is not a gateway method", "METHOD_NOT_SUPPORTED", "method")
     if order.status in ("cancelled", "completed"):
         raise Conflict(f"A {order.status} order cannot take payments", "ORDER_CLOSED")
     balance = order.balance_due
@@ -60,9 +78,9 @@ def start(session, client: CloudClient | None, order: Order, *, user_id: int, te
         raise Conflict("The order is already paid", "ORDER_ALREADY_PAID")
     applied = amount if amount is not None else balance
     if applied <= 0:
-        raise ValidationFailed("Amount must be more than zero", "INVALID_AMOUNT", "amount")
+        raise Invalid("Amount must be more than zero", "INVALID_AMOUNT", "amount")
     if applied > balance:
-        raise ValidationFailed("Only cash may be more than the balance due", "OVERPAYMENT_NOT_ALLOWED", "amount")
+        raise Invalid("Only cash may be more than the balance due", "OVERPAYMENT_NOT_ALLOWED", "amount")
     if pending_of(session, order.id) is not None:
         raise Conflict("A QRIS / e-wallet payment of this order is waiting; cancel it or wait for it first",
                        "PAYMENT_PENDING")

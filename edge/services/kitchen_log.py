@@ -20,11 +20,12 @@ from sqlalchemy.orm import selectinload
 
 from edge.models import KitchenEvent, Order
 from edge.services.uow import after_commit
+from sync import vocab
 from sync.timeutil import isoformat, utcnow
 
 log = logging.getLogger(__name__)
 
-OPEN_STATUSES = ("confirmed", "preparing", "ready")  # what a kitchen screen shows
+OPEN_STATUSES = vocab.KITCHEN_OPEN_STATUSES  # what a kitchen screen shows
 RETENTION = timedelta(days=7)  # how long replayable events are kept; set from KITCHEN_LOG_KEEP_DAYS
 PRUNE_EVERY = 500  # prune once per this many events, inside the writing transaction
 

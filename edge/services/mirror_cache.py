@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import current_app
+from edge.context import running_app
 
 MAX_AGE_S = 5.0
 T = TypeVar("T")
@@ -20,7 +20,7 @@ _lock = threading.Lock()
 
 
 def _entries() -> dict:
-    return current_app.extensions.setdefault("pos_mirror_cache", {})
+    return running_app().extensions.setdefault("pos_mirror_cache", {})
 
 
 def get(name: str, load: Callable[[], T]) -> T:

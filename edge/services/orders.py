@@ -6,6 +6,7 @@ order snapshot with a new version) and, when the kitchen must know, its kitchen 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, func, select
@@ -28,26 +29,70 @@ from edge.services import outlet as outlet_settings
 from edge.services.numbering import next_order_number
 from edge.services.pricing import CartLine, ModifierChoice, PricedOrder, price_order
 from edge.services.promotion_rules import CodeRejection, PromotionRule, explain_unapplied, select_promotions
+from sync import vocab
+from sync.errors import Conflict, Forbidden, Invalid, NotFound, Unprocessable
 from sync.ids import is_uuid, new_uuid
+from sync.schemas import events
 from sync.timeutil import utcnow
-from sync.web.errors import Conflict, NotFound, PermissionDenied, Unprocessable, ValidationFailed
+from sync.vocab import TIMESTAMP_OF, TRANSITIONS
 
 log = logging.getLogger(__name__)
 
-TRANSITIONS = {
-    "draft": {"pending", "confirmed", "cancelled"},
-    "pending": {"confirmed", "cancelled"},
-    "confirmed": {"preparing", "ready", "cancelled"},
-    "preparing": {"ready", "cancelled"},
-    "ready": {"served", "completed", "cancelled"},
-    "served": {"completed", "cancelled"},
-    "completed": set(),
-    "cancelled": set(),
-}
-EDITABLE = ("draft", "pending")
-KITCHEN_STATUSES = ("preparing", "ready", "served")
-TIMESTAMP_OF = {"confirmed": "confirmed_at", "preparing": "preparing_at", "ready": "ready_at",
-                "served": "served_at", "completed": "completed_at", "cancelled": "cancelled_at"}
+EDITABLE = vocab.EDITABLE_STATUSES
+KITCHEN_STATUSES = vocab.KITCHEN_SET_STATUSES
+
+
+@dataclass(frozen=True)
+class LineWanted:
+    """One line of a cart as the till asks for it."""
+
+    product_id: int
+    quantity: int
+    modifier_ids: tuple[int, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class CustomerRef:
+    """Who an order is for: a known customer by id (refused when unknown), or a phone
+    (the customer it belongs to, if any). Neither: nobody."""
+
+    id: int | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class NewOrder:
+    """What a new order asks for, built by the API layer from the request."""
+
+    lines: tuple[LineWanted, ...]
+    client_uuid: str | None = None
+    status: str | None = None  # draft or pending; None: pending
+    source: str = "pos"
+    customer: CustomerRef = CustomerRef()
+    customer_name: str = ""
+    table: str = ""
+    note: str = ""
+    promo_codes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class OrderPatch:
+    """A change to a draft or pending order; None leaves that part as it is. A `customer`
+    given with neither id nor phone takes the customer off the order."""
+
+    lines: tuple[LineWanted, ...] | None = None
+    promo_codes: tuple[str, ...] | None = None
+    customer: CustomerRef | None = None
+    customer_name: str | None = None
+    table: str | None = None
+    note: str | None = None
+    source: str | None = None
+    status: str | None = None
+
+    @property
+    def reprices(self) -> bool:
+        return self.lines is not None or self.promo_codes is not None or self.customer is not None
 
 
 @dataclass
@@ -60,25 +105,25 @@ class Quote:
 
 # --- pricing a cart ------------------------------------------------------------------
 
-def _cart(session, items: list[dict]) -> tuple[list[CartLine], list[dict]]:
+def _cart(session, items: Sequence[LineWanted]) -> tuple[list[CartLine], list[dict]]:
     if not items:
-        raise ValidationFailed("An order needs at least one item", "EMPTY_ORDER", "items")
-    products = catalog.load_for_sale(session, {item["product_id"] for item in items})
+        raise Invalid("An order needs at least one item", "EMPTY_ORDER", "items")
+    products = catalog.load_for_sale(session, {item.product_id for item in items})
     lines, sold = [], []
     for index, item in enumerate(items):
-        found = products.get(item["product_id"])
+        found = products.get(item.product_id)
         if found is None:
-            raise ValidationFailed(f"Product {item['product_id']} is not on this outlet's menu",
+            raise Invalid(f"Product {item.product_id} is not on this outlet's menu",
                                    "INVALID_PRODUCT", f"items.{index}.product_id")
         if not found.is_available:
             raise Conflict(f"{found.product.name} is sold out", "PRODUCT_UNAVAILABLE", f"items.{index}.product_id")
-        modifiers = catalog.choose_modifiers(found.product, item.get("modifier_ids") or [],
+        modifiers = catalog.choose_modifiers(found.product, list(item.modifier_ids),
                                              f"items.{index}.modifier_ids")
         lines.append(CartLine(product_id=found.product.id, name=found.product.name,
                               category_id=found.product.category_id, unit_base_price=found.price,
-                              quantity=item["quantity"],
+                              quantity=item.quantity,
                               modifiers=tuple(ModifierChoice(m["id"], m["name"], m["price"]) for m in modifiers)))
-        sold.append({"product": found.product, "modifiers": modifiers, "note": item.get("note") or "",
+        sold.append({"product": found.product, "modifiers": modifiers, "note": item.note or "",
                      "station": found.station})
     return lines, sold
 
@@ -108,9 +153,9 @@ _USES_OF_ALLOWANCES_BY_OTHER_ORDERS = _USES_OF_ALLOWANCES.where(_USES.order_id !
 
 
 def _uses_of_allowances(session, exclude_order_id: int | None) -> dict[int, int]:
-    """Uses of the promotions the outlet holds an allowance for, found by the index: the
-    uses of every promotion ever sold grow with each order, and summing them all made
-    each sale slower than the last. Built once and run on the connection (every sale)."""
+    """Uses of the promotions the outlet holds an allowance for, found by the index (not a
+    sum over every promotion ever sold, which grows with each order); built once and run
+    on the connection, as every sale asks (docs/performance.md)."""
     if exclude_order_id is None:
         found = session.connection().execute(_USES_OF_ALLOWANCES)
     else:
@@ -146,7 +191,13 @@ def _customer_usage(session, customer: Customer | None, exclude_order_id: int | 
     return usage
 
 
-def quote(session, items: list[dict], codes: list[str], customer: Customer | None,
+def quote_cart(session, lines: Sequence[LineWanted], codes: Sequence[str], customer: CustomerRef) -> Quote:
+    """Price a cart for the till without saving anything. The customer is found by the
+    same rule as an order's: an unknown customer_id is refused (INVALID_CUSTOMER)."""
+    return quote(session, lines, list(codes), _customer_for(session, customer))
+
+
+def quote(session, items: Sequence[LineWanted], codes: list[str], customer: Customer | None,
           exclude_order_id: int | None = None) -> Quote:
     """Price a cart as it would be sold now, without saving anything."""
     lines, sold = _cart(session, items)
@@ -173,14 +224,15 @@ def _refuse_rejected_codes(result: Quote) -> None:
 
 # --- customers on orders ---------------------------------------------------------------
 
-def _customer_for(session, data: dict) -> Customer | None:
-    if data.get("customer_id"):
-        customer = session.get(Customer, data["customer_id"])
+def _customer_for(session, ref: CustomerRef) -> Customer | None:
+    """The one rule for who an order (or a quote) is for."""
+    if ref.id:
+        customer = session.get(Customer, ref.id)
         if customer is None:
-            raise ValidationFailed("Customer does not exist", "INVALID_CUSTOMER", "customer_id")
+            raise Invalid("Customer does not exist", "INVALID_CUSTOMER", "customer_id")
         return customer
-    if data.get("customer_phone"):
-        return customers.find_by_phone(session, data["customer_phone"])
+    if ref.phone:
+        return customers.find_by_phone(session, ref.phone)
     return None
 
 
@@ -192,7 +244,7 @@ def _fill(session, order: Order, result: Quote) -> None:
         OrderItem(line_no=index + 1, product_id=sold["product"].id, product_name=sold["product"].name,
                   sku=sold["product"].sku, category_id=sold["product"].category_id, station=sold["station"],
                   quantity=line.quantity, modifiers=sold["modifiers"], note=sold["note"],
-                  unit_price=p.unit_price, gross=p.gross, discount_amount=p.discount_amount, total_price=p.net,
+                  unit_price=p.unit_price, gross=p.gross, discount_amount=p.discount_amount, total_price=p.total_price,
                   service_charge=p.service_charge, tax_amount=p.tax_amount, line_total=p.total)
         for index, (line, sold, p) in enumerate(zip(result.lines, result.items, priced.lines))
     ]
@@ -210,21 +262,9 @@ def _fill(session, order: Order, result: Quote) -> None:
 def snapshot_values(order: Order) -> dict:
     """The order as the cloud receives it (sync.schemas.events.OrderSnapshot)."""
     return {
-        "uuid": order.uuid, "order_number": order.order_number, "outlet_id": order.outlet_id,
-        "terminal": order.terminal, "business_date": order.business_date,
-        "shift_uuid": order.shift_uuid,
-        "status": order.status, "source": order.source,
-        "customer_uuid": order.customer_uuid,
-        "customer_name": order.customer_name, "customer_phone": order.customer_phone, "table": order.table_label,
-        "note": order.note, **{f: getattr(order, f) for f in (
-            "subtotal", "discount_amount", "service_charge", "tax_amount", "rounding_amount", "total_amount",
-            "paid_amount", "change_amount", "voided_amount", "refunded_amount", "version", "cashier_id",
-            "cancel_reason", "created_at", "confirmed_at", "preparing_at", "ready_at", "served_at",
-            "completed_at", "cancelled_at")},
-        "items": [{f: getattr(item, f) for f in (
-            "line_no", "product_id", "product_name", "sku", "category_id", "station", "quantity", "modifiers",
-            "note", "unit_price", "gross", "discount_amount", "total_price", "service_charge", "tax_amount",
-            "line_total", "prep_status", "voided_quantity", "refunded_quantity")} for item in order.items],
+        "uuid": order.uuid, "outlet_id": order.outlet_id,
+        "table": order.table_label, **{f: getattr(order, f) for f in events.ORDER_COLUMNS},
+        "items": [{f: getattr(item, f) for f in events.ITEM_COLUMNS} for item in order.items],
         "promotions": [{"promotion_id": p.promotion_id, "name": p.name, "code": p.code,
                         "discount_amount": p.discount_amount} for p in order.promotions],
     }
@@ -235,10 +275,10 @@ def record_change(session, order: Order, *, first: bool = False) -> None:
     if not first:
         order.version += 1
         order.updated_at = utcnow()
-    rows.save(session, order)
+    rows.write(session, order)
     if "items" in order.__dict__:  # loaded: a kitchen move may have changed their prep status
         for item in order.items:
-            rows.save(session, item)
+            rows.write(session, item)
     outbox.append(session, "order.snapshot", order.uuid, snapshot_values(order), version=order.version)
 
 
@@ -299,15 +339,14 @@ _ID_BY_UUID = select(Order.__table__.c.id).where(Order.__table__.c.uuid == bindp
 
 
 def find_by_uuid(session, uuid: str) -> Order | None:
-    """Looked up by id first: nearly every new order's `client_uuid` is new, and a Core
-    probe costs a fraction of an ORM query."""
+    """Looked up by id first with a Core probe: nearly every new order's `client_uuid` is
+    new, so the ORM query is rarely needed (docs/performance.md)."""
     session.flush()
     order_id = session.connection().execute(_ID_BY_UUID, {"uuid": uuid}).scalar()
     return get(session, order_id) if order_id is not None else None
 
 
-# Built once: building the four loader options on every call was a quarter of a load,
-# and the statement's cache key (a walk over those options) was a tenth of one.
+# Built once, options and statement: every load of an order uses them (docs/performance.md).
 _WHOLE_ORDER = (joinedload(Order.items), joinedload(Order.promotions), joinedload(Order.payments),
                 joinedload(Order.refunds))
 _WHOLE_ORDER_BY_ID = select(Order).options(*_WHOLE_ORDER).where(Order.id == bindparam("order_id"))
@@ -316,7 +355,7 @@ _WHOLE_ORDER_BY_ID = select(Order).options(*_WHOLE_ORDER).where(Order.id == bind
 def get(session, order_id: int) -> Order:
     """The order with its lines and promotions, loaded up front: every change snapshots
     them, and loading them lazily mid-change flushed the half-made change first. One joined
-    query: half the time of three (measured 0.8 against 1.7 ms); payments and refunds join
+    query (faster than one per collection: docs/performance.md); payments and refunds join
     it too, as every answer shows them (an order has a few of each: the product of the
     joined rows stays small). An order the session already holds is returned as
     `session.get` would return it. (Ids past SQLite's integers are refused where they
@@ -330,18 +369,18 @@ def get(session, order_id: int) -> Order:
     return order
 
 
-def create(session, user_id: int, terminal: int, shift, data: dict) -> tuple[Order, bool]:
+def create(session, user_id: int, terminal: int, shift, wanted: NewOrder) -> tuple[Order, bool]:
     """Create an order; a repeated `client_uuid` returns the order it already made."""
-    uuid = data.get("client_uuid")
+    uuid = wanted.client_uuid
     if uuid is not None:
         if not is_uuid(uuid):
-            raise ValidationFailed("client_uuid must be a UUID", "INVALID_CLIENT_UUID", "client_uuid")
+            raise Invalid("client_uuid must be a UUID", "INVALID_CLIENT_UUID", "client_uuid")
         existing = find_by_uuid(session, str(uuid))
         if existing is not None:
             return existing, False
-    customer = _customer_for(session, data)
-    codes = data.get("promo_codes") or []
-    result = quote(session, data["items"], codes, customer)
+    customer = _customer_for(session, wanted.customer)
+    codes = list(wanted.promo_codes)
+    result = quote(session, wanted.lines, codes, customer)
     _refuse_rejected_codes(result)
     place = outlet_settings.outlet(session)
     now = utcnow()
@@ -350,16 +389,16 @@ def create(session, user_id: int, terminal: int, shift, data: dict) -> tuple[Ord
     order = Order(
         uuid=str(uuid or new_uuid()), outlet_id=place.id, terminal=terminal, business_date=business_date,
         order_number=next_order_number(session, place.code, business_date, terminal),
-        shift_id=shift.id if shift else None, status=data.get("status") or "pending", source=data.get("source") or "pos",
+        shift_id=shift.id if shift else None, status=wanted.status or "pending", source=wanted.source or "pos",
         customer_id=customer.id if customer else None, customer_uuid=customer.uuid if customer else None,
         shift_uuid=shift_uuid,
-        customer_name=(data.get("customer_name") or (customer.name if customer else "")).strip(),
-        customer_phone=customer.phone if customer else (data.get("customer_phone") or "").strip(),
-        table_label=(data.get("table") or "").strip(), note=(data.get("note") or "").strip(),
+        customer_name=(wanted.customer_name or (customer.name if customer else "")).strip(),
+        customer_phone=customer.phone if customer else (wanted.customer.phone or "").strip(),
+        table_label=(wanted.table or "").strip(), note=(wanted.note or "").strip(),
         promo_codes=[c.strip().upper() for c in codes], cashier_id=user_id, created_at=now, updated_at=now,
     )
     if order.status not in EDITABLE:
-        raise ValidationFailed("A new order starts as draft or pending", "INVALID_STATUS", "status")
+        raise Invalid("A new order starts as draft or pending", "INVALID_STATUS", "status")
     _fill(session, order, result)
     order.payments, order.refunds = [], []  # known empty: no lazy load later
     _insert_new(session, order)
@@ -369,12 +408,12 @@ def create(session, user_id: int, terminal: int, shift, data: dict) -> tuple[Ord
 
 
 def _insert_new(session, order: Order) -> None:
-    """Write a new order, its lines and its promotions (see `rows`: the unit of work was
-    the costliest part of creating an order)."""
-    rows.write_new(session, order)
+    """Write a new order, its lines and its promotions through `rows`, not the session's
+    unit of work (docs/performance.md)."""
+    rows.write(session, order)
     for child in (*order.items, *order.promotions):
         child.order_id = order.id
-        rows.write_new(session, child)
+        rows.write(session, child)
     rows.attach(session, *order.items, *order.promotions, order)
 
 
@@ -389,46 +428,64 @@ def _code_of(session, promotion_id: int, codes: list[str]) -> str | None:
     return code if code in codes else None
 
 
-def update(session, order: Order, data: dict) -> Order:
-    """Change an order that has not gone to the kitchen (draft or pending)."""
+def update(session, order: Order, patch: OrderPatch) -> Order:
+    """Change an order that has not gone to the kitchen (draft or pending): its details,
+    its customer, its status within draft/pending, its lines and codes (repriced)."""
     if order.status not in EDITABLE:
         raise Conflict(f"A {order.status} order can no longer be changed", "ORDER_NOT_EDITABLE", "status")
-    if order.paid_amount > 0 and "items" in data:
+    if order.paid_amount > 0 and patch.lines is not None:
         raise Conflict("Items of an order with payments cannot change; void or refund instead",
                        "ORDER_HAS_PAYMENTS", "items")
-    for key, attr in (("customer_name", "customer_name"), ("table", "table_label"), ("note", "note"),
-                      ("source", "source")):
-        if key in data and data[key] is not None:
-            setattr(order, attr, data[key].strip())
-    if "customer_id" in data or "customer_phone" in data:
-        customer = _customer_for(session, data)
-        order.customer_id = customer.id if customer else None
-        order.customer_uuid = customer.uuid if customer else None
-        order.customer_phone = customer.phone if customer else (data.get("customer_phone") or "").strip()
-        if customer and not order.customer_name:
-            order.customer_name = customer.name
-    if "status" in data and data["status"] != order.status:
-        if data["status"] not in TRANSITIONS[order.status] or data["status"] not in EDITABLE:
-            raise Conflict(f"Cannot go from {order.status} to {data['status']} here", "INVALID_TRANSITION", "status")
-        order.status = data["status"]
-    if "items" in data or "promo_codes" in data or "customer_id" in data or "customer_phone" in data:
-        before = _held_promotions(session, order)
-        items = data.get("items") or [
-            {"product_id": i.product_id, "quantity": i.quantity, "modifier_ids": [m["id"] for m in i.modifiers],
-             "note": i.note} for i in order.items]
-        codes = data.get("promo_codes", order.promo_codes)
-        customer = session.get(Customer, order.customer_id) if order.customer_id else None
-        result = quote(session, items, codes, customer, exclude_order_id=order.id)
-        _refuse_rejected_codes(result)
-        order.items.clear()
-        order.promotions.clear()
-        session.flush()
-        order.promo_codes = [c.strip().upper() for c in codes]
-        _fill(session, order, result)
-        session.flush()
-        _record_promotion_uses(session, order, before)
+    _change_details(order, patch)
+    if patch.customer is not None:
+        _change_customer(session, order, patch.customer)
+    if patch.status is not None and patch.status != order.status:
+        _change_status(order, patch.status)
+    if patch.reprices:
+        _reprice(session, order, patch)
     record_change(session, order)
     return order
+
+
+def _change_details(order: Order, patch: OrderPatch) -> None:
+    for attr, value in (("customer_name", patch.customer_name), ("table_label", patch.table), ("note", patch.note),
+                        ("source", patch.source)):
+        if value is not None:
+            setattr(order, attr, value.strip())
+
+
+def _change_customer(session, order: Order, ref: CustomerRef) -> None:
+    customer = _customer_for(session, ref)
+    order.customer_id = customer.id if customer else None
+    order.customer_uuid = customer.uuid if customer else None
+    order.customer_phone = customer.phone if customer else (ref.phone or "").strip()
+    if customer and not order.customer_name:
+        order.customer_name = customer.name
+
+
+def _change_status(order: Order, status: str) -> None:
+    """Draft <-> pending only: the rest of the flow has its own steps (confirm, cancel...)."""
+    if status not in TRANSITIONS[order.status] or status not in EDITABLE:
+        raise Conflict(f"Cannot go from {order.status} to {status} here", "INVALID_TRANSITION", "status")
+    order.status = status
+
+
+def _reprice(session, order: Order, patch: OrderPatch) -> None:
+    """New lines, codes or customer: the order is priced again as a whole."""
+    before = _held_promotions(session, order)
+    lines = patch.lines or tuple(
+        LineWanted(i.product_id, i.quantity, tuple(m["id"] for m in i.modifiers), i.note) for i in order.items)
+    codes = list(patch.promo_codes) if patch.promo_codes is not None else order.promo_codes
+    customer = session.get(Customer, order.customer_id) if order.customer_id else None
+    result = quote(session, lines, codes, customer, exclude_order_id=order.id)
+    _refuse_rejected_codes(result)
+    order.items.clear()
+    order.promotions.clear()
+    session.flush()
+    order.promo_codes = [c.strip().upper() for c in codes]
+    _fill(session, order, result)
+    session.flush()
+    _record_promotion_uses(session, order, before)
 
 
 # --- the status flow -------------------------------------------------------------------
@@ -455,7 +512,7 @@ def confirm(session, order: Order) -> Order:
 def set_kitchen_status(session, order: Order, status: str) -> Order:
     """preparing / ready / served, from the kitchen screen or API (one code path)."""
     if status not in KITCHEN_STATUSES:
-        raise ValidationFailed("Status must be preparing, ready or served", "INVALID_STATUS", "status")
+        raise Invalid("Status must be preparing, ready or served", "INVALID_STATUS", "status")
     _move(order, status)
     for item in order.items:
         if status == "preparing" and item.prep_status == "queued":
@@ -488,10 +545,10 @@ def _step_back(order: Order) -> None:
 def set_items_status(session, order: Order, item_ids: list[int], prep_status: str) -> Order:
     """Cross off (or restore) some items of an order in one change. The order is ready
     when all its live items are; a ready order with an item restored is preparing again."""
-    if order.status not in ("confirmed", "preparing", "ready"):
+    if order.status not in vocab.KITCHEN_OPEN_STATUSES:
         raise Conflict(f"Items of a {order.status} order cannot change", "INVALID_TRANSITION", "prep_status")
-    if prep_status not in ("queued", "preparing", "ready"):
-        raise ValidationFailed("prep_status must be queued, preparing or ready", "INVALID_STATUS", "prep_status")
+    if prep_status not in vocab.PREP_SET_BY_KITCHEN:
+        raise Invalid("prep_status must be queued, preparing or ready", "INVALID_STATUS", "prep_status")
     by_id = {item.id: item for item in order.items}
     if not item_ids or any(item_id not in by_id for item_id in item_ids):
         raise NotFound("Order item")
@@ -546,8 +603,8 @@ def complete(session, order: Order, points_per_amount: int) -> Order:
 
 
 def cancel(session, order: Order, role_rank_ok: bool, reason: str) -> Order:
-    if order.status in ("confirmed", "preparing", "ready", "served") and not role_rank_ok:
-        raise PermissionDenied("Only a manager can cancel an order the kitchen has", "MANAGER_REQUIRED")
+    if order.status in vocab.MANAGER_CANCELS and not role_rank_ok:
+        raise Forbidden("Only a manager can cancel an order the kitchen has", "MANAGER_REQUIRED")
     if order.paid_amount - order.refunded_amount > 0:
         raise Conflict("Refund the order's payments before cancelling it", "ORDER_HAS_PAYMENTS")
     was_in_kitchen = order.confirmed_at is not None
@@ -564,7 +621,7 @@ def cancel(session, order: Order, role_rank_ok: bool, reason: str) -> Order:
 
 def open_orders_query(station: str | None = None):
     """Tickets the kitchen is working on, oldest first."""
-    stmt = select(Order).where(Order.status.in_(("confirmed", "preparing", "ready"))).order_by(
+    stmt = select(Order).where(Order.status.in_(vocab.KITCHEN_OPEN_STATUSES)).order_by(
         Order.confirmed_at, Order.id)
     if station:
         stmt = stmt.where(Order.items.any(OrderItem.station == station))

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from edge.models import MirrorOutlet, MirrorTenant
 from edge.services import mirror_cache
 from edge.services.pricing import ChargeSettings
-from sync.web.errors import ServiceUnavailable
+from sync.errors import Unavailable
 
 
 @dataclass(frozen=True)
@@ -47,8 +47,8 @@ class OutletInfo:
     auto_print_receipt: bool
 
 
-def _not_enrolled() -> ServiceUnavailable:
-    return ServiceUnavailable("This edge has no master data yet; enroll it and pull", "NOT_ENROLLED")
+def _not_enrolled() -> Unavailable:
+    return Unavailable("This edge has no master data yet; enroll it and pull", "NOT_ENROLLED")
 
 
 def _load_tenant(session) -> TenantInfo:

@@ -6,11 +6,10 @@ from __future__ import annotations
 from edge.models import Order, Payment
 from edge.services import orders, outbox, printing, rows
 from edge.services import outlet as outlet_settings
+from sync.errors import Conflict, Invalid, Unavailable
 from sync.ids import new_uuid
 from sync.timeutil import utcnow
-from sync.web.errors import Conflict, ServiceUnavailable, ValidationFailed
-
-GATEWAY_METHODS = ("qris", "ewallet")
+from sync.vocab import CLOSED_STATUSES, GATEWAY_METHODS, PAID, cash_like, needs_reference
 
 
 def snapshot_values(payment: Payment, business_date=None) -> dict:
@@ -23,32 +22,32 @@ def snapshot_values(payment: Payment, business_date=None) -> dict:
 
 def _amounts(method: str, balance: int, amount: int | None, tendered: int | None) -> tuple[int, int | None, int]:
     """(applied amount, tendered, change) for a tender against `balance` due."""
-    if method == "cash":
+    if cash_like(method):
         if tendered is None and amount is None:
-            raise ValidationFailed("Enter the cash tendered", "TENDERED_REQUIRED", "tendered")
+            raise Invalid("Enter the cash tendered", "TENDERED_REQUIRED", "tendered")
         tendered = tendered if tendered is not None else amount
         applied = amount if amount is not None else min(tendered, balance)
         if applied <= 0:
-            raise ValidationFailed("Amount must be more than zero", "INVALID_AMOUNT", "amount")
+            raise Invalid("Amount must be more than zero", "INVALID_AMOUNT", "amount")
         if applied > balance:
-            raise ValidationFailed("Amount is more than the balance due; enter the cash as tendered",
+            raise Invalid("Amount is more than the balance due; enter the cash as tendered",
                                    "OVERPAYMENT", "amount")
         if tendered < applied:
-            raise ValidationFailed("Tendered cash is less than the amount", "TENDERED_TOO_LOW", "tendered")
+            raise Invalid("Tendered cash is less than the amount", "TENDERED_TOO_LOW", "tendered")
         return applied, tendered, tendered - applied
     applied = amount if amount is not None else balance
     if applied <= 0:
-        raise ValidationFailed("Amount must be more than zero", "INVALID_AMOUNT", "amount")
+        raise Invalid("Amount must be more than zero", "INVALID_AMOUNT", "amount")
     if applied > balance:
-        raise ValidationFailed("Only cash may be more than the balance due", "OVERPAYMENT_NOT_ALLOWED", "amount")
+        raise Invalid("Only cash may be more than the balance due", "OVERPAYMENT_NOT_ALLOWED", "amount")
     return applied, None, 0
 
 
 def ensure_available(method: str) -> None:
     """Cash and card only: a gateway payment is never recorded paid by the till itself."""
     if method in GATEWAY_METHODS:
-        raise ServiceUnavailable(f"{method.upper()} needs the payment gateway, which is not reachable from this "
-                                 "outlet; take cash or card", "GATEWAY_UNREACHABLE", "method")
+        raise Unavailable(f"{method.upper()} needs the payment gateway, which is not reachable from "
+                                 "this outlet; take cash or card", "GATEWAY_UNREACHABLE", "method")
 
 
 def refuse_while_pending(order: Order) -> None:
@@ -60,20 +59,20 @@ def refuse_while_pending(order: Order) -> None:
 def pay(session, order: Order, *, user_id: int, terminal: int, shift, method: str,
         amount: int | None, tendered: int | None, reference: str) -> Payment:
     ensure_available(method)
-    if order.status in ("cancelled", "completed"):
+    if order.status in CLOSED_STATUSES:
         raise Conflict(f"A {order.status} order cannot take payments", "ORDER_CLOSED")
     refuse_while_pending(order)
     balance = order.balance_due
     if balance <= 0:
         raise Conflict("The order is already paid", "ORDER_ALREADY_PAID")
-    if method == "card" and not reference.strip():
-        raise ValidationFailed("Enter the card terminal's approval reference", "REFERENCE_REQUIRED", "reference")
+    if needs_reference(method) and not reference.strip():
+        raise Invalid("Enter the card terminal's approval reference", "REFERENCE_REQUIRED", "reference")
     applied, tendered, change = _amounts(method, balance, amount, tendered)
     if order.shift_id is None:
         order.shift_id, order.shift_uuid = shift.id, shift.uuid
     payment = Payment(uuid=new_uuid(), order_id=order.id, shift_id=shift.id, shift_uuid=shift.uuid,
                       terminal=terminal, method=method, amount=applied, tendered=tendered, change_amount=change,
-                      status="paid", reference=reference.strip(), created_by=user_id, created_at=utcnow())
+                      status=PAID, reference=reference.strip(), created_by=user_id, created_at=utcnow())
     rows.insert(session, payment)
     rows.append_loaded(order, "payments", payment, "order")
     order.paid_amount += applied
@@ -81,7 +80,7 @@ def pay(session, order: Order, *, user_id: int, terminal: int, shift, method: st
     outbox.append(session, "payment.recorded", payment.uuid,
                   snapshot_values(payment, outlet_settings.local_date(session, payment.created_at)))
     orders.record_change(session, order)
-    jobs = printing.on_paid(session, order, cash=method == "cash")
+    jobs = printing.on_paid(session, order, cash=cash_like(method))
     payment.print_jobs = [{"id": job.id, "printer_id": job.printer_id, "kind": job.kind, "copy": job.copy}
                           for job in jobs]  # what this payment queued (for the till's message)
     return payment

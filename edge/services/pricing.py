@@ -112,10 +112,10 @@ class PricedLine:
     unit_price: int       # unit_base_price + modifiers
     gross: int            # unit_price * quantity
     discount_amount: int  # every promotion's share on this line
-    net: int              # gross - discount_amount
+    total_price: int      # its net: gross - discount_amount (the wire's and the order line's name)
     service_charge: int   # this line's share of the order's service charge
     tax_amount: int       # this line's share of the order's tax
-    total: int            # net + service_charge + tax_amount
+    total: int            # total_price + service_charge + tax_amount
 
 
 @dataclass(frozen=True)
@@ -432,7 +432,7 @@ def price_order(
             unit_price=line.unit_price,
             gross=gross[i],
             discount_amount=discounts[i],
-            net=nets[i],
+            total_price=nets[i],
             service_charge=line_service[i],
             tax_amount=line_tax[i],
             total=nets[i] + line_service[i] + line_tax[i],

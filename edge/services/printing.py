@@ -15,16 +15,17 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import current_app
 from sqlalchemy import func, select
 
+from edge.context import running_app
 from edge.models import Order, Printer, PrinterState, PrintJobRow, Shift
 from edge.services import mirror_cache, print_documents, rows
 from edge.services import outlet as outlet_settings
 from edge.services.uow import after_commit
 from printers import ConfigError, DrawerKick, PrinterConfig, render_text
+from sync.errors import Conflict, Invalid, NotFound
 from sync.timeutil import utcnow
-from sync.web.errors import Conflict, NotFound, ValidationFailed
+from sync.vocab import cash_like
 
 DEFAULT_COLUMNS = 48
 
@@ -42,7 +43,7 @@ TRANSPORT_FIELDS = ("kind", "device", "host", "port")
 # --- printers ------------------------------------------------------------------------------
 
 def printers_folder() -> Path:
-    return Path(current_app.config["DATA_DIR"]) / PRINTERS_FOLDER
+    return Path(running_app().config["DATA_DIR"]) / PRINTERS_FOLDER
 
 
 def config_of(printer) -> PrinterConfig:
@@ -60,13 +61,13 @@ def _validated(data: dict) -> PrinterConfig:
         return PrinterConfig.from_dict(data)
     except ConfigError as error:
         field = str(error).split(":", 1)[0] if ":" in str(error) else None
-        raise ValidationFailed(str(error), "INVALID_PRINTER", field) from None
+        raise Invalid(str(error), "INVALID_PRINTER", field) from None
     except (TypeError, ValueError) as error:
-        raise ValidationFailed(f"Invalid printer settings: {error}", "INVALID_PRINTER") from None
+        raise Invalid(f"Invalid printer settings: {error}", "INVALID_PRINTER") from None
 
 
 def _refuse(field: str, message: str):
-    raise ValidationFailed(f"{field}: {message}", "INVALID_PRINTER", field)
+    raise Invalid(f"{field}: {message}", "INVALID_PRINTER", field)
 
 
 def _check_file_name(config: PrinterConfig) -> None:
@@ -210,7 +211,7 @@ def on_refunded(session, order: Order, given: list) -> list[PrintJobRow]:
     if printer is None:
         return []
     jobs = []
-    if any(record.method == "cash" for record in given):
+    if any(cash_like(record.method) for record in given):
         jobs.append(enqueue(session, printer, "drawer", DrawerKick().to_dict(), order_id=order.id))
     jobs.append(enqueue(session, printer, "refund", print_documents.refund_slip(session, order, given).to_dict(),
                         order_id=order.id))

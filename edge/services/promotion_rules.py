@@ -14,14 +14,15 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from sync import vocab
 from sync.money import parse_amount, parse_rate
 from sync.timeutil import parse_iso
 
 if TYPE_CHECKING:  # pragma: no cover - typing only, avoids an import cycle
     from edge.services.pricing import PricedOrder
 
-PROMO_TYPES = ("percentage", "fixed_amount", "buy_x_get_y", "bundle")
-PRODUCT_ROLES = ("buy", "get", "both")
+PROMO_TYPES = vocab.PROMO_TYPES
+PRODUCT_ROLES = vocab.PROMO_PRODUCT_ROLES
 
 # Stable reason codes (a CodeRejection's reason_code, a SkippedPromotion's reason_code).
 UNKNOWN_CODE = "UNKNOWN_CODE"

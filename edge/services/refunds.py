@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from edge.models import Customer, Order, OrderItem, Refund, Shift
 from edge.services import customers, kitchen_log, orders, outbox, printing
 from edge.services import outlet as outlet_settings
+from sync.errors import Conflict, Invalid
 from sync.ids import new_uuid
 from sync.money import div_round_half_up, round_to_increment
 from sync.timeutil import utcnow
-from sync.web.errors import Conflict, ValidationFailed
+from sync.vocab import CASH, CLOSED_STATUSES, PAID, cash_like
 
 
 def snapshot_values(refund: Refund, business_date=None) -> dict:
@@ -55,11 +56,11 @@ def _select_lines(order: Order, requested: list[dict] | None) -> list[tuple[Orde
     for index, line in enumerate(requested):
         item = by_id.get(line["item_id"])
         if item is None:
-            raise ValidationFailed(f"Item {line['item_id']} is not on this order", "INVALID_ITEM",
+            raise Invalid(f"Item {line['item_id']} is not on this order", "INVALID_ITEM",
                                    f"lines.{index}.item_id")
         left = item.quantity - item.voided_quantity - item.refunded_quantity
         if not 1 <= line["quantity"] <= left:
-            raise ValidationFailed(f"Only {left} of {item.product_name} can be returned", "INVALID_QUANTITY",
+            raise Invalid(f"Only {left} of {item.product_name} can be returned", "INVALID_QUANTITY",
                                    f"lines.{index}.quantity")
         chosen.append((item, line["quantity"]))
     return chosen
@@ -81,7 +82,7 @@ def _record(session, order: Order, kind: str, method: str | None, amount: int, r
 def void(session, order: Order, *, user_id: int, shift: Shift | None, reason: str,
          lines: list[dict] | None) -> Refund:
     """Take unpaid items off an order (the kitchen is told)."""
-    if order.status in ("completed", "cancelled"):
+    if order.status in CLOSED_STATUSES:
         raise Conflict(f"A {order.status} order cannot be voided", "ORDER_CLOSED")
     chosen = _select_lines(order, lines)
     amounts = [(item, quantity, _line_amount(order, item, quantity)) for item, quantity in chosen]
@@ -107,7 +108,7 @@ def left_by_method(order: Order) -> dict[str, int]:
     """What each method that paid for the order has not yet given back (never below 0)."""
     left: dict[str, int] = {}
     for payment in order.payments:
-        if payment.status == "paid":
+        if payment.status == PAID:
             left[payment.method] = left.get(payment.method, 0) + payment.amount
     for given in order.refunds:
         if given.kind == "refund" and given.method in left:
@@ -125,7 +126,7 @@ def _shares(left: dict[str, int], first: str, exact: int, cash_rounding: int, by
     for method in order_of:
         if remaining <= 0:
             break
-        rounded = by_lines and method == "cash"
+        rounded = by_lines and cash_like(method)
         want = round_to_increment(remaining, cash_rounding) if rounded else remaining
         amount = min(want, left[method])
         if amount > 0:
@@ -156,7 +157,7 @@ class RefundPlan:
 
     @property
     def gives_cash(self) -> bool:
-        return any(m == "cash" for m, _ in self.shares)
+        return any(cash_like(m) for m, _ in self.shares)
 
 
 def plan(order: Order, *, lines: list[dict] | None, method: str | None, cash_rounding: int = 0) -> RefundPlan:
@@ -165,9 +166,9 @@ def plan(order: Order, *, lines: list[dict] | None, method: str | None, cash_rou
     if refundable <= 0:
         raise Conflict("Nothing was paid on this order that has not been refunded", "NOTHING_TO_REFUND")
     left = left_by_method(order)
-    method = method or ("cash" if left.get("cash", 0) > 0 else max(left, key=lambda m: left[m]))
+    method = method or (CASH if left.get(CASH, 0) > 0 else max(left, key=lambda m: left[m]))
     if method not in left:
-        raise ValidationFailed(f"The order was not paid by {method}", "INVALID_METHOD", "method")
+        raise Invalid(f"The order was not paid by {method}", "INVALID_METHOD", "method")
     chosen = _select_lines(order, lines)
     amounts = [(item, quantity, _line_amount(order, item, quantity)) for item, quantity in chosen]
     exact = min(refundable, sum(a for _, _, a in amounts)) if lines else refundable

@@ -23,8 +23,8 @@ from edge.models import Order, OutboxEvent
 from edge.services import sync_status
 from edge.services.uow import write_transaction
 from sync.client import AuthFailed, CloudClient, CloudError, Refused, Unreachable
+from sync.errors import Conflict, NotFound
 from sync.timeutil import isoformat, utcnow
-from sync.web.errors import Conflict, NotFound
 
 log = logging.getLogger(__name__)
 CALM_BATCHES_BEFORE_GROWING = 10  # batches answered in time, after a timeout, before the batch grows again

@@ -1,7 +1,7 @@
 """Writing the selling path's rows with one Core statement each, keeping the ORM's view.
 
-On the selling path the ORM's unit of work cost several times the SQL it emitted (it
-was the largest single share of an order's time). These helpers write a mapped object's
+The ORM's unit of work is the costliest part of the selling path (docs/performance.md),
+so these helpers write a mapped object's
 row at once, on the connection of the current write transaction, and leave the object
 in the session exactly as if it had just been loaded: persistent, every column present,
 nothing pending. Reads and later changes through the ORM then work as before, and a
@@ -20,8 +20,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, event, inspect
-from sqlalchemy.orm import MANYTOONE, Session, make_transient_to_detached
+from sqlalchemy.orm import MANYTOONE, make_transient_to_detached
 from sqlalchemy.orm.attributes import NO_VALUE, set_committed_value
+
+from edge.extensions import EdgeSession
 
 _ATTACHED = "pos_rows_attached"  # in session.info: objects attached in the open transaction
 
@@ -95,6 +97,16 @@ def write_new(session, obj) -> None:
             setattr(obj, key, value)
 
 
+def write(session, obj) -> None:
+    """The one way the selling path writes a row: a new object's row is INSERTed
+    (`write_new`: put it in the session with `attach` once its family is written), a
+    loaded object's changed columns are UPDATEd (`save`)."""
+    if inspect(obj).key is None:
+        write_new(session, obj)
+    else:
+        save(session, obj)
+
+
 def attach(session, *objs) -> None:
     """Put objects whose rows `write_new` wrote into the session as persistent and loaded.
 
@@ -114,12 +126,12 @@ def insert(session, obj):
     return obj
 
 
-@event.listens_for(Session, "after_commit")
+@event.listens_for(EdgeSession, "after_commit")
 def _kept(session) -> None:
     session.info.pop(_ATTACHED, None)
 
 
-@event.listens_for(Session, "after_rollback")
+@event.listens_for(EdgeSession, "after_rollback")
 def _forget_rolled_back(session) -> None:
     """A rolled-back row's object leaves the session, as a new object the flush wrote
     would: kept, it would claim a key that SQLite hands out again to the next row."""
@@ -176,4 +188,13 @@ def save(session, obj) -> None:
         # Nothing is left for the flush: mark the whole object clean, as a flush would.
         # (set_committed_value alone leaves it on the session's list of modified objects,
         # and every commit then ran a unit of work that found nothing to do.)
-        state._commit_all(state.dict, session.identity_map)
+        mark_clean(state, session)
+
+
+def mark_clean(state, session) -> None:
+    """What a flush does to an object it wrote: its committed state is its state, and it
+    leaves the session's modified list. SQLAlchemy has no public call for this; the
+    private `InstanceState._commit_all` is used here only, with setup.cfg pinning
+    SQLAlchemy below its next minor version and tests/edge/test_rows.py's canary
+    failing loudly if its behaviour changes."""
+    state._commit_all(state.dict, session.identity_map)

@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from edge.models import CashMovement, Order, Payment, Refund, Shift
-from edge.models.sales import PAYMENT_METHODS
 from edge.services import mirror_cache, outbox, printing
 from edge.services.uow import after_commit
+from sync import vocab
+from sync.errors import Conflict, Forbidden, Invalid, NotFound
 from sync.ids import new_uuid
 from sync.money import format_amount
 from sync.timeutil import isoformat, utcnow
-from sync.web.errors import APIError, Conflict, NotFound, ValidationFailed
+from sync.vocab import PAYMENT_METHODS
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ def add_movement(session, shift: Shift, user_id: int, kind: str, amount: int, re
     if shift.status != "open":
         raise Conflict("The shift is closed", "SHIFT_CLOSED")
     if amount <= 0:
-        raise ValidationFailed("Amount must be more than zero", "INVALID_AMOUNT", "amount")
+        raise Invalid("Amount must be more than zero", "INVALID_AMOUNT", "amount")
     if kind == "out" and amount > expected_cash(session, shift):
         raise Conflict("There is not that much cash in the drawer", "NOT_ENOUGH_CASH", "amount")
     movement = CashMovement(uuid=new_uuid(), shift_id=shift.id, kind=kind, amount=amount, reason=reason.strip(),
@@ -119,11 +120,11 @@ def expected_cash(session, shift: Shift) -> int:
 
 def unpaid_orders(session, shift: Shift) -> list[Order]:
     orders = session.execute(
-        select(Order).where(Order.shift_id == shift.id, Order.status != "cancelled")).scalars().all()
+        select(Order).where(Order.shift_id == shift.id, Order.status.not_in(vocab.NOT_SOLD_STATUSES))).scalars().all()
     return [order for order in orders if order.balance_due > 0]
 
 
-KITCHEN_STATUSES = ("confirmed", "preparing", "ready")
+KITCHEN_STATUSES = vocab.KITCHEN_OPEN_STATUSES
 
 
 def _order_ref(order: Order) -> dict:
@@ -141,7 +142,7 @@ def report(session, shift: Shift) -> dict:
     payments, refunds = _payments(session, shift), _refunds(session, shift)
     paid = defaultdict(lambda: {"count": 0, "amount": 0})
     for payment in payments:
-        if payment.status != "paid":
+        if payment.status != vocab.PAID:
             continue
         paid[payment.method]["count"] += 1
         paid[payment.method]["amount"] += payment.amount
@@ -151,12 +152,12 @@ def report(session, shift: Shift) -> dict:
         if refund.kind == "void":
             voided += refund.amount
         else:
-            refunded[refund.method or "cash"]["count"] += 1
-            refunded[refund.method or "cash"]["amount"] += refund.amount
+            refunded[refund.method or vocab.CASH]["count"] += 1
+            refunded[refund.method or vocab.CASH]["amount"] += refund.amount
     cash_in = sum(m.amount for m in shift.movements if m.kind == "in")
     cash_out = sum(m.amount for m in shift.movements if m.kind == "out")
     orders = session.execute(select(Order).where(Order.shift_id == shift.id).order_by(Order.id)).scalars().all()
-    sold = [o for o in orders if o.status != "cancelled"]
+    sold = [o for o in orders if vocab.ORDER_STATUS[o.status].sold]
     collected = {method: paid[method]["amount"] - refunded[method]["amount"] for method in PAYMENT_METHODS}
     expected = dict(collected)
     expected["cash"] += shift.opening_cash + cash_in - cash_out
@@ -226,11 +227,11 @@ def close(session, shift: Shift, user_id: int, counted: dict[str, int], rules: C
         over = {m: d for m, d in difference.items() if abs(d) > rules.difference_limit}
         if over:
             method, amount = next(iter(over.items()))
-            raise APIError(f"The {method} counted differs from the expected by {format_amount(amount)}, more than "
-                           f"{format_amount(rules.difference_limit)}: a manager must approve this close",
-                           "MANAGER_APPROVAL_REQUIRED", f"counted_{method}", status=403,
-                           extra={"difference": {m: format_amount(d) for m, d in over.items()},
-                                  "limit": format_amount(rules.difference_limit)})
+            raise Forbidden(f"The {method} counted differs from the expected by {format_amount(amount)}, more than "
+                            f"{format_amount(rules.difference_limit)}: a manager must approve this close",
+                            "MANAGER_APPROVAL_REQUIRED", f"counted_{method}",
+                            extra={"difference": {m: format_amount(d) for m, d in over.items()},
+                                   "limit": format_amount(rules.difference_limit)})
     shift.status = "closed"
     after_commit(mirror_cache.clear)  # the terminal's cached open shift
     shift.closed_by = user_id

@@ -21,9 +21,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import current_app
-
-from sync.web.errors import APIError
+from edge.context import running_app
+from sync.errors import DomainError, OutOfRoom, Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -31,18 +30,13 @@ SQLITE_CORRUPT, SQLITE_FULL, SQLITE_NOTADB = 11, 13, 26
 FULL_MARGIN_BYTES = 1024 * 1024  # less free space than this counts as full before a write fails
 
 
-class StorageFull(Exception):
-    """Answered 507 by edge.api.failures (a status apiflask's HTTPError does not know)."""
-
-    status_code = 507
-    code = "STORAGE_FULL"
-    message = ("The till's disk is full, so this was NOT saved. Ask a manager to free some space on the till; "
-               "selling resumes by itself as soon as there is room.")
+class StorageFull(OutOfRoom):
+    def __init__(self):
+        super().__init__("The till's disk is full, so this was NOT saved. Ask a manager to free some space on the "
+                         "till; selling resumes by itself as soon as there is room.", "STORAGE_FULL")
 
 
-class DatabaseDamaged(APIError):
-    status_code = 503
-
+class DatabaseDamaged(Unavailable):
     def __init__(self, data_dir: str, problem: str):
         super().__init__(f"The till's database is damaged ({problem[:200]}), so selling is stopped to protect your "
                          f"records. A manager must stop the edge and run `pos edge recover --data-dir {data_dir}` "
@@ -59,7 +53,7 @@ _lock = threading.Lock()
 
 
 def state(app=None) -> StorageState:
-    extensions = (app or current_app).extensions
+    extensions = (app or running_app()).extensions
     found = extensions.get("pos_storage")
     if found is None:
         with _lock:
@@ -70,7 +64,7 @@ def state(app=None) -> StorageState:
 def database_path(app=None) -> Path:
     from edge.extensions import db
 
-    with (app or current_app).app_context():
+    with (app or running_app()).app_context():
         return Path(db.engine.url.database)
 
 
@@ -100,13 +94,13 @@ def observe(error: BaseException) -> str | None:
     return kind
 
 
-def answer_for(error: BaseException) -> StorageFull | APIError | None:
+def answer_for(error: BaseException) -> DomainError | None:
     """The error a client gets for a storage failure (None: not one)."""
     kind = observe(error)
     if kind == "full":
         return StorageFull()
     if kind == "damaged":
-        return DatabaseDamaged(current_app.config["DATA_DIR"], state().damaged or "unreadable page")
+        return DatabaseDamaged(running_app().config["DATA_DIR"], state().damaged or "unreadable page")
     return None
 
 
@@ -115,7 +109,7 @@ def note_full() -> None:
     if not found.full:
         found.full = True
         log.error("the disk under %s is full: writes fail (STORAGE_FULL) until there is room again",
-                  current_app.config["DATA_DIR"])
+                  running_app().config["DATA_DIR"])
 
 
 def note_write_ok() -> None:
@@ -130,7 +124,7 @@ def mark_damaged(problem: str, app=None) -> None:
     found = state(app)
     if found.damaged is None:
         found.damaged = problem or "unreadable page"
-        data_dir = (app or current_app).config["DATA_DIR"]
+        data_dir = (app or running_app()).config["DATA_DIR"]
         log.error("the database in %s is damaged (%s): writes are refused until it is repaired with "
                   "`pos edge recover --data-dir %s`", data_dir, found.damaged, data_dir)
 
@@ -138,7 +132,7 @@ def mark_damaged(problem: str, app=None) -> None:
 def refuse_if_damaged() -> None:
     found = state()
     if found.damaged is not None:
-        raise DatabaseDamaged(current_app.config["DATA_DIR"], found.damaged)
+        raise DatabaseDamaged(running_app().config["DATA_DIR"], found.damaged)
 
 
 # --- integrity ----------------------------------------------------------------------------
@@ -192,7 +186,7 @@ def _size(path: Path) -> int:
 
 def usage(app=None) -> dict:
     """What health, the status bar and `pos sync status` show about storage."""
-    app = app or current_app
+    app = app or running_app()
     path = database_path(app)
     database, wal = _size(path), _size(path.with_name(path.name + "-wal"))
     try:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
 
+from sync import vocab
+
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -32,7 +34,8 @@ def page_settings() -> dict:
 @bp.get("/")
 def index():
     mode = "self" if request.args.get("mode") == "self" else "cashier"
-    response = current_app.make_response(render_template("kiosk/index.html", mode=mode, settings=page_settings()))
+    response = current_app.make_response(render_template("kiosk/index.html", mode=mode, settings=page_settings(),
+                                                         vocab=vocab.for_pages()))
     response.headers["Content-Security-Policy"] = CSP
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
 
+from sync import vocab
+
 bp = Blueprint("kitchen_page", __name__, url_prefix="/kitchen")
 
 # 'self' covers the page's own ws:// origin for Socket.IO in current browsers.
@@ -28,7 +30,8 @@ def page_settings() -> dict:
 
 @bp.get("/")
 def index():
-    response = current_app.make_response(render_template("kitchen/index.html", settings=page_settings()))
+    response = current_app.make_response(render_template("kitchen/index.html", settings=page_settings(),
+                                                         vocab=vocab.for_pages()))
     response.headers["Content-Security-Policy"] = CSP
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 
 from marshmallow import EXCLUDE, Schema, fields, missing, validate
 
+from sync import vocab
 from sync.money import format_amount
 from sync.web.fields import Money, UTCDateTime
 
@@ -16,8 +17,8 @@ UUID = fields.UUID
 MAX_ID = 2**31 - 1  # ids and counts land in 32-bit integer columns on PostgreSQL
 ID = validate.Range(min=1, max=MAX_ID)
 COUNT = validate.Range(min=0, max=MAX_ID)
-STATUSES = ("draft", "pending", "confirmed", "preparing", "ready", "served", "completed", "cancelled")
-METHODS = ("cash", "card", "qris", "ewallet")
+STATUSES = vocab.ORDER_STATUSES
+METHODS = vocab.PAYMENT_METHODS
 
 
 class _Payload(Schema):
@@ -98,6 +99,14 @@ class OrderSnapshot(_Payload):
     promotions = fields.List(fields.Nested(OrderPromotionData), load_default=list)
 
 
+# An order's own fields as they travel, read off the schemas so that edge and cloud copy
+# the same list: all but its identity, its table (stored as `table_label`), its lines and
+# its promotions, which each side handles by name.
+ORDER_SNAPSHOT_OWN = ("uuid", "outlet_id", "table", "items", "promotions")
+ORDER_COLUMNS = tuple(name for name in OrderSnapshot._declared_fields if name not in ORDER_SNAPSHOT_OWN)
+ITEM_COLUMNS = tuple(OrderItemData._declared_fields)
+
+
 class PaymentData(_Payload):
     uuid = fields.String(required=True, validate=validate.Length(equal=36))
     order_uuid = fields.String(required=True, validate=validate.Length(equal=36))
@@ -125,7 +134,7 @@ class RefundData(_Payload):
     uuid = fields.String(required=True, validate=validate.Length(equal=36))
     order_uuid = fields.String(required=True, validate=validate.Length(equal=36))
     shift_uuid = fields.String(allow_none=True, load_default=None)
-    kind = fields.String(required=True, validate=validate.OneOf(("void", "refund")))
+    kind = fields.String(required=True, validate=validate.OneOf(vocab.REFUND_KINDS))
     method = fields.String(allow_none=True, load_default=None)
     amount = Money(required=True)
     reason = fields.String(required=True)

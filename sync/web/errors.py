@@ -1,8 +1,9 @@
 """One error body for every failure: {"error", "message", "field", "code"}.
 
-Services raise `APIError` (or a subclass) with a stable machine code; the handlers
-installed by `install_error_handlers` turn it, marshmallow validation errors, werkzeug
-HTTP errors and anything unexpected into that body. Nothing ever leaks a traceback.
+Services raise the domain's refusals (`sync.errors`, no HTTP in them); `STATUS_OF` here
+is the one place that gives each kind its status, and the handlers installed by
+`install_error_handlers` turn it, marshmallow validation errors, werkzeug HTTP errors and
+anything unexpected into that body. Nothing ever leaks a traceback.
 """
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ import re
 
 from apiflask import HTTPError
 from werkzeug.exceptions import HTTPException
+
+from sync import errors
+from sync.errors import DomainError
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +30,7 @@ ERROR_NAMES = {
     422: "UnprocessableEntity",
     429: "RateLimited",
     500: "ServerError",
+    502: "BadGateway",
     503: "ServiceUnavailable",
     507: "InsufficientStorage",
 }
@@ -59,66 +64,55 @@ ERROR_SCHEMA = {
 }
 
 
-class APIError(HTTPError):
-    """A failure a client can act on: status, stable code, human message, field.
-
-    `keeps_writes`: what the request wrote before failing is committed anyway (a failed
-    sign-in's count, a token family revoked for reuse); the apps' `writes` see to it."""
+class APIError(DomainError):
+    """A refusal that names its own status: for what the web layer refuses itself (a body
+    too large) and for a status no domain kind stands for."""
 
     status_code = 400
-    keeps_writes = False
 
-    def __init__(
-        self,
-        message: str,
-        code: str | None = None,
-        field: str | None = None,
-        status: int | None = None,
-        extra: dict | None = None,
-    ):
-        status = status or self.status_code
-        super().__init__(
-            status,
-            message,
-            extra_data={"code": code or DEFAULT_CODES.get(status, "ERROR"), "field": field, **(extra or {})},
-        )
+    def __init__(self, message: str, code: str | None = None, field: str | None = None, status: int | None = None,
+                 extra: dict | None = None):
+        self.status_code = status or self.status_code
+        super().__init__(message, code or DEFAULT_CODES.get(self.status_code, "ERROR"), field, extra)
 
 
-class ValidationFailed(APIError):
-    status_code = 400
+# The one table from the domain's kinds of refusal to the contract's statuses.
+STATUS_OF: tuple[tuple[type[DomainError], int], ...] = (
+    (errors.Invalid, 400),
+    (errors.NotAuthenticated, 401),
+    (errors.Forbidden, 403),
+    (errors.NotFound, 404),
+    (errors.Conflict, 409),
+    (errors.Unprocessable, 422),
+    (errors.TooManyAttempts, 429),
+    (errors.UpstreamFailed, 502),
+    (errors.Unavailable, 503),
+    (errors.OutOfRoom, 507),
+)
+
+# The names the web layer has always used, for the domain's kinds.
+ValidationFailed = errors.Invalid
+NotAuthenticated = errors.NotAuthenticated
+PermissionDenied = errors.Forbidden
+NotFound = errors.NotFound
+Conflict = errors.Conflict
+Unprocessable = errors.Unprocessable
+ServiceUnavailable = errors.Unavailable
 
 
-class NotAuthenticated(APIError):
-    status_code = 401
-
-    def __init__(self, message="Authentication credentials were not provided or are invalid", code="NOT_AUTHENTICATED"):
-        super().__init__(message, code)
-
-
-class PermissionDenied(APIError):
-    status_code = 403
-
-    def __init__(self, message="You do not have permission to perform this action", code="PERMISSION_DENIED"):
-        super().__init__(message, code)
+def status_of(error: DomainError) -> int:
+    if isinstance(error, APIError):
+        return error.status_code
+    return next((status for kind, status in STATUS_OF if isinstance(error, kind)), 400)
 
 
-class NotFound(APIError):
-    status_code = 404
-
-    def __init__(self, what: str = "Resource", code: str = "NOT_FOUND"):
-        super().__init__(f"{what} not found", code)
-
-
-class Conflict(APIError):
-    status_code = 409
-
-
-class Unprocessable(APIError):
-    status_code = 422
-
-
-class ServiceUnavailable(APIError):
-    status_code = 503
+def refusal(error: DomainError, **extra) -> tuple[dict, int, dict]:
+    """(the contract's error body, its status, headers) for a domain refusal."""
+    status = status_of(error)
+    headers = {}
+    if getattr(error, "retry_after_s", None) is not None:
+        headers["Retry-After"] = str(error.retry_after_s)
+    return error_body(status, error.message, error.code, error.field, **error.extra, **extra), status, headers
 
 
 def error_body(status: int, message: str, code: str | None = None, field: str | None = None, **extra) -> dict:
@@ -255,6 +249,10 @@ def install_error_handlers(app) -> None:
             message = "The requested URL was not found"
         return error_body(status, message, code, field, **extra), status, error.headers
 
+    @app.errorhandler(DomainError)
+    def _refused(error: DomainError):
+        return refusal(error)
+
     @app.errorhandler(HTTPException)
     def _werkzeug(error: HTTPException):
         status = error.code or 500
@@ -268,6 +266,8 @@ def install_error_handlers(app) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
+        if isinstance(error, DomainError):
+            return refusal(error)
         if isinstance(error, HTTPError):
             return _process(error)
         if isinstance(error, HTTPException):

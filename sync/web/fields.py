@@ -10,6 +10,7 @@ from typing import ClassVar
 from marshmallow import ValidationError, fields, validate
 
 from sync import money
+from sync.patterns import WEB_URL_MESSAGE, WEB_URL_PATTERN  # noqa: F401  (re-exported)
 from sync.timeutil import isoformat, parse_iso
 
 
@@ -56,8 +57,6 @@ UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0
 
 # Links the pages put in <img src> or <a href>: web addresses only, never `javascript:` or
 # `data:` (empty: none).
-WEB_URL_PATTERN = r"^(https?://[!-~]+)?$"  # visible ASCII only (a browser sends the rest %-encoded)
-WEB_URL_MESSAGE = "Must be an http:// or https:// address"
 
 NOT_A_STRING = "Amounts must be decimal strings such as '95000.00', not numbers"
 # up to money.MAX_AMOUNT (10^15) major units, exactly: the pattern is the whole rule

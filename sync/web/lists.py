@@ -12,6 +12,7 @@ from apiflask.validators import Length, Range
 from flask import request
 from sqlalchemy import func, or_, select
 
+from sync.patterns import LIKE_ESCAPE, like_pattern  # noqa: F401  (re-exported)
 from sync.web.errors import ValidationFailed
 from sync.web.fields import Pattern, WholeNumber
 
@@ -65,14 +66,6 @@ def order_by(stmt, ordering: str | None, allowed: Mapping[str, object], default:
     return stmt.order_by(*clauses, *default)
 
 
-LIKE_ESCAPE = "\\"
-
-
-def like_pattern(term: str) -> str:
-    """`%term%` for LIKE with the term's own `%`, `_` and `\\` taken literally: a search
-    for "%" finds a percent sign, not every row. Use it with `escape=LIKE_ESCAPE`."""
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def search_filter(stmt, search: str | None, columns: Iterable):

@@ -398,8 +398,8 @@ def test_a_rejection_after_retried_races_is_still_recorded(app, till, monkeypatc
 
     calls = []
 
-    def racing_then_rejecting(session, conn, device, data, seq, now, **batch):
-        calls.append(seq)
+    def racing_then_rejecting(ctx, data):
+        calls.append(ctx.seq)
         if len(calls) <= ingest.MAX_ATTEMPTS:  # the batch's attempt, then MAX_ATTEMPTS - 1 retries
             raise IntegrityError("INSERT", {}, Exception("a twin of this order committed first"))
         raise ingest.EventRejected("rejected at last")

@@ -39,9 +39,9 @@ def push_while_the_other_outlet_pushes(app, monkeypatch, till_a, batch_a, till_b
     others: list[threading.Thread] = []
     answers: list = []
 
-    def payment_then_let_b_push(session, conn, device, data, seq, now, **batch):
-        real_payment(session, conn, device, data, seq, now, **batch)
-        if device.outlet_id == till_a.outlet_id and not others:
+    def payment_then_let_b_push(ctx, data):
+        real_payment(ctx, data)
+        if ctx.device.outlet_id == till_a.outlet_id and not others:
             other = threading.Thread(target=lambda: answers.append(app.test_client().post(
                 "/api/sync/push/", json={"events": batch_b}, headers=till_b.headers)))
             others.append(other)

@@ -99,7 +99,8 @@ def test_existing_duplicate_order_numbers_are_kept_flagged_and_made_unique(empty
                                                       (outlets[0], "AAA-1"), (outlets[1], "BBB-1"),
                                                       (outlets[1], "AAA-1")]):
                 connection.execute(insert(tables["orders"]).values(_row(
-                    tables["orders"], tenant_id=tenant, outlet_id=outlet, uuid=f"{index:036d}", order_number=number)))
+                    tables["orders"], tenant_id=tenant, outlet_id=outlet, uuid=f"{index:036d}", order_number=number,
+                    status="completed")))
         upgrade()
         with db.engine.connect() as connection:
             numbers = connection.execute(text("SELECT uuid, order_number, outlet_id, device_id FROM orders "
@@ -148,3 +149,32 @@ def test_payments_and_refunds_synced_before_their_business_date_are_dated_in_the
         db.session.remove()
         db.engine.dispose()
     assert {date.fromisoformat(str(day)) for day in days} == {date(2026, 11, 3)}
+
+
+def test_the_vocabulary_checks_exist_after_the_migrations_and_refuse_an_unknown_value(empty_database):
+    """i18: every CHECK the models declare (sync/vocab.py's closed lists) is in a migrated
+    database, and a row outside its list is refused by the database itself."""
+    from sqlalchemy import CheckConstraint, inspect
+    from sqlalchemy.exc import IntegrityError
+
+    from cloud.models import User
+    from tests.cloud.factories import build_world
+
+    declared = {table.name: {c.name for c in table.constraints if isinstance(c, CheckConstraint)}
+                for table in Base.metadata.sorted_tables}
+    declared = {table: names for table, names in declared.items() if names}
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": empty_database, "JWT_SECRET_KEY": TEST_SECRET,
+                      "PASSWORD_HASH_PROFILE": "fast"})
+    with app.app_context():
+        upgrade()
+    world = build_world(app)
+    with app.app_context():
+        found = {table: {c["name"] for c in inspect(db.engine).get_check_constraints(table)} for table in declared}
+        user = db.session.execute(db.select(User).where(User.tenant_id == world.a.tenant_id)).scalars().first()
+        user.role = "owner"
+        with pytest.raises(IntegrityError):
+            db.session.commit()
+        db.session.rollback()
+        db.session.remove()
+        db.engine.dispose()
+    assert found == declared

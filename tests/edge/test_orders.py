@@ -80,6 +80,14 @@ def test_an_unknown_promo_code_is_refused_with_a_reason(cashier):
         assert db.session.query(Order).count() == 0
 
 
+@pytest.mark.parametrize("path", ["/api/orders/quote/", "/api/orders/"])
+def test_an_unknown_customer_id_is_refused_by_the_quote_as_by_the_order(cashier, path):
+    """One rule for who a cart is for: the quote does not price for nobody what the order refuses."""
+    response = cashier.post(path, {"items": [cashier.item("DR-COLA", 1)], "customer_id": 999_999})
+    assert response.status_code == 400, response.json
+    assert (response.json["code"], response.json["field"]) == ("INVALID_CUSTOMER", "customer_id")
+
+
 def test_quote_prices_a_cart_and_explains_codes_without_saving(cashier):
     response = cashier.post("/api/orders/quote/", {"items": [cashier.item("DR-COLA", 3)], "promo_codes": ["NOPE"]})
     assert response.status_code == 200

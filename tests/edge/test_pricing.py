@@ -45,8 +45,8 @@ def assert_consistent(order):
                                   + order.tax_amount + order.rounding_amount)
     assert order.discount_amount == sum(p.discount_amount for p in order.promotions)
     for line in order.lines:
-        assert line.net == line.gross - line.discount_amount
-        assert line.total == line.net + line.service_charge + line.tax_amount
+        assert line.total_price == line.gross - line.discount_amount
+        assert line.total == line.total_price + line.service_charge + line.tax_amount
 
 
 # --- the rounding chain -----------------------------------------------------------------
@@ -55,7 +55,7 @@ def test_pizza_with_large_modifier_and_weekend30():
     weekend30 = rule(1, "percentage", discount_percent_bp=3000, code="WEEKEND30")
     order = price_order([pizza(modifiers=[LARGE])], PIZZA_PALACE, [weekend30])
     assert order.lines == (PricedLine(unit_price=11_000_000, gross=11_000_000, discount_amount=3_300_000,
-                                      net=7_700_000, service_charge=385_000, tax_amount=808_500,
+                                      total_price=7_700_000, service_charge=385_000, tax_amount=808_500,
                                       total=8_893_500),)
     assert (order.subtotal, order.discount_amount, order.service_charge, order.tax_amount,
             order.rounding_amount, order.total_amount) == (11_000_000, 3_300_000, 385_000, 808_500, 0, 8_893_500)

@@ -105,8 +105,8 @@ def check_identities(order, cart):
     for line, item in zip(order.lines, cart):
         assert line.unit_price == item.unit_base_price + sum(m.price for m in item.modifiers)
         assert line.gross == line.unit_price * item.quantity
-        assert line.net == line.gross - line.discount_amount
-        assert line.total == line.net + line.service_charge + line.tax_amount
+        assert line.total_price == line.gross - line.discount_amount
+        assert line.total == line.total_price + line.service_charge + line.tax_amount
 
 
 @PROPERTY_SETTINGS
@@ -122,7 +122,7 @@ def test_nothing_is_negative_except_cash_rounding(cart, charges, promos):
     for name in ("subtotal", "discount_amount", "service_charge", "tax_amount", "total_amount"):
         assert getattr(order, name) >= 0, name
     for line in order.lines:
-        for name in ("unit_price", "gross", "discount_amount", "net", "service_charge", "tax_amount", "total"):
+        for name in ("unit_price", "gross", "discount_amount", "total_price", "service_charge", "tax_amount", "total"):
             assert getattr(line, name) >= 0, name
     for applied in order.promotions:
         assert applied.discount_amount > 0
@@ -158,7 +158,7 @@ def test_no_promotion_takes_more_than_what_it_applied_to(cart, charges, promos):
                 assert share == 0 or item.product_id in listed, "discount on a product the promotion does not list"
         assert order.subtotal >= rule.min_purchase
         nets = [net - share for net, share in zip(nets, applied.line_discounts)]
-    assert [line.net for line in order.lines] == nets
+    assert [line.total_price for line in order.lines] == nets
     for line in order.lines:
         assert line.discount_amount <= line.gross
 

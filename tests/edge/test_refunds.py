@@ -132,7 +132,7 @@ def test_cash_back_below_the_smallest_cash_amount_is_refused_with_a_clear_code(e
             refunds.refund(db.session, stored, user_id=1, shift=None, reason="x", method="cash",
                            lines=[{"item_id": tiramisu["id"], "quantity": 1}], points_per_amount=0,
                            cash_rounding=20_000_000)  # Rp 200.000: Rp 51.975 rounds to nothing
-        assert refused.value.extra_data["code"] == "REFUND_BELOW_CASH_UNIT"
+        assert refused.value.code == "REFUND_BELOW_CASH_UNIT"
         db.session.rollback()
     assert manager.get(f"/api/orders/{order['id']}/").json["refunded_amount"] == "0.00"
 
@@ -202,7 +202,7 @@ def test_cash_going_back_needs_an_open_shift_even_when_card_was_asked_first(edge
         with pytest.raises(Conflict) as refused:
             refunds.refund(db.session, stored, user_id=1, shift=None, reason="x", method="card", lines=None,
                            points_per_amount=0, cash_rounding=10_000)
-        assert refused.value.extra_data["code"] == "SHIFT_NOT_OPEN"
+        assert refused.value.code == "SHIFT_NOT_OPEN"
         db.session.rollback()
     assert cashier.get(f"/api/orders/{order['id']}/").json["refunded_amount"] == "0.00"
 

@@ -212,3 +212,62 @@ def test_tables_with_onupdate_columns_are_left_to_the_session(app):
 
     with write_transaction() as session, pytest.raises(TypeError, match="onupdate"):
         rows.write_new(session, Customer(uuid="00000000-0000-4000-8000-000000000009", name="A", phone="1"))
+
+
+def test_canary_the_private_sqlalchemy_behaviour_rows_relies_on_still_holds(app):
+    """rows.save marks an object clean with SQLAlchemy's private `InstanceState._commit_all`
+    (setup.cfg pins SQLAlchemy below its next minor version). If an upgrade renames it or
+    changes what it does, this fails before any sale does: the object must come out with
+    no committed changes, off the session's dirty list, with its new value kept."""
+    from sqlalchemy import inspect as inspect_state
+    from sqlalchemy.orm import InstanceState
+
+    assert hasattr(InstanceState, "_commit_all"), "SQLAlchemy dropped InstanceState._commit_all: see rows.mark_clean"
+    with write_transaction() as session:
+        order_id = write_order(session).id
+    db.session.remove()
+    with write_transaction() as session:
+        order = session.get(Order, order_id)
+        order.note = "changed"
+        state = inspect_state(order)
+        assert state.modified and order in session.dirty
+        rows.mark_clean(state, session)
+        assert not state.modified and not state.committed_state and order not in session.dirty
+        assert order.note == "changed"
+    db.session.remove()
+    # clean means clean: the commit's flush wrote nothing of it (rows.save writes the row itself first)
+    assert db.session.execute(select(Order.note).where(Order.id == order_id)).scalar_one() == ""
+
+
+def test_the_row_listeners_belong_to_the_edge_sessions_only(app):
+    """A rollback in some other SQLAlchemy session of the process (the cloud's, a tool's)
+    does not run the edge's listeners."""
+    from sqlalchemy.orm import Session
+
+    from edge.extensions import EdgeSession
+
+    assert isinstance(db.session(), EdgeSession)
+    other = Session(db.engine)
+    other.info["pos_rows_attached"] = ["not the edge's"]
+    other.rollback()
+    assert other.info["pos_rows_attached"] == ["not the edge's"]
+    other.close()
+
+
+def test_write_inserts_a_new_row_and_updates_a_loaded_one(app, statements):
+    """One write path: the same call creates a row and later saves a change to it."""
+    with write_transaction() as session:
+        order = new_order()
+        order.items = []
+        rows.write(session, order)
+        rows.attach(session, order)
+        order_id = order.id
+    db.session.remove()
+    with write_transaction() as session:
+        order = session.get(Order, order_id)
+        statements.clear()
+        order.note = "table by the window"
+        rows.write(session, order)
+        assert statements == ["UPDATE"]
+    db.session.remove()
+    assert db.session.get(Order, order_id).note == "table by the window"

@@ -3,9 +3,10 @@ from apiflask.fields import Boolean, Date, Dict, List, Nested, String
 from apiflask.validators import OneOf
 
 from cloud.api.schemas.common import ID, ListQuery, Money, UTCDateTime
+from sync.vocab import ORDER_STATUSES
 from sync.web.fields import Day, WholeNumber
 
-STATUSES = ("draft", "pending", "confirmed", "preparing", "ready", "served", "completed", "cancelled")
+STATUSES = ORDER_STATUSES
 
 
 class SyncedItemOut(Schema):

@@ -3,7 +3,8 @@ from apiflask.fields import Boolean, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
 
 from cloud.api.schemas.common import HHMM, ID, ListQuery, Money, Rate, UTCDateTime
-from cloud.models.promotion import PRODUCT_ROLES, PROMO_TYPES
+from sync.vocab import PROMO_PRODUCT_ROLES as PRODUCT_ROLES
+from sync.vocab import PROMO_TYPES
 from sync.web.fields import WholeNumber
 
 

@@ -3,7 +3,7 @@ from apiflask.fields import Boolean, Email, String
 from apiflask.validators import Length, OneOf
 
 from cloud.api.schemas.common import ID, ListQuery
-from cloud.models.user import ROLES
+from sync.vocab import ROLES
 from sync.web.fields import PASSWORD_PATTERN, PIN_PATTERN, USERNAME_PATTERN, WholeNumber
 
 # The services check these (codes WEAK_PASSWORD, INVALID_USERNAME, INVALID_PIN); the

@@ -4,11 +4,11 @@
 import { h } from "./dom.js";
 import { format, number, toMinor } from "./money.js";
 
-const METHOD_NAMES = { cash: "Cash", card: "Card", qris: "QRIS", ewallet: "E-wallet" };
-const STATUS_NAMES = {
-  completed: "Completed", served: "Served", ready: "Ready", preparing: "Preparing", confirmed: "Confirmed",
-  pending: "Pending", draft: "Draft", cancelled: "Cancelled",
-};
+import { METHOD_LABEL as METHOD_NAMES, ORDER_STATUSES } from "./vocab.js";
+
+// Furthest along first, the unsold (cancelled) last.
+const STATUS_NAMES = Object.fromEntries([...ORDER_STATUSES.filter((s) => s.sold).reverse(),
+  ...ORDER_STATUSES.filter((s) => !s.sold)].map((s) => [s.name, s.label]));
 const TIER_NAMES = { regular: "Regular", silver: "Silver", gold: "Gold", platinum: "Platinum" };
 function count(value) {
   return number(value);

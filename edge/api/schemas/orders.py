@@ -3,11 +3,11 @@ from apiflask.fields import Boolean, Date, Dict, List, Nested, String
 from apiflask.validators import Length, OneOf
 
 from edge.api.schemas import ROW_ID, Quantity, presenters
-from edge.models.sales import ORDER_STATUSES, PAYMENT_METHODS
+from sync.vocab import EDITABLE_STATUSES, ORDER_SOURCES, ORDER_STATUSES, PAYMENT_METHODS, PRINTER_ROLES
 from sync.web.fields import UUID_PATTERN, Day, Money, UTCDateTime, WholeNumber
 from sync.web.lists import ListQuery
 
-SOURCES = ("kiosk", "pos", "self")
+SOURCES = ORDER_SOURCES
 
 
 class _Presented(Schema):
@@ -36,7 +36,7 @@ class OrderIn(Schema):
     client_uuid = String(validate=Length(min=36, max=36), metadata={"description": "Retry-safe id made by the client",
                                                                     "pattern": UUID_PATTERN})
     source = String(load_default="pos", validate=OneOf(SOURCES))
-    status = String(validate=OneOf(("draft", "pending")))
+    status = String(validate=OneOf(EDITABLE_STATUSES))
     customer_name = String(validate=Length(max=120))
     customer_phone = String(validate=Length(max=30))
     customer_id = WholeNumber(allow_none=True, validate=ROW_ID)
@@ -48,7 +48,7 @@ class OrderIn(Schema):
 
 class OrderPatchIn(Schema):
     source = String(validate=OneOf(SOURCES))
-    status = String(validate=OneOf(("draft", "pending")))
+    status = String(validate=OneOf(EDITABLE_STATUSES))
     customer_name = String(validate=Length(max=120))
     customer_phone = String(allow_none=True, validate=Length(max=30))
     customer_id = WholeNumber(allow_none=True, validate=ROW_ID)
@@ -301,7 +301,7 @@ class PaymentIn(Schema):
 
 
 class PrintIn(Schema):
-    kind = String(required=True, validate=OneOf(("receipt", "kitchen")))
+    kind = String(required=True, validate=OneOf(PRINTER_ROLES))
 
 
 class ReceiptQuery(Schema):

@@ -1,7 +1,7 @@
 """Hand-written twins of the order, payment and refund response schemas.
 
-marshmallow's generic dump walked some 200 fields per sale and was a tenth of the time
-of ringing one up. These functions build the same dicts directly. The schemas in
+marshmallow's generic dump is too slow for the selling path (docs/performance.md).
+These functions build the same dicts directly. The schemas in
 `orders.py` stay the documentation (OpenAPI) and delegate their `dump` here;
 tests/edge/test_presenters.py checks field by field that both agree.
 """

@@ -2,13 +2,14 @@ from apiflask import Schema
 from apiflask.fields import Boolean, Dict, Float, String
 from apiflask.validators import Length, OneOf, Range
 
+from sync.vocab import PRINT_JOB_STATES, PRINTER_KINDS, PRINTER_ROLES
 from sync.web.fields import UTCDateTime, WholeNumber
 from sync.web.lists import ListQuery
 
 
 class PrinterIn(Schema):
     name = String(required=True, validate=Length(min=1, max=60))
-    kind = String(required=True, validate=OneOf(("serial", "usb", "network", "file")))
+    kind = String(required=True, validate=OneOf(PRINTER_KINDS))
     device = String(load_default="", validate=Length(max=300),
                     metadata={"description": "Serial path, host[:port], vvvv:pppp (USB) or a file path"})
     baudrate = WholeNumber(validate=Range(min=1200, max=115200))
@@ -20,7 +21,7 @@ class PrinterIn(Schema):
     profile = String(load_default="default", validate=Length(min=1, max=60))
     columns = WholeNumber(allow_none=True, validate=Range(min=20, max=80))
     code_page = String(validate=Length(min=1, max=20))
-    role = String(required=True, validate=OneOf(("receipt", "kitchen")))
+    role = String(required=True, validate=OneOf(PRINTER_ROLES))
     station = String(allow_none=True, validate=Length(max=40))
     buzzer = Boolean()
     is_active = Boolean()
@@ -28,8 +29,8 @@ class PrinterIn(Schema):
 
 class PrinterPatchIn(PrinterIn):
     name = String(validate=Length(min=1, max=60))
-    kind = String(validate=OneOf(("serial", "usb", "network", "file")))
-    role = String(validate=OneOf(("receipt", "kitchen")))
+    kind = String(validate=OneOf(PRINTER_KINDS))
+    role = String(validate=OneOf(PRINTER_ROLES))
     profile = String(validate=Length(min=1, max=60))
     device = String(validate=Length(max=300))
 
@@ -63,4 +64,4 @@ class PrintJobOut(Schema):
 
 
 class JobListQuery(ListQuery):
-    state = String(validate=OneOf(("queued", "sending", "done", "failed", "expired", "cancelled")))
+    state = String(validate=OneOf(PRINT_JOB_STATES))

@@ -5,7 +5,9 @@
 // duplicate and is dropped, a jump or another log is a gap and asks for a resync. So a
 // ticket is never shown twice, and a lost event is never papered over.
 
-export const OPEN = new Set(["confirmed", "preparing", "ready"]);
+import { KITCHEN_OPEN } from "./vocab.js";
+
+export const OPEN = new Set(KITCHEN_OPEN);
 const DONE_ITEM = new Set(["ready", "served"]);
 
 export class Board {

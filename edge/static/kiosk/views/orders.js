@@ -8,6 +8,7 @@ import { printOrder } from "../printing.js";
 import { withManagerApproval } from "./approval.js";
 import { openPayment } from "./payment.js";
 import { showReceipt } from "./receipt.js";
+import { EDITABLE, methodLabel } from "../vocab.js";
 
 const STATUS_LABEL = {
   draft: "Draft", pending: "Waiting to pay", confirmed: "In the kitchen", preparing: "Preparing", ready: "Ready",
@@ -112,7 +113,7 @@ export function ordersScreen(app) {
         openPayment(app, order, { onFinished: () => { load(); select(order.id); } });
       })));
     }
-    if (["draft", "pending"].includes(order.status)) {
+    if (EDITABLE.includes(order.status)) {
       actions.push(button("Send to kitchen", "order-confirm", "btn-secondary", () => run(async () => {
         renderDetail(await app.api.post(`/api/orders/${order.id}/confirm/`));
         toast(`${order.order_number} sent to the kitchen.`, "ok");
@@ -207,8 +208,7 @@ function button(text, testid, className, onClick) {
 
 // --- refund -----------------------------------------------------------------------------
 
-const METHOD_NAMES = { cash: "Cash", card: "Card", qris: "QRIS", ewallet: "E-wallet" };
-const methodName = (m) => METHOD_NAMES[m] || m;
+const methodName = methodLabel;
 
 /** "Rp 46.000 by card and Rp 6.000 in cash" */
 export function describeTenders(tenders) {

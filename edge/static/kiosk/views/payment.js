@@ -9,10 +9,9 @@ import { h, keypad, messageLine, modal, replace, toast } from "../dom.js";
 import { cartItems, itemsSignature, resetCart, saveCart, settings, state } from "../store.js";
 import { PRINTING_UNAVAILABLE, hasPrinter, printOrder } from "../printing.js";
 import { showReceipt } from "./receipt.js";
+import { EDITABLE, GATEWAY, PAYMENT_METHODS, methodLabel } from "../vocab.js";
 import { rejectedCodes } from "./sell.js";
 
-const EDITABLE = ["draft", "pending"];
-const GATEWAY = { qris: "QRIS", ewallet: "E-wallet" };
 
 window.kioskMetrics = window.kioskMetrics || { payments: [] };
 
@@ -163,8 +162,8 @@ export function openPayment(app, initialOrder, { fromCart = false, onFinished = 
       testid: `tender-${key}`, onClick: () => { method = key; message.set(null); renderTender(); },
     }, text);
     const reason = online ? null : "QRIS and e-wallets need the internet, and this outlet is offline now. Take cash or card.";
-    return [h("div", { class: "tabs tender-tabs" }, tab("cash", "Cash"), tab("card", "Card"),
-      tab("qris", "QRIS", !online, reason), tab("ewallet", "E-wallet", !online, reason)),
+    return [h("div", { class: "tabs tender-tabs" },
+      ...PAYMENT_METHODS.map((m) => tab(m.name, m.label, m.gateway && !online, m.gateway ? reason : null))),
     reason ? h("p", { class: "muted small", testid: "gateway-reason" }, reason) : null];
   }
 
@@ -486,7 +485,7 @@ export function openPayment(app, initialOrder, { fromCart = false, onFinished = 
 }
 
 function label(methodName) {
-  return { cash: "Cash", card: "Card", qris: "QRIS", ewallet: "E-wallet" }[methodName] || methodName;
+  return methodLabel(methodName);
 }
 
 function line(text, value, testid, className = "") {

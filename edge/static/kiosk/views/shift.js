@@ -6,8 +6,8 @@ import { fmtDateTime, h, keypad, messageLine, modal, replace, toast } from "../d
 import { state } from "../store.js";
 import { hasPrinter, printShiftReport } from "../printing.js";
 import { withManagerApproval } from "./approval.js";
+import { METHOD_LABEL } from "../vocab.js";
 
-const METHOD_LABEL = { cash: "Cash", card: "Card", qris: "QRIS", ewallet: "E-wallet" };
 
 export function shiftOpenScreen(app) {
   let digits = "";

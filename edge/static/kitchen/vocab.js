@@ -1,0 +1,14 @@
+// The app's closed lists (sync/vocab.py), embedded in the page by its template as
+// <script type="application/json" id="vocab">: statuses and payment methods with what
+// belongs to each, so the page keeps no copy of its own.
+
+const element = typeof document === "undefined" ? null : document.getElementById("vocab");
+export const VOCAB = element ? JSON.parse(element.textContent) : { order_statuses: [], payment_methods: [] };
+
+export const PAYMENT_METHODS = VOCAB.payment_methods;
+export const METHOD_LABEL = Object.fromEntries(PAYMENT_METHODS.map((m) => [m.name, m.label]));
+export const GATEWAY = Object.fromEntries(PAYMENT_METHODS.filter((m) => m.gateway).map((m) => [m.name, m.label]));
+export const ORDER_STATUSES = VOCAB.order_statuses;
+export const EDITABLE = ORDER_STATUSES.filter((s) => s.editable).map((s) => s.name);
+export const KITCHEN_OPEN = ORDER_STATUSES.filter((s) => s.in_kitchen).map((s) => s.name);
+export const methodLabel = (method) => METHOD_LABEL[method] || method;

@@ -1,0 +1,139 @@
+"""The closed lists both apps speak, each defined once with what belongs to each value.
+
+Models (and their CHECK constraints), schemas, services, the cloud's analytics, the
+printers' labels and the pages read these; nothing else spells a status or a method out
+as a list. Adding a value is an entry here, a migration for the CHECK constraints, and
+the places where its behaviour really differs (docs/vocabulary.md). Framework-free.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# ---------------------------------------------------------------------------------- orders
+
+
+@dataclass(frozen=True)
+class OrderStatus:
+    name: str
+    next: tuple[str, ...]      # where it may move from here
+    timestamp: str | None      # the order column stamped on arrival
+    editable: bool = False     # the cart can still change (lines, customer, codes)
+    in_kitchen: bool = False   # open on the kitchen screen
+    kitchen_sets: bool = False  # the kitchen (screen or socket) may move an order here
+    sold: bool = True          # counted in sales, shift figures and analytics
+    cancel_needs_manager: bool = False  # the kitchen knows it: cancelling takes a manager
+
+    @property
+    def label(self) -> str:
+        return self.name.capitalize()
+
+    @property
+    def closed(self) -> bool:
+        """Nothing follows: no more payments, refunds or changes."""
+        return not self.next
+
+
+ORDER_STATUS_LIST = (
+    OrderStatus("draft", ("pending", "confirmed", "cancelled"), None, editable=True),
+    OrderStatus("pending", ("confirmed", "cancelled"), None, editable=True),
+    OrderStatus("confirmed", ("preparing", "ready", "cancelled"), "confirmed_at", in_kitchen=True,
+                cancel_needs_manager=True),
+    OrderStatus("preparing", ("ready", "cancelled"), "preparing_at", in_kitchen=True, kitchen_sets=True,
+                cancel_needs_manager=True),
+    OrderStatus("ready", ("served", "completed", "cancelled"), "ready_at", in_kitchen=True, kitchen_sets=True,
+                cancel_needs_manager=True),
+    OrderStatus("served", ("completed", "cancelled"), "served_at", kitchen_sets=True, cancel_needs_manager=True),
+    OrderStatus("completed", (), "completed_at"),
+    OrderStatus("cancelled", (), "cancelled_at", sold=False),
+)
+ORDER_STATUS = {s.name: s for s in ORDER_STATUS_LIST}
+ORDER_STATUSES = tuple(ORDER_STATUS)
+TRANSITIONS = {s.name: frozenset(s.next) for s in ORDER_STATUS_LIST}
+TIMESTAMP_OF = {s.name: s.timestamp for s in ORDER_STATUS_LIST if s.timestamp}
+EDITABLE_STATUSES = tuple(s.name for s in ORDER_STATUS_LIST if s.editable)
+KITCHEN_OPEN_STATUSES = tuple(s.name for s in ORDER_STATUS_LIST if s.in_kitchen)
+KITCHEN_SET_STATUSES = tuple(s.name for s in ORDER_STATUS_LIST if s.kitchen_sets)
+CLOSED_STATUSES = tuple(s.name for s in ORDER_STATUS_LIST if s.closed)
+NOT_SOLD_STATUSES = tuple(s.name for s in ORDER_STATUS_LIST if not s.sold)
+MANAGER_CANCELS = tuple(s.name for s in ORDER_STATUS_LIST if s.cancel_needs_manager)
+
+# What a line in the kitchen goes through; "voided" lines are out of the count.
+PREP_STATUSES = ("queued", "preparing", "ready", "served", "voided")
+PREP_SET_BY_KITCHEN = ("queued", "preparing", "ready")  # what a station may set a line to
+ORDER_SOURCES = ("kiosk", "pos", "self")  # where an order was taken
+
+# -------------------------------------------------------------------------------- payments
+
+
+@dataclass(frozen=True)
+class PaymentMethod:
+    name: str
+    label: str                 # as printed on receipts and shown on pages
+    cash_like: bool = False    # tendered and change, cash drawer, rounded refunds
+    gateway: bool = False      # charged through the cloud's payment gateway (needs the internet)
+    needs_reference: bool = False  # the terminal's reference is required
+
+
+PAYMENT_METHOD_LIST = (
+    PaymentMethod("cash", "Cash", cash_like=True),
+    PaymentMethod("card", "Card", needs_reference=True),
+    PaymentMethod("qris", "QRIS", gateway=True),
+    PaymentMethod("ewallet", "E-wallet", gateway=True),
+)
+PAYMENT_METHOD = {m.name: m for m in PAYMENT_METHOD_LIST}
+PAYMENT_METHODS = tuple(PAYMENT_METHOD)
+GATEWAY_METHODS = tuple(m.name for m in PAYMENT_METHOD_LIST if m.gateway)
+CASH = next(m.name for m in PAYMENT_METHOD_LIST if m.cash_like)  # what a refund without a method went back as
+METHOD_LABELS = {m.name: m.label for m in PAYMENT_METHOD_LIST}
+
+
+def cash_like(method: str | None) -> bool:
+    """Tendered with change, opens the drawer, refunds rounded; a refund without a method is cash."""
+    return method is None or (method in PAYMENT_METHOD and PAYMENT_METHOD[method].cash_like)
+
+
+def needs_reference(method: str) -> bool:
+    return method in PAYMENT_METHOD and PAYMENT_METHOD[method].needs_reference
+
+
+def method_label(method: str | None) -> str:
+    return METHOD_LABELS.get(method or CASH, method or CASH)
+
+PENDING, PAID = "pending", "paid"
+# Cash and card are recorded once taken (paid); a QRIS / e-wallet payment waits (pending)
+# for the gateway, then is paid or ends: failed, cancelled by the cashier, or expired.
+PAYMENT_ENDED = ("failed", "cancelled", "expired")
+PAYMENT_STATUSES = (PENDING, PAID, *PAYMENT_ENDED)
+REFUND_KINDS = ("void", "refund")
+
+# ------------------------------------------------------------------------------ promotions
+PROMO_TYPES = ("percentage", "fixed_amount", "buy_x_get_y", "bundle")
+PROMO_PRODUCT_ROLES = ("buy", "get", "both")
+
+# -------------------------------------------------------------------------------- printers
+PRINTER_KINDS = ("serial", "usb", "network", "file")
+PRINTER_ROLES = ("receipt", "kitchen")
+PRINT_JOB_STATES = ("queued", "sending", "done", "failed", "expired", "cancelled")
+
+# ----------------------------------------------------------------------------------- users
+ROLES = ("super_admin", "admin", "tenant_owner", "manager", "cashier", "kitchen")
+ROLE_RANK = {"kitchen": 1, "cashier": 2, "manager": 3, "tenant_owner": 4, "admin": 5, "super_admin": 6}
+PLATFORM_ROLES = ("super_admin", "admin")  # not bound to a tenant
+OUTLET_ROLES = ("tenant_owner", "manager", "cashier", "kitchen")  # who can log in at an outlet
+
+
+def check_in(column: str, values: tuple[str, ...], nullable: bool = False) -> str:
+    """The SQL of a CHECK constraint keeping `column` inside a closed list."""
+    listed = ", ".join(f"'{value}'" for value in values)
+    return f"{column} IS NULL OR {column} IN ({listed})" if nullable else f"{column} IN ({listed})"
+
+
+def for_pages() -> dict:
+    """What the pages need of the vocabulary, as JSON (embedded in their templates)."""
+    return {
+        "order_statuses": [{"name": s.name, "label": s.label, "next": list(s.next), "editable": s.editable,
+                            "in_kitchen": s.in_kitchen, "sold": s.sold, "closed": s.closed} for s in ORDER_STATUS_LIST],
+        "payment_methods": [{"name": m.name, "label": m.label, "cash_like": m.cash_like, "gateway": m.gateway,
+                             "needs_reference": m.needs_reference} for m in PAYMENT_METHOD_LIST],
+        "printer_roles": list(PRINTER_ROLES),
+    }
