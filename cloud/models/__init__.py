@@ -22,6 +22,7 @@ __all__ = [
     "Base", "Category", "Customer", "Device", "EnrollmentKey", "IdempotencyRecord", "Modifier",
     "LoginThrottle", "ModifierGroup", "Outlet", "OutletProduct", "ProcessedEvent", "Product", "Promotion",
     "PromotionAllowance", "PromotionProduct", "PromotionUsage", "RevokedToken", "Tenant",
-    "TenantVersion", "Tombstone", "User", "CustomerActivity", "CustomerAlias", "SyncedOrder", "SyncedOrderItem", "SyncedPayment",
+    "TenantVersion", "Tombstone", "User", "CustomerActivity", "CustomerAlias", "SyncedOrder", "SyncedOrderItem",
+    "SyncedPayment",
     "SyncedRefund", "SyncedShift", "SyncDiscrepancy",
 ]

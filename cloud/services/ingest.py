@@ -276,7 +276,8 @@ def _business_date(conn, device: Device, data: dict):
 
 
 def _payment(session, conn, device, data, seq, now) -> None:
-    inserted = _append_once(conn, _sql(conn).payment, device, {**data, "business_date": _business_date(conn, device, data)},
+    dated = {**data, "business_date": _business_date(conn, device, data)}
+    inserted = _append_once(conn, _sql(conn).payment, device, dated,
                             now, ("uuid", "order_uuid", "shift_uuid", "terminal", "method", "amount", "tendered",
                                   "change_amount", "status", "reference", "created_by", "created_at", "business_date"))
     if inserted is not None and data["status"] == "paid":
@@ -408,8 +409,8 @@ def _promotion_usage(session, conn, device, data, seq, now) -> None:
         if outlet_used != allowance.used:
             changed.append((PromotionAllowance, allowance.id, {"used": outlet_used}))
     if changed:
-        for (model, row_id, values), version in zip(changed, versions.next_versions(conn, device.tenant_id,
-                                                                                     len(changed))):
+        fresh = versions.next_versions(conn, device.tenant_id, len(changed))
+        for (model, row_id, values), version in zip(changed, fresh, strict=True):
             conn.execute(update(model.__table__).where(model.__table__.c.id == row_id)
                          .values(sync_version=version, **values))  # updated_at: its onupdate
     customer = _customer(session, device.tenant_id, data.get("customer_uuid"))

@@ -6,12 +6,16 @@ rewritten: voids and refunds are new rows that point at it.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import BigInteger, Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from edge.models.base import Base
 from sync.timeutil import utcnow
+
+if TYPE_CHECKING:  # the relationship names its target as a string; this is for readers and linters
+    from edge.models.customers import Customer
 
 ORDER_STATUSES = ("draft", "pending", "confirmed", "preparing", "ready", "served", "completed", "cancelled")
 PAYMENT_METHODS = ("cash", "card", "qris", "ewallet")

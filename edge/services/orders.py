@@ -194,7 +194,7 @@ def _fill(session, order: Order, result: Quote) -> None:
                   quantity=line.quantity, modifiers=sold["modifiers"], note=sold["note"],
                   unit_price=p.unit_price, gross=p.gross, discount_amount=p.discount_amount, total_price=p.net,
                   service_charge=p.service_charge, tax_amount=p.tax_amount, line_total=p.total)
-        for index, (line, sold, p) in enumerate(zip(result.lines, result.items, priced.lines))
+        for index, (line, sold, p) in enumerate(zip(result.lines, result.items, priced.lines, strict=True))
     ]
     order.promotions = [
         OrderPromotion(promotion_id=a.promotion_id, name=a.name, discount_amount=a.discount_amount,
@@ -350,7 +350,8 @@ def create(session, user_id: int, terminal: int, shift, data: dict) -> tuple[Ord
     order = Order(
         uuid=str(uuid or new_uuid()), outlet_id=place.id, terminal=terminal, business_date=business_date,
         order_number=next_order_number(session, place.code, business_date, terminal),
-        shift_id=shift.id if shift else None, status=data.get("status") or "pending", source=data.get("source") or "pos",
+        shift_id=shift.id if shift else None, status=data.get("status") or "pending",
+        source=data.get("source") or "pos",
         customer_id=customer.id if customer else None, customer_uuid=customer.uuid if customer else None,
         shift_uuid=shift_uuid,
         customer_name=(data.get("customer_name") or (customer.name if customer else "")).strip(),

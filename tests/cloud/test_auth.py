@@ -29,7 +29,8 @@ def test_login_returns_tokens_and_the_user(client, world):
 def test_wrong_password_is_refused_in_the_contract_error_format(client, world):
     response = login(client, "aa_cashier", "nope-nope")
     assert response.status_code == 401
-    assert response.json == {"error": "AuthenticationError", "message": "The username or password is not right; try again",
+    assert response.json == {"error": "AuthenticationError",
+                             "message": "The username or password is not right; try again",
                              "field": None, "code": "INVALID_CREDENTIALS"}
 
 

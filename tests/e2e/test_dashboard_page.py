@@ -106,14 +106,14 @@ class History:
         service = apply_rate(subtotal, 500)
         line_service = allocate(service, gross)
         tax = apply_rate(subtotal + service, 1000)
-        line_tax = allocate(tax, [g + s for g, s in zip(gross, line_service)])
+        line_tax = allocate(tax, [g + s for g, s in zip(gross, line_service, strict=True)])
         total = round_to_increment(subtotal + service + tax, 10_000)
         items = [{"line_no": n, "product_id": p["id"], "product_name": p["name"], "sku": p["sku"],
                   "category_id": p["category_id"], "station": "main", "quantity": q, "modifiers": [], "note": "",
                   "unit_price": parse_amount(p["price"]), "gross": g, "discount_amount": 0, "total_price": g,
                   "service_charge": s, "tax_amount": t, "line_total": g + s + t, "prep_status": "served",
                   "voided_quantity": 0, "refunded_quantity": 0}
-                 for n, ((p, q), g, s, t) in enumerate(zip(picks, gross, line_service, line_tax), start=1)]
+                 for n, ((p, q), g, s, t) in enumerate(zip(picks, gross, line_service, line_tax, strict=True), start=1)]
         return {"subtotal": subtotal, "discount_amount": 0, "service_charge": service, "tax_amount": tax,
                 "rounding_amount": total - (subtotal + service + tax), "total_amount": total}, items
 

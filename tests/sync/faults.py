@@ -362,8 +362,8 @@ class Outlet:
         return self.template.tenant_version, int(now)
 
     def owner_token(self) -> str:
-        response = requests.post(f"{self.cloud.url}/api/auth/login/", json={"username": "owner", "password": "owner123"},
-                                 timeout=10)
+        response = requests.post(f"{self.cloud.url}/api/auth/login/",
+                                 json={"username": "owner", "password": "owner123"}, timeout=10)
         response.raise_for_status()
         return response.json()["access"]
 
@@ -782,7 +782,7 @@ def check_dashboard(board: Dashboard, *, pending: int, dead: list[str] = (), bre
     for name, view in views:
         assert view["pending"] == pending, (name, view["pending"], pending)
         assert view["dead_count"] == len(dead), (name, view["dead"])
-        for reason, letter in zip(sorted(dead), sorted(view["dead"], key=lambda d: d["reason"])):
+        for reason, letter in zip(sorted(dead), sorted(view["dead"], key=lambda d: d["reason"]), strict=True):
             assert reason in letter["reason"], (name, reason, letter)
         assert view["breaker"] in breakers, (name, view["breaker"], breakers)
         if cursor is not None:

@@ -284,7 +284,7 @@ def from_cloud(shop: Shop, business_day: str) -> dict:
     exported = client.get("/api/analytics/revenue/export/", headers=owner, query_string={**scope, "format": "xlsx"})
     sheet = load_workbook(io.BytesIO(exported.get_data())).active
     header, *body = list(sheet.iter_rows(values_only=True))
-    total = dict(zip(header, next(row for row in body if row[0] == "total")))
+    total = dict(zip(header, next(row for row in body if row[0] == "total"), strict=True))
     readings["xlsx"] = {m: int(Decimal(str(total[m])) * 100) for m in METHODS}
     return {"readings": readings, "metrics": dashboard["metrics"], "csv_revenue": parse_amount(
         next(row for row in rows if row["bucket"] == "total")["revenue"])}
