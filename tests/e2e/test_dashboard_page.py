@@ -26,6 +26,7 @@ from sync.ids import sha256_hex
 from sync.money import allocate, apply_rate, div_round_half_up, parse_amount, round_to_increment
 from sync.schemas import events
 from sync.timeutil import isoformat
+from tests.support.needs import NO_CHROMIUM
 from tests.support.processes import Cloud, Edge
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -262,7 +263,7 @@ def head_office(tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's Chromium is not installed at /usr/bin/chromium")
+        pytest.skip(NO_CHROMIUM)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield browser

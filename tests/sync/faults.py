@@ -38,6 +38,7 @@ import requests
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from tests.support.needs import NO_POSTGRES
 from tests.support.processes import Cloud, Edge, run_pos
 from tests.support.tcp_proxy import TcpProxy
 
@@ -120,7 +121,7 @@ def pg_url(name: str) -> str:
 def backend(request) -> str:
     """Every scenario runs on SQLite and, when POS_TEST_POSTGRES_URL is set, on PostgreSQL."""
     if request.param == "postgres" and not POSTGRES_URL:
-        pytest.skip("POS_TEST_POSTGRES_URL is not set")
+        pytest.skip(NO_POSTGRES)
     return request.param
 
 

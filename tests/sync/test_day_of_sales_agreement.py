@@ -47,6 +47,7 @@ from tests.cloud.factories import PASSWORD, make_user
 from tests.edge.conftest import CLOUD_URL, Till, login, make_edge
 from tests.edge.paper import add_file_printer, printed
 from tests.support.flask_transport import FlaskSession
+from tests.support.needs import NO_POSTGRES
 
 pytestmark = pytest.mark.postgres
 
@@ -82,7 +83,7 @@ def cloud(request, tmp_path_factory):
         url = f"sqlite:///{tmp_path_factory.mktemp('agreement') / 'cloud.sqlite3'}"
     else:
         if not POSTGRES_URL:
-            pytest.skip("POS_TEST_POSTGRES_URL is not set")
+            pytest.skip(NO_POSTGRES)
         engine = create_engine(POSTGRES_URL)
         CloudBase.metadata.drop_all(engine)
         CloudBase.metadata.create_all(engine)
