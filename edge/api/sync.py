@@ -35,6 +35,11 @@ class StatusOut(Schema):
     last_pull_at = String(allow_none=True)
     last_pull_error = String(allow_none=True)
     clock_skew_s = WholeNumber(allow_none=True, required=True)
+    storage = Dict(metadata={"description": "The database's size and the disk's state (docs/api-extensions.md)"})
+    device_id = WholeNumber(allow_none=True)
+    number_space = WholeNumber()
+    incidents = List(Dict(), metadata={"description": "The database found behind the cloud and what was taken "
+                                                      "back, orders renumbered; newest first"})
 
 
 class NowOut(Schema):
