@@ -2,6 +2,9 @@
 # Both create .venv on first use and install the project into it.
 
 PYTHON ?= python3
+# Parallel test workers (pytest-xdist). Measured on 2 cores: the suite waits on real
+# processes, sockets and PostgreSQL more than it computes (docs/decisions.md).
+PYTEST_WORKERS ?= 3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
@@ -18,10 +21,12 @@ demo: $(STAMP)
 	$(BIN)/pos demo
 
 test: $(STAMP)
+	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(STAMP)
+	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
 bench: $(STAMP)

@@ -36,8 +36,8 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.support.processes import Cloud, Edge
-from tests.support.socket_clients import in_arrival_order
+from tests.support.processes import Cloud, Edge  # noqa: E402 - importable only after the sys.path line above
+from tests.support.socket_clients import in_arrival_order  # noqa: E402 - the same
 
 
 def percentile(values, p):
@@ -216,7 +216,8 @@ def main() -> int:
               f"mean {r['mean']:.1f} ms")
         print(f"  after the answer    p50 {r['after_p50']:+.1f} ms   p99 {r['after_p99']:+.1f} ms   "
               f"(screen arrival minus the cashier's confirm response; negative: the kitchen heard first)")
-        print(f"  across {r['screens']} screens   p99 spread {r['spread_p99']:.1f} ms (last screen minus first, per order)")
+        print(f"  across {r['screens']} screens   p99 spread {r['spread_p99']:.1f} ms"
+              " (last screen minus first, per order)")
         print(f"  HTTP confirm        p50 {r['confirm_p50']:.1f} ms   p99 {r['confirm_p99']:.1f} ms   "
               f"({r['orders_per_s']:.1f} orders/s placed and confirmed)")
         print(f"  events              expected {r['expected']}   received {r['received']}   lost {r['lost']}   "

@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("POS_PASSWORD_HASH_PROFILE", "fast")
 
-from tests.support.processes import Cloud, Edge
+from tests.support.processes import Cloud, Edge  # noqa: E402 - importable only after the sys.path line above
 
 TARGET = 500  # events/s
 
@@ -120,7 +120,8 @@ def pending(data_dir: Path) -> int:
 def wire_sample(data_dir: Path, size: int) -> list[dict]:
     with sqlite3.connect(str(data_dir / "edge.sqlite3")) as connection:
         connection.row_factory = sqlite3.Row
-        rows = connection.execute("SELECT * FROM outbox WHERE status = 'pending' ORDER BY seq LIMIT ?", (size,)).fetchall()
+        rows = connection.execute("SELECT * FROM outbox WHERE status = 'pending' ORDER BY seq LIMIT ?",
+                                  (size,)).fetchall()
     return [{"seq": r["seq"], "event_id": r["event_id"], "type": r["type"],
              "occurred_at": r["occurred_at"].replace(" ", "T")[:19] + "Z", "payload": json.loads(r["payload"]),
              "payload_sha256": r["payload_sha256"]} for r in rows]

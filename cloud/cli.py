@@ -33,7 +33,8 @@ def _upgrade(app) -> None:
         try:
             upgrade()
         except OperationalError as error:
-            raise click.ClickException(f"cannot reach the database: {str(error.orig).strip().splitlines()[0]}") from None
+            reason = str(error.orig).strip().splitlines()[0]
+            raise click.ClickException(f"cannot reach the database: {reason}") from None
 
 
 @click.group("cloud")

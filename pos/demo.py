@@ -154,10 +154,9 @@ def demo(directory, cloud_port, edge_port, gateway_port):
     signal.signal(signal.SIGTERM, _interrupt)
 
     def start(args: list[str], log: Path) -> subprocess.Popen:
-        handle = open(log, "ab")
-        process = subprocess.Popen([*POS, *args], env=env, stdout=handle, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
-        handle.close()
+        with open(log, "ab") as handle:  # the child keeps its own copy of the descriptor
+            process = subprocess.Popen([*POS, *args], env=env, stdout=handle, stderr=subprocess.STDOUT,
+                                       start_new_session=True)
         processes.append(process)
         return process
 

@@ -56,7 +56,8 @@ class PrinterStatus:
         """Why a job must not be sent now (None: send it)."""
         reasons = [
             name
-            for name, flag in (("cover open", self.cover_open), ("paper out", self.paper_out), ("printer error", self.error))
+            for name, flag in (("cover open", self.cover_open), ("paper out", self.paper_out),
+                               ("printer error", self.error))
             if flag
         ]
         if reasons:

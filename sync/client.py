@@ -127,7 +127,8 @@ class CloudClient:
             retry = response.headers.get("Retry-After")
             raise RateLimited(float(retry) if retry and retry.replace(".", "", 1).isdigit() else None)
         if response.status_code >= 500:
-            raise ServerError(response.status_code, body.get("message", "server error") if isinstance(body, dict) else "")
+            message = body.get("message", "server error") if isinstance(body, dict) else ""
+            raise ServerError(response.status_code, message)
         if response.status_code == 401:
             raise AuthFailed(body.get("message", "not authenticated") if isinstance(body, dict) else "")
         if response.status_code == 409 and isinstance(body, dict) and body.get("code") == "must_refetch":

@@ -3,6 +3,8 @@ import os
 
 import pytest
 
+pytest_plugins = ["tests.support.ci_skips"]  # CI=true: a skip for want of PostgreSQL, Chromium or Node fails
+
 # Tests hash passwords with Argon2's cheap profile; production uses the strong one.
 os.environ.setdefault("POS_PASSWORD_HASH_PROFILE", "fast")
 

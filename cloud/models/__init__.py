@@ -23,7 +23,8 @@ __all__ = [
     "Base", "Category", "Customer", "Device", "EnrollmentKey", "IdempotencyRecord", "Modifier",
     "LoginThrottle", "ModifierGroup", "Outlet", "OutletProduct", "ProcessedEvent", "Product", "Promotion",
     "PromotionAllowance", "PromotionProduct", "PromotionUsage", "RevokedToken", "Tenant",
-    "TenantVersion", "Tombstone", "User", "CustomerActivity", "CustomerAlias", "SyncedOrder", "SyncedOrderItem", "SyncedPayment",
+    "TenantVersion", "Tombstone", "User", "CustomerActivity", "CustomerAlias", "SyncedOrder", "SyncedOrderItem",
+    "SyncedPayment",
     "SyncedRefund", "SyncedShift", "SyncDiscrepancy", "GatewayAccount", "GatewayCharge", "GatewayRefund",
     "PaymentCallback",
 ]

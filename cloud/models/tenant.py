@@ -1,10 +1,15 @@
 """Tenants (brands/franchises) and their outlets (physical stores)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cloud.models.base import Base, Syncable, Timestamps
+
+if TYPE_CHECKING:  # the mapper resolves the name from the registry at run time
+    from cloud.models.sync import TenantVersion
 
 
 class Tenant(Timestamps, Syncable, Base):

@@ -195,8 +195,9 @@ def review(session, actor: Actor, product: Product, *, approve: bool, note: str 
 def delete_product(session, product: Product) -> None:
     """Delete a product no promotion lists (a promotion silently losing a product would
     change what it gives at every outlet)."""
-    listed = session.execute(select(Promotion.name).join(PromotionProduct, PromotionProduct.promotion_id == Promotion.id)
-                             .where(PromotionProduct.product_id == product.id)).scalars().all()
+    listed = session.execute(
+        select(Promotion.name).join(PromotionProduct, PromotionProduct.promotion_id == Promotion.id)
+        .where(PromotionProduct.product_id == product.id)).scalars().all()
     if listed:
         raise Conflict(f"The product is part of promotion(s) {', '.join(sorted(set(listed)))}; "
                        "remove it from them first", "PRODUCT_IN_USE")

@@ -69,7 +69,8 @@ def _customer_usage(session, customers) -> dict[str, dict[str, int]]:
     usage: dict[str, dict[str, int]] = defaultdict(dict)
     rows = session.execute(
         select(PromotionUsage.customer_uuid, PromotionUsage.promotion_id, func.sum(PromotionUsage.count))
-        .where(PromotionUsage.customer_uuid.in_(uuids)).group_by(PromotionUsage.customer_uuid, PromotionUsage.promotion_id)
+        .where(PromotionUsage.customer_uuid.in_(uuids))
+        .group_by(PromotionUsage.customer_uuid, PromotionUsage.promotion_id)
     ).all()
     for customer_uuid, promotion_id, count in rows:
         usage[customer_uuid][str(promotion_id)] = int(count)

@@ -113,7 +113,8 @@ def recovery_page(session, device: Device, after_seq: int, after_id: int, limit:
         return {"orders": [], "shifts": [], "next_after_id": None}
     rows = session.execute(select(SyncedOrder).options(selectinload(SyncedOrder.items)).where(
         SyncedOrder.outlet_id == device.outlet_id, SyncedOrder.device_id.in_(devices),
-        SyncedOrder.received_at >= since, SyncedOrder.id > after_id).order_by(SyncedOrder.id).limit(limit)).scalars().all()
+        SyncedOrder.received_at >= since, SyncedOrder.id > after_id)
+        .order_by(SyncedOrder.id).limit(limit)).scalars().all()
     uuids = [order.uuid for order in rows]
     payments: dict[str, list] = {}
     refunds: dict[str, list] = {}

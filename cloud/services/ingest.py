@@ -457,8 +457,8 @@ def _promotion_usage(ctx: _Apply, data: dict) -> None:
         if outlet_used != allowance.used:
             changed.append((PromotionAllowance, allowance.id, {"used": outlet_used}))
     if changed:
-        for (model, row_id, values), version in zip(changed, versions.next_versions(conn, device.tenant_id,
-                                                                                     len(changed))):
+        fresh = versions.next_versions(conn, device.tenant_id, len(changed))
+        for (model, row_id, values), version in zip(changed, fresh, strict=True):
             conn.execute(update(model.__table__).where(model.__table__.c.id == row_id)
                          .values(sync_version=version, **values))  # updated_at: its onupdate
     customer = _customer(session, device.tenant_id, data.get("customer_uuid"))

@@ -56,7 +56,7 @@ def _stamp(session, flush_context) -> None:
     connection = session.connection()
     now = utcnow()
     for tenant_id, items in sorted(changes.items()):
-        for (obj, deleted), version in zip(items, next_versions(connection, tenant_id, len(items))):
+        for (obj, deleted), version in zip(items, next_versions(connection, tenant_id, len(items)), strict=True):
             table = obj.__table__
             if deleted:
                 connection.execute(insert(Tombstone).values(

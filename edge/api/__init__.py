@@ -16,7 +16,8 @@ from edge.api import (
 from sync import sqlite
 from sync.web.converters import bound_path_ids
 
-BLUEPRINTS = (health.bp, auth.bp, catalog.bp, orders.bp, payments.bp, shifts.bp, customers.bp, kitchen.bp, sync.bp, status.bp, outlet.bp, printers.bp)
+BLUEPRINTS = (health.bp, auth.bp, catalog.bp, orders.bp, payments.bp, shifts.bp, customers.bp, kitchen.bp, sync.bp,
+              status.bp, outlet.bp, printers.bp)
 
 
 def register_blueprints(app) -> None:

@@ -141,7 +141,7 @@ def quote(json_data, actor):
         "items": [{"product_id": line.product_id, "product_name": line.name, "quantity": line.quantity,
                    "unit_price": p.unit_price, "gross": p.gross, "discount_amount": p.discount_amount,
                    "total_price": p.total_price, "service_charge": p.service_charge, "tax_amount": p.tax_amount,
-                   "line_total": p.total} for line, p in zip(result.lines, priced.lines)],
+                   "line_total": p.total} for line, p in zip(result.lines, priced.lines, strict=True)],
         "promotions": [{"promotion_id": a.promotion_id, "name": a.name, "code": None,
                         "discount_amount": a.discount_amount} for a in priced.promotions],
         "rejections": [{"code": r.code, "reason": r.reason_code, "message": r.message} for r in result.rejections],

@@ -21,6 +21,9 @@ from sync.web.openapi import refuses
 
 bp = APIBlueprint("printers", __name__, url_prefix="/api/printers", tag="Printers")
 
+INVALID_PRINTER_WHY = ("the settings cannot work together (the field and why are given): a kind without its device,"
+                       " an unknown profile or code page, a host off the LAN")
+
 
 def printer_out(printer: Printer) -> dict:
     state = printing.states(db.session).get(printer.id)
@@ -49,7 +52,7 @@ def list_printers(query_data, actor):
 @require("manager")
 @bp.input(PrinterIn)
 @bp.output(PrinterOut, status_code=201)
-@refuses(INVALID_PRINTER="the settings cannot work together (the field and why are given): a kind without its device, an unknown profile or code page, a host off the LAN")
+@refuses(INVALID_PRINTER=INVALID_PRINTER_WHY)
 def add_printer(json_data, actor):
     """Add a printer: serial (a device under /dev/, baudrate, flow control), USB
     (vendor:product), network (an address on the outlet's LAN, port 9100) or file (a file
@@ -70,7 +73,7 @@ def get_printer(printer_id, actor):
 @require("manager")
 @bp.input(PrinterPatchIn)
 @bp.output(PrinterOut)
-@refuses(INVALID_PRINTER="the settings cannot work together (the field and why are given): a kind without its device, an unknown profile or code page, a host off the LAN")
+@refuses(INVALID_PRINTER=INVALID_PRINTER_WHY)
 def update_printer(printer_id, json_data, actor):
     printer = printing.get_printer(db.session, printer_id)
     return printer_out(printing.update_printer(db.session, printer, json_data, by_manager=True))

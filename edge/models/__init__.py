@@ -20,7 +20,8 @@ from edge.models.sales import CashMovement, Order, OrderCounter, OrderItem, Orde
 from edge.models.sync import KitchenEvent, OutboxEvent, SyncIncident, SyncState
 
 __all__ = [
-    "Base", "CashMovement", "Customer", "IdempotencyRecord", "KitchenEvent", "LoginThrottle", "LoyaltyEntry", "MirrorAllowance",
+    "Base", "CashMovement", "Customer", "IdempotencyRecord", "KitchenEvent", "LoginThrottle", "LoyaltyEntry",
+    "MirrorAllowance",
     "MirrorCategory", "MirrorOutlet", "MirrorOutletProduct", "MirrorProduct", "MirrorPromotion", "MirrorTenant",
     "Order", "OrderCounter", "OrderItem", "OrderPromotion", "OutboxEvent", "Payment", "PromotionUse", "Refund",
     "RevokedToken", "Printer", "PrinterState", "PrintJobRow", "GatewayPayment",

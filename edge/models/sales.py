@@ -6,6 +6,7 @@ rewritten: voids and refunds are new rows that point at it.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     BigInteger,
@@ -24,6 +25,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from edge.models.base import Base
 from sync.timeutil import utcnow
 from sync.vocab import ORDER_STATUSES, PAYMENT_METHODS, PAYMENT_STATUSES, PREP_STATUSES, REFUND_KINDS, check_in
+
+if TYPE_CHECKING:  # the relationship names its target as a string; this is for readers and linters
+    from edge.models.customers import Customer
 
 
 class Order(Base):

@@ -88,7 +88,8 @@ def find_user_by_id(session, user_id: int | None) -> User | None:
 
 
 def find_user(session, username: str) -> User | None:
-    return session.execute(select(User).where(func.lower(User.username) == username.strip().lower())).scalar_one_or_none()
+    wanted = username.strip().lower()
+    return session.execute(select(User).where(func.lower(User.username) == wanted)).scalar_one_or_none()
 
 
 def authenticate(session, username: str, *, password: str | None = None, pin: str | None = None) -> User:

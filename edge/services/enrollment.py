@@ -20,7 +20,8 @@ def enroll(session, data_dir: str, cloud_url: str, enrollment_key: str, device_n
            client: CloudClient | None = None) -> DeviceCredential:
     existing = load_device(data_dir)
     if existing is not None:
-        pending = session.execute(select(func.count(OutboxEvent.seq)).where(OutboxEvent.status == "pending")).scalar_one()
+        pending = session.execute(
+            select(func.count(OutboxEvent.seq)).where(OutboxEvent.status == "pending")).scalar_one()
         if pending:
             raise EnrollmentRefused(f"this data dir is enrolled to outlet {existing.outlet_code} and has {pending} "
                                     "unsynced events; sync them or use another data dir")

@@ -246,7 +246,7 @@ def _fill(session, order: Order, result: Quote) -> None:
                   quantity=line.quantity, modifiers=sold["modifiers"], note=sold["note"],
                   unit_price=p.unit_price, gross=p.gross, discount_amount=p.discount_amount, total_price=p.total_price,
                   service_charge=p.service_charge, tax_amount=p.tax_amount, line_total=p.total)
-        for index, (line, sold, p) in enumerate(zip(result.lines, result.items, priced.lines))
+        for index, (line, sold, p) in enumerate(zip(result.lines, result.items, priced.lines, strict=True))
     ]
     order.promotions = [
         OrderPromotion(promotion_id=a.promotion_id, name=a.name, discount_amount=a.discount_amount,

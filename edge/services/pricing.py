@@ -41,6 +41,13 @@ from sync.money import (
 )
 
 
+class PricingInvariantError(RuntimeError):
+    """The engine broke one of its own guarantees: a bug in this module, never bad input.
+
+    An explicit raise rather than `assert`, so it still stops the sale under `python -O`.
+    """
+
+
 def _require_int(name: str, value: object, minimum: int | None = 0) -> None:
     if not isinstance(value, int) or isinstance(value, bool):
         raise TypeError(f"{name} must be an int, not {type(value).__name__}")
@@ -171,7 +178,7 @@ def allocate_capped(total: int, weights: Sequence[int], caps: Sequence[int]) -> 
             excess += parts[index] - cap
             parts[index] = cap
     if excess:
-        room = [cap - part for cap, part in zip(caps, parts)]
+        room = [cap - part for cap, part in zip(caps, parts, strict=True)]
         for index, extra in enumerate(allocate(excess, room)):
             parts[index] += extra
     return parts
@@ -204,7 +211,7 @@ def _percentage(rule: PromotionRule, cart: Sequence[CartLine], nets: list[int]) 
         return allocate_capped(total, nets, nets)
     targets = {p.product_id for p in rule.products}
     uncapped = [apply_rate(net, bp) if line.product_id in targets else 0
-                for line, net in zip(cart, nets)]
+                for line, net in zip(cart, nets, strict=True)]
     total = _cap(sum(uncapped), rule)
     if total == sum(uncapped):
         return uncapped
@@ -216,7 +223,7 @@ def _fixed_amount(rule: PromotionRule, cart: Sequence[CartLine], nets: list[int]
         weights = list(nets)
     else:
         targets = {p.product_id for p in rule.products}
-        weights = [net if line.product_id in targets else 0 for line, net in zip(cart, nets)]
+        weights = [net if line.product_id in targets else 0 for line, net in zip(cart, nets, strict=True)]
     total = min(_cap(rule.discount_amount, rule), sum(weights))
     return allocate_capped(total, weights, weights)
 
@@ -234,7 +241,7 @@ def _buy_x_get_y(rule: PromotionRule, cart: Sequence[CartLine], nets: list[int])
     # Units of lines with something left to discount. A unit is in exactly one class.
     buy_only = get_only = both = 0
     get_lines: list[tuple[Fraction, int]] = []  # (unit net, line index)
-    for index, (line, net) in enumerate(zip(cart, nets)):
+    for index, (line, net) in enumerate(zip(cart, nets, strict=True)):
         if net <= 0:
             continue
         in_buy, in_get = line.product_id in buy_set, line.product_id in get_set
@@ -275,7 +282,8 @@ def _buy_x_get_y(rule: PromotionRule, cart: Sequence[CartLine], nets: list[int])
             both_used += take
         discounted_units[index] = take
         needed -= take
-    assert needed == 0, "feasibility guarantees enough get units"
+    if needed:
+        raise PricingInvariantError(f"promotion {rule.id}: {needed} get units missing after the feasibility check")
 
     shares = [
         div_round_half_up(nets[i] * units * bp, cart[i].quantity * BASIS_POINTS) if units else 0
@@ -300,7 +308,7 @@ def _bundle(rule: PromotionRule, cart: Sequence[CartLine], nets: list[int]) -> l
     units: dict[int, list[tuple[Fraction, int, int]]] = {}  # product -> [(value, index, count)]
     for product_id in component_ids:
         rows = [(Fraction(net, line.quantity), index, line.quantity)
-                for index, (line, net) in enumerate(zip(cart, nets)) if line.product_id == product_id]
+                for index, (line, net) in enumerate(zip(cart, nets, strict=True)) if line.product_id == product_id]
         rows.sort(key=lambda row: (-row[0], row[1]))
         units[product_id] = rows
     sets = min(sum(count for _, _, count in units[p]) // components[p] for p in component_ids)
@@ -334,7 +342,7 @@ def _bundle(rule: PromotionRule, cart: Sequence[CartLine], nets: list[int]) -> l
     if exact_total == 0:
         return zero
     total = div_round_half_up(exact_total.numerator, exact_total.denominator)
-    caps = [net if share > 0 else 0 for net, share in zip(nets, shares)]
+    caps = [net if share > 0 else 0 for net, share in zip(nets, shares, strict=True)]
     total = min(_cap(total, rule), sum(caps))
     return allocate_capped(total, _fraction_weights(shares), caps)
 
@@ -393,21 +401,21 @@ def price_order(
         ):
             skipped.append(SkippedPromotion(rule.id, NO_ELIGIBLE_PRODUCTS))
             continue
-        nets = [g - d for g, d in zip(gross, discounts)]
+        nets = [g - d for g, d in zip(gross, discounts, strict=True)]
         shares = promotion_discount(rule, cart, nets)
-        if any(share < 0 or share > net for share, net in zip(shares, nets)):
-            raise AssertionError(f"promotion {rule.id} exceeded a line's net")  # pragma: no cover
+        if any(share < 0 or share > net for share, net in zip(shares, nets, strict=True)):
+            raise PricingInvariantError(f"promotion {rule.id} exceeded a line's net")  # pragma: no cover
         amount = sum(shares)
         if amount == 0:
             skipped.append(SkippedPromotion(rule.id, NOT_APPLICABLE))
             continue
-        discounts = [d + s for d, s in zip(discounts, shares)]
+        discounts = [d + s for d, s in zip(discounts, shares, strict=True)]
         promo = AppliedPromotion(rule.id, rule.name, amount, tuple(shares))
         applied.append(promo)
         if not rule.is_stackable:
             exclusive = promo
 
-    nets = [g - d for g, d in zip(gross, discounts)]
+    nets = [g - d for g, d in zip(gross, discounts, strict=True)]
     discount_amount = sum(discounts)
     discounted_subtotal = subtotal - discount_amount
 
@@ -416,7 +424,7 @@ def price_order(
 
     if settings.tax_on_service_charge:
         tax_base = discounted_subtotal + service_charge
-        tax_weights = [n + s for n, s in zip(nets, line_service)]
+        tax_weights = [n + s for n, s in zip(nets, line_service, strict=True)]
     else:
         tax_base = discounted_subtotal
         tax_weights = list(nets)

@@ -110,9 +110,9 @@ def create_printer(session, data: dict, *, by_manager: bool = False) -> Printer:
 
 
 def update_printer(session, printer: Printer, changes: dict, *, by_manager: bool = False) -> Printer:
-    if "name" in changes and changes["name"] != printer.name:
-        if session.execute(select(Printer.id).where(Printer.name == changes["name"])).first():
-            raise Conflict(f"A printer named {changes['name']} exists", "PRINTER_EXISTS", "name")
+    renamed = "name" in changes and changes["name"] != printer.name
+    if renamed and session.execute(select(Printer.id).where(Printer.name == changes["name"])).first():
+        raise Conflict(f"A printer named {changes['name']} exists", "PRINTER_EXISTS", "name")
     merged = {**printer.config, "name": printer.name,
               **{k: v for k, v in changes.items() if k != "is_active"}}
     if merged.get("kind") == "file" and "device" not in changes:

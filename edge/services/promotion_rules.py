@@ -511,11 +511,10 @@ def select_promotions(
         if not matching:
             rejections.append(CodeRejection(shown, UNKNOWN_CODE, f"{shown} is not a valid promotion code"))
             continue
-        if any(reasons[rule.id] is None for rule in matching):
+        refusals = [(rule, reasons[rule.id]) for rule in matching]
+        if any(reason is None for _, reason in refusals):
             continue
-        first = matching[0]
-        reason = reasons[first.id]
-        assert reason is not None
+        first, reason = refusals[0]
         rejections.append(CodeRejection(shown, reason, rejection_message(first, reason, tz=tz)))
     return Selection(rules_to_try=chosen, rejected_codes=tuple(rejections))
 

@@ -92,7 +92,7 @@ def write_new(session, obj) -> None:
             continue  # the key the database hands out
         values[column.key] = value
     result = session.connection().execute(shape.insert, values)
-    for (key, _), value in zip(shape.primary_key, result.inserted_primary_key):
+    for (key, _), value in zip(shape.primary_key, result.inserted_primary_key, strict=True):
         if state.get(key) is None:
             setattr(obj, key, value)
 

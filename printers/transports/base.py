@@ -76,6 +76,7 @@ class Transport(ABC):
 
     def _drain(self, total: int) -> None:
         """Wait until written bytes have left this computer, where that can be known."""
+        return None  # by default it cannot be known: nothing to wait for
 
     def _read(self, timeout_s: float) -> bytes:
         """Bytes the printer sent, waiting at most `timeout_s` (b"" if none)."""
@@ -83,6 +84,7 @@ class Transport(ABC):
 
     def _discard_input(self) -> None:
         """Drop bytes the printer sent earlier (stale answers)."""
+        return None  # by default the link keeps no answers
 
     def link_alive(self) -> bool:
         """Cheap check that an open link was not closed by the other end meanwhile."""

@@ -7,6 +7,7 @@ the path cannot make the edge write to some other file through one.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 
 from ..status import PrinterStatus
@@ -42,10 +43,8 @@ class FileTransport(Transport):
     def close(self) -> None:
         handle, self._file = self._file, None
         if handle is not None:
-            try:
+            with contextlib.suppress(OSError):
                 handle.close()
-            except OSError:
-                pass
 
     def _write_chunk(self, chunk: memoryview) -> int:
         try:

@@ -7,6 +7,7 @@ and the job would look done while nothing printed.
 """
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import select
@@ -71,10 +72,8 @@ class NetworkTransport(Transport):
     def close(self) -> None:
         sock, self._sock = self._sock, None
         if sock is not None:
-            try:
+            with contextlib.suppress(OSError):
                 sock.close()
-            except OSError:
-                pass
 
     def link_alive(self) -> bool:
         """False if the printer closed the connection while it sat idle."""

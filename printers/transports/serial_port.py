@@ -7,6 +7,8 @@ a stopped printer stalls the write, which the write timeout turns into an error.
 """
 from __future__ import annotations
 
+import contextlib
+
 import serial
 
 from .base import ConnectionLost, OpenError, Transport, WriteTimeout, wait_for_drain
@@ -80,10 +82,8 @@ class SerialTransport(Transport):
                 port.reset_output_buffer()
         except (serial.SerialException, OSError):
             pass
-        try:
+        with contextlib.suppress(serial.SerialException, OSError):
             port.close()
-        except (serial.SerialException, OSError):
-            pass
 
     def write(self, data: bytes) -> None:
         try:
@@ -105,7 +105,8 @@ class SerialTransport(Transport):
         try:
             wait_for_drain(lambda: self._port.out_waiting, self.write_timeout_s, total)
         except (serial.SerialException, OSError) as exc:
-            raise ConnectionLost(f"serial port {self.device} failed: {exc}", bytes_written=total, uncertain=True) from exc
+            raise ConnectionLost(f"serial port {self.device} failed: {exc}", bytes_written=total,
+                                 uncertain=True) from exc
 
     def _read(self, timeout_s: float) -> bytes:
         try:

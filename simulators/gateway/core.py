@@ -6,6 +6,7 @@ webhook in that provider's format and hands it to the dispatcher.
 """
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -82,10 +83,8 @@ class Simulator:
 
     def expire_due(self) -> None:
         for charge in self.store.due_to_expire(now()):
-            try:
+            with contextlib.suppress(SimulatorError):  # paid or cancelled since the look: nothing to expire
                 self.expire(charge.id)
-            except SimulatorError:
-                pass  # paid or cancelled since the look: nothing to expire
 
     def tick(self) -> None:
         self.expire_due()

@@ -167,7 +167,8 @@ class CustomerData(_Entity):
     marketing_consent = fields.Boolean(load_default=False)
     preferred_outlet_id = fields.Integer(allow_none=True, load_default=None)
     merged_uuids = fields.List(fields.String(), load_default=list)
-    applied_seq = fields.Integer(load_default=0, metadata={"description": "Highest outbox seq of the pulling outlet already counted in these figures"})
+    applied_seq = fields.Integer(load_default=0, metadata={
+        "description": "Highest outbox seq of the pulling outlet already counted in these figures"})
     promotion_usage = fields.Dict(keys=fields.String(), values=fields.Integer(), load_default=dict)
 
 

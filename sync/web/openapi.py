@@ -105,9 +105,11 @@ def install_spec_processor(app, extra_schemes: dict | None = None, user_headers:
         schemes = components.setdefault("securitySchemes", {})
         schemes["BearerAuth"] = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
         schemes["DeviceToken"] = {"type": "http", "scheme": "bearer",
-                                  "description": "The dev_... credential an edge got from the cloud's /api/sync/enroll/"}
+                                  "description": "The dev_... credential an edge got from the cloud's"
+                                                 " /api/sync/enroll/"}
         schemes.update(extra_schemes or {})
-        error_ref = {"description": "Error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        error_ref = {"description": "Error",
+                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
         for rule in app.url_map.iter_rules():
             view = app.view_functions.get(rule.endpoint)
             path = spec.get("paths", {}).get(_openapi_path(rule.rule))

@@ -12,6 +12,7 @@ from cloud import create_app
 from cloud.extensions import db
 from cloud.models import Base
 from tests.conftest import TEST_SECRET
+from tests.support.needs import NO_POSTGRES
 
 
 def _worker_database(url: str | None) -> str | None:
@@ -63,7 +64,7 @@ def sqlite_template(tmp_path_factory):
 @pytest.fixture(scope="session")
 def postgres_schema():
     if not POSTGRES_URL:
-        pytest.skip("POS_TEST_POSTGRES_URL is not set")
+        pytest.skip(NO_POSTGRES)
     _ensure_database(POSTGRES_URL)
     engine = create_engine(POSTGRES_URL)
     Base.metadata.drop_all(engine)

@@ -139,7 +139,8 @@ class Till:
         service = apply_rate(subtotal, SERVICE_BP)  # the edge prices the order, then allocates to lines
         tax = apply_rate(subtotal + service, TAX_BP)
         assert service == sum(i["service_charge"] for i in items) and tax == sum(i["tax_amount"] for i in items)
-        order = {"uuid": new_uuid(), "order_number": f"T{self.device.outlet_id}-{day:%y%m%d}-1-{next(self.numbers):04d}",
+        number = f"T{self.device.outlet_id}-{day:%y%m%d}-1-{next(self.numbers):04d}"
+        order = {"uuid": new_uuid(), "order_number": number,
                  "outlet_id": self.device.outlet_id, "terminal": 1, "business_date": day, "shift_uuid": None,
                  "status": "pending", "source": "pos", "customer_uuid": customer, "customer_name": "",
                  "customer_phone": "", "table": "", "note": "", "subtotal": subtotal, "discount_amount": 0,

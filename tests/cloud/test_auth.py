@@ -1,10 +1,13 @@
 """Login, token rotation and revocation, registration, passwords."""
+from datetime import timedelta
+
 import pytest
 
 from cloud import create_app
 from cloud.extensions import db
 from cloud.models import User
 from tests.cloud.factories import PASSWORD
+from tests.support.tokens import past_its_expiry
 
 
 def login(client, username, password=PASSWORD):
@@ -29,7 +32,8 @@ def test_login_returns_tokens_and_the_user(client, world):
 def test_wrong_password_is_refused_in_the_contract_error_format(client, world):
     response = login(client, "aa_cashier", "nope-nope")
     assert response.status_code == 401
-    assert response.json == {"error": "AuthenticationError", "message": "The username or password is not right; try again",
+    assert response.json == {"error": "AuthenticationError",
+                             "message": "The username or password is not right; try again",
                              "field": None, "code": "INVALID_CREDENTIALS"}
 
 
@@ -63,6 +67,17 @@ def test_refresh_rotates_and_a_used_refresh_token_is_dead(client, world):
     assert again.json["code"] == "TOKEN_REVOKED"
     # the reuse ended the whole session, the pair it was traded for included (test_token_families.py)
     assert client.post("/api/auth/refresh/", json={"refresh": first.json["refresh"]}).status_code == 401
+
+
+def test_an_expired_refresh_token_is_refused(app, client, world):
+    app.config["JWT_REFRESH_TOKEN_EXPIRES"] = timedelta(seconds=1)
+    tokens = login(client, "aa_manager").json
+    past_its_expiry(tokens["refresh"])
+    refused = client.post("/api/auth/refresh/", json={"refresh": tokens["refresh"]})
+    assert (refused.status_code, refused.json["code"]) == (401, "TOKEN_INVALID")
+    app.config["JWT_REFRESH_TOKEN_EXPIRES"] = timedelta(hours=1)
+    current = login(client, "aa_manager").json  # the same request with a live token is taken
+    assert client.post("/api/auth/refresh/", json={"refresh": current["refresh"]}).status_code == 200
 
 
 def test_an_access_token_cannot_be_used_to_refresh(client, world):

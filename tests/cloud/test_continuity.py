@@ -43,7 +43,8 @@ def test_an_order_number_another_order_holds_is_refused_and_flagged(app, client,
 def test_more_paid_than_due_is_flagged_and_kept(app, client, world):
     till = Outlet_(app, client, world.a.outlet_id)
     sold = order(till.outlet_id, lines=1)  # 1,000 due
-    answers = till.push([till.event("order.snapshot", sold), till.event("payment.recorded", payment(sold["uuid"], 1000)),
+    answers = till.push([till.event("order.snapshot", sold),
+                         till.event("payment.recorded", payment(sold["uuid"], 1000)),
                          till.event("payment.recorded", payment(sold["uuid"], 1000))])
     assert [a["status"] for a in answers] == ["applied"] * 3
     assert _flags(app) == [("overpaid", sold["uuid"])]

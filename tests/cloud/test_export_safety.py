@@ -41,7 +41,7 @@ def _csv_rows(response):
 def _xlsx_rows(response):
     sheet = load_workbook(io.BytesIO(response.data)).active
     header = [cell.value for cell in sheet[1]]
-    return [dict(zip(header, row)) for row in sheet.iter_rows(min_row=2)]
+    return [dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=2)]
 
 
 def test_the_catalog_csv_marks_formula_like_names_as_text(client, world):

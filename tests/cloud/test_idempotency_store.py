@@ -34,7 +34,8 @@ def test_a_login_answer_is_stored_sealed_and_replays_to_the_same_request(app, cl
 
 
 def test_refresh_registration_and_enrollment_answers_are_sealed(app, client, world):
-    refresh_token = client.post("/api/auth/login/", json={"username": "aa_manager", "password": PASSWORD}).json["refresh"]
+    login = client.post("/api/auth/login/", json={"username": "aa_manager", "password": PASSWORD})
+    refresh_token = login.json["refresh"]
     client.post("/api/auth/refresh/", json={"refresh": refresh_token}, headers={"Idempotency-Key": "r-1"})
     client.post("/api/auth/register/", headers={"Idempotency-Key": "reg-1"}, json={
         "username": "new_owner", "password": "Str0ng-password", "password_confirm": "Str0ng-password",

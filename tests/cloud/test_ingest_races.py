@@ -12,7 +12,7 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from cloud.extensions import db
 from cloud.models import Customer, Promotion
@@ -22,7 +22,21 @@ from tests.cloud.test_drain_ingest import Outlet_, order, payment
 
 pytestmark = pytest.mark.postgres
 
-PAUSE_S = 0.7  # time for B's push to reach its read of the counter while A holds it
+WAITING_FOR_A_LOCK = text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                          " AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()")
+
+
+def until_b_waits_for_the_lock_or_is_done(b_push: threading.Thread, timeout: float = 10.0) -> None:
+    """Hold A's transaction open until B's push is blocked on the counter's row lock (a
+    backend of this database waiting on a lock), or B finished without waiting (then the
+    counter checks tell whether it read a stale value)."""
+    deadline = time.monotonic() + timeout
+    with db.engine.connect() as watcher:
+        while b_push.is_alive() and time.monotonic() < deadline:
+            if watcher.execute(WAITING_FOR_A_LOCK).scalar_one():
+                return
+            watcher.rollback()  # a fresh snapshot of pg_stat_activity on the next look
+            time.sleep(0.01)
 
 
 @pytest.fixture
@@ -46,7 +60,7 @@ def push_while_the_other_outlet_pushes(app, monkeypatch, till_a, batch_a, till_b
                 "/api/sync/push/", json={"events": batch_b}, headers=till_b.headers)))
             others.append(other)
             other.start()
-            time.sleep(PAUSE_S)
+            until_b_waits_for_the_lock_or_is_done(other)
 
     monkeypatch.setitem(ingest.APPLY, "payment.recorded", payment_then_let_b_push)
     sold = order(till_a.outlet_id)

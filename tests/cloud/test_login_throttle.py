@@ -81,7 +81,8 @@ def test_an_unknown_username_locks_and_answers_exactly_like_a_known_one(client, 
 def test_an_unknown_username_costs_one_hash_check_like_a_known_one(client, world, monkeypatch):
     checks = []
     real = passwords.verify_secret
-    monkeypatch.setattr(passwords, "verify_secret", lambda hashed, secret: checks.append(hashed) or real(hashed, secret))
+    monkeypatch.setattr(passwords, "verify_secret",
+                        lambda hashed, secret: checks.append(hashed) or real(hashed, secret))
     login(client, "nobody_here", WRONG)
     login(client, "aa_cashier", WRONG)
     assert len(checks) == 2 and checks[0] == passwords.dummy_hash("fast") and checks[1].startswith("$argon2")

@@ -17,6 +17,7 @@ from cloud import create_app
 from cloud.extensions import db
 from cloud.models import Base
 from tests.conftest import TEST_SECRET
+from tests.support.needs import NO_POSTGRES
 
 POSTGRES_URL = os.environ.get("POS_TEST_POSTGRES_URL")
 
@@ -28,7 +29,7 @@ def empty_database(request, tmp_path):
         yield f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
         return
     if not POSTGRES_URL:
-        pytest.skip("POS_TEST_POSTGRES_URL is not set")
+        pytest.skip(NO_POSTGRES)
     server = make_url(POSTGRES_URL)
     name = f"pos_migrations_{uuid.uuid4().hex[:12]}"
     admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")

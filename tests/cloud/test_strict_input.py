@@ -33,7 +33,8 @@ def test_a_product_price_of_zero_or_less_is_refused_with_one_message(client, wor
 
 def test_an_outlet_price_of_zero_is_refused_too(client, world):
     response = client.post(f"/api/outlets/{world.a.outlet_id}/products/",
-                           json={"product_id": world.a.product_id, "price": "0.00"}, headers=world.headers("tenant_owner"))
+                           json={"product_id": world.a.product_id, "price": "0.00"},
+                           headers=world.headers("tenant_owner"))
     assert (response.status_code, response.json["message"]) == (400, "Product price must be positive")
 
 
@@ -68,7 +69,8 @@ def test_a_search_for_a_wildcard_character_is_a_literal(client, world, path, ter
 
 def test_a_search_with_a_percent_sign_finds_the_name_that_has_one(client, world):
     owner = world.headers("tenant_owner")
-    assert client.post("/api/products/", json=new_product(world, name="Pie 100% butter"), headers=owner).status_code == 201
+    made = client.post("/api/products/", json=new_product(world, name="Pie 100% butter"), headers=owner)
+    assert made.status_code == 201
     found = client.get("/api/products/", query_string={"search": "0% b"}, headers=owner).json
     assert [p["name"] for p in found["results"]] == ["Pie 100% butter"]
 
@@ -85,7 +87,8 @@ def test_image_and_logo_urls_are_web_addresses_only(client, world, url):
 
 def test_web_addresses_and_none_are_still_taken(client, world):
     owner = world.headers("tenant_owner")
-    product = client.post("/api/products/", json=new_product(world, image_url="https://cdn.test/pie.png"), headers=owner)
+    product = client.post("/api/products/", json=new_product(world, image_url="https://cdn.test/pie.png"),
+                          headers=owner)
     assert product.status_code == 201
     assert client.patch(f"/api/products/{product.json['id']}/", json={"image_url": None},
                         headers=owner).status_code == 200

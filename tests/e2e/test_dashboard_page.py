@@ -26,6 +26,7 @@ from sync.ids import sha256_hex
 from sync.money import allocate, apply_rate, div_round_half_up, parse_amount, round_to_increment
 from sync.schemas import events
 from sync.timeutil import isoformat
+from tests.support.needs import NO_CHROMIUM
 from tests.support.processes import Cloud, Edge
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -106,14 +107,14 @@ class History:
         service = apply_rate(subtotal, 500)
         line_service = allocate(service, gross)
         tax = apply_rate(subtotal + service, 1000)
-        line_tax = allocate(tax, [g + s for g, s in zip(gross, line_service)])
+        line_tax = allocate(tax, [g + s for g, s in zip(gross, line_service, strict=True)])
         total = round_to_increment(subtotal + service + tax, 10_000)
         items = [{"line_no": n, "product_id": p["id"], "product_name": p["name"], "sku": p["sku"],
                   "category_id": p["category_id"], "station": "main", "quantity": q, "modifiers": [], "note": "",
                   "unit_price": parse_amount(p["price"]), "gross": g, "discount_amount": 0, "total_price": g,
                   "service_charge": s, "tax_amount": t, "line_total": g + s + t, "prep_status": "served",
                   "voided_quantity": 0, "refunded_quantity": 0}
-                 for n, ((p, q), g, s, t) in enumerate(zip(picks, gross, line_service, line_tax), start=1)]
+                 for n, ((p, q), g, s, t) in enumerate(zip(picks, gross, line_service, line_tax, strict=True), start=1)]
         return {"subtotal": subtotal, "discount_amount": 0, "service_charge": service, "tax_amount": tax,
                 "rounding_amount": total - (subtotal + service + tax), "total_amount": total}, items
 
@@ -262,7 +263,7 @@ def head_office(tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's Chromium is not installed at /usr/bin/chromium")
+        pytest.skip(NO_CHROMIUM)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield browser

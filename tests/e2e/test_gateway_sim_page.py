@@ -13,6 +13,7 @@ import pytest
 import requests
 from playwright.sync_api import expect, sync_playwright
 
+from tests.support.needs import NO_CHROMIUM
 from tests.support.ports import free_port
 from tests.support.processes import PosProcess
 from tests.support.webhook_receiver import WebhookReceiver
@@ -40,7 +41,7 @@ def sim(tmp_path):
 
 def test_a_person_pays_an_open_charge_from_the_page(sim):
     if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's Chromium is not installed at /usr/bin/chromium")
+        pytest.skip(NO_CHROMIUM)
     url, receiver = sim
     auth = "Basic " + base64.b64encode(f"{SERVER_KEY}:".encode()).decode()
     charge = requests.post(f"{url}/v2/charge", headers={"Authorization": auth}, timeout=10, json={

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.test_kitchen_realtime import HttpTill, kitchen_outlet  # noqa: F401  (a shared fixture)
+from tests.support.needs import NO_NODE
 
 pytestmark = pytest.mark.e2e
 
@@ -22,7 +23,7 @@ JS = Path(__file__).parent / "js"
 def node_client():
     node, npm = shutil.which("node"), shutil.which("npm")
     if node is None or npm is None:
-        pytest.skip("node and npm are needed to run the brief's JavaScript client")
+        pytest.skip(NO_NODE)
     if not (JS / "node_modules" / "socket.io-client").exists():
         done = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=JS, capture_output=True, text=True,
                               timeout=300, check=False)

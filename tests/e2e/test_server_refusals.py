@@ -43,7 +43,8 @@ def test_headers_too_large_are_a_json_error(outlet, side):
 
 
 def test_werkzeugs_refusals_are_json_too():
-    server = make_server("127.0.0.1", free_port(), lambda environ, start: [], request_handler=werkzeug_request_handler())
+    server = make_server("127.0.0.1", free_port(), lambda environ, start: [],
+                         request_handler=werkzeug_request_handler())
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -16,6 +16,7 @@ from cloud.notifications.catalogue import TEMPLATE_TYPES
 from cloud.notifications.channels import Message, WhatsAppChannel, WhatsAppSettings
 from cloud.notifications.channels.whatsapp_webhooks import parse_statuses
 from cloud.notifications.templates import TemplateSource, render
+from tests.support.needs import NO_CHROMIUM
 from tests.support.ports import free_port
 from tests.support.processes import PosProcess
 from tests.support.webhook_receiver import WebhookReceiver
@@ -47,7 +48,7 @@ def sim(tmp_path):
 
 def test_a_person_sees_the_message_and_its_ticks_on_the_simulators_page(sim):
     if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's Chromium is not installed at /usr/bin/chromium")
+        pytest.skip(NO_CHROMIUM)
     url, receiver = sim
     requests.post(f"{url}/_sim/config", timeout=5, json={
         "auto_read": False, "status_delays_ms": {"sent": 100, "delivered": 300},

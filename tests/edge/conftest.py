@@ -113,7 +113,8 @@ class Till:
         return self.client.get(path, headers=self.headers, **kw)
 
     def post(self, path, json=None, **kw):
-        return self.client.post(path, json=json if json is not None else {}, headers={**self.headers, **kw.pop("headers", {})}, **kw)
+        headers = {**self.headers, **kw.pop("headers", {})}
+        return self.client.post(path, json=json if json is not None else {}, headers=headers, **kw)
 
     def patch(self, path, json=None, **kw):
         return self.client.patch(path, json=json or {}, headers=self.headers, **kw)

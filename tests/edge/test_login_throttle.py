@@ -63,7 +63,8 @@ def test_an_unknown_username_answers_exactly_like_a_known_one(client, no_waiting
 def test_unknown_names_and_users_without_a_pin_cost_one_hash_check(client, monkeypatch):
     checks = []
     real = passwords.verify_secret
-    monkeypatch.setattr(passwords, "verify_secret", lambda hashed, secret: checks.append(hashed) or real(hashed, secret))
+    monkeypatch.setattr(passwords, "verify_secret",
+                        lambda hashed, secret: checks.append(hashed) or real(hashed, secret))
     pin_login(client, "9999", "nobody")
     pin_login(client, "9999", "kitchen")  # the cook has a password, no PIN
     assert checks == [passwords.dummy_hash("fast")] * 2

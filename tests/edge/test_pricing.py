@@ -121,7 +121,8 @@ def test_line_amounts_add_up_exactly_when_allocation_has_remainders():
 
 
 def test_empty_cart_is_all_zero():
-    order = price_order([], ChargeSettings(1000, 500, cash_rounding=50_000), [rule(1, "percentage", discount_percent_bp=1000)])
+    order = price_order([], ChargeSettings(1000, 500, cash_rounding=50_000),
+                        [rule(1, "percentage", discount_percent_bp=1000)])
     assert (order.subtotal, order.total_amount, order.rounding_amount, order.promotions) == (0, 0, 0, ())
 
 

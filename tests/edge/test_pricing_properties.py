@@ -102,7 +102,7 @@ def check_identities(order, cart):
     assert order.total_amount == (order.subtotal - order.discount_amount + order.service_charge
                                   + order.tax_amount + order.rounding_amount)
     assert order.discount_amount == sum(p.discount_amount for p in order.promotions)
-    for line, item in zip(order.lines, cart):
+    for line, item in zip(order.lines, cart, strict=True):
         assert line.unit_price == item.unit_base_price + sum(m.price for m in item.modifiers)
         assert line.gross == line.unit_price * item.quantity
         assert line.total_price == line.gross - line.discount_amount
@@ -154,10 +154,10 @@ def test_no_promotion_takes_more_than_what_it_applied_to(cart, charges, promos):
             assert applied.discount_amount <= apply_rate(sum(nets), rule.discount_percent_bp)
         if rule.products:
             listed = {p.product_id for p in rule.products}
-            for item, share in zip(cart, applied.line_discounts):
+            for item, share in zip(cart, applied.line_discounts, strict=True):
                 assert share == 0 or item.product_id in listed, "discount on a product the promotion does not list"
         assert order.subtotal >= rule.min_purchase
-        nets = [net - share for net, share in zip(nets, applied.line_discounts)]
+        nets = [net - share for net, share in zip(nets, applied.line_discounts, strict=True)]
     assert [line.total_price for line in order.lines] == nets
     for line in order.lines:
         assert line.discount_amount <= line.gross
@@ -226,7 +226,7 @@ def test_bundle_alone_pairs_the_dearest_units(pizzas, drinks, bundle_price):
     rule = PromotionRule(id=1, name="Combo", promo_type="bundle", bundle_price=bundle_price,
                          products=(PromotionProduct(1), PromotionProduct(2)))
     order = price_order(cart, ChargeSettings(0, 0), [rule])
-    pairs = zip(sorted(pizzas, reverse=True), sorted(drinks, reverse=True))
+    pairs = zip(sorted(pizzas, reverse=True), sorted(drinks, reverse=True), strict=False)
     assert order.discount_amount == sum(max(0, p + d - bundle_price) for p, d in pairs)
 
 

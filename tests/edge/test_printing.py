@@ -52,6 +52,7 @@ def printing(edge_app, manager, kitchen_printer, receipt_printer):
 class JobView:
     def __init__(self, row):
         self.state, self.copy, self.kind = row.state, row.copy, row.kind
+        self.attempts, self.last_error = row.attempts, row.last_error
 
 
 def jobs(edge_app, **filters):
@@ -133,7 +134,9 @@ def test_printer_off_while_five_orders_are_confirmed_prints_all_five_in_order_on
     cashier.open_shift()
     kitchen_printer.state = "offline"
     numbers = [sell(cashier, cashier.item("DR-COLA"))["order_number"] for _ in range(5)]
-    time.sleep(0.5)
+    # the worker has looked at the printer, found it offline and held the head job back
+    assert wait_for(lambda: [(j.state, j.attempts, j.last_error) for j in jobs(edge_app, kind="kitchen")][:1]
+                    == [("queued", 0, "offline")])
     assert not kitchen_printer.jobs() or all(n not in decode(b"".join(kitchen_printer.jobs())).text
                                              for n in numbers)
     kitchen_printer.state = "online"

@@ -198,7 +198,8 @@ def test_promotion_for_other_outlets_is_rejected():
                               code="BDG", outlet_ids=(2, 3))
     rejection = only_rejection(select([elsewhere], now_utc=datetime(2026, 11, 25, 5, 0), codes=["BDG"]))
     assert (rejection.reason_code, rejection.message) == ("WRONG_OUTLET", "BDG is not valid at this outlet")
-    assert select([elsewhere], now_utc=datetime(2026, 11, 25, 5, 0), codes=["BDG"], outlet_id=3).rules_to_try == (elsewhere,)
+    chosen = select([elsewhere], now_utc=datetime(2026, 11, 25, 5, 0), codes=["BDG"], outlet_id=3)
+    assert chosen.rules_to_try == (elsewhere,)
 
 
 LIMITED = PromotionRule(id=9, name="First 100", promo_type="fixed_amount", discount_amount=1_000_000,
@@ -214,7 +215,8 @@ def test_limited_promotion_without_allowance_is_never_granted():
     for allowance in ({9: 0}, {}):  # a missing allowance is none at all
         rejection = only_rejection(select([LIMITED], now_utc=datetime(2026, 11, 25, 5, 0), codes=["FIRST100"],
                                           allowance_left=allowance))
-        assert (rejection.reason_code, rejection.message) == ("USAGE_LIMIT_REACHED", "FIRST100 has reached its usage limit")
+        assert (rejection.reason_code, rejection.message) == (
+            "USAGE_LIMIT_REACHED", "FIRST100 has reached its usage limit")
 
 
 def test_limited_auto_promotion_without_allowance_is_silently_not_tried():

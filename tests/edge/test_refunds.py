@@ -7,6 +7,7 @@ from sqlalchemy import select
 from edge.extensions import db
 from edge.models import OutboxEvent
 from edge.services import orders, refunds
+from sync.money import div_round_half_up, parse_amount
 from sync.web.errors import Conflict
 
 
@@ -65,7 +66,7 @@ def test_refunding_one_unit_at_a_time_by_card_returns_exactly_the_line_total(cas
     amounts = [manager.post(f"/api/orders/{order['id']}/refund/",
                             {"reason": "x", "lines": [{"item_id": line["id"], "quantity": 1}]}).json["amount"]
                for _ in range(3)]
-    assert round(sum(float(a) for a in amounts), 2) == float(line["line_total"])
+    assert sum(parse_amount(a) for a in amounts) == parse_amount(line["line_total"])
     nothing_left = manager.post(f"/api/orders/{order['id']}/refund/",
                                 {"reason": "x", "lines": [{"item_id": line["id"], "quantity": 1}]})
     assert nothing_left.status_code == 409 and nothing_left.json["code"] == "NOTHING_TO_REFUND"
@@ -77,10 +78,29 @@ def test_refunding_one_unit_at_a_time_in_cash_returns_exactly_what_was_paid(cash
     back = [manager.post(f"/api/orders/{order['id']}/refund/",
                          {"reason": "x", "lines": [{"item_id": item["id"], "quantity": 1}]}).json["amount"]
             for item in (tea, tea, tiramisu, tea)]
-    assert all(float(a) % 100 == 0 for a in back), back  # every hand-back is whole hundreds
-    assert round(sum(float(a) for a in back), 2) == float(order["paid_amount"])
+    assert all(parse_amount(a) % 10_000 == 0 for a in back), back  # every hand-back is whole hundreds (Rp 100)
+    assert sum(parse_amount(a) for a in back) == parse_amount(order["paid_amount"])
     after = manager.get(f"/api/orders/{order['id']}/").json
     assert after["refunded_amount"] == order["paid_amount"]
+
+
+@pytest.mark.parametrize("units", [1, 2])
+def test_a_partial_line_refund_by_card_is_exactly_its_units_share_of_the_line(cashier, manager, units):
+    """Part of a line gives back line_total x units / quantity, rounded half up at the minor
+    unit, to the sen: checked per refund, not only summed over the whole line (where the
+    last units' remainder would hide a share that is too large)."""
+    order = paid_order(cashier, cashier.item("DR-LTEA", 3), by_card=True)
+    line = order["items"][0]
+    line_total = parse_amount(line["line_total"])
+    refund = manager.post(f"/api/orders/{order['id']}/refund/",
+                          {"reason": "x", "lines": [{"item_id": line["id"], "quantity": units}]})
+    assert refund.status_code == 201
+    share = div_round_half_up(line_total * units, 3)
+    assert parse_amount(refund.json["lines"][0]["amount"]) == share
+    assert parse_amount(refund.json["amount"]) == share
+    rest = manager.post(f"/api/orders/{order['id']}/refund/",
+                        {"reason": "x", "lines": [{"item_id": line["id"], "quantity": 3 - units}]})
+    assert parse_amount(rest.json["amount"]) == line_total - share  # the last units take exactly what is left
 
 
 def test_refunding_more_units_than_are_left_is_refused(cashier, manager):
@@ -106,8 +126,8 @@ def test_void_takes_unpaid_items_off_and_lowers_the_balance(cashier, manager):
     assert void.status_code == 201 and void.json["kind"] == "void"
     after = manager.get(f"/api/orders/{order['id']}/").json
     assert after["voided_amount"] == tiramisu["line_total"]
-    expected_balance = round(float(order["total_amount"]) - float(tiramisu["line_total"]), 2)
-    assert float(after["balance_due"]) == expected_balance
+    expected_balance = parse_amount(order["total_amount"]) - parse_amount(tiramisu["line_total"])
+    assert parse_amount(after["balance_due"]) == expected_balance
     assert after["items"][1]["prep_status"] == "voided"
 
 

@@ -9,6 +9,7 @@ Path ids that are valid integers are swapped for ids of objects made first, so r
 reach real orders, shifts, customers and printers, not only 404s."""
 from __future__ import annotations
 
+import tempfile
 import warnings
 
 import pytest
@@ -22,6 +23,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from edge import create_app
+from edge.extensions import db
 from tests.edge.conftest import login
 from tests.support.openapi_checks import configure, documented_refusals_only, negative_data_rejection
 
@@ -40,14 +42,20 @@ BOUNDED = settings(max_examples=10, derandomize=True, deadline=None, database=No
                    suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
 
 
-def _document(tmp_dir: str) -> dict:
-    app = create_app({"DATA_DIR": tmp_dir, "ASYNC_MODE": "threading", "TESTING": True})
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        return app.spec
+def _document() -> dict:
+    """The edge's OpenAPI document, from an app on a data dir of its own (parallel
+    workers collect this module at the same time: no shared path)."""
+    with tempfile.TemporaryDirectory(prefix="pos-edge-spec-") as data_dir:
+        app = create_app({"DATA_DIR": data_dir, "ASYNC_MODE": "threading", "TESTING": True})
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            spec = app.spec
+        with app.app_context():
+            db.engine.dispose()
+        return spec
 
 
-schema = schemathesis.openapi.from_dict(_document("/tmp/pos-edge-spec"))
+schema = schemathesis.openapi.from_dict(_document())
 configure(schema)
 public_schema = schema.include(func=lambda ctx: ctx.operation.definition.raw.get("x-access") == "public")
 

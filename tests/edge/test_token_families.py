@@ -1,6 +1,10 @@
 """Sessions as token families at the edge: a refresh token traded twice ends every token
 of its session, logging out ends the session's refresh token even when the body leaves
-it out, and a kitchen screen's sign-out is such a logout (tests/e2e covers the page)."""
+it out, and a kitchen screen's sign-out is such a logout (tests/e2e covers the page).
+An expired refresh token is refused."""
+from datetime import timedelta
+
+from tests.support.tokens import past_its_expiry
 
 
 def login(client, **secret):
@@ -29,6 +33,18 @@ def test_another_session_goes_on(client):
     refresh(client, stolen["refresh"])
     refresh(client, stolen["refresh"])
     assert me(client, other["access"]) == 200 and refresh(client, other["refresh"]).status_code == 200
+
+
+def test_an_expired_refresh_token_is_refused(edge_app, client):
+    """The edge checks expiry with no leeway (its decode leeway is for clock steps back,
+    sync/web/tokens.py): a refresh token past its `exp` by this clock is dead."""
+    edge_app.config["JWT_REFRESH_TOKEN_EXPIRES"] = timedelta(seconds=1)
+    expired = login(client)
+    past_its_expiry(expired["refresh"])
+    refused = refresh(client, expired["refresh"])
+    assert (refused.status_code, refused.json["code"]) == (401, "TOKEN_INVALID")
+    edge_app.config["JWT_REFRESH_TOKEN_EXPIRES"] = timedelta(hours=1)
+    assert refresh(client, login(client)["refresh"]).status_code == 200  # a live one is taken
 
 
 def test_logout_without_the_refresh_token_still_ends_it(client):

@@ -81,7 +81,8 @@ def kitchen_ticket(**overrides) -> KitchenTicket:
         "source": "kiosk",
         "locale": JAKARTA,
         "items": [
-            KitchenItem("Margherita Pizza Extra Large With Stuffed Crust", 2, ("Extra cheese", "No basil"), "well done"),
+            KitchenItem("Margherita Pizza Extra Large With Stuffed Crust", 2, ("Extra cheese", "No basil"),
+                        "well done"),
             KitchenItem("Garlic Bread", 1),
         ],
         "order_note": "Birthday: bring a candle",

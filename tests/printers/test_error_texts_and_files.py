@@ -42,7 +42,7 @@ def test_a_closed_port_and_another_host_read_the_same_on_the_job():
         store = InMemoryJobStore()
         (job,) = queue_receipts(store, config, ["YOG-261123-1-0001"])
         with running(PrintWorker(config, store, policy=POLICY)):
-            assert store.wait_for(lambda s: s.get(job.id).state == "failed", timeout=10)
+            assert store.wait_for(lambda s, job=job: s.get(job.id).state == "failed", timeout=10)
         texts.add(store.get(job.id).last_error)
     assert len(texts) == 1, texts
 

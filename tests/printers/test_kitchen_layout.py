@@ -64,14 +64,14 @@ def test_ticket_can_ask_for_no_beep():
 
 
 def test_reprinted_ticket_has_copy_banner_and_cancelled_ticket_says_so():
-    assert [l.strip() for l in print_and_read(kitchen_ticket(copy=True)).inverted_lines] == ["COPY"]
-    assert [l.strip() for l in print_and_read(kitchen_ticket(cancelled=True)).inverted_lines] == ["CANCELLED"]
+    assert [line.strip() for line in print_and_read(kitchen_ticket(copy=True)).inverted_lines] == ["COPY"]
+    assert [line.strip() for line in print_and_read(kitchen_ticket(cancelled=True)).inverted_lines] == ["CANCELLED"]
 
 
 def test_long_dish_name_wraps_with_a_hanging_indent():
     ticket = kitchen_ticket(items=[KitchenItem("Spaghetti Carbonara with Extra Pancetta and Truffle", 3)])
     lines = print_and_read(ticket, "POS-5890").lines
-    start = next(i for i, l in enumerate(lines) if l.startswith("3 x Spaghetti"))
+    start = next(i for i, line in enumerate(lines) if line.startswith("3 x Spaghetti"))
     assert lines[start + 1].startswith("    ") and lines[start + 1].strip()
 
 

@@ -32,7 +32,7 @@ def test_long_item_name_wraps_under_itself_with_the_amount_on_its_first_line(col
     start = decoded.lines.index(first)
     continuation = decoded.lines[start + 1]
     assert continuation.startswith("    ") and "Crust" in " ".join(decoded.lines[start:start + 3])
-    name_words = " ".join(l.strip() for l in decoded.lines[start:start + 3]).replace("Rp 190.000", "")
+    name_words = " ".join(line.strip() for line in decoded.lines[start:start + 3]).replace("Rp 190.000", "")
     assert "Margherita Pizza Extra Large With Stuffed Crust" in " ".join(name_words.split())
 
 
@@ -56,11 +56,11 @@ def test_modifiers_are_indented_under_their_item_with_their_price_delta():
 
 def test_unit_price_note_and_line_discount_follow_the_item():
     lines = print_and_read(receipt()).lines
-    start = next(i for i, l in enumerate(lines) if l.startswith("2 x Margherita"))
+    start = next(i for i, line in enumerate(lines) if line.startswith("2 x Margherita"))
     block = lines[start:start + 7]
-    assert any(l.strip() == "@ Rp 95.000" for l in block)
-    assert any(l.strip() == "Note: well done" for l in block)
-    assert any(l.strip().startswith("Happy hour 10%") and l.endswith("-Rp 19.000") for l in block)
+    assert any(line.strip() == "@ Rp 95.000" for line in block)
+    assert any(line.strip() == "Note: well done" for line in block)
+    assert any(line.strip().startswith("Happy hour 10%") and line.endswith("-Rp 19.000") for line in block)
 
 
 def test_totals_block_shows_every_stored_amount():

@@ -25,7 +25,7 @@ def test_x_report_has_no_closing_time_and_shows_uncounted_methods():
 
 def test_each_method_shows_taken_refunds_net_expected_counted_and_a_shortage_as_negative():
     lines = print_and_read(shift_report()).lines
-    cash = next(i for i, l in enumerate(lines) if l.startswith("Cash ") and "Payments 31" in l)
+    cash = next(i for i, line in enumerate(lines) if line.startswith("Cash ") and "Payments 31" in line)
     rows = [(line.split()[0], line.split("  ")[-1].strip()) for line in lines[cash + 1:cash + 7]]
     assert rows == [("Taken", "Rp 1.595.000"), ("Refunds", "-Rp 95.000"), ("Net", "Rp 1.500.000"),
                     ("Expected", "Rp 2.125.000"), ("Counted", "Rp 2.120.000"), ("Difference", "-Rp 5.000")]
@@ -34,7 +34,8 @@ def test_each_method_shows_taken_refunds_net_expected_counted_and_a_shortage_as_
 def test_a_shortage_is_bold_and_a_balanced_method_is_not():
     decoded = print_and_read(shift_report())
     differences = [line for line in decoded.styled_lines if "Difference" in line.text]
-    assert [(line.text.split("  ")[-1].strip(), line.bold) for line in differences] == [("-Rp 5.000", True), ("Rp 0", False)]
+    shown = [(line.text.split("  ")[-1].strip(), line.bold) for line in differences]
+    assert shown == [("-Rp 5.000", True), ("Rp 0", False)]
 
 
 def test_opening_float_and_cash_movements_with_their_direction():

@@ -20,6 +20,7 @@ from tests.printers.workers import (
     FAST,
     PROFILE,
     FakeClock,
+    Passes,
     network_config,
     printed_order_numbers,
     queue_receipts,
@@ -75,9 +76,10 @@ def test_job_waits_without_being_sent_and_resumes_when_the_printer_is_fixed(seri
     serial_printer.state = problem
     [job] = queue_receipts(store, config, NUMBERS[:1])
     worker = PrintWorker(config, store, policy=FAST)
+    passes = Passes(worker)
     with running(worker):
         assert store.wait_for(lambda s: s.get(job.id).last_error == reason)
-        time.sleep(0.2)
+        assert passes.more(3)  # it looked at the printer three more times and still held the job
         assert store.get(job.id).state == "queued" and store.get(job.id).attempts == 0
         assert b"\x1b@" not in serial_printer.received  # only status queries went out
         assert worker.waiting_for == reason
@@ -92,14 +94,16 @@ def test_printer_that_stops_reading_mid_job_gets_a_copy_and_never_blocks_the_wor
     job = store.add(config.name, "receipt", document.to_dict(), render(document, config))
     serial_printer.stop_reading_after(3000)
     started = time.monotonic()
-    with running(PrintWorker(config, store, policy=FAST)):
+    worker = PrintWorker(config, store, policy=FAST)
+    passes = Passes(worker)
+    with running(worker):
         assert store.wait_for(lambda s: s.get(job.id).state == "failed", timeout=3)
         assert time.monotonic() - started < config.write_timeout_s + 1.0
         failed = store.get(job.id)
         assert failed.last_error.startswith("interrupted after"), failed.last_error
         [copy] = [j for j in store.jobs() if j.copy_of == job.id]
         assert copy.copy and copy.document["copy"] is True and copy.state == "queued"
-        time.sleep(0.3)
+        assert passes.more(3)  # three more looks at the stalled printer
         assert store.get(copy.id).state == "queued"  # the stalled printer is waited for
         serial_printer.resume_reading()
         assert store.wait_for(_all_done(store, [copy]), timeout=5)
@@ -200,8 +204,9 @@ def test_wake_makes_an_idle_worker_print_a_new_job_at_once(tmp_path):
     store = InMemoryJobStore()
     policy = WorkerPolicy(idle_poll_s=30, retry=Backoff(0.02, 0.1), wait=Backoff(0.02, 0.1))
     worker = PrintWorker(config, store, policy=policy)
+    passes = Passes(worker)
     with running(worker):
-        time.sleep(0.1)  # now idle until the next poll, 30 s away
+        assert passes.idle_for(30)  # now idle until the next poll, 30 s away
         [job] = queue_receipts(store, config, NUMBERS[:1])
         worker.wake()
         assert store.wait_for(_all_done(store, [job]), timeout=1.0)

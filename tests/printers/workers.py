@@ -75,6 +75,37 @@ class FakeClock:
             self.now += timedelta(seconds=seconds)
 
 
+class Passes:
+    """Counts a worker's passes (`run_once`), so a test can wait for "it looked again N
+    times" or "it has gone idle" instead of sleeping and hoping it did."""
+
+    def __init__(self, worker: PrintWorker):
+        self._changed = threading.Condition()
+        self.count = 0
+        self.longest_delay = 0.0
+        inner = worker.run_once
+
+        def counted() -> float:
+            delay = inner()
+            with self._changed:
+                self.count, self.longest_delay = self.count + 1, max(self.longest_delay, delay)
+                self._changed.notify_all()
+            return delay
+
+        worker.run_once = counted  # run_forever calls self.run_once: this one
+
+    def more(self, passes: int, timeout: float = 5.0) -> bool:
+        """Wait until the worker has made `passes` more passes."""
+        with self._changed:
+            target = self.count + passes
+            return self._changed.wait_for(lambda: self.count >= target, timeout)
+
+    def idle_for(self, at_least_s: float, timeout: float = 5.0) -> bool:
+        """Wait until a pass ended with the worker going to sleep for `at_least_s` or more."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self.longest_delay >= at_least_s, timeout)
+
+
 @contextmanager
 def running(worker: PrintWorker):
     """The worker's run_forever in a thread; on exit it must stop within a second."""

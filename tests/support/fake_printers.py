@@ -27,6 +27,7 @@ printer answers nothing, because it reads nothing.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import socket
@@ -189,20 +190,16 @@ class FakeSerialPrinter(_PrinterCore):
                 return
             answers = self._took(data)
             if answers:
-                try:
+                with contextlib.suppress(OSError):
                     os.write(self._master, answers)
-                except OSError:
-                    pass
 
     def close(self) -> None:
         self._stop.set()
         self._reading.set()
         self._thread.join(timeout=2)
         for fd in (self._master, self._slave):
-            try:
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass
 
     def __enter__(self) -> Self:
         return self
@@ -248,10 +245,8 @@ class FakeNetworkPrinter(_PrinterCore):
         with self._listen_lock:
             listener, self._listener = self._listener, None
         if listener is not None:
-            try:
+            with contextlib.suppress(OSError):
                 listener.shutdown(socket.SHUT_RDWR)  # stop listening now, even mid-accept()
-            except OSError:
-                pass
             listener.close()
 
     def drop_connections(self) -> None:
@@ -316,10 +311,8 @@ class FakeNetworkPrinter(_PrinterCore):
         finally:
             if client in self._clients:
                 self._clients.remove(client)
-            try:
+            with contextlib.suppress(OSError):
                 client.close()
-            except OSError:
-                pass
 
     def close(self) -> None:
         self._stop.set()

@@ -65,10 +65,9 @@ class PosProcess:
     def start(self, wait: bool = True) -> PosProcess:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log_scan.watch(self.log_path)  # read for secrets at the end of the session
-        log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([*POS, *self.args], env=_env(self.env), cwd=self.cwd,
-                                     stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        log.close()
+        with open(self.log_path, "ab") as log:  # the child keeps its own copy of the descriptor
+            self.proc = subprocess.Popen([*POS, *self.args], env=_env(self.env), cwd=self.cwd,
+                                         stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         if wait:
             try:
                 wait_http(self.health_url)

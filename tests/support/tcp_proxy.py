@@ -77,6 +77,7 @@ thread within about a second; it is idempotent.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import random
 import re
@@ -257,8 +258,8 @@ class _Reader:
 def _parse_head(head: bytes, side: str) -> tuple[list[str], dict[str, list[str]]]:
     try:
         text = head.decode("latin-1")
-    except UnicodeDecodeError:  # pragma: no cover - latin-1 decodes everything
-        raise _BadMessage(side)
+    except UnicodeDecodeError as cause:  # pragma: no cover - latin-1 decodes everything
+        raise _BadMessage(side) from cause
     lines = text.split("\r\n")
     start = lines[0].split(" ", 2)
     headers: dict[str, list[str]] = {}
@@ -290,8 +291,8 @@ def _body_framing(headers: dict[str, list[str]], side: str, default: str) -> tup
             raise _BadMessage(side)
         try:
             length = int(lengths.pop())
-        except ValueError:
-            raise _BadMessage(side)
+        except ValueError as cause:
+            raise _BadMessage(side) from cause
         if length < 0:
             raise _BadMessage(side)
         return ("length", length)
@@ -334,27 +335,19 @@ def _rst(sock: socket.socket | None) -> None:
     """Close with RST instead of FIN."""
     if sock is None:
         return
-    try:
+    with contextlib.suppress(OSError):
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    except OSError:
-        pass
-    try:
+    with contextlib.suppress(OSError):
         sock.close()
-    except OSError:
-        pass
 
 
 def _graceful_close(sock: socket.socket | None) -> None:
     if sock is None:
         return
-    try:
+    with contextlib.suppress(OSError):
         sock.shutdown(socket.SHUT_WR)
-    except OSError:
-        pass
-    try:
+    with contextlib.suppress(OSError):
         sock.close()
-    except OSError:
-        pass
 
 
 # ----------------------------------------------------------------------------- the proxy
@@ -429,10 +422,8 @@ class TcpProxy:
             with self._cond:
                 self._closing = True
                 self._cond.notify_all()
-            try:
+            with contextlib.suppress(OSError):
                 self._wake_w.send(b"x")  # never read: every wait wakes up from now on
-            except OSError:
-                pass
             self._unlisten()
             deadline = time.monotonic() + 1.0
             for conn in self._live_conns():
@@ -660,10 +651,8 @@ class TcpProxy:
 
     def _on_accept(self, client: socket.socket) -> None:
         client.setblocking(False)
-        try:
+        with contextlib.suppress(OSError):
             client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        except OSError:
-            pass
         with self._lock:
             self._stats["connections"] += 1
             self._conn_index += 1
@@ -719,8 +708,8 @@ class TcpProxy:
                 return sock.recv(_IO_CHUNK)
             except (BlockingIOError, InterruptedError):
                 continue
-            except OSError:
-                raise _PeerGone(side)
+            except OSError as cause:
+                raise _PeerGone(side) from cause
 
     def _send(self, conn: _Conn, sock: socket.socket, data: bytes, side: str) -> None:
         view = memoryview(data)
@@ -730,8 +719,8 @@ class TcpProxy:
                 sent = sock.send(view)
             except (BlockingIOError, InterruptedError):
                 continue
-            except OSError:
-                raise _PeerGone(side)
+            except OSError as cause:
+                raise _PeerGone(side) from cause
             view = view[sent:]
 
     def _sender(self, conn: _Conn, sock: socket.socket, side: str) -> Callable[[bytes], None]:
@@ -742,22 +731,20 @@ class TcpProxy:
             host, port = self._target
         try:
             family, type_, proto, _, addr = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
-        except OSError:
-            raise _PeerGone("upstream")
+        except OSError as cause:
+            raise _PeerGone("upstream") from cause
         sock = socket.socket(family, type_, proto)
         conn.upstream = sock
         sock.setblocking(False)
-        try:
+        with contextlib.suppress(OSError):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        except OSError:
-            pass
         err = sock.connect_ex(addr)
         if err not in (0, errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EAGAIN, errno.EALREADY):
             raise _PeerGone("upstream")
         try:
             self._wait(conn, sock, write=True, deadline=time.monotonic() + self._connect_timeout)
-        except TimeoutError:
-            raise _PeerGone("upstream")
+        except TimeoutError as cause:
+            raise _PeerGone("upstream") from cause
         if sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR):
             raise _PeerGone("upstream")
         return sock
@@ -769,10 +756,8 @@ class TcpProxy:
         if reset:
             _rst(sock)
         else:
-            try:
+            with contextlib.suppress(OSError):
                 sock.close()
-            except OSError:
-                pass
 
     # ------------------------------------------------------------------ per connection
 
@@ -803,10 +788,8 @@ class TcpProxy:
             if client_open:
                 _rst(conn.client)
             else:
-                try:
+                with contextlib.suppress(OSError):
                     conn.client.close()
-                except OSError:
-                    pass
             with self._lock:
                 self._conns.pop(conn.id, None)
 
@@ -916,8 +899,8 @@ class TcpProxy:
                 raise _BadMessage("upstream")
             try:
                 status = int(start[1])
-            except ValueError:
-                raise _BadMessage("upstream")
+            except ValueError as cause:
+                raise _BadMessage("upstream") from cause
             if delayed:
                 self._hold(conn)
             sink.write(head)
@@ -952,8 +935,8 @@ class TcpProxy:
             write(line)
             try:
                 size = int(line.split(b";", 1)[0].strip(), 16)
-            except ValueError:
-                raise _BadMessage(reader.side)
+            except ValueError as cause:
+                raise _BadMessage(reader.side) from cause
             if size == 0:
                 while True:  # trailers, up to the blank line
                     trailer = reader.read_line()

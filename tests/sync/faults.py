@@ -38,6 +38,7 @@ import requests
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from tests.support.needs import NO_POSTGRES
 from tests.support.processes import Cloud, Edge, run_pos
 from tests.support.tcp_proxy import TcpProxy
 
@@ -120,7 +121,7 @@ def pg_url(name: str) -> str:
 def backend(request) -> str:
     """Every scenario runs on SQLite and, when POS_TEST_POSTGRES_URL is set, on PostgreSQL."""
     if request.param == "postgres" and not POSTGRES_URL:
-        pytest.skip("POS_TEST_POSTGRES_URL is not set")
+        pytest.skip(NO_POSTGRES)
     return request.param
 
 
@@ -362,8 +363,8 @@ class Outlet:
         return self.template.tenant_version, int(now)
 
     def owner_token(self) -> str:
-        response = requests.post(f"{self.cloud.url}/api/auth/login/", json={"username": "owner", "password": "owner123"},
-                                 timeout=10)
+        response = requests.post(f"{self.cloud.url}/api/auth/login/",
+                                 json={"username": "owner", "password": "owner123"}, timeout=10)
         response.raise_for_status()
         return response.json()["access"]
 
@@ -782,7 +783,7 @@ def check_dashboard(board: Dashboard, *, pending: int, dead: list[str] = (), bre
     for name, view in views:
         assert view["pending"] == pending, (name, view["pending"], pending)
         assert view["dead_count"] == len(dead), (name, view["dead"])
-        for reason, letter in zip(sorted(dead), sorted(view["dead"], key=lambda d: d["reason"])):
+        for reason, letter in zip(sorted(dead), sorted(view["dead"], key=lambda d: d["reason"]), strict=True):
             assert reason in letter["reason"], (name, reason, letter)
         assert view["breaker"] in breakers, (name, view["breaker"], breakers)
         if cursor is not None:

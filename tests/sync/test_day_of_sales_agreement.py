@@ -47,6 +47,7 @@ from tests.cloud.factories import PASSWORD, make_user
 from tests.edge.conftest import CLOUD_URL, Till, login, make_edge
 from tests.edge.paper import add_file_printer, printed
 from tests.support.flask_transport import FlaskSession
+from tests.support.needs import NO_POSTGRES
 
 pytestmark = pytest.mark.postgres
 
@@ -82,7 +83,7 @@ def cloud(request, tmp_path_factory):
         url = f"sqlite:///{tmp_path_factory.mktemp('agreement') / 'cloud.sqlite3'}"
     else:
         if not POSTGRES_URL:
-            pytest.skip("POS_TEST_POSTGRES_URL is not set")
+            pytest.skip(NO_POSTGRES)
         engine = create_engine(POSTGRES_URL)
         CloudBase.metadata.drop_all(engine)
         CloudBase.metadata.create_all(engine)
@@ -284,7 +285,7 @@ def from_cloud(shop: Shop, business_day: str) -> dict:
     exported = client.get("/api/analytics/revenue/export/", headers=owner, query_string={**scope, "format": "xlsx"})
     sheet = load_workbook(io.BytesIO(exported.get_data())).active
     header, *body = list(sheet.iter_rows(values_only=True))
-    total = dict(zip(header, next(row for row in body if row[0] == "total")))
+    total = dict(zip(header, next(row for row in body if row[0] == "total"), strict=True))
     readings["xlsx"] = {m: int(Decimal(str(total[m])) * 100) for m in METHODS}
     return {"readings": readings, "metrics": dashboard["metrics"], "csv_revenue": parse_amount(
         next(row for row in rows if row["bucket"] == "total")["revenue"])}

@@ -162,5 +162,6 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(make_outlet):  #
     check_dashboard(read_dashboard(edge, manager), pending=0, succeeded=True, cursor=outlet.cursor_range())
     laps.lap("check")
     assert kills >= 20 and booting_kills == KILLS_WHILE_BOOTING
-    report("crash", backend=outlet.backend, kills=kills, booting_kills=booting_kills, orders=len(acked), retried=tills.retried,
-           committed_before_crash=tills.found_on_retry, events=agreed.events, drain_s=round(drain_s, 1), laps=laps)
+    report("crash", backend=outlet.backend, kills=kills, booting_kills=booting_kills, orders=len(acked),
+           retried=tills.retried, committed_before_crash=tills.found_on_retry, events=agreed.events,
+           drain_s=round(drain_s, 1), laps=laps)

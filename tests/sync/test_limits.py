@@ -43,7 +43,8 @@ def test_requests_without_request_wide_limits_resolve_no_limits(monkeypatch):
     app, limiter = make_app()
     resolved = []
     original = limiter.limit_manager.resolve_limits
-    monkeypatch.setattr(limiter.limit_manager, "resolve_limits", lambda *a, **k: resolved.append(a) or original(*a, **k))
+    monkeypatch.setattr(limiter.limit_manager, "resolve_limits",
+                        lambda *a, **k: resolved.append(a) or original(*a, **k))
     codes(app.test_client(), "/open", 3)
     assert resolved == []
 
@@ -76,7 +77,8 @@ def test_the_check_runs_when_the_library_keeps_its_limits_elsewhere(monkeypatch)
     app, limiter = make_app()
     resolved = []
     original = limiter.limit_manager.resolve_limits
-    monkeypatch.setattr(limiter.limit_manager, "resolve_limits", lambda *a, **k: resolved.append(a) or original(*a, **k))
+    monkeypatch.setattr(limiter.limit_manager, "resolve_limits",
+                        lambda *a, **k: resolved.append(a) or original(*a, **k))
     monkeypatch.delattr(limiter.limit_manager, "_blueprint_limits")
     codes(app.test_client(), "/open", 1)
     assert resolved

@@ -26,6 +26,7 @@ the real-process scenarios' job; a failure here shrinks to a short rule sequence
 """
 from __future__ import annotations
 
+import contextlib
 import shutil
 from pathlib import Path
 from typing import ClassVar
@@ -209,11 +210,8 @@ class EdgeNode:
             self.relay.drain(force=True)
 
     def pull(self) -> None:
-        with self.app.app_context():
-            try:
-                puller.pull_all(self.client)
-            except CloudError:
-                pass
+        with self.app.app_context(), contextlib.suppress(CloudError):
+            puller.pull_all(self.client)
 
     def pending(self) -> int:
         _, outbox = edge_facts(self.data_dir)

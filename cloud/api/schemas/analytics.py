@@ -65,7 +65,8 @@ class SalesFigures(Schema):
     total_revenue = Money(required=True, allow_negative=True, metadata={"description": "gross_sales - refunds_total"})
     avg_order_value = Money(required=True, allow_negative=True)
     cancelled_orders = WholeNumber(required=True, metadata={"description": "Orders of the range cancelled"})
-    customers_served = WholeNumber(required=True, metadata={"description": "Known customers with an order paid in range"})
+    customers_served = WholeNumber(required=True,
+                                   metadata={"description": "Known customers with an order paid in range"})
 
 
 class TrendsOut(Schema):

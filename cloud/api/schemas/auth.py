@@ -53,8 +53,9 @@ class RegisterIn(Schema):
     password = String(required=True, validate=PASSWORD, metadata=PASSWORD_DOC)
     password_confirm = String(required=True, validate=Length(min=1, max=128))
     store_name = String(required=True, validate=Length(min=1, max=120))
-    store_slug = String(validate=[Length(min=2, max=60), Pattern(r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
-                                                                 error="Slug may contain lowercase letters, digits and dashes")])
+    store_slug = String(validate=[Length(min=2, max=60),
+                                  Pattern(r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+                                          error="Slug may contain lowercase letters, digits and dashes")])
     store_description = String(validate=Length(max=2000))
     store_phone = String(validate=Length(max=40))
     store_email = Email(validate=Length(max=254))

@@ -140,7 +140,8 @@ class ReviewIn(Schema):
 
 class OutletProductIn(Schema):
     product_id = WholeNumber(required=True, validate=ID)
-    price = Money(allow_none=True, positive=True, min_message=PRICE_MESSAGE, metadata={"description": "null: the product's price"})
+    price = Money(allow_none=True, positive=True, min_message=PRICE_MESSAGE,
+                  metadata={"description": "null: the product's price"})
     is_available = Boolean()
 
 

@@ -82,7 +82,8 @@ class CustomerStatsOut(Schema):
     points = WholeNumber(required=True)
     membership_tier = String(required=True, metadata={"enum": list(TIERS)})
     next_tier = String(allow_none=True, metadata={"description": "null at platinum"})
-    orders_to_next_tier = WholeNumber(allow_none=True, metadata={"description": "These many more orders reach next_tier"})
+    orders_to_next_tier = WholeNumber(allow_none=True,
+                                      metadata={"description": "These many more orders reach next_tier"})
     spend_to_next_tier = Money(allow_none=True, metadata={"description": "…or this much more spend does"})
     last_order_at = UTCDateTime(allow_none=True)
     favourite_products = List(Nested(FavouriteProductOut), required=True)

@@ -42,8 +42,9 @@ class TenantFields(Schema):
 
 class TenantCreateIn(TenantFields):
     name = String(required=True, validate=Length(min=1, max=120))
-    slug = String(validate=[Length(min=2, max=60), Pattern(r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
-                                                           error="Slug may contain lowercase letters, digits and dashes")])
+    slug = String(validate=[Length(min=2, max=60),
+                            Pattern(r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+                                    error="Slug may contain lowercase letters, digits and dashes")])
 
 
 class TenantPatchIn(TenantFields):

@@ -2,6 +2,7 @@
 whitelist when saved, and by Jinja2's sandbox underneath should one ever get past it."""
 from __future__ import annotations
 
+import contextlib
 import time
 
 import pytest
@@ -74,10 +75,8 @@ LONG_RUNS = ["{{#" + " " * 19_990, "{{#if" + " " * 19_990 + "x", "{{{" + " " * 1
 def test_a_long_run_of_spaces_cannot_stall_the_check(body):
     started = time.monotonic()
     for channel, subject in (("whatsapp", ""), ("email", body)):
-        try:
+        with contextlib.suppress(TemplateError):
             check(TemplateSource("payment_received", channel, body, subject))
-        except TemplateError:
-            pass
     assert time.monotonic() - started < 1, "the check must stay linear in the template's length"
 
 
