@@ -126,6 +126,26 @@ def seed_demo(database_url, keep_other_devices):
     click.echo(f"enrollment_key={key}")
 
 
+@cloud_group.command("worker")
+@DB_OPTION
+def worker(database_url):
+    """Deliver notifications (WhatsApp, email) with retries; run one or more beside the API."""
+    import logging
+
+    from cloud.worker import build_channels, make_scheduler
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    app = _app(database_url)
+    _upgrade(app)
+    channels = build_channels(app.config)
+    click.echo(f"notification worker: channels {', '.join(sorted(channels)) or 'none configured'}, "
+               f"every {app.config['NOTIFY_POLL_S']} s", err=True)
+    try:
+        make_scheduler(app, channels).start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+
+
 @cloud_group.command("maintenance")
 @DB_OPTION
 def maintenance(database_url):

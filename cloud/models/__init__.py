@@ -4,6 +4,13 @@ from cloud.models.catalog import Category, Modifier, ModifierGroup, OutletProduc
 from cloud.models.customer import Customer
 from cloud.models.device import Device, EnrollmentKey
 from cloud.models.idempotency import IdempotencyRecord
+from cloud.models.notification import (
+    Notification,
+    NotificationOptOut,
+    NotificationStatusEvent,
+    NotificationTemplate,
+    NotificationTrigger,
+)
 from cloud.models.promotion import Promotion, PromotionAllowance, PromotionProduct, PromotionUsage
 from cloud.models.sales import (
                                  CustomerActivity,
@@ -23,5 +30,6 @@ __all__ = [
     "LoginThrottle", "ModifierGroup", "Outlet", "OutletProduct", "ProcessedEvent", "Product", "Promotion",
     "PromotionAllowance", "PromotionProduct", "PromotionUsage", "RevokedToken", "Tenant",
     "TenantVersion", "Tombstone", "User", "CustomerActivity", "CustomerAlias", "SyncedOrder", "SyncedOrderItem", "SyncedPayment",
-    "SyncedRefund", "SyncedShift", "SyncDiscrepancy",
+    "SyncedRefund", "SyncedShift", "SyncDiscrepancy", "Notification", "NotificationOptOut",
+    "NotificationStatusEvent", "NotificationTemplate", "NotificationTrigger",
 ]

@@ -54,7 +54,7 @@ from cloud.models import (
     SyncedShift,
     Tombstone,
 )
-from cloud.services import continuity, versions
+from cloud.services import continuity, notification_triggers, versions
 from sync import loyalty, protocol, sqlite
 from sync.protocol import (
     APPLIED,
@@ -281,6 +281,7 @@ def _payment(session, conn, device, data, seq, now) -> None:
                                   "change_amount", "status", "reference", "created_by", "created_at", "business_date"))
     if inserted is not None and data["status"] == "paid":
         _flag_overpayment(session, conn, device, data["order_uuid"])
+        notification_triggers.note_payment(conn, device, data, now)  # the worker sends payment_received
 
 
 def _flag_overpayment(session, conn, device, order_uuid: str) -> None:
