@@ -382,3 +382,44 @@ def test_history_lists_the_tenants_messages_with_their_status_history(app, clien
 def test_customer_count_unchanged_by_notifications(app):
     with app.app_context():
         assert db.session.execute(select(func.count()).select_from(Customer)).scalar() == 0
+
+
+def test_two_workers_deliver_a_thousand_notifications_each_exactly_once(app, cloud_db_url):
+    """PostgreSQL: two workers (threads with their own sessions and connections) claim with SKIP LOCKED."""
+    if not cloud_db_url.startswith("postgresql"):
+        pytest.skip("several workers need PostgreSQL (SQLite runs one writer)")
+    import threading
+
+    from cloud.notifications.templates import Rendered
+    from cloud.services import tenants
+
+    with app.app_context():
+        tenant = tenants.create_tenant(db.session, {"name": "Load", "slug": "load"})
+        for n in range(1000):
+            outbox.enqueue(db.session, tenant.id, channel="whatsapp", recipient=f"0812{n:08d}",
+                           rendered=Rendered("", f"message {n}", None), key=f"load:{n}")
+        db.session.commit()
+    lock, sent = threading.Lock(), []
+
+    class Shared(Recorder):
+        def send(self, message):
+            with lock:
+                sent.append((threading.get_ident(), message.reference))
+            return SendResult("sent", provider_id=f"wamid.{message.reference}")
+
+    def work():
+        with app.app_context():
+            run_once(db.session, {"whatsapp": Shared("whatsapp")}, WorkerSettings(batch=10))
+            db.session.remove()
+
+    workers = [threading.Thread(target=work) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+    references = [reference for _, reference in sent]
+    assert len(references) == 1000 and len(set(references)) == 1000
+    assert len({thread for thread, _ in sent}) == 2  # both took a share
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(Notification)
+                                  .where(Notification.status == "sent")).scalar() == 1000
