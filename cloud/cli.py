@@ -134,9 +134,11 @@ def worker(database_url):
 
     from cloud.worker import build_channels, make_scheduler
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     app = _app(database_url)
     _upgrade(app)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    for noisy in ("apscheduler", "alembic"):  # a line per pass (every few seconds) says nothing
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     channels = build_channels(app.config)
     click.echo(f"notification worker: channels {', '.join(sorted(channels)) or 'none configured'}, "
                f"every {app.config['NOTIFY_POLL_S']} s", err=True)

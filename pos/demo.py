@@ -125,30 +125,56 @@ def _restart_requests() -> threading.Event:
     return wanted
 
 
+def notification_settings(whatsapp_url: str, smtp_port: int) -> dict:
+    """The cloud's notification settings pointing at the demo's simulator and SMTP sink."""
+    from simulators.whatsapp.core import DEFAULT_ACCESS_TOKEN, DEFAULT_APP_SECRET, DEFAULT_PHONE_NUMBER_ID
+
+    return {"POS_WHATSAPP_API_URL": whatsapp_url, "POS_WHATSAPP_PHONE_NUMBER_ID": DEFAULT_PHONE_NUMBER_ID,
+            "POS_WHATSAPP_ACCESS_TOKEN": DEFAULT_ACCESS_TOKEN, "POS_WHATSAPP_APP_SECRET": DEFAULT_APP_SECRET,
+            "POS_WHATSAPP_VERIFY_TOKEN": "demo-verify-token", "POS_SMTP_HOST": "127.0.0.1",
+            "POS_SMTP_PORT": str(smtp_port), "POS_SMTP_SECURITY": "none",
+            "POS_SMTP_FROM": "Pizza Palace <noreply@pizzapalace.example>", "POS_NOTIFY_POLL_S": "1",
+            "POS_NOTIFY_BACKOFF_BASE_S": "5"}
+
+
 @click.command("demo")
 @click.option("--dir", "directory", default="instance/demo", show_default=True, help="Where the demo keeps its data.")
 @click.option("--cloud-port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--edge-port", default=5000, show_default=True, type=click.IntRange(1, 65535))
-def demo(directory, cloud_port, edge_port):
-    """Start the cloud and an enrolled edge with the demo data; Ctrl-C stops both.
+@click.option("--whatsapp-port", default=8091, show_default=True, type=click.IntRange(1, 65535),
+              help="The WhatsApp Cloud API simulator (its page shows the messages).")
+@click.option("--smtp-port", default=8025, show_default=True, type=click.IntRange(1, 65535),
+              help="A local SMTP server (aiosmtpd) that keeps every email in the demo dir's mail/ Maildir.")
+def demo(directory, cloud_port, edge_port, whatsapp_port, smtp_port):
+    """Start the cloud, an enrolled edge, the notification worker, a WhatsApp simulator and
+    an SMTP sink with the demo data; Ctrl-C stops them all.
     The cloud can be stopped and started again while the outlet keeps selling."""
-    if cloud_port == edge_port:
-        raise click.ClickException("--cloud-port and --edge-port must differ")
+    ports = {"--cloud-port": cloud_port, "--edge-port": edge_port, "--whatsapp-port": whatsapp_port,
+             "--smtp-port": smtp_port}
+    if len(set(ports.values())) != len(ports):
+        raise click.ClickException(f"{', '.join(ports)} must all differ")
     cloud_port, edge_port = claim_port(cloud_port, "--cloud-port"), claim_port(edge_port, "--edge-port")
+    whatsapp_port, smtp_port = claim_port(whatsapp_port, "--whatsapp-port"), claim_port(smtp_port, "--smtp-port")
     base = demo_dir(directory)
     edge_dir = base / "edge"
     printer_dir = edge_dir / "printers"  # file printers write only inside their edge's data dir
-    env = {**os.environ, "POS_DEMO": "1", "POS_JWT_SECRET": _secret(base)}
-    cloud_db = f"sqlite:///{base / 'cloud.sqlite3'}"
+    maildir = base / "mail"
     cloud_url, edge_url = f"http://127.0.0.1:{cloud_port}", f"http://127.0.0.1:{edge_port}"
+    whatsapp_url = f"http://127.0.0.1:{whatsapp_port}"
+    # the cloud reaches the simulator and the SMTP sink through the settings production
+    # points at Meta and a real mail server (docs/api-extensions.md)
+    env = {**os.environ, "POS_DEMO": "1", "POS_JWT_SECRET": _secret(base), **notification_settings(
+        whatsapp_url, smtp_port)}
+    cloud_db = f"sqlite:///{base / 'cloud.sqlite3'}"
 
     cloud_log, edge_log = base / "cloud.log", base / "edge.log"
+    worker_log, whatsapp_log, smtp_log = base / "worker.log", base / "whatsapp-sim.log", base / "smtp.log"
     processes: list[subprocess.Popen] = []
     signal.signal(signal.SIGTERM, _interrupt)
 
-    def start(args: list[str], log: Path) -> subprocess.Popen:
+    def start(args: list[str], log: Path, command: list[str] = POS) -> subprocess.Popen:
         handle = open(log, "ab")
-        process = subprocess.Popen([*POS, *args], env=env, stdout=handle, stderr=subprocess.STDOUT,
+        process = subprocess.Popen([*command, *args], env=env, stdout=handle, stderr=subprocess.STDOUT,
                                    start_new_session=True)
         handle.close()
         processes.append(process)
@@ -170,6 +196,14 @@ def demo(directory, cloud_port, edge_port):
         cloud_args = ["cloud", "run", "--port", str(cloud_port), "--database-url", cloud_db]
         cloud = start(cloud_args, cloud_log)
         _wait(f"{cloud_url}/api/health/", cloud, "cloud", cloud_log)
+        for part in ("", "tmp", "new", "cur"):  # a Maildir, as aiosmtpd's Mailbox handler writes one
+            (maildir / part).mkdir(mode=0o700, exist_ok=True)
+        start(["-n", "-l", f"127.0.0.1:{smtp_port}", "-c", "aiosmtpd.handlers.Mailbox", str(maildir)], smtp_log,
+              [sys.executable, "-I", "-m", "aiosmtpd"])
+        whatsapp = start(["whatsapp-sim", "--port", str(whatsapp_port), "--webhook-url",
+                          f"{cloud_url}/api/notifications/webhook/whatsapp/"], whatsapp_log)
+        _wait(f"{whatsapp_url}/_sim/messages/", whatsapp, "WhatsApp simulator", whatsapp_log)
+        start(["cloud", "worker", "--database-url", cloud_db], worker_log)
         if not (edge_dir / "device.json").exists():
             click.echo("enrolling the edge of outlet YOG ...")
             _run(["edge", "enroll", "--cloud-url", cloud_url, "--enrollment-key", key, "--data-dir", str(edge_dir)],
@@ -187,7 +221,9 @@ Outlet POS demo is running (data in {base}).
   Head office       {cloud_url}/dashboard/     owner / owner123 (manager / manager123, PIN 5678)
   API docs          {cloud_url}/api/docs/ (cloud)   {edge_url}/api/docs/ (edge)
   Printers          {printer_dir}/*.escpos, readable copies in *.escpos.txt
-  Logs              {cloud_log}, {edge_log}
+  WhatsApp (sim)    {whatsapp_url}/        paid orders of customer Budi (081234567890) arrive here
+  Email (SMTP sink) 127.0.0.1:{smtp_port}, every message a file in {maildir}/new/
+  Logs              {cloud_log}, {edge_log}, {worker_log}
 
 To see the outlet keep selling offline, stop the cloud: kill {cloud.pid}
 (the demo then tells how to start it again). Ctrl-C stops both.""")

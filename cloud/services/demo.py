@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from cloud.models import Category, Outlet, Product, Promotion, Tenant, User
-from cloud.services import auth, catalog, enrollment, tenants
+from cloud.models import Category, Customer, NotificationTemplate, Outlet, Product, Promotion, Tenant, User
+from cloud.notifications.catalogue import template_type
+from cloud.services import auth, catalog, customers, enrollment, notification_templates, tenants
 from cloud.services.actor import Actor
 
 USERS = (  # username, password, role, PIN, bound to the outlet
@@ -117,6 +118,25 @@ def _ensure_promotions(session, owner: Actor, products: dict[str, Product]) -> N
         promotions.activate(session, owner, promotion)
 
 
+DEMO_CUSTOMER = {"name": "Budi Santoso", "phone": "081234567890", "email": "budi@example.com",
+                 "marketing_consent": True}
+
+
+def _ensure_notifications(session, owner: Actor) -> None:
+    """A customer with a phone and an email, and the default payment_received templates
+    (WhatsApp and email), so a paid order for Budi shows on the simulator and in the mailbox."""
+    if session.execute(select(Customer).where(Customer.tenant_id == owner.tenant_id,
+                                              Customer.phone == DEMO_CUSTOMER["phone"])).first() is None:
+        customers.create_customer(session, owner, dict(DEMO_CUSTOMER))
+    paid = template_type("payment_received")
+    for channel, name in (("whatsapp", "Payment received (WhatsApp)"), ("email", "Payment received (email)")):
+        if session.execute(select(NotificationTemplate).where(NotificationTemplate.tenant_id == owner.tenant_id,
+                                                              NotificationTemplate.name == name)).first() is None:
+            notification_templates.create_template(session, owner, {
+                "name": name, "type": paid.name, "channel": channel, "is_default": True, "body": paid.default_body,
+                "subject": paid.default_subject if channel == "email" else ""})
+
+
 def seed(session, keep_other_devices: bool = False) -> tuple[list[str], str]:
     tenant = session.execute(select(Tenant).where(Tenant.slug == "pizza-palace")).scalar_one_or_none()
     if tenant is None:
@@ -138,11 +158,14 @@ def seed(session, keep_other_devices: bool = False) -> tuple[list[str], str]:
     owner = Actor(owner_user.id, owner_user.username, "tenant_owner", tenant.id, None)
     products = _ensure_catalog(session, owner)
     _ensure_promotions(session, owner, products)
+    _ensure_notifications(session, owner)
     key, _ = enrollment.issue_key(session, outlet, owner_user.id, keep_other_devices)
     summary = [
         f"tenant: {tenant.name} (id {tenant.id}, slug {tenant.slug})",
         f"outlet: {outlet.name} (id {outlet.id}, code {outlet.code})",
         "users: " + ", ".join(f"{u} / {p}" + (f" / PIN {pin}" if pin else "") for u, p, _, pin, _ in USERS),
         f"catalog: {len(CATEGORIES)} categories, {len(products)} products; 4 promotions (code WEEKEND30)",
+        f"customer: {DEMO_CUSTOMER['name']} {DEMO_CUSTOMER['phone']} {DEMO_CUSTOMER['email']}; "
+        "payment_received templates for WhatsApp and email",
     ]
     return summary, key
