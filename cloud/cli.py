@@ -111,7 +111,9 @@ def create_admin(username, password, database_url):
 @DB_OPTION
 @click.option("--keep-other-devices", is_flag=True,
               help="The key's device joins the demo outlet's enrolled edges instead of replacing them.")
-def seed_demo(database_url, keep_other_devices):
+@click.option("--notifications", is_flag=True,
+              help="Also a customer with a phone and an email, and default payment_received templates (pos demo).")
+def seed_demo(database_url, keep_other_devices, notifications):
     """Create the demo tenant, outlet, users, catalog and promotions; print an enrollment key."""
     from cloud.extensions import db
     from cloud.services import demo
@@ -119,7 +121,7 @@ def seed_demo(database_url, keep_other_devices):
     app = _app(database_url, DEMO=True)
     _upgrade(app)
     with app.app_context():
-        summary, key = demo.seed(db.session, keep_other_devices)
+        summary, key = demo.seed(db.session, keep_other_devices, notifications)
         db.session.commit()
     for line in summary:
         click.echo(line)
@@ -130,6 +132,7 @@ def seed_demo(database_url, keep_other_devices):
 @DB_OPTION
 def worker(database_url):
     """Deliver notifications (WhatsApp, email) with retries; run one or more beside the API."""
+    import contextlib
     import logging
 
     from cloud.worker import build_channels, make_scheduler
@@ -142,10 +145,8 @@ def worker(database_url):
     channels = build_channels(app.config)
     click.echo(f"notification worker: channels {', '.join(sorted(channels)) or 'none configured'}, "
                f"every {app.config['NOTIFY_POLL_S']} s", err=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
         make_scheduler(app, channels).start()
-    except (KeyboardInterrupt, SystemExit):
-        pass
 
 
 @cloud_group.command("maintenance")

@@ -163,8 +163,8 @@ def demo(directory, cloud_port, edge_port, whatsapp_port, smtp_port):
     whatsapp_url = f"http://127.0.0.1:{whatsapp_port}"
     # the cloud reaches the simulator and the SMTP sink through the settings production
     # points at Meta and a real mail server (docs/api-extensions.md)
-    env = {**os.environ, "POS_DEMO": "1", "POS_JWT_SECRET": _secret(base), **notification_settings(
-        whatsapp_url, smtp_port)}
+    env = {**os.environ, "POS_DEMO": "1", "POS_JWT_SECRET": _secret(base), "POS_CLOUD_PUBLIC_URL": cloud_url,
+           **notification_settings(whatsapp_url, smtp_port)}
     cloud_db = f"sqlite:///{base / 'cloud.sqlite3'}"
 
     cloud_log, edge_log = base / "cloud.log", base / "edge.log"
@@ -192,7 +192,8 @@ def demo(directory, cloud_port, edge_port, whatsapp_port, smtp_port):
 
     try:
         click.echo("seeding the demo tenant ...")
-        key = _run(["cloud", "seed-demo", "--database-url", cloud_db], env).strip().splitlines()[-1].split("=", 1)[1]
+        seeded = _run(["cloud", "seed-demo", "--notifications", "--database-url", cloud_db], env)
+        key = seeded.strip().splitlines()[-1].split("=", 1)[1]
         cloud_args = ["cloud", "run", "--port", str(cloud_port), "--database-url", cloud_db]
         cloud = start(cloud_args, cloud_log)
         _wait(f"{cloud_url}/api/health/", cloud, "cloud", cloud_log)
@@ -221,7 +222,7 @@ Outlet POS demo is running (data in {base}).
   Head office       {cloud_url}/dashboard/     owner / owner123 (manager / manager123, PIN 5678)
   API docs          {cloud_url}/api/docs/ (cloud)   {edge_url}/api/docs/ (edge)
   Printers          {printer_dir}/*.escpos, readable copies in *.escpos.txt
-  WhatsApp (sim)    {whatsapp_url}/        paid orders of customer Budi (081234567890) arrive here
+  WhatsApp (sim)    {whatsapp_url}/        paid orders of customer Budi (081298765432) arrive here
   Email (SMTP sink) 127.0.0.1:{smtp_port}, every message a file in {maildir}/new/
   Logs              {cloud_log}, {edge_log}, {worker_log}
 

@@ -118,7 +118,7 @@ def _ensure_promotions(session, owner: Actor, products: dict[str, Product]) -> N
         promotions.activate(session, owner, promotion)
 
 
-DEMO_CUSTOMER = {"name": "Budi Santoso", "phone": "081234567890", "email": "budi@example.com",
+DEMO_CUSTOMER = {"name": "Budi Santoso", "phone": "081298765432", "email": "budi@example.com",
                  "marketing_consent": True}
 
 
@@ -137,7 +137,7 @@ def _ensure_notifications(session, owner: Actor) -> None:
                 "subject": paid.default_subject if channel == "email" else ""})
 
 
-def seed(session, keep_other_devices: bool = False) -> tuple[list[str], str]:
+def seed(session, keep_other_devices: bool = False, notifications: bool = False) -> tuple[list[str], str]:
     tenant = session.execute(select(Tenant).where(Tenant.slug == "pizza-palace")).scalar_one_or_none()
     if tenant is None:
         tenant = tenants.create_tenant(session, {
@@ -158,14 +158,16 @@ def seed(session, keep_other_devices: bool = False) -> tuple[list[str], str]:
     owner = Actor(owner_user.id, owner_user.username, "tenant_owner", tenant.id, None)
     products = _ensure_catalog(session, owner)
     _ensure_promotions(session, owner, products)
-    _ensure_notifications(session, owner)
+    if notifications:
+        _ensure_notifications(session, owner)
     key, _ = enrollment.issue_key(session, outlet, owner_user.id, keep_other_devices)
     summary = [
         f"tenant: {tenant.name} (id {tenant.id}, slug {tenant.slug})",
         f"outlet: {outlet.name} (id {outlet.id}, code {outlet.code})",
         "users: " + ", ".join(f"{u} / {p}" + (f" / PIN {pin}" if pin else "") for u, p, _, pin, _ in USERS),
         f"catalog: {len(CATEGORIES)} categories, {len(products)} products; 4 promotions (code WEEKEND30)",
-        f"customer: {DEMO_CUSTOMER['name']} {DEMO_CUSTOMER['phone']} {DEMO_CUSTOMER['email']}; "
-        "payment_received templates for WhatsApp and email",
     ]
+    if notifications:
+        summary.append(f"customer: {DEMO_CUSTOMER['name']} {DEMO_CUSTOMER['phone']} {DEMO_CUSTOMER['email']}; "
+                       "payment_received templates for WhatsApp and email")
     return summary, key

@@ -32,6 +32,7 @@ from cloud.models import (
 from cloud.notifications import catalogue, templates
 from cloud.notifications.errors import TemplateError
 from cloud.services import notification_outbox as outbox
+from cloud.services import receipts
 from cloud.services.notification_templates import default_template
 from sync.timeutil import utcnow
 from sync.web.errors import ValidationFailed
@@ -64,8 +65,9 @@ def _payment_values(session, order: SyncedOrder, payment: SyncedPayment) -> dict
             "remaining_amount": max(0, due - int(paid))}
 
 
-def order_values(session, order: SyncedOrder, customer: Customer | None) -> dict:
-    """The variables every template type shares, from the stored order (the paper's figures)."""
+def order_values(session, order: SyncedOrder, customer: Customer | None, public_url: str = "") -> dict:
+    """The variables every template type shares, from the stored order (the paper's figures);
+    `receipt_url` is the link the till printed, when the cloud knows its public URL."""
     tenant_name = session.execute(select(Tenant.name).where(Tenant.id == order.tenant_id)).scalar() or ""
     outlet_name = session.execute(select(Outlet.name).where(Outlet.id == order.outlet_id)).scalar() or ""
     lines = session.execute(select(SyncedOrderItem).where(SyncedOrderItem.order_id == order.id)
@@ -74,7 +76,7 @@ def order_values(session, order: SyncedOrder, customer: Customer | None) -> dict
         "business_name": tenant_name, "outlet_name": outlet_name,
         "customer_name": (customer.name if customer is not None else order.customer_name) or "",
         "order_code": order.order_number, "order_total": order.total_amount,
-        "order_date": _aware(order.created_at), "receipt_url": "",
+        "order_date": _aware(order.created_at), "receipt_url": receipts.link_for(session, order, public_url),
         "items": [{"name": line.product_name, "quantity": line.quantity, "amount": line.line_total,
                    "note": line.note or ""} for line in lines],
     }
@@ -91,7 +93,7 @@ def _addresses(customer: Customer) -> dict[str, str]:
     return found
 
 
-def _messages_for(session, trigger: NotificationTrigger, order: SyncedOrder, now: datetime) -> str:
+def _messages_for(session, trigger: NotificationTrigger, order: SyncedOrder, now: datetime, public_url: str) -> str:
     """Queue the trigger's messages; what happened, for the trigger's `outcome`."""
     customer = session.get(Customer, order.customer_id) if order.customer_id else None
     if customer is None:
@@ -102,7 +104,7 @@ def _messages_for(session, trigger: NotificationTrigger, order: SyncedOrder, now
     expires_at = trigger.occurred_at + template_type.freshness
     if expires_at <= now:
         return "too late: past the type's freshness window"
-    values = {**order_values(session, order, customer), **_payment_values(session, order, payment)}
+    values = {**order_values(session, order, customer, public_url), **_payment_values(session, order, payment)}
     timezone = session.execute(select(Outlet.timezone).where(Outlet.id == order.outlet_id)).scalar() or "UTC"
     currency = session.execute(select(Tenant.currency).where(Tenant.id == order.tenant_id)).scalar() or "IDR"
     outcomes = []
@@ -128,7 +130,7 @@ def _messages_for(session, trigger: NotificationTrigger, order: SyncedOrder, now
     return "; ".join(outcomes) or "the customer has no phone or email"
 
 
-def expand(session, *, limit: int = 50, now: datetime | None = None) -> int:
+def expand(session, *, limit: int = 50, now: datetime | None = None, public_url: str = "") -> int:
     """Turn pending notes into outbox rows, each note in its own transaction (claimed
     with SKIP LOCKED, so workers share the work). A payment whose order has not arrived
     yet waits for it (until the freshness window closes). Returns how many were settled."""
@@ -153,7 +155,7 @@ def expand(session, *, limit: int = 50, now: datetime | None = None) -> int:
                 continue
             trigger.outcome = "its order never arrived within the freshness window"
         else:
-            trigger.outcome = _messages_for(session, trigger, order, now)[:200]
+            trigger.outcome = _messages_for(session, trigger, order, now, public_url)[:200]
         trigger.processed_at = now
         session.commit()
         settled += 1

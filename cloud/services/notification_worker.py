@@ -23,11 +23,12 @@ class WorkerSettings:
     backoff_cap_s: int = 3600
     lease_s: int = 120
     batch: int = 20
+    public_url: str = ""  # the cloud's public URL: e-receipt links in messages
 
     @classmethod
     def from_config(cls, config: Mapping) -> WorkerSettings:
         return cls(config["NOTIFY_MAX_ATTEMPTS"], config["NOTIFY_BACKOFF_BASE_S"], config["NOTIFY_BACKOFF_CAP_S"],
-                   config["NOTIFY_LEASE_S"])
+                   config["NOTIFY_LEASE_S"], public_url=config.get("CLOUD_PUBLIC_URL", ""))
 
 
 @dataclass
@@ -64,7 +65,7 @@ def deliver(session, channels: Mapping, notification_id: int, settings: WorkerSe
 def run_once(session, channels: Mapping, settings: WorkerSettings | None = None) -> PassResult:
     """Everything due now: pending notes, then claimed messages one by one."""
     settings = settings or WorkerSettings()
-    found = PassResult(triggers=triggers.expand(session))
+    found = PassResult(triggers=triggers.expand(session, public_url=settings.public_url))
     while True:
         claimed = outbox.claim(session, limit=settings.batch, lease_s=settings.lease_s)
         if not claimed:

@@ -76,13 +76,13 @@ def _expect_payment_received(demo: Demo, maildir, order: dict) -> None:
     sim = f"http://127.0.0.1:{demo.whatsapp_port}/_sim/messages/"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        messages = requests.get(sim, params={"to": "+6281234567890"}).json()["data"]
+        messages = requests.get(sim, params={"to": "+6281298765432"}).json()["data"]
         mails = list((maildir / "new").iterdir())
         if messages and messages[0]["status"] == "read" and mails:
             break
         time.sleep(0.5)
     time.sleep(3)  # a second copy would have come by now (the worker polls every second)
-    messages = requests.get(sim, params={"to": "+6281234567890"}).json()["data"]
+    messages = requests.get(sim, params={"to": "+6281298765432"}).json()["data"]
     assert len(messages) == 1 and order["order_number"] in messages[0]["body"]
     rupiah = f"Rp {int(Decimal(order['total_amount'])):,}".replace(",", ".")  # as the receipt prints it
     assert f"Jumlah: {rupiah}" in messages[0]["body"] and messages[0]["status"] == "read"
@@ -107,7 +107,7 @@ def test_the_demo_keeps_the_outlet_selling_while_its_cloud_is_stopped_and_starte
         cashier = _cashier(edge_url)
         product = cashier.get(f"{edge_url}/api/products/?search=TIRA").json()["results"][0]
         order = cashier.post(f"{edge_url}/api/orders/", json={
-            "client_uuid": str(uuid.uuid4()), "customer_phone": "0812 3456 7890",  # the demo's Budi
+            "client_uuid": str(uuid.uuid4()), "customer_phone": "0812 9876 5432",  # the demo's Budi
             "items": [{"product_id": product["id"], "quantity": 1}]}).json()
         paid = cashier.post(f"{edge_url}/api/payments/", json={"order_id": order["id"], "method": "cash",
                                                                "tendered": order["total_amount"]})

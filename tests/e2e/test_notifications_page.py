@@ -14,7 +14,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from simulators.whatsapp.core import DEFAULT_ACCESS_TOKEN, DEFAULT_APP_SECRET, DEFAULT_PHONE_NUMBER_ID
 from tests.support.ports import free_port
-from tests.support.processes import Cloud, PosProcess
+from tests.support.processes import Cloud, PosProcess, run_pos
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -32,7 +32,7 @@ def stack(tmp_path):
                 "POS_WHATSAPP_ACCESS_TOKEN": DEFAULT_ACCESS_TOKEN, "POS_WHATSAPP_APP_SECRET": DEFAULT_APP_SECRET,
                 "POS_NOTIFY_POLL_S": "1"}
     cloud = Cloud(tmp_path, env=settings)
-    cloud.seed_demo()
+    run_pos("cloud", "seed-demo", "--notifications", "--database-url", cloud.database_url, cwd=tmp_path, env=settings)
     cloud.start()
     sim = PosProcess(["whatsapp-sim", "--port", str(sim_port), "--webhook-url",
                       f"{cloud.url}/api/notifications/webhook/whatsapp/"], tmp_path / "sim.log",

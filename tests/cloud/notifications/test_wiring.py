@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from cloud.extensions import db
 from cloud.models import Customer, Notification, NotificationStatusEvent, NotificationTrigger
+from cloud.models import Device as DeviceRow
 from cloud.notifications.channels import channels_from_config
 from cloud.notifications.channels.base import SendResult
 from cloud.notifications.channels.whatsapp_webhooks import sign
@@ -423,3 +424,18 @@ def test_two_workers_deliver_a_thousand_notifications_each_exactly_once(app, clo
     with app.app_context():
         assert db.session.execute(select(func.count()).select_from(Notification)
                                   .where(Notification.status == "sent")).scalar() == 1000
+
+
+def test_the_message_carries_the_e_receipt_link_the_till_printed(app, client, world):
+    from sync import receipt_links
+
+    _template(client, world, body="Struk {{ order_code }}: {{ receipt_url }}")
+    customer = _customer(client, world)
+    till, sold, _ = _sale(app, client, world, customer["uuid"])
+    whatsapp = Recorder("whatsapp")
+    _run(app, {"whatsapp": whatsapp}, public_url="https://pos.example.com")
+    with app.app_context():
+        token_hash = db.session.execute(select(DeviceRow.token_hash).where(DeviceRow.id == till.device_id)).scalar()
+    link = receipt_links.url("https://pos.example.com", receipt_links.key_from_token_hash(token_hash),
+                             till.device_id, sold["uuid"])
+    assert [m.text for m in whatsapp.sent] == [f"Struk {sold['order_number']}: {link}"]
