@@ -439,3 +439,27 @@ def test_the_message_carries_the_e_receipt_link_the_till_printed(app, client, wo
     link = receipt_links.url("https://pos.example.com", receipt_links.key_from_token_hash(token_hash),
                              till.device_id, sold["uuid"])
     assert [m.text for m in whatsapp.sent] == [f"Struk {sold['order_number']}: {link}"]
+
+
+def test_a_worker_killed_after_sending_does_not_make_the_message_go_twice_once_its_webhook_came(app, client, world):
+    """The one window: claimed, handed to WhatsApp, the worker dies before recording it.
+    Meta's webhook carries our reference, so the message is marked sent and a later claim
+    (after the lease) finds nothing to send."""
+    queued = _queue_test(client, world)
+    with app.app_context():
+        assert outbox.claim(db.session, limit=10, lease_s=60) == [queued["id"]]  # ... and the worker dies here
+    body = _status_body("wamid.crash", "sent", outbox.reference(queued["id"]))
+    assert _post_webhook(client, body).json["applied"] == 1
+    with app.app_context():
+        later = outbox.claim(db.session, limit=10, lease_s=60, now=utcnow() + timedelta(seconds=61))
+    assert later == []
+    (row,) = _notifications(app)
+    assert (row.status, row.provider_message_id) == ("sent", "wamid.crash")
+
+
+def test_a_worker_killed_before_anything_went_loses_nothing(app, client, world):
+    queued = _queue_test(client, world)
+    with app.app_context():
+        outbox.claim(db.session, limit=10, lease_s=60)  # the worker dies before sending
+        again = outbox.claim(db.session, limit=10, lease_s=60, now=utcnow() + timedelta(seconds=61))
+    assert again == [queued["id"]]
