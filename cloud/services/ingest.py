@@ -241,6 +241,7 @@ def _order(session, conn, device: Device, data: dict, seq: int, now, pending_lin
              "message": f"order {data['order_number']} came back as version {data['version']} while the cloud "
                         f"holds version {held}: two copies of a till changed it (the cloud keeps its version)",
              "detail": {"sent_version": data["version"], "cloud_version": held}})
+    notification_triggers.note_order(conn, device, data, now)  # ready or cancelled: the worker tells the customer
     if not stored.inserted:
         conn.execute(sql.lines_delete, {"b_id": stored.id})  # old lines go before new ones take their numbers
     lines = [{"order_id": stored.id, "tenant_id": device.tenant_id, **{f: item.get(f) for f in ITEM_FIELDS}}
@@ -300,6 +301,7 @@ def _refund(session, conn, device, data, seq, now) -> None:
     _append_once(conn, _sql(conn).refund, device, {**data, "business_date": _business_date(conn, device, data)},
                  now, ("uuid", "order_uuid", "shift_uuid", "kind", "method", "amount", "reason", "lines",
                        "created_by", "created_at", "business_date"))
+    notification_triggers.note_refund(conn, device, data, now)  # noted once per refund (its unique key)
 
 
 def _shift(session, conn, device, data, seq, now) -> None:

@@ -27,6 +27,7 @@ from cloud.models import (
     SyncedOrder,
     SyncedOrderItem,
     SyncedPayment,
+    SyncedRefund,
     Tenant,
 )
 from cloud.notifications import catalogue, templates
@@ -37,18 +38,41 @@ from cloud.services.notification_templates import default_template
 from sync.timeutil import utcnow
 from sync.web.errors import ValidationFailed
 
-PAYMENT_RECEIVED = "payment_received"
+PAYMENT_RECEIVED, ORDER_CANCELLED, ORDER_READY, ORDER_REFUNDED = (
+    "payment_received", "order_cancelled", "order_ready", "order_refunded")
+# the template types a kind of note may use, first found wins (the brief calls the kitchen's
+# "ready" production_complete; a tenant may keep either name)
+TEMPLATE_TYPES_OF = {ORDER_READY: (ORDER_READY, "production_complete")}
 METHOD_NAMES = {"cash": "Cash", "card": "Card", "qris": "QRIS", "ewallet": "E-wallet"}
 TRIGGERS = NotificationTrigger.__table__
 
 
-def note_payment(conn, device, data: dict, now: datetime) -> None:
-    """A paid payment was stored (ingest, on the event's connection and transaction)."""
+def _note(conn, device, kind: str, order_uuid: str, subject_uuid: str, occurred_at: datetime, now: datetime):
     insert_ = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
     conn.execute(insert_(TRIGGERS).values(
-        tenant_id=device.tenant_id, outlet_id=device.outlet_id, kind=PAYMENT_RECEIVED,
-        order_uuid=data["order_uuid"], subject_uuid=data["uuid"], occurred_at=data["created_at"], created_at=now,
+        tenant_id=device.tenant_id, outlet_id=device.outlet_id, kind=kind, order_uuid=order_uuid,
+        subject_uuid=subject_uuid, occurred_at=occurred_at, created_at=now,
         outcome="").on_conflict_do_nothing(index_elements=["outlet_id", "kind", "subject_uuid"]))
+
+
+def note_payment(conn, device, data: dict, now: datetime) -> None:
+    """A paid payment was stored (ingest, on the event's connection and transaction)."""
+    _note(conn, device, PAYMENT_RECEIVED, data["order_uuid"], data["uuid"], data["created_at"], now)
+
+
+def note_order(conn, device, data: dict, now: datetime) -> None:
+    """An order snapshot was stored: the kitchen's bump (ready) and a cancellation are
+    moments customers hear about; each is noted once per order, however many snapshots."""
+    if data.get("ready_at") is not None:
+        _note(conn, device, ORDER_READY, data["uuid"], data["uuid"], data["ready_at"], now)
+    if data["status"] == "cancelled":
+        _note(conn, device, ORDER_CANCELLED, data["uuid"], data["uuid"], data.get("cancelled_at") or now, now)
+
+
+def note_refund(conn, device, data: dict, now: datetime) -> None:
+    """Money given back (a refund, not a void before payment)."""
+    if data.get("kind", "refund") == "refund":
+        _note(conn, device, ORDER_REFUNDED, data["order_uuid"], data["uuid"], data["created_at"], now)
 
 
 def _aware(moment: datetime) -> datetime:
@@ -93,23 +117,38 @@ def _addresses(customer: Customer) -> dict[str, str]:
     return found
 
 
+def _kind_values(session, trigger: NotificationTrigger, order: SyncedOrder) -> dict:
+    """The variables of the note's own template type."""
+    if trigger.kind == PAYMENT_RECEIVED:
+        payment = session.execute(select(SyncedPayment).where(
+            SyncedPayment.outlet_id == trigger.outlet_id, SyncedPayment.uuid == trigger.subject_uuid)).scalar_one()
+        return _payment_values(session, order, payment)
+    if trigger.kind == ORDER_READY:
+        return {"ready_at": _aware(order.ready_at or trigger.occurred_at)}
+    if trigger.kind == ORDER_CANCELLED:
+        return {"cancelled_at": _aware(order.cancelled_at or trigger.occurred_at), "cancel_reason": order.cancel_reason}
+    refund = session.execute(select(SyncedRefund).where(
+        SyncedRefund.outlet_id == trigger.outlet_id, SyncedRefund.uuid == trigger.subject_uuid)).scalar_one()
+    return {"refund_amount": refund.amount, "refund_method": METHOD_NAMES.get(refund.method or "cash", refund.method),
+            "refunded_at": _aware(refund.created_at), "refund_reason": refund.reason or ""}
+
+
 def _messages_for(session, trigger: NotificationTrigger, order: SyncedOrder, now: datetime, public_url: str) -> str:
     """Queue the trigger's messages; what happened, for the trigger's `outcome`."""
     customer = session.get(Customer, order.customer_id) if order.customer_id else None
     if customer is None:
         return "no customer on the order"
-    payment = session.execute(select(SyncedPayment).where(SyncedPayment.outlet_id == trigger.outlet_id,
-                                                          SyncedPayment.uuid == trigger.subject_uuid)).scalar_one()
     template_type = catalogue.template_type(trigger.kind)
     expires_at = trigger.occurred_at + template_type.freshness
     if expires_at <= now:
         return "too late: past the type's freshness window"
-    values = {**order_values(session, order, customer, public_url), **_payment_values(session, order, payment)}
+    values = {**order_values(session, order, customer, public_url), **_kind_values(session, trigger, order)}
     timezone = session.execute(select(Outlet.timezone).where(Outlet.id == order.outlet_id)).scalar() or "UTC"
     currency = session.execute(select(Tenant.currency).where(Tenant.id == order.tenant_id)).scalar() or "IDR"
     outcomes = []
     for channel, recipient in _addresses(customer).items():
-        template = default_template(session, trigger.tenant_id, trigger.kind, channel)
+        template = next(filter(None, (default_template(session, trigger.tenant_id, type_, channel)
+                                      for type_ in TEMPLATE_TYPES_OF.get(trigger.kind, (trigger.kind,)))), None)
         if template is None:
             outcomes.append(f"{channel}: no default template")
             continue
@@ -124,7 +163,7 @@ def _messages_for(session, trigger: NotificationTrigger, order: SyncedOrder, now
             continue
         queued = outbox.enqueue(session, trigger.tenant_id, channel=channel, recipient=recipient, rendered=rendered,
                                 key=f"{trigger.kind}:{trigger.outlet_id}:{trigger.subject_uuid}:{channel}",
-                                type_=trigger.kind, template=template, customer_id=customer.id,
+                                type_=template.type, template=template, customer_id=customer.id,
                                 order_uuid=order.uuid, order_code=order.order_number, expires_at=expires_at)
         outcomes.append(f"{channel}: queued {queued.id}" if queued is not None else f"{channel}: queued before")
     return "; ".join(outcomes) or "the customer has no phone or email"

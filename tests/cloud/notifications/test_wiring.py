@@ -19,6 +19,7 @@ from cloud.notifications.channels.whatsapp_webhooks import sign
 from cloud.notifications.errors import DeliveryPermanent, DeliveryRetryable
 from cloud.services import notification_outbox as outbox
 from cloud.services.notification_worker import WorkerSettings, run_once
+from sync.ids import new_uuid
 from sync.timeutil import utcnow
 from tests.cloud.test_drain_ingest import Outlet_, order, payment
 from tests.support.smtp_server import SmtpServer
@@ -463,3 +464,58 @@ def test_a_worker_killed_before_anything_went_loses_nothing(app, client, world):
         outbox.claim(db.session, limit=10, lease_s=60)  # the worker dies before sending
         again = outbox.claim(db.session, limit=10, lease_s=60, now=utcnow() + timedelta(seconds=61))
     assert again == [queued["id"]]
+
+
+# --- the order's other moments ------------------------------------------------------------------
+
+
+def _till_order(app, client, world, customer_uuid, **changes):
+    at = utcnow().replace(microsecond=0)
+    till = Outlet_(app, client, world.a.outlet_id)
+    sold = order(world.a.outlet_id, customer_uuid=customer_uuid, created_at=at, business_date=at.date(), **changes)
+    return till, sold, at
+
+
+def test_the_kitchens_bump_sends_order_ready_once_through_a_production_complete_template(app, client, world):
+    _template(client, world, type="production_complete", name="Ready",
+              body="{{ order_code }} siap diambil di {{ outlet_name }}")
+    customer = _customer(client, world)
+    till, sold, at = _till_order(app, client, world, customer["uuid"])
+    till.push([till.event("order.snapshot", sold)])
+    ready = {**sold, "version": 2, "status": "ready", "ready_at": at}
+    served = {**ready, "version": 3, "status": "served", "served_at": at}
+    till.push([till.event("order.snapshot", ready), till.event("order.snapshot", served)])
+    whatsapp = Recorder("whatsapp")
+    _run(app, {"whatsapp": whatsapp})
+    assert [m.text for m in whatsapp.sent] == [f"{sold['order_number']} siap diambil di AA One"]
+    assert _notifications(app)[0].type == "production_complete"
+
+
+def test_an_order_ready_an_hour_late_is_not_sent(app, client, world):
+    _template(client, world, type="order_ready", name="Ready", body="{{ order_code }} siap")
+    customer = _customer(client, world)
+    an_hour_ago = utcnow().replace(microsecond=0) - timedelta(hours=1)
+    till, sold, _ = _till_order(app, client, world, customer["uuid"], status="ready", ready_at=an_hour_ago)
+    till.push([till.event("order.snapshot", sold)])  # the till was offline: it syncs an hour after the bump
+    whatsapp = Recorder("whatsapp")
+    _run(app, {"whatsapp": whatsapp})
+    assert whatsapp.sent == []
+
+
+def test_a_cancelled_order_and_a_refund_tell_the_customer(app, client, world):
+    _template(client, world, type="order_cancelled", name="Cancelled",
+              body="{{ order_code }} dibatalkan: {{ cancel_reason }}")
+    _template(client, world, type="order_refunded", name="Refunded",
+              body="{{ refund_amount }} ({{ refund_method }}) dikembalikan: {{ refund_reason }}")
+    customer = _customer(client, world)
+    till, sold, at = _till_order(app, client, world, customer["uuid"])
+    cancelled = {**sold, "version": 2, "status": "cancelled", "cancelled_at": at, "cancel_reason": "Habis"}
+    refunded = {"uuid": new_uuid(), "order_uuid": sold["uuid"], "shift_uuid": None, "kind": "refund",
+                "method": "qris", "amount": 1000, "reason": "Dingin", "lines": [], "created_by": None,
+                "created_at": at}
+    till.push([till.event("order.snapshot", sold), till.event("order.snapshot", cancelled),
+               till.event("refund.recorded", refunded)])
+    whatsapp = Recorder("whatsapp")
+    _run(app, {"whatsapp": whatsapp})
+    assert sorted(m.text for m in whatsapp.sent) == sorted([f"{sold['order_number']} dibatalkan: Habis",
+                                                            "Rp 10 (QRIS) dikembalikan: Dingin"])
