@@ -50,12 +50,15 @@ def test_the_page_says_it_will_appear_then_shows_the_stored_figures(app, client,
     assert pending.status_code == 200 and "will appear here shortly" in pending.get_data(as_text=True)
     assert "Authorization" not in pending.request.headers
     till.push("order.snapshot", sold)
-    till.push("payment.recorded", payment(sold["uuid"], 3000))
+    till.push("payment.recorded", {**payment(sold["uuid"], 3000), "tendered": 5000, "change_amount": 2000})
     page = client.get(link)
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and page.mimetype == "text/html"
     assert sold["order_number"] in html and "Sari" in html and "1x Item 1" in html and "2x Item 2" in html
     assert '<td class="num" data-testid="total">Rp 30</td>' in html
+    assert "<td>Cash</td><td class=\"num\">Rp 30</td>" in html  # as the paper: the amount, then tendered and change
+    assert "<td>Tendered</td><td class=\"num\">Rp 50</td>" in html
+    assert "<td>Change</td><td class=\"num\">Rp 20</td>" in html
     assert "script-src" not in page.headers["Content-Security-Policy"] and "<script" not in html
 
 
