@@ -14,7 +14,7 @@ from flask import Blueprint, abort, current_app, render_template
 from cloud.api.access import public
 from cloud.extensions import db
 from cloud.notifications.money import format_money
-from cloud.services import receipts
+from cloud.services import receipt_pdf, receipts
 
 bp = Blueprint("receipts", __name__)
 
@@ -23,12 +23,7 @@ CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'no
 METHODS = {"cash": "Cash", "card": "Card", "qris": "QRIS", "ewallet": "E-wallet"}
 
 
-@bp.get("/r/<int:device_id>/<order_uuid>/<signature>")
-@public
-def e_receipt(device_id, order_uuid, signature):
-    found = receipts.find(db.session, device_id, order_uuid, signature)
-    if found is None:
-        abort(404)
+def _formatters(found):
     currency = found.tenant.currency or "IDR"
     try:
         zone = ZoneInfo(found.outlet.timezone or "UTC")
@@ -41,11 +36,39 @@ def e_receipt(device_id, order_uuid, signature):
     def local(moment):
         return moment.replace(tzinfo=UTC).astimezone(zone).strftime("%d/%m/%Y %H:%M") if moment else ""
 
-    html = render_template("receipt/page.html", r=found, money=money, local=local, methods=METHODS)
-    response = current_app.make_response(html)
-    response.headers["Content-Security-Policy"] = CSP
+    return money, local
+
+
+def _headers(response):
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Robots-Tag"] = "noindex"
     return response
+
+
+@bp.get("/r/<int:device_id>/<order_uuid>/<signature>")
+@public
+def e_receipt(device_id, order_uuid, signature):
+    found = receipts.find(db.session, device_id, order_uuid, signature)
+    if found is None:
+        abort(404)
+    money, local = _formatters(found)
+    html = render_template("receipt/page.html", r=found, money=money, local=local, methods=METHODS)
+    response = current_app.make_response(html)
+    response.headers["Content-Security-Policy"] = CSP
+    return _headers(response)
+
+
+@bp.get("/r/<int:device_id>/<order_uuid>/<signature>/receipt.pdf")
+@public
+def e_receipt_pdf(device_id, order_uuid, signature):
+    """The same receipt as a PDF, once the order has synced (404 before, like a bad link)."""
+    found = receipts.find(db.session, device_id, order_uuid, signature)
+    if found is None or found.order is None:
+        abort(404)
+    money, local = _formatters(found)
+    response = current_app.make_response(receipt_pdf.render(found, money, local))
+    response.mimetype = "application/pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="receipt-{found.order.order_number}.pdf"'
+    return _headers(response)

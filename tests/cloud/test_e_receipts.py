@@ -84,3 +84,25 @@ def test_another_tills_link_for_the_same_order_does_not_open_it(app, client, wor
     first.push("order.snapshot", sold)
     _, _, _, order_uuid, signature = second.link(sold["uuid"]).split("/")
     assert client.get(f"/r/{first.device_id}/{order_uuid}/{signature}").status_code == 404
+
+
+def test_the_pdf_carries_the_same_figures_once_synced(app, client, world):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    till = Till(app, client, world.a.outlet_id)
+    sold = order(world.a.outlet_id, lines=2, customer_name="Sari")
+    link = till.link(sold["uuid"])
+    assert client.get(f"{link}/receipt.pdf").status_code == 404  # not synced yet
+    till.push("order.snapshot", sold)
+    till.push("payment.recorded", {**payment(sold["uuid"], 3000), "tendered": 5000, "change_amount": 2000})
+    assert f'href="{link}/receipt.pdf"' in client.get(link).get_data(as_text=True)
+    response = client.get(f"{link}/receipt.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = PdfReader(BytesIO(response.data)).pages[0].extract_text()
+    for expected in (sold["order_number"], "Sari", "1 x Item 1", "2 x Item 2", "TOTAL", "Rp 30", "Tendered",
+                     "Rp 50", "Change", "Rp 20"):
+        assert expected in text, (expected, text)
+    _, _, device, order_uuid, signature = link.split("/")
+    assert client.get(f"/r/{device}/{order_uuid}/{signature[:-1]}X/receipt.pdf").status_code == 404
