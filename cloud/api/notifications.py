@@ -196,6 +196,7 @@ def list_opt_outs(actor):
 @require("cashier")
 @bp.input(OptOutIn)
 @bp.output(OptOutOut, status_code=201)
+@refuses(INVALID_PHONE="not a phone number", INVALID_EMAIL="not an email address")
 def add_opt_out(json_data, actor):
     """Record that a recipient wants no more messages on a channel (queued ones are not sent)."""
     tenant_id = actor.require_tenant()
