@@ -102,7 +102,7 @@ def send_bulk(session, actor: Actor, data: dict) -> dict:
         try:
             recipient = outbox.recipient_for(template.channel, contact, f"recipients.{index}.contact")
         except Invalid as error:
-            results.append(_skip(contact, f"{error.extra_data['code']}: {error.message}"))
+            results.append(_skip(contact, f"{error.code}: {error.message}"))
             continue
         if outbox.opted_out(session, tenant_id, template.channel, recipient):
             results.append(_skip(contact, "OPTED_OUT"))
