@@ -113,7 +113,9 @@ def create_admin(username, password, database_url):
 @DB_OPTION
 @click.option("--keep-other-devices", is_flag=True,
               help="The key's device joins the demo outlet's enrolled edges instead of replacing them.")
-def seed_demo(database_url, keep_other_devices):
+@click.option("--notifications", is_flag=True,
+              help="Also a customer with a phone and an email, and default payment_received templates (pos demo).")
+def seed_demo(database_url, keep_other_devices, notifications):
     """Create the demo tenant, outlet, users, catalog and promotions; print an enrollment key."""
     from cloud.extensions import db
     from cloud.services import demo
@@ -123,12 +125,33 @@ def seed_demo(database_url, keep_other_devices):
     with app.app_context():
         # gateway credentials are sealed under the cloud's secret: only a lasting one (not a throwaway) will do
         lasting = os.environ.get("POS_JWT_SECRET") == app.config["JWT_SECRET_KEY"]
-        summary, key = demo.seed(db.session, keep_other_devices,
+        summary, key = demo.seed(db.session, keep_other_devices, notifications,
                                  gateway_secret=app.config["JWT_SECRET_KEY"] if lasting else None)
         db.session.commit()
     for line in summary:
         click.echo(line)
     click.echo(f"enrollment_key={key}")
+
+
+@cloud_group.command("worker")
+@DB_OPTION
+def worker(database_url):
+    """Deliver notifications (WhatsApp, email) with retries; run one or more beside the API."""
+    import contextlib
+    import logging
+
+    from cloud.worker import build_channels, make_scheduler
+
+    app = _app(database_url)
+    _upgrade(app)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    for noisy in ("apscheduler", "alembic"):  # a line per pass (every few seconds) says nothing
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    channels = build_channels(app.config)
+    click.echo(f"notification worker: channels {', '.join(sorted(channels)) or 'none configured'}, "
+               f"every {app.config['NOTIFY_POLL_S']} s", err=True)
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
+        make_scheduler(app, channels).start()
 
 
 @cloud_group.command("maintenance")

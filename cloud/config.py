@@ -83,7 +83,7 @@ class Config:
         self.GATEWAY_TIMEOUT_S = _int("POS_GATEWAY_TIMEOUT_S", 10)
         # how long a dynamic QRIS / e-wallet charge may be paid (the gateways default to 15 min)
         self.GATEWAY_CHARGE_EXPIRY_S = _int("POS_GATEWAY_CHARGE_EXPIRY_S", 15 * 60)
-        # Notification channels (cloud/notifications; read by nothing else yet). WhatsApp: Meta's
+        # Notification channels (cloud/notifications; the worker builds them). WhatsApp: Meta's
         # Cloud API (the simulator in the demo and tests); email: any SMTP server. A channel
         # without its phone number id / host is off.
         self.WHATSAPP_API_URL = (os.environ.get("POS_WHATSAPP_API_URL") or WHATSAPP_API_URL).rstrip("/")
@@ -100,6 +100,16 @@ class Config:
         self.SMTP_FROM = os.environ.get("POS_SMTP_FROM", "")
         self.SMTP_CA_FILE = os.environ.get("POS_SMTP_CA_FILE", "")
         self.NOTIFY_TIMEOUT_S = _int("POS_NOTIFY_TIMEOUT_S", 10)
+        # The notification worker (`pos cloud worker`, cloud/services/notification_worker.py):
+        # how often it looks for work, how many tries a message gets, the backoff between them,
+        # and how long a claimed message stays a worker's before another may take it over.
+        self.NOTIFY_POLL_S = _int("POS_NOTIFY_POLL_S", 2)
+        self.NOTIFY_MAX_ATTEMPTS = _int("POS_NOTIFY_MAX_ATTEMPTS", 6)
+        self.NOTIFY_BACKOFF_BASE_S = _int("POS_NOTIFY_BACKOFF_BASE_S", 30)
+        self.NOTIFY_BACKOFF_CAP_S = _int("POS_NOTIFY_BACKOFF_CAP_S", 3600)
+        self.NOTIFY_LEASE_S = _int("POS_NOTIFY_LEASE_S", 120)
+        self.NOTIFY_TEST_RATE_LIMIT = os.environ.get("POS_NOTIFY_TEST_RATE_LIMIT", "10 per minute")
+        self.NOTIFY_BULK_RATE_LIMIT = os.environ.get("POS_NOTIFY_BULK_RATE_LIMIT", "5 per minute")
         # API docs served from the swagger-ui-bundle package: outlets may have no internet.
         self.SWAGGER_UI_CSS = "/api/docs/assets/swagger-ui.css"
         self.SWAGGER_UI_BUNDLE_JS = "/api/docs/assets/swagger-ui-bundle.js"

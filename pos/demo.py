@@ -125,37 +125,61 @@ def _restart_requests() -> threading.Event:
     return wanted
 
 
+def notification_settings(whatsapp_url: str, smtp_port: int) -> dict:
+    """The cloud's notification settings pointing at the demo's simulator and SMTP sink."""
+    from simulators.whatsapp.core import DEFAULT_ACCESS_TOKEN, DEFAULT_APP_SECRET, DEFAULT_PHONE_NUMBER_ID
+
+    return {"POS_WHATSAPP_API_URL": whatsapp_url, "POS_WHATSAPP_PHONE_NUMBER_ID": DEFAULT_PHONE_NUMBER_ID,
+            "POS_WHATSAPP_ACCESS_TOKEN": DEFAULT_ACCESS_TOKEN, "POS_WHATSAPP_APP_SECRET": DEFAULT_APP_SECRET,
+            "POS_WHATSAPP_VERIFY_TOKEN": "demo-verify-token", "POS_SMTP_HOST": "127.0.0.1",
+            "POS_SMTP_PORT": str(smtp_port), "POS_SMTP_SECURITY": "none",
+            "POS_SMTP_FROM": "Pizza Palace <noreply@pizzapalace.example>", "POS_NOTIFY_POLL_S": "1",
+            "POS_NOTIFY_BACKOFF_BASE_S": "5"}
+
+
 @click.command("demo")
 @click.option("--dir", "directory", default="instance/demo", show_default=True, help="Where the demo keeps its data.")
 @click.option("--cloud-port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--edge-port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--gateway-port", default=8090, show_default=True, type=click.IntRange(1, 65535),
               help="The payment gateway simulator (Midtrans and Xendit) the demo's cloud charges QRIS through.")
-def demo(directory, cloud_port, edge_port, gateway_port):
-    """Start the cloud, an enrolled edge and the payment gateway simulator with the demo
-    data; Ctrl-C stops them. The cloud can be stopped and started again while the outlet
-    keeps selling."""
-    if len({cloud_port, edge_port, gateway_port}) < 3:
-        raise click.ClickException("--cloud-port, --edge-port and --gateway-port must differ")
+@click.option("--whatsapp-port", default=8091, show_default=True, type=click.IntRange(1, 65535),
+              help="The WhatsApp Cloud API simulator (its page shows the messages).")
+@click.option("--smtp-port", default=8025, show_default=True, type=click.IntRange(1, 65535),
+              help="A local SMTP server (aiosmtpd) that keeps every email in the demo dir's mail/ Maildir.")
+def demo(directory, cloud_port, edge_port, gateway_port, whatsapp_port, smtp_port):
+    """Start the cloud, an enrolled edge, the notification worker, the payment gateway
+    simulator, a WhatsApp simulator and an SMTP sink with the demo data; Ctrl-C stops them
+    all. The cloud can be stopped and started again while the outlet keeps selling."""
+    ports = {"--cloud-port": cloud_port, "--edge-port": edge_port, "--gateway-port": gateway_port,
+             "--whatsapp-port": whatsapp_port, "--smtp-port": smtp_port}
+    if len(set(ports.values())) != len(ports):
+        raise click.ClickException(f"{', '.join(ports)} must all differ")
     cloud_port, edge_port = claim_port(cloud_port, "--cloud-port"), claim_port(edge_port, "--edge-port")
     gateway_port = claim_port(gateway_port, "--gateway-port")
+    whatsapp_port, smtp_port = claim_port(whatsapp_port, "--whatsapp-port"), claim_port(smtp_port, "--smtp-port")
     base = demo_dir(directory)
     edge_dir = base / "edge"
     printer_dir = edge_dir / "printers"  # file printers write only inside their edge's data dir
-    env = {**os.environ, "POS_DEMO": "1", "POS_JWT_SECRET": _secret(base)}
-    cloud_db = f"sqlite:///{base / 'cloud.sqlite3'}"
+    maildir = base / "mail"
     cloud_url, edge_url = f"http://127.0.0.1:{cloud_port}", f"http://127.0.0.1:{edge_port}"
-    gateway_url = f"http://127.0.0.1:{gateway_port}"
-    # the cloud charges through the simulator, by the same settings production points at the real gateways
-    env.update(POS_MIDTRANS_API_URL=gateway_url, POS_XENDIT_API_URL=gateway_url, POS_CLOUD_PUBLIC_URL=cloud_url)
+    gateway_url, whatsapp_url = f"http://127.0.0.1:{gateway_port}", f"http://127.0.0.1:{whatsapp_port}"
+    # the cloud charges through the gateway simulator and notifies through the WhatsApp
+    # simulator and the SMTP sink, by the settings production points at the real services
+    # (docs/api-extensions.md)
+    env = {**os.environ, "POS_DEMO": "1", "POS_JWT_SECRET": _secret(base), "POS_CLOUD_PUBLIC_URL": cloud_url,
+           "POS_MIDTRANS_API_URL": gateway_url, "POS_XENDIT_API_URL": gateway_url,
+           **notification_settings(whatsapp_url, smtp_port)}
+    cloud_db = f"sqlite:///{base / 'cloud.sqlite3'}"
 
     cloud_log, edge_log, gateway_log = base / "cloud.log", base / "edge.log", base / "gateway-sim.log"
+    worker_log, whatsapp_log, smtp_log = base / "worker.log", base / "whatsapp-sim.log", base / "smtp.log"
     processes: list[subprocess.Popen] = []
     signal.signal(signal.SIGTERM, _interrupt)
 
-    def start(args: list[str], log: Path) -> subprocess.Popen:
+    def start(args: list[str], log: Path, command: list[str] = POS) -> subprocess.Popen:
         with open(log, "ab") as handle:  # the child keeps its own copy of the descriptor
-            process = subprocess.Popen([*POS, *args], env=env, stdout=handle, stderr=subprocess.STDOUT,
+            process = subprocess.Popen([*command, *args], env=env, stdout=handle, stderr=subprocess.STDOUT,
                                        start_new_session=True)
         processes.append(process)
         return process
@@ -175,10 +199,19 @@ def demo(directory, cloud_port, edge_port, gateway_port):
                          cloud_url], gateway_log)
         _wait(f"{gateway_url}/_sim/charges/", gateway, "payment gateway simulator", gateway_log)
         click.echo("seeding the demo tenant ...")
-        key = _run(["cloud", "seed-demo", "--database-url", cloud_db], env).strip().splitlines()[-1].split("=", 1)[1]
+        seeded = _run(["cloud", "seed-demo", "--notifications", "--database-url", cloud_db], env)
+        key = seeded.strip().splitlines()[-1].split("=", 1)[1]
         cloud_args = ["cloud", "run", "--port", str(cloud_port), "--database-url", cloud_db]
         cloud = start(cloud_args, cloud_log)
         _wait(f"{cloud_url}/api/health/", cloud, "cloud", cloud_log)
+        for part in ("", "tmp", "new", "cur"):  # a Maildir, as aiosmtpd's Mailbox handler writes one
+            (maildir / part).mkdir(mode=0o700, exist_ok=True)
+        start(["-n", "-l", f"127.0.0.1:{smtp_port}", "-c", "aiosmtpd.handlers.Mailbox", str(maildir)], smtp_log,
+              [sys.executable, "-I", "-m", "aiosmtpd"])
+        whatsapp = start(["whatsapp-sim", "--port", str(whatsapp_port), "--webhook-url",
+                          f"{cloud_url}/api/notifications/webhook/whatsapp/"], whatsapp_log)
+        _wait(f"{whatsapp_url}/_sim/messages/", whatsapp, "WhatsApp simulator", whatsapp_log)
+        start(["cloud", "worker", "--database-url", cloud_db], worker_log)
         if not (edge_dir / "device.json").exists():
             click.echo("enrolling the edge of outlet YOG ...")
             _run(["edge", "enroll", "--cloud-url", cloud_url, "--enrollment-key", key, "--data-dir", str(edge_dir)],
@@ -197,7 +230,9 @@ Outlet POS demo is running (data in {base}).
   API docs          {cloud_url}/api/docs/ (cloud)   {edge_url}/api/docs/ (edge)
   Payment gateway   {gateway_url}/                 the customer's side: "Pay" settles a QRIS charge
   Printers          {printer_dir}/*.escpos, readable copies in *.escpos.txt
-  Logs              {cloud_log}, {edge_log}, {gateway_log}
+  WhatsApp (sim)    {whatsapp_url}/        paid orders of customer Budi (081298765432) arrive here
+  Email (SMTP sink) 127.0.0.1:{smtp_port}, every message a file in {maildir}/new/
+  Logs              {cloud_log}, {edge_log}, {gateway_log}, {worker_log}
 
 To see the outlet keep selling offline, stop the cloud: kill {cloud.pid}
 (the demo then tells how to start it again). Ctrl-C stops them all.""")

@@ -9,6 +9,7 @@ from cloud.api import (
     customers,
     discrepancies,
     health,
+    notifications,
     orders,
     outlet_devices,
     payments,
@@ -22,7 +23,7 @@ from sync.web.converters import bound_path_ids
 from sync.web.errors import ValidationFailed
 
 BLUEPRINTS = (health.bp, auth.bp, users.bp, tenants.bp, catalog.bp, sync.bp, customers.bp, promotions.bp, orders.bp,
-              analytics.bp, discrepancies.bp, outlet_devices.bp, payments.bp)
+              analytics.bp, discrepancies.bp, outlet_devices.bp, payments.bp, notifications.bp)
 
 
 def _check_text(value, field):

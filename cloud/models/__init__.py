@@ -4,16 +4,23 @@ from cloud.models.catalog import Category, Modifier, ModifierGroup, OutletProduc
 from cloud.models.customer import Customer
 from cloud.models.device import Device, EnrollmentKey
 from cloud.models.idempotency import IdempotencyRecord
+from cloud.models.notification import (
+    Notification,
+    NotificationOptOut,
+    NotificationStatusEvent,
+    NotificationTemplate,
+    NotificationTrigger,
+)
 from cloud.models.payments import GatewayAccount, GatewayCharge, GatewayRefund, PaymentCallback
 from cloud.models.promotion import Promotion, PromotionAllowance, PromotionProduct, PromotionUsage
 from cloud.models.sales import (
-                                 CustomerActivity,
-                                 CustomerAlias,
-                                 SyncedOrder,
-                                 SyncedOrderItem,
-                                 SyncedPayment,
-                                 SyncedRefund,
-                                 SyncedShift,
+    CustomerActivity,
+    CustomerAlias,
+    SyncedOrder,
+    SyncedOrderItem,
+    SyncedPayment,
+    SyncedRefund,
+    SyncedShift,
 )
 from cloud.models.sync import ProcessedEvent, SyncDiscrepancy, TenantVersion, Tombstone
 from cloud.models.tenant import Outlet, Tenant
@@ -24,7 +31,7 @@ __all__ = [
     "LoginThrottle", "ModifierGroup", "Outlet", "OutletProduct", "ProcessedEvent", "Product", "Promotion",
     "PromotionAllowance", "PromotionProduct", "PromotionUsage", "RevokedToken", "Tenant",
     "TenantVersion", "Tombstone", "User", "CustomerActivity", "CustomerAlias", "SyncedOrder", "SyncedOrderItem",
-    "SyncedPayment",
-    "SyncedRefund", "SyncedShift", "SyncDiscrepancy", "GatewayAccount", "GatewayCharge", "GatewayRefund",
-    "PaymentCallback",
+    "SyncedPayment", "SyncedRefund", "SyncedShift", "SyncDiscrepancy", "GatewayAccount", "GatewayCharge",
+    "GatewayRefund", "PaymentCallback", "Notification", "NotificationOptOut", "NotificationStatusEvent",
+    "NotificationTemplate", "NotificationTrigger",
 ]

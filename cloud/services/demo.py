@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from cloud.models import Category, Outlet, Product, Promotion, Tenant, User
-from cloud.services import auth, catalog, enrollment, gateway_accounts, tenants
+from cloud.models import Category, Customer, NotificationTemplate, Outlet, Product, Promotion, Tenant, User
+from cloud.notifications.catalogue import template_type
+from cloud.services import auth, catalog, customers, enrollment, gateway_accounts, notification_templates, tenants
 from cloud.services.actor import Actor
 
 USERS = (  # username, password, role, PIN, bound to the outlet
@@ -126,9 +127,30 @@ def _ensure_promotions(session, owner: Actor, products: dict[str, Product]) -> N
         promotions.activate(session, owner, promotion)
 
 
-def seed(session, keep_other_devices: bool = False, gateway_secret: str | None = None) -> tuple[list[str], str]:
-    """The demo tenant; with `gateway_secret` (the cloud's secret, which seals them) it also
-    gets the gateway simulator's credentials."""
+DEMO_CUSTOMER = {"name": "Budi Santoso", "phone": "081298765432", "email": "budi@example.com",
+                 "marketing_consent": True}
+
+
+def _ensure_notifications(session, owner: Actor) -> None:
+    """A customer with a phone and an email, and the default payment_received templates
+    (WhatsApp and email), so a paid order for Budi shows on the simulator and in the mailbox."""
+    if session.execute(select(Customer).where(Customer.tenant_id == owner.tenant_id,
+                                              Customer.phone == DEMO_CUSTOMER["phone"])).first() is None:
+        customers.create_customer(session, owner, dict(DEMO_CUSTOMER))
+    paid = template_type("payment_received")
+    for channel, name in (("whatsapp", "Payment received (WhatsApp)"), ("email", "Payment received (email)")):
+        if session.execute(select(NotificationTemplate).where(NotificationTemplate.tenant_id == owner.tenant_id,
+                                                              NotificationTemplate.name == name)).first() is None:
+            notification_templates.create_template(session, owner, {
+                "name": name, "type": paid.name, "channel": channel, "is_default": True, "body": paid.default_body,
+                "subject": paid.default_subject if channel == "email" else ""})
+
+
+def seed(session, keep_other_devices: bool = False, notifications: bool = False,
+         gateway_secret: str | None = None) -> tuple[list[str], str]:
+    """The demo tenant; with `notifications` also a customer and the payment_received
+    templates; with `gateway_secret` (the cloud's secret, which seals them) the gateway
+    simulator's credentials."""
     tenant = session.execute(select(Tenant).where(Tenant.slug == "pizza-palace")).scalar_one_or_none()
     if tenant is None:
         tenant = tenants.create_tenant(session, {
@@ -149,6 +171,8 @@ def seed(session, keep_other_devices: bool = False, gateway_secret: str | None =
     owner = Actor(owner_user.id, owner_user.username, "tenant_owner", tenant.id, None)
     products = _ensure_catalog(session, owner)
     _ensure_promotions(session, owner, products)
+    if notifications:
+        _ensure_notifications(session, owner)
     key, _ = enrollment.issue_key(session, outlet, owner_user.id, keep_other_devices)
     if gateway_secret:
         for provider, credentials, primary in DEMO_GATEWAYS:
@@ -161,4 +185,7 @@ def seed(session, keep_other_devices: bool = False, gateway_secret: str | None =
     ]
     if gateway_secret:
         summary.append("payment gateways: midtrans (primary), xendit, with `pos gateway-sim`'s demo credentials")
+    if notifications:
+        summary.append(f"customer: {DEMO_CUSTOMER['name']} {DEMO_CUSTOMER['phone']} {DEMO_CUSTOMER['email']}; "
+                       "payment_received templates for WhatsApp and email")
     return summary, key

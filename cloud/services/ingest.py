@@ -55,7 +55,7 @@ from cloud.models import (
     SyncedShift,
     Tombstone,
 )
-from cloud.services import continuity, versions
+from cloud.services import continuity, notification_triggers, versions
 from sync import loyalty, protocol, sqlite
 from sync.protocol import (
     APPLIED,
@@ -283,6 +283,7 @@ def _order(ctx: _Apply, data: dict) -> None:
              "message": f"order {data['order_number']} came back as version {data['version']} while the cloud "
                         f"holds version {held}: two copies of a till changed it (the cloud keeps its version)",
              "detail": {"sent_version": data["version"], "cloud_version": held}})
+    notification_triggers.note_order(conn, device, data, now)  # ready or cancelled: the worker tells the customer
     if not stored.inserted:
         conn.execute(sql.lines_delete, {"b_id": stored.id})  # old lines go before new ones take their numbers
     lines = [{"order_id": stored.id, "tenant_id": device.tenant_id, **{f: item.get(f) for f in ITEM_FIELDS}}
@@ -325,6 +326,7 @@ def _payment(ctx: _Apply, data: dict) -> None:
                                   "change_amount", "status", "reference", "created_by", "created_at", "business_date"))
     if inserted is not None and data["status"] == PAID:
         _flag_overpayment(ctx.session, conn, device, data["order_uuid"])
+        notification_triggers.note_payment(conn, device, data, ctx.now)  # the worker sends payment_received
 
 
 def _flag_overpayment(session, conn, device, order_uuid: str) -> None:
@@ -344,6 +346,7 @@ def _refund(ctx: _Apply, data: dict) -> None:
     _append_once(conn, ctx.sql.refund, device, {**data, "business_date": _business_date(conn, device, data)},
                  ctx.now, ("uuid", "order_uuid", "shift_uuid", "kind", "method", "amount", "reason", "lines",
                        "created_by", "created_at", "business_date"))
+    notification_triggers.note_refund(conn, device, data, ctx.now)  # noted once per refund (its unique key)
 
 
 def _shift(ctx: _Apply, data: dict) -> None:

@@ -19,14 +19,25 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'")
 
 
-@bp.get("/")
-@public
-def index():
-    """The page shell (public: the page itself asks for a login before any data)."""
-    response = current_app.make_response(render_template("dashboard/index.html", demo=current_app.config["DEMO"],
+def _page(template: str):
+    response = current_app.make_response(render_template(template, demo=current_app.config["DEMO"],
                                                          vocab=vocab.for_pages()))
     response.headers["Content-Security-Policy"] = CSP
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
+
+
+@bp.get("/")
+@public
+def index():
+    """The page shell (public: the page itself asks for a login before any data)."""
+    return _page("dashboard/index.html")
+
+
+@bp.get("/notifications/")
+@public
+def notifications():
+    """Templates and messages (`/api/notifications/…`); the same sign-in as the dashboard."""
+    return _page("dashboard/notifications.html")

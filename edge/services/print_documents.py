@@ -6,6 +6,7 @@ from datetime import UTC
 
 from edge.models import Order, Shift
 from edge.services import outlet as outlet_settings
+from edge.services import receipt_links
 from edge.services.auth import find_user_by_id
 from printers import (
     CashMovement,
@@ -45,8 +46,9 @@ def _locale(session) -> PrintLocale:
 
 
 def receipt_reference(order: Order) -> str:
-    """What the receipt's QR carries: enough to find the order anywhere (no internet needed)."""
-    return f"POS:{order.order_number}:{order.uuid}"
+    """What the receipt's QR carries: the order's e-receipt link (signed offline; the same
+    `receipt_url` the order answer carries), or before enrollment the plain reference."""
+    return receipt_links.link_for(order.uuid) or f"POS:{order.order_number}:{order.uuid}"
 
 
 def _receipt_line(item) -> ReceiptLine:

@@ -25,6 +25,7 @@ def _worker_database(url: str | None) -> str | None:
     return parsed.set(database=f"{parsed.database}_{worker}").render_as_string(hide_password=False)
 
 
+WHATSAPP_APP_SECRET, WHATSAPP_VERIFY_TOKEN = "test-whatsapp-app-secret", "test-whatsapp-verify-token"
 POSTGRES_URL = _worker_database(os.environ.get("POS_TEST_POSTGRES_URL"))
 
 
@@ -49,6 +50,10 @@ def _base_config(url: str) -> dict:
         "PASSWORD_HASH_PROFILE": "fast",
         "LOGIN_RATE_LIMIT": "10000 per minute",
         "REGISTER_RATE_LIMIT": "10000 per minute",
+        "NOTIFY_TEST_RATE_LIMIT": "10000 per minute",
+        "NOTIFY_BULK_RATE_LIMIT": "10000 per minute",
+        "WHATSAPP_APP_SECRET": WHATSAPP_APP_SECRET,
+        "WHATSAPP_VERIFY_TOKEN": WHATSAPP_VERIFY_TOKEN,
     }
 
 

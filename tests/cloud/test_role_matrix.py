@@ -15,13 +15,16 @@ import re
 from dataclasses import dataclass
 
 import pytest
+from sqlalchemy import select
 
 from cloud.extensions import db
-from cloud.models import GatewayCharge, GatewayRefund, SyncedOrder, User
+from cloud.models import GatewayCharge, GatewayRefund, NotificationOptOut, SyncedOrder, User
 from cloud.models.user import ROLE_RANK
 from cloud.services import auth, catalog, customers, enrollment, promotions, tenants
 from cloud.services.actor import Actor
+from sync import receipt_links
 from sync.ids import new_uuid, sha256_hex
+from tests.cloud.conftest import WHATSAPP_APP_SECRET, WHATSAPP_VERIFY_TOKEN
 from tests.cloud.factories import PASSWORD, make_user
 
 ACCESS = {  # (method, rule): the minimum role, "public" (no token needed) or "device"
@@ -129,6 +132,26 @@ ACCESS = {  # (method, rule): the minimum role, "public" (no token needed) or "d
     ("PUT", "/api/payments/gateways/<provider>/"): "tenant_owner",
     # what head office must look at in the outlets' records: manager+
     ("GET", "/api/sync/discrepancies/"): "manager",
+    # notifications (issue 22): manager+; the opt-out list is also the till's (a customer asks at the counter)
+    ("GET", "/api/notifications/templates/"): "manager",
+    ("POST", "/api/notifications/templates/"): "manager",
+    ("GET", "/api/notifications/templates/<int:template_id>/"): "manager",
+    ("PATCH", "/api/notifications/templates/<int:template_id>/"): "manager",
+    ("DELETE", "/api/notifications/templates/<int:template_id>/"): "manager",
+    ("POST", "/api/notifications/templates/preview/"): "manager",
+    ("POST", "/api/notifications/test/"): "manager",
+    ("POST", "/api/notifications/send-bulk/"): "manager",
+    ("GET", "/api/notifications/history/"): "manager",
+    ("GET", "/api/notifications/history/<int:notification_id>/"): "manager",
+    ("GET", "/api/notifications/opt-outs/"): "manager",
+    ("POST", "/api/notifications/opt-outs/"): "cashier",
+    ("DELETE", "/api/notifications/opt-outs/<int:opt_out_id>/"): "manager",
+    # Meta's webhook (its signature is the credential) and the e-receipt (the signed link is)
+    ("GET", "/api/notifications/webhook/whatsapp/"): "public",
+    ("POST", "/api/notifications/webhook/whatsapp/"): "public",
+    ("GET", "/dashboard/notifications/"): "public",
+    ("GET", "/r/<int:device_id>/<order_uuid>/<signature>"): "public",
+    ("GET", "/r/<int:device_id>/<order_uuid>/<signature>/receipt.pdf"): "public",
 }
 
 # Served by APIFlask and Flask themselves (the spec, the docs page and its assets).
@@ -186,6 +209,11 @@ class Seed:
     other_pending_product_id: int = 0
     enrollment_key: str = ""  # unused, for a caller to enroll with
     device_id: int = 0
+    signature: str = ""  # the e-receipt link's, for the seed's order and device
+    template_id: int = 0
+    spare_template_id: int = 0
+    notification_id: int = 0
+    opt_out_id: int = 0
     spare_device_id: int = 0  # the other outlet's device, which the matrix may revoke
     device_token: str = ""
     device_access: str = ""
@@ -310,6 +338,10 @@ def seed_tenant(app, world, name: str = "a") -> Seed:
         ids = dict(db.session.query(SyncedOrder.order_number, SyncedOrder.id))
         seed.order_id, seed.other_order_id = ids[number], ids[other_number]
         _seed_charges(db.session, seed)
+        _seed_notifications(db.session, seed, owner, word)
+        db.session.commit()
+    seed.signature = receipt_links.signature(receipt_links.key_from_token(seed.device_token), seed.device_id,
+                                             seed.order_uuid)
     seed.markers = (word, word.lower(), word.upper(), PHONES[name], f"{prefix.upper()} Foods",
                     f"{prefix}-foods", f"{prefix.upper()} One", f"{prefix.upper()} Two", number, other_number,
                     f"{prefix}_tenant_owner", f"{prefix}_manager", f"{prefix}_cashier", f"{prefix}_kitchen",
@@ -332,6 +364,22 @@ def _seed_charges(session, seed: Seed) -> None:
     session.commit()
 
 
+def _seed_notifications(session, seed: Seed, owner: Actor, word: str) -> None:
+    from cloud.notifications.templates import Rendered
+    from cloud.services import notification_outbox, notification_templates
+
+    body = {"type": "payment_received", "channel": "whatsapp", "body": "Halo {{ customer_name }}"}
+    seed.template_id = notification_templates.create_template(session, owner, {"name": f"{word} Paid", **body}).id
+    seed.spare_template_id = notification_templates.create_template(session, owner, {
+        "name": f"{word} Spare Template", **body}).id
+    seed.notification_id = notification_outbox.enqueue(
+        session, seed.tenant_id, channel="whatsapp", recipient=PHONES[seed.name],
+        rendered=Rendered("", f"{word} message", None), key=f"seed:{word}").id
+    notification_outbox.opt_out(session, seed.tenant_id, "whatsapp", PHONES[seed.name][:-3] + "777")
+    seed.opt_out_id = session.execute(select(NotificationOptOut.id).where(
+        NotificationOptOut.tenant_id == seed.tenant_id)).scalar_one()
+
+
 def leaks(body: bytes, seed: Seed) -> list[str]:
     """Which of the seed tenant's distinctive strings appear in a response body."""
     text = body.decode("utf-8", "replace")
@@ -348,6 +396,7 @@ class Call:
     ids: tuple = ()  # (path param, seed attribute) where they differ
     last: int = 0  # requests that end the caller's session go last
     fresh_token: bool = False  # use a token of its own (logout revokes it)
+    headers: object = None  # a function of the body (a webhook's signature)
 
     def path(self, rule: str, seed: Seed, ids: dict | None = None, seeds: dict | None = None) -> str:
         """`rule` with the seed's ids; `ids` renames seed attributes, `seeds` takes a
@@ -373,6 +422,18 @@ class Call:
 
 def _csv():
     return {"file": (io.BytesIO(b"sku,name,category,price\nIMP-1,Imported Pie,Imported,15000.00\n"), "menu.csv")}
+
+
+def _signed(kwargs: dict) -> dict:
+    """Meta's signature over the body the test client will send (compact JSON, as Flask's)."""
+    import json
+
+    from cloud.notifications.channels.whatsapp_webhooks import sign
+
+    body = json.dumps(kwargs["json"], separators=(",", ":")).encode()
+    kwargs["data"], kwargs["content_type"] = body, "application/json"
+    del kwargs["json"]
+    return {"X-Hub-Signature-256": sign(WHATSAPP_APP_SECRET, body)}
 
 
 CALLS = {
@@ -481,6 +542,30 @@ CALLS = {
     ("GET", "/api/payments/gateways/"): Call(),
     ("PUT", "/api/payments/gateways/<provider>/"): Call(json={"server_key": "SB-Mid-server-role-matrix"},
                                                         ids=(("provider", "account_provider"),)),
+    ("GET", "/api/notifications/templates/"): Call(),
+    ("POST", "/api/notifications/templates/"): Call(json={"name": "Ready", "type": "order_ready", "channel": "email",
+                                                          "subject": "Siap", "body": "{{ order_code }} siap"}),
+    ("GET", "/api/notifications/templates/<int:template_id>/"): Call(),
+    ("PATCH", "/api/notifications/templates/<int:template_id>/"): Call(json={"is_default": True}),
+    ("DELETE", "/api/notifications/templates/<int:template_id>/"): Call(ids=(("template_id", "spare_template_id"),)),
+    ("POST", "/api/notifications/templates/preview/"): Call(json={"type": "order_ready", "channel": "whatsapp",
+                                                                  "body": "{{ order_code }} siap"}),
+    ("POST", "/api/notifications/test/"): Call(json={"channel": "whatsapp", "recipient": "0813 2222 0000",
+                                                     "message": "Tes"}),
+    ("POST", "/api/notifications/send-bulk/"): Call(json=lambda s: {"template_id": s.template_id, "recipients": [
+        {"contact": "0813 2222 0001"}]}),
+    ("GET", "/api/notifications/history/"): Call(),
+    ("GET", "/api/notifications/history/<int:notification_id>/"): Call(),
+    ("GET", "/api/notifications/opt-outs/"): Call(),
+    ("POST", "/api/notifications/opt-outs/"): Call(json={"channel": "email", "recipient": "no@example.com"}),
+    ("DELETE", "/api/notifications/opt-outs/<int:opt_out_id>/"): Call(),
+    ("GET", "/api/notifications/webhook/whatsapp/"): Call(query={"hub.mode": "subscribe", "hub.challenge": "1",
+                                                                 "hub.verify_token": WHATSAPP_VERIFY_TOKEN}),
+    ("POST", "/api/notifications/webhook/whatsapp/"): Call(json={"object": "whatsapp_business_account", "entry": []},
+                                                           headers=_signed),
+    ("GET", "/dashboard/notifications/"): Call(),
+    ("GET", "/r/<int:device_id>/<order_uuid>/<signature>"): Call(),
+    ("GET", "/r/<int:device_id>/<order_uuid>/<signature>/receipt.pdf"): Call(),
 }
 
 
@@ -520,7 +605,10 @@ def caller_headers(app, world, caller: str, seed: Seed, fresh: bool = False) -> 
 
 def send(client, method: str, rule: str, seed: Seed, headers: dict, ids: dict | None = None):
     call = CALLS[(method, rule)]
-    return client.open(call.path(rule, seed, ids), method=method, headers=headers, **call.kwargs(seed))
+    kwargs = call.kwargs(seed)
+    if call.headers is not None:
+        headers = {**headers, **call.headers(kwargs)}
+    return client.open(call.path(rule, seed, ids), method=method, headers=headers, **kwargs)
 
 
 def describe(response) -> str:

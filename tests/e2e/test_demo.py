@@ -1,6 +1,8 @@
 """`pos demo` as a user runs it: the cloud and an enrolled edge come up with the demo data;
 stopping the cloud, as the banner suggests, leaves the outlet selling offline; asking for
-the cloud back starts it again and the queued sale reaches it; SIGTERM stops everything."""
+the cloud back starts it again and the queued sale reaches it, and its customer gets the
+payment_received message once on the WhatsApp simulator and once in the SMTP sink's
+Maildir; SIGTERM stops everything."""
 from __future__ import annotations
 
 import os
@@ -12,6 +14,7 @@ import subprocess
 import threading
 import time
 import uuid
+from decimal import Decimal
 
 import pytest
 import requests
@@ -27,8 +30,10 @@ class Demo:
 
     def __init__(self, directory, cloud_port: int, edge_port: int, gateway_port: int | None = None):
         self.gateway_port = gateway_port or free_port()
+        self.whatsapp_port, self.smtp_port = free_port(), free_port()
         self.proc = subprocess.Popen([*POS, "demo", "--dir", str(directory), "--cloud-port", str(cloud_port),
-                                      "--edge-port", str(edge_port), "--gateway-port", str(self.gateway_port)],
+                                      "--edge-port", str(edge_port), "--gateway-port", str(self.gateway_port),
+                                      "--whatsapp-port", str(self.whatsapp_port), "--smtp-port", str(self.smtp_port)],
                                      env=_env({"POS_EDGE_PUSH_INTERVAL_S": "1"}), stdin=subprocess.DEVNULL,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.lines: queue.Queue[str] = queue.Queue()
@@ -88,6 +93,26 @@ def _pay_by_qris_on_the_simulator(edge_url: str, gateway_url: str, cashier: requ
     raise AssertionError(f"the QRIS payment is still {shown['status']}")
 
 
+def _expect_payment_received(demo: Demo, maildir, order: dict) -> None:
+    """The worker sends the synced payment's message to Budi once by WhatsApp (the simulator
+    then reports it read through the signed webhook) and once by email."""
+    sim = f"http://127.0.0.1:{demo.whatsapp_port}/_sim/messages/"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        messages = requests.get(sim, params={"to": "+6281298765432"}).json()["data"]
+        mails = list((maildir / "new").iterdir())
+        if messages and messages[0]["status"] == "read" and mails:
+            break
+        time.sleep(0.5)
+    time.sleep(3)  # a second copy would have come by now (the worker polls every second)
+    messages = requests.get(sim, params={"to": "+6281298765432"}).json()["data"]
+    assert len(messages) == 1 and order["order_number"] in messages[0]["body"]
+    rupiah = f"Rp {int(Decimal(order['total_amount'])):,}".replace(",", ".")  # as the receipt prints it
+    assert f"Jumlah: {rupiah}" in messages[0]["body"] and messages[0]["status"] == "read"
+    mails = [path.read_text() for path in (maildir / "new").iterdir()]
+    assert len(mails) == 1 and f"Subject: Pembayaran {order['order_number']} diterima" in mails[0]
+
+
 def test_the_demo_keeps_the_outlet_selling_while_its_cloud_is_stopped_and_started_again(tmp_path):
     cloud_port, edge_port = free_port(), free_port()
     cloud_url, edge_url = f"http://127.0.0.1:{cloud_port}", f"http://127.0.0.1:{edge_port}"
@@ -107,7 +132,8 @@ def test_the_demo_keeps_the_outlet_selling_while_its_cloud_is_stopped_and_starte
 
         product = cashier.get(f"{edge_url}/api/products/?search=TIRA").json()["results"][0]
         order = cashier.post(f"{edge_url}/api/orders/", json={
-            "client_uuid": str(uuid.uuid4()), "items": [{"product_id": product["id"], "quantity": 1}]}).json()
+            "client_uuid": str(uuid.uuid4()), "customer_phone": "0812 9876 5432",  # the demo's Budi
+            "items": [{"product_id": product["id"], "quantity": 1}]}).json()
         paid = cashier.post(f"{edge_url}/api/payments/", json={"order_id": order["id"], "method": "cash",
                                                                "tendered": order["total_amount"]})
         assert paid.status_code == 201, paid.text
@@ -123,6 +149,7 @@ def test_the_demo_keeps_the_outlet_selling_while_its_cloud_is_stopped_and_starte
         headers = {"Authorization": f"Bearer {owner.json()['access']}"}
         found = requests.get(f"{cloud_url}/api/orders/?search={order['order_number']}", headers=headers).json()
         assert [o["total_amount"] for o in found["results"]] == [order["total_amount"]]
+        _expect_payment_received(demo, tmp_path / "demo" / "mail", order)
     finally:
         demo.proc.send_signal(signal.SIGTERM)
         demo.proc.wait(timeout=60)

@@ -7,11 +7,12 @@ const TENANT_KEY = "pos.dashboard.tenant";
 const TIMEOUT_MS = 20000;
 
 export class ApiError extends Error {
-  constructor({ status = 0, code = "ERROR", message = "Something went wrong", field = null }) {
+  constructor({ status = 0, code = "ERROR", message = "Something went wrong", field = null, line = null }) {
     super(message);
     this.status = status;
     this.code = code;
     this.field = field;
+    this.line = line; // a template's line, when the server names one
   }
 }
 
@@ -89,6 +90,7 @@ async function send(method, path, { body, query, token, tenant, raw = false } = 
       code: (data && data.code) || `HTTP_${response.status}`,
       message: (data && data.message) || `The server answered ${response.status}`,
       field: data && data.field,
+      line: data && data.line,
     });
   }
   return data;
@@ -144,6 +146,9 @@ export async function logout() {
 
 export const api = {
   get: (path, query) => call("GET", path, { query }),
+  post: (path, body) => call("POST", path, { body }),
+  patch: (path, body) => call("PATCH", path, { body }),
+  del: (path) => call("DELETE", path),
   /** A file download (CSV or Excel) as a Blob, with its suggested name. */
   async download(path, query) {
     const response = await call("GET", path, { query, raw: true });

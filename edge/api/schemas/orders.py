@@ -1,8 +1,9 @@
 from apiflask import Schema
-from apiflask.fields import Boolean, Date, Dict, List, Nested, String
+from apiflask.fields import Boolean, Date, Dict, Function, List, Nested, String
 from apiflask.validators import Length, OneOf
 
 from edge.api.schemas import ROW_ID, Quantity, presenters
+from edge.services import receipt_links
 from sync.vocab import EDITABLE_STATUSES, ORDER_SOURCES, ORDER_STATUSES, PAYMENT_METHODS, PRINTER_ROLES
 from sync.web.fields import UUID_PATTERN, Day, Money, UTCDateTime, WholeNumber
 from sync.web.lists import ListQuery
@@ -185,6 +186,9 @@ class OrderOut(_Presented):
     promotions = List(Nested(AppliedPromotionOut), required=True)
     payments = List(Nested(PaymentOut), required=True)
     refunds = List(Nested(RefundOut))
+    receipt_url = Function(lambda order: receipt_links.link_for(order.uuid), allow_none=True, metadata={
+        "type": "string", "description": "The e-receipt link the receipt's QR encodes (signed by this till; its page "
+                                         "answers once the order has synced); null before enrollment"})
     version = WholeNumber()
     sync_status = String(required=True, validate=OneOf(("pending", "synced")))
     cancel_reason = String()

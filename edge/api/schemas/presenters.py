@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from edge.services import receipt_links
 from sync.money import format_amount
 from sync.timeutil import isoformat
 
@@ -99,6 +100,7 @@ def order(sale) -> dict:
         "payments": [payment(p) for p in sale.payments],
         "refunds": [refund(r) for r in sale.refunds],
         "version": sale.version, "sync_status": sale.sync_status, "cancel_reason": sale.cancel_reason,
+        "receipt_url": receipt_links.link_for(sale.uuid),
     }
     for name in _ORDER_MONEY:
         out[name] = _money(getattr(sale, name))

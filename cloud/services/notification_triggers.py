@@ -1,0 +1,201 @@
+"""What makes a message: synced facts (a payment taken at a till) become outbox rows.
+
+Ingest only notes the fact (`note_payment`: one row, in the transaction that applies
+the event, unique per outlet and payment, so a replay notes nothing new); the worker
+turns notes into messages (`expand`) outside the sync's hot path. A till that was
+offline sends its events late, and the messages go when they arrive, unless the type's
+freshness window has passed (the message is then not sent: `expires_at`).
+
+Who gets one: the order's customer, on each channel they have an address for
+(WhatsApp: their phone; email: their address) where the tenant has an active default
+template for the type, unless they opted out on that channel. These are transactional
+messages about their own order; bulk sends additionally need marketing consent
+(notification_bulk.py).
+"""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from cloud.models import (
+    Customer,
+    NotificationTrigger,
+    Outlet,
+    SyncedOrder,
+    SyncedOrderItem,
+    SyncedPayment,
+    SyncedRefund,
+    Tenant,
+)
+from cloud.notifications import catalogue, templates
+from cloud.notifications.errors import TemplateError
+from cloud.services import notification_outbox as outbox
+from cloud.services import receipts
+from cloud.services.notification_templates import default_template
+from sync.errors import Invalid
+from sync.timeutil import utcnow
+
+PAYMENT_RECEIVED, ORDER_CANCELLED, ORDER_READY, ORDER_REFUNDED = (
+    "payment_received", "order_cancelled", "order_ready", "order_refunded")
+# the template types a kind of note may use, first found wins (the brief calls the kitchen's
+# "ready" production_complete; a tenant may keep either name)
+TEMPLATE_TYPES_OF = {ORDER_READY: (ORDER_READY, "production_complete")}
+METHOD_NAMES = {"cash": "Cash", "card": "Card", "qris": "QRIS", "ewallet": "E-wallet"}
+TRIGGERS = NotificationTrigger.__table__
+
+
+def _note(conn, device, kind: str, order_uuid: str, subject_uuid: str, occurred_at: datetime, now: datetime):
+    insert_ = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    conn.execute(insert_(TRIGGERS).values(
+        tenant_id=device.tenant_id, outlet_id=device.outlet_id, kind=kind, order_uuid=order_uuid,
+        subject_uuid=subject_uuid, occurred_at=occurred_at, created_at=now,
+        outcome="").on_conflict_do_nothing(index_elements=["outlet_id", "kind", "subject_uuid"]))
+
+
+def note_payment(conn, device, data: dict, now: datetime) -> None:
+    """A paid payment was stored (ingest, on the event's connection and transaction)."""
+    _note(conn, device, PAYMENT_RECEIVED, data["order_uuid"], data["uuid"], data["created_at"], now)
+
+
+def note_order(conn, device, data: dict, now: datetime) -> None:
+    """An order snapshot was stored: the kitchen's bump (ready) and a cancellation are
+    moments customers hear about; each is noted once per order, however many snapshots."""
+    if data.get("ready_at") is not None:
+        _note(conn, device, ORDER_READY, data["uuid"], data["uuid"], data["ready_at"], now)
+    if data["status"] == "cancelled":
+        _note(conn, device, ORDER_CANCELLED, data["uuid"], data["uuid"], data.get("cancelled_at") or now, now)
+
+
+def note_refund(conn, device, data: dict, now: datetime) -> None:
+    """Money given back (a refund, not a void before payment)."""
+    if data.get("kind", "refund") == "refund":
+        _note(conn, device, ORDER_REFUNDED, data["order_uuid"], data["uuid"], data["created_at"], now)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def _payment_values(session, order: SyncedOrder, payment: SyncedPayment) -> dict:
+    paid = session.execute(select(func.coalesce(func.sum(SyncedPayment.amount), 0)).where(
+        SyncedPayment.outlet_id == order.outlet_id, SyncedPayment.order_uuid == order.uuid,
+        SyncedPayment.status == "paid", SyncedPayment.created_at <= payment.created_at)).scalar()
+    due = order.total_amount - order.voided_amount
+    return {"payment_type": METHOD_NAMES.get(payment.method, payment.method), "amount": payment.amount,
+            "payment_date": _aware(payment.created_at), "is_full_payment": int(paid) >= due,
+            "remaining_amount": max(0, due - int(paid))}
+
+
+def order_values(session, order: SyncedOrder, customer: Customer | None, public_url: str = "") -> dict:
+    """The variables every template type shares, from the stored order (the paper's figures);
+    `receipt_url` is the link the till printed, when the cloud knows its public URL."""
+    tenant_name = session.execute(select(Tenant.name).where(Tenant.id == order.tenant_id)).scalar() or ""
+    outlet_name = session.execute(select(Outlet.name).where(Outlet.id == order.outlet_id)).scalar() or ""
+    lines = session.execute(select(SyncedOrderItem).where(SyncedOrderItem.order_id == order.id)
+                            .order_by(SyncedOrderItem.line_no)).scalars()
+    return {
+        "business_name": tenant_name, "outlet_name": outlet_name,
+        "customer_name": (customer.name if customer is not None else order.customer_name) or "",
+        "order_code": order.order_number, "order_total": order.total_amount,
+        "order_date": _aware(order.created_at), "receipt_url": receipts.link_for(session, order, public_url),
+        "items": [{"name": line.product_name, "quantity": line.quantity, "amount": line.line_total,
+                   "note": line.note or ""} for line in lines],
+    }
+
+
+def _addresses(customer: Customer) -> dict[str, str]:
+    found = {}
+    for channel, raw in (("whatsapp", customer.phone), ("email", customer.email)):
+        if raw:
+            try:
+                found[channel] = outbox.recipient_for(channel, raw)
+            except Invalid:  # an address that cannot take messages is skipped
+                continue
+    return found
+
+
+def _kind_values(session, trigger: NotificationTrigger, order: SyncedOrder) -> dict:
+    """The variables of the note's own template type."""
+    if trigger.kind == PAYMENT_RECEIVED:
+        payment = session.execute(select(SyncedPayment).where(
+            SyncedPayment.outlet_id == trigger.outlet_id, SyncedPayment.uuid == trigger.subject_uuid)).scalar_one()
+        return _payment_values(session, order, payment)
+    if trigger.kind == ORDER_READY:
+        return {"ready_at": _aware(order.ready_at or trigger.occurred_at)}
+    if trigger.kind == ORDER_CANCELLED:
+        return {"cancelled_at": _aware(order.cancelled_at or trigger.occurred_at), "cancel_reason": order.cancel_reason}
+    refund = session.execute(select(SyncedRefund).where(
+        SyncedRefund.outlet_id == trigger.outlet_id, SyncedRefund.uuid == trigger.subject_uuid)).scalar_one()
+    return {"refund_amount": refund.amount, "refund_method": METHOD_NAMES.get(refund.method or "cash", refund.method),
+            "refunded_at": _aware(refund.created_at), "refund_reason": refund.reason or ""}
+
+
+def _messages_for(session, trigger: NotificationTrigger, order: SyncedOrder, now: datetime, public_url: str) -> str:
+    """Queue the trigger's messages; what happened, for the trigger's `outcome`."""
+    customer = session.get(Customer, order.customer_id) if order.customer_id else None
+    if customer is None:
+        return "no customer on the order"
+    template_type = catalogue.template_type(trigger.kind)
+    expires_at = trigger.occurred_at + template_type.freshness
+    if expires_at <= now:
+        return "too late: past the type's freshness window"
+    values = {**order_values(session, order, customer, public_url), **_kind_values(session, trigger, order)}
+    timezone = session.execute(select(Outlet.timezone).where(Outlet.id == order.outlet_id)).scalar() or "UTC"
+    currency = session.execute(select(Tenant.currency).where(Tenant.id == order.tenant_id)).scalar() or "IDR"
+    outcomes = []
+    for channel, recipient in _addresses(customer).items():
+        template = next(filter(None, (default_template(session, trigger.tenant_id, type_, channel)
+                                      for type_ in TEMPLATE_TYPES_OF.get(trigger.kind, (trigger.kind,)))), None)
+        if template is None:
+            outcomes.append(f"{channel}: no default template")
+            continue
+        if outbox.opted_out(session, trigger.tenant_id, channel, recipient):
+            outcomes.append(f"{channel}: opted out")
+            continue
+        source = templates.TemplateSource(template.type, template.channel, template.body, template.subject or "")
+        try:
+            rendered = templates.render(source, values, currency=currency, timezone=timezone)
+        except TemplateError as error:
+            outcomes.append(f"{channel}: template {template.id} did not render ({error.code})")
+            continue
+        queued = outbox.enqueue(session, trigger.tenant_id, channel=channel, recipient=recipient, rendered=rendered,
+                                key=f"{trigger.kind}:{trigger.outlet_id}:{trigger.subject_uuid}:{channel}",
+                                type_=template.type, template=template, customer_id=customer.id,
+                                order_uuid=order.uuid, order_code=order.order_number, expires_at=expires_at)
+        outcomes.append(f"{channel}: queued {queued.id}" if queued is not None else f"{channel}: queued before")
+    return "; ".join(outcomes) or "the customer has no phone or email"
+
+
+def expand(session, *, limit: int = 50, now: datetime | None = None, public_url: str = "") -> int:
+    """Turn pending notes into outbox rows, each note in its own transaction (claimed
+    with SKIP LOCKED, so workers share the work). A payment whose order has not arrived
+    yet waits for it (until the freshness window closes). Returns how many were settled."""
+    now = now or utcnow()
+    settled, after = 0, 0
+    for _ in range(limit):
+        trigger = session.execute(
+            select(NotificationTrigger)
+            .where(NotificationTrigger.processed_at.is_(None), NotificationTrigger.id > after)
+            .order_by(NotificationTrigger.id).limit(1).with_for_update(skip_locked=True)
+        ).scalar_one_or_none()
+        if trigger is None:
+            session.rollback()
+            break
+        order = session.execute(select(SyncedOrder).where(SyncedOrder.outlet_id == trigger.outlet_id,
+                                                          SyncedOrder.uuid == trigger.order_uuid)).scalar_one_or_none()
+        if order is None:
+            freshness = catalogue.template_type(trigger.kind).freshness
+            if trigger.occurred_at + freshness > now:
+                session.rollback()
+                after = trigger.id  # its order is still on its way; a later pass looks again
+                continue
+            trigger.outcome = "its order never arrived within the freshness window"
+        else:
+            trigger.outcome = _messages_for(session, trigger, order, now, public_url)[:200]
+        trigger.processed_at = now
+        session.commit()
+        settled += 1
+    return settled

@@ -1,0 +1,51 @@
+"""`pos cloud worker`: the process that delivers notifications.
+
+The cloud's schedule is APScheduler's (a BlockingScheduler with one interval job, never
+two runs at once in one process, late runs coalesced); the edge's background loops are
+plain monotonic loops instead (docs/decisions.md says why). Several workers, on one host
+or several, share one PostgreSQL database safely: each claims messages with SKIP
+LOCKED (cloud/services/notification_outbox.py).
+"""
+from __future__ import annotations
+
+import logging
+
+log = logging.getLogger(__name__)
+
+
+def build_channels(config):
+    from cloud.notifications.channels import channels_from_config
+
+    return channels_from_config(config)
+
+
+def run_pass(app, channels) -> None:
+    from cloud.extensions import db
+    from cloud.services.notification_worker import WorkerSettings, run_once
+
+    with app.app_context():
+        try:
+            found = run_once(db.session, channels, WorkerSettings.from_config(app.config))
+            if found.claimed or found.triggers:
+                log.info("notifications: %s", found)
+        except Exception:
+            db.session.rollback()
+            log.exception("notification pass failed; the next one tries again")
+        finally:
+            db.session.remove()
+
+
+def make_scheduler(app, channels, *, blocking: bool = True):
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone="UTC")
+    scheduler.add_job(run_pass, "interval", args=(app, channels), seconds=app.config["NOTIFY_POLL_S"],
+                      id="notifications", max_instances=1, coalesce=True, next_run_time=_now())
+    return scheduler
+
+
+def _now():
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)
