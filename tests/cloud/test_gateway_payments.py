@@ -15,7 +15,7 @@ from cloud.models import GatewayAccount, GatewayCharge, Outlet, PaymentCallback
 from cloud.services import enrollment
 from tests.cloud.test_role_matrix import enroll_device
 from tests.support.ports import free_port
-from tests.support.processes import PosProcess
+from tests.support.processes import GatewaySim
 from tests.support.webhook_receiver import WebhookReceiver
 
 pytestmark = pytest.mark.e2e
@@ -33,13 +33,8 @@ def receiver():
 
 @pytest.fixture(scope="module")
 def sim(tmp_path_factory, receiver):
-    port = free_port()
-    process = PosProcess(["gateway-sim", "--port", str(port), "--webhook-base", receiver.url,
-                          "--midtrans-server-key", MIDTRANS_KEY, "--xendit-secret-key", XENDIT_KEY,
-                          "--xendit-callback-token", XENDIT_TOKEN],
-                         tmp_path_factory.mktemp("sim") / "sim.log", f"http://127.0.0.1:{port}/_sim/charges/")
-    process.start()
-    process.url = f"http://127.0.0.1:{port}"
+    process = GatewaySim(tmp_path_factory.mktemp("sim") / "sim.log", receiver.url, midtrans_server_key=MIDTRANS_KEY,
+                         xendit_secret_key=XENDIT_KEY, xendit_callback_token=XENDIT_TOKEN).start()
     yield process
     process.stop()
 

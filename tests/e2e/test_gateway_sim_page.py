@@ -14,8 +14,7 @@ import requests
 from playwright.sync_api import expect, sync_playwright
 
 from tests.support.needs import NO_CHROMIUM
-from tests.support.ports import free_port
-from tests.support.processes import PosProcess
+from tests.support.processes import GatewaySim
 from tests.support.webhook_receiver import WebhookReceiver
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -29,12 +28,9 @@ SERVER_KEY = "SB-Mid-server-page-test"
 @pytest.fixture
 def sim(tmp_path):
     with WebhookReceiver() as receiver:
-        port = free_port()
-        process = PosProcess(["gateway-sim", "--port", str(port), "--webhook-base", receiver.url,
-                              "--midtrans-server-key", SERVER_KEY],
-                             tmp_path / "sim.log", f"http://127.0.0.1:{port}/_sim/charges/").start()
+        process = GatewaySim(tmp_path / "sim.log", receiver.url, midtrans_server_key=SERVER_KEY).start()
         try:
-            yield f"http://127.0.0.1:{port}", receiver
+            yield process.url, receiver
         finally:
             process.stop()
 

@@ -12,7 +12,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from tests.e2e.kiosk_page import CHROMIUM, CHROMIUM_ARGS, Api, Kiosk
 from tests.support.ports import free_port
-from tests.support.processes import Cloud, Edge, PosProcess
+from tests.support.processes import Cloud, Edge, GatewaySim
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -22,12 +22,10 @@ TERMINAL = 3
 @pytest.fixture(scope="module")
 def qris_outlet(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("qris-outlet")
-    cloud_port, sim_port = free_port(), free_port()
-    cloud_url, sim_url = f"http://127.0.0.1:{cloud_port}", f"http://127.0.0.1:{sim_port}"
-    sim = PosProcess(["gateway-sim", "--port", str(sim_port), "--webhook-base", cloud_url], workdir / "sim.log",
-                     f"{sim_url}/_sim/charges/")
-    sim.start()
-    sim.url = sim_url
+    cloud_port = free_port()
+    cloud_url = f"http://127.0.0.1:{cloud_port}"
+    sim = GatewaySim(workdir / "sim.log", cloud_url).start()
+    sim_url = sim.url
     cloud = Cloud(workdir, port=cloud_port, env={"POS_MIDTRANS_API_URL": sim_url, "POS_XENDIT_API_URL": sim_url,
                                                  "POS_CLOUD_PUBLIC_URL": cloud_url}).start()
     edge = Edge(workdir / "edge")
@@ -38,6 +36,7 @@ def qris_outlet(tmp_path_factory):
     finally:
         edge.stop()
         cloud.stop()
+        sim.stop()
         sim.stop()
 
 

@@ -15,7 +15,7 @@ from edge.extensions import db as edge_db
 from edge.models import OutboxEvent
 from tests.support.flask_transport import FlaskSession
 from tests.support.ports import free_port
-from tests.support.processes import PosProcess
+from tests.support.processes import GatewaySim
 from tests.support.webhook_receiver import WebhookReceiver
 
 pytestmark = pytest.mark.e2e
@@ -31,12 +31,8 @@ def receiver():
 
 @pytest.fixture(scope="module")
 def sim(tmp_path_factory, receiver):
-    port = free_port()
-    process = PosProcess(["gateway-sim", "--port", str(port), "--webhook-base", receiver.url,
-                          "--midtrans-server-key", SERVER_KEY],
-                         tmp_path_factory.mktemp("sim") / "sim.log", f"http://127.0.0.1:{port}/_sim/charges/")
-    process.start()
-    process.url = f"http://127.0.0.1:{port}"
+    process = GatewaySim(tmp_path_factory.mktemp("sim") / "sim.log", receiver.url,
+                         midtrans_server_key=SERVER_KEY).start()
     yield process
     process.stop()
 

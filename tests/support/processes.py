@@ -97,6 +97,18 @@ class PosProcess:
                 self.kill()
 
 
+class GatewaySim(PosProcess):
+    """`pos gateway-sim` on a free port, `url` its base address. `keys` name its flags:
+    midtrans_server_key, xendit_secret_key, xendit_callback_token (else its demo ones)."""
+
+    def __init__(self, log: Path, webhook_base: str, port: int | None = None, **keys: str):
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        flags = [arg for name, value in keys.items() for arg in (f"--{name.replace('_', '-')}", value)]
+        super().__init__(["gateway-sim", "--port", str(self.port), "--webhook-base", webhook_base, *flags], log,
+                         f"{self.url}/_sim/charges/")
+
+
 class Cloud(PosProcess):
     def __init__(self, workdir: Path, port: int | None = None, database_url: str | None = None,
                  env: dict | None = None):
