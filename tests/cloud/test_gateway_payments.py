@@ -220,3 +220,12 @@ def test_xendit_qr_pays_through_its_callback_token(client, world, app, sim, rece
     callback = deliveries(receiver, created.json["gateway_id"], 1)[0]
     assert deliver(client, "xendit", callback).json["status"] == "applied"
     assert client.get(f"/api/sync/payments/{body['payment_uuid']}/", headers=headers).json["status"] == "paid"
+
+
+def test_a_charge_the_gateway_refuses_is_a_502_bad_gateway_and_records_nothing(app, client, world):
+    set_account(client, world, server_key="SB-Mid-server-not-the-simulators")  # the gateway refuses this key
+    till = device_headers(app, client, world.a.outlet_id)
+    body, refused = charge(client, till)
+    assert refused.status_code == 502, refused.json
+    assert (refused.json["error"], refused.json["code"]) == ("BadGateway", "GATEWAY_REJECTED")
+    assert client.get(f"/api/sync/payments/{body['payment_uuid']}/", headers=till).status_code == 404
