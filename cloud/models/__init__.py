@@ -14,6 +14,7 @@ from cloud.models.sales import (
                                  SyncedRefund,
                                  SyncedShift,
 )
+from cloud.models.stock import Recipe, StockItem, StockMovement
 from cloud.models.sync import ProcessedEvent, SyncDiscrepancy, TenantVersion, Tombstone
 from cloud.models.tenant import Outlet, Tenant
 from cloud.models.user import LoginThrottle, RevokedToken, User
@@ -23,5 +24,5 @@ __all__ = [
     "LoginThrottle", "ModifierGroup", "Outlet", "OutletProduct", "ProcessedEvent", "Product", "Promotion",
     "PromotionAllowance", "PromotionProduct", "PromotionUsage", "RevokedToken", "Tenant",
     "TenantVersion", "Tombstone", "User", "CustomerActivity", "CustomerAlias", "SyncedOrder", "SyncedOrderItem", "SyncedPayment",
-    "SyncedRefund", "SyncedShift", "SyncDiscrepancy",
+    "SyncedRefund", "SyncedShift", "SyncDiscrepancy", "Recipe", "StockItem", "StockMovement",
 ]
