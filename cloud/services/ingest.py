@@ -47,6 +47,7 @@ from cloud.models import (
     Promotion,
     PromotionAllowance,
     PromotionUsage,
+    StockMovement,
     SyncedOrder,
     SyncedOrderItem,
     SyncedPayment,
@@ -143,6 +144,8 @@ def _sql(conn) -> SimpleNamespace:
                 PAYMENTS.c.status == "paid").scalar_subquery().label("paid"),
         ).where(ORDERS.c.outlet_id == b("b_outlet"), ORDERS.c.uuid == b("b_uuid")),
         refund=insert_(SyncedRefund.__table__).on_conflict_do_nothing(index_elements=["outlet_id", "uuid"]),
+        stock=insert_(StockMovement.__table__).on_conflict_do_nothing(
+            index_elements=["outlet_id", "uuid", "stock_item_id"]),
         usage=insert_(PromotionUsage.__table__).on_conflict_do_nothing(
             index_elements=["outlet_id", "order_uuid", "promotion_id"]),
         customer=select(Customer.id).where(Customer.tenant_id == b("b_tenant"), Customer.uuid == b("b_uuid")),
@@ -301,6 +304,20 @@ def _refund(session, conn, device, data, seq, now) -> None:
                        "created_by", "created_at", "business_date"))
 
 
+def _stock_moved(session, conn, device, data, seq, now) -> None:
+    """A movement document of the outlet's stock ledger: one row per stock item, appended
+    once (its (outlet, uuid, item) key: a replay adds nothing)."""
+    items = [line["stock_item_id"] for line in data["lines"]]
+    if len(set(items)) != len(items):
+        raise EventRejected("stock.moved lists a stock item twice")
+    conn.execute(_sql(conn).stock, [
+        {"tenant_id": device.tenant_id, "outlet_id": device.outlet_id, "uuid": data["uuid"],
+         "stock_item_id": line["stock_item_id"], "kind": data["kind"], "quantity": line["quantity"],
+         "cost": line.get("cost"), "reason": data.get("reason") or "", "order_uuid": data.get("order_uuid"),
+         "created_by": data.get("created_by"), "created_at": data["created_at"], "received_at": now}
+        for line in data["lines"]])
+
+
 def _shift(session, conn, device, data, seq, now) -> None:
     sql = _sql(conn)
     found = conn.execute(sql.shift, {"b_outlet": device.outlet_id, "b_uuid": data["uuid"]}).first()
@@ -427,7 +444,7 @@ def _was_deleted(conn, tenant_id: int, entity: str, entity_id: int) -> bool:
 APPLY = {
     "order.snapshot": _order, "payment.recorded": _payment, "refund.recorded": _refund,
     "shift.snapshot": _shift, "customer.upserted": _customer_upsert, "loyalty.accrued": _loyalty,
-    "promotion.usage": _promotion_usage,
+    "promotion.usage": _promotion_usage, "stock.moved": _stock_moved,
 }
 
 

@@ -3,9 +3,11 @@ the outlets by pull, and the on-hand read of an outlet's synced ledger."""
 from __future__ import annotations
 
 from cloud.extensions import db
-from cloud.models import Device
-from cloud.services import catalog, changefeed
+from cloud.models import Device, Outlet
+from cloud.services import catalog, changefeed, enrollment
 from cloud.services.actor import Actor
+from sync.ids import new_uuid
+from tests.cloud.test_role_matrix import enroll_device, event, push
 
 
 def _item(client, world, **fields):
@@ -119,3 +121,32 @@ def test_on_hand_of_another_tenants_outlet_is_not_found(client, world):
 def test_on_hand_needs_an_outlet(client, world):
     refused = client.get("/api/stock/", headers=world.headers("manager"))
     assert refused.status_code == 400 and refused.json["field"] == "outlet_id"
+
+
+def _stock_event(seq: int, item_id: int, *quantities: int, kind: str = "receive") -> dict:
+    return event(seq, "stock.moved", {"uuid": new_uuid(), "kind": kind, "created_at": "2026-11-20T10:00:00Z",
+                                      "lines": [{"stock_item_id": item_id, "quantity": q} for q in quantities]})
+
+
+def _enrolled(app, world) -> str:
+    with app.app_context():
+        key, _ = enrollment.issue_key(db.session, db.session.get(Outlet, world.a.outlet_id), None)
+        db.session.commit()
+    return enroll_device(app.test_client(), key, "till")[2]
+
+
+def test_pushed_stock_movements_sum_to_the_outlets_on_hand_once_however_often_they_come(app, client, world):
+    access = _enrolled(app, world)
+    item = _item(client, world).json
+    received, wasted = _stock_event(1, item["id"], 5000), _stock_event(2, item["id"], -120, kind="waste")
+    assert [r["status"] for r in push(client, access, [received, wasted])] == ["applied", "applied"]
+    assert [r["status"] for r in push(client, access, [received, wasted])] == ["duplicate", "duplicate"]
+    listed = client.get("/api/stock/", query_string={"outlet_id": world.a.outlet_id}, headers=world.headers("manager"))
+    assert listed.json["results"][0]["on_hand"] == 4880
+
+
+def test_a_stock_event_naming_an_item_twice_is_rejected(app, client, world):
+    access = _enrolled(app, world)
+    item = _item(client, world).json
+    results = push(client, access, [_stock_event(1, item["id"], 10, 20)])
+    assert results[0]["status"] == "rejected" and "twice" in results[0]["reason"]
