@@ -115,6 +115,12 @@ PRINTER_KINDS = ("serial", "usb", "network", "file")
 PRINTER_ROLES = ("receipt", "kitchen")
 PRINT_JOB_STATES = ("queued", "sending", "done", "failed", "expired", "cancelled")
 
+# ----------------------------------------------------------------------------------- stock
+STOCK_UNITS = ("g", "ml", "pcs")  # base units, counted as integers: no fractions of a gram
+# what moved an outlet's stock: a sale used it, a void/refund (restocked)/cancel gave it
+# back, a delivery was received, something was thrown away
+STOCK_MOVEMENT_KINDS = ("sale", "void", "refund", "cancel", "receive", "waste")
+
 # ----------------------------------------------------------------------------------- users
 ROLES = ("super_admin", "admin", "tenant_owner", "manager", "cashier", "kitchen")
 ROLE_RANK = {"kitchen": 1, "cashier": 2, "manager": 3, "tenant_owner": 4, "admin": 5, "super_admin": 6}

@@ -14,6 +14,7 @@ from cloud.api import (
     outlet_devices,
     payments,
     promotions,
+    stock,
     sync,
     tenants,
     users,
@@ -23,7 +24,8 @@ from sync.web.converters import bound_path_ids
 from sync.web.errors import ValidationFailed
 
 BLUEPRINTS = (health.bp, auth.bp, users.bp, tenants.bp, catalog.bp, sync.bp, customers.bp, promotions.bp, orders.bp,
-              analytics.bp, discrepancies.bp, outlet_devices.bp, payments.bp, notifications.bp)
+              analytics.bp, discrepancies.bp, outlet_devices.bp, payments.bp, notifications.bp,
+              stock.bp)
 
 
 def _check_text(value, field):

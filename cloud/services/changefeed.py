@@ -24,6 +24,8 @@ from cloud.models import (
     Promotion,
     PromotionAllowance,
     PromotionUsage,
+    Recipe,
+    StockItem,
     Tenant,
     TenantVersion,
     Tombstone,
@@ -33,7 +35,8 @@ from sync.errors import Conflict
 from sync.roles import OUTLET_ROLES
 from sync.schemas import pull as wire
 
-MODELS = (Tenant, Outlet, Category, Product, OutletProduct, Promotion, PromotionAllowance, User, Customer)
+MODELS = (Tenant, Outlet, Category, Product, OutletProduct, Promotion, PromotionAllowance, User, Customer, StockItem,
+          Recipe)
 
 
 class MustRefetch(Conflict):

@@ -7,9 +7,28 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from cloud.models import Category, Customer, NotificationTemplate, Outlet, Product, Promotion, Tenant, User
+from cloud.models import (
+    Category,
+    Customer,
+    NotificationTemplate,
+    Outlet,
+    Product,
+    Promotion,
+    StockItem,
+    Tenant,
+    User,
+)
 from cloud.notifications.catalogue import template_type
-from cloud.services import auth, catalog, customers, enrollment, gateway_accounts, notification_templates, tenants
+from cloud.services import (
+    auth,
+    catalog,
+    customers,
+    enrollment,
+    gateway_accounts,
+    notification_templates,
+    stock,
+    tenants,
+)
 from cloud.services.actor import Actor
 
 USERS = (  # username, password, role, PIN, bound to the outlet
@@ -96,6 +115,38 @@ def _ensure_catalog(session, owner: Actor) -> dict[str, Product]:
     return products
 
 
+STOCK_ITEMS = (  # name, base unit, cost per base unit (minor units), purchase units
+    ("Dough", "g", 1_000, [{"name": "batch (10 kg)", "multiple": 10_000}]),
+    ("Mozzarella", "g", 15_000, [{"name": "block (2.5 kg)", "multiple": 2_500}]),
+    ("Cola can", "pcs", 600_000, [{"name": "case of 24", "multiple": 24}]),
+)
+PIZZA_RECIPE = {"Dough": 200, "Mozzarella": 100}  # a Regular pizza
+MODIFIER_RECIPES = {"Large": {"Dough": 100, "Mozzarella": 50}, "Extra cheese": {"Mozzarella": 40}}  # on top
+
+
+def _ensure_stock(session, owner: Actor, products: dict[str, Product]) -> None:
+    """Dough and Mozzarella for every pizza (a Large uses more, extra cheese adds some) and a
+    can for the cola, which is sold as it is."""
+
+    if session.execute(select(StockItem.id).where(StockItem.tenant_id == owner.tenant_id).limit(1)).first():
+        return
+    items = {name: stock.create_item(session, owner, {"name": name, "unit": unit, "cost": cost,
+                                                       "purchase_units": units})
+             for name, unit, cost, units in STOCK_ITEMS}
+    wanted: list[dict] = [{"product_id": products["DR-COLA"].id, "stock_item_id": items["Cola can"].id,
+                           "quantity": 1}]
+    for sku in ("PZ-MARG", "PZ-PEPP", "PZ-HAWA", "PZ-VEGI"):
+        product = products[sku]
+        wanted += [{"product_id": product.id, "stock_item_id": items[name].id, "quantity": quantity}
+                   for name, quantity in PIZZA_RECIPE.items()]
+        for group in product.modifier_groups:
+            for modifier in group.modifiers:
+                wanted += [{"modifier_id": modifier.id, "stock_item_id": items[name].id, "quantity": quantity}
+                           for name, quantity in MODIFIER_RECIPES.get(modifier.name, {}).items()]
+    for recipe in wanted:
+        stock.create_recipe(session, owner, recipe)
+
+
 def _ensure_promotions(session, owner: Actor, products: dict[str, Product]) -> None:
     from cloud.services import promotions
 
@@ -171,6 +222,7 @@ def seed(session, keep_other_devices: bool = False, notifications: bool = False,
     owner = Actor(owner_user.id, owner_user.username, "tenant_owner", tenant.id, None)
     products = _ensure_catalog(session, owner)
     _ensure_promotions(session, owner, products)
+    _ensure_stock(session, owner, products)
     if notifications:
         _ensure_notifications(session, owner)
     key, _ = enrollment.issue_key(session, outlet, owner_user.id, keep_other_devices)
@@ -182,6 +234,7 @@ def seed(session, keep_other_devices: bool = False, notifications: bool = False,
         f"outlet: {outlet.name} (id {outlet.id}, code {outlet.code})",
         "users: " + ", ".join(f"{u} / {p}" + (f" / PIN {pin}" if pin else "") for u, p, _, pin, _ in USERS),
         f"catalog: {len(CATEGORIES)} categories, {len(products)} products; 4 promotions (code WEEKEND30)",
+        "stock: Dough and Mozzarella (g) in every pizza, a Cola can (pcs) per Iced Cola",
     ]
     if gateway_secret:
         summary.append("payment gateways: midtrans (primary), xendit, with `pos gateway-sim`'s demo credentials")

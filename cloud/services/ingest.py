@@ -48,6 +48,7 @@ from cloud.models import (
     Promotion,
     PromotionAllowance,
     PromotionUsage,
+    StockMovement,
     SyncedOrder,
     SyncedOrderItem,
     SyncedPayment,
@@ -102,6 +103,7 @@ class _Statements:
     paid_against_due: Executable
     refund: Executable
     usage: Executable
+    stock: Executable
     customer: Executable
     alias: Executable
 
@@ -165,6 +167,8 @@ def _sql(conn) -> _Statements:
                 PAYMENTS.c.status == PAID).scalar_subquery().label("paid"),
         ).where(ORDERS.c.outlet_id == b("b_outlet"), ORDERS.c.uuid == b("b_uuid")),
         refund=insert_(SyncedRefund.__table__).on_conflict_do_nothing(index_elements=["outlet_id", "uuid"]),
+        stock=insert_(StockMovement.__table__).on_conflict_do_nothing(
+            index_elements=["outlet_id", "uuid", "stock_item_id"]),
         usage=insert_(PromotionUsage.__table__).on_conflict_do_nothing(
             index_elements=["outlet_id", "order_uuid", "promotion_id"]),
         customer=select(Customer.id).where(Customer.tenant_id == b("b_tenant"), Customer.uuid == b("b_uuid")),
@@ -349,6 +353,21 @@ def _refund(ctx: _Apply, data: dict) -> None:
     notification_triggers.note_refund(conn, device, data, ctx.now)  # noted once per refund (its unique key)
 
 
+def _stock_moved(ctx: _Apply, data: dict) -> None:
+    """A movement document of the outlet's stock ledger: one row per stock item, appended
+    once (its (outlet, uuid, item) key: a replay adds nothing)."""
+    items = [line["stock_item_id"] for line in data["lines"]]
+    if len(set(items)) != len(items):
+        raise EventRejected("stock.moved lists a stock item twice")
+    device = ctx.device
+    ctx.conn.execute(ctx.sql.stock, [
+        {"tenant_id": device.tenant_id, "outlet_id": device.outlet_id, "uuid": data["uuid"],
+         "stock_item_id": line["stock_item_id"], "kind": data["kind"], "quantity": line["quantity"],
+         "cost": line.get("cost"), "reason": data.get("reason") or "", "order_uuid": data.get("order_uuid"),
+         "created_by": data.get("created_by"), "created_at": data["created_at"], "received_at": ctx.now}
+        for line in data["lines"]])
+
+
 def _shift(ctx: _Apply, data: dict) -> None:
     conn, device, now = ctx.conn, ctx.device, ctx.now
     sql = _sql(conn)
@@ -479,7 +498,7 @@ def _was_deleted(conn, tenant_id: int, entity: str, entity_id: int) -> bool:
 APPLY = {
     "order.snapshot": _order, "payment.recorded": _payment, "refund.recorded": _refund,
     "shift.snapshot": _shift, "customer.upserted": _customer_upsert, "loyalty.accrued": _loyalty,
-    "promotion.usage": _promotion_usage,
+    "promotion.usage": _promotion_usage, "stock.moved": _stock_moved,
 }
 
 

@@ -11,13 +11,14 @@ from edge.api import (
     printers,
     shifts,
     status,
+    stock,
     sync,
 )
 from sync import sqlite
 from sync.web.converters import bound_path_ids
 
 BLUEPRINTS = (health.bp, auth.bp, catalog.bp, orders.bp, payments.bp, shifts.bp, customers.bp, kitchen.bp, sync.bp,
-              status.bp, outlet.bp, printers.bp)
+              status.bp, outlet.bp, printers.bp, stock.bp)
 
 
 def register_blueprints(app) -> None:

@@ -240,7 +240,8 @@ def _record_refund(order_id, json_data, actor):
     tenant = outlet_settings.tenant(db.session)
     given = refunds.refund(db.session, order, user_id=actor.user_id, shift=shifts.current(db.session, actor.terminal),
                            reason=json_data["reason"], lines=json_data.get("lines"), method=json_data.get("method"),
-                           points_per_amount=tenant.points_per_amount, cash_rounding=tenant.cash_rounding)
+                           points_per_amount=tenant.points_per_amount, cash_rounding=tenant.cash_rounding,
+                           restock=json_data.get("restock", False))
     first = given[0]
     first.tenders = [{"id": r.id, "uuid": r.uuid, "method": r.method, "amount": r.amount} for r in given]
     return RefundOut().dump(first), 201

@@ -136,3 +136,28 @@ class RevokedToken(Base):
 
     jti: Mapped[str] = mapped_column(String(64), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+class MirrorStockItem(Base):
+    """Something the outlet counts, in an integer base unit (g, ml, pcs)."""
+
+    __tablename__ = "mirror_stock_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    unit: Mapped[str] = mapped_column(String(3))
+    cost: Mapped[int] = mapped_column(BigInteger, default=0)  # minor units per base unit
+    purchase_units: Mapped[list] = mapped_column(default=list)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class MirrorRecipe(Base):
+    """One unit of a product, or of a modifier chosen with it, uses `quantity` base units."""
+
+    __tablename__ = "mirror_recipes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    modifier_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    stock_item_id: Mapped[int] = mapped_column(Integer)
+    quantity: Mapped[int] = mapped_column(Integer)

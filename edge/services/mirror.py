@@ -15,6 +15,8 @@ from edge.models import (
     MirrorOutletProduct,
     MirrorProduct,
     MirrorPromotion,
+    MirrorRecipe,
+    MirrorStockItem,
     MirrorTenant,
     Order,
     User,
@@ -36,6 +38,8 @@ SIMPLE = {
     "promotion_allowance": (MirrorAllowance, ("promotion_id", "granted", "used")),
     "user": (User, ("username", "first_name", "last_name", "role", "outlet_id", "is_active", "password_hash",
                     "pin_hash", "tokens_valid_after")),
+    "stock_item": (MirrorStockItem, ("name", "unit", "cost", "purchase_units", "is_active")),
+    "recipe": (MirrorRecipe, ("product_id", "modifier_id", "stock_item_id", "quantity")),
 }
 MODELS = {**{entity: model for entity, (model, _) in SIMPLE.items()}, "promotion": MirrorPromotion}
 

@@ -24,7 +24,7 @@ from edge.models import (
     OutboxEvent,
     PromotionUse,
 )
-from edge.services import catalog, customers, kitchen_log, mirror_cache, outbox, printing, rows
+from edge.services import catalog, customers, kitchen_log, mirror_cache, outbox, printing, rows, stock
 from edge.services import outlet as outlet_settings
 from edge.services.numbering import next_order_number
 from edge.services.pricing import CartLine, ModifierChoice, PricedOrder, price_order
@@ -504,6 +504,7 @@ def confirm(session, order: Order) -> Order:
     for item in order.items:
         item.prep_status = "queued"
     record_change(session, order)
+    stock.on_confirmed(session, order)
     kitchen_log.record(session, order, "order_created")
     printing.on_confirmed(session, order)
     return order
@@ -614,6 +615,7 @@ def cancel(session, order: Order, role_rank_ok: bool, reason: str) -> Order:
     _mark_limited(session, order)  # as they stand now (new and changed orders are marked by _fill)
     _record_promotion_uses(session, order, before)
     record_change(session, order)
+    stock.on_cancelled(session, order, was_in_kitchen, reason)
     if was_in_kitchen:
         kitchen_log.record(session, order, "order_cancelled")
     return order

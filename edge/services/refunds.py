@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from edge.models import Customer, Order, OrderItem, Refund, Shift
-from edge.services import customers, kitchen_log, orders, outbox, printing
+from edge.services import customers, kitchen_log, orders, outbox, printing, stock
 from edge.services import outlet as outlet_settings
 from sync.errors import Conflict, Invalid
 from sync.ids import new_uuid
@@ -91,6 +91,7 @@ def void(session, order: Order, *, user_id: int, shift: Shift | None, reason: st
         total = order.balance_due  # voiding everything unpaid includes the rounding line
     if total > order.balance_due:
         raise Conflict("That is more than the unpaid balance; refund paid items instead", "VOID_EXCEEDS_BALANCE")
+    was = [(item, quantity, item.prep_status) for item, quantity, _ in amounts]
     for item, quantity, _ in amounts:
         item.voided_quantity += quantity
         if item.voided_quantity == item.quantity:
@@ -99,6 +100,7 @@ def void(session, order: Order, *, user_id: int, shift: Shift | None, reason: st
     refund = _record(session, order, "void", None, total, reason, [
         {"item_id": i.id, "line_no": i.line_no, "quantity": q, "amount": a} for i, q, a in amounts], user_id, shift)
     orders.record_change(session, order)
+    stock.on_voided(session, order, was, user_id, reason)
     if order.confirmed_at is not None:
         kitchen_log.record(session, order, "order_updated")
     return refund
@@ -190,11 +192,13 @@ def plan(order: Order, *, lines: list[dict] | None, method: str | None, cash_rou
 
 
 def refund(session, order: Order, *, user_id: int, shift: Shift | None, reason: str, lines: list[dict] | None,
-           method: str | None, points_per_amount: int, cash_rounding: int = 0) -> list[Refund]:
+           method: str | None, points_per_amount: int, cash_rounding: int = 0,
+           restock: bool = False) -> list[Refund]:
     """Give money back for paid items; whole order when no lines are named. One refund
     record per method the money goes back by, the first holding the lines; a refund
     slip prints on the receipt printer (and the drawer opens for cash).
-    `cash_rounding`: the tenant's cash increment in minor units (0: none)."""
+    `cash_rounding`: the tenant's cash increment in minor units (0: none). `restock`: the
+    manager says the refunded items went back into stock (see `stock.on_refunded`)."""
     planned = plan(order, lines=lines, method=method, cash_rounding=cash_rounding)
     if shift is None and planned.gives_cash:
         raise Conflict("Cash goes back out of this terminal's drawer, and no shift is open on it; open one first",
@@ -207,6 +211,7 @@ def refund(session, order: Order, *, user_id: int, shift: Shift | None, reason: 
     results = [_record(session, order, "refund", m, amount, reason, given if index == 0 else [], user_id, shift)
                for index, (m, amount) in enumerate(planned.shares)]
     orders.record_change(session, order)
+    stock.on_refunded(session, order, [(i, q) for i, q, _ in planned.lines], user_id, reason, restock)
     if order.customer_id and order.status == "completed":
         customer = session.get(Customer, order.customer_id)
         customers.record_loyalty(session, customer, order.uuid, amount=-total, orders=0,

@@ -194,6 +194,25 @@ class PromotionUsageDelta(_Payload):
     discount_amount = Money(required=True)
 
 
+
+
+class StockLineData(_Payload):
+    stock_item_id = fields.Integer(validate=ID, required=True)
+    quantity = fields.Integer(required=True, validate=validate.Range(min=-MAX_ID, max=MAX_ID))  # signed, base unit
+    cost = Money(allow_none=True, load_default=None)  # a receipt's cost of this line
+
+
+class StockMoved(_Payload):
+    """One movement document of an outlet's stock ledger (what a sale used, a delivery...)."""
+    uuid = fields.String(required=True, validate=validate.Length(equal=36))
+    kind = fields.String(required=True, validate=validate.OneOf(vocab.STOCK_MOVEMENT_KINDS))
+    order_uuid = fields.String(allow_none=True, load_default=None, validate=validate.Length(equal=36))
+    reason = fields.String(load_default="", validate=validate.Length(max=500))
+    created_by = fields.Integer(validate=ID, allow_none=True, load_default=None)
+    created_at = UTCDateTime(required=True)
+    lines = fields.List(fields.Nested(StockLineData), required=True, validate=validate.Length(min=1))
+
+
 PAYLOADS = {
     "order.snapshot": OrderSnapshot(),
     "payment.recorded": PaymentData(),
@@ -202,6 +221,7 @@ PAYLOADS = {
     "customer.upserted": CustomerUpsert(),
     "loyalty.accrued": LoyaltyAccrued(),
     "promotion.usage": PromotionUsageDelta(),
+    "stock.moved": StockMoved(),
 }
 
 

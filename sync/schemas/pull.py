@@ -11,7 +11,7 @@ from marshmallow import EXCLUDE, Schema, fields
 from sync.web.fields import Money, Rate, UTCDateTime
 
 ENTITIES = ("tenant", "outlet", "category", "product", "outlet_product", "promotion",
-            "promotion_allowance", "user", "customer")
+            "promotion_allowance", "user", "customer", "stock_item", "recipe")
 
 
 class _Entity(Schema):
@@ -172,10 +172,34 @@ class CustomerData(_Entity):
     promotion_usage = fields.Dict(keys=fields.String(), values=fields.Integer(), load_default=dict)
 
 
+class PurchaseUnitData(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    name = fields.String(required=True)
+    multiple = fields.Integer(required=True)
+
+
+class StockItemData(_Entity):
+    name = fields.String(required=True)
+    unit = fields.String(required=True)
+    cost = Money(required=True)
+    purchase_units = fields.List(fields.Nested(PurchaseUnitData), load_default=list)
+    is_active = fields.Boolean(load_default=True)
+
+
+class RecipeData(_Entity):
+    product_id = fields.Integer(allow_none=True, load_default=None)
+    modifier_id = fields.Integer(allow_none=True, load_default=None)
+    stock_item_id = fields.Integer(required=True)
+    quantity = fields.Integer(required=True)
+
+
 SCHEMAS = {
     "tenant": TenantData(), "outlet": OutletData(), "category": CategoryData(), "product": ProductData(),
     "outlet_product": OutletProductData(), "promotion": PromotionData(),
     "promotion_allowance": PromotionAllowanceData(), "user": UserData(), "customer": CustomerData(),
+    "stock_item": StockItemData(), "recipe": RecipeData(),
 }
 
 

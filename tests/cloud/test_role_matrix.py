@@ -20,7 +20,7 @@ from sqlalchemy import select
 from cloud.extensions import db
 from cloud.models import GatewayCharge, GatewayRefund, NotificationOptOut, SyncedOrder, User
 from cloud.models.user import ROLE_RANK
-from cloud.services import auth, catalog, customers, enrollment, promotions, tenants
+from cloud.services import auth, catalog, customers, enrollment, promotions, stock, tenants
 from cloud.services.actor import Actor
 from sync import receipt_links
 from sync.ids import new_uuid, sha256_hex
@@ -113,6 +113,18 @@ ACCESS = {  # (method, rule): the minimum role, "public" (no token needed) or "d
     ("GET", "/api/analytics/products/"): "manager",
     ("GET", "/api/analytics/products/export/"): "manager",
     ("GET", "/api/analytics/customers/"): "manager",
+    # stock master data and an outlet's on-hand: manager+
+    ("GET", "/api/stock-items/"): "manager",
+    ("POST", "/api/stock-items/"): "manager",
+    ("GET", "/api/stock-items/<int:stock_item_id>/"): "manager",
+    ("PATCH", "/api/stock-items/<int:stock_item_id>/"): "manager",
+    ("DELETE", "/api/stock-items/<int:stock_item_id>/"): "manager",
+    ("GET", "/api/recipes/"): "manager",
+    ("POST", "/api/recipes/"): "manager",
+    ("GET", "/api/recipes/<int:recipe_id>/"): "manager",
+    ("PATCH", "/api/recipes/<int:recipe_id>/"): "manager",
+    ("DELETE", "/api/recipes/<int:recipe_id>/"): "manager",
+    ("GET", "/api/stock/"): "manager",
     # sync: a one-time key or the device credential, never a user token
     ("POST", "/api/sync/enroll/"): "public",
     ("POST", "/api/sync/token/"): "public",
@@ -206,6 +218,10 @@ class Seed:
     spare_promotion_id: int = 0
     spare_user_id: int = 0
     pending_product_id: int = 0
+    stock_item_id: int = 0
+    spare_stock_item_id: int = 0
+    recipe_id: int = 0
+    spare_recipe_id: int = 0
     other_pending_product_id: int = 0
     enrollment_key: str = ""  # unused, for a caller to enroll with
     device_id: int = 0
@@ -292,6 +308,13 @@ def seed_tenant(app, world, name: str = "a") -> Seed:
         seed.pending_product_id, seed.other_pending_product_id = (catalog.create_product(session, manager, {
             "sku": f"{word.upper()}-NEW-{i}", "name": f"{word} Newcomer {i}", "category_id": category.id,
             "price": 2_000_000}).id for i in (1, 2))
+        flour = stock.create_item(session, owner, {"name": f"{word} Flour", "unit": "g", "cost": 2})
+        seed.stock_item_id = flour.id
+        seed.spare_stock_item_id = stock.create_item(session, owner, {"name": f"{word} Spare Salt", "unit": "g"}).id
+        seed.recipe_id = stock.create_recipe(session, owner, {"product_id": product.id, "stock_item_id": flour.id,
+                                                              "quantity": 250}).id
+        seed.spare_recipe_id = stock.create_recipe(session, owner, {"modifier_id": seed.modifier_id,
+                                                                    "stock_item_id": flour.id, "quantity": 40}).id
         outlet = tenants.get_outlet(session, owner, tw.outlet_id)
         catalog.set_outlet_product(session, owner, outlet, product, {"price": 11_000_000})
         customer = customers.create_customer(session, owner, {
@@ -495,6 +518,19 @@ CALLS = {
     ("PATCH", "/api/products/<int:product_id>/modifiers/<int:group_id>/"): Call(json={"sort_order": 2}),
     ("DELETE", "/api/products/<int:product_id>/modifiers/<int:group_id>/"): Call(
         ids=(("group_id", "spare_group_id"),)),
+    ("GET", "/api/stock-items/"): Call(),
+    ("POST", "/api/stock-items/"): Call(json={"name": "Basil", "unit": "g", "cost": "3.00",
+                                              "purchase_units": [{"name": "bunch", "multiple": 50}]}),
+    ("GET", "/api/stock-items/<int:stock_item_id>/"): Call(),
+    ("PATCH", "/api/stock-items/<int:stock_item_id>/"): Call(json={"cost": "2.50"}),
+    ("DELETE", "/api/stock-items/<int:stock_item_id>/"): Call(ids=(("stock_item_id", "spare_stock_item_id"),)),
+    ("GET", "/api/recipes/"): Call(),
+    ("POST", "/api/recipes/"): Call(json=lambda s: {"product_id": s.spare_product_id, "stock_item_id": s.stock_item_id,
+                                                    "quantity": 100}),
+    ("GET", "/api/recipes/<int:recipe_id>/"): Call(),
+    ("PATCH", "/api/recipes/<int:recipe_id>/"): Call(json={"quantity": 260}),
+    ("DELETE", "/api/recipes/<int:recipe_id>/"): Call(ids=(("recipe_id", "spare_recipe_id"),)),
+    ("GET", "/api/stock/"): Call(query=lambda s: {"outlet_id": s.outlet_id}),
     ("GET", "/api/promotions/"): Call(),
     ("POST", "/api/promotions/"): Call(json={"name": "Happy Hour", "promo_type": "percentage",
                                              "discount_percent": "15.00", "auto_apply": True}),

@@ -255,6 +255,8 @@ class RefundIn(Schema):
     reason = String(required=True, validate=Length(min=1, max=500))
     lines = List(Nested(LineIn), validate=Length(max=100))
     method = String(validate=OneOf(PAYMENT_METHODS))
+    restock = Boolean(load_default=False, metadata={
+        "description": "The refunded items went back into stock: their recipes' stock comes back (default: not)"})
 
 
 class RefundPreviewIn(Schema):

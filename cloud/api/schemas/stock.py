@@ -1,0 +1,66 @@
+"""Stock items, recipes and on-hand figures on the cloud's wire."""
+from apiflask import Schema
+from apiflask.fields import Boolean, List, Nested, String
+from apiflask.validators import Length, OneOf, Range
+
+from cloud.api.schemas.common import ID, ListQuery, Money
+from sync.vocab import STOCK_UNITS
+from sync.web.fields import WholeNumber
+
+MAX_QUANTITY = 2**31 - 1
+
+
+class PurchaseUnit(Schema):
+    name = String(required=True, validate=Length(min=1, max=40))
+    multiple = WholeNumber(required=True, validate=Range(min=1, max=MAX_QUANTITY),
+                           metadata={"description": "Base units in one purchase unit (a 25 kg sack: 25000)"})
+
+
+class StockItemIn(Schema):
+    name = String(required=True, validate=Length(min=1, max=120))
+    unit = String(required=True, validate=OneOf(STOCK_UNITS), metadata={"description": "Base unit: g, ml or pcs"})
+    cost = Money(load_default=0, metadata={"description": "Cost of one base unit"})
+    purchase_units = List(Nested(PurchaseUnit), validate=Length(max=20))
+    is_active = Boolean()
+
+
+class StockItemPatchIn(StockItemIn):
+    name = String(validate=Length(min=1, max=120))
+    unit = String(validate=OneOf(STOCK_UNITS))
+    cost = Money()
+
+
+class StockItemOut(StockItemIn):
+    id = WholeNumber(required=True)
+
+
+class RecipeIn(Schema):
+    product_id = WholeNumber(validate=ID, allow_none=True, load_default=None)
+    modifier_id = WholeNumber(validate=ID, allow_none=True, load_default=None)
+    stock_item_id = WholeNumber(required=True, validate=ID)
+    quantity = WholeNumber(required=True, validate=Range(min=1, max=MAX_QUANTITY),
+                           metadata={"description": "Base units one sold unit uses"})
+
+
+class RecipePatchIn(Schema):
+    quantity = WholeNumber(required=True, validate=Range(min=1, max=MAX_QUANTITY))
+
+
+class RecipeOut(RecipeIn):
+    id = WholeNumber(required=True)
+
+
+class RecipeListQuery(ListQuery):
+    product_id = WholeNumber(validate=ID)
+    modifier_id = WholeNumber(validate=ID)
+
+
+class StockQuery(ListQuery):
+    outlet_id = WholeNumber(required=True, validate=ID)
+
+
+class OnHandOut(Schema):
+    stock_item_id = WholeNumber(required=True)
+    name = String(required=True)
+    unit = String(required=True)
+    on_hand = WholeNumber(required=True, metadata={"description": "Base units, the sum of the outlet's ledger"})

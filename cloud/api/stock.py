@@ -1,0 +1,133 @@
+"""Stock: stock items and recipes (master data the outlets pull) and an outlet's on-hand."""
+from apiflask import APIBlueprint
+
+from cloud.api.access import require
+from cloud.api.schemas.common import ListQuery, list_schema
+from cloud.api.schemas.stock import (
+    OnHandOut,
+    RecipeIn,
+    RecipeListQuery,
+    RecipeOut,
+    RecipePatchIn,
+    StockItemIn,
+    StockItemOut,
+    StockItemPatchIn,
+    StockQuery,
+)
+from cloud.api.tx import writes
+from cloud.extensions import db
+from cloud.models import Recipe, StockItem
+from cloud.services import stock
+from sync.web.lists import order_by, ordered_by, paginate, paginate_rows, search_filter
+from sync.web.openapi import refuses
+
+bp = APIBlueprint("stock", __name__, url_prefix="/api", tag="Stock")
+
+ITEM_ORDERING = {"name": StockItem.name, "created_at": StockItem.created_at}
+
+
+@bp.get("/stock-items/")
+@require("manager")
+@bp.input(ordered_by(ListQuery, ITEM_ORDERING), location="query")
+@bp.output(list_schema(StockItemOut, "StockItemList"))
+def list_stock_items(query_data, actor):
+    stmt = stock.items_query(actor.require_tenant())
+    stmt = search_filter(stmt, query_data.get("search"), [StockItem.name])
+    stmt = order_by(stmt, query_data.get("ordering"), ITEM_ORDERING, [StockItem.name, StockItem.id])
+    return paginate(db.session, stmt, query_data)
+
+
+@bp.post("/stock-items/")
+@writes
+@require("manager")
+@bp.input(StockItemIn)
+@bp.output(StockItemOut, status_code=201)
+@refuses(STOCK_ITEM_EXISTS="another stock item of the tenant has this name")
+def create_stock_item(json_data, actor):
+    """Something an outlet counts, in an integer base unit (g, ml or pcs)."""
+    return stock.create_item(db.session, actor, json_data)
+
+
+@bp.get("/stock-items/<int:stock_item_id>/")
+@require("manager")
+@bp.output(StockItemOut)
+def get_stock_item(stock_item_id, actor):
+    return stock.get_item(db.session, actor.require_tenant(), stock_item_id)
+
+
+@bp.patch("/stock-items/<int:stock_item_id>/")
+@writes
+@require("manager")
+@bp.input(StockItemPatchIn)
+@bp.output(StockItemOut)
+@refuses(UNIT_FIXED="the unit cannot change once set", STOCK_ITEM_EXISTS="another stock item has this name")
+def update_stock_item(stock_item_id, json_data, actor):
+    return stock.update_item(db.session, stock.get_item(db.session, actor.require_tenant(), stock_item_id), json_data)
+
+
+@bp.delete("/stock-items/<int:stock_item_id>/")
+@writes
+@require("manager")
+@bp.output({}, status_code=204)
+@refuses(STOCK_ITEM_IN_USE="recipes still use the item")
+def delete_stock_item(stock_item_id, actor):
+    stock.delete_item(db.session, stock.get_item(db.session, actor.require_tenant(), stock_item_id))
+    return ""
+
+
+@bp.get("/recipes/")
+@require("manager")
+@bp.input(RecipeListQuery, location="query")
+@bp.output(list_schema(RecipeOut, "RecipeList"))
+def list_recipes(query_data, actor):
+    stmt = stock.recipes_query(actor.require_tenant(), query_data.get("product_id"), query_data.get("modifier_id"))
+    return paginate(db.session, stmt.order_by(Recipe.id), query_data)
+
+
+@bp.post("/recipes/")
+@writes
+@require("manager")
+@bp.input(RecipeIn)
+@bp.output(RecipeOut, status_code=201)
+@refuses(INVALID_RECIPE_OWNER="name exactly one of product_id and modifier_id",
+          INVALID_PRODUCT="product_id names no product of this tenant",
+          INVALID_MODIFIER="modifier_id names no modifier of this tenant",
+          INVALID_STOCK_ITEM="stock_item_id names no stock item of this tenant",
+          RECIPE_EXISTS="the product or modifier already uses this stock item")
+def create_recipe(json_data, actor):
+    """One unit of the product (or modifier) uses `quantity` base units of the stock item."""
+    return stock.create_recipe(db.session, actor, json_data)
+
+
+@bp.get("/recipes/<int:recipe_id>/")
+@require("manager")
+@bp.output(RecipeOut)
+def get_recipe(recipe_id, actor):
+    return stock.get_recipe(db.session, actor.require_tenant(), recipe_id)
+
+
+@bp.patch("/recipes/<int:recipe_id>/")
+@writes
+@require("manager")
+@bp.input(RecipePatchIn)
+@bp.output(RecipeOut)
+def update_recipe(recipe_id, json_data, actor):
+    return stock.update_recipe(db.session, stock.get_recipe(db.session, actor.require_tenant(), recipe_id), json_data)
+
+
+@bp.delete("/recipes/<int:recipe_id>/")
+@writes
+@require("manager")
+@bp.output({}, status_code=204)
+def delete_recipe(recipe_id, actor):
+    stock.delete_recipe(db.session, stock.get_recipe(db.session, actor.require_tenant(), recipe_id))
+    return ""
+
+
+@bp.get("/stock/")
+@require("manager")
+@bp.input(StockQuery, location="query")
+@bp.output(list_schema(OnHandOut, "OnHandList"))
+def list_on_hand(query_data, actor):
+    """What the outlet's ledger, as synced, sums to per stock item (every item of the tenant)."""
+    return paginate_rows(stock.on_hand(db.session, actor, query_data["outlet_id"]), query_data)

@@ -1,0 +1,71 @@
+"""Stock: what an outlet counts (stock items), what a sale uses of it (recipes), and the
+per-outlet ledger of movements synced from the outlets (on-hand = their sum)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from cloud.models.base import Base, Syncable, Timestamps
+from sync.vocab import STOCK_MOVEMENT_KINDS, STOCK_UNITS, check_in
+
+
+class StockItem(Timestamps, Syncable, Base):
+    """Something counted, in an integer base unit, with its cost per base unit (minor units)
+    and purchase units as whole multiples of it (a 25 kg sack: 25000 g)."""
+
+    __tablename__ = "stock_items"
+    __sync_entity__ = "stock_item"
+    __table_args__ = (UniqueConstraint("tenant_id", "name"),
+                      CheckConstraint(check_in("unit", STOCK_UNITS), name="unit"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    unit: Mapped[str] = mapped_column(String(3))
+    cost: Mapped[int] = mapped_column(BigInteger, default=0)  # minor units per base unit
+    purchase_units: Mapped[list] = mapped_column(default=list)  # [{"name": "sack", "multiple": 25000}]
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Recipe(Timestamps, Syncable, Base):
+    """One unit of a product (or of a modifier chosen with it) uses `quantity` base units of
+    a stock item. Exactly one of product_id and modifier_id is set."""
+
+    __tablename__ = "recipes"
+    __sync_entity__ = "recipe"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "product_id", "modifier_id", "stock_item_id"),
+        CheckConstraint("(product_id IS NULL) <> (modifier_id IS NULL)", name="one_owner"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    modifier_id: Mapped[int | None] = mapped_column(ForeignKey("modifiers.id", ondelete="CASCADE"), index=True)
+    stock_item_id: Mapped[int] = mapped_column(ForeignKey("stock_items.id", ondelete="CASCADE"), index=True)
+    quantity: Mapped[int] = mapped_column(Integer)
+
+
+class StockMovement(Base):
+    """One line of an outlet's ledger as the outlet recorded it: a signed quantity of one
+    stock item, grouped by the document (`uuid`) that moved it. Append-only."""
+
+    __tablename__ = "stock_movements"
+    __table_args__ = (UniqueConstraint("outlet_id", "uuid", "stock_item_id"),
+                      CheckConstraint(check_in("kind", STOCK_MOVEMENT_KINDS), name="kind"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    outlet_id: Mapped[int] = mapped_column(ForeignKey("outlets.id", ondelete="CASCADE"), index=True)
+    uuid: Mapped[str] = mapped_column(String(36))
+    stock_item_id: Mapped[int] = mapped_column(Integer, index=True)  # kept if the item is deleted later
+    kind: Mapped[str] = mapped_column(String(10))
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    cost: Mapped[int | None] = mapped_column(BigInteger)  # receive: what it cost, minor units
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    order_uuid: Mapped[str | None] = mapped_column(String(36), index=True)
+    created_by: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    received_at: Mapped[datetime] = mapped_column(DateTime)

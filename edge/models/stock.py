@@ -1,0 +1,39 @@
+"""The outlet's stock ledger: append-only movements, each a signed quantity of one stock
+item in its base unit. On-hand is their sum; no figure is ever overwritten."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DDL, BigInteger, CheckConstraint, DateTime, Integer, String, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, mapped_column
+
+from edge.models.base import Base
+from sync.vocab import STOCK_MOVEMENT_KINDS, check_in
+
+
+class StockMovement(Base):
+    """One stock item's line of a movement document (`uuid`: a sale, void, refund, cancel,
+    receive or waste); the document travels to the cloud as one `stock.moved` event."""
+
+    __tablename__ = "stock_movements"
+    __table_args__ = (UniqueConstraint("uuid", "stock_item_id"),
+                      CheckConstraint(check_in("kind", STOCK_MOVEMENT_KINDS), name="kind"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36))
+    stock_item_id: Mapped[int] = mapped_column(Integer, index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    cost: Mapped[int | None] = mapped_column(BigInteger)  # receive: what the delivery cost, minor units
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    order_uuid: Mapped[str | None] = mapped_column(String(36), index=True)
+    created_by: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+APPEND_ONLY_TRIGGERS = tuple(
+    f"CREATE TRIGGER stock_movements_no_{verb.lower()} BEFORE {verb} ON stock_movements "
+    f"BEGIN SELECT RAISE(ABORT, 'the stock ledger is append-only'); END"
+    for verb in ("UPDATE", "DELETE"))
+for _trigger in APPEND_ONLY_TRIGGERS:
+    event.listen(StockMovement.__table__, "after_create", DDL(_trigger))
