@@ -54,7 +54,7 @@ from cloud.models import (
     SyncedShift,
     Tombstone,
 )
-from cloud.services import continuity, versions
+from cloud.services import audit, continuity, versions
 from sync import loyalty, protocol, sqlite
 from sync.protocol import (
     APPLIED,
@@ -424,10 +424,14 @@ def _was_deleted(conn, tenant_id: int, entity: str, entity_id: int) -> bool:
     ).first() is not None
 
 
+def _audit(session, conn, device, data, seq, now) -> None:
+    audit.ingest(session, device.tenant_id, device.outlet_id, data, now)
+
+
 APPLY = {
     "order.snapshot": _order, "payment.recorded": _payment, "refund.recorded": _refund,
     "shift.snapshot": _shift, "customer.upserted": _customer_upsert, "loyalty.accrued": _loyalty,
-    "promotion.usage": _promotion_usage,
+    "promotion.usage": _promotion_usage, "audit.recorded": _audit,
 }
 
 

@@ -1,5 +1,6 @@
 """Blueprints of the edge API, registered by `register_blueprints`."""
 from edge.api import (
+    audit,
     auth,
     catalog,
     customers,
@@ -16,7 +17,8 @@ from edge.api import (
 from sync import sqlite
 from sync.web.converters import bound_path_ids
 
-BLUEPRINTS = (health.bp, auth.bp, catalog.bp, orders.bp, payments.bp, shifts.bp, customers.bp, kitchen.bp, sync.bp, status.bp, outlet.bp, printers.bp)
+BLUEPRINTS = (health.bp, auth.bp, catalog.bp, orders.bp, payments.bp, shifts.bp, customers.bp, kitchen.bp, sync.bp,
+              status.bp, outlet.bp, printers.bp, audit.bp)
 
 
 def register_blueprints(app) -> None:
