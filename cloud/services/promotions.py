@@ -31,6 +31,7 @@ from sqlalchemy.orm import selectinload
 
 from cloud.models import Outlet, Product, Promotion, PromotionAllowance, PromotionProduct, PromotionUsage
 from cloud.models.promotion import PRODUCT_ROLES, PROMO_TYPES
+from cloud.services import audit
 from cloud.services.actor import Actor
 from sync.money import BASIS_POINTS, format_amount
 from sync.timeutil import isoformat, utcnow
@@ -264,15 +265,22 @@ def _save(session, actor: Actor, promotion: Promotion | None, data: dict) -> Pro
     _check_limits(state)
     _check_windows(state)
 
+    created = promotion is None
     if promotion is None:
         promotion = Promotion(tenant_id=tenant_id, usage_count=0, is_active=False)
         session.add(promotion)
+    before, after = {}, {}
     for key, value in state.items():
         if getattr(promotion, key, None) != value:
+            before[key], after[key] = getattr(promotion, key, None), value
             setattr(promotion, key, value)
     if "products" in data:
         _replace_products(promotion, lines)
+        after["products"] = [{"product_id": p.id, "role": role, "quantity": q} for p, role, q in lines]
     session.flush()
+    if before or after:
+        audit.record(session, actor, "promotion_change", tenant_id=tenant_id, object_type="promotion",
+                     object_id=promotion.id, before=None if created else before, after=after)
     return with_warnings(promotion, ignored)
 
 

@@ -121,6 +121,10 @@ ACCESS = {  # (method, rule): the minimum role, "public" (no token needed) or "d
     ("POST", "/api/sync/device/fork/"): "device",
     # what head office must look at in the outlets' records: manager+
     ("GET", "/api/sync/discrepancies/"): "manager",
+    # the audit trail (issue 21): manager+ (an outlet-bound manager sees their outlet)
+    ("GET", "/api/audit/"): "manager",
+    ("GET", "/api/audit/export/"): "manager",
+    ("GET", "/api/audit/verify/"): "manager",
 }
 
 # Served by APIFlask and Flask themselves (the spec, the docs page and its assets).
@@ -441,6 +445,9 @@ CALLS = {
     ("GET", "/api/sync/recovery/"): Call(query={"after_seq": 0}),
     ("POST", "/api/sync/device/fork/"): Call(json={"seq_high": 0}),  # the seed's device pushed seqs 1 and 2
     ("GET", "/api/sync/discrepancies/"): Call(),
+    ("GET", "/api/audit/"): Call(query={"action": "login"}),
+    ("GET", "/api/audit/export/"): Call(query={"format": "xlsx"}),
+    ("GET", "/api/audit/verify/"): Call(query=lambda s: {"outlet": s.outlet_id}),
 }
 
 
