@@ -322,7 +322,14 @@ def activate(session, actor: Actor, promotion: Promotion) -> Promotion:
     if not promotion.is_active:
         promotion.is_active = True
         session.flush()
+        _record_switch(session, actor, promotion)
     return with_warnings(promotion)
+
+
+def _record_switch(session, actor: Actor, promotion: Promotion) -> None:
+    audit.record(session, actor, "promotion_change", tenant_id=promotion.tenant_id, object_type="promotion",
+                 object_id=promotion.id, before={"is_active": not promotion.is_active},
+                 after={"is_active": promotion.is_active})
 
 
 def deactivate(session, actor: Actor, promotion: Promotion) -> Promotion:
@@ -331,6 +338,7 @@ def deactivate(session, actor: Actor, promotion: Promotion) -> Promotion:
     if promotion.is_active:
         promotion.is_active = False
         session.flush()
+        _record_switch(session, actor, promotion)
     return with_warnings(promotion)
 
 

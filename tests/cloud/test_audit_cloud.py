@@ -44,6 +44,9 @@ def test_a_promotion_change_and_a_failed_sign_in_are_recorded(client, world):
     assert made.status_code == 201, made.json
     [created] = trail(client, owner, action="promotion_change")
     assert created["before"] is None and created["after"]["name"] == "Happy Hour"
+    assert client.post(f"/api/promotions/{made.json['id']}/activate/", headers=owner).status_code == 200
+    switched = trail(client, owner, action="promotion_change")[0]  # newest first
+    assert (switched["before"], switched["after"]) == ({"is_active": False}, {"is_active": True})
     manager = client.get("/api/users/me/", headers=world.headers("manager")).json["username"]
     assert client.post("/api/auth/login/", json={"username": manager, "password": "wrong-one"}).status_code == 401
     [failed] = trail(client, owner, action="login_failed")
