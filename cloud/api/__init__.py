@@ -4,6 +4,7 @@ from flask import request
 
 from cloud.api import (
     analytics,
+    audit,
     auth,
     catalog,
     customers,
@@ -25,7 +26,7 @@ from sync.web.errors import ValidationFailed
 
 BLUEPRINTS = (health.bp, auth.bp, users.bp, tenants.bp, catalog.bp, sync.bp, customers.bp, promotions.bp, orders.bp,
               analytics.bp, discrepancies.bp, outlet_devices.bp, payments.bp, notifications.bp,
-              stock.bp)
+              stock.bp, audit.bp)
 
 
 def _check_text(value, field):

@@ -34,4 +34,4 @@ def list_devices(query_data, actor):
 def revoke_device(device_id, actor):
     """Revoke a device: its credential and access tokens stop working at once (enroll the
     outlet again with a new key)."""
-    return enrollment.revoke_device(db.session, enrollment.get_device(db.session, actor, device_id))
+    return enrollment.revoke_device(db.session, enrollment.get_device(db.session, actor, device_id), actor=actor)

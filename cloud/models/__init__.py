@@ -1,4 +1,5 @@
 """Cloud models. Importing this package registers every table on the metadata."""
+from cloud.models.audit import AuditEntry
 from cloud.models.base import Base
 from cloud.models.catalog import Category, Modifier, ModifierGroup, OutletProduct, Product
 from cloud.models.customer import Customer
@@ -28,6 +29,7 @@ from cloud.models.tenant import Outlet, Tenant
 from cloud.models.user import LoginThrottle, RevokedToken, User
 
 __all__ = [
+    "AuditEntry",
     "Base", "Category", "Customer", "Device", "EnrollmentKey", "IdempotencyRecord", "Modifier",
     "LoginThrottle", "ModifierGroup", "Outlet", "OutletProduct", "ProcessedEvent", "Product", "Promotion",
     "PromotionAllowance", "PromotionProduct", "PromotionUsage", "RevokedToken", "Tenant",

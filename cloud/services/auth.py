@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from cloud.context import running_app
 from cloud.models import LoginThrottle, RevokedToken, Tenant, User
+from cloud.services import audit
 from sync import login_throttle, passwords
 from sync.errors import Invalid, NotAuthenticated, TooManyAttempts
 from sync.timeutil import utcnow
@@ -92,9 +93,15 @@ def authenticate(session, username: str, password: str | None = None, pin: str |
     ok = passwords.check_secret(secret_hash, secret, running_app().config["PASSWORD_HASH_PROFILE"])
     if user is None or not ok or not user.is_active or not _tenant_active(session, user):
         record_failure(session, username)
+        if user is not None and user.tenant_id is not None:  # a name no one has belongs to no tenant's trail
+            audit.record(session, None, "login_failed", tenant_id=user.tenant_id, outlet_id=user.outlet_id,
+                         object_type="user", object_id=user.id, username=user.username)
         raise LoginFailed()
     login_throttle.clear(session, LoginThrottle, username)
     user.last_login_at = utcnow()
+    if user.tenant_id is not None:
+        audit.record(session, None, "login", tenant_id=user.tenant_id, outlet_id=user.outlet_id, object_type="user",
+                     object_id=user.id, username=user.username)
     return user
 
 

@@ -7,8 +7,10 @@ from sqlalchemy import select
 
 from cloud.models import Category, Modifier, ModifierGroup, Outlet, OutletProduct, Product, Promotion, PromotionProduct
 from cloud.models.catalog import MODIFIER_TYPES
+from cloud.services import audit
 from cloud.services.actor import Actor
 from sync.errors import Conflict, Forbidden, Invalid, NotFound
+from sync.money import format_amount
 from sync.timeutil import utcnow
 
 CATEGORY_FIELDS = ("name", "description", "sort_order", "station", "is_active")
@@ -128,6 +130,7 @@ def _touch(product: Product) -> None:
 
 def update_product(session, actor: Actor, product: Product, changes: dict) -> Product:
     owner = actor.at_least("tenant_owner")
+    price_before = product.price
     if "sku" in changes and changes["sku"] != product.sku:
         _sku_free(session, product.tenant_id, changes["sku"], product.id)
         product.sku = changes["sku"]
@@ -144,6 +147,10 @@ def update_product(session, actor: Actor, product: Product, changes: dict) -> Pr
         else:
             product.pending_changes = {**product.pending_changes, "price": changes["price"]}
             product.status = "pending_approval"
+        audit.record(session, actor, "price_change", tenant_id=product.tenant_id, object_type="product",
+                     object_id=product.id, before={"price": format_amount(price_before)},
+                     after={"price": format_amount(changes["price"]),
+                            "pending_approval": product.price == price_before})
     if "status" in changes and changes["status"] != product.status:
         wanted = changes["status"]
         if wanted in ("approved", "rejected"):
@@ -306,9 +313,18 @@ def set_outlet_product(session, actor: Actor, outlet: Outlet, product: Product, 
         row = OutletProduct(tenant_id=outlet.tenant_id, outlet_id=outlet.id, product_id=product.id,
                             price=None, is_available=True)
         session.add(row)
+    if "is_available" in data and data["is_available"] != row.is_available:
+        audit.record(session, actor, "sold_out" if not data["is_available"] else "back_in_stock",
+                     tenant_id=outlet.tenant_id, outlet_id=outlet.id, object_type="product", object_id=product.id,
+                     before={"is_available": row.is_available}, after={"is_available": data["is_available"]})
     if "is_available" in data:
         row.is_available = data["is_available"]
     if "price" in data and (data["price"] != row.price or row.has_pending_price):
+        audit.record(session, actor, "price_change", tenant_id=outlet.tenant_id, outlet_id=outlet.id,
+                     object_type="product", object_id=product.id,
+                     before={"price": None if row.price is None else format_amount(row.price)},
+                     after={"price": None if data["price"] is None else format_amount(data["price"]),
+                            "pending_approval": not (actor.at_least("tenant_owner") or not product.is_published)})
         if actor.at_least("tenant_owner") or not product.is_published:
             row.price = data["price"]
             row.pending_price = None

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 
 from cloud.context import running_app
 from cloud.models import Device, EnrollmentKey, Outlet, Tenant
-from cloud.services import continuity
+from cloud.services import audit, continuity
 from cloud.services.actor import Actor
 from sync.errors import Invalid, NotAuthenticated, NotFound
 from sync.timeutil import utcnow
@@ -65,6 +65,10 @@ def enroll(session, key: str, device_name: str) -> tuple[Device, str]:
     record.used_at = utcnow()
     record.used_by_device_id = device.id
     session.flush()
+    audit.record(session, None, "device_enrol", tenant_id=device.tenant_id, outlet_id=device.outlet_id,
+                 object_type="device", object_id=device.id, username=f"device:{device_name}"[:80],
+                 after={"name": device_name, "key_created_by": record.created_by_id,
+                        "replaces_others": not record.keeps_other_devices})
     return device, token
 
 
@@ -122,9 +126,12 @@ def get_device(session, actor: Actor, device_id: int) -> Device:
     return device
 
 
-def revoke_device(session, device: Device, reason: str = "revoked by the owner") -> Device:
+def revoke_device(session, device: Device, reason: str = "revoked by the owner", actor: Actor | None = None) -> Device:
     """The device's credential and its access tokens stop working at once."""
     if device.is_active:
         device.is_active, device.revoked_at, device.revoked_reason = False, utcnow(), reason[:40]
         session.flush()
+        audit.record(session, actor, "device_revoke", tenant_id=device.tenant_id, outlet_id=device.outlet_id,
+                     object_type="device", object_id=device.id, before={"is_active": True},
+                     after={"is_active": False, "reason": device.revoked_reason})
     return device

@@ -56,7 +56,7 @@ from cloud.models import (
     SyncedShift,
     Tombstone,
 )
-from cloud.services import continuity, notification_triggers, versions
+from cloud.services import audit, continuity, notification_triggers, versions
 from sync import loyalty, protocol, sqlite
 from sync.protocol import (
     APPLIED,
@@ -495,10 +495,14 @@ def _was_deleted(conn, tenant_id: int, entity: str, entity_id: int) -> bool:
     ).first() is not None
 
 
+def _audit(ctx: _Apply, data: dict) -> None:
+    audit.ingest(ctx.session, ctx.device.tenant_id, ctx.device.outlet_id, data, ctx.now)
+
+
 APPLY = {
     "order.snapshot": _order, "payment.recorded": _payment, "refund.recorded": _refund,
     "shift.snapshot": _shift, "customer.upserted": _customer_upsert, "loyalty.accrued": _loyalty,
-    "promotion.usage": _promotion_usage, "stock.moved": _stock_moved,
+    "promotion.usage": _promotion_usage, "stock.moved": _stock_moved, "audit.recorded": _audit,
 }
 
 

@@ -30,6 +30,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from cloud.models import Outlet, Product, Promotion, PromotionAllowance, PromotionProduct, PromotionUsage
+from cloud.services import audit
 from cloud.services.actor import Actor
 from sync.errors import Conflict, Forbidden, Invalid, NotFound
 from sync.money import BASIS_POINTS, format_amount
@@ -265,15 +266,22 @@ def _save(session, actor: Actor, promotion: Promotion | None, data: dict) -> Pro
     _check_limits(state)
     _check_windows(state)
 
+    created = promotion is None
     if promotion is None:
         promotion = Promotion(tenant_id=tenant_id, usage_count=0, is_active=False)
         session.add(promotion)
+    before, after = {}, {}
     for key, value in state.items():
         if getattr(promotion, key, None) != value:
+            before[key], after[key] = getattr(promotion, key, None), value
             setattr(promotion, key, value)
     if "products" in data:
         _replace_products(promotion, lines)
+        after["products"] = [{"product_id": p.id, "role": role, "quantity": q} for p, role, q in lines]
     session.flush()
+    if before or after:
+        audit.record(session, actor, "promotion_change", tenant_id=tenant_id, object_type="promotion",
+                     object_id=promotion.id, before=None if created else before, after=after)
     return with_warnings(promotion, ignored)
 
 
@@ -315,7 +323,14 @@ def activate(session, actor: Actor, promotion: Promotion) -> Promotion:
     if not promotion.is_active:
         promotion.is_active = True
         session.flush()
+        _record_switch(session, actor, promotion)
     return with_warnings(promotion)
+
+
+def _record_switch(session, actor: Actor, promotion: Promotion) -> None:
+    audit.record(session, actor, "promotion_change", tenant_id=promotion.tenant_id, object_type="promotion",
+                 object_id=promotion.id, before={"is_active": not promotion.is_active},
+                 after={"is_active": promotion.is_active})
 
 
 def deactivate(session, actor: Actor, promotion: Promotion) -> Promotion:
@@ -324,6 +339,7 @@ def deactivate(session, actor: Actor, promotion: Promotion) -> Promotion:
     if promotion.is_active:
         promotion.is_active = False
         session.flush()
+        _record_switch(session, actor, promotion)
     return with_warnings(promotion)
 
 

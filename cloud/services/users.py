@@ -6,7 +6,7 @@ import re
 from sqlalchemy import func, select
 
 from cloud.models import Outlet, User
-from cloud.services import auth
+from cloud.services import audit, auth
 from cloud.services.actor import Actor
 from sync.errors import Conflict, Forbidden, Invalid, NotFound
 from sync.timeutil import utcnow
@@ -63,7 +63,14 @@ def create_user(session, actor: Actor, data: dict, *, tenant_id: int | None = No
         auth.set_pin(user, data["pin"])
     session.add(user)
     session.flush()
+    if tenant_id is not None:
+        audit.record(session, actor, "user_create", tenant_id=tenant_id, outlet_id=outlet_id, object_type="user",
+                     object_id=user.id, after=_audited(user))
     return user
+
+
+def _audited(user: User) -> dict:
+    return {"username": user.username, "role": user.role, "outlet_id": user.outlet_id, "is_active": user.is_active}
 
 
 def users_query(actor: Actor):
@@ -90,6 +97,7 @@ def _check_may_manage(actor: Actor, user: User) -> None:
 
 def update_user(session, actor: Actor, user: User, changes: dict) -> User:
     _check_may_manage(actor, user)
+    before = _audited(user)
     if "role" in changes and changes["role"] != user.role:
         if user.id == actor.user_id:
             raise Forbidden("You cannot change your own role", "ROLE_NOT_ALLOWED")
@@ -116,6 +124,14 @@ def update_user(session, actor: Actor, user: User, changes: dict) -> User:
         if key in changes and changes[key] is not None:
             setattr(user, key, changes[key])
     session.flush()
+    after = _audited(user)
+    if user.tenant_id is not None and (after != before or "pin" in changes):
+        changed = [key for key in after if after[key] != before[key]] + (["pin"] if "pin" in changes else [])
+        audit.record(session, actor, "role_change" if "role" in changed else "user_change", tenant_id=user.tenant_id,
+                     outlet_id=user.outlet_id, object_type="user", object_id=user.id,
+                     before={k: before[k] for k in changed if k in before},
+                     after={**{k: after[k] for k in changed if k in after}, **({"pin": "changed"} if "pin" in changed
+                                                                               else {})})
     return user
 
 
@@ -125,13 +141,20 @@ def reset_password(session, actor: Actor, user: User, new_password: str) -> User
     _check_may_manage(actor, user)
     auth.set_password(user, new_password)
     session.flush()
+    if user.tenant_id is not None:
+        audit.record(session, actor, "password_reset", tenant_id=user.tenant_id, outlet_id=user.outlet_id,
+                     object_type="user", object_id=user.id)
     return user
 
 
 def unlock(session, actor: Actor, user: User) -> bool:
     """Lift a sign-in lock (sync/login_throttle.py) of someone the actor may manage."""
     _check_may_manage(actor, user)
-    return auth.unlock(session, user.username)
+    was_locked = auth.unlock(session, user.username)
+    if user.tenant_id is not None:
+        audit.record(session, actor, "user_unlock", tenant_id=user.tenant_id, outlet_id=user.outlet_id,
+                     object_type="user", object_id=user.id, after={"was_locked": was_locked})
+    return was_locked
 
 
 def deactivate_user(session, actor: Actor, user: User) -> None:

@@ -1,5 +1,6 @@
 """Blueprints of the edge API, registered by `register_blueprints`."""
 from edge.api import (
+    audit,
     auth,
     catalog,
     customers,
@@ -18,7 +19,7 @@ from sync import sqlite
 from sync.web.converters import bound_path_ids
 
 BLUEPRINTS = (health.bp, auth.bp, catalog.bp, orders.bp, payments.bp, shifts.bp, customers.bp, kitchen.bp, sync.bp,
-              status.bp, outlet.bp, printers.bp, stock.bp)
+              status.bp, outlet.bp, printers.bp, stock.bp, audit.bp)
 
 
 def register_blueprints(app) -> None:

@@ -3,7 +3,7 @@ from apiflask import APIBlueprint
 from flask import current_app
 from flask_jwt_extended import get_jwt
 
-from edge.api.access import public, require
+from edge.api.access import public, require, terminal_number
 from edge.api.schemas.auth import (
     LoginIn,
     LoginOut,
@@ -21,7 +21,7 @@ from edge.models import User
 from edge.services import auth as auth_service
 from edge.services import outlet as outlet_settings
 from edge.services.uow import write_transaction
-from sync.web.errors import NotAuthenticated
+from sync.web.errors import NotAuthenticated, ValidationFailed
 
 bp = APIBlueprint("auth", __name__, url_prefix="/api", tag="Auth")
 
@@ -31,6 +31,15 @@ def user_out(user) -> dict:
     return {"id": user.id, "username": user.username, "role": user.role, "first_name": user.first_name,
             "last_name": user.last_name, "full_name": user.full_name, "outlet_id": outlet.id,
             "tenant_id": outlet.tenant_id, "has_pin": bool(user.pin_hash)}
+
+
+def _terminal_or_none() -> int | None:
+    """The terminal a sign-in came from, for its audit record (a bad header does not
+    stop a sign-in)."""
+    try:
+        return terminal_number()
+    except ValidationFailed:
+        return None
 
 
 @bp.post("/auth/login/")
@@ -51,12 +60,11 @@ def login(json_data):
     except auth_service.LoginFailed:
         db.session.rollback()
         with write_transaction() as session:  # the hash check ran outside the write gate
-            auth_service.record_failure(session, username)
+            auth_service.record_failure(session, username, _terminal_or_none())
         raise
-    if auth_service.has_failures(db.session, username):
-        db.session.rollback()
-        with write_transaction() as session:
-            auth_service.forget_failures(session, username)
+    db.session.rollback()
+    with write_transaction() as session:
+        auth_service.record_login(session, user, _terminal_or_none())
     outlet = outlet_settings.outlet(db.session)
     return {**auth_service.issue_tokens(user, outlet.id), "user": user_out(user)}
 

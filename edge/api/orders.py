@@ -194,7 +194,8 @@ def confirm_order(order_id, actor):
 def cancel_order(order_id, json_data, actor):
     """Cancel before completion: cashiers before the kitchen has it, managers any time."""
     order = orders.get(db.session, order_id)
-    return orders.cancel(db.session, order, actor.at_least("manager"), json_data["reason"])
+    return orders.cancel(db.session, order, actor.at_least("manager"), json_data["reason"], user_id=actor.user_id,
+                         terminal=actor.terminal)
 
 
 @bp.post("/<int:order_id>/complete/")
@@ -302,6 +303,7 @@ def get_receipt(order_id, query_data, actor):
 @bp.output(PrintedOut, status_code=201)
 def print_order(order_id, json_data, actor):
     """Print the receipt or the kitchen tickets again (marked COPY if printed before)."""
-    jobs = printing.reprint(db.session, orders.get(db.session, order_id), json_data["kind"])
+    jobs = printing.reprint(db.session, orders.get(db.session, order_id), json_data["kind"], user_id=actor.user_id,
+                            terminal=actor.terminal)
     db.session.flush()
     return {"jobs": [{"id": j.id, "printer_id": j.printer_id, "kind": j.kind, "copy": j.copy} for j in jobs]}

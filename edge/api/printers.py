@@ -58,7 +58,7 @@ def add_printer(json_data, actor):
     (vendor:product), network (an address on the outlet's LAN, port 9100) or file (a file
     name in the edge's printers folder); its profile sets the paper width. Other hosts
     and ports are the machine owner's to set, with `pos printer add`."""
-    return printer_out(printing.create_printer(db.session, json_data, by_manager=True))
+    return printer_out(printing.create_printer(db.session, json_data, by_manager=True, user_id=actor.user_id))
 
 
 @bp.get("/<int:printer_id>/")
@@ -76,7 +76,8 @@ def get_printer(printer_id, actor):
 @refuses(INVALID_PRINTER=INVALID_PRINTER_WHY)
 def update_printer(printer_id, json_data, actor):
     printer = printing.get_printer(db.session, printer_id)
-    return printer_out(printing.update_printer(db.session, printer, json_data, by_manager=True))
+    return printer_out(printing.update_printer(db.session, printer, json_data, by_manager=True,
+                                                  user_id=actor.user_id))
 
 
 @bp.get("/<int:printer_id>/jobs/")

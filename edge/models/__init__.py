@@ -1,4 +1,5 @@
 """Edge models. Importing this package registers every table on the metadata."""
+from edge.models.audit import AuditHead, AuditRecord
 from edge.models.base import Base
 from edge.models.customers import Customer, LoyaltyEntry, PromotionUse
 from edge.models.gateway import GatewayPayment
@@ -23,6 +24,7 @@ from edge.models.stock import StockMovement
 from edge.models.sync import KitchenEvent, OutboxEvent, SyncIncident, SyncState
 
 __all__ = [
+    "AuditHead", "AuditRecord",
     "Base", "CashMovement", "Customer", "IdempotencyRecord", "KitchenEvent", "LoginThrottle", "LoyaltyEntry",
     "MirrorAllowance",
     "MirrorCategory", "MirrorOutlet", "MirrorOutletProduct", "MirrorProduct", "MirrorPromotion", "MirrorTenant",

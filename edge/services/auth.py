@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from edge.context import running_app
 from edge.models import LoginThrottle, RevokedToken, User
-from edge.services import mirror_cache
+from edge.services import audit, mirror_cache
 from edge.services.uow import after_commit
 from sync import login_throttle, passwords
 from sync.errors import NotAuthenticated, TooManyAttempts
@@ -70,8 +70,26 @@ def _policy() -> login_throttle.ThrottlePolicy:
     return login_throttle.ThrottlePolicy.from_config(running_app().config)
 
 
-def record_failure(session, username: str) -> None:
-    login_throttle.record_failure(session, LoginThrottle, _policy(), username, utcnow())
+def record_failure(session, username: str, terminal: int | None = None) -> None:
+    """Count a wrong password or PIN, audited (`login_failed`; `login_locked` too when
+    this try locked the username)."""
+    now = utcnow()
+    login_throttle.record_failure(session, LoginThrottle, _policy(), username, now)
+    user = find_user(session, username)
+    name = login_throttle.key_of(username)
+    audit.record(session, "login_failed", user_id=user.id if user else None, username=name, terminal=terminal,
+                 object_type="user", object_id=user.id if user else "")
+    locked = login_throttle.locked_until(session, LoginThrottle, username, now)
+    if locked is not None:
+        audit.record(session, "login_locked", user_id=user.id if user else None, username=name, terminal=terminal,
+                     object_type="user", object_id=user.id if user else "",
+                     after={"locked_until": locked.isoformat(timespec="seconds") + "Z"})
+
+
+def record_login(session, user: User, terminal: int | None = None) -> None:
+    """A successful sign-in: its failed tries forgotten, the sign-in audited (`login`)."""
+    forget_failures(session, user.username)
+    audit.record(session, "login", user_id=user.id, terminal=terminal, object_type="user", object_id=user.id)
 
 
 def forget_failures(session, username: str) -> bool:

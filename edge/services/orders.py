@@ -24,7 +24,7 @@ from edge.models import (
     OutboxEvent,
     PromotionUse,
 )
-from edge.services import catalog, customers, kitchen_log, mirror_cache, outbox, printing, rows, stock
+from edge.services import audit, catalog, customers, kitchen_log, mirror_cache, outbox, printing, rows, stock
 from edge.services import outlet as outlet_settings
 from edge.services.numbering import next_order_number
 from edge.services.pricing import CartLine, ModifierChoice, PricedOrder, price_order
@@ -32,6 +32,7 @@ from edge.services.promotion_rules import CodeRejection, PromotionRule, explain_
 from sync import vocab
 from sync.errors import Conflict, Forbidden, Invalid, NotFound, Unprocessable
 from sync.ids import is_uuid, new_uuid
+from sync.money import format_amount
 from sync.schemas import events
 from sync.timeutil import utcnow
 from sync.vocab import TIMESTAMP_OF, TRANSITIONS
@@ -603,12 +604,15 @@ def complete(session, order: Order, points_per_amount: int) -> Order:
     return order
 
 
-def cancel(session, order: Order, role_rank_ok: bool, reason: str) -> Order:
+def cancel(session, order: Order, role_rank_ok: bool, reason: str, *, user_id: int | None = None,
+           terminal: int | None = None) -> Order:
+    """Cancel an unpaid order; one the kitchen had is audited (`cancel`, by `user_id`)."""
     if order.status in vocab.MANAGER_CANCELS and not role_rank_ok:
         raise Forbidden("Only a manager can cancel an order the kitchen has", "MANAGER_REQUIRED")
     if order.paid_amount - order.refunded_amount > 0:
         raise Conflict("Refund the order's payments before cancelling it", "ORDER_HAS_PAYMENTS")
     was_in_kitchen = order.confirmed_at is not None
+    previous_status = order.status
     before = _held_promotions(session, order)
     _move(order, "cancelled")
     order.cancel_reason = reason
@@ -618,6 +622,10 @@ def cancel(session, order: Order, role_rank_ok: bool, reason: str) -> Order:
     stock.on_cancelled(session, order, was_in_kitchen, reason)
     if was_in_kitchen:
         kitchen_log.record(session, order, "order_cancelled")
+        audit.record(session, "cancel", user_id=user_id, terminal=terminal or order.terminal, object_type="order",
+                     object_id=order.uuid, before={"status": previous_status},
+                     after={"status": "cancelled", "order_number": order.order_number, "reason": reason,
+                            "total": format_amount(order.total_amount)})
     return order
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from edge.context import running_app
 from edge.models import Order, Printer, PrinterState, PrintJobRow, Shift
-from edge.services import mirror_cache, print_documents, rows
+from edge.services import audit, mirror_cache, print_documents, rows
 from edge.services import outlet as outlet_settings
 from edge.services.uow import after_commit
 from printers import ConfigError, DrawerKick, PrinterConfig, render_text
@@ -93,7 +93,7 @@ def _check_lan(config: PrinterConfig) -> None:
         _refuse("device", "a serial printer is a device under /dev/, such as /dev/ttyUSB0")
 
 
-def create_printer(session, data: dict, *, by_manager: bool = False) -> Printer:
+def create_printer(session, data: dict, *, by_manager: bool = False, user_id: int | None = None) -> Printer:
     """`by_manager`: set through the API, so held to the outlet's LAN (see above)."""
     if session.execute(select(Printer.id).where(Printer.name == data["name"])).first():
         raise Conflict(f"A printer named {data['name']} exists", "PRINTER_EXISTS", "name")
@@ -106,10 +106,19 @@ def create_printer(session, data: dict, *, by_manager: bool = False) -> Printer:
     session.add(printer)
     session.flush()
     after_commit(mirror_cache.clear)
+    audit.record(session, "printer_change", user_id=user_id, object_type="printer", object_id=printer.id,
+                 before=None, after=_audited(printer))
     return printer
 
 
-def update_printer(session, printer: Printer, changes: dict, *, by_manager: bool = False) -> Printer:
+def _audited(printer: Printer) -> dict:
+    return {"name": printer.name, "config": printer.config, "role": printer.role, "station": printer.station,
+            "is_active": printer.is_active}
+
+
+def update_printer(session, printer: Printer, changes: dict, *, by_manager: bool = False,
+                   user_id: int | None = None) -> Printer:
+    before = _audited(printer)
     renamed = "name" in changes and changes["name"] != printer.name
     if renamed and session.execute(select(Printer.id).where(Printer.name == changes["name"])).first():
         raise Conflict(f"A printer named {changes['name']} exists", "PRINTER_EXISTS", "name")
@@ -132,6 +141,10 @@ def update_printer(session, printer: Printer, changes: dict, *, by_manager: bool
     printer.updated_at = utcnow()
     session.flush()
     after_commit(mirror_cache.clear)
+    after = _audited(printer)
+    if after != before:
+        audit.record(session, "printer_change", user_id=user_id, object_type="printer", object_id=printer.id,
+                     before=before, after=after)
     return printer
 
 
@@ -218,8 +231,17 @@ def on_refunded(session, order: Order, given: list) -> list[PrintJobRow]:
     return jobs
 
 
-def reprint(session, order: Order, kind: str) -> list[PrintJobRow]:
-    """Print again on demand; anything printed before for this order comes out as COPY."""
+def reprint(session, order: Order, kind: str, *, user_id: int | None = None,
+            terminal: int | None = None) -> list[PrintJobRow]:
+    """Print again on demand; anything printed before for this order comes out as COPY.
+    Audited (`reprint`): a second receipt is how a paid order is passed off twice."""
+    jobs = _reprint_jobs(session, order, kind)
+    audit.record(session, "reprint", user_id=user_id, terminal=terminal, object_type="order", object_id=order.uuid,
+                 after={"kind": kind, "order_number": order.order_number, "copy": any(job.copy for job in jobs)})
+    return jobs
+
+
+def _reprint_jobs(session, order: Order, kind: str) -> list[PrintJobRow]:
     printed = session.execute(select(func.count(PrintJobRow.id)).where(
         PrintJobRow.order_id == order.id, PrintJobRow.kind == kind, PrintJobRow.state != "cancelled")).scalar_one()
     copy = printed > 0

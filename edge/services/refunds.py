@@ -18,11 +18,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from edge.models import Customer, Order, OrderItem, Refund, Shift
-from edge.services import customers, kitchen_log, orders, outbox, printing, stock
+from edge.services import audit, customers, kitchen_log, orders, outbox, printing, stock
 from edge.services import outlet as outlet_settings
 from sync.errors import Conflict, Invalid
 from sync.ids import new_uuid
-from sync.money import div_round_half_up, round_to_increment
+from sync.money import div_round_half_up, format_amount, round_to_increment
 from sync.timeutil import utcnow
 from sync.vocab import CASH, CLOSED_STATUSES, PAID, cash_like
 
@@ -76,6 +76,11 @@ def _record(session, order: Order, kind: str, method: str | None, amount: int, r
     session.flush()  # the answer shows its id; nothing else may be relied on to flush it
     outbox.append(session, "refund.recorded", refund.uuid,
                   snapshot_values(refund, outlet_settings.local_date(session, refund.created_at)))
+    audit.record(session, kind, user_id=user_id, terminal=shift.terminal if shift else order.terminal,
+                 object_type="order", object_id=order.uuid,
+                 after={"order_number": order.order_number, "refund_uuid": refund.uuid, "method": method,
+                        "amount": format_amount(amount), "reason": reason,
+                        "lines": [{"line_no": line["line_no"], "quantity": line["quantity"]} for line in lines]})
     return refund
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from edge.models import CashMovement, Order, Payment, Refund, Shift
-from edge.services import mirror_cache, outbox, printing
+from edge.services import audit, mirror_cache, outbox, printing
 from edge.services.uow import after_commit
 from sync import vocab
 from sync.errors import Conflict, Forbidden, Invalid, NotFound
@@ -88,6 +88,8 @@ def open_shift(session, user_id: int, terminal: int, opening_cash: int) -> Shift
     after_commit(mirror_cache.clear)  # the terminal's cached open shift
     session.flush()
     _record(session, shift, first=True)
+    audit.record(session, "shift_open", user_id=user_id, terminal=terminal, object_type="shift", object_id=shift.uuid,
+                 after={"opening_cash": format_amount(opening_cash)})
     return shift
 
 
@@ -103,6 +105,9 @@ def add_movement(session, shift: Shift, user_id: int, kind: str, amount: int, re
     session.add(movement)
     shift.movements.append(movement)
     _record(session, shift)
+    audit.record(session, f"cash_{kind}", user_id=user_id, terminal=shift.terminal, object_type="shift",
+                 object_id=shift.uuid, after={"movement_uuid": movement.uuid, "amount": format_amount(amount),
+                                              "reason": movement.reason})
     return movement
 
 
@@ -242,6 +247,10 @@ def close(session, shift: Shift, user_id: int, counted: dict[str, int], rules: C
     z["difference"] = {m: difference.get(m) for m in PAYMENT_METHODS}
     shift.z_report = z
     _record(session, shift)
+    audit.record(session, "shift_close", user_id=user_id, terminal=shift.terminal, object_type="shift",
+                 object_id=shift.uuid, before={"status": "open"},
+                 after={"status": "closed", **{key: {m: format_amount(v) for m, v in z[key].items() if v is not None}
+                                               for key in ("expected", "counted", "difference")}})
     printing.on_shift_closed(session, shift, z)
     return z
 

@@ -213,6 +213,28 @@ class StockMoved(_Payload):
     lines = fields.List(fields.Nested(StockLineData), required=True, validate=validate.Length(min=1))
 
 
+class AuditRecorded(_Payload):
+    """One audit record as the edge chained it: every field as hashed (strings and
+    numbers only, so what the cloud loads hashes to what the edge stored)."""
+    uuid = fields.String(required=True, validate=validate.Length(equal=36))
+    device_id = fields.Integer(validate=ID, allow_none=True, load_default=None)
+    seq = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
+    outlet_id = fields.Integer(validate=ID, allow_none=True, load_default=None)
+    terminal = fields.Integer(validate=ID, allow_none=True, load_default=None)
+    actor_id = fields.Integer(validate=ID, allow_none=True, load_default=None)
+    actor_username = fields.String(load_default="", validate=validate.Length(max=80))
+    actor_role = fields.String(load_default="", validate=validate.Length(max=20))
+    action = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    object_type = fields.String(load_default="", validate=validate.Length(max=40))
+    object_id = fields.String(load_default="", validate=validate.Length(max=64))
+    before = fields.String(allow_none=True, load_default=None)  # canonical JSON
+    after = fields.String(allow_none=True, load_default=None)
+    at = fields.String(required=True, validate=validate.Length(min=20, max=32))  # ISO UTC, as hashed
+    at_local = fields.String(required=True, validate=validate.Length(min=19, max=40))
+    prev_hash = fields.String(required=True, validate=validate.Length(equal=64))
+    hash = fields.String(required=True, validate=validate.Length(equal=64))
+
+
 PAYLOADS = {
     "order.snapshot": OrderSnapshot(),
     "payment.recorded": PaymentData(),
@@ -222,6 +244,7 @@ PAYLOADS = {
     "loyalty.accrued": LoyaltyAccrued(),
     "promotion.usage": PromotionUsageDelta(),
     "stock.moved": StockMoved(),
+    "audit.recorded": AuditRecorded(),
 }
 
 

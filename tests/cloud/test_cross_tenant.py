@@ -190,6 +190,9 @@ LIST_FILTERS = {  # list route: query strings naming tenant a's objects
     "/api/analytics/customers/": ("outlet_id={outlet_id}", "date_from=2026-11-01&date_to=2026-11-30"),
     "/api/analytics/products/export/": ("outlet_id={outlet_id}", "date_from=2026-11-01&date_to=2026-11-30"),
     "/api/analytics/revenue/export/": ("outlet_id={outlet_id}", "date_from=2026-11-01&date_to=2026-11-30"),
+    "/api/audit/": ("outlet_id={outlet_id}", "actor=aa_owner", "object_type=user"),
+    "/api/audit/export/": ("outlet_id={outlet_id}", "object_type=user"),
+    "/api/audit/verify/": ("outlet={outlet_id}",),
 }
 
 

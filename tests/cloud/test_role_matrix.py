@@ -164,6 +164,10 @@ ACCESS = {  # (method, rule): the minimum role, "public" (no token needed) or "d
     ("GET", "/dashboard/notifications/"): "public",
     ("GET", "/r/<int:device_id>/<order_uuid>/<signature>"): "public",
     ("GET", "/r/<int:device_id>/<order_uuid>/<signature>/receipt.pdf"): "public",
+    # the audit trail (issue 21): manager+ (an outlet-bound manager sees their outlet)
+    ("GET", "/api/audit/"): "manager",
+    ("GET", "/api/audit/export/"): "manager",
+    ("GET", "/api/audit/verify/"): "manager",
 }
 
 # Served by APIFlask and Flask themselves (the spec, the docs page and its assets).
@@ -602,6 +606,9 @@ CALLS = {
     ("GET", "/dashboard/notifications/"): Call(),
     ("GET", "/r/<int:device_id>/<order_uuid>/<signature>"): Call(),
     ("GET", "/r/<int:device_id>/<order_uuid>/<signature>/receipt.pdf"): Call(),
+    ("GET", "/api/audit/"): Call(query={"action": "login"}),
+    ("GET", "/api/audit/export/"): Call(query={"format": "xlsx"}),
+    ("GET", "/api/audit/verify/"): Call(query=lambda s: {"outlet": s.outlet_id}),
 }
 
 

@@ -77,6 +77,7 @@ MATRIX = {
     ("POST", "/api/printers/<int:printer_id>/jobs/<int:job_id>/retry/"): "manager",
     ("POST", "/api/printers/<int:printer_id>/jobs/<int:job_id>/cancel/"): "manager",
     ("POST", "/api/printers/<int:printer_id>/test/"): "manager",
+    ("GET", "/api/audit/verify/"): "manager",  # the till's audit chain (issue 21)
     # pages and documents: open on the LAN (the pages log their users in themselves)
     ("GET", "/kiosk/"): "public",
     ("GET", "/kitchen/"): "public",

@@ -27,6 +27,13 @@ def sell(till, *items, pay=True, **fields):
     return order
 
 
+def send_sign_ins(edge_app, device_client):
+    """Push what the fixtures' sign-ins queued (their audit records), so a test counting
+    events counts its own."""
+    with edge_app.app_context():
+        relay_for(edge_app, device_client).drain()
+
+
 def cloud_orders(cloud_app):
     with cloud_app.app_context():
         return {o.uuid: (o.version, o.total_amount, o.status) for o in cloud_db.session.query(SyncedOrder)}
@@ -173,6 +180,7 @@ def test_transport_failures_back_off_and_open_the_breaker(edge_app, cashier, man
 def test_after_a_failure_the_next_attempt_sends_one_event_then_whole_batches(edge_app, device_client, cashier):
     """While the cloud is away each retry is a probe of one event, not a batch read and
     encoded for nothing; once one gets through, batches are whole again."""
+    send_sign_ins(edge_app, device_client)
     for _ in range(5):
         sell(cashier, pay=False)  # one event each
 
@@ -264,6 +272,7 @@ def test_oversized_batches_are_refused_and_the_relay_narrows_down(edge_app, clou
 
 
 def test_a_batch_answered_too_late_is_resent_smaller(edge_app, cloud_app, device_client, cashier):
+    send_sign_ins(edge_app, device_client)
     for _ in range(8):
         sell(cashier, pay=False)  # one event each
     sizes = []

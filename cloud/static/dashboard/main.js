@@ -2,6 +2,7 @@
 // date range, and read the analytics API's figures (docs/dashboard.md).
 
 import { api, ApiError, login, logout, session, whenSessionLost } from "./api.js";
+import { loadAudit, wireAudit } from "./audit.js";
 import { drawRevenue } from "./chart.js";
 import { $, $$, h, show } from "./dom.js";
 import { format, setCurrency } from "./money.js";
@@ -178,6 +179,7 @@ async function refresh() {
     renderOutlets($("#per-outlet"), dashboard.per_outlet);
     renderCustomers($("#customers"), customers);
     await loadRevenue();
+    await loadAudit(filters());
     $("#grid").dataset.state = "ready";
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) return; // back at the login already
@@ -204,10 +206,14 @@ function drawChart() {
 }
 
 async function download(kind, fileFormat) {
+  const query = { ...filters(), format: fileFormat };
+  if (kind === "revenue") query.period = state.revenue ? state.revenue.period : "daily";
+  await downloadFile(`/api/analytics/${kind}/export/`, query);
+}
+
+async function downloadFile(path, query) {
   try {
-    const query = { ...filters(), format: fileFormat };
-    if (kind === "revenue") query.period = state.revenue ? state.revenue.period : "daily";
-    const { blob, filename } = await api.download(`/api/analytics/${kind}/export/`, query);
+    const { blob, filename } = await api.download(path, query);
     const url = URL.createObjectURL(blob);
     const link = h("a", { href: url, download: filename });
     document.body.append(link);
@@ -312,6 +318,7 @@ function wire() {
 
   $$("[data-export]").forEach((button) => button.addEventListener("click", () =>
     download(button.dataset.export, button.dataset.format)));
+  wireAudit(filters, downloadFile, banner);
 
   let resizeTimer = null;
   window.addEventListener("resize", () => {
