@@ -121,6 +121,18 @@ STOCK_UNITS = ("g", "ml", "pcs")  # base units, counted as integers: no fraction
 # back, a delivery was received, something was thrown away
 STOCK_MOVEMENT_KINDS = ("sale", "void", "refund", "cancel", "receive", "waste")
 
+# ----------------------------------------------------------------------------------- audit
+# What the audit trail records (snake case; the cloud's GET /api/audit/?action= filters on
+# them). At the till: logins, voids, refunds, cancels after confirm, cash in/out, the drawer
+# opened with no sale, shifts, reprints, printer changes. At the cloud: logins, staff and
+# role changes, prices, availability, promotions, devices, exports.
+EDGE_AUDIT_ACTIONS = ("login", "login_failed", "login_locked", "void", "refund", "cancel", "cash_in", "cash_out",
+                      "drawer_open", "shift_open", "shift_close", "reprint", "printer_change")
+CLOUD_AUDIT_ACTIONS = ("login", "login_failed", "user_create", "user_change", "role_change", "password_reset",
+                       "user_unlock", "price_change", "sold_out", "back_in_stock", "promotion_change",
+                       "device_enrol", "device_revoke", "export")
+AUDIT_ACTIONS = tuple(dict.fromkeys(EDGE_AUDIT_ACTIONS + CLOUD_AUDIT_ACTIONS))
+
 # ----------------------------------------------------------------------------------- users
 ROLES = ("super_admin", "admin", "tenant_owner", "manager", "cashier", "kitchen")
 ROLE_RANK = {"kitchen": 1, "cashier": 2, "manager": 3, "tenant_owner": 4, "admin": 5, "super_admin": 6}

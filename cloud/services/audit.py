@@ -19,6 +19,7 @@ from sync import audit_chain
 from sync.errors import NotFound
 from sync.ids import canonical_json, new_uuid
 from sync.timeutil import isoformat, parse_iso, utcnow
+from sync.vocab import CLOUD_AUDIT_ACTIONS
 
 
 def _local(session, outlet_id: int | None, moment: datetime) -> str:
@@ -42,6 +43,8 @@ def record(session, actor: Actor | None, action: str, *, tenant_id: int, outlet_
            object_type: str = "", object_id: object = "", before: dict | None = None, after: dict | None = None,
            username: str | None = None) -> AuditEntry:
     """A sensitive action done through the cloud, in the caller's transaction."""
+    if action not in CLOUD_AUDIT_ACTIONS:
+        raise ValueError(f"{action!r} is not an audit action of the cloud (sync.vocab.CLOUD_AUDIT_ACTIONS)")
     now = utcnow()
     entry = AuditEntry(
         tenant_id=tenant_id, outlet_id=outlet_id, source="cloud", uuid=new_uuid(), device_id=None, seq=None,

@@ -7,6 +7,7 @@ from edge.api.access import require
 from edge.api.schemas.orders import PrintedOut
 from edge.api.schemas.shifts import (
     CloseShiftIn,
+    DrawerOpenIn,
     MovementIn,
     MovementOut,
     OpenShiftIn,
@@ -98,6 +99,18 @@ def close_shift(shift_id, json_data, actor):
     z = shifts.close(db.session, shifts.get(db.session, shift_id), actor.user_id, counted, rules,
                      expected_cash=json_data.get("expected_cash"))
     return {"report": shifts.report_wire(z)}
+
+
+@bp.post("/<int:shift_id>/drawer/")
+@writes
+@require("cashier")
+@bp.input(DrawerOpenIn)
+@bp.output(PrintedOut, status_code=201)
+def open_drawer(shift_id, json_data, actor):
+    """Open the drawer with no sale ("no sale"), with a reason; recorded in the audit trail as
+    `drawer_open` with who, when and why."""
+    job = shifts.open_drawer(db.session, shifts.get(db.session, shift_id), actor.user_id, json_data["reason"])
+    return {"jobs": [{"id": job.id, "printer_id": job.printer_id, "kind": job.kind, "copy": job.copy}]}
 
 
 @bp.post("/<int:shift_id>/print/")

@@ -18,6 +18,7 @@ from sync import audit_chain
 from sync.errors import Unavailable
 from sync.ids import canonical_json, new_uuid
 from sync.timeutil import utcnow
+from sync.vocab import EDGE_AUDIT_ACTIONS
 
 
 def _staff_member(session, user_id: int | None) -> tuple[str, str]:
@@ -44,6 +45,8 @@ def record(session, action: str, *, user_id: int | None, terminal: int | None = 
            username: str | None = None) -> AuditRecord:
     """Append the record of `action` by `user_id` (or, for a failed login, a bare
     `username`) to this device's chain, in the caller's transaction."""
+    if action not in EDGE_AUDIT_ACTIONS:
+        raise ValueError(f"{action!r} is not an audit action of the till (sync.vocab.EDGE_AUDIT_ACTIONS)")
     device_id = session.execute(select(SyncState.device_id).where(SyncState.id == 1)).scalar()
     last = session.get(AuditHead, device_id or 0)
     known_name, role = _staff_member(session, user_id)

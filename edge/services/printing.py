@@ -218,6 +218,15 @@ def on_paid(session, order: Order, cash: bool) -> list[PrintJobRow]:
     return jobs
 
 
+def open_drawer(session, shift: Shift) -> PrintJobRow:
+    """The drawer opened with no sale: its kick on the receipt printer (the drawer hangs on
+    it), tied to the shift rather than an order."""
+    printer = receipt_printer(session)
+    if printer is None:
+        raise Conflict("No receipt printer is set up, so there is no drawer to open", "NO_RECEIPT_PRINTER")
+    return enqueue(session, printer, "drawer", DrawerKick().to_dict(), shift_id=shift.id)
+
+
 def on_refunded(session, order: Order, given: list) -> list[PrintJobRow]:
     """A refund slip for every refund, and the drawer opened when cash goes back."""
     printer = receipt_printer(session)

@@ -111,6 +111,21 @@ def add_movement(session, shift: Shift, user_id: int, kind: str, amount: int, re
     return movement
 
 
+def open_drawer(session, shift: Shift, user_id: int, reason: str):
+    """A "no sale": the drawer opens without a payment, so the till says who and why
+    (audited as `drawer_open`, in the same transaction as the kick's print job)."""
+    if shift.status != "open":
+        raise Conflict("The shift is closed", "SHIFT_CLOSED")
+    reason = reason.strip()
+    if not reason:
+        raise Invalid("Say why the drawer is opened", "REASON_REQUIRED", "reason")
+    job = printing.open_drawer(session, shift)
+    session.flush()
+    audit.record(session, "drawer_open", user_id=user_id, terminal=shift.terminal, object_type="shift",
+                 object_id=shift.uuid, after={"reason": reason, "print_job_id": job.id})
+    return job
+
+
 def _payments(session, shift: Shift) -> list[Payment]:
     return session.execute(select(Payment).where(Payment.shift_id == shift.id)).scalars().all()
 

@@ -129,3 +129,38 @@ def test_verify_names_the_last_records_deleted(edge_app, cashier, manager):
         db.session.commit()
     [found] = manager.get("/api/audit/verify/").json["breaks"]
     assert (found["seq"], found["problem"], found["found"]) == (3, "missing", "seq 2")
+
+
+def test_a_drawer_opened_with_no_sale_records_who_and_why(edge_app, cashier, manager):
+    from tests.edge.paper import add_file_printer
+
+    add_file_printer(manager, role="receipt")
+    shift = cashier.open_shift()
+    opened = cashier.post(f"/api/shifts/{shift['id']}/drawer/", {"reason": "  change for the bakery  "})
+    assert opened.status_code == 201, opened.json
+    [job] = opened.json["jobs"]
+    assert job["kind"] == "drawer"
+    [found] = records(edge_app, "drawer_open")
+    assert (found["actor_username"], found["object_type"], found["object_id"]) == ("cashier", "shift", shift["uuid"])
+    assert found["after"] == {"reason": "change for the bakery", "print_job_id": job["id"]}
+
+
+def test_a_drawer_open_without_a_reason_or_a_printer_is_refused_and_records_nothing(edge_app, cashier, manager):
+    shift = cashier.open_shift()
+    no_printer = cashier.post(f"/api/shifts/{shift['id']}/drawer/", {"reason": "change"})
+    assert (no_printer.status_code, no_printer.json["code"]) == (409, "NO_RECEIPT_PRINTER")
+    from tests.edge.paper import add_file_printer
+
+    add_file_printer(manager, role="receipt")
+    blank = cashier.post(f"/api/shifts/{shift['id']}/drawer/", {"reason": "   "})
+    assert (blank.status_code, blank.json["code"], blank.json["field"]) == (400, "REASON_REQUIRED", "reason")
+    assert records(edge_app, "drawer_open") == []
+
+
+def test_an_action_outside_the_vocabulary_is_a_programming_error(edge_app):
+    import pytest
+
+    from edge.services import audit
+
+    with edge_app.app_context(), pytest.raises(ValueError, match="drawer_opened"):
+        audit.record(db.session, "drawer_opened", user_id=None)

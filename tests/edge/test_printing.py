@@ -119,6 +119,13 @@ def test_every_figure_on_the_receipt_is_the_stored_one(cashier):
     assert rp(order["payments"][0]["change_amount"]) in text
 
 
+def test_a_drawer_opened_with_no_sale_pulses_the_receipt_printer(edge_app, printing, cashier, receipt_printer):
+    shift = cashier.open_shift()
+    assert cashier.post(f"/api/shifts/{shift['id']}/drawer/", {"reason": "change"}).status_code == 201
+    assert wait_for(lambda: [j.state for j in jobs(edge_app, kind="drawer")] == ["done"])
+    assert decode(receipt_printer.jobs()[-1], encoding="cp858").drawer_pulses
+
+
 def test_a_reprint_is_marked_copy(edge_app, printing, cashier, receipt_printer):
     cashier.open_shift()
     order = sell(cashier)

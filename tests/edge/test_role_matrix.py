@@ -53,6 +53,7 @@ MATRIX = {
     ("GET", "/api/shifts/"): "manager",
     ("GET", "/api/shifts/<int:shift_id>/"): "cashier",
     ("POST", "/api/shifts/<int:shift_id>/cash-movements/"): "cashier",
+    ("POST", "/api/shifts/<int:shift_id>/drawer/"): "cashier",
     ("GET", "/api/shifts/<int:shift_id>/report/"): "cashier",
     ("POST", "/api/shifts/<int:shift_id>/close/"): "cashier",
     ("POST", "/api/shifts/<int:shift_id>/print/"): "cashier",

@@ -15,6 +15,11 @@ class MovementIn(Schema):
     reason = String(required=True, validate=Length(min=1, max=500))
 
 
+class DrawerOpenIn(Schema):
+    reason = String(required=True, validate=Length(min=1, max=200),
+                    metadata={"description": "Why the drawer is opened without a sale (audited)"})
+
+
 class MovementOut(Schema):
     id = WholeNumber(required=True)
     uuid = String(required=True)

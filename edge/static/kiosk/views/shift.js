@@ -290,6 +290,22 @@ export function shiftScreen(app) {
       }
     }
 
+    const drawerReason = h("input", { class: "input", maxlength: "200", placeholder: "Why (e.g. change for a customer)",
+      testid: "drawer-reason", "aria-label": "Why the drawer is opened" });
+    const drawerMessage = messageLine("drawer-message");
+
+    // Opening the drawer without a sale is recorded with who and why (the audit trail).
+    async function openDrawer() {
+      drawerMessage.set(null);
+      try {
+        await app.api.post(`/api/shifts/${state.shift.id}/drawer/`, { reason: drawerReason.value.trim() });
+        drawerReason.value = "";
+        toast("Drawer opened (recorded)", "ok");
+      } catch (error) {
+        drawerMessage.set(error.message);
+      }
+    }
+
     async function closeShift() {
       if (!counted) {
         message.set("Count the cash in the drawer and enter it first.");
@@ -325,7 +341,12 @@ export function shiftScreen(app) {
           h("div", { class: "tabs" }, kindTab("in", "Cash in"), kindTab("out", "Cash out")),
           movementDisplay, movementPad.el, movementReason,
           h("button", { type: "button", class: "btn btn-secondary btn-block", testid: "movement-submit",
-            onClick: addMovement }, "Record"), movementMessage.el)));
+            onClick: addMovement }, "Record"), movementMessage.el),
+        h("div", { class: "card" },
+          h("h2", {}, "Open the drawer (no sale)"),
+          drawerReason,
+          h("button", { type: "button", class: "btn btn-secondary btn-block", testid: "drawer-open-submit",
+            onClick: openDrawer }, "Open drawer"), drawerMessage.el)));
     if (!xBox.childNodes.length) loadReport();
   }
 
