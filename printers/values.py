@@ -94,11 +94,14 @@ def _zone(name: str) -> ZoneInfo:
 
 @dataclass(frozen=True)
 class PrintLocale(Value):
-    """Time zone, date format and the words printed (defaults are English)."""
+    """Time zone, date format and the words printed (defaults are English). Payment
+    methods print by `method_labels`, which the caller fills from its own vocabulary (this
+    package knows no list of methods); a method without one prints as it is named."""
 
     timezone: str = "UTC"
     datetime_format: str = "%d/%m/%Y %H:%M"
     labels: dict[str, str] = field(default_factory=dict)
+    method_labels: dict[str, str] = field(default_factory=dict)
 
     def validate(self) -> None:
         try:
@@ -111,6 +114,9 @@ class PrintLocale(Value):
 
     def label(self, key: str) -> str:
         return self.labels.get(key, DEFAULT_LABELS[key])
+
+    def method_label(self, method: str) -> str:
+        return self.method_labels.get(method, method)
 
     def format_time(self, moment: datetime) -> str:
         return moment.astimezone(_zone(self.timezone)).strftime(self.datetime_format)

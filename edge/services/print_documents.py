@@ -25,6 +25,7 @@ from printers import (
 from printers.values import ReceiptModifier
 from sync.money import format_rate
 from sync.timeutil import utcnow
+from sync.vocab import METHOD_LABELS
 
 # Currencies shown without minor units on receipts (the wire still carries two places).
 ZERO_DECIMAL_CURRENCIES = {"IDR": "Rp", "JPY": "¥", "KRW": "₩", "VND": "₫"}
@@ -42,7 +43,7 @@ def _aware(moment):
 
 
 def _locale(session) -> PrintLocale:
-    return PrintLocale(timezone=outlet_settings.outlet(session).timezone)
+    return PrintLocale(timezone=outlet_settings.outlet(session).timezone, method_labels=dict(METHOD_LABELS))
 
 
 def receipt_reference(order: Order) -> str:

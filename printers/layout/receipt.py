@@ -12,12 +12,6 @@ from ..money_format import format_money
 from ..values import Receipt, ReceiptLine
 from .sheet import Sheet
 
-PAYMENT_METHOD_NAMES = {"cash": "Cash", "card": "Card", "qris": "QRIS", "ewallet": "E-wallet"}
-
-
-def method_name(method: str) -> str:
-    return PAYMENT_METHOD_NAMES.get(method, method)
-
 
 def layout_receipt(receipt: Receipt, sheet: Sheet) -> None:
     label = receipt.locale.label
@@ -81,7 +75,8 @@ def layout_receipt(receipt: Receipt, sheet: Sheet) -> None:
     sheet.rule("=")
 
     for payment in receipt.payments:
-        name = f"{label('given_back')} {method_name(payment.method)}" if receipt.refund else method_name(payment.method)
+        name = receipt.locale.method_label(payment.method)
+        name = f"{label('given_back')} {name}" if receipt.refund else name
         sheet.row(name, money(payment.amount), style=BOLD)
         if payment.reference:
             sheet.text(f"{label('reference')} {payment.reference}", indent=2)
@@ -128,7 +123,7 @@ def _refunds(sheet: Sheet, receipt: Receipt, money, label) -> None:
     sheet.heading(label("refunds_heading"))
     for index, given in enumerate(receipt.refunds):
         when = f" {receipt.locale.format_time(given.at)}" if given.at else ""
-        sheet.row(f"{method_name(given.method)}{when}", money(-given.amount), hanging=2)
+        sheet.row(f"{receipt.locale.method_label(given.method)}{when}", money(-given.amount), hanging=2)
         following = receipt.refunds[index + 1] if index + 1 < len(receipt.refunds) else None
         same_request = following is not None and (following.reason, following.at) == (given.reason, given.at)
         if given.reason and not same_request:  # one request's records (one per method) share their reason

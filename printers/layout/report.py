@@ -10,7 +10,6 @@ from __future__ import annotations
 from ..blocks import BOLD, PLAIN, Cut
 from ..money_format import format_money
 from ..values import ShiftReport
-from .receipt import method_name
 from .sheet import Sheet
 
 
@@ -53,7 +52,8 @@ def layout_shift_report(report: ShiftReport, sheet: Sheet) -> None:
 
     sheet.heading(label("payments_by_method"))
     for method in report.methods:
-        sheet.row(method_name(method.method), f"{label('payment_count')} {method.payment_count}", style=BOLD)
+        sheet.row(report.locale.method_label(method.method), f"{label('payment_count')} {method.payment_count}",
+                  style=BOLD)
         sheet.row(label("taken"), money(method.taken), indent=2)
         if method.refunds:
             sheet.row(label("refunds"), money(-method.refunds), indent=2)
@@ -79,7 +79,7 @@ def layout_shift_report(report: ShiftReport, sheet: Sheet) -> None:
     sheet.row(label("payments_taken"), money(report.payments_total))
     for method in report.methods:
         if method.refunds:
-            sheet.row(f"{label('refunds')} {method_name(method.method)}", money(-method.refunds))
+            sheet.row(f"{label('refunds')} {report.locale.method_label(method.method)}", money(-method.refunds))
     sheet.rule("=")
     sheet.row(label("collected"), money(report.total_collected), style=BOLD)
     sheet.add(Cut())

@@ -19,7 +19,8 @@ from printers.values import (
 
 ORDER_NUMBER = "YOG-261123-1-0042"
 CREATED_AT = datetime(2026, 11, 23, 7, 5, tzinfo=UTC)  # 14:05 in Yogyakarta
-JAKARTA = PrintLocale(timezone="Asia/Jakarta")
+# the payment methods' names as the edge passes them from its vocabulary (sync.vocab.METHOD_LABELS)
+JAKARTA = PrintLocale(timezone="Asia/Jakarta", method_labels={"cash": "Cash", "card": "Card", "qris": "QRIS"})
 
 
 def rupiah(whole: int) -> int:

@@ -236,3 +236,12 @@ def test_missing_logo_does_not_stop_the_receipt(tmp_path):
     decoded = print_and_read(receipt(logo_path=str(tmp_path / "gone.png")))
     assert decoded.images == []
     assert decoded.line("TOTAL")
+
+
+def test_payment_methods_print_by_the_names_the_caller_gives_and_unnamed_ones_as_they_are():
+    """The printers package keeps no list of methods: the edge passes its vocabulary's labels."""
+    named = PrintLocale(timezone="Asia/Jakarta", method_labels={"cash": "Tunai", "card": "Kartu"})
+    lines = print_and_read(receipt(locale=named)).lines
+    assert any(line.startswith("Tunai ") for line in lines) and any(line.startswith("Kartu ") for line in lines)
+    bare = print_and_read(receipt(locale=PrintLocale(timezone="Asia/Jakarta"))).lines
+    assert any(line.startswith("cash ") for line in bare)
