@@ -154,4 +154,5 @@ def for_pages() -> dict:
         "payment_methods": [{"name": m.name, "label": m.label, "cash_like": m.cash_like, "gateway": m.gateway,
                              "needs_reference": m.needs_reference} for m in PAYMENT_METHOD_LIST],
         "printer_roles": list(PRINTER_ROLES),
+        "audit_actions": list(AUDIT_ACTIONS),
     }

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from cloud.context import running_app
 from cloud.models import LoginThrottle, RevokedToken, Tenant, User
 from cloud.services import audit
+from cloud.services.actor import Actor
 from sync import login_throttle, passwords
 from sync.errors import Invalid, NotAuthenticated, TooManyAttempts
 from sync.timeutil import utcnow
@@ -100,8 +101,9 @@ def authenticate(session, username: str, password: str | None = None, pin: str |
     login_throttle.clear(session, LoginThrottle, username)
     user.last_login_at = utcnow()
     if user.tenant_id is not None:
-        audit.record(session, None, "login", tenant_id=user.tenant_id, outlet_id=user.outlet_id, object_type="user",
-                     object_id=user.id, username=user.username)
+        who = Actor(user.id, user.username, user.role, user.tenant_id, user.outlet_id)  # the one who just logged in
+        audit.record(session, who, "login", tenant_id=user.tenant_id, outlet_id=user.outlet_id, object_type="user",
+                     object_id=user.id)
     return user
 
 

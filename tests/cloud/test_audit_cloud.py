@@ -51,3 +51,14 @@ def test_a_promotion_change_and_a_failed_sign_in_are_recorded(client, world):
     assert client.post("/api/auth/login/", json={"username": manager, "password": "wrong-one"}).status_code == 401
     [failed] = trail(client, owner, action="login_failed")
     assert failed["actor"]["username"] == manager
+
+
+def test_a_sign_in_is_recorded_with_the_role_of_who_signed_in(client, world):
+    from tests.cloud.factories import PASSWORD
+
+    owner = world.headers("tenant_owner")
+    me = client.get("/api/users/me/", headers=world.headers("manager")).json
+    assert client.post("/api/auth/login/", json={"username": me["username"], "password": PASSWORD}).status_code == 200
+    [signed_in] = trail(client, owner, action="login")
+    assert signed_in["actor"]["username"] == me["username"] and signed_in["actor"]["role"] == "manager"
+    assert (signed_in["object_type"], signed_in["object_id"]) == ("user", str(me["id"]))

@@ -4,6 +4,7 @@
 
 import { api } from "./api.js";
 import { $, h, show } from "./dom.js";
+import { AUDIT_ACTIONS } from "./vocab.js";
 
 function auditQuery(pageFilters) {
   return {
@@ -77,6 +78,7 @@ async function verify(pageFilters, banner) {
 }
 
 export function wireAudit(pageFilters, download, banner) {
+  $("#audit-action").append(...AUDIT_ACTIONS.map((action) => h("option", { value: action }, action)));
   $("#audit-filters").addEventListener("submit", async (event) => {
     event.preventDefault();
     try {

@@ -11,4 +11,5 @@ export const GATEWAY = Object.fromEntries(PAYMENT_METHODS.filter((m) => m.gatewa
 export const ORDER_STATUSES = VOCAB.order_statuses;
 export const EDITABLE = ORDER_STATUSES.filter((s) => s.editable).map((s) => s.name);
 export const KITCHEN_OPEN = ORDER_STATUSES.filter((s) => s.in_kitchen).map((s) => s.name);
+export const AUDIT_ACTIONS = VOCAB.audit_actions || [];
 export const methodLabel = (method) => METHOD_LABEL[method] || method;
