@@ -23,7 +23,7 @@ from collections import defaultdict
 from sqlalchemy import func, select
 
 from edge.models import MirrorRecipe, MirrorStockItem, Order, OrderItem, StockMovement
-from edge.services import outbox
+from edge.services import mirror_cache, outbox
 from sync.errors import Invalid
 from sync.ids import new_uuid
 from sync.timeutil import utcnow
@@ -31,13 +31,27 @@ from sync.timeutil import utcnow
 _INSERT = StockMovement.__table__.insert()
 
 
+def _recipes(session) -> dict[tuple[str, int], list[tuple[int, int]]]:
+    """The mirror's recipes by owner (("product", id) or ("modifier", id)) -> [(stock item,
+    quantity)]. Held in the mirror cache, which every pull that changes the mirror clears:
+    a sale reads a dict, not the table once per line (11 % of a sale's calls when it did)."""
+    def load():
+        table: dict[tuple[str, int], list[tuple[int, int]]] = defaultdict(list)
+        for row in session.execute(select(MirrorRecipe.product_id, MirrorRecipe.modifier_id,
+                                          MirrorRecipe.stock_item_id, MirrorRecipe.quantity)):
+            owner = ("product", row.product_id) if row.product_id is not None else ("modifier", row.modifier_id)
+            table[owner].append((row.stock_item_id, row.quantity))
+        return dict(table)
+    return mirror_cache.get("recipes", load)
+
+
 def per_unit(session, product_id: int, modifier_ids: list[int]) -> dict[int, int]:
     """Base units of each stock item one unit of the product, with these modifiers, uses."""
+    recipes = _recipes(session)
     uses: dict[int, int] = defaultdict(int)
-    recipes = session.execute(select(MirrorRecipe).where(
-        (MirrorRecipe.product_id == product_id) | MirrorRecipe.modifier_id.in_(modifier_ids or [-1]))).scalars()
-    for recipe in recipes:
-        uses[recipe.stock_item_id] += recipe.quantity
+    for owner in (("product", product_id), *(("modifier", m) for m in dict.fromkeys(modifier_ids))):
+        for stock_item_id, quantity in recipes.get(owner, ()):
+            uses[stock_item_id] += quantity
     return uses
 
 
