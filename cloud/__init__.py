@@ -23,7 +23,7 @@ def create_app(config: dict | None = None) -> APIFlask:
     app.url_map.strict_slashes = True
 
     from cloud import models  # noqa: F401  (registers the tables)
-    from cloud.api import register_blueprints
+    from cloud.api import metrics, register_blueprints
     from cloud.api.access import install_jwt_handlers
     from cloud.extensions import db, jwt, limiter, migrate
     from cloud.services import versions
@@ -41,6 +41,7 @@ def create_app(config: dict | None = None) -> APIFlask:
     install_jwt_handlers()
     install_error_handlers(app)
     register_blueprints(app)
+    metrics.install(app)
     install_json_guard(app)
     install_response_headers(app)
     register_pages(app)

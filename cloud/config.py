@@ -66,6 +66,10 @@ class Config:
         self.LOGIN_LOCK_AFTER = _int("POS_LOGIN_LOCK_AFTER", 10)
         self.LOGIN_LOCK_MINUTES = _int("POS_LOGIN_LOCK_MINUTES", 15)
         self.RATELIMIT_ENABLED = True
+        # GET /metrics (sync/web/metrics.py): addresses or networks that may scrape, and/or a
+        # bearer token that may; in debug and demo runs loopback may scrape without either
+        self.METRICS_ALLOW = os.environ.get("POS_METRICS_ALLOW", "")
+        self.METRICS_TOKEN = os.environ.get("POS_METRICS_TOKEN", "")
         self.RATELIMIT_HEADERS_ENABLED = True
         self.MAX_CONTENT_LENGTH = _int("POS_MAX_REQUEST_BYTES", 2 * 1024 * 1024)
         self.SYNC_PUSH_MAX_EVENTS = _int("POS_SYNC_PUSH_MAX_EVENTS", 500)
