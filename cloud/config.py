@@ -66,6 +66,11 @@ class Config:
         self.LOGIN_LOCK_AFTER = _int("POS_LOGIN_LOCK_AFTER", 10)
         self.LOGIN_LOCK_MINUTES = _int("POS_LOGIN_LOCK_MINUTES", 15)
         self.RATELIMIT_ENABLED = True
+        # by endpoint type (cloud/rate_limits.py; brief 004): per address without a user token,
+        # per user with one; exports and imports in a bucket of their own
+        self.RATELIMIT_PUBLIC = os.environ.get("POS_RATELIMIT_PUBLIC", "100 per hour")
+        self.RATELIMIT_AUTHENTICATED = os.environ.get("POS_RATELIMIT_AUTHENTICATED", "1000 per hour")
+        self.RATELIMIT_EXPORT = os.environ.get("POS_RATELIMIT_EXPORT", "50 per hour")
         # GET /metrics (sync/web/metrics.py): addresses or networks that may scrape, and/or a
         # bearer token that may; in debug and demo runs loopback may scrape without either
         self.METRICS_ALLOW = os.environ.get("POS_METRICS_ALLOW", "")

@@ -21,6 +21,7 @@ def build_channels(config):
 
 def run_pass(app, channels) -> None:
     from cloud.extensions import db
+    from cloud.services import heartbeats
     from cloud.services.notification_worker import WorkerSettings, run_once
 
     with app.app_context():
@@ -28,6 +29,8 @@ def run_pass(app, channels) -> None:
             found = run_once(db.session, channels, WorkerSettings.from_config(app.config))
             if found.claimed or found.triggers:
                 log.info("notifications: %s", found)
+            heartbeats.beat(db.session)  # GET /api/health/ says whether a worker runs
+            db.session.commit()
         except Exception:
             db.session.rollback()
             log.exception("notification pass failed; the next one tries again")

@@ -25,6 +25,7 @@ from cloud.models.sales import (
 from cloud.models.sync import ProcessedEvent, SyncDiscrepancy, TenantVersion, Tombstone
 from cloud.models.tenant import Outlet, Tenant
 from cloud.models.user import LoginThrottle, RevokedToken, User
+from cloud.models.worker import WorkerHeartbeat
 
 __all__ = [
     "Base", "Category", "Customer", "Device", "EnrollmentKey", "IdempotencyRecord", "Modifier",
@@ -33,5 +34,5 @@ __all__ = [
     "TenantVersion", "Tombstone", "User", "CustomerActivity", "CustomerAlias", "SyncedOrder", "SyncedOrderItem",
     "SyncedPayment", "SyncedRefund", "SyncedShift", "SyncDiscrepancy", "GatewayAccount", "GatewayCharge",
     "GatewayRefund", "PaymentCallback", "Notification", "NotificationOptOut", "NotificationStatusEvent",
-    "NotificationTemplate", "NotificationTrigger",
+    "NotificationTemplate", "NotificationTrigger", "WorkerHeartbeat",
 ]
