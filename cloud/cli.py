@@ -191,7 +191,7 @@ def maintenance(database_url):
     from datetime import timedelta
 
     from cloud.extensions import db
-    from cloud.services import auth, changefeed
+    from cloud.services import auth, changefeed, security_log
     from sync.timeutil import utcnow
 
     app = _app(database_url)
@@ -200,8 +200,10 @@ def maintenance(database_url):
         days = app.config["SYNC_TOMBSTONE_RETENTION_DAYS"]
         pruned = changefeed.prune_tombstones(db.session, utcnow() - timedelta(days=days))
         purged = auth.purge_expired_revocations(db.session)
+        logged = security_log.prune(db.session, app.config["SECURITY_LOG_KEEP_DAYS"])
         db.session.commit()
-    click.echo(f"pruned {pruned} tombstones older than {days} days, {purged} expired revocations")
+    click.echo(f"pruned {pruned} tombstones older than {days} days, {purged} expired revocations, "
+               f"{logged} security log rows older than {app.config['SECURITY_LOG_KEEP_DAYS']} days")
 
 
 

@@ -75,6 +75,10 @@ class Config:
         # bearer token that may; in debug and demo runs loopback may scrape without either
         self.METRICS_ALLOW = os.environ.get("POS_METRICS_ALLOW", "")
         self.METRICS_TOKEN = os.environ.get("POS_METRICS_TOKEN", "")
+        # the security request log (GET /api/security/logs/): on, and kept this many days
+        # (pruned by `pos cloud worker` hourly and by `pos cloud maintenance`)
+        self.SECURITY_LOG_ENABLED = _bool("POS_SECURITY_LOG", True)
+        self.SECURITY_LOG_KEEP_DAYS = _int("POS_SECURITY_LOG_KEEP_DAYS", 90)
         self.RATELIMIT_HEADERS_ENABLED = True
         self.MAX_CONTENT_LENGTH = _int("POS_MAX_REQUEST_BYTES", 2 * 1024 * 1024)
         self.SYNC_PUSH_MAX_EVENTS = _int("POS_SYNC_PUSH_MAX_EVENTS", 500)

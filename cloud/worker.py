@@ -38,6 +38,25 @@ def run_pass(app, channels) -> None:
             db.session.remove()
 
 
+def prune_security_log(app) -> None:
+    """Drop request-log rows past `SECURITY_LOG_KEEP_DAYS` (hourly; the delete uses the
+    time index, so a run that finds nothing costs one index probe)."""
+    from cloud.extensions import db
+    from cloud.services import security_log
+
+    with app.app_context():
+        try:
+            pruned = security_log.prune(db.session, app.config["SECURITY_LOG_KEEP_DAYS"])
+            db.session.commit()
+            if pruned:
+                log.info("security log: pruned %s rows past %s days", pruned, app.config["SECURITY_LOG_KEEP_DAYS"])
+        except Exception:
+            db.session.rollback()
+            log.exception("security log pruning failed; the next run tries again")
+        finally:
+            db.session.remove()
+
+
 def make_scheduler(app, channels, *, blocking: bool = True):
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.schedulers.blocking import BlockingScheduler
@@ -45,6 +64,8 @@ def make_scheduler(app, channels, *, blocking: bool = True):
     scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone="UTC")
     scheduler.add_job(run_pass, "interval", args=(app, channels), seconds=app.config["NOTIFY_POLL_S"],
                       id="notifications", max_instances=1, coalesce=True, next_run_time=_now())
+    scheduler.add_job(prune_security_log, "interval", args=(app,), hours=1, id="security-log-pruning",
+                      max_instances=1, coalesce=True, next_run_time=_now())
     return scheduler
 
 

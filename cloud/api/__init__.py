@@ -14,6 +14,7 @@ from cloud.api import (
     outlet_devices,
     payments,
     promotions,
+    security,
     sync,
     tenants,
     users,
@@ -23,7 +24,7 @@ from sync.web.converters import bound_path_ids
 from sync.web.errors import ValidationFailed
 
 BLUEPRINTS = (health.bp, auth.bp, users.bp, tenants.bp, catalog.bp, sync.bp, customers.bp, promotions.bp, orders.bp,
-              analytics.bp, discrepancies.bp, outlet_devices.bp, payments.bp, notifications.bp)
+              analytics.bp, discrepancies.bp, outlet_devices.bp, payments.bp, notifications.bp, security.bp)
 
 
 def _check_text(value, field):
@@ -63,3 +64,4 @@ def register_blueprints(app) -> None:
     app.before_request(refuse_unstorable_text)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    security.install_request_log(app)

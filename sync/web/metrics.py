@@ -80,6 +80,11 @@ def _start_timer() -> None:
     request.environ[_STARTED] = time.perf_counter()
 
 
+def request_started() -> float | None:
+    """When the first request hook ran (time.perf_counter), for others that time requests."""
+    return request.environ.get(_STARTED)
+
+
 def _record(response):
     started = request.environ.get(_STARTED)
     if started is not None:

@@ -190,6 +190,7 @@ LIST_FILTERS = {  # list route: query strings naming tenant a's objects
     "/api/analytics/customers/": ("outlet_id={outlet_id}", "date_from=2026-11-01&date_to=2026-11-30"),
     "/api/analytics/products/export/": ("outlet_id={outlet_id}", "date_from=2026-11-01&date_to=2026-11-30"),
     "/api/analytics/revenue/export/": ("outlet_id={outlet_id}", "date_from=2026-11-01&date_to=2026-11-30"),
+    "/api/security/logs/": ("ip_address=127.0.0.1", "endpoint=/api/users/me/", "method=POST"),
 }
 
 

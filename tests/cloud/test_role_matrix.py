@@ -32,6 +32,8 @@ ACCESS = {  # (method, rule): the minimum role, "public" (no token needed) or "d
     # Prometheus: an allowed address or the scrape token, never a user's token (issue 21); the
     # test app has neither, so every caller, signed in or not, gets 403
     ("GET", "/metrics"): "scrape",
+    # the security request log (brief 004): the tenant's owner, and platform admins (issue 21)
+    ("GET", "/api/security/logs/"): "tenant_owner",
     ("GET", "/dashboard/"): "public",  # the page shell; it asks for a login before any data (CONTRACT section 6)
     # auth (CONTRACT section 3; brief 002: owner self-registration is public)
     ("POST", "/api/auth/login/"): "public",
@@ -442,6 +444,7 @@ def _signed(kwargs: dict) -> dict:
 CALLS = {
     ("GET", "/api/health/"): Call(),
     ("GET", "/metrics"): Call(),
+    ("GET", "/api/security/logs/"): Call(),
     ("GET", "/dashboard/"): Call(),
     ("POST", "/api/auth/login/"): Call(json=lambda s: {"username": f"{s.name * 2}_kitchen", "password": PASSWORD}),
     ("POST", "/api/auth/refresh/"): Call(json=lambda s: {"refresh": s.refresh_token}),

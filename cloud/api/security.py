@@ -1,0 +1,83 @@
+"""The security request log (brief 004): every API call a person or an anonymous caller
+makes is written after its answer (`install_request_log`), and read back by the tenant's
+owner, or a platform admin, at `GET /api/security/logs/`.
+
+Not logged: the edges' device routes (sync, every few seconds; their last contact is a
+metric), health, metrics and the docs' assets. Never logged: bodies, tokens, passwords,
+query strings (the endpoint is the route's rule). A row that cannot be written is
+logged as a warning and never fails the answer."""
+from __future__ import annotations
+
+import logging
+import time
+
+from apiflask import APIBlueprint
+from flask import current_app, g, request
+from sqlalchemy.orm import Session
+
+from cloud.api.access import require
+from cloud.api.schemas.common import list_schema
+from cloud.api.schemas.security import RequestLogOut, RequestLogQuery
+from cloud.extensions import db
+from cloud.services import security_log
+from sync.timeutil import utcnow
+from sync.web.lists import paginate
+from sync.web.metrics import request_started
+
+log = logging.getLogger(__name__)
+bp = APIBlueprint("security", __name__, url_prefix="/api/security", tag="Security")
+NOT_LOGGED = ("/api/health/", "/api/docs/assets/<path:filename>")
+
+
+@bp.get("/logs/")
+@require("tenant_owner")
+@bp.input(RequestLogQuery, location="query")
+@bp.output(list_schema(RequestLogOut, "RequestLogList"))
+def request_logs(query_data, actor):
+    """Newest first: time, address, user agent, endpoint (the route), method, status, time
+    taken (ms) and user. A tenant's owner sees the tenant's; a platform admin sees all (or
+    the tenant named by X-Tenant-ID). Filter by `date_from`/`date_to` (UTC days),
+    `user_id`, `ip_address`, `status_code`, `method`, `endpoint`."""
+    stmt = security_log.filtered(
+        security_log.visible_to(actor), date_from=query_data["date_from"], date_to=query_data["date_to"],
+        user_id=query_data["user_id"], address=query_data["ip_address"], status=query_data["status_code"],
+        method=query_data["method"], endpoint=query_data["endpoint"])
+    return paginate(db.session, stmt, query_data)
+
+
+def _worth_logging() -> bool:
+    if not request.path.startswith("/api/") or request.method == "OPTIONS":
+        return False
+    rule = request.url_rule
+    if rule is None:
+        return True  # probing paths that do not exist is worth seeing
+    if rule.rule in NOT_LOGGED:
+        return False
+    view = current_app.view_functions.get(rule.endpoint)
+    return getattr(view, "_access", None) != "device"
+
+
+def _write(response):
+    if not current_app.config.get("SECURITY_LOG_ENABLED", True) or not _worth_logging():
+        return response
+    actor = g.get("pos_actor")
+    started = request_started()
+    row = security_log.entry(
+        at=utcnow(), tenant_id=getattr(actor, "tenant_id", None), user_id=getattr(actor, "user_id", None),
+        username=getattr(actor, "username", ""), address=request.remote_addr or "",
+        user_agent=request.headers.get("User-Agent", ""), method=request.method,
+        endpoint=request.url_rule.rule if request.url_rule is not None else "<unmatched>",
+        status=response.status_code,
+        duration_ms=int((time.perf_counter() - started) * 1000) if started is not None else 0)
+    try:
+        with Session(db.engine) as session:  # its own transaction: the request's is over or rolled back
+            session.add(row)
+            session.commit()
+    except Exception:  # noqa: BLE001 - the answer goes out regardless
+        log.warning("could not write the security request log row for %s %s", request.method, row.endpoint,
+                    exc_info=True)
+    return response
+
+
+def install_request_log(app) -> None:
+    app.after_request(_write)
