@@ -79,6 +79,11 @@ class Config:
         # (pruned by `pos cloud worker` hourly and by `pos cloud maintenance`)
         self.SECURITY_LOG_ENABLED = _bool("POS_SECURITY_LOG", True)
         self.SECURITY_LOG_KEEP_DAYS = _int("POS_SECURITY_LOG_KEEP_DAYS", 90)
+        # security alerts (cloud/services/security_alerts.py), scanned by `pos cloud worker` every minute
+        self.ALERT_FAILED_LOGINS = _int("POS_ALERT_FAILED_LOGINS", 5)  # within the window, per user or address
+        self.ALERT_WINDOW_MINUTES = _int("POS_ALERT_WINDOW_MINUTES", 15)
+        self.ALERT_OUTLET_SILENT_MINUTES = _int("POS_ALERT_OUTLET_SILENT_MINUTES", 60)
+        self.ALERT_REFUND_SHARE_PERCENT = _int("POS_ALERT_REFUND_SHARE_PERCENT", 20)
         self.RATELIMIT_HEADERS_ENABLED = True
         self.MAX_CONTENT_LENGTH = _int("POS_MAX_REQUEST_BYTES", 2 * 1024 * 1024)
         self.SYNC_PUSH_MAX_EVENTS = _int("POS_SYNC_PUSH_MAX_EVENTS", 500)

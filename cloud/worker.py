@@ -57,6 +57,22 @@ def prune_security_log(app) -> None:
             db.session.remove()
 
 
+def scan_security_alerts(app) -> None:
+    """Raise or update the security alerts the evidence calls for (every minute)."""
+    from cloud.extensions import db
+    from cloud.services import security_alerts
+
+    with app.app_context():
+        try:
+            security_alerts.scan(db.session, security_alerts.AlertSettings.from_config(app.config))
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("security alert scan failed; the next one tries again")
+        finally:
+            db.session.remove()
+
+
 def make_scheduler(app, channels, *, blocking: bool = True):
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.schedulers.blocking import BlockingScheduler
@@ -65,6 +81,8 @@ def make_scheduler(app, channels, *, blocking: bool = True):
     scheduler.add_job(run_pass, "interval", args=(app, channels), seconds=app.config["NOTIFY_POLL_S"],
                       id="notifications", max_instances=1, coalesce=True, next_run_time=_now())
     scheduler.add_job(prune_security_log, "interval", args=(app,), hours=1, id="security-log-pruning",
+                      max_instances=1, coalesce=True, next_run_time=_now())
+    scheduler.add_job(scan_security_alerts, "interval", args=(app,), minutes=1, id="security-alerts",
                       max_instances=1, coalesce=True, next_run_time=_now())
     return scheduler
 

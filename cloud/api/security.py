@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 
 from cloud.api.access import require
 from cloud.api.schemas.common import list_schema
-from cloud.api.schemas.security import RequestLogOut, RequestLogQuery
+from cloud.api.schemas.security import AlertOut, AlertQuery, RequestLogOut, RequestLogQuery
+from cloud.api.tx import writes
 from cloud.extensions import db
-from cloud.services import security_log
+from cloud.services import security_alerts, security_log
 from sync.timeutil import utcnow
 from sync.web.lists import paginate
 from sync.web.metrics import request_started
@@ -43,6 +44,29 @@ def request_logs(query_data, actor):
         user_id=query_data["user_id"], address=query_data["ip_address"], status=query_data["status_code"],
         method=query_data["method"], endpoint=query_data["endpoint"])
     return paginate(db.session, stmt, query_data)
+
+
+@bp.get("/alerts/")
+@require("tenant_owner")
+@bp.input(AlertQuery, location="query")
+@bp.output(list_schema(AlertOut, "SecurityAlertList"))
+def alerts(query_data, actor):
+    """Newest first: failed sign-in bursts per username and per address, lockouts, silent
+    outlets, refunds and voids above their share of an outlet's day. A tenant's owner sees
+    the tenant's; a platform admin sees all (address bursts are the platform's). Filter by
+    `acknowledged` and `kind`."""
+    stmt = security_alerts.filtered(security_alerts.visible_to(actor), acknowledged=query_data["acknowledged"],
+                                    kind=query_data["kind"])
+    return paginate(db.session, stmt, query_data)
+
+
+@bp.post("/alerts/<int:alert_id>/acknowledge/")
+@writes
+@require("tenant_owner")
+@bp.output(AlertOut)
+def acknowledge_alert(alert_id, actor):
+    """Record that the owner has seen the alert (who and when; the first one stands)."""
+    return security_alerts.acknowledge(db.session, actor, alert_id)
 
 
 def _worth_logging() -> bool:

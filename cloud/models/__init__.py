@@ -23,6 +23,7 @@ from cloud.models.sales import (
     SyncedShift,
 )
 from cloud.models.security import RequestLogEntry
+from cloud.models.security_alert import SecurityAlert
 from cloud.models.sync import ProcessedEvent, SyncDiscrepancy, TenantVersion, Tombstone
 from cloud.models.tenant import Outlet, Tenant
 from cloud.models.user import LoginThrottle, RevokedToken, User
@@ -35,5 +36,5 @@ __all__ = [
     "TenantVersion", "Tombstone", "User", "CustomerActivity", "CustomerAlias", "SyncedOrder", "SyncedOrderItem",
     "SyncedPayment", "SyncedRefund", "SyncedShift", "SyncDiscrepancy", "GatewayAccount", "GatewayCharge",
     "GatewayRefund", "PaymentCallback", "Notification", "NotificationOptOut", "NotificationStatusEvent",
-    "NotificationTemplate", "NotificationTrigger", "WorkerHeartbeat", "RequestLogEntry",
+    "NotificationTemplate", "NotificationTrigger", "WorkerHeartbeat", "RequestLogEntry", "SecurityAlert",
 ]

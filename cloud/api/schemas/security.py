@@ -1,9 +1,10 @@
 """Shapes of the security endpoints (brief 004's request log)."""
 from apiflask import Schema
-from apiflask.fields import String
+from apiflask.fields import Boolean, Dict, String
 from apiflask.validators import Length, OneOf, Range
 
 from cloud.api.schemas.common import ID, ListQuery, UTCDateTime
+from sync.vocab import SECURITY_ALERT_KINDS
 from sync.web.fields import Day, WholeNumber
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
@@ -32,3 +33,24 @@ class RequestLogOut(Schema):
     user = String(required=True, attribute="username", metadata={"description": "Empty for anonymous callers"})
     user_id = WholeNumber(allow_none=True)
     tenant_id = WholeNumber(allow_none=True)
+
+
+class AlertQuery(ListQuery):
+    acknowledged = Boolean(load_default=None, metadata={"description": "true: acknowledged only; false: open only"})
+    kind = String(load_default=None, validate=OneOf(SECURITY_ALERT_KINDS))
+
+
+class AlertOut(Schema):
+    id = WholeNumber(required=True)
+    kind = String(required=True, validate=OneOf(SECURITY_ALERT_KINDS))
+    tenant_id = WholeNumber(allow_none=True, metadata={"description": "None: the platform's (an address)"})
+    outlet_id = WholeNumber(allow_none=True)
+    subject = String(required=True, metadata={"description": "The username, address, outlet id or outlet:day"})
+    message = String(required=True)
+    count = WholeNumber(required=True)
+    detail = Dict()
+    first_seen_at = UTCDateTime(required=True)
+    last_seen_at = UTCDateTime(required=True)
+    acknowledged_at = UTCDateTime(allow_none=True)
+    acknowledged_by = WholeNumber(allow_none=True)
+    acknowledged_by_username = String()
