@@ -79,6 +79,7 @@ class Config:
         # (pruned by `pos cloud worker` hourly and by `pos cloud maintenance`)
         self.SECURITY_LOG_ENABLED = _bool("POS_SECURITY_LOG", True)
         self.SECURITY_LOG_KEEP_DAYS = _int("POS_SECURITY_LOG_KEEP_DAYS", 90)
+        self.SLOW_QUERY_MS = _int("POS_SLOW_QUERY_MS", 100)  # a statement slower than this is a slow query
         # security alerts (cloud/services/security_alerts.py), scanned by `pos cloud worker` every minute
         self.ALERT_FAILED_LOGINS = _int("POS_ALERT_FAILED_LOGINS", 5)  # within the window, per user or address
         self.ALERT_WINDOW_MINUTES = _int("POS_ALERT_WINDOW_MINUTES", 15)

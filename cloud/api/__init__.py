@@ -13,6 +13,7 @@ from cloud.api import (
     orders,
     outlet_devices,
     payments,
+    performance,
     promotions,
     security,
     sync,
@@ -24,7 +25,8 @@ from sync.web.converters import bound_path_ids
 from sync.web.errors import ValidationFailed
 
 BLUEPRINTS = (health.bp, auth.bp, users.bp, tenants.bp, catalog.bp, sync.bp, customers.bp, promotions.bp, orders.bp,
-              analytics.bp, discrepancies.bp, outlet_devices.bp, payments.bp, notifications.bp, security.bp)
+              analytics.bp, discrepancies.bp, outlet_devices.bp, payments.bp, notifications.bp, security.bp,
+              performance.bp)
 
 
 def _check_text(value, field):

@@ -12,7 +12,8 @@ import logging
 import time
 
 from apiflask import APIBlueprint
-from flask import current_app, g, request
+from flask import current_app, g, has_request_context, request
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from cloud.api.access import require
@@ -92,7 +93,8 @@ def _write(response):
         user_agent=request.headers.get("User-Agent", ""), method=request.method,
         endpoint=request.url_rule.rule if request.url_rule is not None else "<unmatched>",
         status=response.status_code,
-        duration_ms=int((time.perf_counter() - started) * 1000) if started is not None else 0)
+        duration_ms=int((time.perf_counter() - started) * 1000) if started is not None else 0,
+        db_queries=g.get(_QUERIES, 0), slow_queries=g.get(_SLOW, 0))
     try:
         with Session(db.engine) as session:  # its own transaction: the request's is over or rolled back
             session.add(row)
@@ -103,5 +105,26 @@ def _write(response):
     return response
 
 
+_QUERIES, _SLOW, _QUERY_STARTED = "pos_db_queries", "pos_slow_queries", "pos_query_started"
+
+
+def _query_starts(conn, cursor, statement, parameters, context, executemany) -> None:
+    if has_request_context():
+        setattr(g, _QUERIES, g.get(_QUERIES, 0) + 1)
+        conn.info[_QUERY_STARTED] = time.perf_counter()
+
+
+def _query_ends(conn, cursor, statement, parameters, context, executemany) -> None:
+    started = conn.info.pop(_QUERY_STARTED, None)
+    slow = started is not None and (time.perf_counter() - started) * 1000 > current_app.config["SLOW_QUERY_MS"]
+    if slow and has_request_context():
+        setattr(g, _SLOW, g.get(_SLOW, 0) + 1)
+
+
 def install_request_log(app) -> None:
+    """Write the log after each answer, and count each request's SQL statements (and the
+    slow ones) for it and GET /api/performance/."""
     app.after_request(_write)
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", _query_starts)
+        event.listen(db.engine, "after_cursor_execute", _query_ends)

@@ -25,3 +25,5 @@ class RequestLogEntry(Base):
     endpoint: Mapped[str] = mapped_column(String(200))
     status: Mapped[int] = mapped_column(Integer)
     duration_ms: Mapped[int] = mapped_column(Integer)
+    db_queries: Mapped[int] = mapped_column(Integer, default=0)  # SQL statements the request ran
+    slow_queries: Mapped[int] = mapped_column(Integer, default=0)  # ... of which over SLOW_QUERY_MS

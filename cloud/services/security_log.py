@@ -16,13 +16,14 @@ LIMITS = {"username": 150, "address": 45, "user_agent": 300, "method": 10, "endp
 
 
 def entry(*, at: datetime, tenant_id: int | None, user_id: int | None, username: str, address: str,
-          user_agent: str, method: str, endpoint: str, status: int, duration_ms: int) -> RequestLogEntry:
+          user_agent: str, method: str, endpoint: str, status: int, duration_ms: int, db_queries: int = 0,
+          slow_queries: int = 0) -> RequestLogEntry:
     """A row, its texts cut to their columns (a user agent can be any length)."""
     texts = {"username": username, "address": address, "user_agent": user_agent, "method": method,
              "endpoint": endpoint}
     cut = {name: (value or "")[:LIMITS[name]] for name, value in texts.items()}
     return RequestLogEntry(at=at, tenant_id=tenant_id, user_id=user_id, status=status,
-                           duration_ms=max(0, duration_ms), **cut)
+                           duration_ms=max(0, duration_ms), db_queries=db_queries, slow_queries=slow_queries, **cut)
 
 
 def visible_to(actor: Actor):

@@ -35,6 +35,7 @@ ACCESS = {  # (method, rule): the minimum role, "public" (no token needed) or "d
     # the security request log (brief 004): the tenant's owner, and platform admins (issue 21)
     ("GET", "/api/security/logs/"): "tenant_owner",
     ("GET", "/api/security/alerts/"): "tenant_owner",
+    ("GET", "/api/performance/"): "tenant_owner",
     ("POST", "/api/security/alerts/<int:alert_id>/acknowledge/"): "tenant_owner",
     ("GET", "/dashboard/"): "public",  # the page shell; it asks for a login before any data (CONTRACT section 6)
     # auth (CONTRACT section 3; brief 002: owner self-registration is public)
@@ -462,6 +463,7 @@ CALLS = {
     ("GET", "/metrics"): Call(),
     ("GET", "/api/security/logs/"): Call(),
     ("GET", "/api/security/alerts/"): Call(),
+    ("GET", "/api/performance/"): Call(),
     ("POST", "/api/security/alerts/<int:alert_id>/acknowledge/"): Call(),
     ("GET", "/dashboard/"): Call(),
     ("POST", "/api/auth/login/"): Call(json=lambda s: {"username": f"{s.name * 2}_kitchen", "password": PASSWORD}),

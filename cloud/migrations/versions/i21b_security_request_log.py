@@ -27,6 +27,8 @@ def upgrade():
     sa.Column('endpoint', sa.String(length=200), nullable=False),
     sa.Column('status', sa.Integer(), nullable=False),
     sa.Column('duration_ms', sa.Integer(), nullable=False),
+    sa.Column('db_queries', sa.Integer(), nullable=False),
+    sa.Column('slow_queries', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_security_request_log'))
     )
     with op.batch_alter_table('security_request_log', schema=None) as batch_op:
