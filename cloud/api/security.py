@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from types import SimpleNamespace
 
 from apiflask import APIBlueprint
 from flask import current_app, g, has_request_context, request
@@ -82,10 +83,15 @@ def _worth_logging() -> bool:
     return getattr(view, "_access", None) != "device"
 
 
+def note_caller(user_id: int, username: str, tenant_id: int | None) -> None:
+    """Who the request turned out to be when no token said so (a successful sign-in)."""
+    g.pos_log_caller = SimpleNamespace(user_id=user_id, username=username, tenant_id=tenant_id)
+
+
 def _write(response):
     if not current_app.config.get("SECURITY_LOG_ENABLED", True) or not _worth_logging():
         return response
-    actor = g.get("pos_actor")
+    actor = g.get("pos_actor") or g.get("pos_log_caller")
     started = request_started()
     row = security_log.entry(
         at=utcnow(), tenant_id=getattr(actor, "tenant_id", None), user_id=getattr(actor, "user_id", None),

@@ -110,6 +110,7 @@ def _refund_shares(session, settings, now):
         .where(SyncedOrder.business_date.in_(days), SyncedOrder.status.not_in(NOT_SOLD_STATUSES))
         .group_by(SyncedOrder.tenant_id, SyncedOrder.outlet_id, SyncedOrder.business_date))
     for tenant_id, outlet_id, day, total, back, updated in rows:
+        total, back = int(total or 0), int(back or 0)  # PostgreSQL sums to Decimal
         if not total or not back or back * 100 <= total * settings.refund_share_percent:
             continue
         share = round(back * 100 / total, 1)  # a percentage for people, not money

@@ -111,3 +111,14 @@ def test_the_log_can_be_turned_off(make_cloud_app):
     app.test_client().get("/api/users/me/")
     with app.app_context():
         assert db.session.execute(select(RequestLogEntry)).first() is None
+
+
+def test_a_successful_sign_in_is_logged_as_its_user_and_a_failed_one_as_anonymous(app, client, world):
+    assert client.post("/api/auth/login/", json={"username": "aa_manager", "password": PASSWORD}).status_code == 200
+    assert client.post("/api/auth/login/", json={"username": "aa_manager", "password": "nope-nope-1"}).status_code \
+        == 401
+    rows = logs(client, world.headers("tenant_owner"), endpoint="/api/auth/login/")["results"]
+    assert [(r["status_code"], r["user"], r["tenant_id"]) for r in rows] == [(200, "aa_manager", world.a.tenant_id)]
+    everyone = logs(client, {"Authorization": world.headers("super_admin")["Authorization"]},
+                    endpoint="/api/auth/login/")["results"]
+    assert sorted((r["status_code"], r["user"]) for r in everyone) == [(200, "aa_manager"), (401, "")]
