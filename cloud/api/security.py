@@ -101,8 +101,12 @@ def _write(response):
         status=response.status_code,
         duration_ms=int((time.perf_counter() - started) * 1000) if started is not None else 0,
         db_queries=g.get(_QUERIES, 0), slow_queries=g.get(_SLOW, 0))
+    if not response.is_streamed and db.session().in_transaction():
+        # whatever the request's session still holds is rolled back at teardown anyway (every
+        # write commits in its view); a refused write can still hold SQLite's write lock here
+        db.session.rollback()
     try:
-        with Session(db.engine) as session:  # its own transaction: the request's is over or rolled back
+        with Session(db.engine) as session:  # its own transaction
             session.add(row)
             session.commit()
     except Exception:  # noqa: BLE001 - the answer goes out regardless

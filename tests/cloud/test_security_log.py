@@ -122,3 +122,16 @@ def test_a_successful_sign_in_is_logged_as_its_user_and_a_failed_one_as_anonymou
     everyone = logs(client, {"Authorization": world.headers("super_admin")["Authorization"]},
                     endpoint="/api/auth/login/")["results"]
     assert sorted((r["status_code"], r["user"]) for r in everyone) == [(200, "aa_manager"), (401, "")]
+
+
+def test_a_refused_write_is_logged_at_once(app, client, world):
+    """A write refused after its transaction took SQLite's write lock (a bad body, checked
+    after the role) still gets its row, without waiting for the lock's timeout."""
+    import time
+
+    started = time.monotonic()
+    refused = client.post("/api/users/", json={"username": 5}, headers=world.headers("manager"))
+    assert refused.status_code == 400
+    assert time.monotonic() - started < 5
+    rows = logs(client, world.headers("tenant_owner"), endpoint="/api/users/", method="POST")["results"]
+    assert [r["status_code"] for r in rows] == [400]
