@@ -125,8 +125,8 @@ def test_a_successful_sign_in_is_logged_as_its_user_and_a_failed_one_as_anonymou
 
 
 def test_a_refused_write_is_logged_at_once(app, client, world):
-    """A write refused after its transaction took SQLite's write lock (a bad body, checked
-    after the role) still gets its row, without waiting for the lock's timeout."""
+    """A write refused for its body (checked after the role, inside the write's
+    transaction) still gets its row, and promptly (no wait on a lock's timeout)."""
     import time
 
     started = time.monotonic()
