@@ -22,8 +22,11 @@ def create_app(config: dict | None = None) -> APIFlask:
     app.json.sort_keys = False  # answers keep their fields in the contract's order (and skip a sort)
     app.url_map.strict_slashes = True
 
-    from cloud import models  # noqa: F401  (registers the tables)
-    from cloud.api import register_blueprints
+    from cloud import (
+        models,  # noqa: F401  (registers the tables)
+        rate_limits,
+    )
+    from cloud.api import health, metrics, register_blueprints
     from cloud.api.access import install_jwt_handlers
     from cloud.extensions import db, jwt, limiter, migrate
     from cloud.services import versions
@@ -38,9 +41,12 @@ def create_app(config: dict | None = None) -> APIFlask:
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     jwt.init_app(app)
     limiter.init_app(app)
+    rate_limits.install(app)
     install_jwt_handlers()
     install_error_handlers(app)
     register_blueprints(app)
+    metrics.install(app)
+    health.mark_started(app)
     install_json_guard(app)
     install_response_headers(app)
     register_pages(app)

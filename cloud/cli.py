@@ -53,6 +53,7 @@ def run(host, port, database_url, workers, threads):
     """Apply pending migrations and serve the cloud."""
     from gunicorn.app.base import BaseApplication
 
+    metrics_dir = _share_metrics_between(workers)  # before the app builds its metrics
     app = _app(database_url)
     _upgrade(app)
     with app.app_context():
@@ -66,6 +67,8 @@ def run(host, port, database_url, workers, threads):
                                "worker_class": "gthread", "accesslog": "-", "timeout": 60,
                                "graceful_timeout": 10}.items():
                 self.cfg.set(key, value)
+            if metrics_dir:
+                self.cfg.set("child_exit", _forget_worker_metrics)
 
         def load(self):
             return app
@@ -75,6 +78,33 @@ def run(host, port, database_url, workers, threads):
     use_json_errors_in_gunicorn()  # what gunicorn refuses itself (414, 431, 400) in the contract's JSON body too
     click.echo(f"cloud serving on http://{host}:{port}/ (API docs: /api/docs/)", err=True)
     Server().run()
+
+
+def _share_metrics_between(workers: int) -> str | None:
+    """With several workers, /metrics must sum them all: prometheus_client's multiprocess
+    mode keeps each worker's counts in files under PROMETHEUS_MULTIPROC_DIR (set here to
+    a fresh directory unless the operator set one). Files of an earlier run are removed,
+    or their counts would be summed in."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not directory and workers > 1:
+        directory = tempfile.mkdtemp(prefix="pos-cloud-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+    if directory:
+        Path(directory).mkdir(parents=True, exist_ok=True)
+        for stale in Path(directory).glob("*.db"):
+            stale.unlink()
+    return directory
+
+
+def _forget_worker_metrics(server, worker) -> None:
+    """A worker that exited: its live gauges (connections in use) stop counting."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
 
 
 @cloud_group.command("migrate")
@@ -161,7 +191,7 @@ def maintenance(database_url):
     from datetime import timedelta
 
     from cloud.extensions import db
-    from cloud.services import auth, changefeed
+    from cloud.services import auth, changefeed, security_log
     from sync.timeutil import utcnow
 
     app = _app(database_url)
@@ -170,8 +200,10 @@ def maintenance(database_url):
         days = app.config["SYNC_TOMBSTONE_RETENTION_DAYS"]
         pruned = changefeed.prune_tombstones(db.session, utcnow() - timedelta(days=days))
         purged = auth.purge_expired_revocations(db.session)
+        logged = security_log.prune(db.session, app.config["SECURITY_LOG_KEEP_DAYS"])
         db.session.commit()
-    click.echo(f"pruned {pruned} tombstones older than {days} days, {purged} expired revocations")
+    click.echo(f"pruned {pruned} tombstones older than {days} days, {purged} expired revocations, "
+               f"{logged} security log rows older than {app.config['SECURITY_LOG_KEEP_DAYS']} days")
 
 
 

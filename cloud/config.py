@@ -66,6 +66,25 @@ class Config:
         self.LOGIN_LOCK_AFTER = _int("POS_LOGIN_LOCK_AFTER", 10)
         self.LOGIN_LOCK_MINUTES = _int("POS_LOGIN_LOCK_MINUTES", 15)
         self.RATELIMIT_ENABLED = True
+        # by endpoint type (cloud/rate_limits.py; brief 004): per address without a user token,
+        # per user with one; exports and imports in a bucket of their own
+        self.RATELIMIT_PUBLIC = os.environ.get("POS_RATELIMIT_PUBLIC", "100 per hour")
+        self.RATELIMIT_AUTHENTICATED = os.environ.get("POS_RATELIMIT_AUTHENTICATED", "1000 per hour")
+        self.RATELIMIT_EXPORT = os.environ.get("POS_RATELIMIT_EXPORT", "50 per hour")
+        # GET /metrics (sync/web/metrics.py): addresses or networks that may scrape, and/or a
+        # bearer token that may; in debug and demo runs loopback may scrape without either
+        self.METRICS_ALLOW = os.environ.get("POS_METRICS_ALLOW", "")
+        self.METRICS_TOKEN = os.environ.get("POS_METRICS_TOKEN", "")
+        # the security request log (GET /api/security/logs/): on, and kept this many days
+        # (pruned by `pos cloud worker` hourly and by `pos cloud maintenance`)
+        self.SECURITY_LOG_ENABLED = _bool("POS_SECURITY_LOG", True)
+        self.SECURITY_LOG_KEEP_DAYS = _int("POS_SECURITY_LOG_KEEP_DAYS", 90)
+        self.SLOW_QUERY_MS = _int("POS_SLOW_QUERY_MS", 100)  # a statement slower than this is a slow query
+        # security alerts (cloud/services/security_alerts.py), scanned by `pos cloud worker` every minute
+        self.ALERT_FAILED_LOGINS = _int("POS_ALERT_FAILED_LOGINS", 5)  # within the window, per user or address
+        self.ALERT_WINDOW_MINUTES = _int("POS_ALERT_WINDOW_MINUTES", 15)
+        self.ALERT_OUTLET_SILENT_MINUTES = _int("POS_ALERT_OUTLET_SILENT_MINUTES", 60)
+        self.ALERT_REFUND_SHARE_PERCENT = _int("POS_ALERT_REFUND_SHARE_PERCENT", 20)
         self.RATELIMIT_HEADERS_ENABLED = True
         self.MAX_CONTENT_LENGTH = _int("POS_MAX_REQUEST_BYTES", 2 * 1024 * 1024)
         self.SYNC_PUSH_MAX_EVENTS = _int("POS_SYNC_PUSH_MAX_EVENTS", 500)

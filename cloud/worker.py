@@ -21,6 +21,7 @@ def build_channels(config):
 
 def run_pass(app, channels) -> None:
     from cloud.extensions import db
+    from cloud.services import heartbeats
     from cloud.services.notification_worker import WorkerSettings, run_once
 
     with app.app_context():
@@ -28,9 +29,46 @@ def run_pass(app, channels) -> None:
             found = run_once(db.session, channels, WorkerSettings.from_config(app.config))
             if found.claimed or found.triggers:
                 log.info("notifications: %s", found)
+            heartbeats.beat(db.session)  # GET /api/health/ says whether a worker runs
+            db.session.commit()
         except Exception:
             db.session.rollback()
             log.exception("notification pass failed; the next one tries again")
+        finally:
+            db.session.remove()
+
+
+def prune_security_log(app) -> None:
+    """Drop request-log rows past `SECURITY_LOG_KEEP_DAYS` (hourly; the delete uses the
+    time index, so a run that finds nothing costs one index probe)."""
+    from cloud.extensions import db
+    from cloud.services import security_log
+
+    with app.app_context():
+        try:
+            pruned = security_log.prune(db.session, app.config["SECURITY_LOG_KEEP_DAYS"])
+            db.session.commit()
+            if pruned:
+                log.info("security log: pruned %s rows past %s days", pruned, app.config["SECURITY_LOG_KEEP_DAYS"])
+        except Exception:
+            db.session.rollback()
+            log.exception("security log pruning failed; the next run tries again")
+        finally:
+            db.session.remove()
+
+
+def scan_security_alerts(app) -> None:
+    """Raise or update the security alerts the evidence calls for (every minute)."""
+    from cloud.extensions import db
+    from cloud.services import security_alerts
+
+    with app.app_context():
+        try:
+            security_alerts.scan(db.session, security_alerts.AlertSettings.from_config(app.config))
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("security alert scan failed; the next one tries again")
         finally:
             db.session.remove()
 
@@ -42,6 +80,10 @@ def make_scheduler(app, channels, *, blocking: bool = True):
     scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone="UTC")
     scheduler.add_job(run_pass, "interval", args=(app, channels), seconds=app.config["NOTIFY_POLL_S"],
                       id="notifications", max_instances=1, coalesce=True, next_run_time=_now())
+    scheduler.add_job(prune_security_log, "interval", args=(app,), hours=1, id="security-log-pruning",
+                      max_instances=1, coalesce=True, next_run_time=_now())
+    scheduler.add_job(scan_security_alerts, "interval", args=(app,), minutes=1, id="security-alerts",
+                      max_instances=1, coalesce=True, next_run_time=_now())
     return scheduler
 
 

@@ -28,7 +28,7 @@ def create_app(config: dict | None = None) -> APIFlask:
         models,  # noqa: F401  (registers the tables)
         sockets,
     )
-    from edge.api import failures, register_blueprints
+    from edge.api import failures, metrics, register_blueprints
     from edge.api.access import install_jwt_handlers
     from edge.extensions import db, jwt, limiter, migrate, socketio
     from edge.services import credentials
@@ -71,6 +71,7 @@ def create_app(config: dict | None = None) -> APIFlask:
     install_error_handlers(app)
     failures.install(app)
     register_blueprints(app)
+    metrics.install(app, lambda: len(app.extensions[sockets.HUB_KEY].screens))
     install_json_guard(app)
     install_response_headers(app)
     register_pages(app)

@@ -163,6 +163,8 @@ def run(host, port, data_dir, cloud_url, async_mode):
         services.catch_up(timeout_s=5, background=True)
     services.start()
     printing = _start_print_worker(app) if app.config["PRINTING_ENABLED"] and sound else None
+    if printing is not None:
+        app.extensions["pos_print_process"] = printing  # GET /api/health/ reports whether it runs
     click.echo(f"edge of outlet {device.outlet_code} serving on http://{host}:{port}/ "
                f"(kiosk /kiosk/, kitchen /kitchen/, API docs /api/docs/; async mode {async_mode})", err=True)
     try:

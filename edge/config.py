@@ -10,6 +10,10 @@ def _int(name: str, default: int) -> int:
     return int(value) if value not in (None, "") else default
 
 
+def _bool(name: str) -> bool:
+    return (os.environ.get(name) or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
 def _float(name: str, default: float) -> float:
     value = os.environ.get(name)
     return float(value) if value not in (None, "") else default
@@ -34,6 +38,10 @@ class EdgeConfig:
         self.CLOUD_URL = os.environ.get("POS_EDGE_CLOUD_URL", "")
         self.ASYNC_MODE = os.environ.get("POS_EDGE_ASYNC_MODE", "eventlet")
         self.TESTING = False
+        self.DEMO = _bool("POS_DEMO")  # `pos demo` sets it: loopback may scrape /metrics without a token
+        # GET /metrics (sync/web/metrics.py): addresses or networks that may scrape, and/or a bearer token
+        self.METRICS_ALLOW = os.environ.get("POS_METRICS_ALLOW", "")
+        self.METRICS_TOKEN = os.environ.get("POS_METRICS_TOKEN", "")
         self.PULL_INTERVAL_S = _int("POS_EDGE_PULL_INTERVAL_S", 30)
         self.PUSH_INTERVAL_S = _int("POS_EDGE_PUSH_INTERVAL_S", 5)
         self.PUSH_BATCH = _int("POS_EDGE_PUSH_BATCH", 200)

@@ -140,6 +140,13 @@ PLATFORM_ROLES = ("super_admin", "admin")  # not bound to a tenant
 OUTLET_ROLES = ("tenant_owner", "manager", "cashier", "kitchen")  # who can log in at an outlet
 
 
+# ------------------------------------------------------------------------ security alerts
+# failed sign-ins in a burst per username / per address, a lockout, an outlet no device of
+# which has been heard from, refunds and voids above their share of an outlet's day
+SECURITY_ALERT_KINDS = ("failed_logins_user", "failed_logins_address", "account_locked", "outlet_silent",
+                        "refund_share")
+
+
 def check_in(column: str, values: tuple[str, ...], nullable: bool = False) -> str:
     """The SQL of a CHECK constraint keeping `column` inside a closed list."""
     listed = ", ".join(f"'{value}'" for value in values)

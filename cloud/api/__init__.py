@@ -14,7 +14,9 @@ from cloud.api import (
     orders,
     outlet_devices,
     payments,
+    performance,
     promotions,
+    security,
     stock,
     sync,
     tenants,
@@ -26,7 +28,7 @@ from sync.web.errors import ValidationFailed
 
 BLUEPRINTS = (health.bp, auth.bp, users.bp, tenants.bp, catalog.bp, sync.bp, customers.bp, promotions.bp, orders.bp,
               analytics.bp, discrepancies.bp, outlet_devices.bp, payments.bp, notifications.bp,
-              stock.bp, audit.bp)
+              stock.bp, audit.bp, security.bp, performance.bp)
 
 
 def _check_text(value, field):
@@ -66,3 +68,4 @@ def register_blueprints(app) -> None:
     app.before_request(refuse_unstorable_text)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    security.install_request_log(app)

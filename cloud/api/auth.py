@@ -3,6 +3,7 @@ from apiflask import APIBlueprint
 from flask import current_app
 from flask_jwt_extended import get_jwt
 
+from cloud.api import security
 from cloud.api.access import current_actor, public, require
 from cloud.api.schemas.auth import (
     ChangePasswordIn,
@@ -40,6 +41,7 @@ def login(json_data):
     """Log in with username and password; returns an access/refresh token pair. Wrong
     tries slow the username down and, after several in a row, lock it for a while."""
     user = auth_service.authenticate(db.session, json_data["username"], json_data["password"])
+    security.note_caller(user.id, user.username, user.tenant_id)  # the request log's row says who signed in
     return {**auth_service.issue_tokens(user), "user": user}
 
 

@@ -4,6 +4,7 @@ import logging
 from apiflask import APIBlueprint
 from flask import current_app, request
 
+from cloud.api import metrics
 from cloud.api.access import public
 from cloud.api.devices import require_device
 from cloud.api.schemas.sync import (
@@ -145,6 +146,7 @@ def push(json_data, device):
     with sqlite.immediate():
         answer = ingest.push(db.session, device, events, device_time, received_at)
     _warn_of_skew(device_id, outlet_id, device_time, received_at)
+    metrics.count_ingested(answer["results"])
     return answer
 
 

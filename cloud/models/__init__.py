@@ -23,10 +23,13 @@ from cloud.models.sales import (
     SyncedRefund,
     SyncedShift,
 )
+from cloud.models.security import RequestLogEntry
+from cloud.models.security_alert import SecurityAlert
 from cloud.models.stock import Recipe, StockItem, StockMovement
 from cloud.models.sync import ProcessedEvent, SyncDiscrepancy, TenantVersion, Tombstone
 from cloud.models.tenant import Outlet, Tenant
 from cloud.models.user import LoginThrottle, RevokedToken, User
+from cloud.models.worker import WorkerHeartbeat
 
 __all__ = [
     "AuditEntry",
@@ -36,5 +39,6 @@ __all__ = [
     "TenantVersion", "Tombstone", "User", "CustomerActivity", "CustomerAlias", "SyncedOrder", "SyncedOrderItem",
     "SyncedPayment", "SyncedRefund", "SyncedShift", "SyncDiscrepancy", "GatewayAccount", "GatewayCharge",
     "GatewayRefund", "PaymentCallback", "Notification", "NotificationOptOut", "NotificationStatusEvent",
-    "NotificationTemplate", "NotificationTrigger", "Recipe", "StockItem", "StockMovement",
+    "NotificationTemplate", "NotificationTrigger", "Recipe", "StockItem", "StockMovement", "WorkerHeartbeat",
+    "RequestLogEntry", "SecurityAlert",
 ]

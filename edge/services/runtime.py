@@ -44,6 +44,7 @@ class BackgroundServices:
 
     def start(self) -> None:
         config = self.app.config
+        self.app.extensions["pos_background"] = self  # GET /api/health/ reports the loops
         self.loops["upkeep"] = Loop("upkeep", self._noting(self._upkeep), config["MAINTENANCE_INTERVAL_S"],
                                     first_delay_s=min(60, config["MAINTENANCE_INTERVAL_S"])).start()
         self.loops["integrity"] = Loop("integrity", self._integrity, config["INTEGRITY_CHECK_INTERVAL_S"],

@@ -52,6 +52,9 @@ def _base_config(url: str) -> dict:
         "REGISTER_RATE_LIMIT": "10000 per minute",
         "NOTIFY_TEST_RATE_LIMIT": "10000 per minute",
         "NOTIFY_BULK_RATE_LIMIT": "10000 per minute",
+        "RATELIMIT_PUBLIC": "100000 per hour",
+        "RATELIMIT_AUTHENTICATED": "100000 per hour",
+        "RATELIMIT_EXPORT": "100000 per hour",
         "WHATSAPP_APP_SECRET": WHATSAPP_APP_SECRET,
         "WHATSAPP_VERIFY_TOKEN": WHATSAPP_VERIFY_TOKEN,
     }
@@ -128,3 +131,13 @@ def world(app):
     from tests.cloud.factories import build_world
 
     return build_world(app)
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    """Debian's redis-server on a free port (a skip without it; a failure under CI=true)."""
+    from tests.support.processes import RedisServer
+
+    server = RedisServer(tmp_path / "redis").start()
+    yield server
+    server.stop()

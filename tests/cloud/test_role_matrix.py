@@ -29,6 +29,14 @@ from tests.cloud.factories import PASSWORD, make_user
 
 ACCESS = {  # (method, rule): the minimum role, "public" (no token needed) or "device"
     ("GET", "/api/health/"): "public",
+    # Prometheus: an allowed address or the scrape token, never a user's token (issue 21); the
+    # test app has neither, so every caller, signed in or not, gets 403
+    ("GET", "/metrics"): "scrape",
+    # the security request log (brief 004): the tenant's owner, and platform admins (issue 21)
+    ("GET", "/api/security/logs/"): "tenant_owner",
+    ("GET", "/api/security/alerts/"): "tenant_owner",
+    ("GET", "/api/performance/"): "tenant_owner",
+    ("POST", "/api/security/alerts/<int:alert_id>/acknowledge/"): "tenant_owner",
     ("GET", "/dashboard/"): "public",  # the page shell; it asks for a login before any data (CONTRACT section 6)
     # auth (CONTRACT section 3; brief 002: owner self-registration is public)
     ("POST", "/api/auth/login/"): "public",
@@ -243,6 +251,7 @@ class Seed:
     refund_uuid: str = ""
     gateway_provider: str = "xendit"
     account_provider: str = "midtrans"
+    alert_id: int = 0  # a security alert of the tenant (a lockout of its cashier)
     markers: tuple = ()  # strings only this tenant's data contains
     other_outlet_markers: tuple = ()  # strings only the other outlet's data contains
 
@@ -366,6 +375,7 @@ def seed_tenant(app, world, name: str = "a") -> Seed:
         seed.order_id, seed.other_order_id = ids[number], ids[other_number]
         _seed_charges(db.session, seed)
         _seed_notifications(db.session, seed, owner, word)
+        _seed_alert(db.session, seed, prefix)
         db.session.commit()
     seed.signature = receipt_links.signature(receipt_links.key_from_token(seed.device_token), seed.device_id,
                                              seed.order_uuid)
@@ -376,6 +386,18 @@ def seed_tenant(app, world, name: str = "a") -> Seed:
     seed.other_outlet_markers = (f"{prefix.upper()} Two", other_number, f"{word} Bob", f"{prefix}_kitchen_two",
                                  f"{word} Outlet Two Special")
     return seed
+
+
+def _seed_alert(session, seed: Seed, prefix: str) -> None:
+    from cloud.models import SecurityAlert
+    from sync.timeutil import utcnow
+
+    alert = SecurityAlert(tenant_id=seed.tenant_id, kind="account_locked", subject=f"{prefix}_cashier",
+                          message=f"{prefix}_cashier was locked", count=1, detail={}, first_seen_at=utcnow(),
+                          last_seen_at=utcnow())
+    session.add(alert)
+    session.commit()
+    seed.alert_id = alert.id
 
 
 def _seed_charges(session, seed: Seed) -> None:
@@ -465,6 +487,11 @@ def _signed(kwargs: dict) -> dict:
 
 CALLS = {
     ("GET", "/api/health/"): Call(),
+    ("GET", "/metrics"): Call(),
+    ("GET", "/api/security/logs/"): Call(),
+    ("GET", "/api/security/alerts/"): Call(),
+    ("GET", "/api/performance/"): Call(),
+    ("POST", "/api/security/alerts/<int:alert_id>/acknowledge/"): Call(),
     ("GET", "/dashboard/"): Call(),
     ("POST", "/api/auth/login/"): Call(json=lambda s: {"username": f"{s.name * 2}_kitchen", "password": PASSWORD}),
     ("POST", "/api/auth/refresh/"): Call(json=lambda s: {"refresh": s.refresh_token}),
@@ -624,6 +651,8 @@ def expected(access: str, caller: str):
     """ALLOWED, or the status a caller below the route's minimum gets."""
     if access == "public":
         return ALLOWED
+    if access == "scrape":
+        return 403
     if caller == "anonymous" or access == "device":
         return 401  # no credential, or a user's token where only a device credential will do
     return ALLOWED if ROLE_RANK[caller] >= ROLE_RANK[access] else 403
@@ -710,7 +739,7 @@ def test_a_device_credential_opens_the_device_routes_only(app, world):
     wrong = []
     for method, rule in in_order(ACCESS):
         access = ACCESS[(method, rule)]
-        if access == "public":
+        if access in ("public", "scrape"):
             continue
         response = send(client, method, rule, seed, headers)
         ok = response.status_code == 401 if access != "device" else response.status_code in (200, 201)

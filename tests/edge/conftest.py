@@ -25,7 +25,8 @@ CLOUD_URL = "http://cloud.test"
 
 def cloud_config(path) -> dict:
     return {"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "JWT_SECRET_KEY": TEST_SECRET,
-            "PASSWORD_HASH_PROFILE": "fast", "LOGIN_RATE_LIMIT": "10000 per minute"}
+            "PASSWORD_HASH_PROFILE": "fast", "LOGIN_RATE_LIMIT": "10000 per minute",
+            "RATELIMIT_PUBLIC": "100000 per hour", "RATELIMIT_AUTHENTICATED": "100000 per hour"}
 
 
 @pytest.fixture(scope="session")

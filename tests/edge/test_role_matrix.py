@@ -21,6 +21,7 @@ MATRIX = {
     ("GET", "/api/outlet/"): "kitchen",
     ("GET", "/api/status/"): "kitchen",
     ("GET", "/api/health/"): "public",
+    ("GET", "/metrics"): "scrape",  # an allowed address or the scrape token only: 403 to everyone here
     ("GET", "/api/categories/"): "kitchen",
     ("GET", "/api/products/"): "kitchen",
     ("GET", "/api/products/<int:product_id>/"): "kitchen",
@@ -148,6 +149,8 @@ def test_each_role_gets_exactly_what_its_rank_allows(client, ids, role):
                                json={} if method in ("POST", "PATCH") else None)
         if minimum == "public":
             assert response.status_code not in (401, 403), (role, method, rule, response.status_code)
+        elif minimum == "scrape":
+            assert response.status_code == 403, (role, method, rule, response.status_code)
         elif role == "anonymous":
             assert response.status_code == 401, (method, rule, response.status_code)
         elif RANKS[role] < RANKS[minimum]:

@@ -13,7 +13,9 @@ NO_POSTGRES = "POS_TEST_POSTGRES_URL is not set"
 CHROMIUM = "/usr/bin/chromium"
 NO_CHROMIUM = f"Debian's Chromium is not installed at {CHROMIUM}"
 NO_NODE = "node and npm are needed to run the brief's JavaScript client"
-MACHINE_NEEDS = (NO_POSTGRES, NO_CHROMIUM, NO_NODE)
+REDIS_SERVER = "/usr/bin/redis-server"
+NO_REDIS = f"Debian's redis-server is not installed at {REDIS_SERVER}"
+MACHINE_NEEDS = (NO_POSTGRES, NO_CHROMIUM, NO_NODE, NO_REDIS)
 
 
 def require_chromium() -> str:
@@ -21,6 +23,13 @@ def require_chromium() -> str:
     if not Path(CHROMIUM).exists():
         pytest.skip(NO_CHROMIUM)
     return CHROMIUM
+
+
+def require_redis_server() -> str:
+    """redis-server's path, or a skip (a failure under CI=true)."""
+    if not Path(REDIS_SERVER).exists():
+        pytest.skip(NO_REDIS)
+    return REDIS_SERVER
 
 
 def require_node() -> tuple[str, str]:

@@ -28,7 +28,9 @@ POS = [str(Path(sys.executable).with_name("pos"))]
 def _env(extra: dict | None = None) -> dict:
     env = dict(os.environ)
     env.update({"POS_JWT_SECRET": SECRET, "POS_PASSWORD_HASH_PROFILE": "fast", "PYTHONUNBUFFERED": "1",
-                "POS_LOGIN_RATE_LIMIT": "10000 per minute", "POS_EDGE_LOGIN_RATE_LIMIT": "10000 per minute"})
+                "POS_LOGIN_RATE_LIMIT": "10000 per minute", "POS_EDGE_LOGIN_RATE_LIMIT": "10000 per minute",
+                "POS_RATELIMIT_PUBLIC": "100000 per hour", "POS_RATELIMIT_AUTHENTICATED": "100000 per hour",
+                "POS_RATELIMIT_EXPORT": "100000 per hour"})
     env.update(extra or {})
     return env
 
@@ -167,3 +169,49 @@ class Edge(PosProcess):
         response = requests.post(f"{self.url}/api/auth/login/", json={"username": username, **secret}, timeout=10)
         response.raise_for_status()
         return response.json()["access"]
+
+
+class RedisServer:
+    """Debian's redis-server on a free loopback port, in memory only (no dump, no AOF)."""
+
+    def __init__(self, workdir: Path, port: int | None = None):
+        from tests.support.needs import require_redis_server
+
+        self.binary = require_redis_server()
+        self.port = port or free_port()
+        self.workdir = workdir
+        self.url = f"redis://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> RedisServer:
+        import redis
+
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        with open(self.workdir / "redis.log", "ab") as log:
+            self.proc = subprocess.Popen([self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                                          "--appendonly", "no", "--dir", str(self.workdir)],
+                                         stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                redis.Redis.from_url(self.url, socket_timeout=1).ping()
+                return self
+            except redis.RedisError:
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    self.stop()
+                    raise RuntimeError(f"redis-server did not come up on port {self.port}") from None
+                time.sleep(0.05)
+
+    def client(self):
+        import redis
+
+        return redis.Redis.from_url(self.url, socket_timeout=5)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
