@@ -144,7 +144,7 @@ OUTLET_ROLES = ("tenant_owner", "manager", "cashier", "kitchen")  # who can log 
 # failed sign-ins in a burst per username / per address, a lockout, an outlet no device of
 # which has been heard from, refunds and voids above their share of an outlet's day
 SECURITY_ALERT_KINDS = ("failed_logins_user", "failed_logins_address", "account_locked", "outlet_silent",
-                        "refund_share")
+                        "refund_share", "drawer_opens", "audit_chain_broken")
 
 
 def check_in(column: str, values: tuple[str, ...], nullable: bool = False) -> str:

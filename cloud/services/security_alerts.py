@@ -7,7 +7,9 @@ The scan (`pos cloud worker`, every minute) reads what the cloud already keeps:
 - lockouts (the throttle's `locked_at`);
 - an outlet none of whose active devices has been heard from for `silent_after`;
 - refunds and voids above `refund_share_percent` of an outlet's orders on a business day
-  (today's or yesterday's, UTC).
+  (today's or yesterday's, UTC);
+- drawers opened with no sale (the tills' `drawer_open` audit records), per outlet and day;
+- an outlet's audit chain that did not hold when its records arrived (`chain_ok` false).
 A repeat of an open alert updates it (count, last seen); once acknowledged, the same
 subject raises a new alert only on evidence newer than the acknowledgement."""
 from __future__ import annotations
@@ -17,7 +19,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, select
 
-from cloud.models import Device, LoginThrottle, Outlet, RequestLogEntry, SecurityAlert, SyncedOrder, User
+from cloud.models import AuditEntry, Device, LoginThrottle, Outlet, RequestLogEntry, SecurityAlert, SyncedOrder, User
 from cloud.services.actor import Actor
 from sync.errors import Forbidden, NotFound
 from sync.timeutil import isoformat, utcnow
@@ -45,7 +47,8 @@ def scan(session, settings: AlertSettings, now: datetime | None = None) -> int:
     many alerts were raised or updated."""
     now = now or utcnow()
     found = 0
-    for check in (_failed_logins_per_user, _failed_logins_per_address, _lockouts, _silent_outlets, _refund_shares):
+    for check in (_failed_logins_per_user, _failed_logins_per_address, _lockouts, _silent_outlets, _refund_shares,
+                  _drawer_opens, _broken_chains):
         for alert in check(session, settings, now):
             found += _raise(session, now=now, **alert)
     return found
@@ -119,6 +122,37 @@ def _refund_shares(session, settings, now):
                "message": f"refunds and voids are {share} % of outlet {outlet_id}'s orders on {day.isoformat()} "
                           f"(over {settings.refund_share_percent} %)",
                "detail": {"outlet_id": outlet_id, "business_date": day.isoformat(), "share_percent": share}}
+
+
+def _drawer_opens(session, settings, now):
+    """Every drawer opened with no sale is worth a look: one alert per outlet and UTC day,
+    its count the opens recorded (the reasons are in the audit trail)."""
+    day = func.date(AuditEntry.occurred_at)
+    rows = session.execute(
+        select(AuditEntry.tenant_id, AuditEntry.outlet_id, day, func.count(), func.max(AuditEntry.received_at))
+        .where(AuditEntry.action == "drawer_open", AuditEntry.occurred_at >= now - timedelta(days=1))
+        .group_by(AuditEntry.tenant_id, AuditEntry.outlet_id, day))
+    for tenant_id, outlet_id, opened_on, count, latest in rows:
+        opened_on = str(opened_on)
+        yield {"kind": "drawer_opens", "tenant_id": tenant_id, "outlet_id": outlet_id,
+               "subject": f"{outlet_id}:{opened_on}", "count": count, "evidence_at": latest,
+               "message": f"the drawer was opened with no sale {count} time(s) at outlet {outlet_id} on {opened_on}",
+               "detail": {"outlet_id": outlet_id, "day": opened_on, "opens": count}}
+
+
+def _broken_chains(session, settings, now):
+    """Records that did not follow their device's chain when they arrived: a record deleted
+    or edited at the till (verify names the place)."""
+    rows = session.execute(
+        select(AuditEntry.tenant_id, AuditEntry.outlet_id, func.count(), func.max(AuditEntry.received_at))
+        .where(AuditEntry.source == "edge", AuditEntry.chain_ok.is_(False))
+        .group_by(AuditEntry.tenant_id, AuditEntry.outlet_id))
+    for tenant_id, outlet_id, count, latest in rows:
+        yield {"kind": "audit_chain_broken", "tenant_id": tenant_id, "outlet_id": outlet_id,
+               "subject": str(outlet_id), "count": count, "evidence_at": latest,
+               "message": f"outlet {outlet_id}'s audit trail has {count} record(s) that do not follow the chain "
+                          "(see GET /api/audit/verify/)",
+               "detail": {"outlet_id": outlet_id, "records": count}}
 
 
 def _raise(session, *, now, kind, tenant_id, subject, message, count, detail, evidence_at, outlet_id=None) -> int:

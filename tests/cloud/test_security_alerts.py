@@ -1,8 +1,8 @@
 """Security alerts (issue 21): failed sign-in bursts per username and per address,
 lockouts, a silent outlet, refunds and voids above their share of an outlet's day;
 listed for the tenant's owner (the platform's admins see all) and acknowledged by an
-owner, who and when recorded. Not here: drawer opens without a sale and a broken audit
-chain (they need the audit trail)."""
+owner, who and when recorded; drawers opened with no sale and an audit chain that broke,
+from the tills' audit records."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 
 from cloud.extensions import db
-from cloud.models import Device, SecurityAlert
+from cloud.models import AuditEntry, Device, SecurityAlert
 from cloud.services import security_alerts
 from cloud.worker import scan_security_alerts
 from sync.timeutil import utcnow
@@ -131,3 +131,31 @@ def test_an_owner_acknowledges_and_the_first_acknowledgement_stands(app, client,
     with app.app_context():
         stored = db.session.execute(select(SecurityAlert).where(SecurityAlert.id == alert["id"])).scalar_one()
         assert stored.acknowledged_by_username == "aa_tenant_owner"
+
+
+def till_record(world, action, *, chain_ok=True, at=None, seq=1):
+    at = at or utcnow()
+    return AuditEntry(tenant_id=world.a.tenant_id, outlet_id=world.a.outlet_id, source="edge",
+                      uuid=f"00000000-0000-4000-8000-{seq:012d}", device_id=1, seq=seq, action=action,
+                      at=at.isoformat() + "Z", occurred_at=at, chain_ok=chain_ok, received_at=at,
+                      chain_problem=None if chain_ok else "missing: expected seq 1")
+
+
+def test_drawers_opened_with_no_sale_are_an_alert_per_outlet_and_day(app, client, world):
+    with app.app_context():
+        db.session.add_all([till_record(world, "drawer_open", seq=1), till_record(world, "drawer_open", seq=2),
+                            till_record(world, "cash_in", seq=3)])
+        db.session.commit()
+    scan_security_alerts(app)
+    [alert] = listed(client, world.headers("tenant_owner"), kind="drawer_opens")
+    assert alert["count"] == 2 and alert["outlet_id"] == world.a.outlet_id
+    assert listed(client, world.headers("tenant_owner", "b"), kind="drawer_opens") == []
+
+
+def test_an_audit_record_that_broke_its_chain_is_an_alert(app, client, world):
+    with app.app_context():
+        db.session.add_all([till_record(world, "refund", seq=1), till_record(world, "void", seq=3, chain_ok=False)])
+        db.session.commit()
+    scan_security_alerts(app)
+    [alert] = listed(client, world.headers("tenant_owner"), kind="audit_chain_broken")
+    assert (alert["subject"], alert["count"]) == (str(world.a.outlet_id), 1)

@@ -13,7 +13,8 @@ down_revision = 'i21b_security_request_log'
 branch_labels = None
 depends_on = None
 
-KINDS = ("failed_logins_user", "failed_logins_address", "account_locked", "outlet_silent", "refund_share")
+KINDS = ("failed_logins_user", "failed_logins_address", "account_locked", "outlet_silent", "refund_share",
+         "drawer_opens", "audit_chain_broken")
 
 
 def upgrade():
