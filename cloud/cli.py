@@ -54,6 +54,8 @@ def run(host, port, database_url, workers, threads):
     from gunicorn.app.base import BaseApplication
 
     app = _app(database_url)
+    # long-polls of pending charges never take the last two threads: the webhooks that end them need one
+    app.config["CHARGE_WAIT_SLOTS"] = max(0, min(app.config["CHARGE_WAIT_SLOTS"], threads - 2))
     _upgrade(app)
     with app.app_context():
         from cloud.extensions import db

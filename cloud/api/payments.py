@@ -22,7 +22,7 @@ from cloud.api.schemas.payments import (
 from cloud.api.tx import writes
 from cloud.extensions import db
 from cloud.gateways import PROVIDERS
-from cloud.services import gateway_accounts, gateway_callbacks, gateway_charges
+from cloud.services import charge_waits, gateway_accounts, gateway_callbacks, gateway_charges
 from cloud.services.gateway_accounts import GatewaySettings
 from sync.web.errors import NotFound
 from sync.web.openapi import refuses
@@ -62,10 +62,12 @@ def create_charge(json_data, device):
 @bp.input(ChargeQuery, location="query")
 @bp.output(ChargeOut)
 def get_charge(payment_uuid, query_data, device):
-    """How the charge stands; `check=true` asks the gateway first while it is pending."""
+    """How the charge stands; `check=true` asks the gateway first while it is pending;
+    `wait=N` answers as soon as a pending charge changes, or after N seconds."""
     if query_data["check"]:
         return gateway_charges.check(db.session, device.outlet_id, str(payment_uuid), settings())
-    return gateway_charges.get(db.session, device.outlet_id, str(payment_uuid))
+    return charge_waits.wait_for_change(db.session, device.outlet_id, str(payment_uuid), query_data["wait"],
+                                        slots=current_app.config["CHARGE_WAIT_SLOTS"])
 
 
 @bp.post("/sync/payments/<uuid:payment_uuid>/cancel/")

@@ -17,7 +17,7 @@ from sqlalchemy import or_, select
 from cloud import gateways
 from cloud.gateways.errors import CallbackIgnored, CallbackMalformed
 from cloud.models import GatewayCharge, PaymentCallback
-from cloud.services import gateway_accounts, gateway_charges
+from cloud.services import charge_waits, gateway_accounts, gateway_charges
 from cloud.services.gateway_accounts import GatewaySettings
 from sync import sqlite
 from sync.errors import Unavailable
@@ -79,6 +79,7 @@ def receive(session, provider: str, headers, body: bytes, settings: GatewaySetti
         entry.verdict, entry.detail = verdict.verdict, verdict.message[:500]
         entry.tenant_id, entry.charge_id, entry.event_key = tenant_id, charge_id, outcome.event_key[:200]
         session.commit()
+    charge_waits.changed()
     return verdict
 
 

@@ -27,7 +27,7 @@ from cloud.gateways.errors import (
     InvalidChargeRequest,
 )
 from cloud.models import GatewayCharge, GatewayRefund
-from cloud.services import gateway_accounts
+from cloud.services import charge_waits, gateway_accounts
 from cloud.services.gateway_accounts import GatewaySettings
 from sync import sqlite
 from sync.errors import Conflict, DomainError, Invalid, NotFound, Unavailable, UpstreamFailed
@@ -179,6 +179,7 @@ def cancel(session, outlet_id: int, payment_uuid: str, settings: GatewaySettings
             if charge.status == base.PENDING:
                 charge.status = base.CANCELLED
             session.commit()
+        charge_waits.changed()
         return charge
     return _apply_and_commit(session, charge_id, outcome)
 
@@ -218,6 +219,7 @@ def refund(session, outlet_id: int, payment_uuid: str, *, refund_uuid: str, amou
             if charge.refunded_amount >= charge.amount:
                 charge.status = base.REFUNDED
         session.commit()
+    charge_waits.changed()
     return record
 
 
@@ -230,6 +232,7 @@ def _apply_and_commit(session, charge_id: int, outcome: Outcome) -> GatewayCharg
         charge = _locked(session, charge_id)
         apply(charge, outcome)
         session.commit()
+    charge_waits.changed()
     return charge
 
 

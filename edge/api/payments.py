@@ -5,7 +5,7 @@ from apiflask import APIBlueprint
 from flask import Response, current_app
 
 from edge.api.access import require
-from edge.api.schemas.orders import PaymentIn, PaymentOut
+from edge.api.schemas.orders import PaymentIn, PaymentOut, PaymentQuery
 from edge.api.tx import writes
 from edge.extensions import db
 from edge.models import Payment
@@ -66,10 +66,13 @@ def _payment(payment_id) -> Payment:
 
 @bp.get("/<int:payment_id>/")
 @require("cashier")
+@bp.input(PaymentQuery, location="query")
 @bp.output(PaymentOut)
-def get_payment(payment_id, actor):
-    """A payment; a pending QRIS / e-wallet one is first brought up to date from the cloud."""
-    return gateway_payments.refresh(db.session, runtime.client_for(current_app), _payment(payment_id))
+def get_payment(payment_id, query_data, actor):
+    """A payment; a pending QRIS / e-wallet one is first brought up to date from the cloud
+    (`wait=N`: as soon as it changes there, or after N seconds)."""
+    return gateway_payments.refresh(db.session, runtime.client_for(current_app), _payment(payment_id),
+                                    wait=query_data["wait"])
 
 
 @bp.post("/<int:payment_id>/check/")

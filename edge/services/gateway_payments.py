@@ -128,14 +128,15 @@ def decorate(session, payment: Payment) -> Payment:
     return payment
 
 
-def refresh(session, client: CloudClient | None, payment: Payment, *, check: bool = False) -> Payment:
-    """A pending payment as the cloud now reports it (unchanged when the cloud is out of reach)."""
+def refresh(session, client: CloudClient | None, payment: Payment, *, check: bool = False, wait: int = 0) -> Payment:
+    """A pending payment as the cloud now reports it (unchanged when the cloud is out of reach).
+    `wait`: long-poll the cloud, which answers as soon as the charge changes (or after `wait` s)."""
     if payment.status != PENDING or payment.method not in GATEWAY_METHODS or client is None:
         return decorate(session, payment)
     payment_id, payment_uuid = payment.id, payment.uuid
     session.rollback()
     try:
-        charge = client.charge(payment_uuid, check=check)
+        charge = client.charge(payment_uuid, check=check, wait=wait)
     except Refused as error:
         if check:
             raise _refusal(error) from None

@@ -5,6 +5,7 @@ it exactly once. Forged, replayed, mismatched and other tenants' webhooks change
 from __future__ import annotations
 
 import json
+import time
 import uuid
 
 import pytest
@@ -229,3 +230,21 @@ def test_a_charge_the_gateway_refuses_is_a_502_bad_gateway_and_records_nothing(a
     assert refused.status_code == 502, refused.json
     assert (refused.json["error"], refused.json["code"]) == ("BadGateway", "GATEWAY_REJECTED")
     assert client.get(f"/api/sync/payments/{body['payment_uuid']}/", headers=till).status_code == 404
+
+
+def test_a_long_poll_waits_for_a_change_and_with_every_slot_taken_answers_at_once(make_cloud_app, client, world,
+                                                                                  sim, receiver):
+    """`wait` holds a server thread: with no slot left (here 0) the charge is answered as it
+    stands, at once, and the edge polls again; a charge that is not pending never waits."""
+    app = make_cloud_app(MIDTRANS_API_URL=sim.url, XENDIT_API_URL=sim.url, CLOUD_PUBLIC_URL=receiver.url,
+                         CHARGE_WAIT_SLOTS=0)
+    client = app.test_client()
+    set_account(client, world)
+    till = device_headers(app, client, world.a.outlet_id)
+    body, created = charge(client, till)
+    started = time.monotonic()
+    answer = client.get(f"/api/sync/payments/{body['payment_uuid']}/?wait=25", headers=till)
+    assert answer.status_code == 200 and answer.json["status"] == "pending"
+    assert time.monotonic() - started < 10  # not the 25 s
+    assert client.get(f"/api/sync/payments/{body['payment_uuid']}/?wait=26", headers=till).json["field"] == "wait"
+    assert client.get(f"/api/sync/payments/{body['payment_uuid']}/?wait=2.5", headers=till).status_code == 400

@@ -1,6 +1,6 @@
 from apiflask import Schema
 from apiflask.fields import Boolean, Date, Dict, Function, List, Nested, String
-from apiflask.validators import Length, OneOf
+from apiflask.validators import Length, OneOf, Range
 
 from edge.api.schemas import ROW_ID, Quantity, presenters
 from edge.services import receipt_links
@@ -121,6 +121,12 @@ class PaymentOut(_Presented):
     created_at = UTCDateTime()
 
     present = staticmethod(presenters.payment)
+
+
+class PaymentQuery(Schema):
+    wait = WholeNumber(load_default=0, validate=Range(0, 25), metadata={
+        "description": "A pending QRIS / e-wallet payment: answer as soon as it changes (paid, expired, "
+                       "cancelled), or after this many seconds; the edge long-polls the cloud meanwhile"})
 
 
 class RefundLineOut(Schema):
