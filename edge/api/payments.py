@@ -5,11 +5,11 @@ from apiflask import APIBlueprint
 from flask import Response, current_app
 
 from edge.api.access import require
-from edge.api.schemas.orders import PaymentIn, PaymentOut, PaymentQuery
+from edge.api.schemas.orders import GiveBackIn, LatePaymentOut, PaymentIn, PaymentOut, PaymentQuery, RefundOut
 from edge.api.tx import writes
 from edge.extensions import db
 from edge.models import Payment
-from edge.services import continuity, gateway_payments, orders, payments, qr_images, runtime, shifts
+from edge.services import continuity, gateway_payments, late_payments, orders, payments, qr_images, runtime, shifts
 from sync.web.errors import NotFound
 from sync.web.openapi import refuses
 
@@ -55,6 +55,39 @@ def _start_gateway_payment(json_data, actor):
     return gateway_payments.start(db.session, runtime.client_for(current_app), order, user_id=actor.user_id,
                                   terminal=actor.terminal, shift=shift, method=json_data["method"],
                                   amount=json_data.get("amount"), channel=json_data.get("channel"))
+
+
+@bp.get("/late/")
+@require("manager")
+@bp.output(LatePaymentOut(many=True))
+def list_late_payments(actor):
+    """QRIS / e-wallet payments made after their QR was cancelled or expired (newest first):
+    recorded as paid, their orders show the overpayment until a manager gives it back."""
+    listed = []
+    for payment, order in late_payments.listing(db.session):
+        payment = gateway_payments.decorate(db.session, payment)
+        listed.append({"payment": payment, "order_id": order.id, "order_number": order.order_number,
+                       "order_status": order.status, "overpaid_amount": order.overpaid_amount})
+    return listed
+
+
+@bp.post("/<int:payment_id>/give-back/")
+@require("manager")
+@bp.input(GiveBackIn)
+@bp.output(RefundOut, status_code=201)
+@bp.doc(responses={503: {"description": "GATEWAY_UNREACHABLE: the money goes back through the gateway (online)"}})
+@refuses(NOT_A_LATE_PAYMENT="the payment was not made after its QR was cancelled or expired",
+          ALREADY_GIVEN_BACK="it was given back already", NOT_OVERPAID="the late payment pays for the order",
+          GATEWAY_REFUND_NOT_DONE="the gateway has not confirmed the refund")
+def give_back_late_payment(payment_id, json_data, actor):
+    """One tap: give a late payment's overpaid money back through the gateway and record the
+    refund (the order's overpayment falls to zero). Nothing is recorded unless the gateway confirms."""
+    continuity.refuse_if_catching_up()
+    given = late_payments.give_back(db.session, runtime.client_for(current_app), _payment(payment_id),
+                                    user_id=actor.user_id, shift=shifts.current(db.session, actor.terminal),
+                                    reason=json_data["reason"])
+    given.tenders = [{"id": given.id, "uuid": given.uuid, "method": given.method, "amount": given.amount}]
+    return given
 
 
 def _payment(payment_id) -> Payment:

@@ -50,7 +50,7 @@ def unreachable(method: str, why: str = "which is not reachable from this outlet
 _KIND_OF_STATUS = {400: Invalid, 403: Forbidden, 409: Conflict, 422: Unprocessable, 429: TooManyAttempts}
 
 
-def _refusal(error: Refused) -> DomainError:
+def refusal(error: Refused) -> DomainError:
     body = error.body
     message, code, field = body.get("message") or str(error), body.get("code"), body.get("field")
     if error.status == 404:
@@ -93,7 +93,7 @@ def start(session, client: CloudClient | None, order: Order, *, user_id: int, te
     try:
         charge = client.create_charge(body)
     except Refused as error:
-        raise _refusal(error) from None
+        raise refusal(error) from None
     except CloudError:  # the cloud or the gateway behind it (503, 502) does not take the charge
         raise unreachable(method) from None
     with write_transaction() as session:
@@ -125,6 +125,7 @@ def decorate(session, payment: Payment) -> Payment:
     if row is not None:
         payment.qr_string, payment.deeplink_url = row.qr_string, row.deeplink_url
         payment.expires_at, payment.provider = row.expires_at, row.provider
+        payment.late_payment, payment.returned_at = row.late_payment, row.returned_at
     return payment
 
 
@@ -139,7 +140,7 @@ def refresh(session, client: CloudClient | None, payment: Payment, *, check: boo
         charge = client.charge(payment_uuid, check=check, wait=wait)
     except Refused as error:
         if check:
-            raise _refusal(error) from None
+            raise refusal(error) from None
         return decorate(session, session.get(Payment, payment_id))
     except CloudError:
         if check:
@@ -176,7 +177,7 @@ def cancel(session, client: CloudClient | None, payment: Payment) -> Payment:
     try:
         charge = client.cancel_charge(payment_uuid)
     except Refused as error:
-        raise _refusal(error) from None
+        raise refusal(error) from None
     except CloudError:
         raise unreachable(payment.method) from None
     return settle(payment_id, charge)
@@ -245,7 +246,7 @@ def refund_at_gateway(session, client: CloudClient | None, order: Order, shares,
                 raise Conflict(f"The gateway holds less {method.upper()} money of this order than the refund asks "
                                "for", "GATEWAY_REFUND_TOO_LARGE", "method")
     except Refused as error:
-        raise _refusal(error) from None
+        raise refusal(error) from None
     except CloudError:
         raise unreachable(next(iter(wanted)), "which gives the money back and is not reachable from this outlet"
                           ) from None

@@ -299,3 +299,38 @@ def test_a_wait_that_is_not_0_to_25_whole_seconds_is_refused(outlet, cashier, wa
     answer = cashier.get(f"{edge.url}/api/payments/{payment['id']}/", params={"wait": wait})
     assert answer.status_code == 400 and answer.json()["field"] == "wait", answer.text
     cashier.post(f"{edge.url}/api/payments/{payment['id']}/cancel/")
+
+
+def test_a_payment_made_after_the_cashier_cancelled_is_recorded_as_an_overpayment_and_given_back(outlet, cashier):
+    """The cashier withdraws the QR and takes cash; the customer's payment still lands (its
+    webhook late too). The money is not lost: the cloud records the charge paid late, the
+    edge's pull loop records the payment, the order shows the overpayment, the manager
+    lists it and gives it back through the gateway in one request, once."""
+    sim, cloud, edge = outlet
+    payment = qris_sale(edge, cashier)
+    assert cashier.post(f"{edge.url}/api/payments/{payment['id']}/cancel/").json()["status"] == "cancelled"
+    cashier.post(f"{edge.url}/api/shifts/open/", json={"opening_cash": "0.00"})
+    cash = cashier.post(f"{edge.url}/api/payments/", json={"order_id": payment["order"]["id"], "method": "cash",
+                                                           "tendered": payment["amount"]})
+    assert cash.status_code == 201, cash.text
+    pay(sim, payment, force=True, webhook={"delay_ms": 1500})
+    assert wait_for(lambda: charge_row(cloud, payment)[:2] == ("paid", 1), timeout=20), charge_row(cloud, payment)
+    order_url = f"{edge.url}/api/orders/{payment['order']['id']}/"
+    assert wait_for(lambda: cashier.get(order_url).json()["overpaid_amount"] == payment["amount"], timeout=30), \
+        cashier.get(order_url).json()
+    manager = session(edge, "manager", password="manager123")
+    late = manager.get(f"{edge.url}/api/payments/late/").json()
+    ours = [row for row in late if row["payment"]["id"] == payment["id"]]
+    assert len(ours) == 1 and ours[0]["overpaid_amount"] == payment["amount"], late
+    assert ours[0]["payment"]["status"] == "paid" and ours[0]["payment"]["late_payment"] is True
+    assert cashier.get(f"{edge.url}/api/payments/late/").status_code == 403  # a manager's list
+    given = manager.post(f"{edge.url}/api/payments/{payment['id']}/give-back/", json={})
+    assert given.status_code == 201 and given.json()["amount"] == payment["amount"], given.text
+    assert sim_charge(sim, payment["uuid"])["state"] == "refunded"
+    assert cashier.get(order_url).json()["overpaid_amount"] == "0.00"
+    again = manager.post(f"{edge.url}/api/payments/{payment['id']}/give-back/", json={})
+    assert again.status_code == 409 and again.json()["code"] == "ALREADY_GIVEN_BACK", again.text
+    assert wait_for(lambda: synced_payments(cloud, payment), timeout=30)
+    assert synced_payments(cloud, payment) == [("qris", int(round(float(payment["amount"]) * 100)), "paid")]
+    cash_too = manager.post(f"{edge.url}/api/payments/{cash.json()['id']}/give-back/", json={})
+    assert cash_too.status_code == 409 and cash_too.json()["code"] == "NOT_A_LATE_PAYMENT"

@@ -179,3 +179,66 @@ def test_the_pull_loop_settles_a_payment_no_till_is_looking_at(online, edge_app,
         assert gateway_payments.refresh_pending(edge_db.session, device_client) == 1
     assert len(recorded_events(edge_app, payment["uuid"])) == 1
     assert cashier.get(f"/api/orders/{order['id']}/").json["balance_due"] == "0.00"
+
+
+def late_paid(online, sim, receiver, payment):
+    """The customer pays the withdrawn QR anyway; its webhook reaches the cloud."""
+    assert requests.post(f"{sim.url}/_sim/charges/{payment['reference']}/pay", json={"force": True},
+                         timeout=5).status_code == 200
+    settlement = receiver.wait_for(1, match=lambda r: payment["uuid"].encode() in r.body and b"settlement" in r.body)[0]
+    assert online.test_client().post("/api/payments/webhook/midtrans/", data=settlement.body,
+                                     headers={"Content-Type": "application/json"}).json["status"] == "applied"
+
+
+def test_a_payment_made_after_the_qr_was_withdrawn_is_recorded_once_as_an_overpayment(
+        online, edge_app, device_client, manager, cashier, sim, receiver):
+    from edge.services import late_payments
+
+    order, payment = qris_order(cashier)
+    assert cashier.post(f"/api/payments/{payment['id']}/cancel/").json["status"] == "cancelled"
+    assert cashier.pay(order["id"], "cash", tendered="50000.00").status_code == 201
+    with edge_app.app_context():
+        assert late_payments.watch(edge_db.session, device_client) == 0  # nothing paid yet: nothing recorded
+    late_paid(online, sim, receiver, payment)
+    with edge_app.app_context():
+        assert late_payments.watch(edge_db.session, device_client) == 1
+        assert late_payments.watch(edge_db.session, device_client) == 0  # once
+    assert len(recorded_events(edge_app, payment["uuid"])) == 1
+    shown = cashier.get(f"/api/orders/{order['id']}/").json
+    assert shown["overpaid_amount"] == order["total_amount"] and shown["balance_due"] == "0.00"
+    assert cashier.get(f"/api/payments/{payment['id']}/").json["late_payment"] is True
+    [listed] = manager.get("/api/payments/late/").json
+    assert listed["payment"]["id"] == payment["id"] and listed["order_number"] == order["order_number"]
+
+
+def test_a_late_payment_is_not_given_back_unless_the_gateway_confirms(online, edge_app, device_client, manager,
+                                                                      cashier, sim, receiver):
+    from edge.services import late_payments
+
+    order, payment = qris_order(cashier)
+    cashier.post(f"/api/payments/{payment['id']}/cancel/")
+    cashier.pay(order["id"], "cash", tendered="50000.00")
+    late_paid(online, sim, receiver, payment)
+    with edge_app.app_context():
+        late_payments.watch(edge_db.session, device_client)
+    edge_app.config["CLOUD_URL"] = f"http://127.0.0.1:{free_port()}"
+    edge_app.extensions.pop("pos_cloud_session")
+    refused = manager.post(f"/api/payments/{payment['id']}/give-back/", {})
+    assert refused.status_code == 503 and refused.json["code"] == "GATEWAY_UNREACHABLE"
+    shown = manager.get(f"/api/orders/{order['id']}/").json
+    assert shown["overpaid_amount"] == order["total_amount"] and shown["refunded_amount"] == "0.00"
+
+
+def test_a_late_payment_that_pays_its_order_is_not_an_overpayment(online, edge_app, device_client, manager,
+                                                                 cashier, sim, receiver):
+    from edge.services import late_payments
+
+    order, payment = qris_order(cashier)
+    cashier.post(f"/api/payments/{payment['id']}/cancel/")
+    late_paid(online, sim, receiver, payment)
+    with edge_app.app_context():
+        assert late_payments.watch(edge_db.session, device_client) == 1
+    shown = manager.get(f"/api/orders/{order['id']}/").json
+    assert shown["overpaid_amount"] == "0.00" and shown["balance_due"] == "0.00"
+    refused = manager.post(f"/api/payments/{payment['id']}/give-back/", {})
+    assert refused.status_code == 409 and refused.json["code"] == "NOT_OVERPAID"
