@@ -104,6 +104,15 @@ def listing(session) -> list[tuple[Payment, Order]]:
         .order_by(Payment.id.desc()).limit(200))]
 
 
+def to_give_back(session) -> int:
+    """Late payments whose order still holds the overpayment (the status bar's alert)."""
+    orders_held = session.execute(
+        select(Order).join(Payment, Payment.order_id == Order.id)
+        .join(GatewayPayment, GatewayPayment.payment_id == Payment.id)
+        .where(GatewayPayment.late_payment.is_(True), GatewayPayment.returned_at.is_(None)).limit(200)).scalars()
+    return sum(1 for order in orders_held if order.overpaid_amount > 0)
+
+
 def give_back(session, client: CloudClient | None, payment: Payment, *, user_id: int, shift, reason: str):
     """Refund a late payment's overpaid money through the gateway, then record the refund
     (the order's overpayment falls by it). Only a refund the gateway confirms is recorded;

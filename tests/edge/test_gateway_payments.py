@@ -242,3 +242,21 @@ def test_a_late_payment_that_pays_its_order_is_not_an_overpayment(online, edge_a
     assert shown["overpaid_amount"] == "0.00" and shown["balance_due"] == "0.00"
     refused = manager.post(f"/api/payments/{payment['id']}/give-back/", {})
     assert refused.status_code == 409 and refused.json["code"] == "NOT_OVERPAID"
+
+
+def test_the_status_bar_counts_late_payments_until_they_are_given_back(online, edge_app, device_client, manager,
+                                                                       cashier, sim, receiver):
+    from edge.services import late_payments
+
+    assert cashier.get("/api/status/").json["payments"] == {"late_to_give_back": 0}
+    order, payment = qris_order(cashier)
+    cashier.post(f"/api/payments/{payment['id']}/cancel/")
+    cashier.pay(order["id"], "cash", tendered="50000.00")
+    late_paid(online, sim, receiver, payment)
+    with edge_app.app_context():
+        late_payments.watch(edge_db.session, device_client)
+    assert cashier.get("/api/status/").json["payments"] == {"late_to_give_back": 1}
+    given = manager.post(f"/api/payments/{payment['id']}/give-back/", {})
+    assert given.status_code == 201, given.json
+    assert cashier.get("/api/status/").json["payments"] == {"late_to_give_back": 0}
+    assert manager.get(f"/api/orders/{order['id']}/").json["overpaid_amount"] == "0.00"
