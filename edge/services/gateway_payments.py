@@ -217,13 +217,17 @@ def refund_at_gateway(session, client: CloudClient | None, order: Order, shares,
     refund plan's (method, amount)), before the refund is recorded: only a refund the
     gateway confirms may be recorded as done, so any refusal raises and nothing is
     written. With the request's Idempotency-Key the refund uuids are derived from it, so
-    a repeated request asks the cloud for the same refunds and gets their first answers."""
+    a repeated request asks the cloud for the same refunds and gets their first answers.
+    Without one they are derived from what the order had refunded so far, so asking again
+    for a refund the gateway answered `pending` (Xendit e-wallets) asks after that same
+    refund, which its callback has settled meanwhile, instead of making a second one."""
     wanted = {method: amount for method, amount in shares if method in GATEWAY_METHODS and amount > 0}
     if not wanted:
         return
     if client is None:
         raise unreachable(next(iter(wanted)), "which gives the money back and is not reachable from this outlet")
     paid = [(p.uuid, p.method) for p in order.payments if p.status == PAID and p.method in wanted]
+    refunded_before = order.refunded_amount
     session.rollback()  # nothing waits on the network
     try:
         for method, amount in wanted.items():
@@ -235,8 +239,13 @@ def refund_at_gateway(session, client: CloudClient | None, order: Order, shares,
                     charge.get("refunded_amount") or "0.00"))
                 if take <= 0:
                     continue
-                refund_uuid = str(uuid.uuid5(REFUND_NAMESPACE, f"{key}:{payment_uuid}")) if key else new_uuid()
+                refund_uuid = str(uuid.uuid5(REFUND_NAMESPACE, f"{key}:{payment_uuid}" if key else
+                                             f"{payment_uuid}:{take}:after:{refunded_before}"))
                 answer = client.refund_charge(payment_uuid, refund_uuid, money.format_amount(take), reason[:500])
+                if answer["status"] == "pending":
+                    raise Conflict(f"The payment gateway is still making the {method.upper()} refund; nothing was "
+                                   "recorded yet: ask again in a moment (the same refund is not made twice)",
+                                   "GATEWAY_REFUND_NOT_DONE")
                 if answer["status"] != "succeeded":
                     raise Conflict(f"The payment gateway has not confirmed the {method.upper()} refund (it is "
                                    f"{answer['status']}); nothing was recorded, try again shortly",
