@@ -235,13 +235,17 @@ def refund_at_gateway(session, client: CloudClient | None, order: Order, shares,
                 if paid_by != method or amount <= 0:
                     continue
                 charge = client.charge(payment_uuid)
-                take = min(amount, money.parse_amount(charge["amount"]) - money.parse_amount(
-                    charge.get("refunded_amount") or "0.00"))
-                if take <= 0:
-                    continue
+                left = money.parse_amount(charge["amount"]) - money.parse_amount(charge.get("refunded_amount") or "0")
+                # nothing left may mean our own refund, answered `pending` earlier, took it: ask after that one
+                take = min(amount, left if left > 0 else money.parse_amount(charge["amount"]))
                 refund_uuid = str(uuid.uuid5(REFUND_NAMESPACE, f"{key}:{payment_uuid}" if key else
-                                             f"{payment_uuid}:{take}:after:{refunded_before}"))
-                answer = client.refund_charge(payment_uuid, refund_uuid, money.format_amount(take), reason[:500])
+                                             f"{payment_uuid}:{amount}:after:{refunded_before}"))
+                try:
+                    answer = client.refund_charge(payment_uuid, refund_uuid, money.format_amount(take), reason[:500])
+                except Refused as error:
+                    if left <= 0 and error.body.get("code") in ("REFUND_TOO_LARGE", "CHARGE_NOT_PAID"):
+                        continue  # fully refunded before: the next payment of this method gives the rest
+                    raise
                 if answer["status"] == "pending":
                     raise Conflict(f"The payment gateway is still making the {method.upper()} refund; nothing was "
                                    "recorded yet: ask again in a moment (the same refund is not made twice)",
@@ -250,7 +254,7 @@ def refund_at_gateway(session, client: CloudClient | None, order: Order, shares,
                     raise Conflict(f"The payment gateway has not confirmed the {method.upper()} refund (it is "
                                    f"{answer['status']}); nothing was recorded, try again shortly",
                                    "GATEWAY_REFUND_NOT_DONE")
-                amount -= take
+                amount -= money.parse_amount(answer["amount"])
             if amount > 0:
                 raise Conflict(f"The gateway holds less {method.upper()} money of this order than the refund asks "
                                "for", "GATEWAY_REFUND_TOO_LARGE", "method")

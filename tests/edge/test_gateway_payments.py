@@ -260,3 +260,39 @@ def test_the_status_bar_counts_late_payments_until_they_are_given_back(online, e
     assert given.status_code == 201, given.json
     assert cashier.get("/api/status/").json["payments"] == {"late_to_give_back": 0}
     assert manager.get(f"/api/orders/{order['id']}/").json["overpaid_amount"] == "0.00"
+
+
+def test_an_ewallet_refund_the_gateway_is_still_making_is_recorded_when_asked_again_and_made_once(
+        online, edge_app, manager, cashier, sim, receiver):
+    from simulators.gateway.core import DEFAULT_XENDIT_CALLBACK_TOKEN, DEFAULT_XENDIT_SECRET_KEY
+
+    with online.app_context():
+        tenant = cloud_db.session.execute(select(Tenant)).scalars().first()
+        gateway_accounts.save(cloud_db.session, tenant.id, "xendit", {"secret_key": DEFAULT_XENDIT_SECRET_KEY,
+                              "callback_token": DEFAULT_XENDIT_CALLBACK_TOKEN}, is_primary=True,
+                              secret=online.config["JWT_SECRET_KEY"])
+        cloud_db.session.commit()
+    online.config["XENDIT_API_URL"] = sim.url
+    cashier.open_shift()
+    order = cashier.order(cashier.item("DR-COLA", 2))
+    payment = cashier.pay(order["id"], "ewallet", channel="dana").json
+    assert payment["status"] == "pending" and payment["provider"] == "xendit", payment
+    sim_pay(sim, payment["reference"])
+    assert cashier.post(f"/api/payments/{payment['id']}/check/").json["status"] == "paid"
+    requests.post(f"{sim.url}/_sim/config", json={"refunds_pending": True}, timeout=5).raise_for_status()
+    try:
+        first = manager.post(f"/api/orders/{order['id']}/refund/", {"reason": "wrong order"})
+    finally:
+        requests.post(f"{sim.url}/_sim/config", json={"refunds_pending": False}, timeout=5).raise_for_status()
+    assert first.status_code == 409 and first.json["code"] == "GATEWAY_REFUND_NOT_DONE", first.json
+    assert manager.get(f"/api/orders/{order['id']}/").json["refunded_amount"] == "0.00"
+    done = receiver.wait_for(1, match=lambda r: b"refund.succeeded" in r.body and payment["reference"].encode()
+                             in r.body)[0]
+    headers = {k: v for k, v in done.headers.items() if k.lower() in ("content-type", "x-callback-token")}
+    assert online.test_client().post("/api/payments/webhook/xendit/", data=done.body,
+                                     headers=headers).json["status"] == "applied"
+    again = manager.post(f"/api/orders/{order['id']}/refund/", {"reason": "wrong order"})
+    assert again.status_code == 201, again.json
+    assert manager.get(f"/api/orders/{order['id']}/").json["refunded_amount"] == order["total_amount"]
+    at_sim = requests.get(f"{sim.url}/_sim/charges/{payment['reference']}", timeout=5).json()
+    assert at_sim["refunded_amount"] == order["total_amount"].split(".")[0] + ".00"  # one refund, not two
