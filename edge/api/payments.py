@@ -5,7 +5,15 @@ from apiflask import APIBlueprint
 from flask import Response, current_app
 
 from edge.api.access import require
-from edge.api.schemas.orders import GiveBackIn, LatePaymentOut, PaymentIn, PaymentOut, PaymentQuery, RefundOut
+from edge.api.schemas.orders import (
+    GiveBackIn,
+    LatePaymentOut,
+    PaymentIn,
+    PaymentOut,
+    PaymentQuery,
+    PrintedOut,
+    RefundOut,
+)
 from edge.api.tx import writes
 from edge.extensions import db
 from edge.models import Payment
@@ -123,6 +131,17 @@ def check_payment(payment_id, actor):
 def cancel_payment(payment_id, actor):
     """Withdraw the QR before the customer pays (if they just paid, the payment turns paid)."""
     return gateway_payments.cancel(db.session, runtime.client_for(current_app), _payment(payment_id))
+
+
+@bp.post("/<int:payment_id>/print-qr/")
+@writes
+@require("cashier")
+@bp.output(PrintedOut, status_code=201)
+@refuses(PAYMENT_NOT_PENDING="only a waiting QRIS payment's code is printed", NO_PRINTER="no receipt printer")
+def print_payment_qr(payment_id, actor):
+    """Print the waiting QRIS payment's code on the receipt printer (a native ESC/POS QR) for the
+    customer to scan; 404 when the payment has no QR (an e-wallet deeplink)."""
+    return {"jobs": gateway_payments.print_qr(db.session, _payment(payment_id))}
 
 
 @bp.get("/<int:payment_id>/qr.svg")

@@ -16,7 +16,7 @@ import uuid
 from sqlalchemy import select
 
 from edge.models import GatewayPayment, Order, Payment
-from edge.services import orders, outbox, printing
+from edge.services import orders, outbox, print_documents, printing
 from edge.services import outlet as outlet_settings
 from edge.services.payments import GATEWAY_METHODS, snapshot_values
 from edge.services.uow import write_transaction
@@ -263,3 +263,21 @@ def refund_at_gateway(session, client: CloudClient | None, order: Order, shares,
     except CloudError:
         raise unreachable(next(iter(wanted)), "which gives the money back and is not reachable from this outlet"
                           ) from None
+
+
+def print_qr(session, payment: Payment) -> list[dict]:
+    """Queue the waiting QRIS payment's code on the receipt printer (native ESC/POS QR),
+    for a customer to scan where no screen faces them. Answers the job queued."""
+    if payment.status != PENDING or payment.method not in GATEWAY_METHODS:
+        raise Conflict(f"The payment is {payment.status}; only a waiting QRIS payment's code is printed",
+                       "PAYMENT_NOT_PENDING")
+    row = session.execute(select(GatewayPayment).where(GatewayPayment.payment_id == payment.id)).scalar_one_or_none()
+    if row is None or not row.qr_string:
+        raise NotFound("QR code")
+    printer = printing.receipt_printer(session)
+    if printer is None:
+        raise Conflict("No receipt printer is set up at this outlet", "NO_PRINTER")
+    order = orders.get(session, payment.order_id)
+    slip = print_documents.payment_qr(session, order, payment, qr_string=row.qr_string, expires_at=row.expires_at)
+    job = printing.enqueue(session, printer, "payment_qr", slip.to_dict(), order_id=order.id)
+    return [{"id": job.id, "printer_id": job.printer_id, "kind": job.kind, "copy": job.copy}]

@@ -296,3 +296,28 @@ def test_an_ewallet_refund_the_gateway_is_still_making_is_recorded_when_asked_ag
     assert manager.get(f"/api/orders/{order['id']}/").json["refunded_amount"] == order["total_amount"]
     at_sim = requests.get(f"{sim.url}/_sim/charges/{payment['reference']}", timeout=5).json()
     assert at_sim["refunded_amount"] == order["total_amount"].split(".")[0] + ".00"  # one refund, not two
+
+
+def test_the_waiting_qris_code_prints_as_a_native_qr_on_the_receipt_printer(online, edge_app, manager, cashier):
+    from edge.models import Printer, PrintJobRow
+    from edge.services import printing
+    from printers.render import render_stored
+    from tests.support.escpos_decoder import decode
+
+    order, payment = qris_order(cashier)
+    refused = cashier.post(f"/api/payments/{payment['id']}/print-qr/")
+    assert refused.status_code == 409 and refused.json["code"] == "NO_PRINTER"
+    assert manager.post("/api/printers/", {"name": "Counter", "kind": "file", "device": "qr.escpos",
+                                           "role": "receipt", "profile": "TM-T20II"}).status_code == 201
+    printed = cashier.post(f"/api/payments/{payment['id']}/print-qr/")
+    assert printed.status_code == 201 and printed.json["jobs"][0]["kind"] == "payment_qr", printed.json
+    with edge_app.app_context():
+        job = edge_db.session.get(PrintJobRow, printed.json["jobs"][0]["id"])
+        config = printing.config_of(edge_db.session.get(Printer, job.printer_id))
+        paper = decode(render_stored(job.document, config))
+    assert paper.qr == [payment["qr_string"]]  # GS ( k: the printer draws the code itself
+    assert paper.lines_containing(order["order_number"]) and paper.lines_containing("Scan with any QRIS app")
+    assert paper.lines_containing("Rp")
+    cashier.post(f"/api/payments/{payment['id']}/cancel/")
+    again = cashier.post(f"/api/payments/{payment['id']}/print-qr/")
+    assert again.status_code == 409 and again.json["code"] == "PAYMENT_NOT_PENDING"
