@@ -301,10 +301,20 @@ export function openPayment(app, initialOrder, { fromCart = false, onFinished = 
       onClick: () => poll(true) }, "Check now");
     const cancel = h("button", { type: "button", class: "btn btn-secondary", testid: "gateway-cancel",
       onClick: () => withdraw() }, "Cancel this QR");
+    // a till with no screen facing the customer: the receipt printer draws the code (native QR)
+    const printQr = h("button", { type: "button", class: "btn btn-secondary", testid: "gateway-print",
+      hidden: payment.method !== "qris" || hasPrinter("receipt") === false, onClick: async () => {
+        try {
+          await app.api.post(`/api/payments/${payment.id}/print-qr/`);
+          toast("The code is printing on the receipt printer.", "ok");
+        } catch (error) {
+          toast(error.message, "error", 7000);
+        }
+      } }, "Print the code");
     replace(tender, h("div", { class: "tender-panel gateway-wait", testid: "gateway-wait",
       dataset: { paymentId: String(payment.id), status: "pending" } },
     h("label", { class: "field-label" }, `${kind} · ${format(payment.amount)}`),
-    image, link, status, expiry, h("div", { class: "row-center" }, check, cancel)), message.el);
+    image, link, status, expiry, h("div", { class: "row-center" }, check, printQr, cancel)), message.el);
 
     function show(current) {
       if (current.deeplink_url && !link.href) { link.href = current.deeplink_url; link.hidden = false; }
