@@ -334,3 +334,33 @@ def test_a_payment_made_after_the_cashier_cancelled_is_recorded_as_an_overpaymen
     assert synced_payments(cloud, payment) == [("qris", int(round(float(payment["amount"]) * 100)), "paid")]
     cash_too = manager.post(f"{edge.url}/api/payments/{cash.json()['id']}/give-back/", json={})
     assert cash_too.status_code == 409 and cash_too.json()["code"] == "NOT_A_LATE_PAYMENT"
+
+
+def test_long_polls_never_take_every_cloud_thread(outlet, cashier):
+    """`pos cloud run` (8 threads) holds at most 4 long-polls: a fifth is answered at once
+    (pending: the till asks again), and the cloud keeps answering everything else."""
+    sim, cloud, edge = outlet
+    payments = [qris_sale(edge, cashier) for _ in range(5)]
+    answered = {}
+
+    def wait_on(payment):
+        answered[payment["id"]] = (shown(edge, cashier, payment, wait=15)["status"], time.monotonic())
+
+    started = time.monotonic()
+    waiters = [threading.Thread(target=wait_on, args=(payment,)) for payment in payments[:4]]
+    for waiter in waiters:
+        waiter.start()
+    time.sleep(2)  # the four hold their slots
+    assert not answered
+    fifth_asked = time.monotonic()
+    assert shown(edge, cashier, payments[4], wait=15)["status"] == "pending"
+    assert time.monotonic() - fifth_asked < 8  # not held: every slot was taken
+    health = requests.get(f"{cloud.url}/api/health/", timeout=5)
+    assert health.status_code == 200
+    assert not answered  # the four still wait
+    for payment in payments:
+        cashier.post(f"{edge.url}/api/payments/{payment['id']}/cancel/")
+    for waiter in waiters:
+        waiter.join(timeout=30)
+    assert [status for status, _ in answered.values()] == ["cancelled"] * 4
+    assert all(at - started < 14 for _, at in answered.values())  # ended by the cancel, not the 15 s
