@@ -55,6 +55,8 @@ def run(host, port, database_url, workers, threads):
 
     metrics_dir = _share_metrics_between(workers)  # before the app builds its metrics
     app = _app(database_url)
+    # long-polls of pending charges never take the last two threads: the webhooks that end them need one
+    app.config["CHARGE_WAIT_SLOTS"] = max(0, min(app.config["CHARGE_WAIT_SLOTS"], threads - 2))
     _upgrade(app)
     with app.app_context():
         from cloud.extensions import db

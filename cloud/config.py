@@ -102,6 +102,9 @@ class Config:
         self.GATEWAY_TIMEOUT_S = _int("POS_GATEWAY_TIMEOUT_S", 10)
         # how long a dynamic QRIS / e-wallet charge may be paid (the gateways default to 15 min)
         self.GATEWAY_CHARGE_EXPIRY_S = _int("POS_GATEWAY_CHARGE_EXPIRY_S", 15 * 60)
+        # Long-polls of a pending charge (`?wait=`) one process holds at once; beyond it a wait is
+        # answered at once (the edge then polls). `pos cloud run` keeps two threads free of them.
+        self.CHARGE_WAIT_SLOTS = _int("POS_CHARGE_WAIT_SLOTS", 4)
         # Notification channels (cloud/notifications; the worker builds them). WhatsApp: Meta's
         # Cloud API (the simulator in the demo and tests); email: any SMTP server. A channel
         # without its phone number id / host is off.

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Literal, Protocol, runtime_checkable
 
-JobKind = Literal["receipt", "refund", "kitchen", "report", "test", "drawer"]
+JobKind = Literal["receipt", "refund", "kitchen", "report", "test", "drawer", "payment_qr"]
 JobState = Literal["queued", "sending", "done", "failed", "expired"]
 
 # The document "type" each job kind prints (see printers.values).
@@ -31,6 +31,7 @@ DOCUMENT_TYPE_FOR_KIND: dict[str, str] = {
     "report": "shift_report",
     "test": "test_page",
     "drawer": "drawer_kick",
+    "payment_qr": "payment_qr",
 }
 KIND_FOR_DOCUMENT_TYPE = {doc_type: kind for kind, doc_type in reversed(DOCUMENT_TYPE_FOR_KIND.items())}
 

@@ -18,6 +18,7 @@ from .escpos_writer import RenderError, write_escpos
 from .images import plan_barcode
 from .layout.drawer import layout_drawer_kick
 from .layout.kitchen import layout_kitchen_ticket
+from .layout.payment_qr import layout_payment_qr
 from .layout.receipt import layout_receipt
 from .layout.report import layout_shift_report
 from .layout.sheet import Sheet
@@ -27,6 +28,7 @@ from .values import (
     Document,
     DrawerKick,
     KitchenTicket,
+    PaymentQr,
     Receipt,
     ShiftReport,
     TestPage,
@@ -39,6 +41,7 @@ _LAYOUTS: dict[type, Callable] = {
     ShiftReport: layout_shift_report,
     TestPage: layout_test_page,
     DrawerKick: layout_drawer_kick,
+    PaymentQr: layout_payment_qr,
 }
 
 

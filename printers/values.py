@@ -84,6 +84,9 @@ DEFAULT_LABELS: dict[str, str] = {
     "columns": "Columns",
     "code_page": "Code page",
     "character_sample": "Character sample:",
+    "scan_to_pay": "Scan with any QRIS app to pay",
+    "pay_before": "Pay before",
+    "amount_to_pay": "TO PAY",
 }
 
 
@@ -382,9 +385,35 @@ class DrawerKick(Value):
                 raise DocumentError(f"DrawerKick.{name}: must be 2..510 ms")
 
 
-Document = Receipt | KitchenTicket | ShiftReport | TestPage | DrawerKick
+@dataclass(frozen=True)
+class PaymentQr(Value):
+    """A waiting QRIS payment's code on paper, printed natively (ESC/POS QR) for a
+    customer to scan at a till with no customer-facing screen. Not a receipt: nothing
+    is paid yet."""
+
+    TYPE = "payment_qr"
+
+    order_number: str
+    amount: int
+    qr_payload: str
+    tenant_name: str = ""
+    outlet_name: str = ""
+    method_label: str = "QRIS"
+    expires_at: datetime | None = None
+    currency: CurrencyFormat = field(default_factory=CurrencyFormat)
+    locale: PrintLocale = field(default_factory=PrintLocale)
+    copy: bool = False
+
+    def validate(self) -> None:
+        if not self.qr_payload.strip():
+            raise DocumentError("PaymentQr.qr_payload: must not be empty")
+        if self.amount <= 0:
+            raise DocumentError("PaymentQr.amount: must be more than zero")
+
+
+Document = Receipt | KitchenTicket | ShiftReport | TestPage | DrawerKick | PaymentQr
 DOCUMENT_TYPES: dict[str, type] = {
-    cls.TYPE: cls for cls in (Receipt, KitchenTicket, ShiftReport, TestPage, DrawerKick)
+    cls.TYPE: cls for cls in (Receipt, KitchenTicket, ShiftReport, TestPage, DrawerKick, PaymentQr)
 }
 
 

@@ -111,8 +111,8 @@ class CloudClient:
         url = f"{self.base_url}{path}"
         sent = time.time()
         try:
-            response = self.session.request(method, url, headers=self._headers(token), timeout=self.timeout,
-                                            **kwargs)
+            kwargs.setdefault("timeout", self.timeout)
+            response = self.session.request(method, url, headers=self._headers(token), **kwargs)
         except (requests.ConnectionError, requests.Timeout) as error:
             raise Unreachable(f"cannot reach the cloud at {self.base_url}: {error.__class__.__name__}",
                               timed_out=isinstance(error, requests.ReadTimeout)) from None
@@ -157,10 +157,13 @@ class CloudClient:
         """Ask the cloud for a QRIS / e-wallet charge for an edge payment (same uuid, same charge)."""
         return self._charge_answer(self._device_request("POST", "/api/sync/payments/", json=body).body)
 
-    def charge(self, payment_uuid: str, check: bool = False) -> dict:
-        """How a charge stands at the cloud; `check` asks the gateway first."""
-        return self._charge_answer(self._device_request("GET", f"/api/sync/payments/{payment_uuid}/",
-                                                        params={"check": "true"} if check else None).body)
+    def charge(self, payment_uuid: str, check: bool = False, wait: int = 0) -> dict:
+        """How a charge stands at the cloud; `check` asks the gateway first; `wait` long-polls:
+        the cloud answers as soon as a pending charge changes, or after `wait` seconds."""
+        params = {"check": "true"} if check else ({"wait": wait} if wait > 0 else None)
+        extra = {"timeout": (self.timeout, self.timeout + wait)} if wait > 0 and not check else {}
+        return self._charge_answer(self._device_request("GET", f"/api/sync/payments/{payment_uuid}/", params=params,
+                                                        **extra).body)
 
     def cancel_charge(self, payment_uuid: str) -> dict:
         return self._charge_answer(self._device_request("POST", f"/api/sync/payments/{payment_uuid}/cancel/").body)

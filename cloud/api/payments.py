@@ -5,13 +5,17 @@ and each tenant's write-only gateway accounts. The work is in cloud.services
 Views that talk to a gateway do not take `writes`: no transaction may wait on the
 network, so their service commits each write itself before the 2xx leaves.
 """
+import re
+
 from apiflask import APIBlueprint
 from flask import current_app, request
 
 from cloud.api.access import public, require
 from cloud.api.devices import require_device
+from cloud.api.schemas.common import list_schema
 from cloud.api.schemas.payments import (
     ChargeIn,
+    ChargeListQuery,
     ChargeOut,
     ChargeQuery,
     GatewayAccountIn,
@@ -22,12 +26,17 @@ from cloud.api.schemas.payments import (
 from cloud.api.tx import writes
 from cloud.extensions import db
 from cloud.gateways import PROVIDERS
-from cloud.services import gateway_accounts, gateway_callbacks, gateway_charges
+from cloud.models import GatewayCharge
+from cloud.services import charge_waits, gateway_accounts, gateway_callbacks, gateway_charges
 from cloud.services.gateway_accounts import GatewaySettings
 from sync.web.errors import NotFound
+from sync.web.fields import UUID_PATTERN
+from sync.web.lists import order_by, ordered_by, paginate
 from sync.web.openapi import refuses
 
 bp = APIBlueprint("payments", __name__, url_prefix="/api", tag="Payments (gateways)")
+UUID_TEXT = re.compile(UUID_PATTERN)
+CHARGE_ORDERING = {"amount": GatewayCharge.amount, "paid_at": GatewayCharge.paid_at}
 
 
 def settings() -> GatewaySettings:
@@ -62,10 +71,12 @@ def create_charge(json_data, device):
 @bp.input(ChargeQuery, location="query")
 @bp.output(ChargeOut)
 def get_charge(payment_uuid, query_data, device):
-    """How the charge stands; `check=true` asks the gateway first while it is pending."""
+    """How the charge stands; `check=true` asks the gateway first while it is pending;
+    `wait=N` answers as soon as a pending charge changes, or after N seconds."""
     if query_data["check"]:
         return gateway_charges.check(db.session, device.outlet_id, str(payment_uuid), settings())
-    return gateway_charges.get(db.session, device.outlet_id, str(payment_uuid))
+    return charge_waits.wait_for_change(db.session, device.outlet_id, str(payment_uuid), query_data["wait"],
+                                        slots=current_app.config["CHARGE_WAIT_SLOTS"])
 
 
 @bp.post("/sync/payments/<uuid:payment_uuid>/cancel/")
@@ -98,6 +109,36 @@ def webhook(provider):
     verdict = gateway_callbacks.receive(db.session, _provider(provider), request.headers, request.get_data(),
                                         settings())
     return {"status": verdict.verdict, "message": verdict.message}, verdict.status
+
+
+@bp.get("/payments/charges/")
+@require("manager")
+@bp.input(ordered_by(ChargeListQuery, CHARGE_ORDERING), location="query")
+@bp.output(list_schema(ChargeOut, "GatewayChargeList"))
+def list_charges(query_data, actor):
+    """The tenant's QRIS / e-wallet charges (your outlet's, for outlet-bound managers), newest
+    first: pending ones a manager may cancel, late payments (`late_payment=true`) to give back."""
+    stmt = gateway_charges.charges_query(actor)
+    for name in ("status", "outlet_id", "late_payment"):
+        if query_data.get(name) is not None:
+            stmt = stmt.where(getattr(GatewayCharge, name) == query_data[name])
+    stmt = order_by(stmt, query_data.get("ordering"), CHARGE_ORDERING, [GatewayCharge.id.desc()])
+    return paginate(db.session, stmt, query_data)
+
+
+@bp.post("/payments/<payment_uuid>/cancel/")
+@require("manager")
+@bp.output(ChargeOut)
+@bp.doc(responses={503: {"description": "GATEWAY_UNREACHABLE"}, 502: {"description": "GATEWAY_REJECTED"}})
+@refuses(CHARGE_NOT_PENDING="the charge was already paid or refunded")
+def manager_cancel_charge(payment_uuid, actor):
+    """A manager withdraws a pending QRIS / e-wallet charge (by the edge payment's uuid) at the
+    gateway; the till waiting on it learns at once (long-poll). A payment that won the race
+    answers `paid`; one made later still is recorded as a late payment."""
+    if not UUID_TEXT.fullmatch(payment_uuid.lower()):  # checked after the role (a plain string converter)
+        raise NotFound("Charge")
+    charge = gateway_charges.for_actor(db.session, actor, payment_uuid.lower())
+    return gateway_charges.cancel(db.session, charge.outlet_id, charge.payment_uuid, settings())
 
 
 @bp.get("/payments/gateways/")

@@ -43,6 +43,10 @@ class GatewaySettings:
     def webhook_url(self, provider: str) -> str | None:
         return f"{self.public_url}/api/payments/webhook/{provider}/" if self.public_url else None
 
+    def return_url(self) -> str | None:
+        """Where a redirecting e-wallet (DANA, ShopeePay) sends the customer back: the cloud's site."""
+        return f"{self.public_url}/" if self.public_url else None
+
 
 def _key(secret: str, tenant_id: int) -> bytes:
     return hmac.new(secret.encode("utf-8"), b"gateway-credentials\0" + str(tenant_id).encode(), hashlib.sha256).digest()

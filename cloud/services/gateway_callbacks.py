@@ -17,7 +17,7 @@ from sqlalchemy import or_, select
 from cloud import gateways
 from cloud.gateways.errors import CallbackIgnored, CallbackMalformed
 from cloud.models import GatewayCharge, PaymentCallback
-from cloud.services import gateway_accounts, gateway_charges
+from cloud.services import charge_waits, gateway_accounts, gateway_charges
 from cloud.services.gateway_accounts import GatewaySettings
 from sync import sqlite
 from sync.errors import Unavailable
@@ -74,11 +74,13 @@ def receive(session, provider: str, headers, body: bytes, settings: GatewaySetti
             verdict = Verdict(200, "duplicate", "Already received")
         else:
             result = gateway_charges.apply(charge, outcome)
-            verdict = Verdict(200, result, f"charge {charge.status}")
+            verdict = (Verdict(404, result, "No such refund here (yet)") if result == "unknown_refund"
+                       else Verdict(200, result, f"charge {charge.status}"))
         entry = session.get(PaymentCallback, entry_id)
         entry.verdict, entry.detail = verdict.verdict, verdict.message[:500]
         entry.tenant_id, entry.charge_id, entry.event_key = tenant_id, charge_id, outcome.event_key[:200]
         session.commit()
+    charge_waits.changed()
     return verdict
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import object_session
 
 from cloud.gateways import base
 from cloud.gateways.base import ChargeRef, ChargeRequest, Outcome
@@ -27,7 +28,7 @@ from cloud.gateways.errors import (
     InvalidChargeRequest,
 )
 from cloud.models import GatewayCharge, GatewayRefund
-from cloud.services import gateway_accounts
+from cloud.services import charge_waits, gateway_accounts
 from cloud.services.gateway_accounts import GatewaySettings
 from sync import sqlite
 from sync.errors import Conflict, DomainError, Invalid, NotFound, Unavailable, UpstreamFailed
@@ -55,6 +56,23 @@ def find(session, outlet_id: int, payment_uuid: str, *, lock: bool = False) -> G
 
 def get(session, outlet_id: int, payment_uuid: str) -> GatewayCharge:
     charge = find(session, outlet_id, payment_uuid)
+    if charge is None:
+        raise NotFound("Charge")
+    return charge
+
+
+def charges_query(actor):
+    """The charges a manager may see: the tenant's, or their own outlet's when outlet-bound."""
+    stmt = select(GatewayCharge).where(GatewayCharge.tenant_id == actor.require_tenant())
+    if actor.outlet_id is not None:
+        stmt = stmt.where(GatewayCharge.outlet_id == actor.outlet_id)
+    return stmt
+
+
+def for_actor(session, actor, payment_uuid: str) -> GatewayCharge:
+    """A charge by the edge payment's uuid, if the actor may see it (else not found)."""
+    charge = session.execute(charges_query(actor).where(GatewayCharge.payment_uuid == payment_uuid)
+                             .order_by(GatewayCharge.id)).scalars().first()
     if charge is None:
         raise NotFound("Charge")
     return charge
@@ -103,7 +121,7 @@ def create(session, device, data: ChargeInput, settings: GatewaySettings) -> tup
     session.rollback()  # no transaction waits on the gateway
     request = ChargeRequest(order_id=data.payment_uuid, method=channel, amount=data.amount,
                             expiry_seconds=settings.expiry_s, notification_url=settings.webhook_url(provider),
-                            customer_phone=data.customer_phone)
+                            return_url=settings.return_url(), customer_phone=data.customer_phone)
     try:
         answer = gateway.charge(request)
     except GatewayError as error:
@@ -179,6 +197,7 @@ def cancel(session, outlet_id: int, payment_uuid: str, settings: GatewaySettings
             if charge.status == base.PENDING:
                 charge.status = base.CANCELLED
             session.commit()
+        charge_waits.changed()
         return charge
     return _apply_and_commit(session, charge_id, outcome)
 
@@ -195,8 +214,11 @@ def refund(session, outlet_id: int, payment_uuid: str, *, refund_uuid: str, amou
         return prior
     if charge.status not in (base.PAID, base.REFUNDED):
         raise Conflict(f"The charge is {charge.status}; only a paid charge can be refunded", "CHARGE_NOT_PAID")
-    if amount <= 0 or amount > charge.amount - charge.refunded_amount:
-        raise Invalid("The refund is more than what is left of the payment", "REFUND_TOO_LARGE", "amount")
+    waiting = sum(session.execute(select(GatewayRefund.amount).where(
+        GatewayRefund.charge_id == charge.id, GatewayRefund.status == base.REFUND_PENDING)).scalars())
+    if amount <= 0 or amount > charge.amount - charge.refunded_amount - waiting:
+        raise Invalid("The refund is more than what is left of the payment (counting refunds the gateway is still "
+                      "making)", "REFUND_TOO_LARGE", "amount")
     gateway = gateway_accounts.adapter(session, charge.tenant_id, charge.provider, settings)
     ref, charge_id = ChargeRef(charge.gateway_id, charge.channel), charge.id
     session.rollback()
@@ -218,7 +240,31 @@ def refund(session, outlet_id: int, payment_uuid: str, *, refund_uuid: str, amou
             if charge.refunded_amount >= charge.amount:
                 charge.status = base.REFUNDED
         session.commit()
+    charge_waits.changed()
     return record
+
+
+def _settle_named_refund(charge: GatewayCharge, outcome: Outcome) -> str:
+    session = object_session(charge)
+    record = session.execute(select(GatewayRefund).where(
+        GatewayRefund.charge_id == charge.id, GatewayRefund.gateway_refund_id == outcome.payment_id)
+    ).scalar_one_or_none() if session is not None else None
+    if record is None:
+        return "unknown_refund"  # not recorded (yet: the callback may beat the refund's own answer): retried
+    if record.status != base.REFUND_PENDING:
+        return "unchanged"  # already settled (its immediate answer or an earlier callback)
+    if outcome.amount is not None and outcome.amount != record.amount:
+        return "mismatch"
+    if outcome.status != base.REFUNDED:
+        record.status = base.REFUND_FAILED
+        return "applied"
+    if charge.refunded_amount + record.amount > charge.amount:
+        return "mismatch"
+    record.status = base.REFUND_SUCCEEDED
+    charge.refunded_amount += record.amount
+    if charge.refunded_amount >= charge.amount:
+        charge.status = base.REFUNDED
+    return "applied"
 
 
 def _locked(session, charge_id: int) -> GatewayCharge:
@@ -230,12 +276,14 @@ def _apply_and_commit(session, charge_id: int, outcome: Outcome) -> GatewayCharg
         charge = _locked(session, charge_id)
         apply(charge, outcome)
         session.commit()
+    charge_waits.changed()
     return charge
 
 
 def apply(charge: GatewayCharge, outcome: Outcome) -> str:
     """Let one outcome change the charge; answers the verdict for the callback log:
-    applied, unchanged (nothing new), regression (older news, ignored) or mismatch."""
+    applied, unchanged (nothing new), regression (older news, ignored), mismatch, or
+    unknown_refund (a refund callback naming a refund not recorded yet)."""
     if outcome.kind == base.PAYMENT and outcome.amount is not None and outcome.amount != charge.amount:
         return "mismatch"
     if outcome.currency is not None and outcome.currency != charge.currency:
@@ -259,6 +307,11 @@ def apply(charge: GatewayCharge, outcome: Outcome) -> str:
 
 
 def _apply_refund(charge: GatewayCharge, outcome: Outcome) -> str:
+    """A provider that says the total refunded (Midtrans) moves the charge to it; one that
+    names the refund (Xendit's refund.succeeded / refund.failed) settles that refund of ours,
+    which was answered `pending` when it was asked for."""
+    if not outcome.refunded_amount and outcome.payment_id:
+        return _settle_named_refund(charge, outcome)
     if outcome.status != base.REFUNDED or outcome.refunded_amount <= charge.refunded_amount:
         return "unchanged"
     if outcome.refunded_amount > charge.amount:

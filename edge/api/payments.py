@@ -5,11 +5,19 @@ from apiflask import APIBlueprint
 from flask import Response, current_app
 
 from edge.api.access import require
-from edge.api.schemas.orders import PaymentIn, PaymentOut
+from edge.api.schemas.orders import (
+    GiveBackIn,
+    LatePaymentOut,
+    PaymentIn,
+    PaymentOut,
+    PaymentQuery,
+    PrintedOut,
+    RefundOut,
+)
 from edge.api.tx import writes
 from edge.extensions import db
 from edge.models import Payment
-from edge.services import continuity, gateway_payments, orders, payments, qr_images, runtime, shifts
+from edge.services import continuity, gateway_payments, late_payments, orders, payments, qr_images, runtime, shifts
 from sync.web.errors import NotFound
 from sync.web.openapi import refuses
 
@@ -57,6 +65,39 @@ def _start_gateway_payment(json_data, actor):
                                   amount=json_data.get("amount"), channel=json_data.get("channel"))
 
 
+@bp.get("/late/")
+@require("manager")
+@bp.output(LatePaymentOut(many=True))
+def list_late_payments(actor):
+    """QRIS / e-wallet payments made after their QR was cancelled or expired (newest first):
+    recorded as paid, their orders show the overpayment until a manager gives it back."""
+    listed = []
+    for payment, order in late_payments.listing(db.session):
+        payment = gateway_payments.decorate(db.session, payment)
+        listed.append({"payment": payment, "order_id": order.id, "order_number": order.order_number,
+                       "order_status": order.status, "overpaid_amount": order.overpaid_amount})
+    return listed
+
+
+@bp.post("/<int:payment_id>/give-back/")
+@require("manager")
+@bp.input(GiveBackIn)
+@bp.output(RefundOut, status_code=201)
+@bp.doc(responses={503: {"description": "GATEWAY_UNREACHABLE: the money goes back through the gateway (online)"}})
+@refuses(NOT_A_LATE_PAYMENT="the payment was not made after its QR was cancelled or expired",
+          ALREADY_GIVEN_BACK="it was given back already", NOT_OVERPAID="the late payment pays for the order",
+          GATEWAY_REFUND_NOT_DONE="the gateway has not confirmed the refund")
+def give_back_late_payment(payment_id, json_data, actor):
+    """One tap: give a late payment's overpaid money back through the gateway and record the
+    refund (the order's overpayment falls to zero). Nothing is recorded unless the gateway confirms."""
+    continuity.refuse_if_catching_up()
+    given = late_payments.give_back(db.session, runtime.client_for(current_app), _payment(payment_id),
+                                    user_id=actor.user_id, shift=shifts.current(db.session, actor.terminal),
+                                    reason=json_data["reason"])
+    given.tenders = [{"id": given.id, "uuid": given.uuid, "method": given.method, "amount": given.amount}]
+    return given
+
+
 def _payment(payment_id) -> Payment:
     payment = db.session.get(Payment, payment_id)
     if payment is None:
@@ -66,10 +107,13 @@ def _payment(payment_id) -> Payment:
 
 @bp.get("/<int:payment_id>/")
 @require("cashier")
+@bp.input(PaymentQuery, location="query")
 @bp.output(PaymentOut)
-def get_payment(payment_id, actor):
-    """A payment; a pending QRIS / e-wallet one is first brought up to date from the cloud."""
-    return gateway_payments.refresh(db.session, runtime.client_for(current_app), _payment(payment_id))
+def get_payment(payment_id, query_data, actor):
+    """A payment; a pending QRIS / e-wallet one is first brought up to date from the cloud
+    (`wait=N`: as soon as it changes there, or after N seconds)."""
+    return gateway_payments.refresh(db.session, runtime.client_for(current_app), _payment(payment_id),
+                                    wait=query_data["wait"])
 
 
 @bp.post("/<int:payment_id>/check/")
@@ -87,6 +131,17 @@ def check_payment(payment_id, actor):
 def cancel_payment(payment_id, actor):
     """Withdraw the QR before the customer pays (if they just paid, the payment turns paid)."""
     return gateway_payments.cancel(db.session, runtime.client_for(current_app), _payment(payment_id))
+
+
+@bp.post("/<int:payment_id>/print-qr/")
+@writes
+@require("cashier")
+@bp.output(PrintedOut, status_code=201)
+@refuses(PAYMENT_NOT_PENDING="only a waiting QRIS payment's code is printed", NO_PRINTER="no receipt printer")
+def print_payment_qr(payment_id, actor):
+    """Print the waiting QRIS payment's code on the receipt printer (a native ESC/POS QR) for the
+    customer to scan; 404 when the payment has no QR (an e-wallet deeplink)."""
+    return {"jobs": gateway_payments.print_qr(db.session, _payment(payment_id))}
 
 
 @bp.get("/<int:payment_id>/qr.svg")

@@ -16,6 +16,8 @@ class OutletStatusOut(Schema):
     printers = Dict()
     kitchen = Dict()
     storage = Dict()
+    payments = Dict(metadata={"description": "late_to_give_back: QRIS / e-wallet payments made after their QR was "
+                                             "cancelled or expired whose order still holds the overpayment"})
     time = String()
 
 

@@ -1,11 +1,15 @@
 """A QRIS or e-wallet payment's charge at the gateway, as the cloud answered it: what the
 till shows (QR string or deeplink, expiry) while the payment is `pending`. The gateway's
-credentials never reach the edge; the cloud knows this charge by the payment's uuid."""
+credentials never reach the edge; the cloud knows this charge by the payment's uuid.
+
+`late_payment`: the customer paid after the till cancelled the QR or it expired; the
+payment was recorded anyway (money is not lost) and the order shows the overpayment
+until a manager gives it back (`returned_at`)."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, String, Text
+from sqlalchemy import Boolean, DateTime, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from edge.models.base import Base
@@ -22,3 +26,5 @@ class GatewayPayment(Base):
     qr_string: Mapped[str | None] = mapped_column(Text)
     deeplink_url: Mapped[str | None] = mapped_column(Text)
     expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+    late_payment: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    returned_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -92,6 +92,11 @@ class Order(Base):
         return max(0, self.amount_due - self.paid_amount)
 
     @property
+    def overpaid_amount(self) -> int:
+        """Paid beyond what is due and not yet given back (a late QRIS / e-wallet payment)."""
+        return max(0, self.paid_amount - self.refunded_amount - self.amount_due)
+
+    @property
     def is_fully_paid(self) -> bool:
         return self.paid_amount >= self.amount_due
 

@@ -16,7 +16,7 @@ import uuid
 from sqlalchemy import select
 
 from edge.models import GatewayPayment, Order, Payment
-from edge.services import orders, outbox, printing
+from edge.services import orders, outbox, print_documents, printing
 from edge.services import outlet as outlet_settings
 from edge.services.payments import GATEWAY_METHODS, snapshot_values
 from edge.services.uow import write_transaction
@@ -50,7 +50,7 @@ def unreachable(method: str, why: str = "which is not reachable from this outlet
 _KIND_OF_STATUS = {400: Invalid, 403: Forbidden, 409: Conflict, 422: Unprocessable, 429: TooManyAttempts}
 
 
-def _refusal(error: Refused) -> DomainError:
+def refusal(error: Refused) -> DomainError:
     body = error.body
     message, code, field = body.get("message") or str(error), body.get("code"), body.get("field")
     if error.status == 404:
@@ -93,7 +93,7 @@ def start(session, client: CloudClient | None, order: Order, *, user_id: int, te
     try:
         charge = client.create_charge(body)
     except Refused as error:
-        raise _refusal(error) from None
+        raise refusal(error) from None
     except CloudError:  # the cloud or the gateway behind it (503, 502) does not take the charge
         raise unreachable(method) from None
     with write_transaction() as session:
@@ -125,20 +125,22 @@ def decorate(session, payment: Payment) -> Payment:
     if row is not None:
         payment.qr_string, payment.deeplink_url = row.qr_string, row.deeplink_url
         payment.expires_at, payment.provider = row.expires_at, row.provider
+        payment.late_payment, payment.returned_at = row.late_payment, row.returned_at
     return payment
 
 
-def refresh(session, client: CloudClient | None, payment: Payment, *, check: bool = False) -> Payment:
-    """A pending payment as the cloud now reports it (unchanged when the cloud is out of reach)."""
+def refresh(session, client: CloudClient | None, payment: Payment, *, check: bool = False, wait: int = 0) -> Payment:
+    """A pending payment as the cloud now reports it (unchanged when the cloud is out of reach).
+    `wait`: long-poll the cloud, which answers as soon as the charge changes (or after `wait` s)."""
     if payment.status != PENDING or payment.method not in GATEWAY_METHODS or client is None:
         return decorate(session, payment)
     payment_id, payment_uuid = payment.id, payment.uuid
     session.rollback()
     try:
-        charge = client.charge(payment_uuid, check=check)
+        charge = client.charge(payment_uuid, check=check, wait=wait)
     except Refused as error:
         if check:
-            raise _refusal(error) from None
+            raise refusal(error) from None
         return decorate(session, session.get(Payment, payment_id))
     except CloudError:
         if check:
@@ -175,7 +177,7 @@ def cancel(session, client: CloudClient | None, payment: Payment) -> Payment:
     try:
         charge = client.cancel_charge(payment_uuid)
     except Refused as error:
-        raise _refusal(error) from None
+        raise refusal(error) from None
     except CloudError:
         raise unreachable(payment.method) from None
     return settle(payment_id, charge)
@@ -215,13 +217,17 @@ def refund_at_gateway(session, client: CloudClient | None, order: Order, shares,
     refund plan's (method, amount)), before the refund is recorded: only a refund the
     gateway confirms may be recorded as done, so any refusal raises and nothing is
     written. With the request's Idempotency-Key the refund uuids are derived from it, so
-    a repeated request asks the cloud for the same refunds and gets their first answers."""
+    a repeated request asks the cloud for the same refunds and gets their first answers.
+    Without one they are derived from what the order had refunded so far, so asking again
+    for a refund the gateway answered `pending` (Xendit e-wallets) asks after that same
+    refund, which its callback has settled meanwhile, instead of making a second one."""
     wanted = {method: amount for method, amount in shares if method in GATEWAY_METHODS and amount > 0}
     if not wanted:
         return
     if client is None:
         raise unreachable(next(iter(wanted)), "which gives the money back and is not reachable from this outlet")
     paid = [(p.uuid, p.method) for p in order.payments if p.status == PAID and p.method in wanted]
+    refunded_before = order.refunded_amount
     session.rollback()  # nothing waits on the network
     try:
         for method, amount in wanted.items():
@@ -229,22 +235,49 @@ def refund_at_gateway(session, client: CloudClient | None, order: Order, shares,
                 if paid_by != method or amount <= 0:
                     continue
                 charge = client.charge(payment_uuid)
-                take = min(amount, money.parse_amount(charge["amount"]) - money.parse_amount(
-                    charge.get("refunded_amount") or "0.00"))
-                if take <= 0:
-                    continue
-                refund_uuid = str(uuid.uuid5(REFUND_NAMESPACE, f"{key}:{payment_uuid}")) if key else new_uuid()
-                answer = client.refund_charge(payment_uuid, refund_uuid, money.format_amount(take), reason[:500])
+                left = money.parse_amount(charge["amount"]) - money.parse_amount(charge.get("refunded_amount") or "0")
+                # nothing left may mean our own refund, answered `pending` earlier, took it: ask after that one
+                take = min(amount, left if left > 0 else money.parse_amount(charge["amount"]))
+                refund_uuid = str(uuid.uuid5(REFUND_NAMESPACE, f"{key}:{payment_uuid}" if key else
+                                             f"{payment_uuid}:{amount}:after:{refunded_before}"))
+                try:
+                    answer = client.refund_charge(payment_uuid, refund_uuid, money.format_amount(take), reason[:500])
+                except Refused as error:
+                    if left <= 0 and error.body.get("code") in ("REFUND_TOO_LARGE", "CHARGE_NOT_PAID"):
+                        continue  # fully refunded before: the next payment of this method gives the rest
+                    raise
+                if answer["status"] == "pending":
+                    raise Conflict(f"The payment gateway is still making the {method.upper()} refund; nothing was "
+                                   "recorded yet: ask again in a moment (the same refund is not made twice)",
+                                   "GATEWAY_REFUND_NOT_DONE")
                 if answer["status"] != "succeeded":
                     raise Conflict(f"The payment gateway has not confirmed the {method.upper()} refund (it is "
                                    f"{answer['status']}); nothing was recorded, try again shortly",
                                    "GATEWAY_REFUND_NOT_DONE")
-                amount -= take
+                amount -= money.parse_amount(answer["amount"])
             if amount > 0:
                 raise Conflict(f"The gateway holds less {method.upper()} money of this order than the refund asks "
                                "for", "GATEWAY_REFUND_TOO_LARGE", "method")
     except Refused as error:
-        raise _refusal(error) from None
+        raise refusal(error) from None
     except CloudError:
         raise unreachable(next(iter(wanted)), "which gives the money back and is not reachable from this outlet"
                           ) from None
+
+
+def print_qr(session, payment: Payment) -> list[dict]:
+    """Queue the waiting QRIS payment's code on the receipt printer (native ESC/POS QR),
+    for a customer to scan where no screen faces them. Answers the job queued."""
+    if payment.status != PENDING or payment.method not in GATEWAY_METHODS:
+        raise Conflict(f"The payment is {payment.status}; only a waiting QRIS payment's code is printed",
+                       "PAYMENT_NOT_PENDING")
+    row = session.execute(select(GatewayPayment).where(GatewayPayment.payment_id == payment.id)).scalar_one_or_none()
+    if row is None or not row.qr_string:
+        raise NotFound("QR code")
+    printer = printing.receipt_printer(session)
+    if printer is None:
+        raise Conflict("No receipt printer is set up at this outlet", "NO_PRINTER")
+    order = orders.get(session, payment.order_id)
+    slip = print_documents.payment_qr(session, order, payment, qr_string=row.qr_string, expires_at=row.expires_at)
+    job = printing.enqueue(session, printer, "payment_qr", slip.to_dict(), order_id=order.id)
+    return [{"id": job.id, "printer_id": job.printer_id, "kind": job.kind, "copy": job.copy}]

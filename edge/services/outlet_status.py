@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from edge.models import SyncState
-from edge.services import sync_status
+from edge.services import late_payments, sync_status
 from sync.timeutil import isoformat, utcnow
 
 # Other parts of the edge (printing, kitchen sockets) report here without this module
@@ -35,6 +35,7 @@ def snapshot(session, pull_interval_s: int) -> dict:
         "sync": {"pending": summary["pending"], "oldest_pending_age_s": summary["oldest_pending_age_s"],
                  "dead": summary["dead"], "records": summary["pending_records"]},
         "time": isoformat(utcnow()),
+        "payments": {"late_to_give_back": late_payments.to_give_back(session)},
     }
     for name, provider in _providers.items():
         body[name] = provider()

@@ -22,7 +22,7 @@ from printers import (
     ReceiptRefund,
     ShiftReport,
 )
-from printers.values import ReceiptModifier
+from printers.values import PaymentQr, ReceiptModifier
 from sync.money import format_rate
 from sync.timeutil import utcnow
 from sync.vocab import METHOD_LABELS
@@ -168,3 +168,11 @@ def shift_report(session, shift: Shift, figures: dict, *, copy: bool = False) ->
         tax=orders["tax"], rounding=orders["rounding"], refunds_total=refunds_total, payments_total=payments_total,
         total_collected=payments_total - refunds_total, copy=copy,
     )
+
+
+def payment_qr(session, order: Order, payment, *, qr_string: str, expires_at) -> PaymentQr:
+    """A waiting QRIS payment's code for the customer to scan off the receipt printer."""
+    tenant, place = outlet_settings.tenant(session), outlet_settings.outlet(session)
+    return PaymentQr(order_number=order.order_number, amount=payment.amount, qr_payload=qr_string,
+                     tenant_name=tenant.name, outlet_name=place.name, expires_at=_aware(expires_at),
+                     currency=currency_format(tenant.currency), locale=_locale(session))

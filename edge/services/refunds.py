@@ -84,6 +84,17 @@ def _record(session, order: Order, kind: str, method: str | None, amount: int, r
     return refund
 
 
+def give_back_money(session, order: Order, *, method: str, amount: int, reason: str, user_id: int,
+                    shift: Shift | None) -> Refund:
+    """Money given back with no items returned (a late QRIS / e-wallet payment that made
+    the order overpaid): one refund record, the order's refunded amount, a refund slip."""
+    order.refunded_amount += amount
+    given = _record(session, order, "refund", method, amount, reason, [], user_id, shift)
+    orders.record_change(session, order)
+    printing.on_refunded(session, order, [given])
+    return given
+
+
 def void(session, order: Order, *, user_id: int, shift: Shift | None, reason: str,
          lines: list[dict] | None) -> Refund:
     """Take unpaid items off an order (the kitchen is told)."""

@@ -11,7 +11,7 @@ import threading
 from sqlalchemy.exc import DBAPIError
 
 from edge.extensions import db
-from edge.services import continuity, credentials, gateway_payments, outbox, puller, storage, upkeep
+from edge.services import continuity, credentials, gateway_payments, late_payments, outbox, puller, storage, upkeep
 from edge.services.loops import Loop
 from edge.services.relay import Relay
 from sync.client import CloudClient, CloudError
@@ -150,3 +150,4 @@ class BackgroundServices:
                 log.info("pull failed, serving from the mirror: %s", error)
                 return
             gateway_payments.refresh_pending(db.session, self.pull_client)  # a QR paid while no till looked
+            late_payments.watch(db.session, self.pull_client)  # a QR paid after it was cancelled or expired

@@ -138,8 +138,9 @@ def set_config():
         value = payload.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
             raise SimulatorError(400, "INVALID_SETTING", f"{key} is a whole number, 0 or more", key)
-    if "reorder" in payload and not isinstance(payload["reorder"], bool):
-        raise SimulatorError(400, "INVALID_SETTING", "reorder is true or false", "reorder")
+    for key in ("reorder", "refunds_pending"):
+        if key in payload and not isinstance(payload[key], bool):
+            raise SimulatorError(400, "INVALID_SETTING", f"{key} is true or false", key)
     retry = payload.get("retry_ms")
     if retry is not None and (not isinstance(retry, list) or len(retry) > 20 or not all(
             isinstance(item, int) and not isinstance(item, bool) and 0 <= item <= 3_600_000 for item in retry)):

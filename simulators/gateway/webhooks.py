@@ -26,6 +26,7 @@ class WebhookConfig:
     duplicate: int = 0            # extra copies of every webhook
     drop_next: int = 0            # drop the next N webhooks (never sent, no retry)
     reorder: bool = False         # hold a charge's webhooks until its final one, then send newest first
+    refunds_pending: bool = False  # Xendit POST /refunds answers PENDING; refund.succeeded follows by callback
     retry_ms: list[int] = field(default_factory=lambda: [1000, 2000, 4000, 8000, 16000])
     timeout_s: float = 5.0
     midtrans_notification_url: str | None = None   # Midtrans dashboard "Payment Notification URL"

@@ -319,7 +319,10 @@ def create_refund():
                         metadata=payload.get("metadata"))
     if new:
         announce(sim, record, "refunded", None, refund=item)
-    return jsonify(refund_object(record, item))
+    answer = refund_object(record, item)
+    if sim.config.refunds_pending and new:  # the e-wallet takes its time: the callback says when it is done
+        answer["status"] = "PENDING"
+    return jsonify(answer)
 
 
 @bp.get("/refunds/<refund_id>")

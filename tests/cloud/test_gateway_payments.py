@@ -5,6 +5,7 @@ it exactly once. Forged, replayed, mismatched and other tenants' webhooks change
 from __future__ import annotations
 
 import json
+import time
 import uuid
 
 import pytest
@@ -229,3 +230,96 @@ def test_a_charge_the_gateway_refuses_is_a_502_bad_gateway_and_records_nothing(a
     assert refused.status_code == 502, refused.json
     assert (refused.json["error"], refused.json["code"]) == ("BadGateway", "GATEWAY_REJECTED")
     assert client.get(f"/api/sync/payments/{body['payment_uuid']}/", headers=till).status_code == 404
+
+
+def test_a_long_poll_waits_for_a_change_and_with_every_slot_taken_answers_at_once(make_cloud_app, client, world,
+                                                                                  sim, receiver):
+    """`wait` holds a server thread: with no slot left (here 0) the charge is answered as it
+    stands, at once, and the edge polls again; a charge that is not pending never waits."""
+    app = make_cloud_app(MIDTRANS_API_URL=sim.url, XENDIT_API_URL=sim.url, CLOUD_PUBLIC_URL=receiver.url,
+                         CHARGE_WAIT_SLOTS=0)
+    client = app.test_client()
+    set_account(client, world)
+    till = device_headers(app, client, world.a.outlet_id)
+    body, created = charge(client, till)
+    started = time.monotonic()
+    answer = client.get(f"/api/sync/payments/{body['payment_uuid']}/?wait=25", headers=till)
+    assert answer.status_code == 200 and answer.json["status"] == "pending"
+    assert time.monotonic() - started < 10  # not the 25 s
+    assert client.get(f"/api/sync/payments/{body['payment_uuid']}/?wait=26", headers=till).json["field"] == "wait"
+    assert client.get(f"/api/sync/payments/{body['payment_uuid']}/?wait=2.5", headers=till).status_code == 400
+
+
+def test_a_manager_lists_the_charges_and_cancels_a_pending_one_at_the_gateway(client, world, till, sim):
+    body, created = charge(client, till)
+    listed = client.get("/api/payments/charges/?status=pending", headers=world.headers("manager")).json
+    assert body["payment_uuid"] in [row["payment_uuid"] for row in listed["results"]]
+    assert client.get("/api/payments/charges/", headers=world.headers("manager", "b")).json["count"] == 0
+    assert client.post(f"/api/payments/{body['payment_uuid']}/cancel/",
+                       headers=world.headers("manager", "b")).status_code == 404  # another tenant's charge
+    assert client.post(f"/api/payments/{body['payment_uuid']}/cancel/",
+                       headers=world.headers("cashier")).status_code == 403
+    assert client.post("/api/payments/not-a-uuid/cancel/", headers=world.headers("manager")).status_code == 404
+    cancelled = client.post(f"/api/payments/{body['payment_uuid']}/cancel/", headers=world.headers("manager"))
+    assert cancelled.status_code == 200 and cancelled.json["status"] == "cancelled", cancelled.json
+    at_sim = requests.get(f"{sim.url}/_sim/charges/{created.json['gateway_id']}", timeout=5).json()
+    assert at_sim["state"] == "cancelled"
+    assert client.get(f"/api/sync/payments/{body['payment_uuid']}/", headers=till).json["status"] == "cancelled"
+    paid_body, paid = charge(client, till, amount="30000.00")
+    sim_pay(sim, paid.json["gateway_id"])
+    late = client.post(f"/api/payments/{paid_body['payment_uuid']}/cancel/", headers=world.headers("manager"))
+    assert late.status_code == 200 and late.json["status"] == "paid"  # the customer won the race
+    assert client.post(f"/api/payments/{paid_body['payment_uuid']}/cancel/",
+                       headers=world.headers("manager")).json["code"] == "CHARGE_NOT_PENDING"
+
+
+@pytest.fixture
+def pending_refunds(sim):
+    requests.post(f"{sim.url}/_sim/config", json={"refunds_pending": True}, timeout=5).raise_for_status()
+    yield
+    requests.post(f"{sim.url}/_sim/config", json={"refunds_pending": False}, timeout=5).raise_for_status()
+
+
+def test_a_xendit_refund_answered_pending_counts_once_its_callback_says_succeeded(client, world, app, sim, receiver,
+                                                                                  pending_refunds):
+    client.put("/api/payments/gateways/xendit/", json={"secret_key": XENDIT_KEY, "callback_token": XENDIT_TOKEN,
+                                                       "is_primary": True}, headers=world.headers("tenant_owner"))
+    headers = device_headers(app, client, world.a.outlet_id)
+    body, created = charge(client, headers, method="ewallet", amount="40000.00", channel="dana")
+    assert created.status_code == 201 and created.json["channel"] == "dana", created.json
+    sim_pay(sim, created.json["gateway_id"])
+    capture = deliveries(receiver, created.json["gateway_id"], 1, "SUCCEEDED")[0]
+    assert deliver(client, "xendit", capture).json["status"] == "applied"
+    refund = {"refund_uuid": str(uuid.uuid4()), "amount": "15000.00", "reason": "cold pizza"}
+    url = f"/api/sync/payments/{body['payment_uuid']}/refunds/"
+    first = client.post(url, json=refund, headers=headers)
+    assert first.status_code == 201 and first.json["status"] == "pending", first.json
+    shown = client.get(f"/api/sync/payments/{body['payment_uuid']}/", headers=headers).json
+    assert shown["refunded_amount"] == "0.00"  # not money back yet
+    too_much = client.post(url, json={**refund, "refund_uuid": str(uuid.uuid4()), "amount": "30000.00"},
+                           headers=headers)
+    assert too_much.json["code"] == "REFUND_TOO_LARGE"  # the pending refund is counted against what is left
+    succeeded = deliveries(receiver, first.json["gateway_refund_id"], 1, "refund.succeeded")[0]
+    assert deliver(client, "xendit", succeeded).json["status"] == "applied"
+    assert deliver(client, "xendit", succeeded).json["status"] == "duplicate"
+    shown = client.get(f"/api/sync/payments/{body['payment_uuid']}/", headers=headers).json
+    assert shown["refunded_amount"] == "15000.00" and shown["status"] == "paid"
+    again = client.post(url, json=refund, headers=headers)  # the edge asks again with the same refund uuid
+    assert again.json["status"] == "succeeded"
+
+
+def test_a_refund_callback_before_the_refund_is_recorded_is_asked_again(client, world, app, sim, receiver):
+    client.put("/api/payments/gateways/xendit/", json={"secret_key": XENDIT_KEY, "callback_token": XENDIT_TOKEN,
+                                                       "is_primary": True}, headers=world.headers("tenant_owner"))
+    headers = device_headers(app, client, world.a.outlet_id)
+    body, created = charge(client, headers, method="ewallet", amount="20000.00", channel="dana")
+    sim_pay(sim, created.json["gateway_id"])
+    deliver(client, "xendit", deliveries(receiver, created.json["gateway_id"], 1, "SUCCEEDED")[0])
+    made = requests.post(f"{sim.url}/refunds", auth=(XENDIT_KEY, ""), timeout=5, json={
+        "payment_request_id": created.json["gateway_id"], "amount": 5000, "reason": "OTHERS",
+        "currency": "IDR", "reference_id": str(uuid.uuid4())}).json()  # made behind the cloud's back
+    callback = deliveries(receiver, made["id"], 1, "refund.succeeded")[0]
+    answer = deliver(client, "xendit", callback)
+    assert answer.status_code == 404 and answer.json["status"] == "unknown_refund"  # so Xendit retries
+    shown = client.get(f"/api/sync/payments/{body['payment_uuid']}/", headers=headers).json
+    assert shown["refunded_amount"] == "0.00"

@@ -149,6 +149,8 @@ ACCESS = {  # (method, rule): the minimum role, "public" (no token needed) or "d
     ("POST", "/api/sync/payments/<uuid:payment_uuid>/refunds/"): "device",
     ("POST", "/api/payments/webhook/<provider>/"): "public",  # the signature / callback token is the credential
     ("GET", "/api/payments/gateways/"): "manager",
+    ("GET", "/api/payments/charges/"): "manager",
+    ("POST", "/api/payments/<payment_uuid>/cancel/"): "manager",  # the brief's manager cancel
     ("PUT", "/api/payments/gateways/<provider>/"): "tenant_owner",
     # what head office must look at in the outlets' records: manager+
     ("GET", "/api/sync/discrepancies/"): "manager",
@@ -607,6 +609,8 @@ CALLS = {
     ("POST", "/api/payments/webhook/<provider>/"): Call(json={"event": "invoice.paid", "data": {}},
                                                         ids=(("provider", "gateway_provider"),)),
     ("GET", "/api/payments/gateways/"): Call(),
+    ("GET", "/api/payments/charges/"): Call(),
+    ("POST", "/api/payments/<payment_uuid>/cancel/"): Call(ids=(("payment_uuid", "cancelled_payment_uuid"),)),
     ("PUT", "/api/payments/gateways/<provider>/"): Call(json={"server_key": "SB-Mid-server-role-matrix"},
                                                         ids=(("provider", "account_provider"),)),
     ("GET", "/api/notifications/templates/"): Call(),

@@ -6,6 +6,8 @@ simulator (its control endpoint, as the page's "Pay" button does); the kiosk tur
 cash, and cash then settles the order."""
 from __future__ import annotations
 
+import time
+
 import pytest
 import requests
 from playwright.sync_api import expect, sync_playwright
@@ -110,6 +112,33 @@ def test_an_expired_code_asks_for_a_new_one_or_cash(qris_outlet, kiosk):
     expect(kiosk.tid("gateway-wait")).to_have_count(0)
     kiosk.shot("qris-expired")
     kiosk.pay_cash()
+    expect(kiosk.tid("payment-done")).to_be_visible()
+    kiosk.tid("new-sale").click()
+
+
+def test_the_cashier_prints_the_waiting_code_on_the_receipt_printer(qris_outlet, kiosk):
+    """A till with no screen facing the customer: "Print the code" puts the QR on paper,
+    drawn by the printer itself (ESC/POS QR), then the customer pays it."""
+    from tests.support.escpos_decoder import decode
+
+    sim, _, edge = qris_outlet
+    manager = Api(edge.url, terminal=TERMINAL)
+    requests.post(f"{edge.url}/api/printers/", headers=manager.headers, timeout=10, json={
+        "name": "Counter", "kind": "file", "device": "qr-counter.escpos", "role": "receipt",
+        "profile": "TM-T20II"}).raise_for_status()
+    payment_id = start_qris_sale(kiosk, "DR-COLA")
+    kiosk.tid("gateway-print").click()
+    expect(kiosk.page.get_by_text("The code is printing on the receipt printer.")).to_be_visible()
+    kiosk.shot("qris-print-code", keep_toasts=True)
+    payment = Api(edge.url, username="cashier", password="cashier123", terminal=TERMINAL).get(
+        f"/api/payments/{payment_id}/")
+    printed = edge.data_dir / "printers" / "qr-counter.escpos"
+    deadline = time.monotonic() + 30
+    while not (printed.exists() and decode(printed.read_bytes()).qr) and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert decode(printed.read_bytes()).qr == [payment["qr_string"]]
+    charge = sim_charge(sim, payment["uuid"])
+    assert requests.post(f"{sim.url}/_sim/charges/{charge['id']}/pay", timeout=5).status_code == 200
     expect(kiosk.tid("payment-done")).to_be_visible()
     kiosk.tid("new-sale").click()
 

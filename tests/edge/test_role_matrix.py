@@ -49,6 +49,9 @@ MATRIX = {
     ("POST", "/api/payments/<int:payment_id>/check/"): "cashier",  # a QRIS / e-wallet payment waiting
     ("POST", "/api/payments/<int:payment_id>/cancel/"): "cashier",
     ("GET", "/api/payments/<int:payment_id>/qr.svg"): "cashier",
+    ("POST", "/api/payments/<int:payment_id>/print-qr/"): "cashier",  # a waiting QRIS code on paper
+    ("GET", "/api/payments/late/"): "manager",  # paid after the QR was cancelled or expired (issue 19)
+    ("POST", "/api/payments/<int:payment_id>/give-back/"): "manager",
     ("POST", "/api/shifts/open/"): "cashier",
     ("GET", "/api/shifts/current/"): "cashier",
     ("GET", "/api/shifts/"): "manager",

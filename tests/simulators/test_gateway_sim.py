@@ -206,6 +206,22 @@ def test_xendit_refunds_api_does_not_take_qr_payments(client):
     assert response.status_code == 400 and response.json["error_code"] == "REFUND_NOT_SUPPORTED"
 
 
+def test_with_refunds_pending_a_xendit_refund_answers_pending_and_its_callback_says_succeeded(client, receiver):
+    charge = client.post("/ewallets/charges", headers=XENDIT, json={
+        "reference_id": "r-dana-slow", "currency": "IDR", "amount": 12000, "checkout_method": "ONE_TIME_PAYMENT",
+        "channel_code": "ID_DANA", "channel_properties": {"success_redirect_url": "https://kiosk.test/b"}}).json
+    client.post(f"/_sim/charges/{charge['id']}/pay")
+    receiver.wait_for(1)
+    assert client.post("/_sim/config", json={"refunds_pending": "yes"}).json["field"] == "refunds_pending"
+    configure(client, refunds_pending=True)
+    refund = client.post("/refunds", headers={**XENDIT, "idempotency-key": "slow-1"}, json={
+        "payment_request_id": charge["id"], "amount": 5000, "reason": "OTHERS"}).json
+    assert refund["status"] == "PENDING"
+    done = receiver.wait_for(2)[-1].json()
+    assert done["event"] == "refund.succeeded" and done["data"]["id"] == refund["id"]
+    assert done["data"]["status"] == "SUCCEEDED"
+
+
 # --- the customer's side and the control API ---------------------------------------------
 
 def test_charges_are_listed_with_the_gateway_id_and_the_merchants_order_id(client):

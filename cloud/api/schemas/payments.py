@@ -1,12 +1,14 @@
 """Bodies of the gateway payment endpoints: charges for devices, accounts for owners."""
 from apiflask import Schema
 from apiflask.fields import Boolean, List, String
-from apiflask.validators import Length, OneOf, Regexp
+from apiflask.validators import Length, OneOf, Range, Regexp
 
 from cloud.api.schemas.common import UTCDateTime
-from cloud.gateways import PROVIDERS
+from cloud.gateways import PROVIDERS, base
+from cloud.services.charge_waits import MAX_WAIT_S
 from cloud.services.gateway_charges import METHODS
-from sync.web.fields import UUID_PATTERN, Money
+from sync.web.fields import UUID_PATTERN, Money, WholeNumber
+from sync.web.lists import ListQuery
 
 UUID = Regexp(UUID_PATTERN, error="Must be a UUID")
 
@@ -23,6 +25,7 @@ class ChargeIn(Schema):
 
 class ChargeOut(Schema):
     payment_uuid = String(required=True)
+    outlet_id = WholeNumber(metadata={"description": "The outlet whose edge asked for it"})
     order_uuid = String(required=True)
     provider = String(required=True)
     method = String(required=True)
@@ -42,6 +45,15 @@ class ChargeOut(Schema):
 
 class ChargeQuery(Schema):
     check = Boolean(load_default=False, metadata={"description": "Ask the gateway now (\"check now\")"})
+    wait = WholeNumber(load_default=0, validate=Range(0, MAX_WAIT_S), metadata={
+        "description": "Long-poll: answer as soon as a pending charge changes, or after this many seconds "
+                       "(at once when the cloud's long-poll slots are all taken)"})
+
+
+class ChargeListQuery(ListQuery):
+    status = String(validate=OneOf(base.STATUSES))
+    outlet_id = WholeNumber(validate=Range(min=1))
+    late_payment = Boolean(metadata={"description": "true: only charges paid after they were cancelled or expired"})
 
 
 class GatewayRefundIn(Schema):

@@ -1,6 +1,6 @@
 from apiflask import Schema
 from apiflask.fields import Boolean, Date, Dict, Function, List, Nested, String
-from apiflask.validators import Length, OneOf
+from apiflask.validators import Length, OneOf, Range
 
 from edge.api.schemas import ROW_ID, Quantity, presenters
 from edge.services import receipt_links
@@ -115,12 +115,33 @@ class PaymentOut(_Presented):
     deeplink_url = String(allow_none=True, metadata={"description": "e-wallet: opens the wallet app to pay"})
     expires_at = UTCDateTime(allow_none=True, metadata={"description": "a pending QR / e-wallet charge: pay by"})
     provider = String(allow_none=True, metadata={"description": "the gateway: midtrans or xendit"})
+    late_payment = Boolean(metadata={"description": "QRIS / e-wallet: paid after its QR was cancelled or expired "
+                                                    "(the order shows the overpayment until it is given back)"})
+    returned_at = UTCDateTime(allow_none=True, metadata={"description": "a late payment: when it was given back"})
     print_jobs = List(Dict(), metadata={"description": "In the create response: the print jobs this payment queued"})
     shift_id = WholeNumber(allow_none=True)
     terminal = WholeNumber()
     created_at = UTCDateTime()
 
     present = staticmethod(presenters.payment)
+
+
+class LatePaymentOut(Schema):
+    payment = Nested(PaymentOut, required=True)
+    order_id = WholeNumber(required=True)
+    order_number = String(required=True)
+    order_status = String(required=True)
+    overpaid_amount = Money(required=True, metadata={"description": "What the order holds beyond its amount due"})
+
+
+class GiveBackIn(Schema):
+    reason = String(load_default="Paid after the QR was cancelled or expired", validate=Length(min=1, max=500))
+
+
+class PaymentQuery(Schema):
+    wait = WholeNumber(load_default=0, validate=Range(0, 25), metadata={
+        "description": "A pending QRIS / e-wallet payment: answer as soon as it changes (paid, expired, "
+                       "cancelled), or after this many seconds; the edge long-polls the cloud meanwhile"})
 
 
 class RefundLineOut(Schema):
@@ -183,6 +204,9 @@ class OrderOut(_Presented):
     balance_due = Money(required=True)
     voided_amount = Money(required=True)
     refunded_amount = Money(required=True)
+    overpaid_amount = Money(required=True, metadata={
+        "description": "Paid beyond the amount due and not given back (a QRIS / e-wallet payment that landed "
+                       "after its QR was cancelled or expired): a manager gives it back"})
     promotions = List(Nested(AppliedPromotionOut), required=True)
     payments = List(Nested(PaymentOut), required=True)
     refunds = List(Nested(RefundOut))

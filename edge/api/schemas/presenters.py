@@ -57,7 +57,8 @@ def payment(paid) -> dict:
         "created_at": _time(paid.created_at),
     }
     if getattr(paid, "provider", None):  # a QRIS / e-wallet payment (set by gateway_payments.decorate)
-        out.update(deeplink_url=paid.deeplink_url, expires_at=_time(paid.expires_at), provider=paid.provider)
+        out.update(deeplink_url=paid.deeplink_url, expires_at=_time(paid.expires_at), provider=paid.provider,
+                   late_payment=paid.late_payment, returned_at=_time(paid.returned_at))
     jobs = getattr(paid, "print_jobs", None)
     if jobs is not None:  # set on the payment just taken: what it queued
         out["print_jobs"] = [dict(job) for job in jobs]
@@ -83,7 +84,8 @@ def refund(fact) -> dict:
 
 
 _ORDER_MONEY = ("subtotal", "discount_amount", "service_charge", "tax_amount", "rounding_amount", "total_amount",
-                "paid_amount", "change_amount", "balance_due", "voided_amount", "refunded_amount")
+                "paid_amount", "change_amount", "balance_due", "voided_amount", "refunded_amount",
+                "overpaid_amount")
 _ORDER_TIMES = ("created_at", "updated_at", "confirmed_at", "preparing_at", "ready_at", "served_at",
                 "completed_at", "cancelled_at")
 

@@ -12,6 +12,7 @@ import { showReceipt } from "./receipt.js";
 import { EDITABLE, GATEWAY, PAYMENT_METHODS, methodLabel } from "../vocab.js";
 import { rejectedCodes } from "./sell.js";
 
+const LONG_POLL_S = 20; // a waiting QR payment: the edge answers as soon as it changes, or after this
 
 window.kioskMetrics = window.kioskMetrics || { payments: [] };
 
@@ -278,13 +279,15 @@ export function openPayment(app, initialOrder, { fromCart = false, onFinished = 
   }
 
   /** The customer pays with their phone: the QR (or the wallet's link) until the cloud
-   * reports the gateway's answer. Polls the edge every second (each poll asks the cloud);
+   * reports the gateway's answer. Long-polls the edge (`?wait=`, which long-polls the cloud),
+   * at most once a second when an answer comes back at once;
    * "Check now" asks the gateway itself; "Cancel this QR" withdraws it before anyone pays. */
   function waitForGateway(payment, started = performance.now()) {
     const kind = label(payment.method);
     method = payment.method;
     let timer = null;
     let stopped = false;
+    let longPolling = false;
     const stop = () => { stopped = true; clearTimeout(timer); waiting = null; };
     waiting = { payment, stop };
     const image = h("img", { class: "qr-image", testid: "qr-image", alt: `${kind} code to scan`, width: "280",
@@ -298,10 +301,20 @@ export function openPayment(app, initialOrder, { fromCart = false, onFinished = 
       onClick: () => poll(true) }, "Check now");
     const cancel = h("button", { type: "button", class: "btn btn-secondary", testid: "gateway-cancel",
       onClick: () => withdraw() }, "Cancel this QR");
+    // a till with no screen facing the customer: the receipt printer draws the code (native QR)
+    const printQr = h("button", { type: "button", class: "btn btn-secondary", testid: "gateway-print",
+      hidden: payment.method !== "qris" || hasPrinter("receipt") === false, onClick: async () => {
+        try {
+          await app.api.post(`/api/payments/${payment.id}/print-qr/`);
+          toast("The code is printing on the receipt printer.", "ok");
+        } catch (error) {
+          toast(error.message, "error", 7000);
+        }
+      } }, "Print the code");
     replace(tender, h("div", { class: "tender-panel gateway-wait", testid: "gateway-wait",
       dataset: { paymentId: String(payment.id), status: "pending" } },
     h("label", { class: "field-label" }, `${kind} · ${format(payment.amount)}`),
-    image, link, status, expiry, h("div", { class: "row-center" }, check, cancel)), message.el);
+    image, link, status, expiry, h("div", { class: "row-center" }, check, printQr, cancel)), message.el);
 
     function show(current) {
       if (current.deeplink_url && !link.href) { link.href = current.deeplink_url; link.hidden = false; }
@@ -339,16 +352,22 @@ export function openPayment(app, initialOrder, { fromCart = false, onFinished = 
     }
 
     async function poll(now = false) {
-      if (stopped) return;
+      if (stopped || (!now && longPolling)) return;
       clearTimeout(timer);
+      if (!now) longPolling = true;
+      const began = performance.now();
       try {
         const current = now ? await app.api.post(`/api/payments/${payment.id}/check/`)
-          : await app.api.get(`/api/payments/${payment.id}/`);
+          : await app.api.get(`/api/payments/${payment.id}/`, { query: { wait: LONG_POLL_S },
+            timeout: (LONG_POLL_S + 10) * 1000 });
         if (!stopped) await settle(current);
       } catch (error) {
         if (now) message.set(error.message);
+      } finally {
+        if (!now) longPolling = false;
       }
-      if (!stopped) timer = setTimeout(() => poll(), 1000);
+      // the long-poll answers when the payment changes; one back at once (cloud out of reach or busy) waits 1 s
+      if (!stopped && !longPolling) timer = setTimeout(() => poll(), Math.max(0, 1000 - (performance.now() - began)));
     }
 
     async function withdraw() {

@@ -124,6 +124,11 @@ export function renderStatusBar(el) {
       kitchenPill(state.status));
     const storage = storagePill(state.status.storage);
     if (storage) parts.unshift(storage);
+    const late = (state.status.payments || {}).late_to_give_back || 0;
+    if (late > 0) {
+      parts.push(pill("status-late-payments", "warn", `${late} late QRIS payment${late === 1 ? "" : "s"} to give back`,
+        "paid after the QR was cancelled or expired: a manager gives the money back through the gateway"));
+    }
   } else {
     parts.push(pill("status-cloud", "muted", "Checking…"));
   }
