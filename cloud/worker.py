@@ -1,4 +1,4 @@
-"""`pos cloud worker`: the process that delivers notifications.
+"""`pos cloud worker`: the process that delivers notifications and evaluates automation rules.
 
 The cloud's schedule is APScheduler's (a BlockingScheduler with one interval job, never
 two runs at once in one process, late runs coalesced); the edge's background loops are
@@ -35,6 +35,24 @@ def run_pass(app, channels) -> None:
             db.session.remove()
 
 
+def run_rules(app) -> None:
+    """One pass over the automation rules: fired ones queue their messages, which the
+    notifications job sends on its next pass."""
+    from cloud.extensions import db
+    from cloud.services.automation_eval import evaluate
+
+    with app.app_context():
+        try:
+            found = evaluate(db.session)
+            if found.fired or found.cleared:
+                log.info("automation rules: %s", found)
+        except Exception:
+            db.session.rollback()
+            log.exception("automation pass failed; the next one tries again")
+        finally:
+            db.session.remove()
+
+
 def make_scheduler(app, channels, *, blocking: bool = True):
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.schedulers.blocking import BlockingScheduler
@@ -42,6 +60,8 @@ def make_scheduler(app, channels, *, blocking: bool = True):
     scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone="UTC")
     scheduler.add_job(run_pass, "interval", args=(app, channels), seconds=app.config["NOTIFY_POLL_S"],
                       id="notifications", max_instances=1, coalesce=True, next_run_time=_now())
+    scheduler.add_job(run_rules, "interval", args=(app,), seconds=app.config["NOTIFY_RULES_S"],
+                      id="automation_rules", max_instances=1, coalesce=True, next_run_time=_now())
     return scheduler
 
 

@@ -121,6 +121,12 @@ STOCK_UNITS = ("g", "ml", "pcs")  # base units, counted as integers: no fraction
 # back, a delivery was received, something was thrown away
 STOCK_MOVEMENT_KINDS = ("sale", "void", "refund", "cancel", "receive", "waste")
 
+# ------------------------------------------------------------------------------ automation
+# what an automation rule watches: an outlet's on-hand of a stock item below a threshold, an
+# outlet silent (no push, no pull) past some minutes
+AUTOMATION_TRIGGERS = ("stock_low", "outlet_offline")
+AUTOMATION_ACTIONS = ("notify",)  # send a message through the notification outbox
+
 # ----------------------------------------------------------------------------------- users
 ROLES = ("super_admin", "admin", "tenant_owner", "manager", "cashier", "kitchen")
 ROLE_RANK = {"kitchen": 1, "cashier": 2, "manager": 3, "tenant_owner": 4, "admin": 5, "super_admin": 6}

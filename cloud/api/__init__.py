@@ -9,6 +9,7 @@ from cloud.api import (
     customers,
     discrepancies,
     health,
+    notification_rules,
     notifications,
     orders,
     outlet_devices,
@@ -25,7 +26,7 @@ from sync.web.errors import ValidationFailed
 
 BLUEPRINTS = (health.bp, auth.bp, users.bp, tenants.bp, catalog.bp, sync.bp, customers.bp, promotions.bp, orders.bp,
               analytics.bp, discrepancies.bp, outlet_devices.bp, payments.bp, notifications.bp,
-              stock.bp)
+              stock.bp, notification_rules.bp)
 
 
 def _check_text(value, field):

@@ -1,4 +1,5 @@
 """Cloud models. Importing this package registers every table on the metadata."""
+from cloud.models.automation import AutomationRule, AutomationRuleState
 from cloud.models.base import Base
 from cloud.models.catalog import Category, Modifier, ModifierGroup, OutletProduct, Product
 from cloud.models.customer import Customer
@@ -34,5 +35,6 @@ __all__ = [
     "TenantVersion", "Tombstone", "User", "CustomerActivity", "CustomerAlias", "SyncedOrder", "SyncedOrderItem",
     "SyncedPayment", "SyncedRefund", "SyncedShift", "SyncDiscrepancy", "GatewayAccount", "GatewayCharge",
     "GatewayRefund", "PaymentCallback", "Notification", "NotificationOptOut", "NotificationStatusEvent",
-    "NotificationTemplate", "NotificationTrigger", "Recipe", "StockItem", "StockMovement",
+    "NotificationTemplate", "NotificationTrigger", "Recipe", "StockItem", "StockMovement", "AutomationRule",
+    "AutomationRuleState",
 ]
