@@ -54,10 +54,14 @@ def run_rules(app) -> None:
 
 
 def make_scheduler(app, channels, *, blocking: bool = True):
+    from apscheduler.executors.pool import ThreadPoolExecutor
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.schedulers.blocking import BlockingScheduler
 
-    scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone="UTC")
+    # one thread: the deliveries and the rules take turns, so one worker process never
+    # holds two write transactions at once (SQLite allows one writer)
+    scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(
+        timezone="UTC", executors={"default": ThreadPoolExecutor(max_workers=1)})
     scheduler.add_job(run_pass, "interval", args=(app, channels), seconds=app.config["NOTIFY_POLL_S"],
                       id="notifications", max_instances=1, coalesce=True, next_run_time=_now())
     scheduler.add_job(run_rules, "interval", args=(app,), seconds=app.config["NOTIFY_RULES_S"],

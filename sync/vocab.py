@@ -125,6 +125,7 @@ STOCK_MOVEMENT_KINDS = ("sale", "void", "refund", "cancel", "receive", "waste")
 # what an automation rule watches: an outlet's on-hand of a stock item below a threshold, an
 # outlet silent (no push, no pull) past some minutes
 AUTOMATION_TRIGGERS = ("stock_low", "outlet_offline")
+NOTIFY_CHANNELS = ("whatsapp", "email")  # how the cloud sends messages (an e-receipt asked for at the till too)
 AUTOMATION_ACTIONS = ("notify",)  # send a message through the notification outbox
 
 # ----------------------------------------------------------------------------------- users

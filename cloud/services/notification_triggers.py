@@ -40,6 +40,7 @@ from sync.timeutil import utcnow
 
 PAYMENT_RECEIVED, ORDER_CANCELLED, ORDER_READY, ORDER_REFUNDED = (
     "payment_received", "order_cancelled", "order_ready", "order_refunded")
+E_RECEIPT = "e_receipt"
 # the template types a kind of note may use, first found wins (the brief calls the kitchen's
 # "ready" production_complete; a tenant may keep either name)
 TEMPLATE_TYPES_OF = {ORDER_READY: (ORDER_READY, "production_complete")}
@@ -47,12 +48,20 @@ METHOD_NAMES = {"cash": "Cash", "card": "Card", "qris": "QRIS", "ewallet": "E-wa
 TRIGGERS = NotificationTrigger.__table__
 
 
-def _note(conn, device, kind: str, order_uuid: str, subject_uuid: str, occurred_at: datetime, now: datetime):
+def _note(conn, device, kind: str, order_uuid: str, subject_uuid: str, occurred_at: datetime, now: datetime,
+          channel: str = "", recipient: str = "", link: str = ""):
     insert_ = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
     conn.execute(insert_(TRIGGERS).values(
         tenant_id=device.tenant_id, outlet_id=device.outlet_id, kind=kind, order_uuid=order_uuid,
-        subject_uuid=subject_uuid, occurred_at=occurred_at, created_at=now,
-        outcome="").on_conflict_do_nothing(index_elements=["outlet_id", "kind", "subject_uuid"]))
+        subject_uuid=subject_uuid, occurred_at=occurred_at, created_at=now, channel=channel, recipient=recipient,
+        link=link, outcome="").on_conflict_do_nothing(index_elements=["outlet_id", "kind", "subject_uuid"]))
+
+
+def note_receipt_request(conn, device, data: dict, now: datetime) -> None:
+    """A customer asked at the till for the e-receipt (`receipt.requested`): noted once per
+    request however often it is pushed; the worker sends it when the order is here."""
+    _note(conn, device, E_RECEIPT, data["order_uuid"], data["uuid"], data["created_at"], now,
+          channel=data["channel"], recipient=data["recipient"], link=data.get("receipt_url") or "")
 
 
 def note_payment(conn, device, data: dict, now: datetime) -> None:
@@ -133,8 +142,50 @@ def _kind_values(session, trigger: NotificationTrigger, order: SyncedOrder) -> d
             "refunded_at": _aware(refund.created_at), "refund_reason": refund.reason or ""}
 
 
+def _receipt_message(session, trigger: NotificationTrigger, order: SyncedOrder, now: datetime,
+                     public_url: str) -> str:
+    """The e-receipt a customer asked for at the till, to the recipient they gave (no consent
+    needed: they asked; an opt-out on the channel still holds). The tenant's default
+    `e_receipt` template, else the catalogue's. The link is the one the till printed when it
+    verifies, else the cloud's own for the order."""
+    template_type = catalogue.template_type(E_RECEIPT)
+    expires_at = trigger.occurred_at + template_type.freshness
+    if expires_at <= now:
+        return "too late: past the type's freshness window"
+    try:
+        recipient = outbox.recipient_for(trigger.channel, trigger.recipient)
+    except Invalid as error:
+        return f"{trigger.channel}: recipient refused ({error.code})"
+    if outbox.opted_out(session, trigger.tenant_id, trigger.channel, recipient):
+        return f"{trigger.channel}: opted out"
+    customer = session.get(Customer, order.customer_id) if order.customer_id else None
+    values = order_values(session, order, customer, public_url)
+    if receipts.is_link_of(session, trigger.link, trigger.outlet_id, order.uuid):
+        values["receipt_url"] = trigger.link
+    if not values["receipt_url"]:
+        return "no e-receipt link: the till sent none that verifies and POS_CLOUD_PUBLIC_URL is not set"
+    template = default_template(session, trigger.tenant_id, E_RECEIPT, trigger.channel)
+    source = templates.TemplateSource(E_RECEIPT, trigger.channel, template.body if template else
+                                      template_type.default_body,
+                                      (template.subject or "") if template else
+                                      (template_type.default_subject if trigger.channel == "email" else ""))
+    timezone = session.execute(select(Outlet.timezone).where(Outlet.id == order.outlet_id)).scalar() or "UTC"
+    currency = session.execute(select(Tenant.currency).where(Tenant.id == order.tenant_id)).scalar() or "IDR"
+    try:
+        rendered = templates.render(source, values, currency=currency, timezone=timezone)
+    except TemplateError as error:
+        return f"{trigger.channel}: template did not render ({error.code})"
+    queued = outbox.enqueue(session, trigger.tenant_id, channel=trigger.channel, recipient=recipient,
+                            rendered=rendered, key=f"{E_RECEIPT}:{trigger.outlet_id}:{trigger.subject_uuid}",
+                            type_=E_RECEIPT, template=template, customer_id=customer.id if customer else None,
+                            order_uuid=order.uuid, order_code=order.order_number, expires_at=expires_at)
+    return f"{trigger.channel}: queued {queued.id}" if queued is not None else f"{trigger.channel}: queued before"
+
+
 def _messages_for(session, trigger: NotificationTrigger, order: SyncedOrder, now: datetime, public_url: str) -> str:
     """Queue the trigger's messages; what happened, for the trigger's `outcome`."""
+    if trigger.kind == E_RECEIPT:
+        return _receipt_message(session, trigger, order, now, public_url)
     customer = session.get(Customer, order.customer_id) if order.customer_id else None
     if customer is None:
         return "no customer on the order"

@@ -7,6 +7,7 @@ numbers as the paper.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -31,6 +32,17 @@ def link_for(session, order: SyncedOrder, base_url: str) -> str:
     if not token_hash or not base_url:
         return ""
     return receipt_links.url(base_url, receipt_links.key_from_token_hash(token_hash), order.device_id, order.uuid)
+
+
+def is_link_of(session, link: str, outlet_id: int, order_uuid: str) -> bool:
+    """Whether `link` is a signed e-receipt link of this order by a device of this outlet
+    (what a till sends along when a customer asks for the e-receipt: sent only if it is)."""
+    found = re.search(r"/r/(\d{1,10})/([0-9a-f-]{36})/([A-Za-z0-9_-]{1,64})$", link or "")
+    if found is None or found.group(2) != order_uuid:
+        return False
+    device = session.get(Device, int(found.group(1)))
+    return device is not None and device.outlet_id == outlet_id and receipt_links.verify(
+        receipt_links.key_from_token_hash(device.token_hash), device.id, order_uuid, found.group(3))
 
 
 def find(session, device_id: int, order_uuid: str, signature: str) -> EReceipt | None:

@@ -213,6 +213,18 @@ class StockMoved(_Payload):
     lines = fields.List(fields.Nested(StockLineData), required=True, validate=validate.Length(min=1))
 
 
+class ReceiptRequested(_Payload):
+    """A customer asked at the till for the order's e-receipt by WhatsApp or email; the
+    cloud sends it once this event (and the order) have synced."""
+    uuid = fields.String(required=True, validate=validate.Length(equal=36))
+    order_uuid = fields.String(required=True, validate=validate.Length(equal=36))
+    channel = fields.String(required=True, validate=validate.OneOf(vocab.NOTIFY_CHANNELS))
+    recipient = fields.String(required=True, validate=validate.Length(min=1, max=254))
+    receipt_url = fields.String(load_default="", validate=validate.Length(max=500))  # the link the paper's QR holds
+    requested_by = fields.Integer(validate=ID, allow_none=True, load_default=None)
+    created_at = UTCDateTime(required=True)
+
+
 PAYLOADS = {
     "order.snapshot": OrderSnapshot(),
     "payment.recorded": PaymentData(),
@@ -222,6 +234,7 @@ PAYLOADS = {
     "loyalty.accrued": LoyaltyAccrued(),
     "promotion.usage": PromotionUsageDelta(),
     "stock.moved": StockMoved(),
+    "receipt.requested": ReceiptRequested(),
 }
 
 

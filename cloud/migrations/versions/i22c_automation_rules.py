@@ -1,11 +1,12 @@
-"""automation rules and their per-subject firing state (issue 22, part 3)
+"""automation rules and their per-subject firing state; e-receipts asked for at the till (issue 22, part 3)
 
 Revision ID: i22c_automation_rules
 Revises: i20a_stock
 Create Date: 2026-12-06 20:10:00
 
 A rule fires once per episode: automation_rule_states keeps, per rule and subject (an
-outlet, or an outlet's stock item), whether it is firing now and how many episodes it had.
+outlet, or an outlet's stock item), whether it is firing now and how many episodes it had. notification_triggers gains the recipient,
+channel and link of an e-receipt a customer asked for at the till (`receipt.requested`).
 """
 import sqlalchemy as sa
 from alembic import op
@@ -60,8 +61,17 @@ def upgrade():
     with op.batch_alter_table('automation_rule_states', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_automation_rule_states_rule_id'), ['rule_id'], unique=False)
 
+    with op.batch_alter_table('notification_triggers', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('channel', sa.String(length=10), server_default='', nullable=False))
+        batch_op.add_column(sa.Column('recipient', sa.String(length=254), server_default='', nullable=False))
+        batch_op.add_column(sa.Column('link', sa.String(length=500), server_default='', nullable=False))
+
 
 def downgrade():
+    with op.batch_alter_table('notification_triggers', schema=None) as batch_op:
+        batch_op.drop_column('link')
+        batch_op.drop_column('recipient')
+        batch_op.drop_column('channel')
     with op.batch_alter_table('automation_rule_states', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_automation_rule_states_rule_id'))
     op.drop_table('automation_rule_states')
