@@ -100,7 +100,8 @@ def _outlet_offline(session, rule: AutomationRule, now: datetime) -> list[Match]
             subject=f"outlet:{outlet_id}", outlet_id=outlet_id, outlet_name=outlet.name, value=minutes,
             last_seen_at=seen, subject_text=f"Outlet offline: {outlet.name}",
             text=(f"*Outlet offline*: {outlet.name} has not synced since {_local(seen, outlet.timezone)} "
-                  f"(more than {rule.offline_minutes} minutes).\nRule: {rule.name}")))
+                  f"(more than {rule.offline_minutes} minute{'' if rule.offline_minutes == 1 else 's'})."
+                  f"\nRule: {rule.name}")))
     return found
 
 
