@@ -36,16 +36,24 @@ def run_pass(app, channels) -> None:
 
 
 def run_rules(app) -> None:
-    """One pass over the automation rules: fired ones queue their messages, which the
-    notifications job sends on its next pass."""
+    """One pass over the automation rules (fired ones queue their messages, which the
+    notifications job sends on its next pass) and the unpaid orders due a payment reminder."""
+    from datetime import timedelta
+
     from cloud.extensions import db
     from cloud.services.automation_eval import evaluate
+    from cloud.services.notification_triggers import note_payment_reminders
+    from sync.timeutil import utcnow
 
     with app.app_context():
         try:
             found = evaluate(db.session)
             if found.fired or found.cleared:
                 log.info("automation rules: %s", found)
+            after = timedelta(hours=app.config["NOTIFY_REMINDER_AFTER_H"])
+            reminders = note_payment_reminders(db.session, utcnow(), after, after + timedelta(days=7))
+            if reminders:
+                log.info("payment reminders noted: %s", reminders)
         except Exception:
             db.session.rollback()
             log.exception("automation pass failed; the next one tries again")

@@ -14,7 +14,7 @@ messages about their own order; bulk sends additionally need marketing consent
 """
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -22,6 +22,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from cloud.models import (
     Customer,
+    NotificationTemplate,
     NotificationTrigger,
     Outlet,
     SyncedOrder,
@@ -40,7 +41,8 @@ from sync.timeutil import utcnow
 
 PAYMENT_RECEIVED, ORDER_CANCELLED, ORDER_READY, ORDER_REFUNDED = (
     "payment_received", "order_cancelled", "order_ready", "order_refunded")
-E_RECEIPT = "e_receipt"
+E_RECEIPT, ORDER_CREATED, PAYMENT_REMINDER = "e_receipt", "order_created", "payment_reminder"
+UNPAID_STATUSES_SKIPPED = ("draft", "cancelled")  # an order in these is owed nothing
 # the template types a kind of note may use, first found wins (the brief calls the kitchen's
 # "ready" production_complete; a tenant may keep either name)
 TEMPLATE_TYPES_OF = {ORDER_READY: (ORDER_READY, "production_complete")}
@@ -72,6 +74,9 @@ def note_payment(conn, device, data: dict, now: datetime) -> None:
 def note_order(conn, device, data: dict, now: datetime) -> None:
     """An order snapshot was stored: the kitchen's bump (ready) and a cancellation are
     moments customers hear about; each is noted once per order, however many snapshots."""
+    if data.get("customer_uuid") and data["status"] not in UNPAID_STATUSES_SKIPPED:
+        # only orders with a customer can be told; the first such snapshot is the moment
+        _note(conn, device, ORDER_CREATED, data["uuid"], data["uuid"], data["created_at"], now)
     if data.get("ready_at") is not None:
         _note(conn, device, ORDER_READY, data["uuid"], data["uuid"], data["ready_at"], now)
     if data["status"] == "cancelled":
@@ -136,6 +141,12 @@ def _kind_values(session, trigger: NotificationTrigger, order: SyncedOrder) -> d
         return {"ready_at": _aware(order.ready_at or trigger.occurred_at)}
     if trigger.kind == ORDER_CANCELLED:
         return {"cancelled_at": _aware(order.cancelled_at or trigger.occurred_at), "cancel_reason": order.cancel_reason}
+    if trigger.kind == ORDER_CREATED:
+        return {}
+    if trigger.kind == PAYMENT_REMINDER:
+        due_date = trigger.occurred_at  # the reminder's moment: the order fell due then
+        return {"remaining_amount": max(0, order.total_amount - order.voided_amount - order.paid_amount),
+                "due_date": _aware(due_date), "days_overdue": max(0, (utcnow() - due_date).days)}
     refund = session.execute(select(SyncedRefund).where(
         SyncedRefund.outlet_id == trigger.outlet_id, SyncedRefund.uuid == trigger.subject_uuid)).scalar_one()
     return {"refund_amount": refund.amount, "refund_method": METHOD_NAMES.get(refund.method or "cash", refund.method),
@@ -182,10 +193,42 @@ def _receipt_message(session, trigger: NotificationTrigger, order: SyncedOrder, 
     return f"{trigger.channel}: queued {queued.id}" if queued is not None else f"{trigger.channel}: queued before"
 
 
+def note_payment_reminders(session, now: datetime, after: timedelta, window: timedelta, limit: int = 500) -> int:
+    """Note a `payment_reminder` for every order with a customer still owing money `after`
+    its creation (up to `window` old), of tenants with a default payment_reminder template:
+    one per order ever (the note's unique key), due at creation + `after`. Commits; how many
+    were noted. The expand step checks again that the order still owes when it sends."""
+    owes = SyncedOrder.total_amount - SyncedOrder.voided_amount > SyncedOrder.paid_amount
+    reminding = select(NotificationTemplate.tenant_id).where(
+        NotificationTemplate.type == PAYMENT_REMINDER, NotificationTemplate.is_default.is_(True),
+        NotificationTemplate.is_active.is_(True))
+    already = select(NotificationTrigger.id).where(
+        NotificationTrigger.outlet_id == SyncedOrder.outlet_id, NotificationTrigger.kind == PAYMENT_REMINDER,
+        NotificationTrigger.subject_uuid == SyncedOrder.uuid).exists()
+    rows = session.execute(
+        select(SyncedOrder.tenant_id, SyncedOrder.outlet_id, SyncedOrder.uuid, SyncedOrder.created_at)
+        .where(SyncedOrder.customer_id.is_not(None), SyncedOrder.status.not_in(UNPAID_STATUSES_SKIPPED), owes,
+               SyncedOrder.created_at <= now - after, SyncedOrder.created_at > now - window,
+               SyncedOrder.tenant_id.in_(reminding), ~already)
+        .order_by(SyncedOrder.created_at).limit(limit)).all()
+    insert_ = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    for tenant_id, outlet_id, order_uuid, created_at in rows:
+        session.execute(insert_(TRIGGERS).values(
+            tenant_id=tenant_id, outlet_id=outlet_id, kind=PAYMENT_REMINDER, order_uuid=order_uuid,
+            subject_uuid=order_uuid, occurred_at=created_at + after, created_at=now, channel="", recipient="",
+            link="", outcome="").on_conflict_do_nothing(index_elements=["outlet_id", "kind", "subject_uuid"]))
+    session.commit()
+    return len(rows)
+
+
 def _messages_for(session, trigger: NotificationTrigger, order: SyncedOrder, now: datetime, public_url: str) -> str:
     """Queue the trigger's messages; what happened, for the trigger's `outcome`."""
     if trigger.kind == E_RECEIPT:
         return _receipt_message(session, trigger, order, now, public_url)
+    if trigger.kind == PAYMENT_REMINDER and order.total_amount - order.voided_amount <= order.paid_amount:
+        return "paid meanwhile: no reminder"
+    if trigger.kind == PAYMENT_REMINDER and order.status in UNPAID_STATUSES_SKIPPED:
+        return f"order {order.status}: no reminder"
     customer = session.get(Customer, order.customer_id) if order.customer_id else None
     if customer is None:
         return "no customer on the order"
