@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from cloud.models import Device, Outlet, SyncedOrder, SyncedOrderItem, SyncedPayment, Tenant
 from sync import receipt_links
+from sync.money import format_rate
 
 
 @dataclass
@@ -23,6 +24,22 @@ class EReceipt:
     order: SyncedOrder | None  # None: signed, but not synced yet
     items: list
     payments: list
+
+    @property
+    def service_label(self) -> str:
+        """As the paper prints it ("Service 5%"): the outlet's rate, else the tenant's."""
+        rate = self.outlet.service_charge_bp
+        return rate_label("Service", self.tenant.service_charge_bp if rate is None else rate)
+
+    @property
+    def tax_label(self) -> str:
+        rate = self.outlet.tax_rate_bp
+        return rate_label("Tax", self.tenant.tax_rate_bp if rate is None else rate)
+
+
+def rate_label(word: str, bp: int) -> str:
+    """'Tax 10%', 'Service 5.5%': the receipt's label (edge/services/print_documents.py)."""
+    return f"{word} {format_rate(bp).rstrip('0').rstrip('.')}%"
 
 
 def link_for(session, order: SyncedOrder, base_url: str) -> str:
