@@ -5,8 +5,9 @@ Revises: i20a_stock
 Create Date: 2026-12-06 20:10:00
 
 A rule fires once per episode: automation_rule_states keeps, per rule and subject (an
-outlet, or an outlet's stock item), whether it is firing now and how many episodes it had. notification_triggers gains the recipient,
-channel and link of an e-receipt a customer asked for at the till (`receipt.requested`).
+outlet, or an outlet's stock item), whether it is firing now and how many episodes it had.
+notification_triggers gains the recipient, channel and link of an e-receipt a customer
+asked for at the till (`receipt.requested`).
 """
 import sqlalchemy as sa
 from alembic import op
