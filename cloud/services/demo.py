@@ -192,7 +192,7 @@ DEMO_CUSTOMER = {"name": "Budi Santoso", "phone": "081298765432", "email": "budi
                  "marketing_consent": True}
 
 
-def _ensure_notifications(session, owner: Actor) -> None:
+def _ensure_notifications(session, owner: Actor, outlet: Outlet) -> None:
     """A customer with a phone and an email, and the default payment_received templates
     (WhatsApp and email), so a paid order for Budi shows on the simulator and in the mailbox;
     two automation rules telling the manager when Dough runs low or the outlet goes silent."""
@@ -211,7 +211,8 @@ def _ensure_notifications(session, owner: Actor) -> None:
     for name, trigger, condition, actions in DEMO_RULES:
         if session.execute(select(AutomationRule.id).where(AutomationRule.tenant_id == owner.tenant_id,
                                                            AutomationRule.name == name)).first() is None:
-            extra = {"stock_item_id": dough} if trigger == "stock_low" else {}
+            # for the demo's outlet: its manager (bound to it) sees and may change them
+            extra = {"outlet_id": outlet.id, **({"stock_item_id": dough} if trigger == "stock_low" else {})}
             automation_rules.create_rule(session, owner, {"name": name, "trigger": trigger, "actions": actions,
                                                           **condition, **extra})
 
@@ -243,7 +244,7 @@ def seed(session, keep_other_devices: bool = False, notifications: bool = False,
     _ensure_promotions(session, owner, products)
     _ensure_stock(session, owner, products)
     if notifications:
-        _ensure_notifications(session, owner)
+        _ensure_notifications(session, owner, outlet)
     key, _ = enrollment.issue_key(session, outlet, owner_user.id, keep_other_devices)
     if gateway_secret:
         for provider, credentials, primary in DEMO_GATEWAYS:
