@@ -168,7 +168,8 @@ def seed_demo(database_url, keep_other_devices, notifications):
 @cloud_group.command("worker")
 @DB_OPTION
 def worker(database_url):
-    """Deliver notifications (WhatsApp, email) with retries; run one or more beside the API."""
+    """Deliver notifications (WhatsApp, email) with retries and evaluate automation rules; run one or more
+    beside the API."""
     import contextlib
     import logging
 
@@ -181,7 +182,8 @@ def worker(database_url):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     channels = build_channels(app.config)
     click.echo(f"notification worker: channels {', '.join(sorted(channels)) or 'none configured'}, "
-               f"every {app.config['NOTIFY_POLL_S']} s", err=True)
+               f"every {app.config['NOTIFY_POLL_S']} s; automation rules every {app.config['NOTIFY_RULES_S']} s",
+               err=True)
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         make_scheduler(app, channels).start()
 

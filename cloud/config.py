@@ -126,6 +126,8 @@ class Config:
         # how often it looks for work, how many tries a message gets, the backoff between them,
         # and how long a claimed message stays a worker's before another may take it over.
         self.NOTIFY_POLL_S = _int("POS_NOTIFY_POLL_S", 2)
+        self.NOTIFY_RULES_S = _int("POS_NOTIFY_RULES_S", 30)  # how often the worker evaluates automation rules
+        self.NOTIFY_REMINDER_AFTER_H = _int("POS_NOTIFY_REMINDER_AFTER_H", 24)  # unpaid this long: payment_reminder
         self.NOTIFY_MAX_ATTEMPTS = _int("POS_NOTIFY_MAX_ATTEMPTS", 6)
         self.NOTIFY_BACKOFF_BASE_S = _int("POS_NOTIFY_BACKOFF_BASE_S", 30)
         self.NOTIFY_BACKOFF_CAP_S = _int("POS_NOTIFY_BACKOFF_CAP_S", 3600)

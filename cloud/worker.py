@@ -1,4 +1,4 @@
-"""`pos cloud worker`: the process that delivers notifications.
+"""`pos cloud worker`: the process that delivers notifications and evaluates automation rules.
 
 The cloud's schedule is APScheduler's (a BlockingScheduler with one interval job, never
 two runs at once in one process, late runs coalesced); the edge's background loops are
@@ -73,17 +73,49 @@ def scan_security_alerts(app) -> None:
             db.session.remove()
 
 
+def run_rules(app) -> None:
+    """One pass over the automation rules (fired ones queue their messages, which the
+    notifications job sends on its next pass) and the unpaid orders due a payment reminder."""
+    from datetime import timedelta
+
+    from cloud.extensions import db
+    from cloud.services.automation_eval import evaluate
+    from cloud.services.notification_triggers import note_payment_reminders
+    from sync.timeutil import utcnow
+
+    with app.app_context():
+        try:
+            found = evaluate(db.session)
+            if found.fired or found.cleared:
+                log.info("automation rules: %s", found)
+            after = timedelta(hours=app.config["NOTIFY_REMINDER_AFTER_H"])
+            reminders = note_payment_reminders(db.session, utcnow(), after, after + timedelta(days=7))
+            if reminders:
+                log.info("payment reminders noted: %s", reminders)
+        except Exception:
+            db.session.rollback()
+            log.exception("automation pass failed; the next one tries again")
+        finally:
+            db.session.remove()
+
+
 def make_scheduler(app, channels, *, blocking: bool = True):
+    from apscheduler.executors.pool import ThreadPoolExecutor
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.schedulers.blocking import BlockingScheduler
 
-    scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone="UTC")
+    # one thread: the deliveries and the rules take turns, so one worker process never
+    # holds two write transactions at once (SQLite allows one writer)
+    scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(
+        timezone="UTC", executors={"default": ThreadPoolExecutor(max_workers=1)})
     scheduler.add_job(run_pass, "interval", args=(app, channels), seconds=app.config["NOTIFY_POLL_S"],
                       id="notifications", max_instances=1, coalesce=True, next_run_time=_now())
     scheduler.add_job(prune_security_log, "interval", args=(app,), hours=1, id="security-log-pruning",
                       max_instances=1, coalesce=True, next_run_time=_now())
     scheduler.add_job(scan_security_alerts, "interval", args=(app,), minutes=1, id="security-alerts",
                       max_instances=1, coalesce=True, next_run_time=_now())
+    scheduler.add_job(run_rules, "interval", args=(app,), seconds=app.config["NOTIFY_RULES_S"],
+                      id="automation_rules", max_instances=1, coalesce=True, next_run_time=_now())
     return scheduler
 
 

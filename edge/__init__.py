@@ -31,7 +31,7 @@ def create_app(config: dict | None = None) -> APIFlask:
     from edge.api import failures, metrics, register_blueprints
     from edge.api.access import install_jwt_handlers
     from edge.extensions import db, jwt, limiter, migrate, socketio
-    from edge.services import credentials
+    from edge.services import credentials, receipt_links
     from edge.web import register_pages
     from sync import sqlite
     from sync.web.errors import install_error_handlers
@@ -39,6 +39,7 @@ def create_app(config: dict | None = None) -> APIFlask:
     from sync.web.json_body import bounded_socketio_packet, install_json_guard
     from sync.web.openapi import install_spec_processor
 
+    app.config["RECEIPT_BASE_URL"] = receipt_links.public_base(app.config.get("RECEIPT_BASE_URL") or "")
     app.config.setdefault("JWT_SECRET_KEY", None)
     if not app.config["JWT_SECRET_KEY"]:
         app.config["JWT_SECRET_KEY"] = credentials.jwt_secret(settings.DATA_DIR)

@@ -36,6 +36,9 @@ class EdgeConfig:
     def __init__(self, **overrides):
         self.DATA_DIR = str(default_data_dir())
         self.CLOUD_URL = os.environ.get("POS_EDGE_CLOUD_URL", "")
+        # where customers open e-receipts (the receipt's QR, `receipt_url`) when it is not the
+        # cloud URL the edge enrolled with (a public name in front of a private API address)
+        self.RECEIPT_BASE_URL = os.environ.get("POS_EDGE_RECEIPT_BASE_URL", "").strip()
         self.ASYNC_MODE = os.environ.get("POS_EDGE_ASYNC_MODE", "eventlet")
         self.TESTING = False
         self.DEMO = _bool("POS_DEMO")  # `pos demo` sets it: loopback may scrape /metrics without a token

@@ -108,6 +108,33 @@ def _printers(env: dict, edge_dir: Path) -> None:
         _run(args, env)
 
 
+DEMO_OPENING_DOUGH = 2_000  # g; six Regular pizzas (200 g each) take it under the demo rule's 1 kg
+
+
+def _opening_stock(edge_url: str) -> str:
+    """The manager receives the opening Dough at the freshly enrolled edge (its first
+    delivery), so the demo's "Dough running low" rule has stock to run down. What happened,
+    for the banner."""
+    try:
+        login = requests.post(f"{edge_url}/api/auth/login/", json={"username": "manager", "password": "manager123"},
+                              timeout=10)
+        headers = {"Authorization": f"Bearer {login.json()['access']}"}
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # the edge mirrors the stock items on its first pull
+            listed = requests.get(f"{edge_url}/api/stock/?page_size=100", headers=headers, timeout=10).json()
+            dough = next((row["stock_item_id"] for row in listed.get("results", []) if row["name"] == "Dough"), None)
+            if dough is not None:
+                lines = [{"stock_item_id": dough, "quantity": DEMO_OPENING_DOUGH}]
+                received = requests.post(f"{edge_url}/api/stock/receive/", headers=headers, timeout=10,
+                                         json={"reason": "Opening stock (demo)", "lines": lines})
+                received.raise_for_status()
+                return f"received {DEMO_OPENING_DOUGH} g of Dough at the outlet"
+            time.sleep(0.5)
+        return "the edge had not mirrored the stock items within 30 s: no opening stock received"
+    except (requests.RequestException, KeyError, ValueError) as error:
+        return f"opening stock not received ({error})"
+
+
 def _interrupt(*_):
     raise KeyboardInterrupt  # SIGTERM stops the demo like Ctrl-C does
 
@@ -169,7 +196,7 @@ def demo(directory, cloud_port, edge_port, gateway_port, whatsapp_port, smtp_por
     # (docs/api-extensions.md)
     env = {**os.environ, "POS_DEMO": "1", "POS_JWT_SECRET": _secret(base), "POS_CLOUD_PUBLIC_URL": cloud_url,
            "POS_MIDTRANS_API_URL": gateway_url, "POS_XENDIT_API_URL": gateway_url,
-           **notification_settings(whatsapp_url, smtp_port)}
+           "POS_NOTIFY_RULES_S": "5", **notification_settings(whatsapp_url, smtp_port)}
     cloud_db = f"sqlite:///{base / 'cloud.sqlite3'}"
 
     cloud_log, edge_log, gateway_log = base / "cloud.log", base / "edge.log", base / "gateway-sim.log"
@@ -212,7 +239,8 @@ def demo(directory, cloud_port, edge_port, gateway_port, whatsapp_port, smtp_por
                           f"{cloud_url}/api/notifications/webhook/whatsapp/"], whatsapp_log)
         _wait(f"{whatsapp_url}/_sim/messages/", whatsapp, "WhatsApp simulator", whatsapp_log)
         start(["cloud", "worker", "--database-url", cloud_db], worker_log)
-        if not (edge_dir / "device.json").exists():
+        fresh = not (edge_dir / "device.json").exists()
+        if fresh:
             click.echo("enrolling the edge of outlet YOG ...")
             _run(["edge", "enroll", "--cloud-url", cloud_url, "--enrollment-key", key, "--data-dir", str(edge_dir)],
                  env)
@@ -220,6 +248,8 @@ def demo(directory, cloud_port, edge_port, gateway_port, whatsapp_port, smtp_por
         edge = start(["edge", "run", "--host", "127.0.0.1", "--port", str(edge_port), "--data-dir", str(edge_dir),
                       "--cloud-url", cloud_url], edge_log)
         _wait(f"{edge_url}/api/health/", edge, "edge", edge_log)
+        if fresh:
+            click.echo(_opening_stock(edge_url))
         click.echo(f"""
 Outlet POS demo is running (data in {base}).
 
@@ -232,6 +262,9 @@ Outlet POS demo is running (data in {base}).
   Printers          {printer_dir}/*.escpos, readable copies in *.escpos.txt
   WhatsApp (sim)    {whatsapp_url}/        paid orders of customer Budi (081298765432) arrive here
   Email (SMTP sink) 127.0.0.1:{smtp_port}, every message a file in {maildir}/new/
+  Automation rules  sell six Regular pizzas (Dough under 1 kg) or stop the cloud for 2 minutes: the
+                    manager's WhatsApp (081311112222) gets one message per episode; rules at
+                    {cloud_url}/api/notifications/rules/
   Logs              {cloud_log}, {edge_log}, {gateway_log}, {worker_log}
 
 To see the outlet keep selling offline, stop the cloud: kill {cloud.pid}

@@ -132,6 +132,12 @@ CLOUD_AUDIT_ACTIONS = ("login", "login_failed", "user_create", "user_change", "r
                        "user_unlock", "price_change", "sold_out", "back_in_stock", "promotion_change",
                        "device_enrol", "device_revoke", "export")
 AUDIT_ACTIONS = tuple(dict.fromkeys(EDGE_AUDIT_ACTIONS + CLOUD_AUDIT_ACTIONS))
+# ------------------------------------------------------------------------------ automation
+# what an automation rule watches: an outlet's on-hand of a stock item below a threshold, an
+# outlet silent (no push, no pull) past some minutes
+AUTOMATION_TRIGGERS = ("stock_low", "outlet_offline")
+NOTIFY_CHANNELS = ("whatsapp", "email")  # how the cloud sends messages (an e-receipt asked for at the till too)
+AUTOMATION_ACTIONS = ("notify",)  # send a message through the notification outbox
 
 # ----------------------------------------------------------------------------------- users
 ROLES = ("super_admin", "admin", "tenant_owner", "manager", "cashier", "kitchen")

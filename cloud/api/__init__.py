@@ -10,6 +10,7 @@ from cloud.api import (
     customers,
     discrepancies,
     health,
+    notification_rules,
     notifications,
     orders,
     outlet_devices,
@@ -28,7 +29,7 @@ from sync.web.errors import ValidationFailed
 
 BLUEPRINTS = (health.bp, auth.bp, users.bp, tenants.bp, catalog.bp, sync.bp, customers.bp, promotions.bp, orders.bp,
               analytics.bp, discrepancies.bp, outlet_devices.bp, payments.bp, notifications.bp,
-              stock.bp, audit.bp, security.bp, performance.bp)
+              stock.bp, audit.bp, security.bp, performance.bp, notification_rules.bp)
 
 
 def _check_text(value, field):

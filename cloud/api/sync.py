@@ -26,7 +26,7 @@ from cloud.api.schemas.sync import (
 from cloud.api.tx import secret_answer, writes
 from cloud.extensions import db
 from cloud.models import Outlet, Tenant
-from cloud.services import allowances, changefeed, continuity, enrollment, ingest
+from cloud.services import allowances, changefeed, continuity, device_contact, enrollment, ingest
 from sync import sqlite
 from sync.timeutil import parse_iso, utcnow
 from sync.web.errors import APIError
@@ -113,6 +113,7 @@ def device_token(json_data):
 def pull(query_data, device):
     """Master-data changes after `since`, oldest first; follow `cursor` while `has_more`."""
     limit = min(query_data["limit"], current_app.config["SYNC_PULL_MAX_LIMIT"])
+    device_contact.note_pull(db.session, device.id)  # an outlet that pulls is not offline
     return changefeed.pull(db.session, device, query_data["since"], limit)
 
 

@@ -1,5 +1,6 @@
 """Cloud models. Importing this package registers every table on the metadata."""
 from cloud.models.audit import AuditEntry
+from cloud.models.automation import AutomationRule, AutomationRuleState
 from cloud.models.base import Base
 from cloud.models.catalog import Category, Modifier, ModifierGroup, OutletProduct, Product
 from cloud.models.customer import Customer
@@ -40,5 +41,5 @@ __all__ = [
     "SyncedPayment", "SyncedRefund", "SyncedShift", "SyncDiscrepancy", "GatewayAccount", "GatewayCharge",
     "GatewayRefund", "PaymentCallback", "Notification", "NotificationOptOut", "NotificationStatusEvent",
     "NotificationTemplate", "NotificationTrigger", "Recipe", "StockItem", "StockMovement", "WorkerHeartbeat",
-    "RequestLogEntry", "SecurityAlert",
+    "RequestLogEntry", "SecurityAlert", "AutomationRule", "AutomationRuleState",
 ]

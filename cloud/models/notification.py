@@ -118,6 +118,10 @@ class NotificationTrigger(Base):
     order_uuid: Mapped[str] = mapped_column(String(36))
     subject_uuid: Mapped[str] = mapped_column(String(36))  # the payment's uuid, ...
     occurred_at: Mapped[datetime] = mapped_column(DateTime)  # the outlet's clock, UTC
+    # an e-receipt asked for at the till: to whom, how, and the link the till printed
+    channel: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    recipient: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    link: Mapped[str] = mapped_column(String(500), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
     outcome: Mapped[str] = mapped_column(String(200), default="")

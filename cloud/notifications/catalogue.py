@@ -17,7 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-CHANNELS = ("whatsapp", "email")
+from sync import vocab
+
+CHANNELS = vocab.NOTIFY_CHANNELS
 
 # Variable kinds: what a value must be when handed to `render`, and what it becomes.
 TEXT, MONEY, DATETIME, BOOL, INT, ITEMS = "text", "money", "datetime", "bool", "int", "items"
@@ -127,6 +129,11 @@ TEMPLATE_TYPES: dict[str, TemplateType] = {t.name: t for t in (
           "Pesanan {{ order_code }} dibatalkan",
           "Halo {{ customer_name }}, pesanan {{ order_code }} dibatalkan."
           "{% if cancel_reason %} Alasan: {{ cancel_reason }}.{% endif %}"),
+    _type("e_receipt", "the customer asked at the till for the e-receipt by WhatsApp or email", {}, {},
+          timedelta(hours=24),
+          "Struk {{ order_code }} dari {{ business_name }}",
+          "Halo{% if customer_name %} {{ customer_name }}{% endif %}, terima kasih telah berbelanja di "
+          "{{ outlet_name }}.\nStruk pesanan {{ order_code }} ({{ order_total }}):\n{{ receipt_url }}"),
     _type("order_refunded", "money was given back for an order", {
         "refund_amount": Variable(MONEY, "the amount refunded"),
         "refund_method": Variable(TEXT, "how it went back (Cash, QRIS, ...)"),

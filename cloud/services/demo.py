@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from cloud.models import (
+    AutomationRule,
     Category,
     Customer,
     NotificationTemplate,
@@ -21,6 +22,7 @@ from cloud.models import (
 from cloud.notifications.catalogue import template_type
 from cloud.services import (
     auth,
+    automation_rules,
     catalog,
     customers,
     enrollment,
@@ -178,13 +180,22 @@ def _ensure_promotions(session, owner: Actor, products: dict[str, Product]) -> N
         promotions.activate(session, owner, promotion)
 
 
+DEMO_MANAGER_PHONE, DEMO_MANAGER_EMAIL = "081311112222", "manager@pizzapalace.example"
+DEMO_RULES = (  # name, trigger, condition, actions (`pos demo` receives 2 kg of Dough at its edge)
+    ("Dough running low", "stock_low", {"threshold": 1_000},
+     [{"channel": "whatsapp", "recipient": DEMO_MANAGER_PHONE}]),
+    ("Outlet offline", "outlet_offline", {"offline_minutes": 2},
+     [{"channel": "whatsapp", "recipient": DEMO_MANAGER_PHONE}, {"channel": "email", "recipient": DEMO_MANAGER_EMAIL}]),
+)
+
 DEMO_CUSTOMER = {"name": "Budi Santoso", "phone": "081298765432", "email": "budi@example.com",
                  "marketing_consent": True}
 
 
-def _ensure_notifications(session, owner: Actor) -> None:
+def _ensure_notifications(session, owner: Actor, outlet: Outlet) -> None:
     """A customer with a phone and an email, and the default payment_received templates
-    (WhatsApp and email), so a paid order for Budi shows on the simulator and in the mailbox."""
+    (WhatsApp and email), so a paid order for Budi shows on the simulator and in the mailbox;
+    two automation rules telling the manager when Dough runs low or the outlet goes silent."""
     if session.execute(select(Customer).where(Customer.tenant_id == owner.tenant_id,
                                               Customer.phone == DEMO_CUSTOMER["phone"])).first() is None:
         customers.create_customer(session, owner, dict(DEMO_CUSTOMER))
@@ -195,6 +206,15 @@ def _ensure_notifications(session, owner: Actor) -> None:
             notification_templates.create_template(session, owner, {
                 "name": name, "type": paid.name, "channel": channel, "is_default": True, "body": paid.default_body,
                 "subject": paid.default_subject if channel == "email" else ""})
+    dough = session.execute(select(StockItem.id).where(StockItem.tenant_id == owner.tenant_id,
+                                                       StockItem.name == "Dough")).scalar()
+    for name, trigger, condition, actions in DEMO_RULES:
+        if session.execute(select(AutomationRule.id).where(AutomationRule.tenant_id == owner.tenant_id,
+                                                           AutomationRule.name == name)).first() is None:
+            # for the demo's outlet: its manager (bound to it) sees and may change them
+            extra = {"outlet_id": outlet.id, **({"stock_item_id": dough} if trigger == "stock_low" else {})}
+            automation_rules.create_rule(session, owner, {"name": name, "trigger": trigger, "actions": actions,
+                                                          **condition, **extra})
 
 
 def seed(session, keep_other_devices: bool = False, notifications: bool = False,
@@ -224,7 +244,7 @@ def seed(session, keep_other_devices: bool = False, notifications: bool = False,
     _ensure_promotions(session, owner, products)
     _ensure_stock(session, owner, products)
     if notifications:
-        _ensure_notifications(session, owner)
+        _ensure_notifications(session, owner, outlet)
     key, _ = enrollment.issue_key(session, outlet, owner_user.id, keep_other_devices)
     if gateway_secret:
         for provider, credentials, primary in DEMO_GATEWAYS:
@@ -240,5 +260,6 @@ def seed(session, keep_other_devices: bool = False, notifications: bool = False,
         summary.append("payment gateways: midtrans (primary), xendit, with `pos gateway-sim`'s demo credentials")
     if notifications:
         summary.append(f"customer: {DEMO_CUSTOMER['name']} {DEMO_CUSTOMER['phone']} {DEMO_CUSTOMER['email']}; "
-                       "payment_received templates for WhatsApp and email")
+                       "payment_received templates for WhatsApp and email; "
+                       f"rules: Dough under 1000 g, outlet silent 2 min (WhatsApp {DEMO_MANAGER_PHONE})")
     return summary, key

@@ -368,6 +368,11 @@ def _stock_moved(ctx: _Apply, data: dict) -> None:
         for line in data["lines"]])
 
 
+def _receipt_requested(ctx: _Apply, data: dict) -> None:
+    """A customer asked at the till for the e-receipt: noted once (the worker sends it)."""
+    notification_triggers.note_receipt_request(ctx.conn, ctx.device, data, ctx.now)
+
+
 def _shift(ctx: _Apply, data: dict) -> None:
     conn, device, now = ctx.conn, ctx.device, ctx.now
     sql = _sql(conn)
@@ -503,6 +508,7 @@ APPLY = {
     "order.snapshot": _order, "payment.recorded": _payment, "refund.recorded": _refund,
     "shift.snapshot": _shift, "customer.upserted": _customer_upsert, "loyalty.accrued": _loyalty,
     "promotion.usage": _promotion_usage, "stock.moved": _stock_moved, "audit.recorded": _audit,
+    "receipt.requested": _receipt_requested,
 }
 
 

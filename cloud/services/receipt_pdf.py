@@ -59,8 +59,8 @@ def render(receipt: EReceipt, money: Callable[[int], str], local: Callable) -> b
         row(f"{item.quantity} x {item.product_name}", money(item.gross))
     rule()
     row("Subtotal", money(order.subtotal))
-    for label, amount in (("Discount", -order.discount_amount), ("Service", order.service_charge),
-                          ("Tax", order.tax_amount), ("Rounding", order.rounding_amount)):
+    for label, amount in (("Discount", -order.discount_amount), (receipt.service_label, order.service_charge),
+                          (receipt.tax_label, order.tax_amount), ("Rounding", order.rounding_amount)):
         if amount:
             row(label, money(amount))
     rule()

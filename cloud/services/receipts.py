@@ -7,12 +7,14 @@ numbers as the paper.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
 from cloud.models import Device, Outlet, SyncedOrder, SyncedOrderItem, SyncedPayment, Tenant
 from sync import receipt_links
+from sync.money import format_rate
 
 
 @dataclass
@@ -23,6 +25,22 @@ class EReceipt:
     items: list
     payments: list
 
+    @property
+    def service_label(self) -> str:
+        """As the paper prints it ("Service 5%"): the outlet's rate, else the tenant's."""
+        rate = self.outlet.service_charge_bp
+        return rate_label("Service", self.tenant.service_charge_bp if rate is None else rate)
+
+    @property
+    def tax_label(self) -> str:
+        rate = self.outlet.tax_rate_bp
+        return rate_label("Tax", self.tenant.tax_rate_bp if rate is None else rate)
+
+
+def rate_label(word: str, bp: int) -> str:
+    """'Tax 10%', 'Service 5.5%': the receipt's label (edge/services/print_documents.py)."""
+    return f"{word} {format_rate(bp).rstrip('0').rstrip('.')}%"
+
 
 def link_for(session, order: SyncedOrder, base_url: str) -> str:
     """The link the till printed for this order ('' when its device is unknown)."""
@@ -31,6 +49,17 @@ def link_for(session, order: SyncedOrder, base_url: str) -> str:
     if not token_hash or not base_url:
         return ""
     return receipt_links.url(base_url, receipt_links.key_from_token_hash(token_hash), order.device_id, order.uuid)
+
+
+def is_link_of(session, link: str, outlet_id: int, order_uuid: str) -> bool:
+    """Whether `link` is a signed e-receipt link of this order by a device of this outlet
+    (what a till sends along when a customer asks for the e-receipt: sent only if it is)."""
+    found = re.search(r"/r/(\d{1,10})/([0-9a-f-]{36})/([A-Za-z0-9_-]{1,64})$", link or "")
+    if found is None or found.group(2) != order_uuid:
+        return False
+    device = session.get(Device, int(found.group(1)))
+    return device is not None and device.outlet_id == outlet_id and receipt_links.verify(
+        receipt_links.key_from_token_hash(device.token_hash), device.id, order_uuid, found.group(3))
 
 
 def find(session, device_id: int, order_uuid: str, signature: str) -> EReceipt | None:

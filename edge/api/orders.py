@@ -6,6 +6,8 @@ from sqlalchemy import func, or_, select
 from edge.api.access import require
 from edge.api.schemas.orders import (
     CancelIn,
+    EReceiptIn,
+    EReceiptOut,
     OrderIn,
     OrderListQuery,
     OrderOut,
@@ -25,7 +27,17 @@ from edge.api.schemas.orders import (
 from edge.api.tx import writes
 from edge.extensions import db
 from edge.models import Order
-from edge.services import continuity, gateway_payments, orders, print_documents, printing, refunds, runtime, shifts
+from edge.services import (
+    continuity,
+    e_receipts,
+    gateway_payments,
+    orders,
+    print_documents,
+    printing,
+    refunds,
+    runtime,
+    shifts,
+)
 from edge.services import outlet as outlet_settings
 from edge.services.payments import GATEWAY_METHODS
 from sync.errors import DomainError
@@ -184,6 +196,20 @@ def update_order(order_id, json_data, actor):
 def confirm_order(order_id, actor):
     """Send the order to the kitchen (ticket on the screens and the kitchen printer)."""
     return orders.confirm(db.session, orders.get(db.session, order_id))
+
+
+@bp.post("/<int:order_id>/e-receipt/")
+@writes
+@require("cashier")
+@bp.input(EReceiptIn)
+@bp.output(EReceiptOut, status_code=202)
+@refuses(INVALID_PHONE="not a phone number", INVALID_EMAIL="not one email address",
+         ORDER_NOT_PAID="409: the order is not paid in full", NOT_ENROLLED="409: the outlet has no cloud to send it")
+def send_e_receipt(order_id, json_data, actor):
+    """Send the order's e-receipt (its receipt_url) to the customer by WhatsApp or email. Queued in the outbox
+    (works offline); the cloud sends it once synced, exactly once. Send an Idempotency-Key to retry safely."""
+    order = orders.get(db.session, order_id)
+    return e_receipts.request(db.session, order, json_data["channel"], json_data["recipient"], actor.user_id)
 
 
 @bp.post("/<int:order_id>/cancel/")

@@ -3,6 +3,7 @@ derived from the device token of its enrollment; the cloud it was enrolled with 
 them. An edge not enrolled yet has none (its receipts keep the plain order reference)."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from edge.context import running_app
@@ -27,7 +28,20 @@ def _signer(data_dir: str) -> tuple[str, int, bytes] | None:
     return _cache["signer"]
 
 
+PUBLIC_BASE = re.compile(r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
+
+
+def public_base(configured: str) -> str:
+    """POS_EDGE_RECEIPT_BASE_URL checked: an http(s) URL without query or fragment (it
+    prefixes `/r/...`). A wrong one stops the edge at start, not a receipt mid-sale."""
+    if configured and not PUBLIC_BASE.match(configured):
+        raise ValueError(f"POS_EDGE_RECEIPT_BASE_URL must be an http:// or https:// URL without a query or "
+                         f"fragment (got {configured!r})")
+    return configured.rstrip("/")
+
+
 def link_for(order_uuid: str) -> str | None:
+    """The order's e-receipt link: the receipt base URL setting, else the enrollment's cloud URL."""
     try:
         app = running_app()
     except RuntimeError:  # no app: nothing to sign with
@@ -36,4 +50,4 @@ def link_for(order_uuid: str) -> str | None:
     if signer is None:
         return None
     base, device_id, key = signer
-    return receipt_links.url(base, key, device_id, order_uuid)
+    return receipt_links.url(app.config.get("RECEIPT_BASE_URL") or base, key, device_id, order_uuid)

@@ -233,6 +233,16 @@ class AuditRecorded(_Payload):
     at_local = fields.String(required=True, validate=validate.Length(min=19, max=40))
     prev_hash = fields.String(required=True, validate=validate.Length(equal=64))
     hash = fields.String(required=True, validate=validate.Length(equal=64))
+class ReceiptRequested(_Payload):
+    """A customer asked at the till for the order's e-receipt by WhatsApp or email; the
+    cloud sends it once this event (and the order) have synced."""
+    uuid = fields.String(required=True, validate=validate.Length(equal=36))
+    order_uuid = fields.String(required=True, validate=validate.Length(equal=36))
+    channel = fields.String(required=True, validate=validate.OneOf(vocab.NOTIFY_CHANNELS))
+    recipient = fields.String(required=True, validate=validate.Length(min=1, max=254))
+    receipt_url = fields.String(load_default="", validate=validate.Length(max=500))  # the link the paper's QR holds
+    requested_by = fields.Integer(validate=ID, allow_none=True, load_default=None)
+    created_at = UTCDateTime(required=True)
 
 
 PAYLOADS = {
@@ -245,6 +255,7 @@ PAYLOADS = {
     "promotion.usage": PromotionUsageDelta(),
     "stock.moved": StockMoved(),
     "audit.recorded": AuditRecorded(),
+    "receipt.requested": ReceiptRequested(),
 }
 
 

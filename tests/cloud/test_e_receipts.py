@@ -106,3 +106,24 @@ def test_the_pdf_carries_the_same_figures_once_synced(app, client, world):
         assert expected in text, (expected, text)
     _, _, device, order_uuid, signature = link.split("/")
     assert client.get(f"/r/{device}/{order_uuid}/{signature[:-1]}X/receipt.pdf").status_code == 404
+
+
+def test_service_and_tax_carry_their_rates_as_on_paper(app, client, world):
+    """The tenant's rates, an outlet's own rate before them ("Service 5%", "Tax 11%")."""
+    with app.app_context():
+        outlet = db.session.get(Outlet, world.a.outlet_id)
+        outlet.tenant.service_charge_bp, outlet.tax_rate_bp = 550, 1100
+        db.session.commit()
+    till = Till(app, client, world.a.outlet_id)
+    sold = order(world.a.outlet_id, lines=1, service_charge=55, tax_amount=117, total_amount=1172)
+    till.push("order.snapshot", sold)
+    html = client.get(till.link(sold["uuid"])).get_data(as_text=True)
+    assert "<td>Service 5.5%</td>" in html
+    assert "Tax 11%" in html and "<td>Tax</td>" not in html and "<td>Service</td>" not in html
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    pdf = client.get(till.link(sold["uuid"]) + "/receipt.pdf")
+    text = "".join(page.extract_text() for page in PdfReader(BytesIO(pdf.data)).pages)
+    assert "Service 5.5%" in text and "Tax 11%" in text

@@ -168,6 +168,14 @@ ACCESS = {  # (method, rule): the minimum role, "public" (no token needed) or "d
     ("GET", "/api/notifications/opt-outs/"): "manager",
     ("POST", "/api/notifications/opt-outs/"): "cashier",
     ("DELETE", "/api/notifications/opt-outs/<int:opt_out_id>/"): "manager",
+    # automation rules (issue 22): manager+ (a manager bound to an outlet: that outlet's rules)
+    ("GET", "/api/notifications/rules/"): "manager",
+    ("POST", "/api/notifications/rules/"): "manager",
+    ("POST", "/api/notifications/rules/dry-run/"): "manager",
+    ("GET", "/api/notifications/rules/<int:rule_id>/"): "manager",
+    ("POST", "/api/notifications/rules/<int:rule_id>/dry-run/"): "manager",
+    ("PATCH", "/api/notifications/rules/<int:rule_id>/"): "manager",
+    ("DELETE", "/api/notifications/rules/<int:rule_id>/"): "manager",
     # Meta's webhook (its signature is the credential) and the e-receipt (the signed link is)
     ("GET", "/api/notifications/webhook/whatsapp/"): "public",
     ("POST", "/api/notifications/webhook/whatsapp/"): "public",
@@ -244,6 +252,8 @@ class Seed:
     spare_template_id: int = 0
     notification_id: int = 0
     opt_out_id: int = 0
+    rule_id: int = 0
+    spare_rule_id: int = 0
     spare_device_id: int = 0  # the other outlet's device, which the matrix may revoke
     device_token: str = ""
     device_access: str = ""
@@ -429,6 +439,12 @@ def _seed_notifications(session, seed: Seed, owner: Actor, word: str) -> None:
     notification_outbox.opt_out(session, seed.tenant_id, "whatsapp", PHONES[seed.name][:-3] + "777")
     seed.opt_out_id = session.execute(select(NotificationOptOut.id).where(
         NotificationOptOut.tenant_id == seed.tenant_id)).scalar_one()
+    from cloud.services import automation_rules
+
+    rule = {"trigger": "stock_low", "threshold": 500, "outlet_id": seed.outlet_id,
+            "actions": [{"channel": "whatsapp", "recipient": PHONES[seed.name]}]}
+    seed.rule_id = automation_rules.create_rule(session, owner, {"name": f"{word} Rule", **rule}).id
+    seed.spare_rule_id = automation_rules.create_rule(session, owner, {"name": f"{word} Spare Rule", **rule}).id
 
 
 def leaks(body: bytes, seed: Seed) -> list[str]:
@@ -630,6 +646,17 @@ CALLS = {
     ("GET", "/api/notifications/opt-outs/"): Call(),
     ("POST", "/api/notifications/opt-outs/"): Call(json={"channel": "email", "recipient": "no@example.com"}),
     ("DELETE", "/api/notifications/opt-outs/<int:opt_out_id>/"): Call(),
+    ("GET", "/api/notifications/rules/"): Call(),
+    ("POST", "/api/notifications/rules/"): Call(json=lambda s: {
+        "name": "Low", "trigger": "stock_low", "threshold": 100, "outlet_id": s.outlet_id,
+        "actions": [{"channel": "email", "recipient": "boss@example.com"}]}),
+    ("POST", "/api/notifications/rules/dry-run/"): Call(json=lambda s: {
+        "name": "Low", "trigger": "outlet_offline", "offline_minutes": 5, "outlet_id": s.outlet_id,
+        "actions": [{"channel": "email", "recipient": "boss@example.com"}]}),
+    ("GET", "/api/notifications/rules/<int:rule_id>/"): Call(),
+    ("POST", "/api/notifications/rules/<int:rule_id>/dry-run/"): Call(),
+    ("PATCH", "/api/notifications/rules/<int:rule_id>/"): Call(json={"threshold": 200}),
+    ("DELETE", "/api/notifications/rules/<int:rule_id>/"): Call(ids=(("rule_id", "spare_rule_id"),)),
     ("GET", "/api/notifications/webhook/whatsapp/"): Call(query={"hub.mode": "subscribe", "hub.challenge": "1",
                                                                  "hub.verify_token": WHATSAPP_VERIFY_TOKEN}),
     ("POST", "/api/notifications/webhook/whatsapp/"): Call(json={"object": "whatsapp_business_account", "entry": []},

@@ -1,5 +1,7 @@
 """The till's e-receipt link: its order answer carries `receipt_url`, signed offline with
 a key only it and the cloud can derive, and the receipt's QR encodes the same URL."""
+import pytest
+
 from edge.services import receipt_links as edge_links
 from sync import receipt_links
 
@@ -25,3 +27,22 @@ def test_an_edge_not_enrolled_has_no_link(tmp_path):
     app = make_edge(tmp_path / "edge")
     with app.app_context():
         assert edge_links.link_for("7b0e6a52-93a4-4f4f-9d0e-0c4f6a3d2b11") is None
+
+
+def test_the_receipt_base_url_setting_replaces_the_enrollment_url_in_the_link_and_the_qr(edge_app, cashier):
+    edge_app.config["RECEIPT_BASE_URL"] = "https://struk.example.id/pos"
+    cashier.open_shift()
+    order = cashier.order(cashier.item("DR-COLA", 1))
+    credential = edge_app.config["TEST_CREDENTIAL"]
+    assert order["receipt_url"].startswith(f"https://struk.example.id/pos/r/{credential.device_id}/{order['uuid']}/")
+    receipt = cashier.get(f"/api/orders/{order['id']}/receipt/").json["receipt"]
+    assert receipt["qr_payload"] == order["receipt_url"]
+
+
+@pytest.mark.parametrize("wrong", ["ftp://struk.example.id", "https://struk.example.id/?a=1", "struk.example.id",
+                                   "https://struk example.id"])
+def test_a_receipt_base_url_that_is_not_an_http_url_stops_the_edge_at_start(tmp_path, wrong):
+    from tests.edge.conftest import make_edge
+
+    with pytest.raises(ValueError, match="POS_EDGE_RECEIPT_BASE_URL"):
+        make_edge(tmp_path / "edge", RECEIPT_BASE_URL=wrong)

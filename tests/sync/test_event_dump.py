@@ -26,6 +26,8 @@ def _day_of_sales(cashier, manager, cook):
     coded = cashier.order(cashier.item("PZ-MARG", 1, ["Regular"]), promo_codes=["WEEKEND30"], status="draft")
     assert cashier.pay(rich["id"], "card", amount="10000.00", reference="APPR-1").status_code == 201
     assert cashier.pay(rich["id"], "cash", tendered="1000000.00").status_code == 201
+    assert cashier.post(f"/api/orders/{rich['id']}/e-receipt/",
+                        {"channel": "email", "recipient": "siti@example.com"}).status_code == 202
     assert cashier.post(f"/api/orders/{rich['id']}/confirm/").status_code == 200
     assert cook.post(f"/api/kitchen/orders/{rich['id']}/ready/").status_code == 200
     assert cashier.post(f"/api/orders/{rich['id']}/complete/").status_code == 200

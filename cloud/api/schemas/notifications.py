@@ -5,9 +5,11 @@ from apiflask.validators import Length, OneOf
 from cloud.api.schemas.common import ID, ListQuery, UTCDateTime
 from cloud.models.notification import STATUSES
 from cloud.notifications.catalogue import CHANNELS, TEMPLATE_TYPES
+from sync.vocab import AUTOMATION_TRIGGERS
 from sync.web.fields import WholeNumber
 
 TYPES = tuple(TEMPLATE_TYPES)
+HISTORY_TYPES = (*TYPES, *AUTOMATION_TRIGGERS)  # a rule's messages carry its trigger as their type
 
 
 class TemplateFields(Schema):
@@ -128,7 +130,7 @@ class NotificationDetailOut(NotificationOut):
 class HistoryQuery(ListQuery):
     status = String(load_default=None, validate=OneOf(STATUSES))
     channel = String(load_default=None, validate=OneOf(CHANNELS))
-    type = String(load_default=None, validate=OneOf(TYPES))
+    type = String(load_default=None, validate=OneOf(HISTORY_TYPES))
     order_uuid = String(load_default=None, validate=Length(max=36))
 
 

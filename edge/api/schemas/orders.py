@@ -4,7 +4,14 @@ from apiflask.validators import Length, OneOf, Range
 
 from edge.api.schemas import ROW_ID, Quantity, presenters
 from edge.services import receipt_links
-from sync.vocab import EDITABLE_STATUSES, ORDER_SOURCES, ORDER_STATUSES, PAYMENT_METHODS, PRINTER_ROLES
+from sync.vocab import (
+    EDITABLE_STATUSES,
+    NOTIFY_CHANNELS,
+    ORDER_SOURCES,
+    ORDER_STATUSES,
+    PAYMENT_METHODS,
+    PRINTER_ROLES,
+)
 from sync.web.fields import UUID_PATTERN, Day, Money, UTCDateTime, WholeNumber
 from sync.web.lists import ListQuery
 
@@ -314,6 +321,23 @@ class RefundPreviewOut(Schema):
 class VoidIn(Schema):
     reason = String(required=True, validate=Length(min=1, max=500))
     lines = List(Nested(LineIn), validate=Length(max=100))
+
+
+class EReceiptIn(Schema):
+    channel = String(required=True, validate=OneOf(NOTIFY_CHANNELS))
+    recipient = String(required=True, validate=Length(min=1, max=254),
+                       metadata={"description": "The customer's phone number (WhatsApp) or email address"})
+
+
+class EReceiptOut(Schema):
+    uuid = String(required=True, metadata={"description": "The request's id (the cloud sends it once)"})
+    order_id = WholeNumber(required=True)
+    order_number = String(required=True)
+    channel = String(required=True)
+    recipient = String(required=True, metadata={"description": "Normalised (a phone as 0812…)"})
+    receipt_url = String(required=True)
+    status = String(required=True, metadata={"description": "queued: in the outbox; sent by the cloud once synced"})
+    created_at = UTCDateTime(required=True)
 
 
 class CancelIn(Schema):

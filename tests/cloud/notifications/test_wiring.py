@@ -159,7 +159,8 @@ def test_a_synced_payment_for_a_customer_sends_payment_received_once_by_whatsapp
                                           "SMTP_FROM": "Warung <noreply@warung.id>", "NOTIFY_TIMEOUT_S": 5})["email"]
         found = _run(app, {"whatsapp": whatsapp, "email": email})
         found_again = _run(app, {"whatsapp": whatsapp, "email": email})
-    assert (found.triggers, found.sent, found_again.claimed) == (1, 2, 0)
+    # two notes: the payment, and the order's order_created (no template of that type: nothing queued)
+    assert (found.triggers, found.sent, found_again.claimed) == (2, 2, 0)
     assert [m.recipient for m in whatsapp.sent] == ["081234567890"]
     assert whatsapp.sent[0].text == (f"Halo Budi Santoso, pembayaran Cash Rp 30 untuk {sold['order_number']} "
                                      "diterima. Lunas.")

@@ -8,6 +8,7 @@ import { format, fromKeypadDigits, quickCash, toMinor, toWire } from "../money.j
 import { h, keypad, messageLine, modal, replace, toast } from "../dom.js";
 import { cartItems, itemsSignature, resetCart, saveCart, settings, state } from "../store.js";
 import { PRINTING_UNAVAILABLE, hasPrinter, printOrder } from "../printing.js";
+import { eReceiptControl } from "./e_receipt.js";
 import { showReceipt } from "./receipt.js";
 import { EDITABLE, GATEWAY, PAYMENT_METHODS, methodLabel } from "../vocab.js";
 import { rejectedCodes } from "./sell.js";
@@ -428,6 +429,7 @@ export function openPayment(app, initialOrder, { fromCart = false, onFinished = 
       h("div", { class: "change-due", testid: "change-due", dataset: { amount: toWire(change) } },
         h("span", {}, "Change due"), h("strong", {}, format(change))),
       kitchen, retry, printMessage,
+      eReceiptControl(app, order),
       h("div", { class: "row-center" }, printButton,
         state.features.receipt ? h("button", { type: "button", class: "btn btn-secondary btn-lg", testid: "show-receipt",
           onClick: () => showReceipt(app, order) }, "Show receipt") : null,
