@@ -120,6 +120,8 @@ STOCK_UNITS = ("g", "ml", "pcs")  # base units, counted as integers: no fraction
 # what moved an outlet's stock: a sale used it, a void/refund (restocked)/cancel gave it
 # back, a delivery was received, something was thrown away
 STOCK_MOVEMENT_KINDS = ("sale", "void", "refund", "cancel", "receive", "waste")
+# what a manager may mark sold out ("86") at the till: a product or one modifier
+SOLD_OUT_TARGETS = ("product", "modifier")
 
 # ----------------------------------------------------------------------------------- users
 ROLES = ("super_admin", "admin", "tenant_owner", "manager", "cashier", "kitchen")

@@ -10,6 +10,7 @@ from edge.api import (
     payments,
     printers,
     shifts,
+    sold_out,
     status,
     stock,
     sync,
@@ -18,7 +19,7 @@ from sync import sqlite
 from sync.web.converters import bound_path_ids
 
 BLUEPRINTS = (health.bp, auth.bp, catalog.bp, orders.bp, payments.bp, shifts.bp, customers.bp, kitchen.bp, sync.bp,
-              status.bp, outlet.bp, printers.bp, stock.bp)
+              status.bp, outlet.bp, printers.bp, stock.bp, sold_out.bp)
 
 
 def register_blueprints(app) -> None:

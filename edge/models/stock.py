@@ -8,7 +8,7 @@ from sqlalchemy import DDL, BigInteger, CheckConstraint, DateTime, Integer, Stri
 from sqlalchemy.orm import Mapped, mapped_column
 
 from edge.models.base import Base
-from sync.vocab import STOCK_MOVEMENT_KINDS, check_in
+from sync.vocab import SOLD_OUT_TARGETS, STOCK_MOVEMENT_KINDS, check_in
 
 
 class StockMovement(Base):
@@ -37,3 +37,20 @@ APPEND_ONLY_TRIGGERS = tuple(
     for verb in ("UPDATE", "DELETE"))
 for _trigger in APPEND_ONLY_TRIGGERS:
     event.listen(StockMovement.__table__, "after_create", DDL(_trigger))
+
+
+class SoldOutMark(Base):
+    """A product or a modifier a manager marked sold out ("86") at this outlet; the row's
+    presence is the mark, removing it puts the item back. The outlet's own state (the
+    mirror is the cloud's and a pull overwrites it), sent to the cloud as events."""
+
+    __tablename__ = "sold_out_marks"
+    __table_args__ = (UniqueConstraint("target", "target_id"),
+                      CheckConstraint(check_in("target", SOLD_OUT_TARGETS), name="target"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target: Mapped[str] = mapped_column(String(10))
+    target_id: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    marked_by: Mapped[int | None] = mapped_column(Integer)
+    marked_at: Mapped[datetime] = mapped_column(DateTime)

@@ -213,6 +213,17 @@ class StockMoved(_Payload):
     lines = fields.List(fields.Nested(StockLineData), required=True, validate=validate.Length(min=1))
 
 
+class SoldOutChanged(_Payload):
+    """A product or a modifier marked sold out ("86") at the outlet, or back on sale."""
+    uuid = fields.String(required=True, validate=validate.Length(equal=36))
+    target = fields.String(required=True, validate=validate.OneOf(vocab.SOLD_OUT_TARGETS))
+    target_id = fields.Integer(validate=ID, required=True)
+    name = fields.String(load_default="", validate=validate.Length(max=200))
+    sold_out = fields.Boolean(required=True)
+    changed_by = fields.Integer(validate=ID, allow_none=True, load_default=None)
+    changed_at = UTCDateTime(required=True)
+
+
 PAYLOADS = {
     "order.snapshot": OrderSnapshot(),
     "payment.recorded": PaymentData(),
@@ -222,6 +233,7 @@ PAYLOADS = {
     "loyalty.accrued": LoyaltyAccrued(),
     "promotion.usage": PromotionUsageDelta(),
     "stock.moved": StockMoved(),
+    "sold_out.changed": SoldOutChanged(),
 }
 
 
