@@ -9,6 +9,7 @@ from cloud.api.schemas.stock import (
     RecipeListQuery,
     RecipeOut,
     RecipePatchIn,
+    SoldOutOut,
     StockItemIn,
     StockItemOut,
     StockItemPatchIn,
@@ -131,3 +132,12 @@ def delete_recipe(recipe_id, actor):
 def list_on_hand(query_data, actor):
     """What the outlet's ledger, as synced, sums to per stock item (every item of the tenant)."""
     return paginate_rows(stock.on_hand(db.session, actor, query_data["outlet_id"]), query_data)
+
+
+@bp.get("/stock/sold-out/")
+@require("manager")
+@bp.input(StockQuery, location="query")
+@bp.output(list_schema(SoldOutOut, "SoldOutList"))
+def list_sold_out(query_data, actor):
+    """What the outlet marked sold out ("86") at its till, as its last synced change says."""
+    return paginate_rows(stock.sold_out(db.session, actor, query_data["outlet_id"]), query_data)

@@ -8,7 +8,7 @@ from sqlalchemy import BigInteger, Boolean, CheckConstraint, DateTime, ForeignKe
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cloud.models.base import Base, Syncable, Timestamps
-from sync.vocab import STOCK_MOVEMENT_KINDS, STOCK_UNITS, check_in
+from sync.vocab import SOLD_OUT_TARGETS, STOCK_MOVEMENT_KINDS, STOCK_UNITS, check_in
 
 
 class StockItem(Timestamps, Syncable, Base):
@@ -68,4 +68,24 @@ class StockMovement(Base):
     order_uuid: Mapped[str | None] = mapped_column(String(36), index=True)
     created_by: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class OutletSoldOut(Base):
+    """What an outlet marked sold out ("86") at its till, as its last `sold_out.changed`
+    event said: one row per outlet and item, the newest change wins (`changed_at`)."""
+
+    __tablename__ = "outlet_sold_out"
+    __table_args__ = (UniqueConstraint("outlet_id", "target", "target_id"),
+                      CheckConstraint(check_in("target", SOLD_OUT_TARGETS), name="target"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    outlet_id: Mapped[int] = mapped_column(ForeignKey("outlets.id", ondelete="CASCADE"), index=True)
+    target: Mapped[str] = mapped_column(String(10))
+    target_id: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    sold_out: Mapped[bool] = mapped_column(Boolean)
+    changed_by: Mapped[int | None] = mapped_column(Integer)
+    changed_at: Mapped[datetime] = mapped_column(DateTime)
     received_at: Mapped[datetime] = mapped_column(DateTime)

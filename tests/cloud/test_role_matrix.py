@@ -125,6 +125,7 @@ ACCESS = {  # (method, rule): the minimum role, "public" (no token needed) or "d
     ("PATCH", "/api/recipes/<int:recipe_id>/"): "manager",
     ("DELETE", "/api/recipes/<int:recipe_id>/"): "manager",
     ("GET", "/api/stock/"): "manager",
+    ("GET", "/api/stock/sold-out/"): "manager",
     # sync: a one-time key or the device credential, never a user token
     ("POST", "/api/sync/enroll/"): "public",
     ("POST", "/api/sync/token/"): "public",
@@ -531,6 +532,7 @@ CALLS = {
     ("PATCH", "/api/recipes/<int:recipe_id>/"): Call(json={"quantity": 260}),
     ("DELETE", "/api/recipes/<int:recipe_id>/"): Call(ids=(("recipe_id", "spare_recipe_id"),)),
     ("GET", "/api/stock/"): Call(query=lambda s: {"outlet_id": s.outlet_id}),
+    ("GET", "/api/stock/sold-out/"): Call(query=lambda s: {"outlet_id": s.outlet_id}),
     ("GET", "/api/promotions/"): Call(),
     ("POST", "/api/promotions/"): Call(json={"name": "Happy Hour", "promo_type": "percentage",
                                              "discount_percent": "15.00", "auto_apply": True}),

@@ -150,3 +150,33 @@ def test_a_stock_event_naming_an_item_twice_is_rejected(app, client, world):
     item = _item(client, world).json
     results = push(client, access, [_stock_event(1, item["id"], 10, 20)])
     assert results[0]["status"] == "rejected" and "twice" in results[0]["reason"]
+
+
+def _sold_out_event(seq: int, target_id: int, sold_out: bool, at: str) -> dict:
+    return event(seq, "sold_out.changed", {"uuid": new_uuid(), "target": "product", "target_id": target_id,
+                                           "name": "Tiramisu", "sold_out": sold_out, "changed_by": 3,
+                                           "changed_at": at})
+
+
+def _sold_out_listed(client, world) -> list:
+    listed = client.get("/api/stock/sold-out/", query_string={"outlet_id": world.a.outlet_id},
+                        headers=world.headers("manager"))
+    assert listed.status_code == 200, listed.json
+    return [(r["target"], r["id"], r["name"]) for r in listed.json["results"]]
+
+
+def test_an_outlets_86_reaches_the_cloud_and_the_newest_change_wins(app, client, world):
+    access = _enrolled(app, world)
+    marked = _sold_out_event(1, 77, True, "2026-11-20T10:00:00Z")
+    assert push(client, access, [marked])[0]["status"] == "applied"
+    assert _sold_out_listed(client, world) == [("product", 77, "Tiramisu")]
+    back = _sold_out_event(2, 77, False, "2026-11-20T11:00:00Z")
+    late = _sold_out_event(3, 77, True, "2026-11-20T10:30:00Z")  # older than the unmark: changes nothing
+    assert [r["status"] for r in push(client, access, [back, late])] == ["applied", "applied"]
+    assert _sold_out_listed(client, world) == []
+
+
+def test_another_tenants_outlet_has_no_sold_out_list(client, world):
+    refused = client.get("/api/stock/sold-out/", query_string={"outlet_id": world.a.outlet_id},
+                         headers=world.headers("manager", "b"))
+    assert refused.status_code == 404

@@ -64,3 +64,25 @@ def test_a_replayed_stock_event_moves_nothing_twice(edge_app, cloud_app, device_
         rows = cloud_db.session.query(StockMovement).count()
     assert rows == sum(len(event["payload"]["lines"]) for event in raw)
     assert cloud_on_hand(cloud_app) == edge_on_hand(manager)
+
+
+def test_an_86_at_the_till_reaches_the_cloud_after_sync(edge_app, cloud_app, device_client, cashier, manager):
+    tiramisu = cashier.product("DS-TIRA")["id"]
+    for sold_out in (True, False, True):
+        put = manager.client.put("/api/sold-out/", json={"target": "product", "id": tiramisu, "sold_out": sold_out},
+                                 headers=manager.headers)
+        assert put.status_code == 200, put.json
+    client = cloud_app.test_client()
+    token = client.post("/api/auth/login/", json={"username": "manager", "password": "manager123"}).json["access"]
+    with cloud_app.app_context():
+        outlet_id = cloud_db.session.execute(select(Outlet.id).where(Outlet.code == "YOG")).scalar_one()
+
+    def cloud_list():
+        return [(r["target"], r["id"], r["name"]) for r in client.get(
+            "/api/stock/sold-out/", query_string={"outlet_id": outlet_id},
+            headers={"Authorization": f"Bearer {token}"}).json["results"]]
+
+    assert cloud_list() == []  # not synced yet
+    with edge_app.app_context():
+        assert Relay(device_client, rng=lambda: 1.0).drain().dead == 0
+    assert cloud_list() == [("product", tiramisu, "Tiramisu")]

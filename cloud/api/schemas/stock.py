@@ -5,7 +5,7 @@ from apiflask.validators import Length, OneOf, Range
 
 from cloud.api.schemas.common import ID, ListQuery, Money
 from sync.vocab import STOCK_UNITS
-from sync.web.fields import WholeNumber
+from sync.web.fields import UTCDateTime, WholeNumber
 
 MAX_QUANTITY = 2**31 - 1
 
@@ -64,3 +64,11 @@ class OnHandOut(Schema):
     name = String(required=True)
     unit = String(required=True)
     on_hand = WholeNumber(required=True, metadata={"description": "Base units, the sum of the outlet's ledger"})
+
+
+class SoldOutOut(Schema):
+    target = String(required=True, metadata={"description": "product or modifier"})
+    id = WholeNumber(required=True, attribute="target_id")
+    name = String(required=True)
+    changed_by = WholeNumber(allow_none=True, metadata={"description": "The manager who marked it (edge user id)"})
+    changed_at = UTCDateTime(required=True, metadata={"description": "When the outlet marked it"})
