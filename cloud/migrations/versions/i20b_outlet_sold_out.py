@@ -26,8 +26,10 @@ def upgrade():
     sa.Column('changed_by', sa.Integer(), nullable=True),
     sa.Column('changed_at', sa.DateTime(), nullable=False),
     sa.Column('received_at', sa.DateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['outlet_id'], ['outlets.id'], name=op.f('fk_outlet_sold_out_outlet_id_outlets'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_outlet_sold_out_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['outlet_id'], ['outlets.id'], name=op.f('fk_outlet_sold_out_outlet_id_outlets'),
+                            ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_outlet_sold_out_tenant_id_tenants'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outlet_sold_out')),
     sa.CheckConstraint("target IN ('product', 'modifier')", name=op.f('ck_outlet_sold_out_target')),
     sa.UniqueConstraint('outlet_id', 'target', 'target_id', name=op.f('uq_outlet_sold_out_outlet_id_target_target_id'))
