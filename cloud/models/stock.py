@@ -73,7 +73,8 @@ class StockMovement(Base):
 
 class OutletSoldOut(Base):
     """What an outlet marked sold out ("86") at its till, as its last `sold_out.changed`
-    event said: one row per outlet and item, the newest change wins (`changed_at`)."""
+    event said: one row per outlet and item; the outlet's later event (higher outbox
+    `seq`) wins, never the clock (docs/sync.md: time orders nothing)."""
 
     __tablename__ = "outlet_sold_out"
     __table_args__ = (UniqueConstraint("outlet_id", "target", "target_id"),
@@ -88,4 +89,5 @@ class OutletSoldOut(Base):
     sold_out: Mapped[bool] = mapped_column(Boolean)
     changed_by: Mapped[int | None] = mapped_column(Integer)
     changed_at: Mapped[datetime] = mapped_column(DateTime)
+    seq: Mapped[int] = mapped_column(BigInteger)  # the outbox seq of the event that set this row
     received_at: Mapped[datetime] = mapped_column(DateTime)

@@ -171,11 +171,11 @@ def _sql(conn) -> _Statements:
         refund=insert_(SyncedRefund.__table__).on_conflict_do_nothing(index_elements=["outlet_id", "uuid"]),
         stock=insert_(StockMovement.__table__).on_conflict_do_nothing(
             index_elements=["outlet_id", "uuid", "stock_item_id"]),
-        # the newest change of an outlet's mark wins (an older one arriving late changes nothing)
+        # the outlet's later change of a mark wins, by outbox seq (an earlier one arriving late changes nothing)
         sold_out=(lambda i: i.on_conflict_do_update(
             index_elements=["outlet_id", "target", "target_id"],
-            set_={c: i.excluded[c] for c in ("name", "sold_out", "changed_by", "changed_at", "received_at")},
-            where=OutletSoldOut.__table__.c.changed_at <= i.excluded.changed_at))(insert_(OutletSoldOut.__table__)),
+            set_={c: i.excluded[c] for c in ("name", "sold_out", "changed_by", "changed_at", "seq", "received_at")},
+            where=OutletSoldOut.__table__.c.seq < i.excluded.seq))(insert_(OutletSoldOut.__table__)),
         usage=insert_(PromotionUsage.__table__).on_conflict_do_nothing(
             index_elements=["outlet_id", "order_uuid", "promotion_id"]),
         customer=select(Customer.id).where(Customer.tenant_id == b("b_tenant"), Customer.uuid == b("b_uuid")),
@@ -376,12 +376,13 @@ def _stock_moved(ctx: _Apply, data: dict) -> None:
 
 
 def _sold_out(ctx: _Apply, data: dict) -> None:
-    """An outlet marked an item sold out ("86") or put it back: its row says the newest."""
+    """An outlet marked an item sold out ("86") or put it back: its row says the latest (by seq)."""
     device = ctx.device
     ctx.conn.execute(ctx.sql.sold_out, {
         "tenant_id": device.tenant_id, "outlet_id": device.outlet_id, "target": data["target"],
         "target_id": data["target_id"], "name": data.get("name") or "", "sold_out": data["sold_out"],
-        "changed_by": data.get("changed_by"), "changed_at": data["changed_at"], "received_at": ctx.now})
+        "changed_by": data.get("changed_by"), "changed_at": data["changed_at"], "seq": ctx.seq,
+        "received_at": ctx.now})
 
 
 def _shift(ctx: _Apply, data: dict) -> None:

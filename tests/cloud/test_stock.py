@@ -165,14 +165,16 @@ def _sold_out_listed(client, world) -> list:
     return [(r["target"], r["id"], r["name"]) for r in listed.json["results"]]
 
 
-def test_an_outlets_86_reaches_the_cloud_and_the_newest_change_wins(app, client, world):
+def test_an_outlets_86_reaches_the_cloud_and_its_later_change_wins_by_seq_not_clock(app, client, world):
     access = _enrolled(app, world)
     marked = _sold_out_event(1, 77, True, "2026-11-20T10:00:00Z")
     assert push(client, access, [marked])[0]["status"] == "applied"
     assert _sold_out_listed(client, world) == [("product", 77, "Tiramisu")]
-    back = _sold_out_event(2, 77, False, "2026-11-20T11:00:00Z")
-    late = _sold_out_event(3, 77, True, "2026-11-20T10:30:00Z")  # older than the unmark: changes nothing
-    assert [r["status"] for r in push(client, access, [back, late])] == ["applied", "applied"]
+    back = _sold_out_event(3, 77, False, "2026-11-20T09:00:00Z")  # the edge's clock stepped back: still later
+    assert push(client, access, [back])[0]["status"] == "applied"
+    assert _sold_out_listed(client, world) == []
+    late = _sold_out_event(2, 77, True, "2026-11-20T10:30:00Z")  # an earlier event arriving late changes nothing
+    assert push(client, access, [late])[0]["status"] == "applied"
     assert _sold_out_listed(client, world) == []
 
 

@@ -25,6 +25,7 @@ def upgrade():
     sa.Column('sold_out', sa.Boolean(), nullable=False),
     sa.Column('changed_by', sa.Integer(), nullable=True),
     sa.Column('changed_at', sa.DateTime(), nullable=False),
+    sa.Column('seq', sa.BigInteger(), nullable=False),
     sa.Column('received_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['outlet_id'], ['outlets.id'], name=op.f('fk_outlet_sold_out_outlet_id_outlets'),
                             ondelete='CASCADE'),
