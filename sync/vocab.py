@@ -118,8 +118,13 @@ PRINT_JOB_STATES = ("queued", "sending", "done", "failed", "expired", "cancelled
 # ----------------------------------------------------------------------------------- stock
 STOCK_UNITS = ("g", "ml", "pcs")  # base units, counted as integers: no fractions of a gram
 # what moved an outlet's stock: a sale used it, a void/refund (restocked)/cancel gave it
-# back, a delivery was received, something was thrown away
-STOCK_MOVEMENT_KINDS = ("sale", "void", "refund", "cancel", "receive", "waste")
+# back, a delivery was received, something was thrown away, a stocktake's count put the
+# figure right, a transfer left for another outlet or arrived from one
+STOCK_MOVEMENT_KINDS = ("sale", "void", "refund", "cancel", "receive", "waste", "count", "transfer_out",
+                        "transfer_in")
+STOCK_KIND_LENGTH = max(len(kind) for kind in STOCK_MOVEMENT_KINDS)  # the kind columns' width
+# a count sheet: being counted, posted as count adjustments, or dropped unposted
+STOCKTAKE_STATUSES = ("open", "posted", "cancelled")
 # what a manager may mark sold out ("86") at the till: a product or one modifier
 SOLD_OUT_TARGETS = ("product", "modifier")
 

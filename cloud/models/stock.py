@@ -61,7 +61,7 @@ class StockMovement(Base):
     outlet_id: Mapped[int] = mapped_column(ForeignKey("outlets.id", ondelete="CASCADE"), index=True)
     uuid: Mapped[str] = mapped_column(String(36))
     stock_item_id: Mapped[int] = mapped_column(Integer, index=True)  # kept if the item is deleted later
-    kind: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[str] = mapped_column(String(12))
     quantity: Mapped[int] = mapped_column(BigInteger)
     cost: Mapped[int | None] = mapped_column(BigInteger)  # receive: what it cost, minor units
     reason: Mapped[str] = mapped_column(String(500), default="")

@@ -19,7 +19,7 @@ from edge.models.mirror import (
 )
 from edge.models.printing import Printer, PrinterState, PrintJobRow
 from edge.models.sales import CashMovement, Order, OrderCounter, OrderItem, OrderPromotion, Payment, Refund, Shift
-from edge.models.stock import SoldOutMark, StockMovement
+from edge.models.stock import SoldOutMark, StockMovement, Stocktake, StocktakeLine
 from edge.models.sync import KitchenEvent, OutboxEvent, SyncIncident, SyncState
 
 __all__ = [
@@ -29,4 +29,5 @@ __all__ = [
     "Order", "OrderCounter", "OrderItem", "OrderPromotion", "OutboxEvent", "Payment", "PromotionUse", "Refund",
     "RevokedToken", "Printer", "PrinterState", "PrintJobRow", "GatewayPayment",
     "Shift", "SyncIncident", "SyncState", "User", "MirrorRecipe", "MirrorStockItem", "StockMovement", "SoldOutMark",
+    "Stocktake", "StocktakeLine",
 ]

@@ -224,6 +224,26 @@ class SoldOutChanged(_Payload):
     changed_at = UTCDateTime(required=True)
 
 
+class StocktakeLineData(_Payload):
+    stock_item_id = fields.Integer(validate=ID, required=True)
+    expected = fields.Integer(required=True, validate=validate.Range(min=-MAX_ID, max=MAX_ID))  # the ledger then
+    counted = fields.Integer(required=True, validate=validate.Range(min=0, max=MAX_ID))
+    cost = fields.Integer(required=True, validate=validate.Range(min=0, max=MAX_ID))  # minor units per base unit
+
+
+class StocktakePosted(_Payload):
+    """An outlet's count sheet as posted; its adjustments travel as the `stock.moved` named."""
+    uuid = fields.String(required=True, validate=validate.Length(equal=36))
+    blind = fields.Boolean(required=True)
+    note = fields.String(load_default="", validate=validate.Length(max=500))
+    started_by = fields.Integer(validate=ID, allow_none=True, load_default=None)
+    started_at = UTCDateTime(required=True)
+    posted_by = fields.Integer(validate=ID, allow_none=True, load_default=None)
+    posted_at = UTCDateTime(required=True)
+    movement_uuid = fields.String(allow_none=True, load_default=None, validate=validate.Length(equal=36))
+    lines = fields.List(fields.Nested(StocktakeLineData), required=True, validate=validate.Length(min=1))
+
+
 PAYLOADS = {
     "order.snapshot": OrderSnapshot(),
     "payment.recorded": PaymentData(),
@@ -234,6 +254,7 @@ PAYLOADS = {
     "promotion.usage": PromotionUsageDelta(),
     "stock.moved": StockMoved(),
     "sold_out.changed": SoldOutChanged(),
+    "stocktake.posted": StocktakePosted(),
 }
 
 

@@ -71,6 +71,12 @@ MATRIX = {
     ("POST", "/api/stock/waste/"): "manager",
     ("GET", "/api/sold-out/"): "kitchen",
     ("PUT", "/api/sold-out/"): "manager",  # 86 at the till
+    ("GET", "/api/stocktakes/"): "manager",
+    ("POST", "/api/stocktakes/"): "manager",
+    ("GET", "/api/stocktakes/<int:stocktake_id>/"): "manager",
+    ("PUT", "/api/stocktakes/<int:stocktake_id>/counts/"): "manager",
+    ("POST", "/api/stocktakes/<int:stocktake_id>/post/"): "manager",
+    ("POST", "/api/stocktakes/<int:stocktake_id>/cancel/"): "manager",
     ("GET", "/api/printers/"): "manager",
     ("POST", "/api/printers/"): "manager",
     ("GET", "/api/printers/<int:printer_id>/"): "manager",
@@ -121,11 +127,12 @@ def ids(edge_app, client, manager):
     printer = till.post("/api/printers/", {"name": "p", "kind": "file", "device": "p.escpos",
                                            "role": "kitchen"}).json
     till.post(f"/api/printers/{printer['id']}/test/")
+    stocktake = till.post("/api/stocktakes/", {}).json
     with edge_app.app_context():
         seq = db.session.query(OutboxEvent.seq).first()[0]
     return {"order_id": order["id"], "item_id": order["items"][0]["id"], "payment_id": payment["id"],
             "shift_id": shift["id"], "customer_id": customer["id"], "product_id": order["items"][0]["product_id"],
-            "printer_id": printer["id"], "job_id": 1, "seq": seq, "filename": "swagger-ui.css"}
+            "printer_id": printer["id"], "job_id": 1, "seq": seq, "stocktake_id": stocktake["id"], "filename": "swagger-ui.css"}
 
 
 def fill(rule, ids):
