@@ -132,7 +132,8 @@ def ids(edge_app, client, manager):
         seq = db.session.query(OutboxEvent.seq).first()[0]
     return {"order_id": order["id"], "item_id": order["items"][0]["id"], "payment_id": payment["id"],
             "shift_id": shift["id"], "customer_id": customer["id"], "product_id": order["items"][0]["product_id"],
-            "printer_id": printer["id"], "job_id": 1, "seq": seq, "stocktake_id": stocktake["id"], "filename": "swagger-ui.css"}
+            "printer_id": printer["id"], "job_id": 1, "seq": seq, "stocktake_id": stocktake["id"],
+            "filename": "swagger-ui.css"}
 
 
 def fill(rule, ids):

@@ -31,7 +31,8 @@ def put_counts(till, sheet_id, counts: dict[int, int]):
 
 
 def receive(till, lines: dict[int, int]):
-    answer = till.post("/api/stock/receive/", {"lines": [{"stock_item_id": i, "quantity": q} for i, q in lines.items()]})
+    answer = till.post("/api/stock/receive/",
+                       {"lines": [{"stock_item_id": i, "quantity": q} for i, q in lines.items()]})
     assert answer.status_code == 201, answer.json
 
 
