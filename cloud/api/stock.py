@@ -14,11 +14,13 @@ from cloud.api.schemas.stock import (
     StockItemOut,
     StockItemPatchIn,
     StockQuery,
+    StocktakeOut,
+    StocktakeQuery,
 )
 from cloud.api.tx import writes
 from cloud.extensions import db
 from cloud.models import Recipe, StockItem
-from cloud.services import stock
+from cloud.services import stock, stocktakes
 from sync.web.lists import order_by, ordered_by, paginate, paginate_rows, search_filter
 from sync.web.openapi import refuses
 
@@ -141,3 +143,23 @@ def list_on_hand(query_data, actor):
 def list_sold_out(query_data, actor):
     """What the outlet marked sold out ("86") at its till, as its last synced change says."""
     return paginate_rows(stock.sold_out(db.session, actor, query_data["outlet_id"]), query_data)
+
+
+@bp.get("/stocktakes/")
+@require("manager")
+@bp.input(StocktakeQuery, location="query")
+@bp.output(list_schema(StocktakeOut, "StocktakeList"))
+def list_stocktakes(query_data, actor):
+    """The outlets' posted stocktakes, newest first, with the variance by item and by value."""
+    stmt = stocktakes.query(db.session, actor, query_data.get("outlet_id"), query_data.get("has_variance"),
+                            query_data.get("date_from"), query_data.get("date_to"))
+    page = paginate(db.session, stmt, query_data)
+    page["results"] = stocktakes.views(db.session, page["results"])
+    return page
+
+
+@bp.get("/stocktakes/<int:stocktake_id>/")
+@require("manager")
+@bp.output(StocktakeOut)
+def get_stocktake(stocktake_id, actor):
+    return stocktakes.views(db.session, [stocktakes.get(db.session, actor, stocktake_id)])[0]

@@ -91,3 +91,29 @@ class OutletSoldOut(Base):
     changed_at: Mapped[datetime] = mapped_column(DateTime)
     seq: Mapped[int] = mapped_column(BigInteger)  # the outbox seq of the event that set this row
     received_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Stocktake(Base):
+    """An outlet's count sheet as it posted it (`stocktake.posted`): per item what the ledger
+    expected, what was counted and the item's cost then; the adjustments themselves are
+    in the ledger (`movement_uuid`). `variance_value`: the sum of (counted - expected) x
+    cost, minor units (negative: stock missing)."""
+
+    __tablename__ = "stocktakes"
+    __table_args__ = (UniqueConstraint("outlet_id", "uuid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    outlet_id: Mapped[int] = mapped_column(ForeignKey("outlets.id", ondelete="CASCADE"), index=True)
+    uuid: Mapped[str] = mapped_column(String(36))
+    blind: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str] = mapped_column(String(500), default="")
+    started_by: Mapped[int | None] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    posted_by: Mapped[int | None] = mapped_column(Integer)
+    posted_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    movement_uuid: Mapped[str | None] = mapped_column(String(36))
+    lines: Mapped[list] = mapped_column(default=list)  # [{stock_item_id, expected, counted, cost}]
+    items_with_variance: Mapped[int] = mapped_column(Integer, default=0)
+    variance_value: Mapped[int] = mapped_column(BigInteger, default=0)
+    received_at: Mapped[datetime] = mapped_column(DateTime)

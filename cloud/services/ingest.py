@@ -50,6 +50,7 @@ from cloud.models import (
     PromotionAllowance,
     PromotionUsage,
     StockMovement,
+    Stocktake,
     SyncedOrder,
     SyncedOrderItem,
     SyncedPayment,
@@ -106,6 +107,7 @@ class _Statements:
     usage: Executable
     stock: Executable
     sold_out: Executable
+    stocktake: Executable
     customer: Executable
     alias: Executable
 
@@ -171,6 +173,7 @@ def _sql(conn) -> _Statements:
         refund=insert_(SyncedRefund.__table__).on_conflict_do_nothing(index_elements=["outlet_id", "uuid"]),
         stock=insert_(StockMovement.__table__).on_conflict_do_nothing(
             index_elements=["outlet_id", "uuid", "stock_item_id"]),
+        stocktake=insert_(Stocktake.__table__).on_conflict_do_nothing(index_elements=["outlet_id", "uuid"]),
         # the outlet's later change of a mark wins, by outbox seq (an earlier one arriving late changes nothing)
         sold_out=(lambda i: i.on_conflict_do_update(
             index_elements=["outlet_id", "target", "target_id"],
@@ -385,6 +388,22 @@ def _sold_out(ctx: _Apply, data: dict) -> None:
         "received_at": ctx.now})
 
 
+def _stocktake(ctx: _Apply, data: dict) -> None:
+    """An outlet's posted count sheet, kept once (its (outlet, uuid) key) with its variance
+    figures worked out for the dashboard; its adjustments arrive as `stock.moved`."""
+    items = [line["stock_item_id"] for line in data["lines"]]
+    if len(set(items)) != len(items):
+        raise EventRejected("stocktake.posted lists a stock item twice")
+    variances = [(line["counted"] - line["expected"], line["cost"]) for line in data["lines"]]
+    device = ctx.device
+    ctx.conn.execute(ctx.sql.stocktake, {
+        "tenant_id": device.tenant_id, "outlet_id": device.outlet_id, "uuid": data["uuid"], "blind": data["blind"],
+        "note": data.get("note") or "", "started_by": data.get("started_by"), "started_at": data["started_at"],
+        "posted_by": data.get("posted_by"), "posted_at": data["posted_at"], "movement_uuid": data.get("movement_uuid"),
+        "lines": [dict(line) for line in data["lines"]], "items_with_variance": sum(1 for v, _ in variances if v),
+        "variance_value": sum(v * cost for v, cost in variances), "received_at": ctx.now})
+
+
 def _shift(ctx: _Apply, data: dict) -> None:
     conn, device, now = ctx.conn, ctx.device, ctx.now
     sql = _sql(conn)
@@ -516,6 +535,7 @@ APPLY = {
     "order.snapshot": _order, "payment.recorded": _payment, "refund.recorded": _refund,
     "shift.snapshot": _shift, "customer.upserted": _customer_upsert, "loyalty.accrued": _loyalty,
     "promotion.usage": _promotion_usage, "stock.moved": _stock_moved, "sold_out.changed": _sold_out,
+    "stocktake.posted": _stocktake,
 }
 
 

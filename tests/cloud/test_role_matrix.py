@@ -13,12 +13,13 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 import pytest
 from sqlalchemy import select
 
 from cloud.extensions import db
-from cloud.models import GatewayCharge, GatewayRefund, NotificationOptOut, SyncedOrder, User
+from cloud.models import GatewayCharge, GatewayRefund, NotificationOptOut, Stocktake, SyncedOrder, User
 from cloud.models.user import ROLE_RANK
 from cloud.services import auth, catalog, customers, enrollment, promotions, stock, tenants
 from cloud.services.actor import Actor
@@ -126,6 +127,8 @@ ACCESS = {  # (method, rule): the minimum role, "public" (no token needed) or "d
     ("DELETE", "/api/recipes/<int:recipe_id>/"): "manager",
     ("GET", "/api/stock/"): "manager",
     ("GET", "/api/stock/sold-out/"): "manager",
+    ("GET", "/api/stocktakes/"): "manager",
+    ("GET", "/api/stocktakes/<int:stocktake_id>/"): "manager",
     # sync: a one-time key or the device credential, never a user token
     ("POST", "/api/sync/enroll/"): "public",
     ("POST", "/api/sync/token/"): "public",
@@ -223,6 +226,7 @@ class Seed:
     spare_stock_item_id: int = 0
     recipe_id: int = 0
     spare_recipe_id: int = 0
+    stocktake_id: int = 0  # a stocktake outlet 1 posted
     other_pending_product_id: int = 0
     enrollment_key: str = ""  # unused, for a caller to enroll with
     device_id: int = 0
@@ -317,6 +321,13 @@ def seed_tenant(app, world, name: str = "a") -> Seed:
         seed.spare_recipe_id = stock.create_recipe(session, owner, {"modifier_id": seed.modifier_id,
                                                                     "stock_item_id": flour.id, "quantity": 40}).id
         outlet = tenants.get_outlet(session, owner, tw.outlet_id)
+        counted = Stocktake(tenant_id=tw.tenant_id, outlet_id=tw.outlet_id, uuid=new_uuid(), blind=False,
+                            note="", started_at=datetime(2026, 11, 1), posted_at=datetime(2026, 11, 1),
+                            lines=[{"stock_item_id": flour.id, "expected": 10, "counted": 8, "cost": 2}],
+                            items_with_variance=1, variance_value=-4, received_at=datetime(2026, 11, 1))
+        session.add(counted)
+        session.flush()
+        seed.stocktake_id = counted.id
         catalog.set_outlet_product(session, owner, outlet, product, {"price": 11_000_000})
         customer = customers.create_customer(session, owner, {
             "name": f"{word} Alice", "phone": PHONES[name], "email": f"alice@{word.lower()}.test",
@@ -533,6 +544,8 @@ CALLS = {
     ("DELETE", "/api/recipes/<int:recipe_id>/"): Call(ids=(("recipe_id", "spare_recipe_id"),)),
     ("GET", "/api/stock/"): Call(query=lambda s: {"outlet_id": s.outlet_id}),
     ("GET", "/api/stock/sold-out/"): Call(query=lambda s: {"outlet_id": s.outlet_id}),
+    ("GET", "/api/stocktakes/"): Call(),
+    ("GET", "/api/stocktakes/<int:stocktake_id>/"): Call(),
     ("GET", "/api/promotions/"): Call(),
     ("POST", "/api/promotions/"): Call(json={"name": "Happy Hour", "promo_type": "percentage",
                                              "discount_percent": "15.00", "auto_apply": True}),

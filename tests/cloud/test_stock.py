@@ -182,3 +182,41 @@ def test_another_tenants_outlet_has_no_sold_out_list(client, world):
     refused = client.get("/api/stock/sold-out/", query_string={"outlet_id": world.a.outlet_id},
                          headers=world.headers("manager", "b"))
     assert refused.status_code == 404
+
+
+def _stocktake_event(seq: int, item_id: int, expected: int, counted: int, cost: int = 2) -> dict:
+    return event(seq, "stocktake.posted", {
+        "uuid": new_uuid(), "blind": True, "note": "month end", "started_at": "2026-11-20T09:00:00Z",
+        "posted_at": "2026-11-20T10:00:00Z", "movement_uuid": new_uuid(),
+        "lines": [{"stock_item_id": item_id, "expected": expected, "counted": counted, "cost": cost}]})
+
+
+def test_an_outlets_posted_stocktake_is_kept_once_with_its_variance_by_item_and_value(app, client, world):
+    access = _enrolled(app, world)
+    item = _item(client, world).json
+    short = _stocktake_event(1, item["id"], 5000, 4700, cost=3)
+    right = _stocktake_event(2, item["id"], 100, 100)
+    assert [r["status"] for r in push(client, access, [short, right])] == ["applied", "applied"]
+    assert [r["status"] for r in push(client, access, [short])] == ["duplicate"]
+    listed = client.get("/api/stocktakes/", query_string={"outlet_id": world.a.outlet_id},
+                        headers=world.headers("manager"))
+    assert listed.status_code == 200 and listed.json["count"] == 2
+    varied = client.get("/api/stocktakes/", query_string={"has_variance": "true"}, headers=world.headers("manager"))
+    assert varied.json["count"] == 1
+    found = varied.json["results"][0]
+    assert (found["items_with_variance"], found["variance_value"], found["blind"]) == (1, "-9.00", True)
+    assert found["lines"] == [{"stock_item_id": item["id"], "name": "Dough", "unit": "g", "expected": 5000,
+                               "counted": 4700, "variance": -300, "cost": "0.03", "variance_value": "-9.00"}]
+    one = client.get(f"/api/stocktakes/{found['id']}/", headers=world.headers("manager"))
+    assert one.status_code == 200 and one.json["uuid"] == short["payload"]["uuid"]
+
+
+def test_another_tenants_stocktakes_are_not_seen(app, client, world):
+    access = _enrolled(app, world)
+    item = _item(client, world).json
+    push(client, access, [_stocktake_event(1, item["id"], 10, 9)])
+    ours = client.get("/api/stocktakes/", headers=world.headers("manager")).json["results"]
+    assert client.get("/api/stocktakes/", headers=world.headers("manager", "b")).json["count"] == 0
+    assert client.get(f"/api/stocktakes/{ours[0]['id']}/", headers=world.headers("manager", "b")).status_code == 404
+    assert client.get("/api/stocktakes/", query_string={"outlet_id": world.a.outlet_id},
+                      headers=world.headers("manager", "b")).status_code == 404

@@ -5,7 +5,7 @@ from apiflask.validators import Length, OneOf, Range
 
 from cloud.api.schemas.common import ID, ListQuery, Money
 from sync.vocab import STOCK_UNITS
-from sync.web.fields import UTCDateTime, WholeNumber
+from sync.web.fields import Day, UTCDateTime, WholeNumber
 
 MAX_QUANTITY = 2**31 - 1
 
@@ -72,3 +72,39 @@ class SoldOutOut(Schema):
     name = String(required=True)
     changed_by = WholeNumber(allow_none=True, metadata={"description": "The manager who marked it (edge user id)"})
     changed_at = UTCDateTime(required=True, metadata={"description": "When the outlet marked it"})
+
+
+class StocktakeQuery(ListQuery):
+    outlet_id = WholeNumber(validate=ID)
+    has_variance = Boolean(metadata={"description": "true: only counts that found a difference"})
+    date_from = Day(metadata={"description": "Posted on or after (UTC date)"})
+    date_to = Day(metadata={"description": "Posted on or before (UTC date)"})
+
+
+class StocktakeLineOut(Schema):
+    stock_item_id = WholeNumber(required=True)
+    name = String(required=True)
+    unit = String(required=True)
+    expected = WholeNumber(required=True, metadata={"description": "The outlet's ledger when it posted"})
+    counted = WholeNumber(required=True)
+    variance = WholeNumber(required=True, metadata={"description": "counted - expected, base units"})
+    cost = Money(required=True, metadata={"description": "The item's cost per base unit then"})
+    variance_value = Money(required=True, metadata={"description": "variance x cost"})
+
+
+class StocktakeOut(Schema):
+    id = WholeNumber(required=True)
+    uuid = String(required=True)
+    outlet_id = WholeNumber(required=True)
+    outlet_name = String(required=True)
+    blind = Boolean(required=True)
+    note = String(required=True)
+    started_by = WholeNumber(allow_none=True)
+    started_at = UTCDateTime(required=True)
+    posted_by = WholeNumber(allow_none=True)
+    posted_at = UTCDateTime(required=True)
+    movement_uuid = String(allow_none=True)
+    items_counted = WholeNumber(required=True)
+    items_with_variance = WholeNumber(required=True)
+    variance_value = Money(required=True, metadata={"description": "Total of the lines' variance values"})
+    lines = List(Nested(StocktakeLineOut), required=True)
