@@ -125,6 +125,8 @@ STOCK_MOVEMENT_KINDS = ("sale", "void", "refund", "cancel", "receive", "waste", 
 STOCK_KIND_LENGTH = max(len(kind) for kind in STOCK_MOVEMENT_KINDS)  # the kind columns' width
 # a count sheet: being counted, posted as count adjustments, or dropped unposted
 STOCKTAKE_STATUSES = ("open", "posted", "cancelled")
+# a transfer between outlets: sent (stock out at the sender), then received (in at the receiver)
+TRANSFER_STATUSES = ("in_transit", "received")
 # what a manager may mark sold out ("86") at the till: a product or one modifier
 SOLD_OUT_TARGETS = ("product", "modifier")
 

@@ -16,11 +16,13 @@ from cloud.api.schemas.stock import (
     StockQuery,
     StocktakeOut,
     StocktakeQuery,
+    TransferOut,
+    TransferQuery,
 )
 from cloud.api.tx import writes
 from cloud.extensions import db
 from cloud.models import Recipe, StockItem
-from cloud.services import stock, stocktakes
+from cloud.services import stock, stocktakes, transfers
 from sync.web.lists import order_by, ordered_by, paginate, paginate_rows, search_filter
 from sync.web.openapi import refuses
 
@@ -163,3 +165,15 @@ def list_stocktakes(query_data, actor):
 @bp.output(StocktakeOut)
 def get_stocktake(stocktake_id, actor):
     return stocktakes.views(db.session, [stocktakes.get(db.session, actor, stocktake_id)])[0]
+
+
+@bp.get("/transfers/")
+@require("manager")
+@bp.input(TransferQuery, location="query")
+@bp.output(list_schema(TransferOut, "TransferList"))
+def list_transfers(query_data, actor):
+    """Stock sent between the tenant's outlets: in transit until the receiver takes it in."""
+    page = paginate(db.session, transfers.query(db.session, actor, query_data.get("outlet_id"),
+                                                query_data.get("status")), query_data)
+    page["results"] = transfers.views(db.session, page["results"])
+    return page

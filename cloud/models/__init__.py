@@ -22,7 +22,7 @@ from cloud.models.sales import (
     SyncedRefund,
     SyncedShift,
 )
-from cloud.models.stock import OutletSoldOut, Recipe, StockItem, StockMovement, Stocktake
+from cloud.models.stock import OutletSoldOut, Recipe, StockItem, StockMovement, Stocktake, Transfer
 from cloud.models.sync import ProcessedEvent, SyncDiscrepancy, TenantVersion, Tombstone
 from cloud.models.tenant import Outlet, Tenant
 from cloud.models.user import LoginThrottle, RevokedToken, User
@@ -34,5 +34,6 @@ __all__ = [
     "TenantVersion", "Tombstone", "User", "CustomerActivity", "CustomerAlias", "SyncedOrder", "SyncedOrderItem",
     "SyncedPayment", "SyncedRefund", "SyncedShift", "SyncDiscrepancy", "GatewayAccount", "GatewayCharge",
     "GatewayRefund", "PaymentCallback", "Notification", "NotificationOptOut", "NotificationStatusEvent",
-    "NotificationTemplate", "NotificationTrigger", "OutletSoldOut", "Recipe", "StockItem", "StockMovement", "Stocktake",
+    "NotificationTemplate", "NotificationTrigger", "OutletSoldOut", "Recipe", "StockItem", "StockMovement",
+    "Stocktake", "Transfer",
 ]

@@ -8,7 +8,7 @@ from sqlalchemy import BigInteger, Boolean, CheckConstraint, DateTime, ForeignKe
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cloud.models.base import Base, Syncable, Timestamps
-from sync.vocab import SOLD_OUT_TARGETS, STOCK_MOVEMENT_KINDS, STOCK_UNITS, check_in
+from sync.vocab import SOLD_OUT_TARGETS, STOCK_MOVEMENT_KINDS, STOCK_UNITS, TRANSFER_STATUSES, check_in
 
 
 class StockItem(Timestamps, Syncable, Base):
@@ -117,3 +117,28 @@ class Stocktake(Base):
     items_with_variance: Mapped[int] = mapped_column(Integer, default=0)
     variance_value: Mapped[int] = mapped_column(BigInteger, default=0)
     received_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Transfer(Timestamps, Syncable, Base):
+    """Stock sent from one outlet to another: created when the sender's `transfer.sent`
+    arrives (its stock already out of the sender's ledger, kind `transfer_out`), pulled by
+    the receiving outlet, `received` when the receiver's `transfer_in` arrives. The
+    transfer's uuid is the uuid of both movement documents."""
+
+    __tablename__ = "transfers"
+    __sync_entity__ = "transfer"
+    __table_args__ = (CheckConstraint(check_in("status", TRANSFER_STATUSES), name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    from_outlet_id: Mapped[int] = mapped_column(ForeignKey("outlets.id", ondelete="CASCADE"), index=True)
+    from_outlet_name: Mapped[str] = mapped_column(String(120), default="")
+    to_outlet_id: Mapped[int] = mapped_column(ForeignKey("outlets.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(12), default="in_transit")
+    lines: Mapped[list] = mapped_column(default=list)  # [{stock_item_id, quantity}], base units > 0
+    note: Mapped[str] = mapped_column(String(500), default="")
+    sent_by: Mapped[int | None] = mapped_column(Integer)
+    sent_at: Mapped[datetime] = mapped_column(DateTime)
+    received_by: Mapped[int | None] = mapped_column(Integer)
+    received_at: Mapped[datetime | None] = mapped_column(DateTime)

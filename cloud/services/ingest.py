@@ -57,6 +57,7 @@ from cloud.models import (
     SyncedRefund,
     SyncedShift,
     Tombstone,
+    Transfer,
 )
 from cloud.services import continuity, notification_triggers, versions
 from sync import loyalty, protocol, sqlite
@@ -376,6 +377,40 @@ def _stock_moved(ctx: _Apply, data: dict) -> None:
          "cost": line.get("cost"), "reason": data.get("reason") or "", "order_uuid": data.get("order_uuid"),
          "created_by": data.get("created_by"), "created_at": data["created_at"], "received_at": ctx.now}
         for line in data["lines"]])
+    if data["kind"] == "transfer_in":
+        _transfer_received(ctx, data)
+
+
+def _transfer_received(ctx: _Apply, data: dict) -> None:
+    """The receiving outlet took a transfer in (the movement's uuid is the transfer's):
+    the transfer is received (through the ORM, so the change reaches the outlet's pull)."""
+    transfer = ctx.session.execute(select(Transfer).where(
+        Transfer.tenant_id == ctx.device.tenant_id, Transfer.uuid == data["uuid"])).scalar_one_or_none()
+    if transfer is None or transfer.to_outlet_id != ctx.device.outlet_id:
+        raise EventRejected("transfer_in names no transfer on its way to this outlet")
+    if transfer.status != "received":
+        transfer.status, transfer.received_by, transfer.received_at = "received", data.get("created_by"), \
+            data["created_at"]
+        ctx.session.flush()
+
+
+def _transfer_sent(ctx: _Apply, data: dict) -> None:
+    """An outlet sent stock to another of the tenant's outlets (its `transfer_out` is in its
+    ledger already): the transfer is on its way, and the receiver pulls it."""
+    device = ctx.device
+    to_outlet = ctx.session.execute(select(Outlet).where(Outlet.id == data["to_outlet_id"],
+                                                         Outlet.tenant_id == device.tenant_id)).scalar_one_or_none()
+    if to_outlet is None or to_outlet.id == device.outlet_id:
+        raise EventRejected("transfer.sent names no other outlet of this tenant")
+    if ctx.session.execute(select(Transfer.id).where(Transfer.uuid == data["uuid"])).first() is not None:
+        return
+    sender = ctx.session.get(Outlet, device.outlet_id)
+    ctx.session.add(Transfer(
+        tenant_id=device.tenant_id, uuid=data["uuid"], from_outlet_id=device.outlet_id, from_outlet_name=sender.name,
+        to_outlet_id=to_outlet.id, status="in_transit", note=data.get("note") or "", sent_by=data.get("sent_by"),
+        sent_at=data["sent_at"], lines=[{"stock_item_id": line["stock_item_id"], "quantity": line["quantity"]}
+                                        for line in data["lines"]]))
+    ctx.session.flush()
 
 
 def _sold_out(ctx: _Apply, data: dict) -> None:
@@ -536,6 +571,7 @@ APPLY = {
     "shift.snapshot": _shift, "customer.upserted": _customer_upsert, "loyalty.accrued": _loyalty,
     "promotion.usage": _promotion_usage, "stock.moved": _stock_moved, "sold_out.changed": _sold_out,
     "stocktake.posted": _stocktake,
+    "transfer.sent": _transfer_sent,
 }
 
 

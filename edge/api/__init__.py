@@ -15,13 +15,14 @@ from edge.api import (
     stock,
     stocktakes,
     sync,
+    transfers,
 )
 from sync import sqlite
 from sync.web.converters import bound_path_ids
 
 BLUEPRINTS = (health.bp, auth.bp, catalog.bp, orders.bp, payments.bp, shifts.bp, customers.bp, kitchen.bp, sync.bp,
               status.bp, outlet.bp, printers.bp, stock.bp, sold_out.bp,
-              stocktakes.bp)
+              stocktakes.bp, transfers.bp)
 
 
 def register_blueprints(app) -> None:

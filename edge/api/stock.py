@@ -12,7 +12,8 @@ from sync.web.openapi import refuses
 bp = APIBlueprint("stock", __name__, url_prefix="/api/stock", tag="Stock")
 
 
-def _document(uuid: str) -> dict:
+def movement_document(uuid: str) -> dict:
+    """A movement document as the API answers it."""
     rows = stock.movements_of(db.session, document_uuid=uuid)
     first = rows[0]
     return {"uuid": uuid, "kind": first.kind, "reason": first.reason, "created_by": first.created_by,
@@ -38,7 +39,7 @@ def list_on_hand(query_data, actor):
 @refuses(INVALID_STOCK_ITEM="a stock_item_id names no stock item this outlet knows")
 def receive_delivery(json_data, actor):
     """A delivery from a supplier: quantities in base units and what each line cost (manager+)."""
-    return _document(stock.receive(db.session, actor.user_id, json_data["lines"], json_data["reason"]))
+    return movement_document(stock.receive(db.session, actor.user_id, json_data["lines"], json_data["reason"]))
 
 
 @bp.post("/waste/")
@@ -49,4 +50,4 @@ def receive_delivery(json_data, actor):
 @refuses(INVALID_STOCK_ITEM="a stock_item_id names no stock item this outlet knows")
 def record_waste(json_data, actor):
     """Stock thrown away, with the reason (manager+)."""
-    return _document(stock.waste(db.session, actor.user_id, json_data["lines"], json_data["reason"]))
+    return movement_document(stock.waste(db.session, actor.user_id, json_data["lines"], json_data["reason"]))

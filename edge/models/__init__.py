@@ -14,6 +14,7 @@ from edge.models.mirror import (
                                 MirrorRecipe,
                                 MirrorStockItem,
                                 MirrorTenant,
+                                MirrorTransfer,
                                 RevokedToken,
                                 User,
 )
@@ -29,5 +30,6 @@ __all__ = [
     "Order", "OrderCounter", "OrderItem", "OrderPromotion", "OutboxEvent", "Payment", "PromotionUse", "Refund",
     "RevokedToken", "Printer", "PrinterState", "PrintJobRow", "GatewayPayment",
     "Shift", "SyncIncident", "SyncState", "User", "MirrorRecipe", "MirrorStockItem", "StockMovement", "SoldOutMark",
+    "MirrorTransfer",
     "Stocktake", "StocktakeLine",
 ]

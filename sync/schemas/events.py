@@ -244,6 +244,21 @@ class StocktakePosted(_Payload):
     lines = fields.List(fields.Nested(StocktakeLineData), required=True, validate=validate.Length(min=1))
 
 
+class TransferLineData(_Payload):
+    stock_item_id = fields.Integer(validate=ID, required=True)
+    quantity = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))  # base units sent
+
+
+class TransferSent(_Payload):
+    """Stock sent to another outlet; the sender's `transfer_out` movement has the same uuid."""
+    uuid = fields.String(required=True, validate=validate.Length(equal=36))
+    to_outlet_id = fields.Integer(validate=ID, required=True)
+    note = fields.String(load_default="", validate=validate.Length(max=500))
+    sent_by = fields.Integer(validate=ID, allow_none=True, load_default=None)
+    sent_at = UTCDateTime(required=True)
+    lines = fields.List(fields.Nested(TransferLineData), required=True, validate=validate.Length(min=1))
+
+
 PAYLOADS = {
     "order.snapshot": OrderSnapshot(),
     "payment.recorded": PaymentData(),
@@ -255,6 +270,7 @@ PAYLOADS = {
     "stock.moved": StockMoved(),
     "sold_out.changed": SoldOutChanged(),
     "stocktake.posted": StocktakePosted(),
+    "transfer.sent": TransferSent(),
 }
 
 

@@ -129,6 +129,7 @@ ACCESS = {  # (method, rule): the minimum role, "public" (no token needed) or "d
     ("GET", "/api/stock/sold-out/"): "manager",
     ("GET", "/api/stocktakes/"): "manager",
     ("GET", "/api/stocktakes/<int:stocktake_id>/"): "manager",
+    ("GET", "/api/transfers/"): "manager",
     # sync: a one-time key or the device credential, never a user token
     ("POST", "/api/sync/enroll/"): "public",
     ("POST", "/api/sync/token/"): "public",
@@ -546,6 +547,7 @@ CALLS = {
     ("GET", "/api/stock/sold-out/"): Call(query=lambda s: {"outlet_id": s.outlet_id}),
     ("GET", "/api/stocktakes/"): Call(),
     ("GET", "/api/stocktakes/<int:stocktake_id>/"): Call(),
+    ("GET", "/api/transfers/"): Call(),
     ("GET", "/api/promotions/"): Call(),
     ("POST", "/api/promotions/"): Call(json={"name": "Happy Hour", "promo_type": "percentage",
                                              "discount_percent": "15.00", "auto_apply": True}),

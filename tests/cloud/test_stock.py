@@ -220,3 +220,20 @@ def test_another_tenants_stocktakes_are_not_seen(app, client, world):
     assert client.get(f"/api/stocktakes/{ours[0]['id']}/", headers=world.headers("manager", "b")).status_code == 404
     assert client.get("/api/stocktakes/", query_string={"outlet_id": world.a.outlet_id},
                       headers=world.headers("manager", "b")).status_code == 404
+
+
+def _transfer_event(seq: int, item_id: int, to_outlet_id: int) -> dict:
+    return event(seq, "transfer.sent", {"uuid": new_uuid(), "to_outlet_id": to_outlet_id, "sent_at":
+                                        "2026-11-20T10:00:00Z", "lines": [{"stock_item_id": item_id, "quantity": 5}]})
+
+
+def test_a_transfer_to_another_tenants_outlet_is_rejected_and_nobody_sees_it(app, client, world):
+    access = _enrolled(app, world)
+    item = _item(client, world).json
+    results = push(client, access, [_transfer_event(1, item["id"], world.b.outlet_id)])
+    assert results[0]["status"] == "rejected" and "no other outlet" in results[0]["reason"]
+    for tenant in ("a", "b"):
+        assert client.get("/api/transfers/", headers=world.headers("manager", tenant)).json["count"] == 0
+    theirs = client.get("/api/transfers/", query_string={"outlet_id": world.a.outlet_id},
+                        headers=world.headers("manager", "b"))
+    assert theirs.status_code == 404

@@ -77,6 +77,9 @@ MATRIX = {
     ("PUT", "/api/stocktakes/<int:stocktake_id>/counts/"): "manager",
     ("POST", "/api/stocktakes/<int:stocktake_id>/post/"): "manager",
     ("POST", "/api/stocktakes/<int:stocktake_id>/cancel/"): "manager",
+    ("POST", "/api/transfers/"): "manager",
+    ("GET", "/api/transfers/incoming/"): "manager",
+    ("POST", "/api/transfers/incoming/<string:transfer_uuid>/receive/"): "manager",
     ("GET", "/api/printers/"): "manager",
     ("POST", "/api/printers/"): "manager",
     ("GET", "/api/printers/<int:printer_id>/"): "manager",
@@ -133,13 +136,14 @@ def ids(edge_app, client, manager):
     return {"order_id": order["id"], "item_id": order["items"][0]["id"], "payment_id": payment["id"],
             "shift_id": shift["id"], "customer_id": customer["id"], "product_id": order["items"][0]["product_id"],
             "printer_id": printer["id"], "job_id": 1, "seq": seq, "stocktake_id": stocktake["id"],
+            "transfer_uuid": "0" * 36,
             "filename": "swagger-ui.css"}
 
 
 def fill(rule, ids):
     path = rule
     for name, value in ids.items():
-        for converter in ("int:", "path:", ""):
+        for converter in ("int:", "path:", "string:", ""):
             path = path.replace(f"<{converter}{name}>", str(value))
     return path.replace("/static/swagger-ui.css", "/static/kiosk/kiosk.css")
 

@@ -4,7 +4,7 @@ from apiflask.fields import Boolean, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
 
 from cloud.api.schemas.common import ID, ListQuery, Money
-from sync.vocab import STOCK_UNITS
+from sync.vocab import STOCK_UNITS, TRANSFER_STATUSES
 from sync.web.fields import Day, UTCDateTime, WholeNumber
 
 MAX_QUANTITY = 2**31 - 1
@@ -108,3 +108,29 @@ class StocktakeOut(Schema):
     items_with_variance = WholeNumber(required=True)
     variance_value = Money(required=True, metadata={"description": "Total of the lines' variance values"})
     lines = List(Nested(StocktakeLineOut), required=True)
+
+
+class TransferQuery(ListQuery):
+    outlet_id = WholeNumber(validate=ID, metadata={"description": "Transfers from or to this outlet"})
+    status = String(validate=OneOf(TRANSFER_STATUSES))
+
+
+class TransferLineOut(Schema):
+    stock_item_id = WholeNumber(required=True)
+    name = String(required=True)
+    unit = String(required=True)
+    quantity = WholeNumber(required=True, metadata={"description": "Base units sent"})
+
+
+class TransferOut(Schema):
+    id = WholeNumber(required=True)
+    uuid = String(required=True, metadata={"description": "Also the uuid of both movement documents"})
+    from_outlet_id = WholeNumber(required=True)
+    to_outlet_id = WholeNumber(required=True)
+    status = String(required=True, metadata={"description": "in_transit or received"})
+    note = String(required=True)
+    sent_by = WholeNumber(allow_none=True)
+    sent_at = UTCDateTime(required=True)
+    received_by = WholeNumber(allow_none=True)
+    received_at = UTCDateTime(allow_none=True)
+    lines = List(Nested(TransferLineOut), required=True)
