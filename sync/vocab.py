@@ -131,10 +131,16 @@ TRANSFER_STATUSES = ("in_transit", "received")
 SOLD_OUT_TARGETS = ("product", "modifier")
 
 # ----------------------------------------------------------------------------------- users
-ROLES = ("super_admin", "admin", "tenant_owner", "manager", "cashier", "kitchen")
-ROLE_RANK = {"kitchen": 1, "cashier": 2, "manager": 3, "tenant_owner": 4, "admin": 5, "super_admin": 6}
+ROLES = ("super_admin", "admin", "tenant_owner", "manager", "cashier", "kitchen", "stockkeeper")
+# The rank is the selling ladder ("manager+" = manager and up). A stockkeeper stands beside
+# it at the kitchen's rank (signs in, reads its own account, at the edge the menu and the
+# kitchen's screens: never a cashier's rights, so it cannot sell, refund or manage staff)
+# and is granted the stock routes by name (STOCK_ROLES), whatever their minimum.
+ROLE_RANK = {"kitchen": 1, "stockkeeper": 1, "cashier": 2, "manager": 3, "tenant_owner": 4, "admin": 5,
+             "super_admin": 6}
 PLATFORM_ROLES = ("super_admin", "admin")  # not bound to a tenant
-OUTLET_ROLES = ("tenant_owner", "manager", "cashier", "kitchen")  # who can log in at an outlet
+OUTLET_ROLES = ("tenant_owner", "manager", "cashier", "kitchen", "stockkeeper")  # who can log in at an outlet
+STOCK_ROLES = ("stockkeeper",)  # manage stock items, recipes, receiving, waste, counts, transfers; see stock figures
 
 
 def check_in(column: str, values: tuple[str, ...], nullable: bool = False) -> str:

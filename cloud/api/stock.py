@@ -23,6 +23,7 @@ from cloud.api.tx import writes
 from cloud.extensions import db
 from cloud.models import Recipe, StockItem
 from cloud.services import stock, stocktakes, transfers
+from sync.roles import STOCK_ROLES
 from sync.web.lists import order_by, ordered_by, paginate, paginate_rows, search_filter
 from sync.web.openapi import refuses
 
@@ -32,7 +33,7 @@ ITEM_ORDERING = {"name": StockItem.name, "created_at": StockItem.created_at}
 
 
 @bp.get("/stock-items/")
-@require("manager")
+@require("manager", also=STOCK_ROLES)
 @bp.input(ordered_by(ListQuery, ITEM_ORDERING), location="query")
 @bp.output(list_schema(StockItemOut, "StockItemList"))
 def list_stock_items(query_data, actor):
@@ -44,7 +45,7 @@ def list_stock_items(query_data, actor):
 
 @bp.post("/stock-items/")
 @writes
-@require("manager")
+@require("manager", also=STOCK_ROLES)
 @bp.input(StockItemIn)
 @bp.output(StockItemOut, status_code=201)
 @refuses(STOCK_ITEM_EXISTS="another stock item of the tenant has this name")
@@ -54,7 +55,7 @@ def create_stock_item(json_data, actor):
 
 
 @bp.get("/stock-items/<int:stock_item_id>/")
-@require("manager")
+@require("manager", also=STOCK_ROLES)
 @bp.output(StockItemOut)
 def get_stock_item(stock_item_id, actor):
     return stock.get_item(db.session, actor.require_tenant(), stock_item_id)
@@ -62,7 +63,7 @@ def get_stock_item(stock_item_id, actor):
 
 @bp.patch("/stock-items/<int:stock_item_id>/")
 @writes
-@require("manager")
+@require("manager", also=STOCK_ROLES)
 @bp.input(StockItemPatchIn)
 @bp.output(StockItemOut)
 @refuses(UNIT_FIXED="the unit cannot change once set", STOCK_ITEM_EXISTS="another stock item has this name")
@@ -72,7 +73,7 @@ def update_stock_item(stock_item_id, json_data, actor):
 
 @bp.delete("/stock-items/<int:stock_item_id>/")
 @writes
-@require("manager")
+@require("manager", also=STOCK_ROLES)
 @bp.output({}, status_code=204)
 @refuses(STOCK_ITEM_IN_USE="recipes still use the item")
 def delete_stock_item(stock_item_id, actor):
@@ -81,7 +82,7 @@ def delete_stock_item(stock_item_id, actor):
 
 
 @bp.get("/recipes/")
-@require("manager")
+@require("manager", also=STOCK_ROLES)
 @bp.input(RecipeListQuery, location="query")
 @bp.output(list_schema(RecipeOut, "RecipeList"))
 def list_recipes(query_data, actor):
@@ -91,7 +92,7 @@ def list_recipes(query_data, actor):
 
 @bp.post("/recipes/")
 @writes
-@require("manager")
+@require("manager", also=STOCK_ROLES)
 @bp.input(RecipeIn)
 @bp.output(RecipeOut, status_code=201)
 @refuses(INVALID_RECIPE_OWNER="name exactly one of product_id and modifier_id",
@@ -105,7 +106,7 @@ def create_recipe(json_data, actor):
 
 
 @bp.get("/recipes/<int:recipe_id>/")
-@require("manager")
+@require("manager", also=STOCK_ROLES)
 @bp.output(RecipeOut)
 def get_recipe(recipe_id, actor):
     return stock.get_recipe(db.session, actor.require_tenant(), recipe_id)
@@ -113,7 +114,7 @@ def get_recipe(recipe_id, actor):
 
 @bp.patch("/recipes/<int:recipe_id>/")
 @writes
-@require("manager")
+@require("manager", also=STOCK_ROLES)
 @bp.input(RecipePatchIn)
 @bp.output(RecipeOut)
 def update_recipe(recipe_id, json_data, actor):
@@ -122,7 +123,7 @@ def update_recipe(recipe_id, json_data, actor):
 
 @bp.delete("/recipes/<int:recipe_id>/")
 @writes
-@require("manager")
+@require("manager", also=STOCK_ROLES)
 @bp.output({}, status_code=204)
 def delete_recipe(recipe_id, actor):
     stock.delete_recipe(db.session, stock.get_recipe(db.session, actor.require_tenant(), recipe_id))
@@ -130,7 +131,7 @@ def delete_recipe(recipe_id, actor):
 
 
 @bp.get("/stock/")
-@require("manager")
+@require("manager", also=STOCK_ROLES)
 @bp.input(StockQuery, location="query")
 @bp.output(list_schema(OnHandOut, "OnHandList"))
 def list_on_hand(query_data, actor):
@@ -139,7 +140,7 @@ def list_on_hand(query_data, actor):
 
 
 @bp.get("/stock/sold-out/")
-@require("manager")
+@require("manager", also=STOCK_ROLES)
 @bp.input(StockQuery, location="query")
 @bp.output(list_schema(SoldOutOut, "SoldOutList"))
 def list_sold_out(query_data, actor):
@@ -148,7 +149,7 @@ def list_sold_out(query_data, actor):
 
 
 @bp.get("/stocktakes/")
-@require("manager")
+@require("manager", also=STOCK_ROLES)
 @bp.input(StocktakeQuery, location="query")
 @bp.output(list_schema(StocktakeOut, "StocktakeList"))
 def list_stocktakes(query_data, actor):
@@ -161,14 +162,14 @@ def list_stocktakes(query_data, actor):
 
 
 @bp.get("/stocktakes/<int:stocktake_id>/")
-@require("manager")
+@require("manager", also=STOCK_ROLES)
 @bp.output(StocktakeOut)
 def get_stocktake(stocktake_id, actor):
     return stocktakes.views(db.session, [stocktakes.get(db.session, actor, stocktake_id)])[0]
 
 
 @bp.get("/transfers/")
-@require("manager")
+@require("manager", also=STOCK_ROLES)
 @bp.input(TransferQuery, location="query")
 @bp.output(list_schema(TransferOut, "TransferList"))
 def list_transfers(query_data, actor):

@@ -6,6 +6,7 @@ from edge.api.schemas.stock import MovementOut, OnHandOut, ReceiveIn, WasteIn
 from edge.api.tx import writes
 from edge.extensions import db
 from edge.services import stock
+from sync.roles import STOCK_ROLES
 from sync.web.lists import ListQuery, list_schema, paginate_rows
 from sync.web.openapi import refuses
 
@@ -22,7 +23,7 @@ def movement_document(uuid: str) -> dict:
 
 
 @bp.get("/")
-@require("cashier")
+@require("cashier", also=STOCK_ROLES)
 @bp.input(ListQuery, location="query")
 @bp.output(list_schema(OnHandOut, "EdgeOnHandList"))
 def list_on_hand(query_data, actor):
@@ -33,7 +34,7 @@ def list_on_hand(query_data, actor):
 
 @bp.post("/receive/")
 @writes
-@require("manager")
+@require("manager", also=STOCK_ROLES)
 @bp.input(ReceiveIn)
 @bp.output(MovementOut, status_code=201)
 @refuses(INVALID_STOCK_ITEM="a stock_item_id names no stock item this outlet knows")
@@ -44,7 +45,7 @@ def receive_delivery(json_data, actor):
 
 @bp.post("/waste/")
 @writes
-@require("manager")
+@require("manager", also=STOCK_ROLES)
 @bp.input(WasteIn)
 @bp.output(MovementOut, status_code=201)
 @refuses(INVALID_STOCK_ITEM="a stock_item_id names no stock item this outlet knows")

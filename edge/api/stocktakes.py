@@ -7,6 +7,7 @@ from edge.api.schemas.stocktakes import CountsIn, StocktakeIn, StocktakeOut
 from edge.api.tx import writes
 from edge.extensions import db
 from edge.services import stocktakes
+from sync.roles import STOCK_ROLES
 from sync.web.lists import ListQuery, list_schema, paginate_rows
 from sync.web.openapi import refuses
 
@@ -15,7 +16,7 @@ STOCK_ROLE = "manager"
 
 
 @bp.get("/")
-@require(STOCK_ROLE)
+@require(STOCK_ROLE, also=STOCK_ROLES)
 @bp.input(ListQuery, location="query")
 @bp.output(list_schema(StocktakeOut, "EdgeStocktakeList"))
 def list_stocktakes(query_data, actor):
@@ -25,7 +26,7 @@ def list_stocktakes(query_data, actor):
 
 @bp.post("/")
 @writes
-@require(STOCK_ROLE)
+@require(STOCK_ROLE, also=STOCK_ROLES)
 @bp.input(StocktakeIn)
 @bp.output(StocktakeOut, status_code=201)
 @refuses(INVALID_STOCK_ITEM="an id names no stock item this outlet knows", NOTHING_TO_COUNT="no stock item to count",
@@ -38,7 +39,7 @@ def start_stocktake(json_data, actor):
 
 
 @bp.get("/<int:stocktake_id>/")
-@require(STOCK_ROLE)
+@require(STOCK_ROLE, also=STOCK_ROLES)
 @bp.output(StocktakeOut)
 def get_stocktake(stocktake_id, actor):
     return stocktakes.view(db.session, stocktakes.get(db.session, stocktake_id))
@@ -46,7 +47,7 @@ def get_stocktake(stocktake_id, actor):
 
 @bp.put("/<int:stocktake_id>/counts/")
 @writes
-@require(STOCK_ROLE)
+@require(STOCK_ROLE, also=STOCK_ROLES)
 @bp.input(CountsIn)
 @bp.output(StocktakeOut)
 @refuses(STOCKTAKE_CLOSED="the sheet is posted or cancelled", INVALID_STOCK_ITEM="the item is not on this sheet")
@@ -58,7 +59,7 @@ def record_counts(stocktake_id, json_data, actor):
 
 @bp.post("/<int:stocktake_id>/post/")
 @writes
-@require(STOCK_ROLE)
+@require(STOCK_ROLE, also=STOCK_ROLES)
 @bp.output(StocktakeOut)
 @refuses(STOCKTAKE_CLOSED="the sheet is posted or cancelled", UNCOUNTED_ITEMS="an item of the sheet is not counted")
 def post_stocktake(stocktake_id, actor):
@@ -69,7 +70,7 @@ def post_stocktake(stocktake_id, actor):
 
 @bp.post("/<int:stocktake_id>/cancel/")
 @writes
-@require(STOCK_ROLE)
+@require(STOCK_ROLE, also=STOCK_ROLES)
 @bp.output(StocktakeOut)
 @refuses(STOCKTAKE_CLOSED="the sheet is posted or cancelled")
 def cancel_stocktake(stocktake_id, actor):

@@ -8,6 +8,7 @@ from edge.api.stock import movement_document
 from edge.api.tx import writes
 from edge.extensions import db
 from edge.services import transfers
+from sync.roles import STOCK_ROLES
 from sync.web.lists import ListQuery, list_schema, paginate_rows
 from sync.web.openapi import refuses
 
@@ -17,7 +18,7 @@ STOCK_ROLE = "manager"
 
 @bp.post("/")
 @writes
-@require(STOCK_ROLE)
+@require(STOCK_ROLE, also=STOCK_ROLES)
 @bp.input(TransferIn)
 @bp.output(MovementOut, status_code=201)
 @refuses(SAME_OUTLET="the receiving outlet is this one",
@@ -31,7 +32,7 @@ def send_transfer(json_data, actor):
 
 
 @bp.get("/incoming/")
-@require(STOCK_ROLE)
+@require(STOCK_ROLE, also=STOCK_ROLES)
 @bp.input(ListQuery, location="query")
 @bp.output(list_schema(IncomingTransferOut, "EdgeIncomingTransferList"))
 def list_incoming(query_data, actor):
@@ -41,7 +42,7 @@ def list_incoming(query_data, actor):
 
 @bp.post("/incoming/<string:transfer_uuid>/receive/")
 @writes
-@require(STOCK_ROLE)
+@require(STOCK_ROLE, also=STOCK_ROLES)
 @bp.output(IncomingTransferOut)
 @refuses(TRANSFER_RECEIVED="this outlet took it in already")
 def receive_transfer(transfer_uuid, actor):

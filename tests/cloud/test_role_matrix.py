@@ -173,7 +173,12 @@ ACCESS = {  # (method, rule): the minimum role, "public" (no token needed) or "d
 
 # Served by APIFlask and Flask themselves (the spec, the docs page and its assets).
 NOT_IN_TABLE = {"static", "openapi.spec", "openapi.docs", "openapi.swagger_ui_oauth_redirect", "health.docs_asset"}
-CALLERS = ("super_admin", "admin", "tenant_owner", "manager", "cashier", "kitchen", "anonymous")
+CALLERS = ("super_admin", "admin", "tenant_owner", "manager", "cashier", "kitchen", "stockkeeper", "anonymous")
+# The routes a stockkeeper is granted by name (beside its kitchen rank): stock items,
+# recipes, on-hand, sold-out, stocktakes and transfers; nothing that sells, refunds or
+# manages staff.
+STOCKKEEPER_ROUTES = {route for route in ACCESS if route[1].startswith(
+    ("/api/stock-items/", "/api/recipes/", "/api/stock/", "/api/stocktakes/", "/api/transfers/"))}
 NEW_PASSWORD = "An0ther-password"
 PARAM = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
@@ -630,12 +635,14 @@ def in_order(routes):
 ALLOWED = "allowed"
 
 
-def expected(access: str, caller: str):
+def expected(access: str, caller: str, route: tuple[str, str] | None = None):
     """ALLOWED, or the status a caller below the route's minimum gets."""
     if access == "public":
         return ALLOWED
     if caller == "anonymous" or access == "device":
         return 401  # no credential, or a user's token where only a device credential will do
+    if caller == "stockkeeper" and route in STOCKKEEPER_ROUTES:
+        return ALLOWED
     return ALLOWED if ROLE_RANK[caller] >= ROLE_RANK[access] else 403
 
 
@@ -687,6 +694,15 @@ def test_every_view_carries_the_intended_access_mark(app):
     assert wrong == {}, "(mark on the view, intended)"
 
 
+def test_exactly_the_stock_routes_grant_the_stockkeeper_by_name(app):
+    granted = set()
+    for rule in app.url_map.iter_rules():
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            if "stockkeeper" in getattr(app.view_functions[rule.endpoint], "_also", ()):
+                granted.add((method, rule.rule))
+    assert granted == STOCKKEEPER_ROUTES and len(granted) == 15
+
+
 def test_the_openapi_document_and_docs_page_are_public(client):
     assert client.get("/api/openapi.json").status_code == 200
     assert client.get("/api/docs/").status_code == 200
@@ -702,7 +718,7 @@ def test_every_route_answers_each_role_as_the_table_says(app, world, caller):
         if CALLS[(method, rule)].fresh_token and caller != "anonymous":
             headers = caller_headers(app, world, caller, seed, fresh=True)
         response = send(client, method, rule, seed, headers)
-        want = expected(ACCESS[(method, rule)], caller)
+        want = expected(ACCESS[(method, rule)], caller, (method, rule))
         if want == ALLOWED:  # the calls are plausible: at or above the minimum they succeed
             ok = 200 <= response.status_code < 300
         else:
