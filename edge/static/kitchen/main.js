@@ -317,7 +317,7 @@ function drawSoldOut() {
 
 async function loadSoldOut() {
   try {
-    const listed = await auth.getJson("/api/sold-out/?page_size=500", session);
+    const listed = await auth.getJson("/api/sold-out/?page_size=100", session);
     soldOut.clear();
     for (const mark of listed.results) soldOut.set(`${mark.target}:${mark.id}`, mark.name);
     drawSoldOut();
