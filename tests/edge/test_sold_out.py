@@ -107,3 +107,10 @@ def test_every_socket_client_of_the_outlet_hears_the_change_at_once(edge_app, cl
         assert [(h["target"], h["id"], h["name"], h["sold_out"]) for h in heard] == [
             ("product", tiramisu, "Tiramisu", True), ("product", tiramisu, "Tiramisu", False)]
         assert all(h["outletId"] and h["timestamp"] for h in heard)
+
+
+def test_sold_out_takes_only_true_or_false(manager, cashier):
+    for value in (0, 1, "yes", None):
+        answer = manager.client.put("/api/sold-out/", json={"target": "product", "id": cashier.product("DS-TIRA")["id"],
+                                                             "sold_out": value}, headers=manager.headers)
+        assert answer.status_code == 400 and answer.json["field"] == "sold_out", value

@@ -4,7 +4,7 @@ from apiflask.fields import Boolean, String
 from apiflask.validators import OneOf, Range
 
 from sync.vocab import SOLD_OUT_TARGETS
-from sync.web.fields import UTCDateTime, WholeNumber
+from sync.web.fields import JsonBoolean, UTCDateTime, WholeNumber
 
 MAX_ID = 2**31 - 1
 
@@ -12,7 +12,7 @@ MAX_ID = 2**31 - 1
 class SoldOutIn(Schema):
     target = String(required=True, validate=OneOf(SOLD_OUT_TARGETS), metadata={"description": "product or modifier"})
     id = WholeNumber(required=True, validate=Range(min=1, max=MAX_ID), metadata={"description": "Its catalog id"})
-    sold_out = Boolean(required=True, metadata={"description": "true marks it sold out, false puts it back"})
+    sold_out = JsonBoolean(required=True, metadata={"description": "true marks it sold out, false puts it back"})
 
 
 class SoldOutChangeOut(Schema):

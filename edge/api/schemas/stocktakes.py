@@ -3,13 +3,13 @@ from apiflask import Schema
 from apiflask.fields import Boolean, List, Nested, String
 from apiflask.validators import Length, Range
 
-from sync.web.fields import Money, UTCDateTime, WholeNumber
+from sync.web.fields import JsonBoolean, Money, UTCDateTime, WholeNumber
 
 MAX_ID = 2**31 - 1
 
 
 class StocktakeIn(Schema):
-    blind = Boolean(load_default=False, metadata={"description": "Hide the expected figures while counting"})
+    blind = JsonBoolean(load_default=False, metadata={"description": "Hide the expected figures while counting"})
     note = String(load_default="", validate=Length(max=500))
     stock_item_ids = List(WholeNumber(validate=Range(min=1, max=MAX_ID)), validate=Length(min=1, max=500),
                           metadata={"description": "The items to count; default every active stock item"})
