@@ -9,6 +9,9 @@ from cloud.api.schemas.stock import (
     RecipeListQuery,
     RecipeOut,
     RecipePatchIn,
+    ReorderOut,
+    ReorderPointIn,
+    ReorderPointOut,
     SoldOutOut,
     StockItemIn,
     StockItemOut,
@@ -22,7 +25,7 @@ from cloud.api.schemas.stock import (
 from cloud.api.tx import writes
 from cloud.extensions import db
 from cloud.models import Recipe, StockItem
-from cloud.services import stock, stocktakes, transfers
+from cloud.services import reorder, stock, stocktakes, transfers
 from sync.roles import STOCK_ROLES
 from sync.web.lists import order_by, ordered_by, paginate, paginate_rows, search_filter
 from sync.web.openapi import refuses
@@ -178,3 +181,31 @@ def list_transfers(query_data, actor):
                                                 query_data.get("status")), query_data)
     page["results"] = transfers.views(db.session, page["results"])
     return page
+
+
+@bp.put("/stock/reorder-points/")
+@writes
+@require("manager", also=STOCK_ROLES)
+@bp.input(ReorderPointIn)
+@bp.output(ReorderPointOut)
+@refuses(INVALID_STOCK_ITEM="the stock item is not the tenant's")
+def set_reorder_point(json_data, actor):
+    """Set an outlet's reorder point for a stock item (both figures 0 clear it)."""
+    return reorder.set_point(db.session, actor, json_data)
+
+
+@bp.get("/stock/reorder-points/")
+@require("manager", also=STOCK_ROLES)
+@bp.input(StockQuery, location="query")
+@bp.output(list_schema(ReorderPointOut, "ReorderPointList"))
+def list_reorder_points(query_data, actor):
+    return paginate_rows(reorder.points(db.session, actor, query_data["outlet_id"]), query_data)
+
+
+@bp.get("/stock/reorder/")
+@require("manager", also=STOCK_ROLES)
+@bp.input(StockQuery, location="query")
+@bp.output(list_schema(ReorderOut, "ReorderList"))
+def list_to_reorder(query_data, actor):
+    """What the outlet should reorder now: items at or below their reorder level."""
+    return paginate_rows(reorder.to_reorder(db.session, actor, query_data["outlet_id"]), query_data)

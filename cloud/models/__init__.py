@@ -22,7 +22,7 @@ from cloud.models.sales import (
     SyncedRefund,
     SyncedShift,
 )
-from cloud.models.stock import OutletSoldOut, Recipe, StockItem, StockMovement, Stocktake, Transfer
+from cloud.models.stock import OutletSoldOut, Recipe, ReorderPoint, StockItem, StockMovement, Stocktake, Transfer
 from cloud.models.sync import ProcessedEvent, SyncDiscrepancy, TenantVersion, Tombstone
 from cloud.models.tenant import Outlet, Tenant
 from cloud.models.user import LoginThrottle, RevokedToken, User
@@ -35,5 +35,5 @@ __all__ = [
     "SyncedPayment", "SyncedRefund", "SyncedShift", "SyncDiscrepancy", "GatewayAccount", "GatewayCharge",
     "GatewayRefund", "PaymentCallback", "Notification", "NotificationOptOut", "NotificationStatusEvent",
     "NotificationTemplate", "NotificationTrigger", "OutletSoldOut", "Recipe", "StockItem", "StockMovement",
-    "Stocktake", "Transfer",
+    "Stocktake", "Transfer", "ReorderPoint",
 ]

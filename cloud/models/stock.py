@@ -142,3 +142,18 @@ class Transfer(Timestamps, Syncable, Base):
     sent_at: Mapped[datetime] = mapped_column(DateTime)
     received_by: Mapped[int | None] = mapped_column(Integer)
     received_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class ReorderPoint(Base):
+    """When an outlet should reorder a stock item: at or below `reorder_level` base units on
+    hand, order `reorder_quantity` (0: enough to reach the level again)."""
+
+    __tablename__ = "reorder_points"
+    __table_args__ = (UniqueConstraint("outlet_id", "stock_item_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    outlet_id: Mapped[int] = mapped_column(ForeignKey("outlets.id", ondelete="CASCADE"), index=True)
+    stock_item_id: Mapped[int] = mapped_column(ForeignKey("stock_items.id", ondelete="CASCADE"), index=True)
+    reorder_level: Mapped[int] = mapped_column(BigInteger)
+    reorder_quantity: Mapped[int] = mapped_column(BigInteger, default=0)

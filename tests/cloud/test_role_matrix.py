@@ -130,6 +130,9 @@ ACCESS = {  # (method, rule): the minimum role, "public" (no token needed) or "d
     ("GET", "/api/stocktakes/"): "manager",
     ("GET", "/api/stocktakes/<int:stocktake_id>/"): "manager",
     ("GET", "/api/transfers/"): "manager",
+    ("PUT", "/api/stock/reorder-points/"): "manager",
+    ("GET", "/api/stock/reorder-points/"): "manager",
+    ("GET", "/api/stock/reorder/"): "manager",
     # sync: a one-time key or the device credential, never a user token
     ("POST", "/api/sync/enroll/"): "public",
     ("POST", "/api/sync/token/"): "public",
@@ -553,6 +556,10 @@ CALLS = {
     ("GET", "/api/stocktakes/"): Call(),
     ("GET", "/api/stocktakes/<int:stocktake_id>/"): Call(),
     ("GET", "/api/transfers/"): Call(),
+    ("PUT", "/api/stock/reorder-points/"): Call(json=lambda s: {"outlet_id": s.outlet_id,
+                                                                "stock_item_id": s.stock_item_id, "reorder_level": 500}),
+    ("GET", "/api/stock/reorder-points/"): Call(query=lambda s: {"outlet_id": s.outlet_id}),
+    ("GET", "/api/stock/reorder/"): Call(query=lambda s: {"outlet_id": s.outlet_id}),
     ("GET", "/api/promotions/"): Call(),
     ("POST", "/api/promotions/"): Call(json={"name": "Happy Hour", "promo_type": "percentage",
                                              "discount_percent": "15.00", "auto_apply": True}),
@@ -700,7 +707,7 @@ def test_exactly_the_stock_routes_grant_the_stockkeeper_by_name(app):
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             if "stockkeeper" in getattr(app.view_functions[rule.endpoint], "_also", ()):
                 granted.add((method, rule.rule))
-    assert granted == STOCKKEEPER_ROUTES and len(granted) == 15
+    assert granted == STOCKKEEPER_ROUTES and len(granted) == 18
 
 
 def test_the_openapi_document_and_docs_page_are_public(client):

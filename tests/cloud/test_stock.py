@@ -237,3 +237,34 @@ def test_a_transfer_to_another_tenants_outlet_is_rejected_and_nobody_sees_it(app
     theirs = client.get("/api/transfers/", query_string={"outlet_id": world.a.outlet_id},
                         headers=world.headers("manager", "b"))
     assert theirs.status_code == 404
+
+
+def test_the_reorder_list_shows_items_at_or_below_their_level_with_what_to_order(app, client, world):
+    access = _enrolled(app, world)
+    dough = _item(client, world).json
+    salt = _item(client, world, name="Salt").json
+    push(client, access, [_stock_event(1, dough["id"], 900), _stock_event(2, salt["id"], 5000)])
+    manager = world.headers("manager")
+    for item_id, level, quantity in ((dough["id"], 1000, 0), (salt["id"], 1000, 2000)):
+        put = client.put("/api/stock/reorder-points/", headers=manager, json={
+            "outlet_id": world.a.outlet_id, "stock_item_id": item_id, "reorder_level": level,
+            "reorder_quantity": quantity})
+        assert put.status_code == 200, put.json
+    listed = client.get("/api/stock/reorder/", query_string={"outlet_id": world.a.outlet_id}, headers=manager).json
+    assert [(r["name"], r["on_hand"], r["reorder_level"], r["order_quantity"]) for r in listed["results"]] == [
+        ("Dough", 900, 1000, 100)]  # salt is above its level
+    cleared = client.put("/api/stock/reorder-points/", headers=manager, json={
+        "outlet_id": world.a.outlet_id, "stock_item_id": dough["id"], "reorder_level": 0, "reorder_quantity": 0})
+    assert cleared.json["id"] is None
+    points = client.get("/api/stock/reorder-points/", query_string={"outlet_id": world.a.outlet_id},
+                        headers=manager).json["results"]
+    assert [(p["stock_item_id"], p["reorder_quantity"]) for p in points] == [(salt["id"], 2000)]
+
+
+def test_reorder_points_stay_inside_the_tenant(client, world):
+    theirs = _item(client, world).json
+    refused = client.put("/api/stock/reorder-points/", headers=world.headers("manager", "b"), json={
+        "outlet_id": world.b.outlet_id, "stock_item_id": theirs["id"], "reorder_level": 5})
+    assert refused.status_code == 400 and refused.json["code"] == "INVALID_STOCK_ITEM"
+    assert client.get("/api/stock/reorder/", query_string={"outlet_id": world.a.outlet_id},
+                      headers=world.headers("manager", "b")).status_code == 404

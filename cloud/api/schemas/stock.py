@@ -134,3 +134,26 @@ class TransferOut(Schema):
     received_by = WholeNumber(allow_none=True)
     received_at = UTCDateTime(allow_none=True)
     lines = List(Nested(TransferLineOut), required=True)
+
+
+class ReorderPointIn(Schema):
+    outlet_id = WholeNumber(required=True, validate=ID)
+    stock_item_id = WholeNumber(required=True, validate=ID)
+    reorder_level = WholeNumber(required=True, validate=Range(min=0, max=2**31 - 1),
+                                metadata={"description": "Reorder at or below this on-hand (base units)"})
+    reorder_quantity = WholeNumber(load_default=0, validate=Range(min=0, max=2**31 - 1),
+                                   metadata={"description": "How much to order; 0: enough to reach the level"})
+
+
+class ReorderPointOut(Schema):
+    id = WholeNumber(allow_none=True, metadata={"description": "null: the point was cleared (both figures 0)"})
+    outlet_id = WholeNumber(required=True)
+    stock_item_id = WholeNumber(required=True)
+    reorder_level = WholeNumber(required=True)
+    reorder_quantity = WholeNumber(required=True)
+
+
+class ReorderOut(OnHandOut):
+    reorder_level = WholeNumber(required=True)
+    reorder_quantity = WholeNumber(required=True)
+    order_quantity = WholeNumber(required=True, metadata={"description": "What to order now, base units"})
