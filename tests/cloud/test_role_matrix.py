@@ -556,8 +556,8 @@ CALLS = {
     ("GET", "/api/stocktakes/"): Call(),
     ("GET", "/api/stocktakes/<int:stocktake_id>/"): Call(),
     ("GET", "/api/transfers/"): Call(),
-    ("PUT", "/api/stock/reorder-points/"): Call(json=lambda s: {"outlet_id": s.outlet_id,
-                                                                "stock_item_id": s.stock_item_id, "reorder_level": 500}),
+    ("PUT", "/api/stock/reorder-points/"): Call(json=lambda s: {
+        "outlet_id": s.outlet_id, "stock_item_id": s.stock_item_id, "reorder_level": 500}),
     ("GET", "/api/stock/reorder-points/"): Call(query=lambda s: {"outlet_id": s.outlet_id}),
     ("GET", "/api/stock/reorder/"): Call(query=lambda s: {"outlet_id": s.outlet_id}),
     ("GET", "/api/promotions/"): Call(),
