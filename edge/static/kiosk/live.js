@@ -1,7 +1,7 @@
 // The till's Socket.IO link to its edge, for what must reach every screen at once: an
 // item marked sold out ("86") or back on sale (`sold_out_changed`). Kitchen tickets
-// also arrive on this link and are ignored here. Whenever the link (re)connects, the
-// menu is loaded again, so a change made while this till was cut off is not missed.
+// also arrive on this link and are ignored here. Whenever the link reconnects, the menu
+// is loaded again, so a change made while this till was cut off is not missed.
 
 import { toast } from "./dom.js";
 import { emit, state } from "./store.js";
@@ -19,9 +19,11 @@ export function connectLive({ reloadMenu }) {
   tokenInUse = token;
   if (!token) return;
   socket = window.io({ auth: { token }, reconnectionDelay: 500, reconnectionDelayMax: 3000 });
+  let connectedBefore = false;
   socket.on("connect", () => {
     socket.emit("identify", { type: "pos" });
-    reloadMenu();
+    if (connectedBefore) reloadMenu(); // signing in loaded it; a reconnect catches up on what was missed
+    connectedBefore = true;
   });
   socket.on("sold_out_changed", (change) => {
     applySoldOut(change);
