@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from edge.extensions import db, socketio
 from edge.models import KitchenEvent
 from edge.services import auth as auth_service
-from edge.services import kitchen_log, orders, outlet_status
+from edge.services import kitchen_log, orders, outlet_status, sold_out
 from edge.services import outlet as outlet_settings
 from edge.services.uow import write_transaction
 from sync import sqlite
@@ -166,6 +166,19 @@ def _publish(event: KitchenEvent) -> None:
     current = hub()
     if current is not None:
         current.publish(event)
+
+
+def _announce_sold_out(change: sold_out.Change) -> None:
+    """sold_out listener (after the commit): every client of the outlet's room (kiosks,
+    self-order screens, kitchen screens) hears `sold_out_changed` at once."""
+    if hub() is None:
+        return
+    outlet_id = outlet_settings.outlet(db.session).id
+    socketio.emit("sold_out_changed", {
+        "target": change.target, "id": change.id, "name": change.name, "sold_out": change.sold_out,
+        "changed_by": change.changed_by, "timestamp": isoformat(change.changed_at), "outletId": outlet_id,
+    }, to=room_of(outlet_id), namespace=NAMESPACE)
+    socketio.sleep(0)
 
 
 def _status_for_bar():
@@ -451,4 +464,5 @@ def init_app(app) -> None:
     for name, handler in HANDLERS.items():
         socketio.on_event(name, handler, namespace=NAMESPACE)
     kitchen_log.on_event(_publish)
+    sold_out.on_change(_announce_sold_out)
     outlet_status.provide("kitchen", _status_for_bar)

@@ -118,8 +118,17 @@ PRINT_JOB_STATES = ("queued", "sending", "done", "failed", "expired", "cancelled
 # ----------------------------------------------------------------------------------- stock
 STOCK_UNITS = ("g", "ml", "pcs")  # base units, counted as integers: no fractions of a gram
 # what moved an outlet's stock: a sale used it, a void/refund (restocked)/cancel gave it
-# back, a delivery was received, something was thrown away
-STOCK_MOVEMENT_KINDS = ("sale", "void", "refund", "cancel", "receive", "waste")
+# back, a delivery was received, something was thrown away, a stocktake's count put the
+# figure right, a transfer left for another outlet or arrived from one
+STOCK_MOVEMENT_KINDS = ("sale", "void", "refund", "cancel", "receive", "waste", "count", "transfer_out",
+                        "transfer_in")
+STOCK_KIND_LENGTH = max(len(kind) for kind in STOCK_MOVEMENT_KINDS)  # the kind columns' width
+# a count sheet: being counted, posted as count adjustments, or dropped unposted
+STOCKTAKE_STATUSES = ("open", "posted", "cancelled")
+# a transfer between outlets: sent (stock out at the sender), then received (in at the receiver)
+TRANSFER_STATUSES = ("in_transit", "received")
+# what a manager may mark sold out ("86") at the till: a product or one modifier
+SOLD_OUT_TARGETS = ("product", "modifier")
 
 # ----------------------------------------------------------------------------------- audit
 # What the audit trail records (snake case; the cloud's GET /api/audit/?action= filters on
@@ -140,10 +149,16 @@ NOTIFY_CHANNELS = ("whatsapp", "email")  # how the cloud sends messages (an e-re
 AUTOMATION_ACTIONS = ("notify",)  # send a message through the notification outbox
 
 # ----------------------------------------------------------------------------------- users
-ROLES = ("super_admin", "admin", "tenant_owner", "manager", "cashier", "kitchen")
-ROLE_RANK = {"kitchen": 1, "cashier": 2, "manager": 3, "tenant_owner": 4, "admin": 5, "super_admin": 6}
+ROLES = ("super_admin", "admin", "tenant_owner", "manager", "cashier", "kitchen", "stockkeeper")
+# The rank is the selling ladder ("manager+" = manager and up). A stockkeeper stands beside
+# it at the kitchen's rank (signs in, reads its own account, at the edge the menu and the
+# kitchen's screens: never a cashier's rights, so it cannot sell, refund or manage staff)
+# and is granted the stock routes by name (STOCK_ROLES), whatever their minimum.
+ROLE_RANK = {"kitchen": 1, "stockkeeper": 1, "cashier": 2, "manager": 3, "tenant_owner": 4, "admin": 5,
+             "super_admin": 6}
 PLATFORM_ROLES = ("super_admin", "admin")  # not bound to a tenant
-OUTLET_ROLES = ("tenant_owner", "manager", "cashier", "kitchen")  # who can log in at an outlet
+OUTLET_ROLES = ("tenant_owner", "manager", "cashier", "kitchen", "stockkeeper")  # who can log in at an outlet
+STOCK_ROLES = ("stockkeeper",)  # manage stock items, recipes, receiving, waste, counts, transfers; see stock figures
 
 
 # ------------------------------------------------------------------------ security alerts

@@ -16,6 +16,7 @@ from cloud.extensions import db, jwt
 from cloud.models import Tenant
 from cloud.services import auth as auth_service
 from cloud.services.actor import Actor
+from sync.roles import allows
 from sync.web.errors import (
     NotAuthenticated,
     NotFound,
@@ -61,24 +62,28 @@ def current_actor(optional: bool = False) -> Actor | None:
     return g.pos_actor
 
 
-def authorize(min_role: str) -> Actor:
-    """The caller, if authenticated with `min_role` or above (401 or 403 otherwise)."""
+def authorize(min_role: str, also: tuple[str, ...] = ()) -> Actor:
+    """The caller, if authenticated with `min_role` or above, or with one of the roles in
+    `also` (401 or 403 otherwise)."""
     actor = current_actor()
-    if not actor.at_least(min_role):
-        raise PermissionDenied(f"This action needs the {min_role} role or above")
+    if not allows(actor.role, min_role, also):
+        granted = f" (or {', '.join(also)})" if also else ""
+        raise PermissionDenied(f"This action needs the {min_role} role or above{granted}")
     return actor
 
 
-def require(min_role: str = "kitchen"):
-    """Authenticated callers of `min_role` or above; the view receives `actor=`."""
+def require(min_role: str = "kitchen", also: tuple[str, ...] = ()):
+    """Authenticated callers of `min_role` or above, or of a role in `also` (granted the
+    route by name: STOCK_ROLES on the stock routes); the view receives `actor=`."""
 
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            kwargs["actor"] = authorize(min_role)
+            kwargs["actor"] = authorize(min_role, also)
             return view(*args, **kwargs)
 
         wrapper._access = min_role
+        wrapper._also = tuple(also)
         return wrapper
 
     return decorator

@@ -9,15 +9,24 @@ from cloud.api.schemas.stock import (
     RecipeListQuery,
     RecipeOut,
     RecipePatchIn,
+    ReorderOut,
+    ReorderPointIn,
+    ReorderPointOut,
+    SoldOutOut,
     StockItemIn,
     StockItemOut,
     StockItemPatchIn,
     StockQuery,
+    StocktakeOut,
+    StocktakeQuery,
+    TransferOut,
+    TransferQuery,
 )
 from cloud.api.tx import writes
 from cloud.extensions import db
 from cloud.models import Recipe, StockItem
-from cloud.services import stock
+from cloud.services import reorder, stock, stocktakes, transfers
+from sync.roles import STOCK_ROLES
 from sync.web.lists import order_by, ordered_by, paginate, paginate_rows, search_filter
 from sync.web.openapi import refuses
 
@@ -27,7 +36,7 @@ ITEM_ORDERING = {"name": StockItem.name, "created_at": StockItem.created_at}
 
 
 @bp.get("/stock-items/")
-@require("manager")
+@require("manager", also=STOCK_ROLES)
 @bp.input(ordered_by(ListQuery, ITEM_ORDERING), location="query")
 @bp.output(list_schema(StockItemOut, "StockItemList"))
 def list_stock_items(query_data, actor):
@@ -39,7 +48,7 @@ def list_stock_items(query_data, actor):
 
 @bp.post("/stock-items/")
 @writes
-@require("manager")
+@require("manager", also=STOCK_ROLES)
 @bp.input(StockItemIn)
 @bp.output(StockItemOut, status_code=201)
 @refuses(STOCK_ITEM_EXISTS="another stock item of the tenant has this name")
@@ -49,7 +58,7 @@ def create_stock_item(json_data, actor):
 
 
 @bp.get("/stock-items/<int:stock_item_id>/")
-@require("manager")
+@require("manager", also=STOCK_ROLES)
 @bp.output(StockItemOut)
 def get_stock_item(stock_item_id, actor):
     return stock.get_item(db.session, actor.require_tenant(), stock_item_id)
@@ -57,7 +66,7 @@ def get_stock_item(stock_item_id, actor):
 
 @bp.patch("/stock-items/<int:stock_item_id>/")
 @writes
-@require("manager")
+@require("manager", also=STOCK_ROLES)
 @bp.input(StockItemPatchIn)
 @bp.output(StockItemOut)
 @refuses(UNIT_FIXED="the unit cannot change once set", STOCK_ITEM_EXISTS="another stock item has this name")
@@ -67,7 +76,7 @@ def update_stock_item(stock_item_id, json_data, actor):
 
 @bp.delete("/stock-items/<int:stock_item_id>/")
 @writes
-@require("manager")
+@require("manager", also=STOCK_ROLES)
 @bp.output({}, status_code=204)
 @refuses(STOCK_ITEM_IN_USE="recipes still use the item")
 def delete_stock_item(stock_item_id, actor):
@@ -76,7 +85,7 @@ def delete_stock_item(stock_item_id, actor):
 
 
 @bp.get("/recipes/")
-@require("manager")
+@require("manager", also=STOCK_ROLES)
 @bp.input(RecipeListQuery, location="query")
 @bp.output(list_schema(RecipeOut, "RecipeList"))
 def list_recipes(query_data, actor):
@@ -86,7 +95,7 @@ def list_recipes(query_data, actor):
 
 @bp.post("/recipes/")
 @writes
-@require("manager")
+@require("manager", also=STOCK_ROLES)
 @bp.input(RecipeIn)
 @bp.output(RecipeOut, status_code=201)
 @refuses(INVALID_RECIPE_OWNER="name exactly one of product_id and modifier_id",
@@ -100,7 +109,7 @@ def create_recipe(json_data, actor):
 
 
 @bp.get("/recipes/<int:recipe_id>/")
-@require("manager")
+@require("manager", also=STOCK_ROLES)
 @bp.output(RecipeOut)
 def get_recipe(recipe_id, actor):
     return stock.get_recipe(db.session, actor.require_tenant(), recipe_id)
@@ -108,7 +117,7 @@ def get_recipe(recipe_id, actor):
 
 @bp.patch("/recipes/<int:recipe_id>/")
 @writes
-@require("manager")
+@require("manager", also=STOCK_ROLES)
 @bp.input(RecipePatchIn)
 @bp.output(RecipeOut)
 def update_recipe(recipe_id, json_data, actor):
@@ -117,7 +126,7 @@ def update_recipe(recipe_id, json_data, actor):
 
 @bp.delete("/recipes/<int:recipe_id>/")
 @writes
-@require("manager")
+@require("manager", also=STOCK_ROLES)
 @bp.output({}, status_code=204)
 def delete_recipe(recipe_id, actor):
     stock.delete_recipe(db.session, stock.get_recipe(db.session, actor.require_tenant(), recipe_id))
@@ -125,9 +134,78 @@ def delete_recipe(recipe_id, actor):
 
 
 @bp.get("/stock/")
-@require("manager")
+@require("manager", also=STOCK_ROLES)
 @bp.input(StockQuery, location="query")
 @bp.output(list_schema(OnHandOut, "OnHandList"))
 def list_on_hand(query_data, actor):
     """What the outlet's ledger, as synced, sums to per stock item (every item of the tenant)."""
     return paginate_rows(stock.on_hand(db.session, actor, query_data["outlet_id"]), query_data)
+
+
+@bp.get("/stock/sold-out/")
+@require("manager", also=STOCK_ROLES)
+@bp.input(StockQuery, location="query")
+@bp.output(list_schema(SoldOutOut, "SoldOutList"))
+def list_sold_out(query_data, actor):
+    """What the outlet marked sold out ("86") at its till, as its last synced change says."""
+    return paginate_rows(stock.sold_out(db.session, actor, query_data["outlet_id"]), query_data)
+
+
+@bp.get("/stocktakes/")
+@require("manager", also=STOCK_ROLES)
+@bp.input(StocktakeQuery, location="query")
+@bp.output(list_schema(StocktakeOut, "StocktakeList"))
+def list_stocktakes(query_data, actor):
+    """The outlets' posted stocktakes, newest first, with the variance by item and by value."""
+    stmt = stocktakes.query(db.session, actor, query_data.get("outlet_id"), query_data.get("has_variance"),
+                            query_data.get("date_from"), query_data.get("date_to"))
+    page = paginate(db.session, stmt, query_data)
+    page["results"] = stocktakes.views(db.session, page["results"])
+    return page
+
+
+@bp.get("/stocktakes/<int:stocktake_id>/")
+@require("manager", also=STOCK_ROLES)
+@bp.output(StocktakeOut)
+def get_stocktake(stocktake_id, actor):
+    return stocktakes.views(db.session, [stocktakes.get(db.session, actor, stocktake_id)])[0]
+
+
+@bp.get("/transfers/")
+@require("manager", also=STOCK_ROLES)
+@bp.input(TransferQuery, location="query")
+@bp.output(list_schema(TransferOut, "TransferList"))
+def list_transfers(query_data, actor):
+    """Stock sent between the tenant's outlets: in transit until the receiver takes it in."""
+    page = paginate(db.session, transfers.query(db.session, actor, query_data.get("outlet_id"),
+                                                query_data.get("status")), query_data)
+    page["results"] = transfers.views(db.session, page["results"])
+    return page
+
+
+@bp.put("/stock/reorder-points/")
+@writes
+@require("manager", also=STOCK_ROLES)
+@bp.input(ReorderPointIn)
+@bp.output(ReorderPointOut)
+@refuses(INVALID_STOCK_ITEM="the stock item is not the tenant's")
+def set_reorder_point(json_data, actor):
+    """Set an outlet's reorder point for a stock item (both figures 0 clear it)."""
+    return reorder.set_point(db.session, actor, json_data)
+
+
+@bp.get("/stock/reorder-points/")
+@require("manager", also=STOCK_ROLES)
+@bp.input(StockQuery, location="query")
+@bp.output(list_schema(ReorderPointOut, "ReorderPointList"))
+def list_reorder_points(query_data, actor):
+    return paginate_rows(reorder.points(db.session, actor, query_data["outlet_id"]), query_data)
+
+
+@bp.get("/stock/reorder/")
+@require("manager", also=STOCK_ROLES)
+@bp.input(StockQuery, location="query")
+@bp.output(list_schema(ReorderOut, "ReorderList"))
+def list_to_reorder(query_data, actor):
+    """What the outlet should reorder now: items at or below their reorder level."""
+    return paginate_rows(reorder.to_reorder(db.session, actor, query_data["outlet_id"]), query_data)

@@ -32,7 +32,7 @@ def _authorize(view) -> None:
     if access == "device":
         authenticate_device()
     elif access not in (None, "public"):
-        authorize(access)
+        authorize(access, getattr(view, "_also", ()))
 
 
 def _scope() -> str:

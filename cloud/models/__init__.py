@@ -26,7 +26,7 @@ from cloud.models.sales import (
 )
 from cloud.models.security import RequestLogEntry
 from cloud.models.security_alert import SecurityAlert
-from cloud.models.stock import Recipe, StockItem, StockMovement
+from cloud.models.stock import OutletSoldOut, Recipe, ReorderPoint, StockItem, StockMovement, Stocktake, Transfer
 from cloud.models.sync import ProcessedEvent, SyncDiscrepancy, TenantVersion, Tombstone
 from cloud.models.tenant import Outlet, Tenant
 from cloud.models.user import LoginThrottle, RevokedToken, User
@@ -41,5 +41,6 @@ __all__ = [
     "SyncedPayment", "SyncedRefund", "SyncedShift", "SyncDiscrepancy", "GatewayAccount", "GatewayCharge",
     "GatewayRefund", "PaymentCallback", "Notification", "NotificationOptOut", "NotificationStatusEvent",
     "NotificationTemplate", "NotificationTrigger", "Recipe", "StockItem", "StockMovement", "WorkerHeartbeat",
-    "RequestLogEntry", "SecurityAlert", "AutomationRule", "AutomationRuleState",
+    "RequestLogEntry", "SecurityAlert", "AutomationRule", "AutomationRuleState", "OutletSoldOut", "Stocktake",
+    "Transfer", "ReorderPoint",
 ]

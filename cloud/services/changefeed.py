@@ -29,6 +29,7 @@ from cloud.models import (
     Tenant,
     TenantVersion,
     Tombstone,
+    Transfer,
     User,
 )
 from sync.errors import Conflict
@@ -36,7 +37,7 @@ from sync.roles import OUTLET_ROLES
 from sync.schemas import pull as wire
 
 MODELS = (Tenant, Outlet, Category, Product, OutletProduct, Promotion, PromotionAllowance, User, Customer, StockItem,
-          Recipe)
+          Recipe, Transfer)
 
 
 class MustRefetch(Conflict):
@@ -54,6 +55,8 @@ def _rows_since(session, model, device: Device, since: int, upto: int, limit: in
         stmt = stmt.where(Outlet.id == device.outlet_id)
     elif model in (OutletProduct, PromotionAllowance):
         stmt = stmt.where(model.outlet_id == device.outlet_id)
+    elif model is Transfer:  # the receiving outlet's: what is on its way to it
+        stmt = stmt.where(Transfer.to_outlet_id == device.outlet_id)
     return session.execute(stmt).scalars().all()
 
 

@@ -39,6 +39,7 @@ USERS = (  # username, password, role, PIN, bound to the outlet
     ("manager", "manager123", "manager", "5678", True),
     ("cashier", "cashier123", "cashier", "1234", True),
     ("kitchen", "kitchen123", "kitchen", None, True),
+    ("stock", "stock123", "stockkeeper", "2468", True),
 )
 
 # The demo's gateway accounts: the credentials `pos gateway-sim` accepts by default

@@ -44,17 +44,20 @@ from cloud.models import (
     CustomerAlias,
     Device,
     Outlet,
+    OutletSoldOut,
     ProcessedEvent,
     Promotion,
     PromotionAllowance,
     PromotionUsage,
     StockMovement,
+    Stocktake,
     SyncedOrder,
     SyncedOrderItem,
     SyncedPayment,
     SyncedRefund,
     SyncedShift,
     Tombstone,
+    Transfer,
 )
 from cloud.services import audit, continuity, notification_triggers, versions
 from sync import loyalty, protocol, sqlite
@@ -104,6 +107,8 @@ class _Statements:
     refund: Executable
     usage: Executable
     stock: Executable
+    sold_out: Executable
+    stocktake: Executable
     customer: Executable
     alias: Executable
 
@@ -169,6 +174,12 @@ def _sql(conn) -> _Statements:
         refund=insert_(SyncedRefund.__table__).on_conflict_do_nothing(index_elements=["outlet_id", "uuid"]),
         stock=insert_(StockMovement.__table__).on_conflict_do_nothing(
             index_elements=["outlet_id", "uuid", "stock_item_id"]),
+        stocktake=insert_(Stocktake.__table__).on_conflict_do_nothing(index_elements=["outlet_id", "uuid"]),
+        # the outlet's later change of a mark wins, by outbox seq (an earlier one arriving late changes nothing)
+        sold_out=(lambda i: i.on_conflict_do_update(
+            index_elements=["outlet_id", "target", "target_id"],
+            set_={c: i.excluded[c] for c in ("name", "sold_out", "changed_by", "changed_at", "seq", "received_at")},
+            where=OutletSoldOut.__table__.c.seq < i.excluded.seq))(insert_(OutletSoldOut.__table__)),
         usage=insert_(PromotionUsage.__table__).on_conflict_do_nothing(
             index_elements=["outlet_id", "order_uuid", "promotion_id"]),
         customer=select(Customer.id).where(Customer.tenant_id == b("b_tenant"), Customer.uuid == b("b_uuid")),
@@ -366,6 +377,66 @@ def _stock_moved(ctx: _Apply, data: dict) -> None:
          "cost": line.get("cost"), "reason": data.get("reason") or "", "order_uuid": data.get("order_uuid"),
          "created_by": data.get("created_by"), "created_at": data["created_at"], "received_at": ctx.now}
         for line in data["lines"]])
+    if data["kind"] == "transfer_in":
+        _transfer_received(ctx, data)
+
+
+def _transfer_received(ctx: _Apply, data: dict) -> None:
+    """The receiving outlet took a transfer in (the movement's uuid is the transfer's):
+    the transfer is received (through the ORM, so the change reaches the outlet's pull)."""
+    transfer = ctx.session.execute(select(Transfer).where(
+        Transfer.tenant_id == ctx.device.tenant_id, Transfer.uuid == data["uuid"])).scalar_one_or_none()
+    if transfer is None or transfer.to_outlet_id != ctx.device.outlet_id:
+        raise EventRejected("transfer_in names no transfer on its way to this outlet")
+    if transfer.status != "received":
+        transfer.status, transfer.received_by, transfer.received_at = "received", data.get("created_by"), \
+            data["created_at"]
+        ctx.session.flush()
+
+
+def _transfer_sent(ctx: _Apply, data: dict) -> None:
+    """An outlet sent stock to another of the tenant's outlets (its `transfer_out` is in its
+    ledger already): the transfer is on its way, and the receiver pulls it."""
+    device = ctx.device
+    to_outlet = ctx.session.execute(select(Outlet).where(Outlet.id == data["to_outlet_id"],
+                                                         Outlet.tenant_id == device.tenant_id)).scalar_one_or_none()
+    if to_outlet is None or to_outlet.id == device.outlet_id:
+        raise EventRejected("transfer.sent names no other outlet of this tenant")
+    if ctx.session.execute(select(Transfer.id).where(Transfer.uuid == data["uuid"])).first() is not None:
+        return
+    sender = ctx.session.get(Outlet, device.outlet_id)
+    ctx.session.add(Transfer(
+        tenant_id=device.tenant_id, uuid=data["uuid"], from_outlet_id=device.outlet_id, from_outlet_name=sender.name,
+        to_outlet_id=to_outlet.id, status="in_transit", note=data.get("note") or "", sent_by=data.get("sent_by"),
+        sent_at=data["sent_at"], lines=[{"stock_item_id": line["stock_item_id"], "quantity": line["quantity"]}
+                                        for line in data["lines"]]))
+    ctx.session.flush()
+
+
+def _sold_out(ctx: _Apply, data: dict) -> None:
+    """An outlet marked an item sold out ("86") or put it back: its row says the latest (by seq)."""
+    device = ctx.device
+    ctx.conn.execute(ctx.sql.sold_out, {
+        "tenant_id": device.tenant_id, "outlet_id": device.outlet_id, "target": data["target"],
+        "target_id": data["target_id"], "name": data.get("name") or "", "sold_out": data["sold_out"],
+        "changed_by": data.get("changed_by"), "changed_at": data["changed_at"], "seq": ctx.seq,
+        "received_at": ctx.now})
+
+
+def _stocktake(ctx: _Apply, data: dict) -> None:
+    """An outlet's posted count sheet, kept once (its (outlet, uuid) key) with its variance
+    figures worked out for the dashboard; its adjustments arrive as `stock.moved`."""
+    items = [line["stock_item_id"] for line in data["lines"]]
+    if len(set(items)) != len(items):
+        raise EventRejected("stocktake.posted lists a stock item twice")
+    variances = [(line["counted"] - line["expected"], line["cost"]) for line in data["lines"]]
+    device = ctx.device
+    ctx.conn.execute(ctx.sql.stocktake, {
+        "tenant_id": device.tenant_id, "outlet_id": device.outlet_id, "uuid": data["uuid"], "blind": data["blind"],
+        "note": data.get("note") or "", "started_by": data.get("started_by"), "started_at": data["started_at"],
+        "posted_by": data.get("posted_by"), "posted_at": data["posted_at"], "movement_uuid": data.get("movement_uuid"),
+        "lines": [dict(line) for line in data["lines"]], "items_with_variance": sum(1 for v, _ in variances if v),
+        "variance_value": sum(v * cost for v, cost in variances), "received_at": ctx.now})
 
 
 def _receipt_requested(ctx: _Apply, data: dict) -> None:
@@ -508,7 +579,8 @@ APPLY = {
     "order.snapshot": _order, "payment.recorded": _payment, "refund.recorded": _refund,
     "shift.snapshot": _shift, "customer.upserted": _customer_upsert, "loyalty.accrued": _loyalty,
     "promotion.usage": _promotion_usage, "stock.moved": _stock_moved, "audit.recorded": _audit,
-    "receipt.requested": _receipt_requested,
+    "receipt.requested": _receipt_requested, "sold_out.changed": _sold_out, "stocktake.posted": _stocktake,
+    "transfer.sent": _transfer_sent,
 }
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from cloud.models import Modifier, Product, Recipe, StockItem, StockMovement
+from cloud.models import Modifier, OutletSoldOut, Product, Recipe, StockItem, StockMovement
 from cloud.services import tenants as tenant_service
 from cloud.services.actor import Actor
 from sync.errors import Conflict, Invalid, NotFound
@@ -148,3 +148,12 @@ def on_hand(session, actor: Actor, outlet_id: int) -> list[dict]:
     items = session.execute(items_query(tenant_id).order_by(StockItem.name, StockItem.id)).scalars()
     return [{"stock_item_id": item.id, "name": item.name, "unit": item.unit, "on_hand": int(sums.get(item.id) or 0)}
             for item in items]
+
+
+def sold_out(session, actor: Actor, outlet_id: int) -> list[OutletSoldOut]:
+    """What the outlet has marked sold out ("86") at its till, as synced (oldest mark first)."""
+    tenant_service.get_outlet(session, actor, outlet_id)  # another tenant's (or outlet's): 404
+    return list(session.execute(
+        select(OutletSoldOut).where(OutletSoldOut.tenant_id == actor.require_tenant(),
+                                    OutletSoldOut.outlet_id == outlet_id, OutletSoldOut.sold_out.is_(True))
+        .order_by(OutletSoldOut.changed_at, OutletSoldOut.id)).scalars())

@@ -11,7 +11,7 @@ from flask_jwt_extended import get_jwt, verify_jwt_in_request
 from edge.extensions import db, jwt
 from edge.services import auth as auth_service
 from edge.services import outlet as outlet_settings
-from sync.roles import at_least
+from sync.roles import allows, at_least
 from sync.web.access import public  # noqa: F401  (the edge's views import it from here)
 from sync.web.errors import (
     NotAuthenticated,
@@ -53,22 +53,26 @@ def current_actor() -> Actor:
     return Actor(user.id, user.username, user.role, outlet_id, terminal_number())
 
 
-def authorize(min_role: str) -> Actor:
-    """The caller, if authenticated with `min_role` or above (401 or 403 otherwise)."""
+def authorize(min_role: str, also: tuple[str, ...] = ()) -> Actor:
+    """The caller, if authenticated with `min_role` or above, or with one of the roles in
+    `also` (401 or 403 otherwise)."""
     actor = current_actor()
-    if not actor.at_least(min_role):
-        raise PermissionDenied(f"This action needs the {min_role} role or above")
+    if not allows(actor.role, min_role, also):
+        granted = f" (or {', '.join(also)})" if also else ""
+        raise PermissionDenied(f"This action needs the {min_role} role or above{granted}")
     return actor
 
 
-def require(min_role: str = "kitchen"):
+def require(min_role: str = "kitchen", also: tuple[str, ...] = ()):
+    """`also`: roles granted the route beside the rank (STOCK_ROLES on the stock routes)."""
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            kwargs["actor"] = authorize(min_role)
+            kwargs["actor"] = authorize(min_role, also)
             return view(*args, **kwargs)
 
         wrapper._access = min_role
+        wrapper._also = tuple(also)
         return wrapper
 
     return decorator

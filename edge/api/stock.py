@@ -6,13 +6,15 @@ from edge.api.schemas.stock import MovementOut, OnHandOut, ReceiveIn, WasteIn
 from edge.api.tx import writes
 from edge.extensions import db
 from edge.services import stock
+from sync.roles import STOCK_ROLES
 from sync.web.lists import ListQuery, list_schema, paginate_rows
 from sync.web.openapi import refuses
 
 bp = APIBlueprint("stock", __name__, url_prefix="/api/stock", tag="Stock")
 
 
-def _document(uuid: str) -> dict:
+def movement_document(uuid: str) -> dict:
+    """A movement document as the API answers it."""
     rows = stock.movements_of(db.session, document_uuid=uuid)
     first = rows[0]
     return {"uuid": uuid, "kind": first.kind, "reason": first.reason, "created_by": first.created_by,
@@ -21,7 +23,7 @@ def _document(uuid: str) -> dict:
 
 
 @bp.get("/")
-@require("cashier")
+@require("cashier", also=STOCK_ROLES)
 @bp.input(ListQuery, location="query")
 @bp.output(list_schema(OnHandOut, "EdgeOnHandList"))
 def list_on_hand(query_data, actor):
@@ -32,21 +34,21 @@ def list_on_hand(query_data, actor):
 
 @bp.post("/receive/")
 @writes
-@require("manager")
+@require("manager", also=STOCK_ROLES)
 @bp.input(ReceiveIn)
 @bp.output(MovementOut, status_code=201)
 @refuses(INVALID_STOCK_ITEM="a stock_item_id names no stock item this outlet knows")
 def receive_delivery(json_data, actor):
     """A delivery from a supplier: quantities in base units and what each line cost (manager+)."""
-    return _document(stock.receive(db.session, actor.user_id, json_data["lines"], json_data["reason"]))
+    return movement_document(stock.receive(db.session, actor.user_id, json_data["lines"], json_data["reason"]))
 
 
 @bp.post("/waste/")
 @writes
-@require("manager")
+@require("manager", also=STOCK_ROLES)
 @bp.input(WasteIn)
 @bp.output(MovementOut, status_code=201)
 @refuses(INVALID_STOCK_ITEM="a stock_item_id names no stock item this outlet knows")
 def record_waste(json_data, actor):
     """Stock thrown away, with the reason (manager+)."""
-    return _document(stock.waste(db.session, actor.user_id, json_data["lines"], json_data["reason"]))
+    return movement_document(stock.waste(db.session, actor.user_id, json_data["lines"], json_data["reason"]))

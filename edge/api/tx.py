@@ -40,7 +40,7 @@ def writes(view):
         if key:
             access = getattr(view, "_access", None)
             if access not in (None, "public"):
-                authorize(access)
+                authorize(access, getattr(view, "_also", ()))
             scope, print_ = _scope(), idempotency.fingerprint()
         failed = None
         try:

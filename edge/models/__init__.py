@@ -15,12 +15,13 @@ from edge.models.mirror import (
                                 MirrorRecipe,
                                 MirrorStockItem,
                                 MirrorTenant,
+                                MirrorTransfer,
                                 RevokedToken,
                                 User,
 )
 from edge.models.printing import Printer, PrinterState, PrintJobRow
 from edge.models.sales import CashMovement, Order, OrderCounter, OrderItem, OrderPromotion, Payment, Refund, Shift
-from edge.models.stock import StockMovement
+from edge.models.stock import SoldOutMark, StockMovement, Stocktake, StocktakeLine
 from edge.models.sync import KitchenEvent, OutboxEvent, SyncIncident, SyncState
 
 __all__ = [
@@ -30,5 +31,7 @@ __all__ = [
     "MirrorCategory", "MirrorOutlet", "MirrorOutletProduct", "MirrorProduct", "MirrorPromotion", "MirrorTenant",
     "Order", "OrderCounter", "OrderItem", "OrderPromotion", "OutboxEvent", "Payment", "PromotionUse", "Refund",
     "RevokedToken", "Printer", "PrinterState", "PrintJobRow", "GatewayPayment",
-    "Shift", "SyncIncident", "SyncState", "User", "MirrorRecipe", "MirrorStockItem", "StockMovement",
+    "Shift", "SyncIncident", "SyncState", "User", "MirrorRecipe", "MirrorStockItem", "StockMovement", "SoldOutMark",
+    "MirrorTransfer",
+    "Stocktake", "StocktakeLine",
 ]

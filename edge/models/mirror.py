@@ -110,6 +110,23 @@ class MirrorAllowance(Base):
     used: Mapped[int] = mapped_column(Integer)
 
 
+class MirrorTransfer(Base):
+    """Stock another outlet sent to this one (the cloud's `transfer`, pulled by the receiver).
+    Whether it was received here is this outlet's ledger's to say (a `transfer_in` with
+    the transfer's uuid), never this row's `status`, which is the cloud's."""
+
+    __tablename__ = "mirror_transfers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    from_outlet_id: Mapped[int] = mapped_column(Integer)
+    from_outlet_name: Mapped[str] = mapped_column(String(120), default="")
+    status: Mapped[str] = mapped_column(String(12))
+    lines: Mapped[list] = mapped_column(default=list)  # [{stock_item_id, quantity}]
+    note: Mapped[str] = mapped_column(String(500), default="")
+    sent_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class User(Base):
     """Staff who may log in here, offline included (hashes come from the cloud)."""
 

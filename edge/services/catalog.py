@@ -1,12 +1,12 @@
 """The outlet's menu, read from the mirror: effective price and availability."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 
 from edge.models import MirrorCategory, MirrorOutletProduct, MirrorProduct
-from edge.services import mirror_cache
+from edge.services import mirror_cache, sold_out
 from sync.errors import Conflict, Invalid
 
 
@@ -36,6 +36,7 @@ class SellableProduct:
     is_available: bool
     station: str
     category_name: str
+    sold_out: bool = False  # marked sold out ("86") at this outlet by a manager
 
 
 def _info(row: MirrorProduct) -> ProductInfo:
@@ -45,21 +46,33 @@ def _info(row: MirrorProduct) -> ProductInfo:
 
 
 def sellable(product: ProductInfo, override: MirrorOutletProduct | None,
-             category: MirrorCategory | None) -> SellableProduct:
+             category: MirrorCategory | None, marked_sold_out: bool = False) -> SellableProduct:
     price = override.price if override is not None and override.price is not None else product.price
     available = (product.is_available and (override is None or override.is_available)
-                 and (category is None or category.is_active))
+                 and (category is None or category.is_active)) and not marked_sold_out
     if product.track_stock and product.stock_quantity is not None and product.stock_quantity <= 0:
         available = False
     return SellableProduct(product, price, available, category.station if category else "main",
-                           category.name if category else "")
+                           category.name if category else "", marked_sold_out)
+
+
+def _with_marked_modifiers(product: ProductInfo, marked: set[int]) -> ProductInfo:
+    """The product with the modifiers marked sold out at this outlet unavailable (and
+    flagged `sold_out`), in copies: the mirror's rows stay as the cloud sent them."""
+    if not marked or not any(m["id"] in marked for g in product.modifier_groups for m in g["modifiers"]):
+        return product
+    groups = [{**group, "modifiers": [{**m, "is_available": False, "sold_out": True} if m["id"] in marked else m
+                                      for m in group["modifiers"]]} for group in product.modifier_groups]
+    return replace(product, modifier_groups=groups)
 
 
 def _load_menu(session) -> list[SellableProduct]:
     categories = {c.id: c for c in session.execute(select(MirrorCategory)).scalars()}
     overrides = {o.product_id: o for o in session.execute(select(MirrorOutletProduct)).scalars()}
+    marked = sold_out.marked(session)
     products = session.execute(select(MirrorProduct).order_by(MirrorProduct.sort_order, MirrorProduct.id)).scalars()
-    return [sellable(_info(p), overrides.get(p.id), categories.get(p.category_id)) for p in products]
+    return [sellable(_with_marked_modifiers(_info(p), marked["modifier"]), overrides.get(p.id),
+                     categories.get(p.category_id), p.id in marked["product"]) for p in products]
 
 
 def menu(session) -> list[SellableProduct]:

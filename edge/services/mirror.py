@@ -18,6 +18,7 @@ from edge.models import (
     MirrorRecipe,
     MirrorStockItem,
     MirrorTenant,
+    MirrorTransfer,
     Order,
     User,
 )
@@ -40,6 +41,7 @@ SIMPLE = {
                     "pin_hash", "tokens_valid_after")),
     "stock_item": (MirrorStockItem, ("name", "unit", "cost", "purchase_units", "is_active")),
     "recipe": (MirrorRecipe, ("product_id", "modifier_id", "stock_item_id", "quantity")),
+    "transfer": (MirrorTransfer, ("uuid", "from_outlet_id", "from_outlet_name", "status", "lines", "note", "sent_at")),
 }
 MODELS = {**{entity: model for entity, (model, _) in SIMPLE.items()}, "promotion": MirrorPromotion}
 

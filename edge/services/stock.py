@@ -66,13 +66,13 @@ def _add(total: dict[int, int], more: dict[int, int], sign: int) -> None:
 
 
 def record(session, kind: str, lines: dict[int, int], *, order_uuid: str | None = None, reason: str = "",
-           created_by: int | None = None, costs: dict[int, int] | None = None) -> str | None:
+           created_by: int | None = None, costs: dict[int, int] | None = None, uuid: str | None = None) -> str | None:
     """Append one movement document (one row per stock item) and its outbox event; nothing
-    when every quantity is zero. Returns the document's uuid."""
+    when every quantity is zero. Returns the document's uuid (`uuid`: a transfer's own)."""
     lines = {item_id: quantity for item_id, quantity in lines.items() if quantity}
     if not lines:
         return None
-    uuid, now, costs = new_uuid(), utcnow(), costs or {}
+    uuid, now, costs = uuid or new_uuid(), utcnow(), costs or {}
     session.connection().execute(_INSERT, [
         {"uuid": uuid, "stock_item_id": item_id, "kind": kind, "quantity": quantity, "cost": costs.get(item_id),
          "reason": reason, "order_uuid": order_uuid, "created_by": created_by, "created_at": now}
@@ -131,7 +131,8 @@ def on_cancelled(session, order: Order, was_confirmed: bool, reason: str) -> Non
 
 # --- what the stockroom does -----------------------------------------------------------
 
-def _known(session, lines: list[dict]) -> None:
+def check_known(session, lines: list[dict]) -> None:
+    """Refuse a line naming a stock item this outlet does not know (INVALID_STOCK_ITEM)."""
     ids = {line["stock_item_id"] for line in lines}
     known = set(session.execute(select(MirrorStockItem.id).where(MirrorStockItem.id.in_(ids))).scalars())
     for index, line in enumerate(lines):
@@ -142,7 +143,7 @@ def _known(session, lines: list[dict]) -> None:
 
 def receive(session, user_id: int, lines: list[dict], reason: str) -> str:
     """A delivery: each line's quantity (base units, > 0) and what it cost (minor units)."""
-    _known(session, lines)
+    check_known(session, lines)
     quantities: dict[int, int] = defaultdict(int)
     costs: dict[int, int] = defaultdict(int)
     for line in lines:
@@ -153,7 +154,7 @@ def receive(session, user_id: int, lines: list[dict], reason: str) -> str:
 
 def waste(session, user_id: int, lines: list[dict], reason: str) -> str:
     """Stock thrown away (burnt, dropped, out of date), with the reason."""
-    _known(session, lines)
+    check_known(session, lines)
     quantities: dict[int, int] = defaultdict(int)
     for line in lines:
         quantities[line["stock_item_id"]] -= line["quantity"]

@@ -233,6 +233,8 @@ class AuditRecorded(_Payload):
     at_local = fields.String(required=True, validate=validate.Length(min=19, max=40))
     prev_hash = fields.String(required=True, validate=validate.Length(equal=64))
     hash = fields.String(required=True, validate=validate.Length(equal=64))
+
+
 class ReceiptRequested(_Payload):
     """A customer asked at the till for the order's e-receipt by WhatsApp or email; the
     cloud sends it once this event (and the order) have synced."""
@@ -243,6 +245,52 @@ class ReceiptRequested(_Payload):
     receipt_url = fields.String(load_default="", validate=validate.Length(max=500))  # the link the paper's QR holds
     requested_by = fields.Integer(validate=ID, allow_none=True, load_default=None)
     created_at = UTCDateTime(required=True)
+
+
+class SoldOutChanged(_Payload):
+    """A product or a modifier marked sold out ("86") at the outlet, or back on sale."""
+    uuid = fields.String(required=True, validate=validate.Length(equal=36))
+    target = fields.String(required=True, validate=validate.OneOf(vocab.SOLD_OUT_TARGETS))
+    target_id = fields.Integer(validate=ID, required=True)
+    name = fields.String(load_default="", validate=validate.Length(max=200))
+    sold_out = fields.Boolean(required=True)
+    changed_by = fields.Integer(validate=ID, allow_none=True, load_default=None)
+    changed_at = UTCDateTime(required=True)
+
+
+class StocktakeLineData(_Payload):
+    stock_item_id = fields.Integer(validate=ID, required=True)
+    expected = fields.Integer(required=True, validate=validate.Range(min=-MAX_ID, max=MAX_ID))  # the ledger then
+    counted = fields.Integer(required=True, validate=validate.Range(min=0, max=MAX_ID))
+    cost = fields.Integer(required=True, validate=validate.Range(min=0, max=MAX_ID))  # minor units per base unit
+
+
+class StocktakePosted(_Payload):
+    """An outlet's count sheet as posted; its adjustments travel as the `stock.moved` named."""
+    uuid = fields.String(required=True, validate=validate.Length(equal=36))
+    blind = fields.Boolean(required=True)
+    note = fields.String(load_default="", validate=validate.Length(max=500))
+    started_by = fields.Integer(validate=ID, allow_none=True, load_default=None)
+    started_at = UTCDateTime(required=True)
+    posted_by = fields.Integer(validate=ID, allow_none=True, load_default=None)
+    posted_at = UTCDateTime(required=True)
+    movement_uuid = fields.String(allow_none=True, load_default=None, validate=validate.Length(equal=36))
+    lines = fields.List(fields.Nested(StocktakeLineData), required=True, validate=validate.Length(min=1))
+
+
+class TransferLineData(_Payload):
+    stock_item_id = fields.Integer(validate=ID, required=True)
+    quantity = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))  # base units sent
+
+
+class TransferSent(_Payload):
+    """Stock sent to another outlet; the sender's `transfer_out` movement has the same uuid."""
+    uuid = fields.String(required=True, validate=validate.Length(equal=36))
+    to_outlet_id = fields.Integer(validate=ID, required=True)
+    note = fields.String(load_default="", validate=validate.Length(max=500))
+    sent_by = fields.Integer(validate=ID, allow_none=True, load_default=None)
+    sent_at = UTCDateTime(required=True)
+    lines = fields.List(fields.Nested(TransferLineData), required=True, validate=validate.Length(min=1))
 
 
 PAYLOADS = {
@@ -256,6 +304,9 @@ PAYLOADS = {
     "stock.moved": StockMoved(),
     "audit.recorded": AuditRecorded(),
     "receipt.requested": ReceiptRequested(),
+    "sold_out.changed": SoldOutChanged(),
+    "stocktake.posted": StocktakePosted(),
+    "transfer.sent": TransferSent(),
 }
 
 

@@ -11,7 +11,7 @@ from marshmallow import EXCLUDE, Schema, fields
 from sync.web.fields import Money, Rate, UTCDateTime
 
 ENTITIES = ("tenant", "outlet", "category", "product", "outlet_product", "promotion",
-            "promotion_allowance", "user", "customer", "stock_item", "recipe")
+            "promotion_allowance", "user", "customer", "stock_item", "recipe", "transfer")
 
 
 class _Entity(Schema):
@@ -195,11 +195,30 @@ class RecipeData(_Entity):
     quantity = fields.Integer(required=True)
 
 
+class TransferLineData(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    stock_item_id = fields.Integer(required=True)
+    quantity = fields.Integer(required=True)
+
+
+class TransferData(_Entity):
+    """Stock on its way to this outlet (pulled by the receiver only)."""
+    uuid = fields.String(required=True)
+    from_outlet_id = fields.Integer(required=True)
+    from_outlet_name = fields.String(load_default="")
+    status = fields.String(required=True)
+    lines = fields.List(fields.Nested(TransferLineData), required=True)
+    note = fields.String(load_default="")
+    sent_at = UTCDateTime(required=True)
+
+
 SCHEMAS = {
     "tenant": TenantData(), "outlet": OutletData(), "category": CategoryData(), "product": ProductData(),
     "outlet_product": OutletProductData(), "promotion": PromotionData(),
     "promotion_allowance": PromotionAllowanceData(), "user": UserData(), "customer": CustomerData(),
-    "stock_item": StockItemData(), "recipe": RecipeData(),
+    "stock_item": StockItemData(), "recipe": RecipeData(), "transfer": TransferData(),
 }
 
 

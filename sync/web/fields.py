@@ -35,6 +35,18 @@ class WholeNumber(fields.Integer):
         return super()._validated(value)
 
 
+class JsonBoolean(fields.Boolean):
+    """true or false, as JSON says them: marshmallow's Boolean also takes 0, 1, "yes" and
+    "off", and a body's switch that meant something else must be refused, not guessed."""
+
+    default_error_messages: ClassVar[dict[str, str]] = {"invalid": "Not true or false."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 class Pattern(validate.Regexp):
     """A `Regexp` that must match the whole value, as JSON Schema's anchored `pattern`
     does (Python's `$` would also let a trailing newline through). The document shows

@@ -13,12 +13,13 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 import pytest
 from sqlalchemy import select
 
 from cloud.extensions import db
-from cloud.models import GatewayCharge, GatewayRefund, NotificationOptOut, SyncedOrder, User
+from cloud.models import GatewayCharge, GatewayRefund, NotificationOptOut, Stocktake, SyncedOrder, User
 from cloud.models.user import ROLE_RANK
 from cloud.services import auth, catalog, customers, enrollment, promotions, stock, tenants
 from cloud.services.actor import Actor
@@ -133,6 +134,13 @@ ACCESS = {  # (method, rule): the minimum role, "public" (no token needed) or "d
     ("PATCH", "/api/recipes/<int:recipe_id>/"): "manager",
     ("DELETE", "/api/recipes/<int:recipe_id>/"): "manager",
     ("GET", "/api/stock/"): "manager",
+    ("GET", "/api/stock/sold-out/"): "manager",
+    ("GET", "/api/stocktakes/"): "manager",
+    ("GET", "/api/stocktakes/<int:stocktake_id>/"): "manager",
+    ("GET", "/api/transfers/"): "manager",
+    ("PUT", "/api/stock/reorder-points/"): "manager",
+    ("GET", "/api/stock/reorder-points/"): "manager",
+    ("GET", "/api/stock/reorder/"): "manager",
     # sync: a one-time key or the device credential, never a user token
     ("POST", "/api/sync/enroll/"): "public",
     ("POST", "/api/sync/token/"): "public",
@@ -190,7 +198,12 @@ ACCESS = {  # (method, rule): the minimum role, "public" (no token needed) or "d
 
 # Served by APIFlask and Flask themselves (the spec, the docs page and its assets).
 NOT_IN_TABLE = {"static", "openapi.spec", "openapi.docs", "openapi.swagger_ui_oauth_redirect", "health.docs_asset"}
-CALLERS = ("super_admin", "admin", "tenant_owner", "manager", "cashier", "kitchen", "anonymous")
+CALLERS = ("super_admin", "admin", "tenant_owner", "manager", "cashier", "kitchen", "stockkeeper", "anonymous")
+# The routes a stockkeeper is granted by name (beside its kitchen rank): stock items,
+# recipes, on-hand, sold-out, stocktakes and transfers; nothing that sells, refunds or
+# manages staff.
+STOCKKEEPER_ROUTES = {route for route in ACCESS if route[1].startswith(
+    ("/api/stock-items/", "/api/recipes/", "/api/stock/", "/api/stocktakes/", "/api/transfers/"))}
 NEW_PASSWORD = "An0ther-password"
 PARAM = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
@@ -244,6 +257,7 @@ class Seed:
     spare_stock_item_id: int = 0
     recipe_id: int = 0
     spare_recipe_id: int = 0
+    stocktake_id: int = 0  # a stocktake outlet 1 posted
     other_pending_product_id: int = 0
     enrollment_key: str = ""  # unused, for a caller to enroll with
     device_id: int = 0
@@ -341,6 +355,13 @@ def seed_tenant(app, world, name: str = "a") -> Seed:
         seed.spare_recipe_id = stock.create_recipe(session, owner, {"modifier_id": seed.modifier_id,
                                                                     "stock_item_id": flour.id, "quantity": 40}).id
         outlet = tenants.get_outlet(session, owner, tw.outlet_id)
+        counted = Stocktake(tenant_id=tw.tenant_id, outlet_id=tw.outlet_id, uuid=new_uuid(), blind=False,
+                            note="", started_at=datetime(2026, 11, 1), posted_at=datetime(2026, 11, 1),
+                            lines=[{"stock_item_id": flour.id, "expected": 10, "counted": 8, "cost": 2}],
+                            items_with_variance=1, variance_value=-4, received_at=datetime(2026, 11, 1))
+        session.add(counted)
+        session.flush()
+        seed.stocktake_id = counted.id
         catalog.set_outlet_product(session, owner, outlet, product, {"price": 11_000_000})
         customer = customers.create_customer(session, owner, {
             "name": f"{word} Alice", "phone": PHONES[name], "email": f"alice@{word.lower()}.test",
@@ -580,6 +601,14 @@ CALLS = {
     ("PATCH", "/api/recipes/<int:recipe_id>/"): Call(json={"quantity": 260}),
     ("DELETE", "/api/recipes/<int:recipe_id>/"): Call(ids=(("recipe_id", "spare_recipe_id"),)),
     ("GET", "/api/stock/"): Call(query=lambda s: {"outlet_id": s.outlet_id}),
+    ("GET", "/api/stock/sold-out/"): Call(query=lambda s: {"outlet_id": s.outlet_id}),
+    ("GET", "/api/stocktakes/"): Call(),
+    ("GET", "/api/stocktakes/<int:stocktake_id>/"): Call(),
+    ("GET", "/api/transfers/"): Call(),
+    ("PUT", "/api/stock/reorder-points/"): Call(json=lambda s: {
+        "outlet_id": s.outlet_id, "stock_item_id": s.stock_item_id, "reorder_level": 500}),
+    ("GET", "/api/stock/reorder-points/"): Call(query=lambda s: {"outlet_id": s.outlet_id}),
+    ("GET", "/api/stock/reorder/"): Call(query=lambda s: {"outlet_id": s.outlet_id}),
     ("GET", "/api/promotions/"): Call(),
     ("POST", "/api/promotions/"): Call(json={"name": "Happy Hour", "promo_type": "percentage",
                                              "discount_percent": "15.00", "auto_apply": True}),
@@ -678,7 +707,7 @@ def in_order(routes):
 ALLOWED = "allowed"
 
 
-def expected(access: str, caller: str):
+def expected(access: str, caller: str, route: tuple[str, str] | None = None):
     """ALLOWED, or the status a caller below the route's minimum gets."""
     if access == "public":
         return ALLOWED
@@ -686,6 +715,8 @@ def expected(access: str, caller: str):
         return 403
     if caller == "anonymous" or access == "device":
         return 401  # no credential, or a user's token where only a device credential will do
+    if caller == "stockkeeper" and route in STOCKKEEPER_ROUTES:
+        return ALLOWED
     return ALLOWED if ROLE_RANK[caller] >= ROLE_RANK[access] else 403
 
 
@@ -737,6 +768,15 @@ def test_every_view_carries_the_intended_access_mark(app):
     assert wrong == {}, "(mark on the view, intended)"
 
 
+def test_exactly_the_stock_routes_grant_the_stockkeeper_by_name(app):
+    granted = set()
+    for rule in app.url_map.iter_rules():
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            if "stockkeeper" in getattr(app.view_functions[rule.endpoint], "_also", ()):
+                granted.add((method, rule.rule))
+    assert granted == STOCKKEEPER_ROUTES and len(granted) == 18
+
+
 def test_the_openapi_document_and_docs_page_are_public(client):
     assert client.get("/api/openapi.json").status_code == 200
     assert client.get("/api/docs/").status_code == 200
@@ -752,7 +792,7 @@ def test_every_route_answers_each_role_as_the_table_says(app, world, caller):
         if CALLS[(method, rule)].fresh_token and caller != "anonymous":
             headers = caller_headers(app, world, caller, seed, fresh=True)
         response = send(client, method, rule, seed, headers)
-        want = expected(ACCESS[(method, rule)], caller)
+        want = expected(ACCESS[(method, rule)], caller, (method, rule))
         if want == ALLOWED:  # the calls are plausible: at or above the minimum they succeed
             ok = 200 <= response.status_code < 300
         else:

@@ -150,3 +150,121 @@ def test_a_stock_event_naming_an_item_twice_is_rejected(app, client, world):
     item = _item(client, world).json
     results = push(client, access, [_stock_event(1, item["id"], 10, 20)])
     assert results[0]["status"] == "rejected" and "twice" in results[0]["reason"]
+
+
+def _sold_out_event(seq: int, target_id: int, sold_out: bool, at: str) -> dict:
+    return event(seq, "sold_out.changed", {"uuid": new_uuid(), "target": "product", "target_id": target_id,
+                                           "name": "Tiramisu", "sold_out": sold_out, "changed_by": 3,
+                                           "changed_at": at})
+
+
+def _sold_out_listed(client, world) -> list:
+    listed = client.get("/api/stock/sold-out/", query_string={"outlet_id": world.a.outlet_id},
+                        headers=world.headers("manager"))
+    assert listed.status_code == 200, listed.json
+    return [(r["target"], r["id"], r["name"]) for r in listed.json["results"]]
+
+
+def test_an_outlets_86_reaches_the_cloud_and_its_later_change_wins_by_seq_not_clock(app, client, world):
+    access = _enrolled(app, world)
+    marked = _sold_out_event(1, 77, True, "2026-11-20T10:00:00Z")
+    assert push(client, access, [marked])[0]["status"] == "applied"
+    assert _sold_out_listed(client, world) == [("product", 77, "Tiramisu")]
+    back = _sold_out_event(3, 77, False, "2026-11-20T09:00:00Z")  # the edge's clock stepped back: still later
+    assert push(client, access, [back])[0]["status"] == "applied"
+    assert _sold_out_listed(client, world) == []
+    late = _sold_out_event(2, 77, True, "2026-11-20T10:30:00Z")  # an earlier event arriving late changes nothing
+    assert push(client, access, [late])[0]["status"] == "applied"
+    assert _sold_out_listed(client, world) == []
+
+
+def test_another_tenants_outlet_has_no_sold_out_list(client, world):
+    refused = client.get("/api/stock/sold-out/", query_string={"outlet_id": world.a.outlet_id},
+                         headers=world.headers("manager", "b"))
+    assert refused.status_code == 404
+
+
+def _stocktake_event(seq: int, item_id: int, expected: int, counted: int, cost: int = 2) -> dict:
+    return event(seq, "stocktake.posted", {
+        "uuid": new_uuid(), "blind": True, "note": "month end", "started_at": "2026-11-20T09:00:00Z",
+        "posted_at": "2026-11-20T10:00:00Z", "movement_uuid": new_uuid(),
+        "lines": [{"stock_item_id": item_id, "expected": expected, "counted": counted, "cost": cost}]})
+
+
+def test_an_outlets_posted_stocktake_is_kept_once_with_its_variance_by_item_and_value(app, client, world):
+    access = _enrolled(app, world)
+    item = _item(client, world).json
+    short = _stocktake_event(1, item["id"], 5000, 4700, cost=3)
+    right = _stocktake_event(2, item["id"], 100, 100)
+    assert [r["status"] for r in push(client, access, [short, right])] == ["applied", "applied"]
+    assert [r["status"] for r in push(client, access, [short])] == ["duplicate"]
+    listed = client.get("/api/stocktakes/", query_string={"outlet_id": world.a.outlet_id},
+                        headers=world.headers("manager"))
+    assert listed.status_code == 200 and listed.json["count"] == 2
+    varied = client.get("/api/stocktakes/", query_string={"has_variance": "true"}, headers=world.headers("manager"))
+    assert varied.json["count"] == 1
+    found = varied.json["results"][0]
+    assert (found["items_with_variance"], found["variance_value"], found["blind"]) == (1, "-9.00", True)
+    assert found["lines"] == [{"stock_item_id": item["id"], "name": "Dough", "unit": "g", "expected": 5000,
+                               "counted": 4700, "variance": -300, "cost": "0.03", "variance_value": "-9.00"}]
+    one = client.get(f"/api/stocktakes/{found['id']}/", headers=world.headers("manager"))
+    assert one.status_code == 200 and one.json["uuid"] == short["payload"]["uuid"]
+
+
+def test_another_tenants_stocktakes_are_not_seen(app, client, world):
+    access = _enrolled(app, world)
+    item = _item(client, world).json
+    push(client, access, [_stocktake_event(1, item["id"], 10, 9)])
+    ours = client.get("/api/stocktakes/", headers=world.headers("manager")).json["results"]
+    assert client.get("/api/stocktakes/", headers=world.headers("manager", "b")).json["count"] == 0
+    assert client.get(f"/api/stocktakes/{ours[0]['id']}/", headers=world.headers("manager", "b")).status_code == 404
+    assert client.get("/api/stocktakes/", query_string={"outlet_id": world.a.outlet_id},
+                      headers=world.headers("manager", "b")).status_code == 404
+
+
+def _transfer_event(seq: int, item_id: int, to_outlet_id: int) -> dict:
+    return event(seq, "transfer.sent", {"uuid": new_uuid(), "to_outlet_id": to_outlet_id, "sent_at":
+                                        "2026-11-20T10:00:00Z", "lines": [{"stock_item_id": item_id, "quantity": 5}]})
+
+
+def test_a_transfer_to_another_tenants_outlet_is_rejected_and_nobody_sees_it(app, client, world):
+    access = _enrolled(app, world)
+    item = _item(client, world).json
+    results = push(client, access, [_transfer_event(1, item["id"], world.b.outlet_id)])
+    assert results[0]["status"] == "rejected" and "no other outlet" in results[0]["reason"]
+    for tenant in ("a", "b"):
+        assert client.get("/api/transfers/", headers=world.headers("manager", tenant)).json["count"] == 0
+    theirs = client.get("/api/transfers/", query_string={"outlet_id": world.a.outlet_id},
+                        headers=world.headers("manager", "b"))
+    assert theirs.status_code == 404
+
+
+def test_the_reorder_list_shows_items_at_or_below_their_level_with_what_to_order(app, client, world):
+    access = _enrolled(app, world)
+    dough = _item(client, world).json
+    salt = _item(client, world, name="Salt").json
+    push(client, access, [_stock_event(1, dough["id"], 900), _stock_event(2, salt["id"], 5000)])
+    manager = world.headers("manager")
+    for item_id, level, quantity in ((dough["id"], 1000, 0), (salt["id"], 1000, 2000)):
+        put = client.put("/api/stock/reorder-points/", headers=manager, json={
+            "outlet_id": world.a.outlet_id, "stock_item_id": item_id, "reorder_level": level,
+            "reorder_quantity": quantity})
+        assert put.status_code == 200, put.json
+    listed = client.get("/api/stock/reorder/", query_string={"outlet_id": world.a.outlet_id}, headers=manager).json
+    assert [(r["name"], r["on_hand"], r["reorder_level"], r["order_quantity"]) for r in listed["results"]] == [
+        ("Dough", 900, 1000, 100)]  # salt is above its level
+    cleared = client.put("/api/stock/reorder-points/", headers=manager, json={
+        "outlet_id": world.a.outlet_id, "stock_item_id": dough["id"], "reorder_level": 0, "reorder_quantity": 0})
+    assert cleared.json["id"] is None
+    points = client.get("/api/stock/reorder-points/", query_string={"outlet_id": world.a.outlet_id},
+                        headers=manager).json["results"]
+    assert [(p["stock_item_id"], p["reorder_quantity"]) for p in points] == [(salt["id"], 2000)]
+
+
+def test_reorder_points_stay_inside_the_tenant(client, world):
+    theirs = _item(client, world).json
+    refused = client.put("/api/stock/reorder-points/", headers=world.headers("manager", "b"), json={
+        "outlet_id": world.b.outlet_id, "stock_item_id": theirs["id"], "reorder_level": 5})
+    assert refused.status_code == 400 and refused.json["code"] == "INVALID_STOCK_ITEM"
+    assert client.get("/api/stock/reorder/", query_string={"outlet_id": world.a.outlet_id},
+                      headers=world.headers("manager", "b")).status_code == 404

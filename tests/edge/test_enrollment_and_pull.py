@@ -131,6 +131,6 @@ def test_a_cursor_older_than_the_kept_history_gets_a_full_snapshot(cloud_app, ed
 
 def test_the_sign_in_screen_lists_this_outlets_staff_without_secrets(client):
     staff = client.get("/api/auth/users/").json
-    assert {s["username"] for s in staff} == {"owner", "manager", "cashier", "kitchen"}
+    assert {s["username"] for s in staff} == {"owner", "manager", "cashier", "kitchen", "stock"}
     cashier = next(s for s in staff if s["username"] == "cashier")
     assert cashier == {"username": "cashier", "full_name": "Cashier", "role": "cashier"}  # not who has a PIN

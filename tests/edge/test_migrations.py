@@ -54,3 +54,26 @@ def test_migrations_add_the_vocabulary_checks_and_keep_the_rows(tmp_path):
         assert found == _declared_checks(Base.metadata)
         with pytest.raises(IntegrityError), db.engine.begin() as connection:
             connection.execute(text("UPDATE orders SET status = 'lost' WHERE id = 1"))
+
+
+def test_the_ledger_takes_the_count_and_transfer_kinds_keeps_its_rows_and_stays_append_only(tmp_path):
+    """i20b_stocktakes rebuilds stock_movements (a CHECK on SQLite is a rebuild): the rows
+    stay, the new kinds go in, an unknown kind is refused, and the append-only triggers,
+    which a rebuild drops, are there again."""
+    app = create_app({"DATA_DIR": str(tmp_path), "ASYNC_MODE": "threading", "TESTING": True})
+    movements = Base.metadata.tables["stock_movements"]
+    row = {"stock_item_id": 1, "quantity": -5, "reason": "", "created_at": datetime(2026, 12, 1)}
+    with app.app_context():
+        upgrade(revision="i20b_sold_out_marks")
+        with db.engine.begin() as connection:
+            connection.execute(insert(movements).values(uuid="a" * 36, kind="sale", **row))
+        upgrade()
+        with db.engine.begin() as connection:
+            connection.execute(insert(movements).values(uuid="b" * 36, kind="transfer_out", **row))
+            connection.execute(insert(movements).values(uuid="c" * 36, kind="count", **row))
+            assert connection.execute(text("SELECT count(*) FROM stock_movements")).scalar_one() == 3
+        with pytest.raises(IntegrityError), db.engine.begin() as connection:
+            connection.execute(insert(movements).values(uuid="d" * 36, kind="stolen", **row))
+        for statement in ("UPDATE stock_movements SET quantity = 0", "DELETE FROM stock_movements"):
+            with pytest.raises(Exception, match="append-only"), db.engine.begin() as connection:
+                connection.execute(text(statement))

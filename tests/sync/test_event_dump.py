@@ -39,6 +39,17 @@ def _day_of_sales(cashier, manager, cook):
                         ).status_code == 201
     assert cashier.post(f"/api/orders/{plain['id']}/cancel/", {"reason": "left"}).status_code == 200
     assert cashier.post(f"/api/orders/{coded['id']}/cancel/", {"reason": "no"}).status_code == 200
+    tiramisu = cashier.product("DS-TIRA")["id"]  # an 86 at the till, a stocktake, a transfer out
+    assert manager.client.put("/api/sold-out/", json={"target": "product", "id": tiramisu, "sold_out": True},
+                              headers=manager.headers).status_code == 200
+    items = {row["name"]: row["stock_item_id"] for row in manager.get("/api/stock/").json["results"]}
+    sheet = manager.post("/api/stocktakes/", {"blind": True}).json
+    assert manager.client.put(f"/api/stocktakes/{sheet['id']}/counts/", headers=manager.headers, json={
+        "lines": [{"stock_item_id": item, "counted": 7} for item in items.values()]}).status_code == 200
+    assert manager.post(f"/api/stocktakes/{sheet['id']}/post/").status_code == 200
+    assert manager.post("/api/transfers/", {"to_outlet_id": 99, "note": "to Solo",
+                                            "lines": [{"stock_item_id": items["Dough"], "quantity": 1}]}
+                        ).status_code == 201
     closed = manager.post(f"/api/shifts/{shift['id']}/close/", {"counted_cash": "1590000.00"})  # far off: a manager
     assert closed.status_code == 200, closed.json
 

@@ -64,3 +64,50 @@ def test_a_replayed_stock_event_moves_nothing_twice(edge_app, cloud_app, device_
         rows = cloud_db.session.query(StockMovement).count()
     assert rows == sum(len(event["payload"]["lines"]) for event in raw)
     assert cloud_on_hand(cloud_app) == edge_on_hand(manager)
+
+
+def test_an_86_at_the_till_reaches_the_cloud_after_sync(edge_app, cloud_app, device_client, cashier, manager):
+    tiramisu = cashier.product("DS-TIRA")["id"]
+    for sold_out in (True, False, True):
+        put = manager.client.put("/api/sold-out/", json={"target": "product", "id": tiramisu, "sold_out": sold_out},
+                                 headers=manager.headers)
+        assert put.status_code == 200, put.json
+    client = cloud_app.test_client()
+    token = client.post("/api/auth/login/", json={"username": "manager", "password": "manager123"}).json["access"]
+    with cloud_app.app_context():
+        outlet_id = cloud_db.session.execute(select(Outlet.id).where(Outlet.code == "YOG")).scalar_one()
+
+    def cloud_list():
+        return [(r["target"], r["id"], r["name"]) for r in client.get(
+            "/api/stock/sold-out/", query_string={"outlet_id": outlet_id},
+            headers={"Authorization": f"Bearer {token}"}).json["results"]]
+
+    assert cloud_list() == []  # not synced yet
+    with edge_app.app_context():
+        assert Relay(device_client, rng=lambda: 1.0).drain().dead == 0
+    assert cloud_list() == [("product", tiramisu, "Tiramisu")]
+
+
+def test_a_stocktake_posted_offline_reaches_the_cloud_with_its_variance_and_on_hand_agrees(
+        edge_app, cloud_app, device_client, cashier, manager):
+    _day_of_stock(cashier, manager)
+    ids = {row["name"]: row["stock_item_id"] for row in manager.get("/api/stock/").json["results"]}
+    sheet = manager.post("/api/stocktakes/", {"blind": True}).json
+    held = edge_on_hand(manager)
+    counts = {"Dough": held["Dough"] - 150, "Mozzarella": 0, "Cola can": held["Cola can"]}
+    answer = manager.client.put(f"/api/stocktakes/{sheet['id']}/counts/", headers=manager.headers, json={
+        "lines": [{"stock_item_id": ids[name], "counted": counted} for name, counted in counts.items()]})
+    assert answer.status_code == 200, answer.json
+    posted = manager.post(f"/api/stocktakes/{sheet['id']}/post/").json
+    assert edge_on_hand(manager) == counts
+    with edge_app.app_context():
+        assert Relay(device_client, rng=lambda: 1.0).drain().dead == 0
+    assert cloud_on_hand(cloud_app) == counts
+    client = cloud_app.test_client()
+    token = client.post("/api/auth/login/", json={"username": "manager", "password": "manager123"}).json["access"]
+    listed = client.get("/api/stocktakes/", query_string={"has_variance": "true"},
+                        headers={"Authorization": f"Bearer {token}"}).json["results"]
+    assert [s["uuid"] for s in listed] == [posted["uuid"]]
+    by_name = {line["name"]: line for line in listed[0]["lines"]}
+    assert by_name["Dough"]["variance"] == -150 and by_name["Mozzarella"]["variance"] == -held["Mozzarella"]
+    assert listed[0]["variance_value"] == posted["variance_value"]

@@ -4,8 +4,8 @@ from apiflask.fields import Boolean, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
 
 from cloud.api.schemas.common import ID, ListQuery, Money
-from sync.vocab import STOCK_UNITS
-from sync.web.fields import WholeNumber
+from sync.vocab import STOCK_UNITS, TRANSFER_STATUSES
+from sync.web.fields import Day, UTCDateTime, WholeNumber
 
 MAX_QUANTITY = 2**31 - 1
 
@@ -64,3 +64,96 @@ class OnHandOut(Schema):
     name = String(required=True)
     unit = String(required=True)
     on_hand = WholeNumber(required=True, metadata={"description": "Base units, the sum of the outlet's ledger"})
+
+
+class SoldOutOut(Schema):
+    target = String(required=True, metadata={"description": "product or modifier"})
+    id = WholeNumber(required=True, attribute="target_id")
+    name = String(required=True)
+    changed_by = WholeNumber(allow_none=True, metadata={"description": "The manager who marked it (edge user id)"})
+    changed_at = UTCDateTime(required=True, metadata={"description": "When the outlet marked it"})
+
+
+class StocktakeQuery(ListQuery):
+    outlet_id = WholeNumber(validate=ID)
+    has_variance = Boolean(metadata={"description": "true: only counts that found a difference"})
+    date_from = Day(metadata={"description": "Posted on or after (UTC date)"})
+    date_to = Day(metadata={"description": "Posted on or before (UTC date)"})
+
+
+class StocktakeLineOut(Schema):
+    stock_item_id = WholeNumber(required=True)
+    name = String(required=True)
+    unit = String(required=True)
+    expected = WholeNumber(required=True, metadata={"description": "The outlet's ledger when it posted"})
+    counted = WholeNumber(required=True)
+    variance = WholeNumber(required=True, metadata={"description": "counted - expected, base units"})
+    cost = Money(required=True, metadata={"description": "The item's cost per base unit then"})
+    variance_value = Money(required=True, metadata={"description": "variance x cost"})
+
+
+class StocktakeOut(Schema):
+    id = WholeNumber(required=True)
+    uuid = String(required=True)
+    outlet_id = WholeNumber(required=True)
+    outlet_name = String(required=True)
+    blind = Boolean(required=True)
+    note = String(required=True)
+    started_by = WholeNumber(allow_none=True)
+    started_at = UTCDateTime(required=True)
+    posted_by = WholeNumber(allow_none=True)
+    posted_at = UTCDateTime(required=True)
+    movement_uuid = String(allow_none=True)
+    items_counted = WholeNumber(required=True)
+    items_with_variance = WholeNumber(required=True)
+    variance_value = Money(required=True, metadata={"description": "Total of the lines' variance values"})
+    lines = List(Nested(StocktakeLineOut), required=True)
+
+
+class TransferQuery(ListQuery):
+    outlet_id = WholeNumber(validate=ID, metadata={"description": "Transfers from or to this outlet"})
+    status = String(validate=OneOf(TRANSFER_STATUSES))
+
+
+class TransferLineOut(Schema):
+    stock_item_id = WholeNumber(required=True)
+    name = String(required=True)
+    unit = String(required=True)
+    quantity = WholeNumber(required=True, metadata={"description": "Base units sent"})
+
+
+class TransferOut(Schema):
+    id = WholeNumber(required=True)
+    uuid = String(required=True, metadata={"description": "Also the uuid of both movement documents"})
+    from_outlet_id = WholeNumber(required=True)
+    to_outlet_id = WholeNumber(required=True)
+    status = String(required=True, metadata={"description": "in_transit or received"})
+    note = String(required=True)
+    sent_by = WholeNumber(allow_none=True)
+    sent_at = UTCDateTime(required=True)
+    received_by = WholeNumber(allow_none=True)
+    received_at = UTCDateTime(allow_none=True)
+    lines = List(Nested(TransferLineOut), required=True)
+
+
+class ReorderPointIn(Schema):
+    outlet_id = WholeNumber(required=True, validate=ID)
+    stock_item_id = WholeNumber(required=True, validate=ID)
+    reorder_level = WholeNumber(required=True, validate=Range(min=0, max=2**31 - 1),
+                                metadata={"description": "Reorder at or below this on-hand (base units)"})
+    reorder_quantity = WholeNumber(load_default=0, validate=Range(min=0, max=2**31 - 1),
+                                   metadata={"description": "How much to order; 0: enough to reach the level"})
+
+
+class ReorderPointOut(Schema):
+    id = WholeNumber(allow_none=True, metadata={"description": "null: the point was cleared (both figures 0)"})
+    outlet_id = WholeNumber(required=True)
+    stock_item_id = WholeNumber(required=True)
+    reorder_level = WholeNumber(required=True)
+    reorder_quantity = WholeNumber(required=True)
+
+
+class ReorderOut(OnHandOut):
+    reorder_level = WholeNumber(required=True)
+    reorder_quantity = WholeNumber(required=True)
+    order_quantity = WholeNumber(required=True, metadata={"description": "What to order now, base units"})

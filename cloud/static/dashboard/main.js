@@ -7,7 +7,7 @@ import { drawRevenue } from "./chart.js";
 import { $, $$, h, show } from "./dom.js";
 import { format, setCurrency } from "./money.js";
 import { renderCustomers, renderKpis, renderOutlets, renderPaymentMethods, renderPrep, renderStatuses,
-  renderTopProducts } from "./views.js";
+  renderStocktakes, renderTopProducts } from "./views.js";
 
 const RANK = { kitchen: 1, cashier: 2, manager: 3, tenant_owner: 4, admin: 5, super_admin: 6 };
 const ROLE_NAMES = { manager: "Manager", tenant_owner: "Owner", admin: "Support admin", super_admin: "Platform admin" };
@@ -178,7 +178,7 @@ async function refresh() {
     renderPrep($("#prep-times"), dashboard.prep_times);
     renderOutlets($("#per-outlet"), dashboard.per_outlet);
     renderCustomers($("#customers"), customers);
-    await loadRevenue();
+    await Promise.all([loadRevenue(), loadStocktakes()]);
     await loadAudit(filters());
     $("#grid").dataset.state = "ready";
   } catch (error) {
@@ -186,6 +186,16 @@ async function refresh() {
     banner(error.message);
   } finally {
     busy(false);
+  }
+}
+
+async function loadStocktakes() {
+  try {
+    const page = await api.get("/api/stocktakes/", { ...filters(), has_variance: "true", page_size: 10 });
+    renderStocktakes($("#stocktakes"), page);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) throw error;
+    $("#stocktakes").replaceChildren(h("p", { class: "empty" }, `Stocktakes did not load: ${error.message}`));
   }
 }
 

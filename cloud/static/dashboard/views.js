@@ -196,3 +196,29 @@ export function renderCustomers(root, c) {
         h("td", { class: "num strong" }, format(t.total_spent)))))) : empty("No known customers bought in this range."),
   ].filter(Boolean)); // replaceChildren(null) would print "null"
 }
+
+/** Stocktakes that found a difference: per count, the items off and the value of the
+ *  difference (negative: stock missing), with the worst lines named. */
+export function renderStocktakes(root, page) {
+  if (!page.results.length) {
+    root.replaceChildren(empty("No stocktake found a difference in this range."));
+    return;
+  }
+  const worst = (s) => s.lines.filter((l) => l.variance !== 0)
+    .sort((a, b) => toMinor(a.variance_value) - toMinor(b.variance_value)).slice(0, 3)
+    .map((l) => `${l.name} ${l.variance > 0 ? "+" : ""}${number(l.variance)} ${l.unit}`).join(", ");
+  root.replaceChildren(...[h("div", { class: "table-wrap" }, h("table", { class: "table" },
+    h("thead", {}, h("tr", {}, h("th", {}, "Posted (UTC)"), h("th", {}, "Outlet"), h("th", { class: "num" }, "Items off"),
+      h("th", {}, "Largest differences"), h("th", { class: "num" }, "Variance"))),
+    h("tbody", {}, page.results.map((s) => h("tr", { "data-testid": "stocktake-row", "data-uuid": s.uuid },
+      h("td", {}, h("div", {}, s.posted_at.slice(0, 16).replace("T", " ")),
+        h("div", { class: "muted small" }, `${s.blind ? "blind count" : "count"}${s.note ? ` · ${s.note}` : ""}`)),
+      h("td", {}, s.outlet_name),
+      h("td", { class: "num" }, `${count(s.items_with_variance)} of ${count(s.items_counted)}`),
+      h("td", { class: "small" }, worst(s)),
+      h("td", { class: `num strong${toMinor(s.variance_value) < 0 ? " negative" : ""}`,
+        "data-testid": "stocktake-variance" }, format(s.variance_value))))))),
+  page.count > page.results.length
+    ? h("p", { class: "muted small" }, `${page.count - page.results.length} more not shown.`) : null]
+    .filter(Boolean)); // replaceChildren(null) would print "null"
+}

@@ -21,6 +21,7 @@ class ModifierOut(Schema):
     name = String(required=True)
     price = Money(required=True)
     is_available = Boolean()
+    sold_out = Boolean(dump_default=False, metadata={"description": "Marked sold out (86) at this outlet"})
 
 
 class ModifierGroupOut(Schema):
@@ -46,6 +47,7 @@ class ProductOut(Schema):
     base_price = Money(attribute="product.price")
     image_url = String(allow_none=True, attribute="product.image_url")
     is_available = Boolean(required=True)
+    sold_out = Boolean(required=True, metadata={"description": "Marked sold out (86) at this outlet by a manager"})
     track_stock = Boolean(attribute="product.track_stock")
     status = String(dump_default="approved")
     modifier_groups = List(Nested(ModifierGroupOut), required=True, attribute="product.modifier_groups")

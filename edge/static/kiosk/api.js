@@ -86,5 +86,6 @@ export function createApi({ token, terminal, timeoutMs = 10000, onAuthLost = () 
     get: (path, options) => request("GET", path, options),
     post: (path, body, options) => request("POST", path, { ...options, body: body === undefined ? {} : body }),
     patch: (path, body, options) => request("PATCH", path, { ...options, body }),
+    put: (path, body, options) => request("PUT", path, { ...options, body }),
   };
 }

@@ -14,6 +14,8 @@ import { addByCode, requestQuote, sellScreen } from "./views/sell.js";
 import { shiftOpenScreen, shiftScreen } from "./views/shift.js";
 import { renderStatusBar } from "./views/statusbar.js";
 import { installScanner } from "./scanner.js";
+import { connectLive } from "./live.js";
+import { openSoldOutDialog } from "./views/soldout.js";
 
 const screenEl = document.getElementById("screen");
 const topbar = document.getElementById("topbar");
@@ -96,7 +98,9 @@ function renderTopbar() {
     testid: `nav-${name}`, onClick: () => (name === "shift" && !state.shift ? show("shift-open") : show(name)) }, text);
   const user = state.session.user;
   replace(topbar, brand,
-    h("nav", { class: "nav" }, nav("sell", "Sell"), nav("orders", "Orders"), nav("shift", state.shift ? "Shift" : "Open shift")),
+    h("nav", { class: "nav" }, nav("sell", "Sell"), nav("orders", "Orders"), nav("shift", state.shift ? "Shift" : "Open shift"),
+      h("button", { type: "button", class: "nav-btn", testid: "nav-86", title: "Mark items sold out or back on sale",
+        onClick: () => openSoldOutDialog(app) }, "86")),
     h("div", { class: "who" },
       h("span", { testid: "current-user" }, user.full_name || user.username),
       h("button", { type: "button", class: "btn btn-secondary", testid: "switch-user",
@@ -127,6 +131,7 @@ async function signedIn(tokens) {
   rememberUser(tokens.user);
   lockNote = "";
   lastActivity = Date.now();
+  connectLive({ reloadMenu: loadMenu });
   await Promise.allSettled([loadOutlet(), loadMenu(), loadShift(), detectFeatures(api)]);
   refreshStatus();
   if (isSelf) show("self-welcome");
@@ -247,6 +252,7 @@ installScanner({
 });
 
 on("cart", () => { if (current && current.name === "self-menu") renderTopbar(); });
+on("session", () => connectLive({ reloadMenu: loadMenu }));
 on("status", () => { if (current && current.name === "self-welcome" && !state.session) renderTopbar(); });
 
 async function start() {

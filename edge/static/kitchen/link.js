@@ -10,7 +10,8 @@ import * as auth from "./auth.js";
 const ORDER_EVENTS = ["order_created", "order_updated", "order_completed", "order_cancelled"];
 const AUTH_CODES = new Set(["NOT_AUTHENTICATED", "TOKEN_INVALID", "TOKEN_REVOKED", "TOKEN_EXPIRED"]);
 
-export function openLink({ board, getAuth, setAuth, ackTimeoutMs, onChange, onState, onSignedOut }) {
+export function openLink({ board, getAuth, setAuth, ackTimeoutMs, onChange, onState, onSignedOut,
+  onSoldOut = () => {}, onConnect = () => {} }) {
   let outletId = null;
   let station = null;
   let resyncing = false;
@@ -86,7 +87,11 @@ export function openLink({ board, getAuth, setAuth, ackTimeoutMs, onChange, onSt
   socket.on("connect", () => {
     socket.emit("subscribe_outlet", outletId);
     identify();
+    onConnect();
   });
+
+  // an item marked sold out ("86") at a till, or back on sale
+  socket.on("sold_out_changed", (change) => onSoldOut(change));
 
   socket.on("disconnect", (reason) => {
     resyncing = false;

@@ -303,6 +303,41 @@ async function loadOutlet() {
 
 let loaded = false; // the first snapshot of a screen neither chimes nor flashes
 
+// --- sold out ("86") at the tills -------------------------------------------------------
+
+const soldOut = new Map(); // "target:id" -> name
+let lastSoldOutToast = { text: "", at: 0 };
+
+function drawSoldOut() {
+  const bar = $(".soldout");
+  const names = [...new Set(soldOut.values())]; // one name for each product's own Extra cheese
+  bar.hidden = !names.length;
+  bar.replaceChildren(el("strong", "", "86"), ...names.map((name) => el("span", "soldout-item", name)));
+}
+
+async function loadSoldOut() {
+  try {
+    const listed = await auth.getJson("/api/sold-out/?page_size=100", session);
+    soldOut.clear();
+    for (const mark of listed.results) soldOut.set(`${mark.target}:${mark.id}`, mark.name);
+    drawSoldOut();
+  } catch {
+    /* shown again on the next connect or change */
+  }
+}
+
+function soldOutChanged(change) {
+  const key = `${change.target}:${change.id}`;
+  if (change.sold_out) soldOut.set(key, change.name);
+  else soldOut.delete(key);
+  drawSoldOut();
+  const text = change.sold_out ? `86: ${change.name} is sold out` : `${change.name} is back on sale`;
+  if (text !== lastSoldOutToast.text || Date.now() - lastSoldOutToast.at > 3000) {
+    toast(text, change.sold_out ? "error" : "info"); // each product's own "Extra cheese": one notice
+  }
+  lastSoldOutToast = { text, at: Date.now() };
+}
+
 function start() {
   loaded = false;
   $(".login").hidden = true;
@@ -320,6 +355,8 @@ function start() {
     ackTimeoutMs: settings.ackTimeoutMs,
     onState: setState,
     onSignedOut: showLogin,
+    onSoldOut: soldOutChanged,
+    onConnect: loadSoldOut,
     onChange: (result) => {
       const stationsBefore = board.stations().size;
       redraw();

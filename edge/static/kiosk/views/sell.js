@@ -377,7 +377,11 @@ export function sellScreen(app, { large = false } = {}) {
     on("limit", (text) => toast(text, "error")),
     on("cart", () => { renderCart(); requestQuote(app); }),
     on("quote", () => renderCart()),
-    on("menu", () => { renderCategories(); renderGrid(); renderCart(); }),
+    on("menu", () => {  // a refreshed menu (or an 86) redraws in place: the cart keeps where it was scrolled to
+      const [cartTop, gridTop] = [lines.scrollTop, grid.scrollTop];
+      renderCategories(); renderGrid(); renderCart();
+      [lines.scrollTop, grid.scrollTop] = [cartTop, gridTop];
+    }),
   ];
   return { el, destroy: () => offs.forEach((off) => off()), focusSearch: () => searchInput.focus() };
 }
