@@ -89,7 +89,8 @@ class StocktakeLineOut(Schema):
     counted = WholeNumber(required=True)
     variance = WholeNumber(required=True, metadata={"description": "counted - expected, base units"})
     cost = Money(required=True, metadata={"description": "The item's cost per base unit then"})
-    variance_value = Money(required=True, metadata={"description": "variance x cost"})
+    variance_value = Money(required=True, allow_negative=True,
+                           metadata={"description": "variance x cost (negative: missing)"})
 
 
 class StocktakeOut(Schema):
@@ -106,7 +107,8 @@ class StocktakeOut(Schema):
     movement_uuid = String(allow_none=True)
     items_counted = WholeNumber(required=True)
     items_with_variance = WholeNumber(required=True)
-    variance_value = Money(required=True, metadata={"description": "Total of the lines' variance values"})
+    variance_value = Money(required=True, allow_negative=True,
+                           metadata={"description": "Total of the lines' variance values (negative: missing)"})
     lines = List(Nested(StocktakeLineOut), required=True)
 
 

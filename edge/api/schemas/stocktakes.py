@@ -32,7 +32,7 @@ class StocktakeLineOut(Schema):
     expected = WholeNumber(allow_none=True, metadata={"description": "The ledger (now, or when posted); null on a "
                                                                       "blind sheet being counted"})
     variance = WholeNumber(allow_none=True, metadata={"description": "counted - expected, base units"})
-    variance_value = Money(allow_none=True, metadata={"description": "variance x the item's cost"})
+    variance_value = Money(allow_none=True, allow_negative=True, metadata={"description": "variance x the item's cost"})
 
 
 class StocktakeOut(Schema):
@@ -46,5 +46,5 @@ class StocktakeOut(Schema):
     closed_by = WholeNumber(allow_none=True)
     closed_at = UTCDateTime(allow_none=True)
     movement_uuid = String(allow_none=True, metadata={"description": "The count adjustments it posted"})
-    variance_value = Money(allow_none=True, metadata={"description": "The variances' total value"})
+    variance_value = Money(allow_none=True, allow_negative=True, metadata={"description": "The variances' total value"})
     lines = List(Nested(StocktakeLineOut), required=True)
