@@ -123,6 +123,8 @@ STOCK_UNITS = ("g", "ml", "pcs")  # base units, counted as integers: no fraction
 STOCK_MOVEMENT_KINDS = ("sale", "void", "refund", "cancel", "receive", "waste", "count", "transfer_out",
                         "transfer_in")
 STOCK_KIND_LENGTH = max(len(kind) for kind in STOCK_MOVEMENT_KINDS)  # the kind columns' width
+# the kinds someone records by hand (not a sale's consequence): audited as `stock_adjustment`
+STOCK_ADJUSTMENT_KINDS = ("receive", "waste", "count", "transfer_out", "transfer_in")
 # a count sheet: being counted, posted as count adjustments, or dropped unposted
 STOCKTAKE_STATUSES = ("open", "posted", "cancelled")
 # a transfer between outlets: sent (stock out at the sender), then received (in at the receiver)
@@ -136,7 +138,8 @@ SOLD_OUT_TARGETS = ("product", "modifier")
 # opened with no sale, shifts, reprints, printer changes. At the cloud: logins, staff and
 # role changes, prices, availability, promotions, devices, exports.
 EDGE_AUDIT_ACTIONS = ("login", "login_failed", "login_locked", "void", "refund", "cancel", "cash_in", "cash_out",
-                      "drawer_open", "shift_open", "shift_close", "reprint", "printer_change")
+                      "drawer_open", "shift_open", "shift_close", "reprint", "printer_change", "sold_out",
+                      "back_in_stock", "stock_adjustment")
 CLOUD_AUDIT_ACTIONS = ("login", "login_failed", "user_create", "user_change", "role_change", "password_reset",
                        "user_unlock", "price_change", "sold_out", "back_in_stock", "promotion_change",
                        "device_enrol", "device_revoke", "export")

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 
 from edge.models import MirrorProduct, SoldOutMark
-from edge.services import mirror_cache, outbox
+from edge.services import audit, mirror_cache, outbox
 from edge.services.uow import after_commit
 from sync.errors import Invalid
 from sync.ids import new_uuid
@@ -93,6 +93,8 @@ def set_sold_out(session, target: str, target_id: int, sold_out: bool, user_id: 
     outbox.append(session, "sold_out.changed", uuid, {
         "uuid": uuid, "target": target, "target_id": target_id, "name": name, "sold_out": sold_out,
         "changed_by": user_id, "changed_at": now})
+    audit.record(session, "sold_out" if sold_out else "back_in_stock", user_id=user_id, object_type=target,
+                 object_id=target_id, after={"name": name, "sold_out": sold_out})
     change = Change(target, target_id, name, sold_out, True, user_id, now)
     after_commit(lambda: _notify(change))
     return change

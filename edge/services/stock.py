@@ -23,7 +23,8 @@ from collections import defaultdict
 from sqlalchemy import func, select
 
 from edge.models import MirrorRecipe, MirrorStockItem, Order, OrderItem, StockMovement
-from edge.services import mirror_cache, outbox
+from edge.services import audit, mirror_cache, outbox
+from sync import vocab
 from sync.errors import Invalid
 from sync.ids import new_uuid
 from sync.timeutil import utcnow
@@ -81,6 +82,11 @@ def record(session, kind: str, lines: dict[int, int], *, order_uuid: str | None 
         "uuid": uuid, "kind": kind, "order_uuid": order_uuid, "reason": reason, "created_by": created_by,
         "created_at": now, "lines": [{"stock_item_id": item_id, "quantity": quantity, "cost": costs.get(item_id)}
                                      for item_id, quantity in sorted(lines.items())]})
+    if kind in vocab.STOCK_ADJUSTMENT_KINDS:  # someone changed the count by hand: who, what and why
+        audit.record(session, "stock_adjustment", user_id=created_by, object_type="stock_movement", object_id=uuid,
+                     after={"kind": kind, "reason": reason,
+                            "lines": [{"stock_item_id": item_id, "quantity": quantity}
+                                      for item_id, quantity in sorted(lines.items())]})
     return uuid
 
 

@@ -164,3 +164,29 @@ def test_an_action_outside_the_vocabulary_is_a_programming_error(edge_app):
 
     with edge_app.app_context(), pytest.raises(ValueError, match="drawer_opened"):
         audit.record(db.session, "drawer_opened", user_id=None)
+
+
+def test_an_86_and_its_undoing_are_recorded_with_who_and_what(edge_app, manager, cashier):
+    tiramisu = cashier.product("DS-TIRA")
+    for sold_out in (True, False):
+        answer = manager.client.put("/api/sold-out/", json={"target": "product", "id": tiramisu["id"],
+                                                              "sold_out": sold_out}, headers=manager.headers)
+        assert answer.status_code == 200, answer.json
+    [marked] = records(edge_app, "sold_out")
+    [back] = records(edge_app, "back_in_stock")
+    assert (marked["actor_username"], marked["object_type"], marked["object_id"]) == ("manager", "product",
+                                                                                      str(tiramisu["id"]))
+    assert marked["after"]["sold_out"] is True and back["after"]["sold_out"] is False
+
+
+def test_stock_changed_by_hand_is_recorded_and_a_sale_is_not(edge_app, manager, cashier):
+    ids = {row["name"]: row["stock_item_id"] for row in manager.get("/api/stock/").json["results"]}
+    assert manager.post("/api/stock/waste/", {"reason": "dropped", "lines": [
+        {"stock_item_id": ids["Mozzarella"], "quantity": 120}]}).status_code == 201
+    cashier.open_shift()
+    order = cashier.order(cashier.item("PZ-MARG", 1, ["Regular"]))
+    assert cashier.post(f"/api/orders/{order['id']}/confirm/").status_code == 200  # uses stock: not an adjustment
+    [adjusted] = records(edge_app, "stock_adjustment")
+    assert adjusted["actor_username"] == "manager" and adjusted["object_type"] == "stock_movement"
+    assert adjusted["after"] == {"kind": "waste", "reason": "dropped",
+                                 "lines": [{"stock_item_id": ids["Mozzarella"], "quantity": -120}]}
