@@ -18,9 +18,10 @@ from cloud.api.schemas.analytics import (
     RevenueOut,
     RevenueQuery,
 )
+from cloud.api.tx import writes
 from cloud.extensions import db
 from cloud.models import SyncedOrderItem
-from cloud.services import analytics
+from cloud.services import analytics, audit
 from sync.web.lists import order_by, ordered_by, paginate
 from sync.web.openapi import refuses
 
@@ -69,15 +70,24 @@ def revenue(query_data, actor):
     return analytics.revenue_series(db.session, _scope(query_data, actor), query_data["period"])
 
 
+def _audit_export(actor, what: str, query_data: dict) -> None:
+    """Who took which report out of the system, with its filters (the audit trail's `export`)."""
+    audit.record(db.session, actor, "export", tenant_id=actor.require_tenant(), outlet_id=actor.outlet_id,
+                 object_type=what, after={k: str(v) for k, v in query_data.items()})
+
+
 @bp.get("/revenue/export/")
+@writes
 @require("manager")
 @bp.input(RevenueExportQuery, location="query")
 @bp.doc(responses=_file_doc("revenue"))
 @refuses(**REPORT_RULES)
 def export_revenue(query_data, actor):
     """Download the revenue report (`?format=csv|xlsx`), one row per bucket and a totals row."""
-    return _file(*analytics.export_revenue(db.session, _scope(query_data, actor), query_data["period"],
-                                           query_data["format"]))
+    exported = analytics.export_revenue(db.session, _scope(query_data, actor), query_data["period"],
+                                        query_data["format"])
+    _audit_export(actor, "revenue_report", query_data)
+    return _file(*exported)
 
 
 @bp.get("/products/")
@@ -101,14 +111,17 @@ def products(query_data, actor):
 
 
 @bp.get("/products/export/")
+@writes
 @require("manager")
 @bp.input(ProductsExportQuery, location="query")
 @bp.doc(responses=_file_doc("products"))
 @refuses(**REPORT_RULES)
 def export_products(query_data, actor):
     """Download every product sold in the range (`?format=csv|xlsx`), highest revenue first."""
-    return _file(*analytics.export_products(db.session, _scope(query_data, actor), query_data["format"],
-                                            query_data.get("search")))
+    exported = analytics.export_products(db.session, _scope(query_data, actor), query_data["format"],
+                                         query_data.get("search"))
+    _audit_export(actor, "products_report", query_data)
+    return _file(*exported)
 
 
 @bp.get("/customers/")

@@ -28,7 +28,7 @@ from cloud.api.schemas.common import ListQuery, list_schema
 from cloud.api.tx import writes
 from cloud.extensions import db
 from cloud.models import Category, Product
-from cloud.services import catalog, catalog_io
+from cloud.services import audit, catalog, catalog_io
 from cloud.services import tenants as tenant_service
 from sync.web.errors import ValidationFailed
 from sync.web.lists import order_by, ordered_by, paginate, paginate_rows, search_filter
@@ -133,6 +133,7 @@ def create_product(json_data, actor):
 
 
 @bp.get("/products/export/")
+@writes
 @require("manager")
 @bp.input(ExportQuery, location="query")
 @bp.doc(responses={200: {"description": "The catalog as CSV or Excel",
@@ -144,6 +145,8 @@ def export_products(query_data, actor):
     and any price awaiting approval. Text that a spreadsheet would run is neutralised."""
     body, mimetype, filename = catalog_io.export(db.session, actor.require_tenant(), query_data["format"],
                                                  query_data["include_pending"])
+    audit.record(db.session, actor, "export", tenant_id=actor.require_tenant(), outlet_id=actor.outlet_id,
+                 object_type="catalog", after={k: str(v) for k, v in query_data.items()})
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 

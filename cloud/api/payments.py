@@ -27,7 +27,7 @@ from cloud.api.tx import writes
 from cloud.extensions import db
 from cloud.gateways import PROVIDERS
 from cloud.models import GatewayCharge
-from cloud.services import charge_waits, gateway_accounts, gateway_callbacks, gateway_charges
+from cloud.services import audit, charge_waits, gateway_accounts, gateway_callbacks, gateway_charges
 from cloud.services.gateway_accounts import GatewaySettings
 from sync.web.errors import NotFound
 from sync.web.fields import UUID_PATTERN
@@ -160,4 +160,8 @@ def put_gateway(provider, json_data, actor):
     is_primary = json_data.pop("is_primary")
     account = gateway_accounts.save(db.session, actor.tenant_id, _provider(provider), json_data,
                                     is_primary=is_primary, secret=current_app.config["JWT_SECRET_KEY"])
+    audit.record(db.session, actor, "gateway_key_change", tenant_id=actor.tenant_id, object_type="gateway_account",
+                 object_id=account.provider,  # which fields were written, never their values
+                 after={"provider": account.provider, "is_primary": account.is_primary,
+                        "fields": sorted(k for k, v in json_data.items() if v is not None)})
     return gateway_accounts.describe(account)

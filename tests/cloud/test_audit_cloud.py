@@ -62,3 +62,25 @@ def test_a_sign_in_is_recorded_with_the_role_of_who_signed_in(client, world):
     [signed_in] = trail(client, owner, action="login")
     assert signed_in["actor"]["username"] == me["username"] and signed_in["actor"]["role"] == "manager"
     assert (signed_in["object_type"], signed_in["object_id"]) == ("user", str(me["id"]))
+
+
+def test_a_gateway_key_change_is_recorded_without_the_key(client, world):
+    owner = world.headers("tenant_owner")
+    written = client.put("/api/payments/gateways/midtrans/", json={"server_key": "SB-Mid-server-secret-123"},
+                         headers=owner)
+    assert written.status_code == 200, written.json
+    [changed] = trail(client, owner, action="gateway_key_change")
+    assert (changed["object_type"], changed["object_id"]) == ("gateway_account", "midtrans")
+    assert changed["after"]["fields"] == ["server_key"]
+    assert "SB-Mid-server-secret-123" not in str(changed)
+
+
+def test_report_and_catalog_exports_are_recorded_with_their_filters(client, world):
+    owner = world.headers("tenant_owner")
+    for path in ("/api/analytics/revenue/export/?format=csv&date_from=2026-11-01&date_to=2026-11-02",
+                 "/api/analytics/products/export/?format=csv&date_from=2026-11-01&date_to=2026-11-02",
+                 "/api/products/export/?format=csv"):
+        assert client.get(path, headers=owner).status_code == 200, path
+    exports = trail(client, owner, action="export")
+    assert sorted(e["object_type"] for e in exports) == ["catalog", "products_report", "revenue_report"]
+    assert all(e["actor"]["role"] == "tenant_owner" for e in exports)
