@@ -450,3 +450,32 @@ def test_a_platform_admin_chooses_the_tenant_to_look_at(head_office, browser):
                  {"Authorization": f"Bearer {token}", "X-Tenant-ID": str(tenant_id)})
     expect(kpi(page, "revenue")).to_have_text(rupiah(report["metrics"]["total_revenue"]))
     page.context.close()
+
+
+def test_the_owner_sees_an_open_security_alert_and_acknowledges_it(head_office, browser):
+    from sqlalchemy import create_engine, select
+    from sqlalchemy.orm import Session
+
+    from cloud.models import SecurityAlert, Tenant
+
+    engine = create_engine(head_office["cloud"].database_url)
+    with Session(engine) as session:  # what the worker's scan would raise
+        now = datetime.utcnow().replace(microsecond=0)
+        session.add(SecurityAlert(tenant_id=session.execute(select(Tenant.id)).scalar(), kind="failed_logins_user",
+                                  subject="cashier", message="cashier failed to sign in 7 times in 15 minutes",
+                                  count=7, detail={"username": "cashier"}, first_seen_at=now, last_seen_at=now))
+        session.commit()
+    engine.dispose()
+    page = open_page(browser, head_office["cloud"])
+    sign_in(page)
+    alert = page.locator("[data-testid=alerts] tr[data-kind=failed_logins_user]")
+    expect(alert).to_contain_text("cashier failed to sign in 7 times")
+    alert.get_by_role("button", name="Acknowledge").click()
+    expect(page.get_by_test_id("alerts")).to_contain_text("No open alerts.")
+    [seen] = api(head_office, "/api/security/alerts/", acknowledged="true")["results"]
+    assert seen["acknowledged_by_username"] == "owner"
+    page.context.close()
+    manager = open_page(browser, head_office["cloud"])
+    sign_in(manager, "manager", "manager123")
+    expect(manager.get_by_test_id("alerts")).to_be_hidden()  # owners' business
+    manager.context.close()

@@ -2,6 +2,7 @@
 // date range, and read the analytics API's figures (docs/dashboard.md).
 
 import { api, ApiError, login, logout, session, whenSessionLost } from "./api.js";
+import { loadAlerts } from "./alerts.js";
 import { loadAudit, wireAudit } from "./audit.js";
 import { drawRevenue } from "./chart.js";
 import { $, $$, h, show } from "./dom.js";
@@ -180,6 +181,7 @@ async function refresh() {
     renderCustomers($("#customers"), customers);
     await Promise.all([loadRevenue(), loadStocktakes()]);
     await loadAudit(filters());
+    await loadAlerts((RANK[state.user.role] || 0) >= RANK.tenant_owner, banner);
     $("#grid").dataset.state = "ready";
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) return; // back at the login already
