@@ -137,7 +137,9 @@ def test_a_damaged_database_stops_selling_says_so_once_and_recovers(make_outlet)
     _start_answering(edge)
     status, body = _health(edge)
     assert status == 503 and body["database"] == "error" and "pos edge recover" in body["message"], body
-    cashier = Till(edge)
+    # the session from before the damage still stands; a new sign-in is refused like a sale (it writes its audit record)
+    login = requests.post(f"{edge.url}/api/auth/login/", json={"username": "cashier", "pin": "1234"}, timeout=10)
+    assert (login.status_code, login.json()["code"]) == (503, "DATABASE_DAMAGED"), login.text
     refused = cashier.call("POST", "/api/orders/", {"items": cashier.cart(rng)})
     assert refused.status_code == 503, refused.text
     assert refused.json()["code"] == "DATABASE_DAMAGED"
