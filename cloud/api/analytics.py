@@ -70,12 +70,6 @@ def revenue(query_data, actor):
     return analytics.revenue_series(db.session, _scope(query_data, actor), query_data["period"])
 
 
-def _audit_export(actor, what: str, query_data: dict) -> None:
-    """Who took which report out of the system, with its filters (the audit trail's `export`)."""
-    audit.record(db.session, actor, "export", tenant_id=actor.require_tenant(), outlet_id=actor.outlet_id,
-                 object_type=what, after={k: str(v) for k, v in query_data.items()})
-
-
 @bp.get("/revenue/export/")
 @writes
 @require("manager")
@@ -86,7 +80,7 @@ def export_revenue(query_data, actor):
     """Download the revenue report (`?format=csv|xlsx`), one row per bucket and a totals row."""
     exported = analytics.export_revenue(db.session, _scope(query_data, actor), query_data["period"],
                                         query_data["format"])
-    _audit_export(actor, "revenue_report", query_data)
+    audit.record_export(db.session, actor, "revenue_report", query_data)
     return _file(*exported)
 
 
@@ -120,7 +114,7 @@ def export_products(query_data, actor):
     """Download every product sold in the range (`?format=csv|xlsx`), highest revenue first."""
     exported = analytics.export_products(db.session, _scope(query_data, actor), query_data["format"],
                                          query_data.get("search"))
-    _audit_export(actor, "products_report", query_data)
+    audit.record_export(db.session, actor, "products_report", query_data)
     return _file(*exported)
 
 

@@ -34,8 +34,7 @@ def export_entries(query_data, actor):
     """Download the filtered trail (`?format=csv|xlsx`); the export itself is audited."""
     stmt = audit.entries_query(actor, query_data)
     body, mimetype, filename = audit.export(db.session, stmt, query_data["format"])
-    audit.record(db.session, actor, "export", tenant_id=actor.require_tenant(), outlet_id=actor.outlet_id,
-                 object_type="audit", after={k: str(v) for k, v in query_data.items()})
+    audit.record_export(db.session, actor, "audit", query_data)
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 

@@ -145,8 +145,7 @@ def export_products(query_data, actor):
     and any price awaiting approval. Text that a spreadsheet would run is neutralised."""
     body, mimetype, filename = catalog_io.export(db.session, actor.require_tenant(), query_data["format"],
                                                  query_data["include_pending"])
-    audit.record(db.session, actor, "export", tenant_id=actor.require_tenant(), outlet_id=actor.outlet_id,
-                 object_type="catalog", after={k: str(v) for k, v in query_data.items()})
+    audit.record_export(db.session, actor, "catalog", query_data)
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 

@@ -59,6 +59,12 @@ def record(session, actor: Actor | None, action: str, *, tenant_id: int, outlet_
     return entry
 
 
+def record_export(session, actor: Actor, what: str, filters: dict) -> AuditEntry:
+    """Who took `what` (a report, the catalog, the trail) out of the system, with its filters."""
+    return record(session, actor, "export", tenant_id=actor.require_tenant(), outlet_id=actor.outlet_id,
+                  object_type=what, after={k: str(v) for k, v in filters.items()})
+
+
 def _chained(entry: AuditEntry) -> dict:
     return {**{name: getattr(entry, name) for name in audit_chain.CHAINED_FIELDS}, "hash": entry.hash}
 
