@@ -81,8 +81,8 @@ def queue_orders(data_dir: Path, count: int, seed: int = 1) -> tuple[int, float]
     from edge.extensions import db
     from edge.models import MirrorProduct, OutboxEvent
     from edge.models.mirror import User
-    from edge.services import orders
-    from edge.services.uow import write_transaction
+    from edge.services.selling import orders
+    from edge.services.storage.uow import write_transaction
 
     app = create_app({"DATA_DIR": str(data_dir), "ASYNC_MODE": "threading", "SCHEDULER_ENABLED": False,
                       "PRINTING_ENABLED": False})
@@ -143,7 +143,7 @@ def where_the_time_goes(url: str, data_dir: Path) -> str:
     from cloud.models import Device
     from cloud.services import ingest
     from edge import create_app as create_edge
-    from edge.services.relay import Relay
+    from edge.services.syncing.relay import Relay
     from sync import protocol, sqlite
     from sync.client import CloudClient
     from tests.support.flask_transport import FlaskSession

@@ -31,7 +31,8 @@ def create_app(config: dict | None = None) -> APIFlask:
     from edge.api import failures, metrics, register_blueprints
     from edge.api.access import install_jwt_handlers
     from edge.extensions import db, jwt, limiter, migrate, socketio
-    from edge.services import credentials, receipt_links
+    from edge.services.printing import receipt_links
+    from edge.services.syncing import credentials
     from edge.web import register_pages
     from sync import sqlite
     from sync.web.errors import install_error_handlers
@@ -81,7 +82,7 @@ def create_app(config: dict | None = None) -> APIFlask:
         "schema": {"type": "integer", "minimum": 1, "maximum": 99},
         "description": "The till making the request (shifts, order numbers); default 1"},))
     with app.app_context():
-        # INCREMENTAL: space freed by pruning can be given back to the disk (edge.services.upkeep)
+        # INCREMENTAL: space freed by pruning can be given back to the disk (edge.services.storage.upkeep)
         sqlite.configure(db.engine, synchronous="FULL", busy_timeout_ms=5000, auto_vacuum="INCREMENTAL")
     _report_printers(app)
     _report_storage(app)
@@ -90,7 +91,8 @@ def create_app(config: dict | None = None) -> APIFlask:
 
 def _report_storage(app) -> None:
     """A full disk or a damaged database on every screen's status bar."""
-    from edge.services import outlet_status, storage
+    from edge.services import outlet_status
+    from edge.services.storage import database as storage
 
     outlet_status.provide("storage", lambda: storage.usage(app))
 
@@ -99,7 +101,7 @@ def _keep_data_private(settings: EdgeConfig) -> None:
     """The data dir holds staff PIN and password hashes, customers, the device credential
     and the signing secret: its user's alone, also on installs an older version left
     readable (sync/private_files.py)."""
-    from edge.services import credentials
+    from edge.services.syncing import credentials
     from sync.private_files import make_private, sqlite_files, sqlite_path
 
     data_dir = Path(settings.DATA_DIR)
@@ -114,7 +116,8 @@ def _keep_data_private(settings: EdgeConfig) -> None:
 def _report_printers(app) -> None:
     """Printer problems on every screen's status bar (GET /api/status/)."""
     from edge.extensions import db
-    from edge.services import outlet_status, printing
+    from edge.services import outlet_status
+    from edge.services.printing import jobs as printing
 
     def printers_status():
         items = printing.problems(db.session)

@@ -83,7 +83,7 @@ def _upgrade_or_note_damage(app) -> None:
     still serves health (503, database: error) and says how to recover."""
     from sqlalchemy.exc import DBAPIError
 
-    from edge.services import storage
+    from edge.services.storage import database as storage
 
     try:
         _upgrade(app)
@@ -94,7 +94,7 @@ def _upgrade_or_note_damage(app) -> None:
 
 
 def _enrolled_or_exit(app):
-    from edge.services import credentials
+    from edge.services.syncing import credentials
 
     device = credentials.load_device(app.config["DATA_DIR"])
     if device is None:
@@ -116,7 +116,8 @@ def edge_group():
 def enroll(cloud_url, enrollment_key, device_name, data_dir):
     """Bind this edge to its outlet and pull master data."""
     from edge.extensions import db
-    from edge.services import enrollment, puller, runtime
+    from edge.services import runtime
+    from edge.services.syncing import enrollment, puller
     from sync.client import CloudError
 
     app = _app(data_dir, existing=False, CLOUD_URL=cloud_url)
@@ -151,10 +152,10 @@ def run(host, port, data_dir, cloud_url, async_mode):
     _upgrade_or_note_damage(app)
     device = _enrolled_or_exit(app)
     from edge.extensions import socketio
-    from edge.services import storage
     from edge.services.runtime import BackgroundServices
+    from edge.services.storage import database as storage
 
-    # a damaged database is logged once (edge.services.storage); health and reads are still served
+    # a damaged database is logged once (edge.services.storage.database); health and reads are still served
     sound = storage.state(app).damaged is None and storage.check_integrity(app)
     services = BackgroundServices(app)
     if sound and services.relay is not None:
@@ -201,7 +202,7 @@ def print_worker(data_dir, parent_pid):
     """Send print jobs to the printers (started by `pos edge run`)."""
     import logging
 
-    from edge.services.print_runtime import PrintService
+    from edge.services.printing.runtime import PrintService
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s print-worker %(levelname)s %(message)s")
     app = _app(data_dir)
@@ -221,7 +222,8 @@ def recover(data_dir, force):
     from flask_migrate import upgrade
 
     from edge.extensions import db
-    from edge.services import salvage, storage
+    from edge.services.storage import database as storage
+    from edge.services.storage import salvage
 
     data_dir = _data_dir(data_dir, existing=True)
     path = data_dir / DATABASE_FILE
@@ -265,7 +267,7 @@ def recover(data_dir, force):
 @DATA_DIR
 def maintenance(data_dir):
     """Prune acknowledged events and old idempotency records now, and give the space back."""
-    from edge.services import upkeep
+    from edge.services.storage import upkeep
 
     app = _app(data_dir)
     _upgrade(app)
@@ -283,7 +285,7 @@ def sync_group():
 
 def _print_status(app) -> dict:
     from edge.extensions import db
-    from edge.services import sync_status
+    from edge.services.syncing import status as sync_status
 
     with app.app_context():
         status = sync_status.full(db.session, app.config["BREAKER_THRESHOLD"])
@@ -320,7 +322,7 @@ def status(data_dir, as_json):
     _upgrade(app)
     if as_json:
         from edge.extensions import db
-        from edge.services import sync_status
+        from edge.services.syncing import status as sync_status
 
         with app.app_context():
             click.echo(json.dumps(sync_status.full(db.session, app.config["BREAKER_THRESHOLD"]), indent=2))
@@ -348,7 +350,8 @@ def push(data_dir):
 @DATA_DIR
 def pull(data_dir):
     """Pull master data from the cloud now."""
-    from edge.services import puller, runtime
+    from edge.services import runtime
+    from edge.services.syncing import puller
     from sync.client import CloudError
 
     app = _app(data_dir)
@@ -378,7 +381,7 @@ def printer_group():
 def list_printers(data_dir, probe):
     """Printers, their settings, their status and their queues."""
     from edge.extensions import db
-    from edge.services import printing
+    from edge.services.printing import jobs as printing
     from printers.worker import probe_status
 
     app = _app(data_dir)
@@ -406,7 +409,7 @@ def list_printers(data_dir, probe):
 def test_printer(name, data_dir):
     """Print a test page on NAME now (directly, not through the queue)."""
     from edge.extensions import db
-    from edge.services import printing
+    from edge.services.printing import jobs as printing
     from printers import TransportError, make_test_page, render, transport_for
 
     app = _app(data_dir)
@@ -443,8 +446,8 @@ def test_printer(name, data_dir):
 def add_printer(name, kind, device, role, station, profile, baudrate, data_dir):
     """Configure a printer (the API's POST /api/printers/ does the same)."""
     from edge.extensions import db
-    from edge.services import printing
-    from edge.services.uow import write_transaction
+    from edge.services.printing import jobs as printing
+    from edge.services.storage.uow import write_transaction
     from sync.errors import DomainError
 
     app = _app(data_dir)

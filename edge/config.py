@@ -83,7 +83,7 @@ class EdgeConfig:
         # a shift whose counted cash (or card) differs from the expected by more than this needs a manager
         self.SHIFT_DIFFERENCE_LIMIT = _amount("POS_EDGE_SHIFT_DIFFERENCE_LIMIT", "50000.00")
         self.MAX_CONTENT_LENGTH = _int("POS_MAX_REQUEST_BYTES", 1024 * 1024)
-        # storage upkeep (edge.services.upkeep, edge.services.storage)
+        # storage upkeep (edge.services.storage.upkeep, edge.services.storage.database)
         self.STORAGE_LOW_MB = _int("POS_EDGE_STORAGE_LOW_MB", 100)  # less free space: the status bar warns
         self.MAINTENANCE_INTERVAL_S = _int("POS_EDGE_MAINTENANCE_INTERVAL_S", 600)  # prune, checkpoint, reclaim
         self.INTEGRITY_CHECK_INTERVAL_S = _int("POS_EDGE_INTEGRITY_CHECK_INTERVAL_S", 3600)  # quick_check

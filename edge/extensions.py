@@ -11,7 +11,7 @@ from sync.web.tokens import VerifyOnceJWTManager
 
 
 class EdgeSession(FlaskSession):
-    """The edge's own sessions: `edge.services.rows` hangs its commit and rollback
+    """The edge's own sessions: `edge.services.storage.rows` hangs its commit and rollback
     listeners on this class, not on every SQLAlchemy session in the process."""
 
 

@@ -32,9 +32,12 @@ from sqlalchemy.orm import Session
 from edge.extensions import db, socketio
 from edge.models import KitchenEvent
 from edge.services import auth as auth_service
-from edge.services import kitchen_log, orders, outlet_status, sold_out
-from edge.services import outlet as outlet_settings
-from edge.services.uow import write_transaction
+from edge.services import outlet_status
+from edge.services.inventory import sold_out
+from edge.services.kitchen import kitchen_log
+from edge.services.selling import orders
+from edge.services.storage.uow import write_transaction
+from edge.services.syncing import outlet as outlet_settings
 from sync import sqlite
 from sync.errors import DomainError
 from sync.roles import at_least

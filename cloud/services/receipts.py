@@ -38,7 +38,7 @@ class EReceipt:
 
 
 def rate_label(word: str, bp: int) -> str:
-    """'Tax 10%', 'Service 5.5%': the receipt's label (edge/services/print_documents.py)."""
+    """'Tax 10%', 'Service 5.5%': the receipt's label (edge/services/printing/documents.py)."""
     return f"{word} {format_rate(bp).rstrip('0').rstrip('.')}%"
 
 

@@ -10,7 +10,7 @@ from flask_jwt_extended import get_jwt, verify_jwt_in_request
 
 from edge.extensions import db, jwt
 from edge.services import auth as auth_service
-from edge.services import outlet as outlet_settings
+from edge.services.syncing import outlet as outlet_settings
 from sync.roles import allows, at_least
 from sync.web.access import public  # noqa: F401  (the edge's views import it from here)
 from sync.web.errors import (

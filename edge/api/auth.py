@@ -19,8 +19,8 @@ from edge.api.tx import secret_answer, writes
 from edge.extensions import db, limiter
 from edge.models import User
 from edge.services import auth as auth_service
-from edge.services import outlet as outlet_settings
-from edge.services.uow import write_transaction
+from edge.services.storage.uow import write_transaction
+from edge.services.syncing import outlet as outlet_settings
 from sync.web.errors import NotAuthenticated, ValidationFailed
 
 bp = APIBlueprint("auth", __name__, url_prefix="/api", tag="Auth")

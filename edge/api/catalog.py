@@ -6,7 +6,7 @@ from edge.api.access import require
 from edge.api.schemas.catalog import CategoryOut, ProductOut, ProductQuery, PromotionOut
 from edge.extensions import db
 from edge.models import MirrorCategory, MirrorPromotion
-from edge.services import catalog
+from edge.services.selling import catalog
 from sync.web.errors import NotFound
 from sync.web.lists import ListQuery, list_schema, paginate, paginate_rows
 

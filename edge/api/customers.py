@@ -6,8 +6,8 @@ from edge.api.schemas.customers import CustomerIn, CustomerOut, CustomerPatchIn,
 from edge.api.tx import writes
 from edge.extensions import db
 from edge.models import Customer
-from edge.services import customers
-from edge.services import outlet as outlet_settings
+from edge.services.selling import customers
+from edge.services.syncing import outlet as outlet_settings
 from sync.web.errors import NotFound
 from sync.web.lists import ListQuery, list_schema, paginate
 from sync.web.openapi import refuses

@@ -7,7 +7,7 @@ import logging
 
 from sqlalchemy.exc import DBAPIError
 
-from edge.services import storage
+from edge.services.storage import database as storage
 from sync.web.errors import error_body, refusal
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,10 @@ from swagger_ui_bundle import swagger_ui_path
 from edge.api.access import public
 from edge.extensions import db
 from edge.models import SyncState
-from edge.services import continuity, printing, storage, sync_status
+from edge.services import continuity
+from edge.services.printing import jobs as printing
+from edge.services.storage import database as storage
+from edge.services.syncing import status as sync_status
 
 bp = APIBlueprint("health", __name__, url_prefix="/api", tag="Health")
 VERSION = "0.1.0"

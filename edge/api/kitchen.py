@@ -8,7 +8,8 @@ from edge.api.access import require
 from edge.api.schemas.orders import OrderOut
 from edge.api.tx import writes
 from edge.extensions import db
-from edge.services import orders
+from edge.services.kitchen import kitchen_log
+from edge.services.selling import orders
 from sync.vocab import KITCHEN_SET_STATUSES, PREP_SET_BY_KITCHEN
 from sync.web.lists import ListQuery, list_schema, paginate
 
@@ -33,7 +34,7 @@ class ItemStatusIn(Schema):
 @bp.output(list_schema(OrderOut, "KitchenOrderList"))
 def open_tickets(query_data, actor):
     """Tickets the kitchen is working on, oldest first (`?station=` for one station), in the list envelope."""
-    return paginate(db.session, orders.open_orders_query(query_data.get("station")), query_data)
+    return paginate(db.session, kitchen_log.open_orders_query(query_data.get("station")), query_data)
 
 
 @bp.patch("/orders/<int:order_id>/status/")

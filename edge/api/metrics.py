@@ -6,7 +6,9 @@ from __future__ import annotations
 from prometheus_client.core import GaugeMetricFamily
 
 from edge.extensions import db
-from edge.services import printing, sync_status, throughput
+from edge.services import throughput
+from edge.services.printing import jobs as printing
+from edge.services.syncing import status as sync_status
 from sync.web.metrics import RequestMetrics, install_metrics
 
 _built: dict = {}

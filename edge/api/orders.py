@@ -27,19 +27,12 @@ from edge.api.schemas.orders import (
 from edge.api.tx import writes
 from edge.extensions import db
 from edge.models import Order
-from edge.services import (
-    continuity,
-    e_receipts,
-    gateway_payments,
-    orders,
-    print_documents,
-    printing,
-    refunds,
-    runtime,
-    shifts,
-)
-from edge.services import outlet as outlet_settings
-from edge.services.payments import GATEWAY_METHODS
+from edge.services import continuity, runtime
+from edge.services.printing import documents as print_documents
+from edge.services.printing import jobs as printing
+from edge.services.selling import e_receipts, gateway_payments, orders, refunds, shifts
+from edge.services.selling.payments import GATEWAY_METHODS
+from edge.services.syncing import outlet as outlet_settings
 from sync.errors import DomainError
 from sync.web import idempotency
 from sync.web.lists import (

@@ -5,7 +5,7 @@ from flask import current_app
 
 from edge.api.access import require
 from edge.extensions import db
-from edge.services import outlet as outlet_settings
+from edge.services.syncing import outlet as outlet_settings
 from sync.web.fields import Money, Rate, WholeNumber
 
 

@@ -17,7 +17,8 @@ from edge.api.schemas.orders import (
 from edge.api.tx import writes
 from edge.extensions import db
 from edge.models import Payment
-from edge.services import continuity, gateway_payments, late_payments, orders, payments, qr_images, runtime, shifts
+from edge.services import continuity, runtime
+from edge.services.selling import gateway_payments, late_payments, orders, payments, qr_images, shifts
 from sync.web.errors import NotFound
 from sync.web.openapi import refuses
 

@@ -13,7 +13,7 @@ from edge.api.schemas.printers import (
 from edge.api.tx import writes
 from edge.extensions import db
 from edge.models import Printer
-from edge.services import printing
+from edge.services.printing import jobs as printing
 from printers import make_test_page
 from sync.timeutil import isoformat
 from sync.web.lists import ListQuery, list_schema, paginate, paginate_rows

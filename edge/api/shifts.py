@@ -17,7 +17,8 @@ from edge.api.schemas.shifts import (
 from edge.api.tx import writes
 from edge.extensions import db
 from edge.models import Shift
-from edge.services import printing, shifts
+from edge.services.printing import jobs as printing
+from edge.services.selling import shifts
 from sync.web.errors import NotFound
 from sync.web.lists import ListQuery, list_schema, paginate
 

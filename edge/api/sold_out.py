@@ -5,7 +5,7 @@ from edge.api.access import require
 from edge.api.schemas.sold_out import SoldOutChangeOut, SoldOutIn, SoldOutMarkOut
 from edge.api.tx import writes
 from edge.extensions import db
-from edge.services import sold_out
+from edge.services.inventory import sold_out
 from sync.web.lists import ListQuery, list_schema, paginate_rows
 from sync.web.openapi import refuses
 

@@ -5,7 +5,7 @@ from edge.api.access import require
 from edge.api.schemas.stock import MovementOut, OnHandOut, ReceiveIn, WasteIn
 from edge.api.tx import writes
 from edge.extensions import db
-from edge.services import stock
+from edge.services.inventory import stock
 from sync.roles import STOCK_ROLES
 from sync.web.lists import ListQuery, list_schema, paginate_rows
 from sync.web.openapi import refuses

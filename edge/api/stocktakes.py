@@ -6,7 +6,7 @@ from edge.api.access import require
 from edge.api.schemas.stocktakes import CountsIn, StocktakeIn, StocktakeOut
 from edge.api.tx import writes
 from edge.extensions import db
-from edge.services import stocktakes
+from edge.services.inventory import stocktakes
 from sync.roles import STOCK_ROLES
 from sync.web.lists import ListQuery, list_schema, paginate_rows
 from sync.web.openapi import refuses

@@ -7,8 +7,10 @@ from flask import current_app
 from edge.api.access import require
 from edge.api.tx import writes
 from edge.extensions import db
-from edge.services import puller, runtime, sync_status
-from edge.services import relay as relay_service
+from edge.services import runtime
+from edge.services.syncing import puller
+from edge.services.syncing import relay as relay_service
+from edge.services.syncing import status as sync_status
 from sync.client import CloudError
 from sync.web.errors import ServiceUnavailable
 from sync.web.fields import WholeNumber

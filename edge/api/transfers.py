@@ -7,7 +7,7 @@ from edge.api.schemas.transfers import IncomingTransferOut, TransferIn
 from edge.api.stock import movement_document
 from edge.api.tx import writes
 from edge.extensions import db
-from edge.services import transfers
+from edge.services.inventory import transfers
 from sync.roles import STOCK_ROLES
 from sync.web.lists import ListQuery, list_schema, paginate_rows
 from sync.web.openapi import refuses

@@ -13,7 +13,7 @@ from flask_jwt_extended import get_jwt, verify_jwt_in_request
 from edge.api.access import authorize
 from edge.models import IdempotencyRecord
 from edge.services import continuity
-from edge.services.uow import write_transaction
+from edge.services.storage.uow import write_transaction
 from sync.errors import DomainError
 from sync.web import idempotency
 

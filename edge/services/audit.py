@@ -12,8 +12,8 @@ from datetime import UTC
 from sqlalchemy import select
 
 from edge.models import AuditHead, AuditRecord, SyncState, User
-from edge.services import mirror_cache, outbox
-from edge.services import outlet as outlet_settings
+from edge.services.syncing import mirror_cache, outbox
+from edge.services.syncing import outlet as outlet_settings
 from sync import audit_chain
 from sync.errors import Unavailable
 from sync.ids import canonical_json, new_uuid

@@ -17,8 +17,9 @@ from sqlalchemy import func, select
 
 from edge.context import running_app
 from edge.models import LoginThrottle, RevokedToken, User
-from edge.services import audit, mirror_cache
-from edge.services.uow import after_commit
+from edge.services import audit
+from edge.services.storage.uow import after_commit
+from edge.services.syncing import mirror_cache
 from sync import login_throttle, passwords
 from sync.errors import NotAuthenticated, TooManyAttempts
 from sync.roles import OUTLET_ROLES

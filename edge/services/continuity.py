@@ -46,8 +46,10 @@ from edge.models import (
     SyncIncident,
     SyncState,
 )
-from edge.services import credentials, mirror_cache, numbering, orders, sync_status
-from edge.services.uow import write_transaction
+from edge.services.selling import numbering, orders
+from edge.services.storage.uow import write_transaction
+from edge.services.syncing import credentials, mirror_cache, outbox
+from edge.services.syncing import status as sync_status
 from sync.client import CloudClient, CloudError, Refused
 from sync.errors import Unavailable
 from sync.schemas import events
@@ -99,14 +101,6 @@ def refuse_if_catching_up() -> None:
 
 # --- the check --------------------------------------------------------------------------
 
-def local_high_seq(session) -> int:
-    """The highest outbox seq this database has handed out (AUTOINCREMENT's counter, which
-    survives pruning), or the highest row when there is no counter yet."""
-    counter = session.execute(text("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'")).scalar()
-    highest = session.execute(select(OutboxEvent.seq).order_by(OutboxEvent.seq.desc()).limit(1)).scalar()
-    session.rollback()
-    return max(counter or 0, highest or 0)
-
 
 def behind(app, client: CloudClient, cloud_seq: int | None = None,
            after_seq: int | None = None) -> tuple[int, int] | None:
@@ -121,7 +115,7 @@ def behind(app, client: CloudClient, cloud_seq: int | None = None,
             device = client.device()
             _learn_number_space(app, device)
             cloud_seq = device["last_pushed_seq"]
-        local = local_high_seq(db.session)
+        local = outbox.local_high_seq(db.session)
         if after_seq is not None:
             return cloud_seq, min(local, after_seq)  # the events after it are not the ones the cloud saw
         return (cloud_seq, local) if cloud_seq > local else None

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from edge.models import SyncState
-from edge.services import late_payments, sync_status
+from edge.services.selling import late_payments
+from edge.services.syncing import status as sync_status
 from sync.timeutil import isoformat, utcnow
 
 # Other parts of the edge (printing, kitchen sockets) report here without this module

@@ -11,9 +11,13 @@ import threading
 from sqlalchemy.exc import DBAPIError
 
 from edge.extensions import db
-from edge.services import continuity, credentials, gateway_payments, late_payments, outbox, puller, storage, upkeep
+from edge.services import continuity
 from edge.services.loops import Loop
-from edge.services.relay import Relay
+from edge.services.selling import gateway_payments, late_payments
+from edge.services.storage import database as storage
+from edge.services.storage import upkeep
+from edge.services.syncing import credentials, outbox, puller
+from edge.services.syncing.relay import Relay
 from sync.client import CloudClient, CloudError
 
 log = logging.getLogger(__name__)

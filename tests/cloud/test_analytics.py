@@ -673,9 +673,9 @@ def test_an_edges_sales_reach_the_dashboard_as_the_edge_counted_them(shop_app, a
     today are the edge's own totals (the demo tenant rounds cash to Rp 100)."""
     from cloud.services import demo
     from edge.extensions import db as edge_db
-    from edge.services import enrollment as edge_enrollment
-    from edge.services import puller
-    from edge.services.relay import Relay
+    from edge.services.syncing import enrollment as edge_enrollment
+    from edge.services.syncing import puller
+    from edge.services.syncing.relay import Relay
     from sync.client import CloudClient
     from tests.edge.conftest import CLOUD_URL, login, make_edge
     from tests.edge.conftest import Till as EdgeTill

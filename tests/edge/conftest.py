@@ -15,7 +15,7 @@ from cloud.services import demo
 from cloud.services import enrollment as cloud_enrollment
 from edge import create_app as create_edge
 from edge.extensions import db as edge_db
-from edge.services import enrollment, puller
+from edge.services.syncing import enrollment, puller
 from sync.client import CloudClient
 from tests.conftest import TEST_SECRET
 from tests.support.flask_transport import FlaskSession

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from edge.extensions import db
 from edge.models import Printer, PrintJobRow
-from edge.services import printing
+from edge.services.printing import jobs as printing
 from printers.render import render_stored
 from tests.support.escpos_decoder import Decoded, decode
 

@@ -4,7 +4,7 @@ import pytest
 
 from edge.extensions import db
 from edge.models import KitchenEvent, Order, OutboxEvent
-from edge.services import outbox
+from edge.services.syncing import outbox
 
 
 def test_an_order_whose_outbox_write_fails_leaves_no_order_behind(cashier, monkeypatch):
@@ -23,7 +23,7 @@ def test_an_order_whose_outbox_write_fails_leaves_no_order_behind(cashier, monke
 
 def test_a_confirm_whose_kitchen_event_fails_is_undone(cashier, monkeypatch):
     order = cashier.order(cashier.item("DR-COLA"))
-    from edge.services import kitchen_log
+    from edge.services.kitchen import kitchen_log
 
     monkeypatch.setattr(kitchen_log, "record", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("boom")))
     assert cashier.post(f"/api/orders/{order['id']}/confirm/").status_code == 500

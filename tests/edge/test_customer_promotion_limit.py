@@ -7,7 +7,7 @@ from datetime import datetime
 from cloud.extensions import db as cloud_db
 from cloud.models import Customer as CloudCustomer
 from cloud.models import Outlet, PromotionUsage
-from edge.services import puller
+from edge.services.syncing import puller
 from sync.ids import new_uuid
 
 OWNER = {"username": "owner", "password": "owner123"}

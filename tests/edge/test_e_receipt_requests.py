@@ -12,7 +12,7 @@ from cloud.notifications.channels.base import SendResult
 from cloud.services.notification_worker import WorkerSettings, run_once
 from edge.extensions import db
 from edge.models import OutboxEvent
-from edge.services.relay import Relay
+from edge.services.syncing.relay import Relay
 
 
 class Recorder:

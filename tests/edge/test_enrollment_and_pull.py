@@ -9,7 +9,7 @@ from cloud.services import catalog as cloud_catalog
 from cloud.services.actor import Actor
 from edge.extensions import db
 from edge.models import MirrorProduct, MirrorPromotion, User
-from edge.services import credentials, puller
+from edge.services.syncing import credentials, puller
 from tests.edge.conftest import login
 
 

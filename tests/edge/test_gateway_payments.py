@@ -167,7 +167,7 @@ def test_a_refund_the_gateway_cannot_make_is_not_recorded(online, edge_app, mana
 
 def test_the_pull_loop_settles_a_payment_no_till_is_looking_at(online, edge_app, device_client, cashier, sim,
                                                                receiver):
-    from edge.services import gateway_payments
+    from edge.services.selling import gateway_payments
 
     order, payment = qris_order(cashier)
     sim_pay(sim, payment["reference"])
@@ -192,7 +192,7 @@ def late_paid(online, sim, receiver, payment):
 
 def test_a_payment_made_after_the_qr_was_withdrawn_is_recorded_once_as_an_overpayment(
         online, edge_app, device_client, manager, cashier, sim, receiver):
-    from edge.services import late_payments
+    from edge.services.selling import late_payments
 
     order, payment = qris_order(cashier)
     assert cashier.post(f"/api/payments/{payment['id']}/cancel/").json["status"] == "cancelled"
@@ -213,7 +213,7 @@ def test_a_payment_made_after_the_qr_was_withdrawn_is_recorded_once_as_an_overpa
 
 def test_a_late_payment_is_not_given_back_unless_the_gateway_confirms(online, edge_app, device_client, manager,
                                                                       cashier, sim, receiver):
-    from edge.services import late_payments
+    from edge.services.selling import late_payments
 
     order, payment = qris_order(cashier)
     cashier.post(f"/api/payments/{payment['id']}/cancel/")
@@ -231,7 +231,7 @@ def test_a_late_payment_is_not_given_back_unless_the_gateway_confirms(online, ed
 
 def test_a_late_payment_that_pays_its_order_is_not_an_overpayment(online, edge_app, device_client, manager,
                                                                  cashier, sim, receiver):
-    from edge.services import late_payments
+    from edge.services.selling import late_payments
 
     order, payment = qris_order(cashier)
     cashier.post(f"/api/payments/{payment['id']}/cancel/")
@@ -246,7 +246,7 @@ def test_a_late_payment_that_pays_its_order_is_not_an_overpayment(online, edge_a
 
 def test_the_status_bar_counts_late_payments_until_they_are_given_back(online, edge_app, device_client, manager,
                                                                        cashier, sim, receiver):
-    from edge.services import late_payments
+    from edge.services.selling import late_payments
 
     assert cashier.get("/api/status/").json["payments"] == {"late_to_give_back": 0}
     order, payment = qris_order(cashier)
@@ -300,7 +300,7 @@ def test_an_ewallet_refund_the_gateway_is_still_making_is_recorded_when_asked_ag
 
 def test_the_waiting_qris_code_prints_as_a_native_qr_on_the_receipt_printer(online, edge_app, manager, cashier):
     from edge.models import Printer, PrintJobRow
-    from edge.services import printing
+    from edge.services.printing import jobs as printing
     from printers.render import render_stored
     from tests.support.escpos_decoder import decode
 

@@ -10,7 +10,7 @@ import pytest
 
 from edge.extensions import db, socketio
 from edge.models import KitchenEvent, Order
-from edge.services import kitchen_log
+from edge.services.kitchen import kitchen_log
 from tests.edge.conftest import login
 
 # --- helpers ---------------------------------------------------------------------------
@@ -86,7 +86,7 @@ def confirmed(cashier, *items, **fields):
 
 
 def outlet_id(app) -> int:
-    from edge.services import outlet
+    from edge.services.syncing import outlet
 
     with app.app_context():
         return outlet.outlet(db.session).id

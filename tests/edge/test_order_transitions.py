@@ -10,7 +10,7 @@ import pytest
 
 from edge.extensions import db
 from edge.models import Order
-from edge.services.orders import EDITABLE
+from edge.services.selling.orders import EDITABLE
 from sync.vocab import TRANSITIONS as TABLE
 
 STATUSES = tuple(TABLE)

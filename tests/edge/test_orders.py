@@ -8,7 +8,7 @@ from sqlalchemy import event
 
 from edge.extensions import db
 from edge.models import MirrorAllowance, Order, OutboxEvent
-from edge.services import orders
+from edge.services.selling import orders
 
 
 def money(value):

@@ -4,7 +4,7 @@ Amounts are minor units: Rp 95.000 = 9_500_000.
 """
 import pytest
 
-from edge.services.pricing import (
+from edge.services.selling.pricing import (
     AppliedPromotion,
     CartLine,
     ChargeSettings,
@@ -14,7 +14,7 @@ from edge.services.pricing import (
     allocate_capped,
     price_order,
 )
-from edge.services.promotion_rules import PromotionProduct, PromotionRule
+from edge.services.selling.promotion_rules import PromotionProduct, PromotionRule
 
 PIZZA, PEPPERONI, MARGHERITA, COLA, GARLIC_BREAD = 101, 102, 103, 201, 301
 PIZZA_PALACE = ChargeSettings(tax_rate_bp=1000, service_charge_bp=500)

@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from edge.services.pricing import CartLine, ChargeSettings, ModifierChoice, price_order
-from edge.services.promotion_rules import (
+from edge.services.selling.pricing import CartLine, ChargeSettings, ModifierChoice, price_order
+from edge.services.selling.promotion_rules import (
     PromotionProduct,
     PromotionRule,
     select_promotions,

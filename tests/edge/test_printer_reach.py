@@ -12,9 +12,9 @@ import pytest
 
 from edge.extensions import db
 from edge.models import Printer
-from edge.services import printing
-from edge.services.print_runtime import PrintService
-from edge.services.uow import write_transaction
+from edge.services.printing import jobs as printing
+from edge.services.printing.runtime import PrintService
+from edge.services.storage.uow import write_transaction
 from printers.backoff import Backoff
 from printers.worker import WorkerPolicy
 

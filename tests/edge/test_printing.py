@@ -11,7 +11,7 @@ import pytest
 
 from edge.extensions import db
 from edge.models import PrintJobRow
-from edge.services.print_runtime import PrintService
+from edge.services.printing.runtime import PrintService
 from printers.backoff import Backoff
 from printers.worker import WorkerPolicy
 from tests.support.escpos_decoder import decode

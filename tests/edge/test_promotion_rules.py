@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from edge.services.pricing import CartLine, ChargeSettings, price_order
-from edge.services.promotion_rules import (
+from edge.services.selling.pricing import CartLine, ChargeSettings, price_order
+from edge.services.selling.promotion_rules import (
     CodeRejection,
     PromotionProduct,
     PromotionRule,

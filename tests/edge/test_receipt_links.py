@@ -2,7 +2,7 @@
 a key only it and the cloud can derive, and the receipt's QR encodes the same URL."""
 import pytest
 
-from edge.services import receipt_links as edge_links
+from edge.services.printing import receipt_links as edge_links
 from sync import receipt_links
 
 

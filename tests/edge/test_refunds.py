@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from edge.extensions import db
 from edge.models import OutboxEvent
-from edge.services import orders, refunds
+from edge.services.selling import orders, refunds
 from sync.money import div_round_half_up, parse_amount
 from sync.web.errors import Conflict
 

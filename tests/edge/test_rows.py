@@ -1,4 +1,4 @@
-"""Rows written with one Core statement each (edge.services.rows) leave the session as
+"""Rows written with one Core statement each (edge.services.storage.rows) leave the session as
 if they had been loaded: nothing is written twice, nothing is left for the flush, and a
 rollback undoes them with the rest of the transaction."""
 from datetime import date
@@ -8,8 +8,8 @@ from sqlalchemy import event, select
 
 from edge.extensions import db
 from edge.models import Order, OrderItem, Payment
-from edge.services import rows
-from edge.services.uow import write_transaction
+from edge.services.storage import rows
+from edge.services.storage.uow import write_transaction
 from tests.edge.conftest import make_edge
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.exc import DatabaseError
 
 from edge.extensions import db
 from edge.models import OutboxEvent, StockMovement
-from edge.services import orders
+from edge.services.selling import orders
 
 
 def on_hand(till) -> dict[str, int]:

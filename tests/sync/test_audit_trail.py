@@ -10,7 +10,7 @@ from cloud.extensions import db as cloud_db
 from cloud.models import AuditEntry, Outlet
 from edge.extensions import db
 from edge.models import AuditRecord, OutboxEvent
-from edge.services.relay import Relay
+from edge.services.syncing.relay import Relay
 
 
 def drain(edge_app, device_client):

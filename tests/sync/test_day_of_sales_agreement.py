@@ -37,8 +37,8 @@ from cloud.models import Tenant
 from cloud.services import demo, tenants
 from cloud.services import enrollment as cloud_enrollment
 from edge.extensions import db as edge_db
-from edge.services import enrollment, puller
-from edge.services.relay import Relay
+from edge.services.syncing import enrollment, puller
+from edge.services.syncing.relay import Relay
 from sync.client import CloudClient
 from sync.money import div_round_half_up, parse_amount
 from sync.schemas.events import METHODS

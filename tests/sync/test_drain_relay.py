@@ -9,8 +9,8 @@ from cloud.extensions import db as cloud_db
 from cloud.models import Promotion
 from edge.extensions import db
 from edge.models import Order, OutboxEvent
-from edge.services import sync_status
-from edge.services.relay import Relay
+from edge.services.syncing import status as sync_status
+from edge.services.syncing.relay import Relay
 
 
 class Statements:
@@ -125,7 +125,7 @@ def test_a_promotion_use_bumps_the_promotion_s_change_version(edge_app, cloud_ap
         use = db.session.execute(select(OutboxEvent).where(OutboxEvent.type == "promotion.usage")).scalar_one()
         again = {**{k: getattr(use, k) for k in ("seq", "event_id", "type", "occurred_at", "payload",
                                                   "payload_sha256")}}
-    from edge.services.relay import wire_event
+    from edge.services.syncing.relay import wire_event
     from sync.ids import new_uuid
 
     replay = {**wire_event(type("E", (), again)), "event_id": new_uuid(), "seq": again["seq"] + 1000}

@@ -115,8 +115,8 @@ def test_a_backoff_is_timed_on_the_monotonic_clock_not_the_wall_clock(edge_app):
     import time
 
     from edge.extensions import db
-    from edge.services import sync_status
-    from edge.services.relay import Relay
+    from edge.services.syncing import status as sync_status
+    from edge.services.syncing.relay import Relay
     from sync.timeutil import utcnow
 
     relay = Relay(None, cap_s=60.0)

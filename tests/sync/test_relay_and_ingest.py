@@ -9,8 +9,9 @@ from cloud.models import Customer as CloudCustomer
 from cloud.models import ProcessedEvent, Promotion, PromotionAllowance, SyncedOrder, SyncedPayment, SyncedShift
 from edge.extensions import db
 from edge.models import OutboxEvent
-from edge.services import puller, sync_status
-from edge.services.relay import Relay
+from edge.services.syncing import puller
+from edge.services.syncing import status as sync_status
+from edge.services.syncing.relay import Relay
 from sync.client import Unreachable
 from sync.ids import canonical_json, sha256_hex
 
@@ -68,7 +69,7 @@ def test_replaying_a_batch_applies_nothing_twice(edge_app, cloud_app, device_cli
     sell(cashier)
     with edge_app.app_context():
         events = db.session.query(OutboxEvent).order_by(OutboxEvent.seq).all()
-        from edge.services.relay import wire_event
+        from edge.services.syncing.relay import wire_event
 
         batch = [wire_event(e) for e in events]
     first = device_client.push(batch).body["results"]
@@ -84,7 +85,7 @@ def test_an_older_order_snapshot_never_overwrites_a_newer_one(edge_app, cloud_ap
     order = sell(cashier, pay=False)
     cashier.post(f"/api/orders/{order['id']}/confirm/")
     with edge_app.app_context():
-        from edge.services.relay import wire_event
+        from edge.services.syncing.relay import wire_event
 
         events = [wire_event(e) for e in db.session.query(OutboxEvent).filter_by(type="order.snapshot")
                   .order_by(OutboxEvent.seq.desc())]

@@ -46,8 +46,8 @@ from cloud.services import demo, tenants
 from cloud.services import enrollment as cloud_enrollment
 from edge import create_app as create_edge
 from edge.extensions import db as edge_db
-from edge.services import enrollment, puller
-from edge.services.relay import Relay
+from edge.services.syncing import enrollment, puller
+from edge.services.syncing.relay import Relay
 from sync.client import CloudClient, CloudError, Unreachable
 from tests.conftest import TEST_SECRET
 from tests.edge.conftest import Till, login

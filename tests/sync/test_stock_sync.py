@@ -10,7 +10,7 @@ from cloud.extensions import db as cloud_db
 from cloud.models import Outlet, StockMovement
 from edge.extensions import db
 from edge.models import OutboxEvent
-from edge.services.relay import Relay
+from edge.services.syncing.relay import Relay
 
 
 def cloud_on_hand(cloud_app) -> dict[str, int]:

@@ -14,8 +14,8 @@ from cloud.extensions import db as cloud_db
 from cloud.models import Outlet
 from edge.extensions import db as edge_db
 from edge.models import OutboxEvent
-from edge.services import enrollment, puller
-from edge.services.relay import Relay
+from edge.services.syncing import enrollment, puller
+from edge.services.syncing.relay import Relay
 from tests.edge.conftest import CLOUD_URL, Till, issue_key, login, make_edge
 
 

@@ -3,7 +3,7 @@ from apiflask.fields import Boolean, Date, Dict, Function, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
 
 from edge.api.schemas import ROW_ID, Quantity, presenters
-from edge.services import receipt_links
+from edge.services.printing import receipt_links
 from sync.vocab import (
     EDITABLE_STATUSES,
     NOTIFY_CHANNELS,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from edge.services import receipt_links
+from edge.services.printing import receipt_links
 from sync.money import format_amount
 from sync.timeutil import isoformat
 

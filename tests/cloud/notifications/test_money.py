@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cloud.notifications.money import Money, format_money, format_number
-from edge.services.print_documents import currency_format
+from edge.services.printing.documents import currency_format
 from printers.money_format import format_money as receipt_money
 
 AMOUNTS = [0, 1, 49, 50, 99, 100, 150, 2_080_000, 20_849, 20_850, 123_456_789_01, -500_000, -49, -50, 10**17]

@@ -1,0 +1,1 @@
+"""Stock at the outlet: the ledger, counts, transfers and sold-out marks."""

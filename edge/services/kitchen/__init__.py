@@ -1,0 +1,1 @@
+"""What the kitchen screens see: the numbered log of kitchen-visible changes."""

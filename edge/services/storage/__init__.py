@@ -1,0 +1,1 @@
+"""The write gate, the write path and the database file under them."""
