@@ -6,7 +6,7 @@
 import { uuid4 } from "../api.js";
 import { format, fromKeypadDigits, quickCash, toMinor, toWire } from "../money.js";
 import { h, keypad, messageLine, modal, replace, toast } from "../dom.js";
-import { cartItems, itemsSignature, resetCart, saveCart, settings, state } from "../store.js";
+import { cartItems, itemsSignature, on, resetCart, saveCart, settings, state } from "../store.js";
 import { PRINTING_UNAVAILABLE, hasPrinter, printOrder } from "../printing.js";
 import { eReceiptControl } from "./e_receipt.js";
 import { showReceipt } from "./receipt.js";
@@ -289,7 +289,8 @@ export function openPayment(app, initialOrder, { fromCart = false, onFinished = 
     let timer = null;
     let stopped = false;
     let longPolling = false;
-    const stop = () => { stopped = true; clearTimeout(timer); waiting = null; };
+    let unwatch = () => {};
+    const stop = () => { stopped = true; clearTimeout(timer); waiting = null; unwatch(); };
     waiting = { payment, stop };
     const image = h("img", { class: "qr-image", testid: "qr-image", alt: `${kind} code to scan`, width: "280",
       height: "280", hidden: true });
@@ -312,6 +313,10 @@ export function openPayment(app, initialOrder, { fromCart = false, onFinished = 
           toast(error.message, "error", 7000);
         }
       } }, "Print the code");
+    // a printer set up while the till was open shows up with the next status report: ask for one now
+    const printable = () => { printQr.hidden = payment.method !== "qris" || hasPrinter("receipt") === false; };
+    unwatch = on("status", printable);
+    app.refreshStatus();
     replace(tender, h("div", { class: "tender-panel gateway-wait", testid: "gateway-wait",
       dataset: { paymentId: String(payment.id), status: "pending" } },
     h("label", { class: "field-label" }, `${kind} · ${format(payment.amount)}`),
