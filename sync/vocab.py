@@ -160,6 +160,8 @@ ROLES = ("super_admin", "admin", "tenant_owner", "manager", "cashier", "kitchen"
 ROLE_RANK = {"kitchen": 1, "stockkeeper": 1, "cashier": 2, "manager": 3, "tenant_owner": 4, "admin": 5,
              "super_admin": 6}
 PLATFORM_ROLES = ("super_admin", "admin")  # not bound to a tenant
+ROLE_LABELS = {"super_admin": "Platform admin", "admin": "Support admin", "tenant_owner": "Owner",
+               "manager": "Manager", "cashier": "Cashier", "kitchen": "Kitchen", "stockkeeper": "Stockkeeper"}
 OUTLET_ROLES = ("tenant_owner", "manager", "cashier", "kitchen", "stockkeeper")  # who can log in at an outlet
 STOCK_ROLES = ("stockkeeper",)  # manage stock items, recipes, receiving, waste, counts, transfers; see stock figures
 
@@ -186,4 +188,6 @@ def for_pages() -> dict:
                              "needs_reference": m.needs_reference} for m in PAYMENT_METHOD_LIST],
         "printer_roles": list(PRINTER_ROLES),
         "audit_actions": list(AUDIT_ACTIONS),
+        "roles": [{"name": role, "label": ROLE_LABELS[role], "rank": ROLE_RANK[role],
+                   "platform": role in PLATFORM_ROLES} for role in ROLES],
     }

@@ -10,9 +10,8 @@ import { format, setCurrency } from "./money.js";
 import { renderCustomers, renderKpis, renderOutlets, renderPaymentMethods, renderPrep, renderStatuses,
   renderStocktakes, renderTopProducts } from "./views.js";
 
-const RANK = { kitchen: 1, cashier: 2, manager: 3, tenant_owner: 4, admin: 5, super_admin: 6 };
-const ROLE_NAMES = { manager: "Manager", tenant_owner: "Owner", admin: "Support admin", super_admin: "Platform admin" };
-const PLATFORM = new Set(["admin", "super_admin"]);
+import { PLATFORM_ROLES as PLATFORM, ROLE_LABEL as ROLE_NAMES, ROLE_RANK as RANK } from "./vocab.js";
+
 
 const state = {
   user: null,
