@@ -33,8 +33,8 @@ from cloud.models import (
 )
 from cloud.notifications import catalogue, templates
 from cloud.notifications.errors import TemplateError
+from cloud.services import automation_events, receipts
 from cloud.services import notification_outbox as outbox
-from cloud.services import receipts
 from cloud.services.notification_templates import default_template
 from sync.errors import Invalid
 from sync.timeutil import utcnow
@@ -301,7 +301,9 @@ def expand(session, *, limit: int = 50, now: datetime | None = None, public_url:
                 continue
             trigger.outcome = "its order never arrived within the freshness window"
         else:
-            trigger.outcome = _messages_for(session, trigger, order, now, public_url)[:200]
+            ruled = automation_events.on_note(session, trigger, order, now)  # the tenant's event rules
+            outcome = _messages_for(session, trigger, order, now, public_url)
+            trigger.outcome = (f"{outcome}; {ruled}" if ruled else outcome)[:200]
         trigger.processed_at = now
         session.commit()
         settled += 1
