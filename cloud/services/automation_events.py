@@ -91,12 +91,11 @@ def on_note(session, note: NotificationTrigger, order: SyncedOrder, now: datetim
     fields = fields_of(session, note, order)
     if fields is None:
         return "rules: the event's row is missing"
-    fired = []
+    fired, base = [], firing_of(session, note, order, fields)
     for rule in rules:
         if not holds(rule.trigger, rule.conditions or [], fields):
             continue
-        firing = firing_of(session, note, order, fields)
-        firing = replace(firing, text=firing.text + f"\nRule: {rule.name}")
+        firing = replace(base, text=base.text + f"\nRule: {rule.name}")
         actions.perform(session, rule, firing, f"rule:{rule.id}:note:{note.id}", now)
         fired.append(str(rule.id))
     return f"rules fired: {', '.join(fired)}" if fired else "rules: conditions not met"

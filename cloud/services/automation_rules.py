@@ -1,5 +1,7 @@
-"""A tenant's automation rules: saved with their condition and actions checked, listed
-and changed by managers (a manager bound to an outlet only for rules of that outlet).
+"""A tenant's automation rules: saved with their trigger's parameters, their conditions
+(automation_conditions.py) and their actions checked (a webhook's secret sealed, never
+shown again), listed and changed by managers (a manager bound to an outlet only for rules
+of that outlet).
 
 Changing a rule's condition or switching it off re-arms it: its subjects stop firing, so
 the changed rule fires anew where its condition holds (docs/api-extensions.md)."""

@@ -2,7 +2,9 @@
 
 Ingest only notes the fact (`note_payment`: one row, in the transaction that applies
 the event, unique per outlet and payment, so a replay notes nothing new); the worker
-turns notes into messages (`expand`) outside the sync's hot path. A till that was
+turns notes into messages (`expand`) outside the sync's hot path, and fires the tenant's
+event automation rules for each note in the same transaction (automation_events.py), so
+each rule acts once per event. A till that was
 offline sends its events late, and the messages go when they arrive, unless the type's
 freshness window has passed (the message is then not sent: `expires_at`).
 
