@@ -216,6 +216,33 @@ def test_a_cancelled_order_rule_raises_an_alert_the_owner_sees(app, client, worl
     assert other["results"] == []
 
 
+def test_refund_and_ready_rules_fire_on_their_events_with_their_fields(app, client, world):
+    _rule(client, world, name="QRIS refunds", trigger="order_refunded",
+          conditions=[{"field": "method", "op": "==", "value": "qris"},
+                      {"field": "amount", "op": "<", "value": "50.00"}],
+          actions=[{"channel": "whatsapp", "recipient": "0813-5555-0101"}])
+    _rule(client, world, name="Kiosk ready", trigger="order_ready",
+          conditions=[{"field": "order_source", "op": "in", "value": ["kiosk", "self"]}],
+          actions=[{"channel": "email", "recipient": "kitchen@example.com"}])
+    at = utcnow().replace(microsecond=0)
+    till = Outlet_(app, client, world.a.outlet_id)
+    kiosk = order(world.a.outlet_id, source="kiosk", status="ready", ready_at=at, created_at=at)
+    counter = order(world.a.outlet_id, source="pos", status="ready", ready_at=at, created_at=at)
+    refunds = [{"uuid": new_uuid(), "order_uuid": counter["uuid"], "shift_uuid": None, "kind": "refund",
+                "method": method, "amount": 1000, "reason": "Cold", "lines": [], "created_by": None, "created_at": at}
+               for method in ("qris", "cash")]
+    results = till.push([till.event("order.snapshot", kiosk), till.event("order.snapshot", counter),
+                         *(till.event("refund.recorded", refund) for refund in refunds)])
+    assert {r["status"] for r in results} == {"applied"}
+    _work(app)
+    with app.app_context():
+        sent = db.session.execute(select(Notification.type, Notification.body).order_by(Notification.id)).all()
+    assert sorted(kind for kind, _ in sent) == ["order_ready", "order_refunded"]
+    texts = dict(sent)
+    assert kiosk["order_number"] in texts["order_ready"] and "Rule: Kiosk ready" in texts["order_ready"]
+    assert "10.00 by QRIS" in texts["order_refunded"] and counter["order_number"] in texts["order_refunded"]
+
+
 # --- states: dead letters, open shifts, schedules --------------------------------------------------
 
 
