@@ -145,11 +145,20 @@ CLOUD_AUDIT_ACTIONS = ("login", "login_failed", "user_create", "user_change", "r
                        "device_enrol", "device_revoke", "export", "gateway_key_change")
 AUDIT_ACTIONS = tuple(dict.fromkeys(EDGE_AUDIT_ACTIONS + CLOUD_AUDIT_ACTIONS))
 # ------------------------------------------------------------------------------ automation
-# what an automation rule watches: an outlet's on-hand of a stock item below a threshold, an
-# outlet silent (no push, no pull) past some minutes
-AUTOMATION_TRIGGERS = ("stock_low", "outlet_offline")
+# what an automation rule watches. States, fired once per episode: an outlet's on-hand of a
+# stock item below a threshold, an outlet silent (no push, no pull) past some minutes, a
+# shift open past some hours, an event the cloud refused (dead-lettered), a daily moment at
+# outlet time. Events, fired once per synced event: a payment taken, an order cancelled,
+# refunded, or bumped ready by the kitchen.
+AUTOMATION_STATE_TRIGGERS = ("stock_low", "outlet_offline", "shift_not_closed", "sync_dead_letter", "schedule")
+AUTOMATION_EVENT_TRIGGERS = ("payment_received", "order_cancelled", "order_refunded", "order_ready")
+AUTOMATION_TRIGGERS = AUTOMATION_STATE_TRIGGERS + AUTOMATION_EVENT_TRIGGERS
 NOTIFY_CHANNELS = ("whatsapp", "email")  # how the cloud sends messages (an e-receipt asked for at the till too)
-AUTOMATION_ACTIONS = ("notify",)  # send a message through the notification outbox
+# notify: a message through the notification outbox; webhook: a signed POST the worker
+# delivers; alert: a security alert the tenant's owner sees (and acknowledges)
+AUTOMATION_ACTIONS = ("notify", "webhook", "alert")
+CONDITION_OPERATORS = ("==", "!=", ">", ">=", "<", "<=", "in", "not_in")
+WEBHOOK_DELIVERY_STATUSES = ("queued", "delivered", "failed")
 
 # ----------------------------------------------------------------------------------- users
 ROLES = ("super_admin", "admin", "tenant_owner", "manager", "cashier", "kitchen", "stockkeeper")
@@ -170,7 +179,7 @@ STOCK_ROLES = ("stockkeeper",)  # manage stock items, recipes, receiving, waste,
 # failed sign-ins in a burst per username / per address, a lockout, an outlet no device of
 # which has been heard from, refunds and voids above their share of an outlet's day
 SECURITY_ALERT_KINDS = ("failed_logins_user", "failed_logins_address", "account_locked", "outlet_silent",
-                        "refund_share", "drawer_opens", "audit_chain_broken")
+                        "refund_share", "drawer_opens", "audit_chain_broken", "automation")
 
 
 def check_in(column: str, values: tuple[str, ...], nullable: bool = False) -> str:

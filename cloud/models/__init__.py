@@ -1,6 +1,6 @@
 """Cloud models. Importing this package registers every table on the metadata."""
 from cloud.models.audit import AuditEntry
-from cloud.models.automation import AutomationRule, AutomationRuleState
+from cloud.models.automation import AutomationRule, AutomationRuleState, WebhookAttempt, WebhookDelivery
 from cloud.models.base import Base
 from cloud.models.catalog import Category, Modifier, ModifierGroup, OutletProduct, Product
 from cloud.models.customer import Customer
@@ -42,5 +42,5 @@ __all__ = [
     "GatewayRefund", "PaymentCallback", "Notification", "NotificationOptOut", "NotificationStatusEvent",
     "NotificationTemplate", "NotificationTrigger", "Recipe", "StockItem", "StockMovement", "WorkerHeartbeat",
     "RequestLogEntry", "SecurityAlert", "AutomationRule", "AutomationRuleState", "OutletSoldOut", "Stocktake",
-    "Transfer", "ReorderPoint",
+    "Transfer", "ReorderPoint", "WebhookDelivery", "WebhookAttempt",
 ]

@@ -184,6 +184,7 @@ ACCESS = {  # (method, rule): the minimum role, "public" (no token needed) or "d
     ("POST", "/api/notifications/rules/<int:rule_id>/dry-run/"): "manager",
     ("PATCH", "/api/notifications/rules/<int:rule_id>/"): "manager",
     ("DELETE", "/api/notifications/rules/<int:rule_id>/"): "manager",
+    ("GET", "/api/notifications/rules/<int:rule_id>/deliveries/"): "manager",
     # Meta's webhook (its signature is the credential) and the e-receipt (the signed link is)
     ("GET", "/api/notifications/webhook/whatsapp/"): "public",
     ("POST", "/api/notifications/webhook/whatsapp/"): "public",
@@ -466,6 +467,16 @@ def _seed_notifications(session, seed: Seed, owner: Actor, word: str) -> None:
             "actions": [{"channel": "whatsapp", "recipient": PHONES[seed.name]}]}
     seed.rule_id = automation_rules.create_rule(session, owner, {"name": f"{word} Rule", **rule}).id
     seed.spare_rule_id = automation_rules.create_rule(session, owner, {"name": f"{word} Spare Rule", **rule}).id
+    from cloud.services import webhook_deliveries
+
+    hooked = automation_rules.create_rule(session, owner, {
+        "name": f"{word} Hook", "trigger": "payment_received", "outlet_id": seed.outlet_id,
+        "actions": [{"type": "webhook", "url": f"https://hooks.{word.lower()}.test/pos",
+                     "secret": f"{word}-secret-0123456789"}]})
+    webhook_deliveries.enqueue(session, seed.tenant_id, rule_id=seed.rule_id, outlet_id=seed.outlet_id,
+                               event="stock_low", url=f"https://hooks.{word.lower()}.test/pos",
+                               secret_sealed=hooked.actions[0]["secret_sealed"], payload={"note": f"{word} hook"},
+                               key=f"seed:{word}")
 
 
 def leaks(body: bytes, seed: Seed) -> list[str]:
@@ -686,6 +697,7 @@ CALLS = {
     ("POST", "/api/notifications/rules/<int:rule_id>/dry-run/"): Call(),
     ("PATCH", "/api/notifications/rules/<int:rule_id>/"): Call(json={"threshold": 200}),
     ("DELETE", "/api/notifications/rules/<int:rule_id>/"): Call(ids=(("rule_id", "spare_rule_id"),)),
+    ("GET", "/api/notifications/rules/<int:rule_id>/deliveries/"): Call(),
     ("GET", "/api/notifications/webhook/whatsapp/"): Call(query={"hub.mode": "subscribe", "hub.challenge": "1",
                                                                  "hub.verify_token": WHATSAPP_VERIFY_TOKEN}),
     ("POST", "/api/notifications/webhook/whatsapp/"): Call(json={"object": "whatsapp_business_account", "entry": []},
