@@ -2,6 +2,7 @@
 from apiflask import APIBlueprint
 
 from cloud.api.access import require
+from cloud.api.schemas.analytics import AnalyticsQuery
 from cloud.api.schemas.common import ListQuery, list_schema
 from cloud.api.schemas.stock import (
     OnHandOut,
@@ -21,11 +22,12 @@ from cloud.api.schemas.stock import (
     StocktakeQuery,
     TransferOut,
     TransferQuery,
+    UsageOut,
 )
 from cloud.api.tx import writes
 from cloud.extensions import db
 from cloud.models import Recipe, StockItem
-from cloud.services import reorder, stock, stocktakes, transfers
+from cloud.services import analytics, reorder, stock, stocktakes, transfers, usage
 from sync.roles import STOCK_ROLES
 from sync.web.lists import order_by, ordered_by, paginate, paginate_rows, search_filter
 from sync.web.openapi import refuses
@@ -209,3 +211,19 @@ def list_reorder_points(query_data, actor):
 def list_to_reorder(query_data, actor):
     """What the outlet should reorder now: items at or below their reorder level."""
     return paginate_rows(reorder.to_reorder(db.session, actor, query_data["outlet_id"]), query_data)
+
+
+@bp.get("/stock/usage/")
+@require("manager", also=STOCK_ROLES)
+@bp.input(AnalyticsQuery, location="query")
+@bp.output(UsageOut)
+@refuses(DATE_RANGE_TOO_LONG="date_from to date_to spans more than 1096 days",
+         INVALID_DATE_RANGE="date_from is after date_to", INVALID_OUTLET="outlet_id names no outlet you may see")
+def stock_usage(query_data, actor):
+    """Theoretical (the recipes times what sold) against actual usage (opening + received +
+    transferred in - out - wasted - closing, the range's stocktakes in the closing figure)
+    per outlet and stock item, over business dates (`date_from`, `date_to` included; default
+    the last 30 days); every outlet you may see unless `outlet_id` names one."""
+    scope = analytics.resolve_scope(db.session, actor, query_data.get("outlet_id"), query_data.get("date_from"),
+                                    query_data.get("date_to"))
+    return usage.usage(db.session, scope)

@@ -122,6 +122,7 @@ ACCESS = {  # (method, rule): the minimum role, "public" (no token needed) or "d
     ("GET", "/api/analytics/products/"): "manager",
     ("GET", "/api/analytics/products/export/"): "manager",
     ("GET", "/api/analytics/customers/"): "manager",
+    ("GET", "/api/analytics/margins/"): "manager",
     # stock master data and an outlet's on-hand: manager+
     ("GET", "/api/stock-items/"): "manager",
     ("POST", "/api/stock-items/"): "manager",
@@ -141,6 +142,7 @@ ACCESS = {  # (method, rule): the minimum role, "public" (no token needed) or "d
     ("PUT", "/api/stock/reorder-points/"): "manager",
     ("GET", "/api/stock/reorder-points/"): "manager",
     ("GET", "/api/stock/reorder/"): "manager",
+    ("GET", "/api/stock/usage/"): "manager",
     # sync: a one-time key or the device credential, never a user token
     ("POST", "/api/sync/enroll/"): "public",
     ("POST", "/api/sync/token/"): "public",
@@ -609,6 +611,7 @@ CALLS = {
         "outlet_id": s.outlet_id, "stock_item_id": s.stock_item_id, "reorder_level": 500}),
     ("GET", "/api/stock/reorder-points/"): Call(query=lambda s: {"outlet_id": s.outlet_id}),
     ("GET", "/api/stock/reorder/"): Call(query=lambda s: {"outlet_id": s.outlet_id}),
+    ("GET", "/api/stock/usage/"): Call(query=lambda s: {"outlet_id": s.outlet_id}),
     ("GET", "/api/promotions/"): Call(),
     ("POST", "/api/promotions/"): Call(json={"name": "Happy Hour", "promo_type": "percentage",
                                              "discount_percent": "15.00", "auto_apply": True}),
@@ -634,6 +637,7 @@ CALLS = {
     ("GET", "/api/analytics/products/"): Call(query={"date_from": "2026-11-01", "date_to": "2026-11-30"}),
     ("GET", "/api/analytics/products/export/"): Call(query={"format": "xlsx"}),
     ("GET", "/api/analytics/customers/"): Call(query=lambda s: {"outlet_id": s.outlet_id}),
+    ("GET", "/api/analytics/margins/"): Call(query=lambda s: {"outlet_id": s.outlet_id}),
     ("POST", "/api/sync/enroll/"): Call(json=lambda s: {"enrollment_key": s.enrollment_key, "device_name": "Spare"}),
     ("POST", "/api/sync/token/"): Call(json=lambda s: {"device_id": s.device_id, "device_token": s.device_token}),
     ("GET", "/api/sync/pull/"): Call(query={"since": 0}),
@@ -774,7 +778,7 @@ def test_exactly_the_stock_routes_grant_the_stockkeeper_by_name(app):
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             if "stockkeeper" in getattr(app.view_functions[rule.endpoint], "_also", ()):
                 granted.add((method, rule.rule))
-    assert granted == STOCKKEEPER_ROUTES and len(granted) == 18
+    assert granted == STOCKKEEPER_ROUTES and len(granted) == 19
 
 
 def test_the_openapi_document_and_docs_page_are_public(client):
