@@ -1,6 +1,6 @@
 """Stock items, recipes and on-hand figures on the cloud's wire."""
 from apiflask import Schema
-from apiflask.fields import Boolean, List, Nested, String
+from apiflask.fields import Boolean, File, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
 
 from cloud.api.schemas.common import ID, ListQuery, Money
@@ -195,3 +195,17 @@ class UsageOut(Schema):
     actual_value = Money(required=True, allow_negative=True)
     variance_value = Money(required=True, allow_negative=True)
     results = List(Nested(UsageLineOut), required=True)
+
+
+class StockExportQuery(Schema):
+    format = String(load_default="csv", validate=OneOf(("csv", "xlsx")))
+
+
+class StockImportIn(Schema):
+    file = File(required=True, metadata={"description": "A CSV (UTF-8) or Excel (.xlsx) file with a header row"})
+
+
+class StockImportOut(Schema):
+    created = WholeNumber(required=True)
+    updated = WholeNumber(required=True)
+    unchanged = WholeNumber(required=True)
