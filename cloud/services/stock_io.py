@@ -31,6 +31,7 @@ ITEM_COLUMNS = ("name", "unit", "cost", "purchase_units", "is_active")
 RECIPE_COLUMNS = ("product_sku", "modifier_group", "modifier", "stock_item", "quantity")
 XLSX_MIME = spreadsheets.XLSX_MIME
 MAX_ROWS = 5000
+MAX_COLUMNS = 64  # of an Excel sheet: ours have five
 MAX_QUANTITY = 2**31 - 1
 _TRUE, _FALSE = {"1", "true", "yes", "y"}, {"0", "false", "no", "n"}
 _PURCHASE_UNIT = re.compile(r"^\s*([^=;]{1,40}?)\s*=\s*([0-9]+)\s*$")
@@ -54,7 +55,12 @@ def _xlsx_rows(body: bytes) -> list[list[str]]:
         book = load_workbook(io.BytesIO(body), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
         raise Invalid(f"The Excel file could not be read ({type(error).__name__})", "INVALID_FILE", "file") from None
-    rows = [[_cell_text(value) for value in row] for row in book.worksheets[0].iter_rows(values_only=True)]
+    rows = []
+    # bounded: a small .xlsx can unpack into a huge sheet; past the limit read_table refuses it
+    for row in book.worksheets[0].iter_rows(values_only=True, max_col=MAX_COLUMNS):
+        rows.append([_cell_text(value) for value in row])
+        if len(rows) > MAX_ROWS + 1:
+            break
     book.close()
     return rows
 

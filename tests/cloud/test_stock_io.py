@@ -186,3 +186,15 @@ def test_stock_files_are_for_stockkeepers_and_managers(client, world, role, stat
     assert client.get("/api/recipes/export/", headers=world.headers(role)).status_code == status
     answer = _import(client, world.headers(role), "stock-items", _csv("name,unit,cost\nSalt,g,1.00\n"))
     assert answer.status_code == status
+
+
+def test_an_excel_file_with_too_many_rows_is_refused_without_reading_them_all(client, world):
+    book = Workbook()
+    book.active.append(["name", "unit", "cost"])
+    for n in range(5001):
+        book.active.append([f"Item {n}", "g", "1.00"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    answer = _import(client, world.headers("manager"), "stock-items", buffer.getvalue(), "big.xlsx")
+    assert (answer.status_code, answer.json["code"]) == (400, "TOO_MANY_ROWS")
+    assert _listed(client, world) == []
