@@ -188,7 +188,7 @@ def test_stock_files_are_for_stockkeepers_and_managers(client, world, role, stat
     assert answer.status_code == status
 
 
-def test_an_excel_file_with_too_many_rows_is_refused_without_reading_them_all(client, world):
+def test_an_excel_file_with_more_than_5000_rows_is_refused_and_writes_nothing(client, world):
     book = Workbook()
     book.active.append(["name", "unit", "cost"])
     for n in range(5001):
