@@ -122,9 +122,14 @@ ACCESS = {  # (method, rule): the minimum role, "public" (no token needed) or "d
     ("GET", "/api/analytics/products/"): "manager",
     ("GET", "/api/analytics/products/export/"): "manager",
     ("GET", "/api/analytics/customers/"): "manager",
+    ("GET", "/api/analytics/margins/"): "manager",
     # stock master data and an outlet's on-hand: manager+
     ("GET", "/api/stock-items/"): "manager",
     ("POST", "/api/stock-items/"): "manager",
+    ("GET", "/api/stock-items/export/"): "manager",
+    ("POST", "/api/stock-items/import/"): "manager",
+    ("GET", "/api/recipes/export/"): "manager",
+    ("POST", "/api/recipes/import/"): "manager",
     ("GET", "/api/stock-items/<int:stock_item_id>/"): "manager",
     ("PATCH", "/api/stock-items/<int:stock_item_id>/"): "manager",
     ("DELETE", "/api/stock-items/<int:stock_item_id>/"): "manager",
@@ -141,6 +146,7 @@ ACCESS = {  # (method, rule): the minimum role, "public" (no token needed) or "d
     ("PUT", "/api/stock/reorder-points/"): "manager",
     ("GET", "/api/stock/reorder-points/"): "manager",
     ("GET", "/api/stock/reorder/"): "manager",
+    ("GET", "/api/stock/usage/"): "manager",
     # sync: a one-time key or the device credential, never a user token
     ("POST", "/api/sync/enroll/"): "public",
     ("POST", "/api/sync/token/"): "public",
@@ -523,6 +529,16 @@ def _csv():
     return {"file": (io.BytesIO(b"sku,name,category,price\nIMP-1,Imported Pie,Imported,15000.00\n"), "menu.csv")}
 
 
+def _stock_csv():
+    return {"file": (io.BytesIO(b"name,unit,cost\nImported Basil,g,3.00\n"), "stock-items.csv")}
+
+
+def _recipe_csv():
+    """A recipe line for tenant a's spare product and flour (the seed's names)."""
+    return {"file": (io.BytesIO(b"product_sku,modifier_group,modifier,stock_item,quantity\n"
+                                b"AARDVARK-SPARE,,,Aardvark Flour,7\n"), "recipes.csv")}
+
+
 def _signed(kwargs: dict) -> dict:
     """Meta's signature over the body the test client will send (compact JSON, as Flask's)."""
     import json
@@ -602,6 +618,10 @@ CALLS = {
     ("GET", "/api/stock-items/"): Call(),
     ("POST", "/api/stock-items/"): Call(json={"name": "Basil", "unit": "g", "cost": "3.00",
                                               "purchase_units": [{"name": "bunch", "multiple": 50}]}),
+    ("GET", "/api/stock-items/export/"): Call(query={"format": "xlsx"}),
+    ("POST", "/api/stock-items/import/"): Call(files=_stock_csv),
+    ("GET", "/api/recipes/export/"): Call(query={"format": "csv"}),
+    ("POST", "/api/recipes/import/"): Call(files=_recipe_csv),
     ("GET", "/api/stock-items/<int:stock_item_id>/"): Call(),
     ("PATCH", "/api/stock-items/<int:stock_item_id>/"): Call(json={"cost": "2.50"}),
     ("DELETE", "/api/stock-items/<int:stock_item_id>/"): Call(ids=(("stock_item_id", "spare_stock_item_id"),)),
@@ -620,6 +640,7 @@ CALLS = {
         "outlet_id": s.outlet_id, "stock_item_id": s.stock_item_id, "reorder_level": 500}),
     ("GET", "/api/stock/reorder-points/"): Call(query=lambda s: {"outlet_id": s.outlet_id}),
     ("GET", "/api/stock/reorder/"): Call(query=lambda s: {"outlet_id": s.outlet_id}),
+    ("GET", "/api/stock/usage/"): Call(query=lambda s: {"outlet_id": s.outlet_id}),
     ("GET", "/api/promotions/"): Call(),
     ("POST", "/api/promotions/"): Call(json={"name": "Happy Hour", "promo_type": "percentage",
                                              "discount_percent": "15.00", "auto_apply": True}),
@@ -645,6 +666,7 @@ CALLS = {
     ("GET", "/api/analytics/products/"): Call(query={"date_from": "2026-11-01", "date_to": "2026-11-30"}),
     ("GET", "/api/analytics/products/export/"): Call(query={"format": "xlsx"}),
     ("GET", "/api/analytics/customers/"): Call(query=lambda s: {"outlet_id": s.outlet_id}),
+    ("GET", "/api/analytics/margins/"): Call(query=lambda s: {"outlet_id": s.outlet_id}),
     ("POST", "/api/sync/enroll/"): Call(json=lambda s: {"enrollment_key": s.enrollment_key, "device_name": "Spare"}),
     ("POST", "/api/sync/token/"): Call(json=lambda s: {"device_id": s.device_id, "device_token": s.device_token}),
     ("GET", "/api/sync/pull/"): Call(query={"since": 0}),
@@ -786,7 +808,7 @@ def test_exactly_the_stock_routes_grant_the_stockkeeper_by_name(app):
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             if "stockkeeper" in getattr(app.view_functions[rule.endpoint], "_also", ()):
                 granted.add((method, rule.rule))
-    assert granted == STOCKKEEPER_ROUTES and len(granted) == 18
+    assert granted == STOCKKEEPER_ROUTES and len(granted) == 23
 
 
 def test_the_openapi_document_and_docs_page_are_public(client):
