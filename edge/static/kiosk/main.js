@@ -64,7 +64,9 @@ const app = {
   loadMenu: () => loadMenu(),
   // under a zero-stock rule that warns or blocks, a sale may have taken an item to zero:
   // the grid shows it at once rather than at the next periodic refresh
-  menuAfterSale: () => { if (state.outlet && state.outlet.zero_stock && state.outlet.zero_stock !== "allow") loadMenu(); },
+  menuAfterSale: () => {
+    if (state.outlet && state.outlet.zero_stock && state.outlet.zero_stock !== "allow") loadMenu();
+  },
 };
 window.kiosk = { state, settings }; // for support staff in the browser console
 

@@ -15,8 +15,8 @@ export const roleName = (role) => ROLE_NAMES[role] || role;
  * `minRole` refuses weaker accounts with a clear message (`alsoRoles` are let in whatever their rank).
  * Returns {el, focus}.
  */
-export function loginForm({ api, onSignedIn, minRole = "cashier", alsoRoles = [], submitLabel = "Sign in", testid = "login",
-  usernameHint = "", roleFilter = null }) {
+export function loginForm({ api, onSignedIn, minRole = "cashier", alsoRoles = [], submitLabel = "Sign in",
+  testid = "login", usernameHint = "", roleFilter = null }) {
   const message = messageLine(`${testid}-message`);
   let method = "pin";
   let busy = false;

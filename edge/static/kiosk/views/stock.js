@@ -59,7 +59,8 @@ export function stockScreen(app) {
       h("thead", {}, h("tr", {}, h("th", {}, "Item"), h("th", { class: "num" }, "On hand"))),
       h("tbody", {}, items.map((item) => h("tr", { testid: "stock-row", dataset: { name: item.name },
         class: item.on_hand <= 0 ? "is-out" : "" },
-      h("td", {}, item.name), h("td", { class: "num", testid: "stock-on-hand-value" }, `${item.on_hand} ${item.unit}`)))));
+      h("td", {}, item.name),
+      h("td", { class: "num", testid: "stock-on-hand-value" }, `${item.on_hand} ${item.unit}`)))));
   }
 
   /** A sheet of every item with a quantity field (and a cost field for deliveries). */
@@ -142,7 +143,8 @@ export function stockScreen(app) {
     return h("section", { class: "stock-form", testid: "count-start" },
       h("h3", {}, "Count stock"),
       h("label", { class: "check" }, blind, " Blind count (the counter does not see the expected figures)"), note,
-      h("div", { class: "row-end" }, h("button", { type: "button", class: "btn btn-primary btn-lg", testid: "count-begin",
+      h("div", { class: "row-end" }, h("button", { type: "button", class: "btn btn-primary btn-lg",
+        testid: "count-begin",
         onClick: () => run(async () => {
           await app.api.post("/api/stocktakes/", { blind: blind.checked, note: note.value.trim() });
           render();
@@ -172,10 +174,12 @@ export function stockScreen(app) {
     return h("section", { class: "stock-form", testid: "count-sheet", dataset: { blind: String(sheet.blind) } },
       h("h3", {}, `Count sheet${sheet.blind ? " (blind)" : ""}${sheet.note ? ` · ${sheet.note}` : ""}`),
       h("table", { class: "stock-table" },
-        h("thead", {}, h("tr", {}, h("th", {}, "Item"), h("th", {}, "Counted"), sheet.blind ? null : h("th", { class: "num" }, "Expected"))),
+        h("thead", {}, h("tr", {}, h("th", {}, "Item"), h("th", {}, "Counted"),
+          sheet.blind ? null : h("th", { class: "num" }, "Expected"))),
         h("tbody", {}, fields.map(({ line, input }) => h("tr", { testid: "count-row", dataset: { name: line.name } },
           h("td", {}, line.name), h("td", {}, input, ` ${line.unit}`),
-          sheet.blind ? null : h("td", { class: "num" }, line.expected === null ? "" : `${line.expected} ${line.unit}`))))),
+          sheet.blind ? null
+            : h("td", { class: "num" }, line.expected === null ? "" : `${line.expected} ${line.unit}`))))),
       h("div", { class: "row-end" },
         h("button", { type: "button", class: "btn btn-secondary btn-lg", testid: "count-cancel",
           onClick: () => run(async () => {
@@ -197,8 +201,10 @@ export function stockScreen(app) {
   // --- transfers --------------------------------------------------------------------------
   async function transfersView() {
     const incoming = (await app.api.get("/api/transfers/incoming/", { query: { page_size: 50 } })).results;
-    const names = Object.fromEntries(items.map((i) => [i.stock_item_id, `${i.name}`]));
+    const names = Object.fromEntries(items.map((i) => [i.stock_item_id, i.name]));
     const unitOf = Object.fromEntries(items.map((i) => [i.stock_item_id, i.unit]));
+    const describe = (line) => `${names[line.stock_item_id] || line.stock_item_id} ${line.quantity} `
+      + `${unitOf[line.stock_item_id] || ""}`;
     const outlet = h("input", { class: "input", inputmode: "numeric", testid: "transfer-outlet",
       placeholder: "Receiving outlet number", "aria-label": "Receiving outlet number" });
     const note = h("input", { class: "input", testid: "transfer-note", placeholder: "Note", "aria-label": "Note" });
@@ -214,9 +220,7 @@ export function stockScreen(app) {
       h("section", { class: "stock-form", testid: "transfers-incoming" }, h("h3", {}, "On their way here"),
         incoming.length ? h("ul", { class: "transfer-list" }, incoming.map((t) => h("li", { testid: "incoming-transfer",
           dataset: { uuid: t.uuid, status: t.status } },
-        h("span", {}, `From ${t.from_outlet_name} · ${fmtDateTime(t.sent_at)} · `
-          + t.lines.map((l) => `${names[l.stock_item_id] || l.stock_item_id} ${l.quantity} ${unitOf[l.stock_item_id] || ""}`)
-            .join(", ")),
+        h("span", {}, `From ${t.from_outlet_name} · ${fmtDateTime(t.sent_at)} · ${t.lines.map(describe).join(", ")}`),
         t.status === "in_transit"
           ? h("button", { type: "button", class: "btn btn-primary", testid: "transfer-receive",
             onClick: () => run(async () => {
