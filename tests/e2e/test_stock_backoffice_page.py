@@ -215,3 +215,25 @@ def test_a_pizza_whose_mozzarella_runs_out_in_the_cart_is_refused_at_the_till(of
     expect(till.tid("toast").filter(has_text="out of stock")).to_be_visible()  # the order is refused too
     till.shot("out-of-stock-refused")
     assert not till.page.errors, till.page.errors
+
+
+def test_a_tab_still_loading_does_not_replace_the_tab_chosen_after_it(offline_outlet, browser):
+    """A slow answer (a busy outlet server) for the tab left behind lands after the new
+    tab's: the screen keeps showing the tab chosen last."""
+    edge, _ = offline_outlet
+    kiosk = Kiosk(new_page(browser), edge.url).open(7)
+
+    def slow(route):
+        kiosk.page.wait_for_timeout(1_500)
+        route.continue_()
+
+    kiosk.sign_in_pin("stock", "2468")
+    expect(kiosk.tid("stock-on-hand")).to_be_visible()
+    kiosk.page.route("**/api/transfers/incoming/**", slow)
+    kiosk.tid("stock-tab-transfers").click()
+    kiosk.tid("stock-tab-waste").click()
+    expect(kiosk.tid("waste")).to_be_visible()
+    kiosk.page.wait_for_timeout(2_500)  # the transfers tab's answer has come and gone
+    expect(kiosk.tid("waste")).to_be_visible()
+    expect(kiosk.tid("transfers-incoming")).to_have_count(0)
+    assert not kiosk.page.errors, kiosk.page.errors

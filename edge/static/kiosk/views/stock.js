@@ -45,11 +45,15 @@ export function stockScreen(app) {
       testid: `stock-tab-${name}`, onClick: () => { tab = name; renderTabs(); render(); } }, text)));
   }
 
+  let renders = 0; // a later render (another tab, a refresh after a save) wins over one still loading
+
   function render() {
     message.set(null);
+    const mine = ++renders;
     run(async () => {
       await loadItems();
-      replace(body, await VIEWS[tab]());
+      const view = await VIEWS[tab]();
+      if (mine === renders) replace(body, view);
     });
   }
 
