@@ -132,6 +132,29 @@ TRANSFER_STATUSES = ("in_transit", "received")
 # what a manager may mark sold out ("86") at the till: a product or one modifier
 SOLD_OUT_TARGETS = ("product", "modifier")
 
+
+@dataclass(frozen=True)
+class ZeroStockRule:
+    """What the till does with a tracked product (one with a recipe) while one of the stock
+    items it uses is at or below zero at the outlet. Counts are often wrong, so only
+    `block` stops a sale; the default sells on."""
+
+    name: str
+    label: str
+    sells: bool    # the order service takes it (False: 409 OUT_OF_STOCK)
+    warns: bool    # the till shows it as out of stock (a warning, or sold out when it does not sell)
+
+
+ZERO_STOCK_RULE_LIST = (
+    ZeroStockRule("allow", "Sell on silently", sells=True, warns=False),
+    ZeroStockRule("warn", "Sell, but warn at the till", sells=True, warns=True),
+    ZeroStockRule("block", "Show sold out, refuse the sale", sells=False, warns=True),
+)
+ZERO_STOCK_RULE = {r.name: r for r in ZERO_STOCK_RULE_LIST}
+ZERO_STOCK_RULES = tuple(ZERO_STOCK_RULE)
+ZERO_STOCK_DEFAULT = "allow"  # selling never stops on stock unless the outlet says so
+ZERO_STOCK_LENGTH = max(len(rule) for rule in ZERO_STOCK_RULES)
+
 # ----------------------------------------------------------------------------------- audit
 # What the audit trail records (snake case; the cloud's GET /api/audit/?action= filters on
 # them). At the till: logins, voids, refunds, cancels after confirm, cash in/out, the drawer
@@ -199,4 +222,6 @@ def for_pages() -> dict:
         "audit_actions": list(AUDIT_ACTIONS),
         "roles": [{"name": role, "label": ROLE_LABELS[role], "rank": ROLE_RANK[role],
                    "platform": role in PLATFORM_ROLES} for role in ROLES],
+        "zero_stock_rules": [{"name": r.name, "label": r.label, "sells": r.sells, "warns": r.warns}
+                             for r in ZERO_STOCK_RULE_LIST],
     }

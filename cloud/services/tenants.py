@@ -20,7 +20,7 @@ TENANT_FIELDS = ("name", "description", "logo_url", "primary_color", "secondary_
                  "currency", "tax_rate_bp", "service_charge_bp", "tax_on_service_charge", "cash_rounding",
                  "points_per_amount", "receipt_footer", "is_active")
 OUTLET_FIELDS = ("name", "address", "phone", "timezone", "opening_hours", "tax_rate_bp", "service_charge_bp",
-                 "auto_print_receipt", "is_active")
+                 "auto_print_receipt", "zero_stock", "is_active")
 
 
 def slugify(text: str) -> str:

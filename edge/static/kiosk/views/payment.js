@@ -99,6 +99,7 @@ export async function sendToKitchenPayLater(app) {
     let order = await ensureOrder(app);
     if (EDITABLE.includes(order.status)) order = await app.api.post(`/api/orders/${order.id}/confirm/`);
     resetCart();
+    app.menuAfterSale();
     toast(`${order.order_number} sent to the kitchen; ${format(order.balance_due)} to pay later (Orders).`, "ok", 6000);
     app.refreshStatus();
   } catch (error) {
@@ -413,6 +414,7 @@ export function openPayment(app, initialOrder, { fromCart = false, onFinished = 
 
   async function finish() {
     if (fromCart) resetCart();
+    app.menuAfterSale();
     const kitchen = h("p", { class: "kitchen-state", testid: "kitchen-state" }, "Sending to the kitchen…");
     const printMessage = h("p", { class: "print-message", testid: "print-message", role: "status" });
     const change = toMinor(order.change_amount);
