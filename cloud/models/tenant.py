@@ -59,6 +59,8 @@ class Outlet(Timestamps, Syncable, Base):
     tax_rate_bp: Mapped[int | None] = mapped_column(Integer)  # None: the tenant's rate
     service_charge_bp: Mapped[int | None] = mapped_column(Integer)
     auto_print_receipt: Mapped[bool] = mapped_column(Boolean, default=True)
+    # the outlet's printed merchant QR (its QRIS payload), "" for none: the tills offer static QRIS
+    static_qris: Mapped[str] = mapped_column(String(512), default="")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     tenant: Mapped[Tenant] = relationship(back_populates="outlets")

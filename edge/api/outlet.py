@@ -27,6 +27,8 @@ class OutletOut(Schema):
     primary_color = String()
     logo_url = String(allow_none=True)
     auto_print_receipt = Boolean(required=True)
+    static_qris = String(metadata={"description": "The outlet's printed merchant QR (QRIS payload); empty for none. "
+                                                  "The till offers static QRIS only when set"})
     shift_difference_limit = Money(metadata={"description": "A shift whose count differs from the expected by "
                                                             "more than this needs a manager to close it"})
 
@@ -47,5 +49,5 @@ def this_outlet(actor):
             "service_charge_rate": charges.service_charge_bp, "tax_on_service_charge": charges.tax_on_service_charge,
             "cash_rounding": charges.cash_rounding, "receipt_footer": tenant.receipt_footer,
             "primary_color": tenant.primary_color, "logo_url": tenant.logo_url,
-            "auto_print_receipt": place.auto_print_receipt,
+            "auto_print_receipt": place.auto_print_receipt, "static_qris": place.static_qris,
             "shift_difference_limit": current_app.config["SHIFT_DIFFERENCE_LIMIT"]}

@@ -48,6 +48,7 @@ class MirrorOutlet(Base):
     tax_rate_bp: Mapped[int | None] = mapped_column(Integer)
     service_charge_bp: Mapped[int | None] = mapped_column(Integer)
     auto_print_receipt: Mapped[bool] = mapped_column(Boolean, default=True)
+    static_qris: Mapped[str] = mapped_column(String(512), default="")  # the printed merchant QR; "" for none
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 

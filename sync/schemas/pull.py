@@ -51,6 +51,7 @@ class OutletData(_Entity):
     service_charge_rate = Rate(attribute="service_charge_bp", data_key="service_charge_rate", allow_none=True,
                                load_default=None)
     auto_print_receipt = fields.Boolean(load_default=True)
+    static_qris = fields.String(load_default="")  # the printed merchant QR's payload; "" for none
     is_active = fields.Boolean(load_default=True)
 
 

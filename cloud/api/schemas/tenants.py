@@ -85,6 +85,9 @@ class OutletFields(Schema):
                     metadata={"description": "Overrides the tenant's rate; null inherits it"})
     service_charge_rate = Rate(allow_none=True, attribute="service_charge_bp", data_key="service_charge_rate")
     auto_print_receipt = Boolean()
+    static_qris = String(validate=Length(max=512), metadata={
+        "description": "The outlet's printed merchant QR: its QRIS payload (EMVCo, starts 000201, ends with the "
+                       "6304 CRC); empty for none. The tills offer static QRIS only when it is set"})
 
 
 class OutletCreateIn(OutletFields):

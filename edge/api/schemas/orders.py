@@ -125,6 +125,8 @@ class PaymentOut(_Presented):
     late_payment = Boolean(metadata={"description": "QRIS / e-wallet: paid after its QR was cancelled or expired "
                                                     "(the order shows the overpayment until it is given back)"})
     returned_at = UTCDateTime(allow_none=True, metadata={"description": "a late payment: when it was given back"})
+    unverified = Boolean(metadata={"description": "static QRIS: taken on the payer's reference; the cloud matches "
+                                                  "it against the provider's settlement report"})
     print_jobs = List(Dict(), metadata={"description": "In the create response: the print jobs this payment queued"})
     shift_id = WholeNumber(allow_none=True)
     terminal = WholeNumber()

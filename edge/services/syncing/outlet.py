@@ -45,6 +45,7 @@ class OutletInfo:
     tax_rate_bp: int | None
     service_charge_bp: int | None
     auto_print_receipt: bool
+    static_qris: str  # the printed merchant QR's payload; "" for none (no static QRIS here)
 
 
 def _not_enrolled() -> Unavailable:
@@ -65,7 +66,7 @@ def _load_outlet(session) -> OutletInfo:
     if row is None:
         raise _not_enrolled()
     return OutletInfo(row.id, row.tenant_id, row.code, row.name, row.address, row.phone, row.timezone,
-                      row.tax_rate_bp, row.service_charge_bp, row.auto_print_receipt)
+                      row.tax_rate_bp, row.service_charge_bp, row.auto_print_receipt, row.static_qris or "")
 
 
 def tenant(session) -> TenantInfo:
