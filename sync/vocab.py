@@ -113,8 +113,11 @@ REFUND_KINDS = ("void", "refund")
 # Static QRIS payments checked against a provider's settlement report (cloud import): the
 # reports it reads, and what each line (or each payment the report lacks) came out as
 SETTLEMENT_PROVIDERS = ("midtrans", "xendit")
+# (a `gateway_charge` line is a dynamic QRIS / e-wallet charge, which the webhooks already settled)
 SETTLEMENT_OUTCOMES = ("matched", "amount_mismatch", "reference_not_found", "already_verified", "not_settled",
-                       "missing_from_settlement")
+                       "gateway_charge", "missing_from_settlement")
+# the differences a manager must look at; nothing is changed for them
+SETTLEMENT_FLAGS = ("amount_mismatch", "reference_not_found", "missing_from_settlement")
 
 # ------------------------------------------------------------------------------ promotions
 PROMO_TYPES = ("percentage", "fixed_amount", "buy_x_get_y", "bundle")

@@ -19,7 +19,7 @@ depends_on = None
 OLD_METHODS = ('cash', 'card', 'qris', 'ewallet')
 NEW_METHODS = ('cash', 'card', 'qris', 'ewallet', 'static_qr')
 OUTCOMES = ('matched', 'amount_mismatch', 'reference_not_found', 'already_verified', 'not_settled',
-            'missing_from_settlement')
+            'gateway_charge', 'missing_from_settlement')
 
 
 def _condition(column, values):

@@ -153,6 +153,27 @@ class PaymentQuery(Schema):
                        "cancelled), or after this many seconds; the edge long-polls the cloud meanwhile"})
 
 
+class DisplayQuery(Schema):
+    terminal = WholeNumber(required=True, validate=Range(1, 99), metadata={"description": "The till it faces"})
+    since = String(load_default=None, validate=Length(max=40), metadata={
+        "description": "The fingerprint the screen shows: answer when it changes (or after `wait`)"})
+    wait = WholeNumber(load_default=0, validate=Range(0, 25), metadata={"description": "Long-poll, whole seconds"})
+
+
+class DisplayOut(Schema):
+    state = String(required=True, metadata={"enum": ["idle", "pending", "paid", "ended"]})
+    fingerprint = String(required=True)
+    terminal = WholeNumber(required=True)
+    payment_id = WholeNumber()
+    order_number = String()
+    method = String()
+    amount = Money()
+    status = String()
+    qr_string = String(allow_none=True)
+    deeplink_url = String(allow_none=True)
+    expires_at = UTCDateTime(allow_none=True)
+
+
 class RefundLineOut(Schema):
     item_id = WholeNumber(required=True)
     line_no = WholeNumber(required=True)
