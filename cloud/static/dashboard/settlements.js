@@ -43,7 +43,7 @@ function renderResult(box, result) {
       h("td", {}, d.reference),
       h("td", { class: "num" }, d.amount ? format(d.amount) : "—"),
       h("td", { class: "num" }, d.payment_amount ? format(d.payment_amount) : "—"),
-      h("td", {}, `${OUTCOME_WORDS[d.outcome] || d.outcome}${d.note ? ` (${d.note})` : ""}`))))));
+      h("td", {}, d.note || OUTCOME_WORDS[d.outcome] || d.outcome))))));
 }
 
 /** Shows the card to managers and above; `filters()` gives the outlet and the date range. */
