@@ -114,6 +114,13 @@ def decode(data: bytes) -> str:
 
 def parse(provider: str, text: str) -> list[SettlementRow]:
     """Every line of the file, or Invalid listing each bad line (nothing is imported then)."""
+    try:
+        return _parse(provider, text)
+    except csv.Error as error:  # a cell longer than the csv module takes, a stray quote
+        raise Invalid(f"The CSV could not be read: {error}", "INVALID_CSV", "file") from None
+
+
+def _parse(provider: str, text: str) -> list[SettlementRow]:
     layout = LAYOUTS[provider]
     sample = text[:4096]
     delimiter = ";" if sample.count(";") > sample.count(",") else ","

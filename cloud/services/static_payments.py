@@ -161,7 +161,8 @@ def import_report(session, actor: Actor, request: ImportRequest, imported_by: in
         return earlier, False
     rows = settlement_files.parse(request.provider, settlement_files.decode(request.data))
     record = SettlementImport(tenant_id=tenant_id, outlet_id=outlet_id, provider=request.provider,
-                              file_sha256=digest, filename=request.filename[:255], date_from=request.date_from,
+                              file_sha256=digest, filename=_printable(request.filename)[:255],
+                              date_from=request.date_from,
                               date_to=request.date_to, lines=len(rows), imported_by=imported_by,
                               created_at=utcnow())
     try:
@@ -190,6 +191,11 @@ def import_report(session, actor: Actor, request: ImportRequest, imported_by: in
     record.flagged = sum(1 for line in lines if line.outcome in SETTLEMENT_FLAGS)
     session.flush()
     return record, True
+
+
+def _printable(name: str) -> str:
+    """The upload's name as a database stores it (no NUL, no lone surrogate)."""
+    return "".join(ch for ch in name if ch.isprintable())
 
 
 def _earlier(session, tenant_id: int, digest: str) -> SettlementImport | None:

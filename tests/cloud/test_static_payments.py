@@ -163,6 +163,7 @@ def test_bad_lines_refuse_the_whole_file_by_line_number(app, client, world, till
 @pytest.mark.parametrize(("body", "code"), [
     (b"sku,name\n1,2\n", "INVALID_CSV"),
     (b"\xff\xfe not utf-8", "INVALID_CSV"),
+    (b"Order ID,Gross Amount\n" + b"R" * 200_000 + b",1.00\n", "INVALID_CSV"),  # a cell past the csv module's limit
 ])
 def test_a_file_that_is_not_the_providers_report_is_refused(client, world, body, code):
     response = upload(client, world.headers("manager"), body)

@@ -181,7 +181,7 @@ def test_the_self_order_kiosk_long_polls_its_qr(outlet, browser):
     kiosk.tid("self-name").fill("Sari")
     kiosk.tid("self-pay-qris").click()
     expect(kiosk.tid("self-qr-image")).to_be_visible()
-    time.sleep(4)  # the customer takes a while: a 1 s poll would have asked four times by now
+    page.wait_for_timeout(4000)  # the customer takes a while: a 1 s poll would have asked four times by now
     assert polls and all("wait=20" in url for url in polls), polls
     assert len(polls) <= 2, polls
     api = Api(edge.url, username="cashier", password="cashier123", terminal=9)
