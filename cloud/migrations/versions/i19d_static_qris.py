@@ -58,9 +58,21 @@ def _methods(values):
     _without_foreign_keys(change)
 
 
+def _outlet_column(add):
+    """On SQLite a rebuilt `outlets` would cascade-delete every row that references it:
+    the rebuild runs with foreign keys off, as the methods' does."""
+    def change():
+        with op.batch_alter_table('outlets', schema=None) as batch_op:
+            if add:
+                batch_op.add_column(sa.Column('static_qris', sa.String(length=512), nullable=False,
+                                              server_default=''))
+            else:
+                batch_op.drop_column('static_qris')
+    _without_foreign_keys(change)
+
+
 def upgrade():
-    with op.batch_alter_table('outlets', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('static_qris', sa.String(length=512), nullable=False, server_default=''))
+    _outlet_column(add=True)
     _methods(NEW_METHODS)
     op.create_table(
         'settlement_imports',
@@ -83,7 +95,7 @@ def upgrade():
         sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_settlement_imports_tenant_id_tenants'),
                                 ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_settlement_imports')),
-        sa.UniqueConstraint('tenant_id', 'file_sha256', name=op.f('uq_settlement_imports_tenant_id')),
+        sa.UniqueConstraint('tenant_id', 'file_sha256', name=op.f('uq_settlement_imports_tenant_id_file_sha256')),
     )
     op.create_index(op.f('ix_settlement_imports_tenant_id'), 'settlement_imports', ['tenant_id'])
     op.create_index(op.f('ix_settlement_imports_outlet_id'), 'settlement_imports', ['outlet_id'])
@@ -119,5 +131,4 @@ def downgrade():
     op.drop_table('settlement_imports')
     op.execute("DELETE FROM payments WHERE method = 'static_qr'")
     _methods(OLD_METHODS)
-    with op.batch_alter_table('outlets', schema=None) as batch_op:
-        batch_op.drop_column('static_qris')
+    _outlet_column(add=False)

@@ -56,13 +56,22 @@ def _methods(values):
     _without_foreign_keys(change)
 
 
+def _outlet_column(add):
+    def change():
+        with op.batch_alter_table('mirror_outlet', schema=None) as batch_op:
+            if add:
+                batch_op.add_column(sa.Column('static_qris', sa.String(length=512), nullable=False,
+                                              server_default=''))
+            else:
+                batch_op.drop_column('static_qris')
+    _without_foreign_keys(change)
+
+
 def upgrade():
-    with op.batch_alter_table('mirror_outlet', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('static_qris', sa.String(length=512), nullable=False, server_default=''))
+    _outlet_column(add=True)
     _methods(NEW_METHODS)
 
 
 def downgrade():
     _methods(OLD_METHODS)
-    with op.batch_alter_table('mirror_outlet', schema=None) as batch_op:
-        batch_op.drop_column('static_qris')
+    _outlet_column(add=False)
