@@ -64,6 +64,8 @@ class Outlet(Timestamps, Syncable, Base):
     # what the till does with a product whose stock items are at or below zero (vocab.ZERO_STOCK_RULE)
     zero_stock: Mapped[str] = mapped_column(String(ZERO_STOCK_LENGTH), default=ZERO_STOCK_DEFAULT,
                                             server_default=ZERO_STOCK_DEFAULT)
+    # the outlet's printed merchant QR (its QRIS payload), "" for none: the tills offer static QRIS
+    static_qris: Mapped[str] = mapped_column(String(512), default="")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     tenant: Mapped[Tenant] = relationship(back_populates="outlets")

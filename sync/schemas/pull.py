@@ -54,6 +54,7 @@ class OutletData(_Entity):
     auto_print_receipt = fields.Boolean(load_default=True)
     # an older cloud sends none: the default, which sells on (a value this edge does not know reads as it too)
     zero_stock = fields.String(load_default=ZERO_STOCK_DEFAULT)
+    static_qris = fields.String(load_default="")  # the printed merchant QR's payload; "" for none
     is_active = fields.Boolean(load_default=True)
 
 

@@ -90,6 +90,9 @@ class OutletFields(Schema):
         "description": "What the till does with a product whose stock items are at or below zero: allow (sell on "
                        "silently, the default), warn (sell, the kiosk warns), block (shown sold out, the sale is "
                        "refused with 409 OUT_OF_STOCK)"})
+    static_qris = String(validate=Length(max=512), metadata={
+        "description": "The outlet's printed merchant QR: its QRIS payload (EMVCo, starts 000201, ends with the "
+                       "6304 CRC); empty for none. The tills offer static QRIS only when it is set"})
 
 
 class OutletCreateIn(OutletFields):

@@ -3,6 +3,7 @@
 
 import { api, ApiError, login, logout, session, whenSessionLost } from "./api.js";
 import { loadAlerts } from "./alerts.js";
+import { loadSettlements } from "./settlements.js";
 import { loadAudit, wireAudit } from "./audit.js";
 import { drawRevenue } from "./chart.js";
 import { $, $$, h, show } from "./dom.js";
@@ -182,6 +183,7 @@ async function refresh() {
       renderMargins, "Margins"), loadPanel("/api/stock/usage/", "#usage", renderUsage, "Stock usage")]);
     await loadAudit(filters());
     await loadAlerts((RANK[state.user.role] || 0) >= RANK.tenant_owner, banner);
+    await loadSettlements((RANK[state.user.role] || 0) >= RANK.manager, filters, banner);
     $("#grid").dataset.state = "ready";
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) return; // back at the login already

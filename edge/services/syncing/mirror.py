@@ -31,7 +31,7 @@ SIMPLE = {
                               "cash_rounding", "points_per_amount", "receipt_footer", "logo_url", "primary_color",
                               "phone", "email", "address", "is_active")),
     "outlet": (MirrorOutlet, ("tenant_id", "code", "name", "address", "phone", "timezone", "opening_hours",
-                              "tax_rate_bp", "service_charge_bp", "auto_print_receipt", "zero_stock",
+                              "tax_rate_bp", "service_charge_bp", "auto_print_receipt", "zero_stock", "static_qris",
                               "is_active")),
     "category": (MirrorCategory, ("name", "description", "sort_order", "station", "is_active")),
     "product": (MirrorProduct, ("category_id", "sku", "barcode", "name", "description", "price", "image_url",

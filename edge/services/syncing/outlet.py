@@ -47,6 +47,7 @@ class OutletInfo:
     service_charge_bp: int | None
     auto_print_receipt: bool
     zero_stock: str  # a rule of vocab.ZERO_STOCK_RULE (one this edge does not know reads as the default)
+    static_qris: str  # the printed merchant QR's payload; "" for none (no static QRIS here)
 
 
 def _not_enrolled() -> Unavailable:
@@ -68,7 +69,8 @@ def _load_outlet(session) -> OutletInfo:
         raise _not_enrolled()
     return OutletInfo(row.id, row.tenant_id, row.code, row.name, row.address, row.phone, row.timezone,
                       row.tax_rate_bp, row.service_charge_bp, row.auto_print_receipt,
-                      row.zero_stock if row.zero_stock in vocab.ZERO_STOCK_RULE else vocab.ZERO_STOCK_DEFAULT)
+                      row.zero_stock if row.zero_stock in vocab.ZERO_STOCK_RULE else vocab.ZERO_STOCK_DEFAULT,
+                      row.static_qris or "")
 
 
 def tenant(session) -> TenantInfo:
