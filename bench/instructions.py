@@ -9,9 +9,15 @@ more order.
 
 - sale: create (3 lines with modifiers, a promotion applies) + pay cash + confirm
 - request: GET /api/health/ on the edge (the cheapest endpoint that touches the database)
+- cash: one cash-in to the drawer, the cheapest request that writes an audit record
 - ping: a minimal Flask endpoint on its own (the framework's floor)
 
-Run: .venv/bin/python bench/instructions.py [--short 20] [--long 120] [--only sale,request,ping]
+Run: .venv/bin/python bench/instructions.py [--short 20] [--long 120] [--only sale,request,ping,cash]
+     [--no-audit]
+
+--no-audit (bench only) makes the edge's audit.record a no-op in the measured process, so
+the difference between a run with and one without is what the audit records cost (issue 21:
+at most +5 % per sold order).
 Needs valgrind (Debian package `valgrind`).
 """
 from __future__ import annotations
@@ -79,7 +85,8 @@ class Till:
         self.client = app.test_client()
         token = self.client.post("/api/auth/login/", json={"username": "cashier", "pin": "1234"}).json["access"]
         self.headers = {"Authorization": f"Bearer {token}", "X-Terminal-ID": "1"}
-        self.client.post("/api/shifts/open/", json={"opening_cash": "1000000.00"}, headers=self.headers)
+        shift = self.client.post("/api/shifts/open/", json={"opening_cash": "1000000.00"}, headers=self.headers)
+        self.cash_url = f"/api/shifts/{shift.json['id']}/cash-movements/"
         products = {p["sku"]: p for p in
                     self.client.get("/api/products/?page_size=100", headers=self.headers).json["results"]}
 
@@ -103,6 +110,11 @@ class Till:
         confirmed = self.client.post(f"/api/orders/{order.json['id']}/confirm/", headers=self.headers)
         assert confirmed.status_code == 200, confirmed.json
 
+    def cash_in(self) -> None:
+        moved = self.client.post(self.cash_url, json={"kind": "in", "amount": "1000.00", "reason": "float"},
+                                 headers=self.headers)
+        assert moved.status_code == 201, moved.json
+
     def health(self) -> None:
         assert self.client.get("/api/health/").status_code == 200
 
@@ -120,8 +132,18 @@ def _ping_app():
     return lambda: client.post("/api/ping/", json={"x": 1})
 
 
+def _without_audit() -> None:
+    """Bench only: the till records no audit trail (to measure what the records cost)."""
+    sys.path.insert(0, str(ROOT))
+    from edge.services import audit
+
+    audit.record = lambda *args, **kwargs: None
+
+
 def work(kind: str, count: int) -> None:
     """The measured process: set up, warm up, then `count` units of `kind`."""
+    if os.environ.get("POS_BENCH_NO_AUDIT") == "1":
+        _without_audit()
     with tempfile.TemporaryDirectory(prefix="pos-instr-") as tmp:
         if kind == "ping":
             unit = _ping_app()
@@ -129,7 +151,7 @@ def work(kind: str, count: int) -> None:
             till = Till(_edge(Path(tmp)))
             for _ in range(WARM_UP):
                 till.sell()
-            unit = till.sell if kind == "sale" else till.health
+            unit = {"sale": till.sell, "cash": till.cash_in}.get(kind, till.health)
         for _ in range(WARM_UP):
             unit()
         for _ in range(count):
@@ -156,16 +178,22 @@ def main() -> None:
     parser.add_argument("--short", type=int, default=20, help="units in the short run")
     parser.add_argument("--long", type=int, default=120, help="units in the long run")
     parser.add_argument("--only", default="sale,request,ping")
+    parser.add_argument("--no-audit", action="store_true", help="bench only: the till records no audit trail")
     parser.add_argument("--work", nargs=2, metavar=("KIND", "COUNT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.work:
         work(args.work[0], int(args.work[1]))
         return
+    if args.no_audit:
+        os.environ["POS_BENCH_NO_AUDIT"] = "1"
     if not shutil.which("valgrind"):
         raise SystemExit("valgrind is not installed (Debian package `valgrind`)")
     labels = {"sale": "instructions per sold order (create + pay + confirm, in process)",
               "request": "instructions per request of GET /api/health/ (edge, in process)",
-              "ping": "instructions per request of a minimal Flask endpoint (the framework's floor)"}
+              "ping": "instructions per request of a minimal Flask endpoint (the framework's floor)",
+              "cash": "instructions per cash-in (one audit record at the till)"}
+    if args.no_audit:
+        print("audit recording OFF (bench only)", flush=True)
     for kind in args.only.split(","):
         short, long = count_instructions(kind, args.short), count_instructions(kind, args.long)
         per_unit = (long - short) / (args.long - args.short)

@@ -262,3 +262,7 @@ def change_own_password(session, user: User, old_password: str, new_password: st
     if old_password == new_password:
         raise Invalid("New password must differ from the current one", "PASSWORD_UNCHANGED", "new_password")
     set_password(user, new_password)
+    if user.tenant_id is not None:  # audited (`password_change`), never the password itself
+        audit.record(session, Actor(user.id, user.username, user.role, user.tenant_id, user.outlet_id),
+                     "password_change", tenant_id=user.tenant_id, outlet_id=user.outlet_id, object_type="user",
+                     object_id=user.id)
