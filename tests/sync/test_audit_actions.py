@@ -157,6 +157,18 @@ def waste(edge_app, client, cashier, manager):
                                   ).scalar_one()
 
 
+def coded_order(edge_app, client, cashier, manager):
+    cashier.open_shift()
+    return cashier.order(cashier.item("PZ-MARG", 1, ["Regular"]), promo_codes=["WEEKEND30"])["uuid"]
+
+
+def code_added_later(edge_app, client, cashier, manager):
+    cashier.open_shift()
+    order = cashier.order(cashier.item("PZ-MARG", 1, ["Regular"]))
+    ok(manager.patch(f"/api/orders/{order['id']}/", {"promo_codes": ["WEEKEND30"]}))
+    return order["uuid"]
+
+
 CASES = {
     "login": Case("login", sign_in, "manager", "user"),
     "login_failed": Case("login_failed", wrong_pin, "cashier", "user"),
@@ -183,6 +195,9 @@ CASES = {
                           terminal=None),
     "stock_adjustment": Case("stock_adjustment", waste, "manager", "stock_movement",
                              after={"kind": "waste", "reason": "dropped"}, terminal=None),
+    "discount": Case("discount", coded_order, "cashier", "order",
+                     after={"code": "WEEKEND30", "name": "Weekend Flash Sale", "amount": "25500.00"}),
+    "discount-code-added-later": Case("discount", code_added_later, "manager", "order", after={"code": "WEEKEND30"}),
 }
 
 
@@ -223,3 +238,11 @@ def test_the_action_is_recorded_at_the_till_and_reaches_head_office(edge_app, cl
     assert (entry["object_type"], entry["object_id"]) == (case.object_type, str(object_id))
     assert entry["at"].endswith("Z") and entry["at"][:19] == record["at"][:19] and entry["chain_ok"] is True
     assert (entry["before"], entry["after"]) == (record["before"], record["after"])
+
+
+def test_an_automatic_promotion_is_no_discount_anyone_chose(edge_app, client, cashier, manager):
+    cashier.open_shift()
+    order = cashier.order(cashier.item("DR-COLA", 3))  # buy 2 drinks, get 1 free: applies by itself
+    assert order["promotions"] and not any(p.get("code") for p in order["promotions"])
+    with edge_app.app_context():
+        assert db.session.execute(select(AuditRecord).where(AuditRecord.action == "discount")).first() is None
