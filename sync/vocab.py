@@ -144,7 +144,7 @@ EDGE_AUDIT_ACTIONS = ("login", "login_failed", "login_locked", "void", "refund",
 CLOUD_AUDIT_ACTIONS = ("login", "login_failed", "user_create", "user_change", "role_change", "password_reset",
                        "user_unlock", "price_change", "sold_out", "back_in_stock", "promotion_change",
                        "device_enrol", "device_revoke", "export", "gateway_key_change", "settings_change",
-                       "password_change")
+                       "password_change", "login_locked")
 AUDIT_ACTIONS = tuple(dict.fromkeys(EDGE_AUDIT_ACTIONS + CLOUD_AUDIT_ACTIONS))
 # ------------------------------------------------------------------------------ automation
 # what an automation rule watches: an outlet's on-hand of a stock item below a threshold, an

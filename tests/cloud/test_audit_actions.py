@@ -45,6 +45,13 @@ def sign_in_wrong(app, client, world):
     return world.a.users["manager"]
 
 
+def locked_out(app, client, world):
+    app.config.update(LOGIN_MAX_DELAY_S=0, LOGIN_LOCK_AFTER=2)  # no waiting between the tries
+    for _ in range(2):
+        client.post("/api/auth/login/", json={"username": "aa_manager", "password": "wrong-one"})
+    return world.a.users["manager"]
+
+
 def create_user(app, client, world):
     made = ok(client.post("/api/users/", json={"username": "aa_new_cashier", "password": NEW_PASSWORD,
                                                "role": "cashier", "outlet_id": world.a.outlet_id},
@@ -169,6 +176,7 @@ def outlet_settings(app, client, world):
 CASES = {
     "login": Case("login", sign_in, "manager", "user", None, None),
     "login_failed": Case("login_failed", sign_in_wrong, "manager", "user", None, None),
+    "login_locked": Case("login_locked", locked_out, "manager", "user", None, None),
     "user_create": Case("user_create", create_user, "tenant_owner", "user", None,
                         {"username": "aa_new_cashier", "role": "cashier"}, outlet=True),
     "user_change": Case("user_change", rename_user, "tenant_owner", "user", {"first_name": ""},
@@ -229,3 +237,10 @@ def test_the_action_is_listed_with_who_the_object_and_what_changed(app, client, 
             assert found is not None and {k: found.get(k) for k in expected} == expected, entry
     assert ok(client.get("/api/audit/", query_string={"action": case.action},
                          headers=world.headers("tenant_owner", "b"))).json["count"] == 0
+
+
+def test_a_lockout_records_until_when(app, client, world):
+    locked_out(app, client, world)
+    [entry] = ok(client.get("/api/audit/", query_string={"action": "login_locked"}, headers=owner(world))).json[
+        "results"]
+    assert entry["after"]["locked_until"].endswith("Z")
