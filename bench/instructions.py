@@ -13,11 +13,11 @@ more order.
 - ping: a minimal Flask endpoint on its own (the framework's floor)
 
 Run: .venv/bin/python bench/instructions.py [--short 20] [--long 120] [--only sale,request,ping,cash]
-     [--no-audit]
+     [--without stock,audit]
 
---no-audit (bench only) makes the edge's audit.record a no-op in the measured process, so
-the difference between a run with and one without is what the audit records cost (issue 21:
-at most +5 % per sold order).
+--without (bench only) makes a part a no-op in the measured process (`stock`: the sale's
+consumption movements, issue 20's budget +10 %; `audit`: every audit record at the till,
+issue 21's budget +5 %), so the difference between a run with and one without is its cost.
 Needs valgrind (Debian package `valgrind`).
 """
 from __future__ import annotations
@@ -132,18 +132,25 @@ def _ping_app():
     return lambda: client.post("/api/ping/", json={"x": 1})
 
 
-def _without_audit() -> None:
-    """Bench only: the till records no audit trail (to measure what the records cost)."""
-    sys.path.insert(0, str(ROOT))
-    from edge.services import audit
+# What `--without` switches off in the measured process, to state one part's share of a sale.
+PARTS = {
+    "stock": ("edge.services.inventory.stock", "on_confirmed"),  # the sale's consumption movements
+    "audit": ("edge.services.audit", "record"),  # every audit record at the till
+}
 
-    audit.record = lambda *args, **kwargs: None
+
+def _switch_off(parts: list[str]) -> None:
+    import importlib
+
+    for part in parts:
+        module, name = PARTS[part]
+        setattr(importlib.import_module(module), name, lambda *args, **kwargs: None)
 
 
-def work(kind: str, count: int) -> None:
+def work(kind: str, count: int, without: list[str] | None = None) -> None:
     """The measured process: set up, warm up, then `count` units of `kind`."""
-    if os.environ.get("POS_BENCH_NO_AUDIT") == "1":
-        _without_audit()
+    sys.path.insert(0, str(ROOT))
+    _switch_off(without or [])
     with tempfile.TemporaryDirectory(prefix="pos-instr-") as tmp:
         if kind == "ping":
             unit = _ping_app()
@@ -158,12 +165,13 @@ def work(kind: str, count: int) -> None:
             unit()
 
 
-def count_instructions(kind: str, count: int) -> int:
+def count_instructions(kind: str, count: int, without: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="pos-callgrind-") as tmp:
         out = Path(tmp) / "callgrind.out"
         env = {**os.environ, "PYTHONHASHSEED": "0", "POS_PASSWORD_HASH_PROFILE": "fast"}
         done = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
-                               sys.executable, __file__, "--work", kind, str(count)],
+                               sys.executable, __file__, "--work", kind, str(count),
+                               *(["--without", ",".join(without)] if without else [])],
                               env=env, capture_output=True, text=True)
         if done.returncode != 0:
             raise SystemExit(f"the {kind} run failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
@@ -178,26 +186,26 @@ def main() -> None:
     parser.add_argument("--short", type=int, default=20, help="units in the short run")
     parser.add_argument("--long", type=int, default=120, help="units in the long run")
     parser.add_argument("--only", default="sale,request,ping")
-    parser.add_argument("--no-audit", action="store_true", help="bench only: the till records no audit trail")
+    parser.add_argument("--without", default="", help=f"parts switched off, comma-separated: {', '.join(PARTS)}")
     parser.add_argument("--work", nargs=2, metavar=("KIND", "COUNT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    without = [part for part in args.without.split(",") if part]
+    unknown = set(without) - set(PARTS)
+    if unknown:
+        parser.error(f"unknown parts: {', '.join(sorted(unknown))}")
     if args.work:
-        work(args.work[0], int(args.work[1]))
+        work(args.work[0], int(args.work[1]), without)
         return
-    if args.no_audit:
-        os.environ["POS_BENCH_NO_AUDIT"] = "1"
     if not shutil.which("valgrind"):
         raise SystemExit("valgrind is not installed (Debian package `valgrind`)")
     labels = {"sale": "instructions per sold order (create + pay + confirm, in process)",
               "request": "instructions per request of GET /api/health/ (edge, in process)",
               "ping": "instructions per request of a minimal Flask endpoint (the framework's floor)",
               "cash": "instructions per cash-in (one audit record at the till)"}
-    if args.no_audit:
-        print("audit recording OFF (bench only)", flush=True)
     for kind in args.only.split(","):
-        short, long = count_instructions(kind, args.short), count_instructions(kind, args.long)
+        short, long = count_instructions(kind, args.short, without), count_instructions(kind, args.long, without)
         per_unit = (long - short) / (args.long - args.short)
-        print(f"{labels[kind]}: {per_unit / 1e6:.2f} M  "
+        print(f"{labels[kind]}{f' without {args.without}' if without else ''}: {per_unit / 1e6:.2f} M  "
               f"({args.short} units: {short / 1e9:.3f} G, {args.long} units: {long / 1e9:.3f} G)", flush=True)
 
 

@@ -1,4 +1,5 @@
-"""`pos cloud worker`: the process that delivers notifications and evaluates automation rules.
+"""`pos cloud worker`: the process that delivers notifications and automation rules' webhooks
+and evaluates automation rules.
 
 The cloud's schedule is APScheduler's (a BlockingScheduler with one interval job, never
 two runs at once in one process, late runs coalesced); the edge's background loops are
@@ -21,7 +22,7 @@ def build_channels(config):
 
 def run_pass(app, channels) -> None:
     from cloud.extensions import db
-    from cloud.services import heartbeats
+    from cloud.services import heartbeats, webhook_deliveries
     from cloud.services.notification_worker import WorkerSettings, run_once
 
     with app.app_context():
@@ -29,6 +30,9 @@ def run_pass(app, channels) -> None:
             found = run_once(db.session, channels, WorkerSettings.from_config(app.config))
             if found.claimed or found.triggers:
                 log.info("notifications: %s", found)
+            hooks = webhook_deliveries.run_once(db.session, webhook_deliveries.WebhookSettings.from_config(app.config))
+            if hooks.claimed:
+                log.info("webhooks: %s", hooks)
             heartbeats.beat(db.session)  # GET /api/health/ says whether a worker runs
             db.session.commit()
         except Exception:
@@ -86,7 +90,7 @@ def run_rules(app) -> None:
     with app.app_context():
         try:
             found = evaluate(db.session)
-            if found.fired or found.cleared:
+            if found.fired or found.cleared:  # event rules fire as their events' notes settle (run_pass)
                 log.info("automation rules: %s", found)
             after = timedelta(hours=app.config["NOTIFY_REMINDER_AFTER_H"])
             reminders = note_payment_reminders(db.session, utcnow(), after, after + timedelta(days=7))

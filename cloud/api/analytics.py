@@ -11,6 +11,7 @@ from cloud.api.schemas.analytics import (
     AnalyticsQuery,
     CustomersOut,
     DashboardOut,
+    MarginsOut,
     ProductsExportQuery,
     ProductsOut,
     ProductsQuery,
@@ -21,7 +22,7 @@ from cloud.api.schemas.analytics import (
 from cloud.api.tx import writes
 from cloud.extensions import db
 from cloud.models import SyncedOrderItem
-from cloud.services import analytics, audit
+from cloud.services import analytics, audit, margins
 from sync.web.lists import order_by, ordered_by, paginate
 from sync.web.openapi import refuses
 
@@ -127,3 +128,15 @@ def customers(query_data, actor):
     """Customers served in the period, new, returning and repeat ones, the top spenders
     (outlet scope applies), and the tenant's customer base: total, tiers, points held."""
     return analytics.customers(db.session, _scope(query_data, actor))
+
+
+@bp.get("/margins/")
+@require("manager")
+@bp.input(AnalyticsQuery, location="query")
+@bp.output(MarginsOut)
+@refuses(**REPORT_RULES)
+def product_margins(query_data, actor):
+    """Cost of goods sold and gross margin per product sold in the range: the units and
+    revenue the products report counts, their net sales (before service and tax), their
+    cost by today's recipes and stock costs, margin and margin % (highest net sales first)."""
+    return margins.margins(db.session, _scope(query_data, actor))

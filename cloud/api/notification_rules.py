@@ -4,12 +4,19 @@ them (cloud/services/automation_eval.py)."""
 from apiflask import APIBlueprint
 
 from cloud.api.access import require
-from cloud.api.schemas.common import list_schema
-from cloud.api.schemas.notification_rules import DryRunOut, RuleCreateIn, RuleFields, RuleListQuery, RuleOut
+from cloud.api.schemas.common import ListQuery, list_schema
+from cloud.api.schemas.notification_rules import (
+    DeliveryOut,
+    DryRunOut,
+    RuleCreateIn,
+    RuleFields,
+    RuleListQuery,
+    RuleOut,
+)
 from cloud.api.tx import writes
 from cloud.extensions import db
 from cloud.models import AutomationRule
-from cloud.services import automation_eval
+from cloud.services import automation_eval, webhook_deliveries
 from cloud.services import automation_rules as rules
 from sync.web.lists import order_by, ordered_by, paginate
 from sync.web.openapi import refuses
@@ -22,7 +29,14 @@ REFUSALS = dict(
     OUTLET_REQUIRED="a manager bound to an outlet must name it", THRESHOLD_REQUIRED="stock_low without threshold",
     OFFLINE_MINUTES_REQUIRED="outlet_offline without offline_minutes",
     NOT_FOR_TRIGGER="a field the trigger does not use", INVALID_PHONE="an action's recipient is not a phone number",
-    INVALID_EMAIL="an action's recipient is not an email address")
+    INVALID_EMAIL="an action's recipient is not an email address",
+    OPEN_HOURS_REQUIRED="shift_not_closed without open_hours", AT_TIME_REQUIRED="schedule without at_time",
+    UNKNOWN_FIELD="a condition on a field the trigger's events do not carry",
+    INVALID_OPERATOR="an operator the field's kind does not take",
+    INVALID_VALUE="a condition's value of the wrong kind",
+    INVALID_CONDITION="a condition that is not {field, op, value}", INVALID_URL="a webhook URL that is not http(s)",
+    SECRET_REQUIRED="a webhook without a secret", INVALID_SECRET="a secret shorter than 16 characters",
+    FIELD_REQUIRED="a notify action without channel or recipient")
 
 
 def _with_states(rule: AutomationRule) -> AutomationRule:
@@ -63,7 +77,8 @@ def create_rule(json_data, actor):
 @bp.output(DryRunOut)
 @refuses(**REFUSALS)
 def dry_run_unsaved(json_data, actor):
-    """What a rule (not saved) would do now: the subjects meeting its condition and its messages."""
+    """What a rule (not saved) would have done: over the last day's events (event triggers,
+    dead letters, schedules) or the states holding now (stock, offline, open shifts)."""
     rule = rules.checked(db.session, actor, rules.build(actor, json_data))  # never added to the session
     return automation_eval.dry_run(db.session, rule)
 
@@ -79,7 +94,8 @@ def get_rule(rule_id, actor):
 @require("manager")
 @bp.output(DryRunOut)
 def dry_run_saved(rule_id, actor):
-    """What the saved rule would do now (subjects already firing send nothing new)."""
+    """What the saved rule would have done over the last day (or now, for a state; subjects
+    already firing send nothing new). Nothing is sent or written."""
     return automation_eval.dry_run(db.session, rules.get_rule(db.session, actor, rule_id))
 
 
@@ -102,3 +118,18 @@ def update_rule(rule_id, json_data, actor):
 def delete_rule(rule_id, actor):
     rules.delete_rule(db.session, rules.get_rule(db.session, actor, rule_id))
     return ""
+
+
+@bp.get("/<int:rule_id>/deliveries/")
+@require("manager")
+@bp.input(ListQuery, location="query")
+@bp.output(list_schema(DeliveryOut, "WebhookDeliveryList"))
+def list_deliveries(rule_id, query_data, actor):
+    """The rule's webhook deliveries, newest first, each with every attempt (status code,
+    error, time taken). The secret is never shown."""
+    rule = rules.get_rule(db.session, actor, rule_id)
+    page = paginate(db.session, webhook_deliveries.history_query(rule.tenant_id, rule.id), query_data)
+    attempts = webhook_deliveries.attempts_of(db.session, [d.id for d in page["results"]])
+    page["results"] = [{**{c: getattr(d, c) for c in DeliveryOut().fields if c != "history"},
+                        "history": attempts[d.id]} for d in page["results"]]
+    return page

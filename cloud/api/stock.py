@@ -1,7 +1,9 @@
 """Stock: stock items and recipes (master data the outlets pull) and an outlet's on-hand."""
 from apiflask import APIBlueprint
+from flask import Response
 
 from cloud.api.access import require
+from cloud.api.schemas.analytics import AnalyticsQuery
 from cloud.api.schemas.common import ListQuery, list_schema
 from cloud.api.schemas.stock import (
     OnHandOut,
@@ -13,6 +15,9 @@ from cloud.api.schemas.stock import (
     ReorderPointIn,
     ReorderPointOut,
     SoldOutOut,
+    StockExportQuery,
+    StockImportIn,
+    StockImportOut,
     StockItemIn,
     StockItemOut,
     StockItemPatchIn,
@@ -21,11 +26,12 @@ from cloud.api.schemas.stock import (
     StocktakeQuery,
     TransferOut,
     TransferQuery,
+    UsageOut,
 )
 from cloud.api.tx import writes
 from cloud.extensions import db
 from cloud.models import Recipe, StockItem
-from cloud.services import reorder, stock, stocktakes, transfers
+from cloud.services import analytics, audit, reorder, stock, stock_io, stocktakes, transfers, usage
 from sync.roles import STOCK_ROLES
 from sync.web.lists import order_by, ordered_by, paginate, paginate_rows, search_filter
 from sync.web.openapi import refuses
@@ -55,6 +61,69 @@ def list_stock_items(query_data, actor):
 def create_stock_item(json_data, actor):
     """Something an outlet counts, in an integer base unit (g, ml or pcs)."""
     return stock.create_item(db.session, actor, json_data)
+
+
+FILE_DOC = {200: {"description": "A CSV or Excel file",
+                   "content": {"text/csv": {"schema": {"type": "string"}},
+                               stock_io.XLSX_MIME: {"schema": {"type": "string", "format": "binary"}}}}}
+IMPORT_RULES = {"INVALID_FILE": "not a UTF-8 CSV or an Excel file with the needed header",
+                "INVALID_ROWS": "a row is invalid (listed in rows, by line); nothing was written",
+                "TOO_MANY_ROWS": "more than 5000 rows"}
+
+
+def _file(exported: tuple[bytes, str, str]) -> Response:
+    body, mimetype, filename = exported
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.get("/stock-items/export/")
+@writes
+@require("manager", also=STOCK_ROLES)
+@bp.input(StockExportQuery, location="query")
+@bp.doc(responses=FILE_DOC)
+def export_stock_items(query_data, actor):
+    """Download every stock item (`?format=csv|xlsx`): name, unit, cost, purchase_units
+    ("sack=25000; bag=1000"), is_active. The file imports back unchanged."""
+    exported = stock_io.export_items(db.session, actor.require_tenant(), query_data["format"])
+    audit.record_export(db.session, actor, "stock_items", query_data)
+    return _file(exported)
+
+
+@bp.post("/stock-items/import/")
+@writes
+@require("manager", also=STOCK_ROLES)
+@bp.input(StockImportIn, location="files")
+@bp.output(StockImportOut)
+@refuses(**IMPORT_RULES)
+def import_stock_items(files_data, actor):
+    """Create or change stock items from a CSV or Excel file (the export's columns),
+    matched by name; all rows apply or none. A unit cannot change."""
+    return stock_io.import_items(db.session, actor, files_data["file"].read())
+
+
+@bp.get("/recipes/export/")
+@writes
+@require("manager", also=STOCK_ROLES)
+@bp.input(StockExportQuery, location="query")
+@bp.doc(responses=FILE_DOC)
+def export_recipes(query_data, actor):
+    """Download every recipe line (`?format=csv|xlsx`): product_sku, modifier_group and
+    modifier (empty for the product's own recipe), stock_item (its name), quantity."""
+    exported = stock_io.export_recipes(db.session, actor.require_tenant(), query_data["format"])
+    audit.record_export(db.session, actor, "recipes", query_data)
+    return _file(exported)
+
+
+@bp.post("/recipes/import/")
+@writes
+@require("manager", also=STOCK_ROLES)
+@bp.input(StockImportIn, location="files")
+@bp.output(StockImportOut)
+@refuses(**IMPORT_RULES)
+def import_recipes(files_data, actor):
+    """Create recipe lines or change their quantities from a CSV or Excel file (the
+    export's columns); all rows apply or none; lines not in the file are left alone."""
+    return stock_io.import_recipes(db.session, actor, files_data["file"].read())
 
 
 @bp.get("/stock-items/<int:stock_item_id>/")
@@ -209,3 +278,19 @@ def list_reorder_points(query_data, actor):
 def list_to_reorder(query_data, actor):
     """What the outlet should reorder now: items at or below their reorder level."""
     return paginate_rows(reorder.to_reorder(db.session, actor, query_data["outlet_id"]), query_data)
+
+
+@bp.get("/stock/usage/")
+@require("manager", also=STOCK_ROLES)
+@bp.input(AnalyticsQuery, location="query")
+@bp.output(UsageOut)
+@refuses(DATE_RANGE_TOO_LONG="date_from to date_to spans more than 1096 days",
+         INVALID_DATE_RANGE="date_from is after date_to", INVALID_OUTLET="outlet_id names no outlet you may see")
+def stock_usage(query_data, actor):
+    """Theoretical (the recipes times what sold) against actual usage (opening + received +
+    transferred in - out - wasted - closing, the range's stocktakes in the closing figure)
+    per outlet and stock item, over business dates (`date_from`, `date_to` included; default
+    the last 30 days); every outlet you may see unless `outlet_id` names one."""
+    scope = analytics.resolve_scope(db.session, actor, query_data.get("outlet_id"), query_data.get("date_from"),
+                                    query_data.get("date_to"))
+    return usage.usage(db.session, scope)

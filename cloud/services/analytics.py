@@ -218,6 +218,11 @@ def _sold(scope: Scope) -> list:
     return conditions
 
 
+def sold_conditions(scope: Scope) -> list:
+    """What every report counts as sold (for reports built outside this module: margins)."""
+    return _sold(scope)
+
+
 def _figures(orders=0, sales=0, refunds=0, cancelled=0, customers=0) -> dict:
     orders, sales, refunds = _int(orders), _int(sales), _int(refunds)
     revenue = sales - refunds

@@ -10,7 +10,6 @@ episode, so even a repeated pass cannot queue an episode's message twice.
 """
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -19,24 +18,36 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from cloud.models import AutomationRule, AutomationRuleState, Device, Outlet, StockItem, StockMovement
-from cloud.notifications.templates import Rendered
-from cloud.services import notification_outbox as outbox
+from cloud.models import (
+    AutomationRule,
+    AutomationRuleState,
+    Device,
+    Outlet,
+    ProcessedEvent,
+    StockItem,
+    StockMovement,
+    SyncedOrder,
+    SyncedShift,
+)
+from cloud.services import automation_actions as actions
+from cloud.services import automation_events
+from cloud.services.automation_actions import Firing
+from cloud.services.automation_conditions import holds, on_the_wire
+from sync.money import format_amount
+from sync.protocol import CONFLICT, REJECTED
 from sync.timeutil import utcnow
+from sync.vocab import AUTOMATION_EVENT_TRIGGERS, NOT_SOLD_STATUSES
+
+DEAD_LETTER_WINDOW = timedelta(days=1)  # a refused event older than this fires no rule
 
 UNIT_NAMES = {"g": "g", "ml": "ml", "pcs": "pcs"}
 
 
 @dataclass(frozen=True)
-class Match:
+class Match(Firing):
     """A subject meeting a rule's condition, with what the message says about it."""
 
-    subject: str
-    outlet_id: int
-    outlet_name: str
-    value: int  # stock_low: on-hand (base units); outlet_offline: minutes silent
-    subject_text: str  # the email's subject
-    text: str  # the message
+    value: int | None = None  # stock_low: on-hand (base units); outlet_offline: minutes silent; ...
     stock_item_id: int | None = None
     stock_item_name: str = ""
     last_seen_at: datetime | None = None
@@ -76,6 +87,7 @@ def _stock_low(session, rule: AutomationRule, now: datetime) -> list[Match]:
         found.append(Match(
             subject=f"outlet:{outlet_id}:item:{item.id}", outlet_id=outlet_id, outlet_name=outlet.name,
             value=int(quantity), stock_item_id=item.id, stock_item_name=item.name,
+            fields={"outlet_id": outlet_id, "stock_item_id": item.id, "on_hand": int(quantity)},
             subject_text=f"Stock low: {item.name} at {outlet.name}",
             text=(f"*Stock low* at {outlet.name}: {item.name} is at {int(quantity)} {unit}, "
                   f"below {rule.threshold} {unit}.\nRule: {rule.name}")))
@@ -98,31 +110,112 @@ def _outlet_offline(session, rule: AutomationRule, now: datetime) -> list[Match]
         minutes = int((now - seen).total_seconds() // 60)
         found.append(Match(
             subject=f"outlet:{outlet_id}", outlet_id=outlet_id, outlet_name=outlet.name, value=minutes,
-            last_seen_at=seen, subject_text=f"Outlet offline: {outlet.name}",
+            last_seen_at=seen, subject_text=f"Outlet offline: {outlet.name}", occurred_at=seen,
+            fields={"outlet_id": outlet_id, "minutes_silent": minutes},
             text=(f"*Outlet offline*: {outlet.name} has not synced since {_local(seen, outlet.timezone)} "
                   f"(more than {rule.offline_minutes} minute{'' if rule.offline_minutes == 1 else 's'})."
                   f"\nRule: {rule.name}")))
     return found
 
 
-CONDITIONS = {"stock_low": _stock_low, "outlet_offline": _outlet_offline}
+def _shift_not_closed(session, rule: AutomationRule, now: datetime) -> list[Match]:
+    """Every synced shift still open longer than the rule's hours (the till's clock, UTC);
+    it clears when the shift's closing snapshot arrives."""
+    outlets = _outlets(session, rule)
+    rows = session.execute(
+        select(SyncedShift).where(SyncedShift.tenant_id == rule.tenant_id, SyncedShift.status == "open",
+                                  SyncedShift.outlet_id.in_(list(outlets)),
+                                  SyncedShift.opened_at < now - timedelta(hours=rule.open_hours))
+        .order_by(SyncedShift.outlet_id, SyncedShift.opened_at)).scalars()
+    found = []
+    for shift in rows:
+        outlet = outlets[shift.outlet_id]
+        hours = int((now - shift.opened_at).total_seconds() // 3600)
+        found.append(Match(
+            subject=f"outlet:{shift.outlet_id}:shift:{shift.uuid}", outlet_id=shift.outlet_id, outlet_name=outlet.name,
+            value=hours, occurred_at=shift.opened_at, subject_text=f"Shift not closed: {outlet.name}",
+            fields={"outlet_id": shift.outlet_id, "terminal": shift.terminal, "hours_open": hours},
+            text=(f"*Shift not closed* at {outlet.name}: till {shift.terminal} has had a shift open since "
+                  f"{_local(shift.opened_at, outlet.timezone)} ({hours} h, more than {rule.open_hours} h)."
+                  f"\nRule: {rule.name}")))
+    return found
+
+
+def _sync_dead_letter(session, rule: AutomationRule, now: datetime, since: datetime | None = None) -> list[Match]:
+    """Every pushed event the cloud refused (rejected, or a conflict) in the last day and
+    since the rule was saved: the till keeps it dead-lettered until someone looks."""
+    outlets = _outlets(session, rule)
+    since = max(now - DEAD_LETTER_WINDOW, since or rule.created_at or now - DEAD_LETTER_WINDOW)
+    rows = session.execute(
+        select(ProcessedEvent).where(ProcessedEvent.tenant_id == rule.tenant_id,
+                                     ProcessedEvent.status.in_((REJECTED, CONFLICT)),
+                                     ProcessedEvent.outlet_id.in_(list(outlets)), ProcessedEvent.received_at >= since)
+        .order_by(ProcessedEvent.id).limit(500)).scalars()
+    found = []
+    for event in rows:
+        outlet = outlets[event.outlet_id]
+        reason = (event.reason or "")[:200]
+        found.append(Match(
+            subject=f"event:{event.id}", outlet_id=event.outlet_id, outlet_name=outlet.name,
+            occurred_at=event.received_at, subject_text=f"Sync refused: {event.event_type} from {outlet.name}",
+            fields={"outlet_id": event.outlet_id, "event_type": event.event_type, "reason": reason},
+            text=(f"*Sync refused* at {outlet.name}: a {event.event_type} event was {event.status} "
+                  f"({reason or 'no reason given'}).\nRule: {rule.name}")))
+    return found
+
+
+def _day_figures(session, outlet_id: int, day) -> tuple[int, int]:
+    orders, sales = session.execute(
+        select(func.count(), func.coalesce(func.sum(SyncedOrder.total_amount - SyncedOrder.voided_amount), 0))
+        .where(SyncedOrder.outlet_id == outlet_id, SyncedOrder.business_date == day,
+               SyncedOrder.status.not_in(NOT_SOLD_STATUSES))).one()
+    return int(orders), int(sales)
+
+
+def _schedule(session, rule: AutomationRule, now: datetime, latest: bool = False) -> list[Match]:
+    """Each outlet, once a day, from the rule's time of day (outlet time) until its midnight,
+    when that moment came after the rule was saved: the subject is the outlet's date, so a
+    new day is a new episode. The day's synced orders and sales so far ride along.
+    `latest` (the dry-run): each outlet's last such moment, yesterday's if today's is to come."""
+    found = []
+    hour, minute = (int(part) for part in rule.at_time.split(":"))
+    for outlet_id, outlet in _outlets(session, rule).items():
+        try:
+            zone = ZoneInfo(outlet.timezone or "UTC")
+        except (KeyError, ValueError):
+            zone = UTC
+        local_now = now.replace(tzinfo=UTC).astimezone(zone)
+        moment = local_now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+        if local_now < moment and latest:
+            moment = (moment - timedelta(days=1)).astimezone(zone).replace(hour=hour, minute=minute)
+        moment_utc = moment.astimezone(UTC).replace(tzinfo=None)
+        if local_now < moment or (not latest and rule.created_at is not None and moment_utc < rule.created_at):
+            continue
+        orders, sales = _day_figures(session, outlet_id, moment.date())
+        day = moment.date().isoformat()
+        found.append(Match(
+            subject=f"outlet:{outlet_id}:day:{day}", outlet_id=outlet_id, outlet_name=outlet.name, value=orders,
+            occurred_at=moment_utc, subject_text=f"{rule.name}: {outlet.name}, {day}",
+            fields={"outlet_id": outlet_id, "weekday": moment.isoweekday(), "orders_today": orders,
+                    "sales_today": sales},
+            text=(f"*{rule.name}* at {outlet.name}, {day} {rule.at_time}: {orders} order"
+                  f"{'' if orders == 1 else 's'} so far that day, {format_amount(sales)} in sales.")))
+    return found
+
+
+CONDITIONS = {"stock_low": _stock_low, "outlet_offline": _outlet_offline, "shift_not_closed": _shift_not_closed,
+              "sync_dead_letter": _sync_dead_letter, "schedule": _schedule}
 
 
 def matches(session, rule: AutomationRule, now: datetime | None = None) -> list[Match]:
-    """The subjects meeting the rule's condition now."""
-    return CONDITIONS[rule.trigger](session, rule, now or utcnow())
+    """The subjects meeting the rule's trigger and its conditions now."""
+    found = CONDITIONS[rule.trigger](session, rule, now or utcnow())
+    return [match for match in found if holds(rule.trigger, rule.conditions or [], match.fields)]
 
 
-def rendered_for(channel: str, match: Match) -> Rendered:
-    if channel == "email":
-        text = match.text.replace("*", "")
-        return Rendered(match.subject_text, text, "<p>" + html.escape(text).replace("\n", "<br>\n") + "</p>")
-    return Rendered("", match.text, None)
-
-
-def _fire(session, rule: AutomationRule, match: Match, now: datetime) -> int | None:
-    """Mark the subject firing and queue the rule's messages, in one transaction; how many
-    messages were queued, None when another pass fired this episode first."""
+def _fire(session, rule: AutomationRule, match: Match, now: datetime) -> actions.Done | None:
+    """Mark the subject firing and perform the rule's actions, in one transaction; what was
+    queued, None when another pass fired this episode first."""
     insert_ = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(insert_(AutomationRuleState).values(rule_id=rule.id, subject=match.subject, firing=False,
                                                         episodes=0)
@@ -136,16 +229,9 @@ def _fire(session, rule: AutomationRule, match: Match, now: datetime) -> int | N
     if episode is None:
         session.rollback()
         return None
-    queued = 0
-    for index, action in enumerate(rule.actions):
-        if action.get("type", "notify") != "notify":
-            continue
-        row = outbox.enqueue(session, rule.tenant_id, channel=action["channel"], recipient=action["recipient"],
-                             rendered=rendered_for(action["channel"], match), type_=rule.trigger,
-                             key=f"rule:{rule.id}:{match.subject}:{episode}:{index}")
-        queued += row is not None
+    done = actions.perform(session, rule, match, f"rule:{rule.id}:{match.subject}:{episode}", now)
     session.commit()
-    return queued
+    return done
 
 
 def _clear(session, rule_id: int, subject: str, now: datetime) -> None:
@@ -161,15 +247,19 @@ class EvaluationResult:
     rules: int = 0
     fired: int = 0
     cleared: int = 0
-    queued: int = 0
+    queued: int = 0  # messages
+    webhooks: int = 0
+    alerts: int = 0
 
 
 def evaluate(session, now: datetime | None = None) -> EvaluationResult:
-    """One pass over every active rule of every tenant (the worker's `rules` job)."""
+    """One pass over every active state rule of every tenant (the worker's `rules` job);
+    event rules fire as their events' notes are settled (automation_events.py)."""
     now = now or utcnow()
     result = EvaluationResult()
-    rule_ids = list(session.execute(select(AutomationRule.id).where(AutomationRule.is_active.is_(True))
-                                    .order_by(AutomationRule.id)).scalars())
+    rule_ids = list(session.execute(select(AutomationRule.id).where(
+        AutomationRule.is_active.is_(True), AutomationRule.trigger.in_(list(CONDITIONS)))
+        .order_by(AutomationRule.id)).scalars())
     session.rollback()
     for rule_id in rule_ids:
         rule = session.get(AutomationRule, rule_id)
@@ -182,10 +272,12 @@ def evaluate(session, now: datetime | None = None) -> EvaluationResult:
             AutomationRuleState.rule_id == rule.id, AutomationRuleState.firing.is_(True))).scalars())
         for subject, match in found.items():
             if subject not in firing:
-                queued = _fire(session, rule, match, now)  # commits (or rolls back): `rule` reloads
-                if queued is not None:
+                done = _fire(session, rule, match, now)  # commits (or rolls back): `rule` reloads
+                if done is not None:
                     result.fired += 1
-                    result.queued += queued
+                    result.queued += done.messages
+                    result.webhooks += done.webhooks
+                    result.alerts += done.alerts
         session.rollback()
         for subject in firing - set(found):
             _clear(session, rule_id, subject, now)
@@ -193,25 +285,51 @@ def evaluate(session, now: datetime | None = None) -> EvaluationResult:
     return result
 
 
+def _entry(rule: AutomationRule, firing: Firing, *, holds_: bool, already: bool) -> dict:
+    acts = actions.preview(rule, firing) if holds_ and not already else {"messages": [], "webhooks": [], "alerts": []}
+    value = getattr(firing, "value", None)
+    return {"subject": firing.subject, "outlet_id": firing.outlet_id, "outlet_name": firing.outlet_name,
+            "stock_item_id": getattr(firing, "stock_item_id", None),
+            "stock_item_name": getattr(firing, "stock_item_name", "") or None, "value": value,
+            "occurred_at": firing.occurred_at, "fields": on_the_wire(rule.trigger, firing.fields),
+            "conditions_hold": holds_, "already_firing": already, **acts}
+
+
+def _state_window(session, rule: AutomationRule, now: datetime) -> list[tuple[Firing, bool]]:
+    """A state rule's subjects for the dry-run, each with whether its conditions hold. A
+    dead letter and a schedule look back over the last day; stock, silence and open
+    shifts are states: their subjects now (the cloud keeps no history to replay them)."""
+    if rule.trigger == "sync_dead_letter":
+        found = _sync_dead_letter(session, rule, now, since=now - DEAD_LETTER_WINDOW)
+    elif rule.trigger == "schedule":
+        found = _schedule(session, rule, now, latest=True)
+    else:
+        found = CONDITIONS[rule.trigger](session, rule, now)
+    return [(match, holds(rule.trigger, rule.conditions or [], match.fields)) for match in found]
+
+
 def dry_run(session, rule: AutomationRule, now: datetime | None = None) -> dict:
-    """What the rule would do now, without writing: the subjects meeting its condition,
-    whether each is already firing (a saved rule; then nothing new is sent) and the
-    messages it would queue."""
-    found = matches(session, rule, now)
+    """What the rule would have done, without writing: an event rule over the last day's
+    events, a dead-letter or schedule rule over the last day, a stock, offline or shift
+    rule now. Each entry says whether the conditions hold, whether the subject is already
+    firing (a saved state rule: then nothing new would go), and the messages, webhooks
+    (with the body that would be signed) and alerts it would produce."""
+    now = now or utcnow()
+    if rule.trigger in AUTOMATION_EVENT_TRIGGERS:
+        window = "last_day"
+        pairs = [(item["firing"], item["holds"]) for item in automation_events.recent(session, rule, now)]
+    else:
+        window = "last_day" if rule.trigger in ("sync_dead_letter", "schedule") else "now"
+        pairs = _state_window(session, rule, now)
     firing = set()
-    if rule.id is not None:
+    if rule.id is not None and rule.trigger not in AUTOMATION_EVENT_TRIGGERS:
         firing = set(session.execute(select(AutomationRuleState.subject).where(
             AutomationRuleState.rule_id == rule.id, AutomationRuleState.firing.is_(True))).scalars())
-    out = []
-    for match in found:
-        fires = match.subject not in firing
-        out.append({
-            "subject": match.subject, "outlet_id": match.outlet_id, "outlet_name": match.outlet_name,
-            "stock_item_id": match.stock_item_id, "stock_item_name": match.stock_item_name or None,
-            "value": match.value, "already_firing": not fires,
-            "messages": [{"channel": a["channel"], "recipient": a["recipient"],
-                          "subject": rendered_for(a["channel"], match).subject,
-                          "text": rendered_for(a["channel"], match).text}
-                         for a in rule.actions if fires and a.get("type", "notify") == "notify"]})
-    return {"matches": out, "would_fire": sum(1 for m in out if not m["already_firing"]),
-            "would_queue": sum(len(m["messages"]) for m in out)}
+    out = [_entry(rule, found, holds_=ok, already=found.subject in firing) for found, ok in pairs]
+    would = [entry for entry in out if entry["conditions_hold"] and not entry["already_firing"]]
+    session.rollback()  # a dry-run writes nothing, whatever it read
+    return {"window": window, "since": now - timedelta(days=1) if window == "last_day" else now, "until": now,
+            "matches": out, "would_fire": len(would),
+            "would_queue": sum(len(entry["messages"]) for entry in would),
+            "would_call": sum(len(entry["webhooks"]) for entry in would),
+            "would_alert": sum(len(entry["alerts"]) for entry in would)}

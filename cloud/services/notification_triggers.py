@@ -2,7 +2,9 @@
 
 Ingest only notes the fact (`note_payment`: one row, in the transaction that applies
 the event, unique per outlet and payment, so a replay notes nothing new); the worker
-turns notes into messages (`expand`) outside the sync's hot path. A till that was
+turns notes into messages (`expand`) outside the sync's hot path, and fires the tenant's
+event automation rules for each note in the same transaction (automation_events.py), so
+each rule acts once per event. A till that was
 offline sends its events late, and the messages go when they arrive, unless the type's
 freshness window has passed (the message is then not sent: `expires_at`).
 
@@ -33,8 +35,8 @@ from cloud.models import (
 )
 from cloud.notifications import catalogue, templates
 from cloud.notifications.errors import TemplateError
+from cloud.services import automation_events, receipts
 from cloud.services import notification_outbox as outbox
-from cloud.services import receipts
 from cloud.services.notification_templates import default_template
 from sync.errors import Invalid
 from sync.timeutil import utcnow
@@ -301,7 +303,9 @@ def expand(session, *, limit: int = 50, now: datetime | None = None, public_url:
                 continue
             trigger.outcome = "its order never arrived within the freshness window"
         else:
-            trigger.outcome = _messages_for(session, trigger, order, now, public_url)[:200]
+            ruled = automation_events.on_note(session, trigger, order, now)  # the tenant's event rules
+            outcome = _messages_for(session, trigger, order, now, public_url)
+            trigger.outcome = (f"{outcome}; {ruled}" if ruled else outcome)[:200]
         trigger.processed_at = now
         session.commit()
         settled += 1

@@ -170,6 +170,14 @@ def _raise(session, *, now, kind, tenant_id, subject, message, count, detail, ev
     return 1
 
 
+def raise_alert(session, *, kind: str, tenant_id: int, subject: str, message: str, detail: dict,
+                evidence_at: datetime, now: datetime, outlet_id: int | None = None, count: int = 1) -> int:
+    """Raise (or update) one alert from elsewhere (an automation rule's alert action), by the
+    scan's own rule: one open alert per kind and subject. 1 when raised or updated."""
+    return _raise(session, now=now, kind=kind, tenant_id=tenant_id, subject=subject, message=message, count=count,
+                  detail=detail, evidence_at=evidence_at, outlet_id=outlet_id)
+
+
 # --- reading and acknowledging ------------------------------------------------------------
 
 def visible_to(actor: Actor):

@@ -122,9 +122,14 @@ ACCESS = {  # (method, rule): the minimum role, "public" (no token needed) or "d
     ("GET", "/api/analytics/products/"): "manager",
     ("GET", "/api/analytics/products/export/"): "manager",
     ("GET", "/api/analytics/customers/"): "manager",
+    ("GET", "/api/analytics/margins/"): "manager",
     # stock master data and an outlet's on-hand: manager+
     ("GET", "/api/stock-items/"): "manager",
     ("POST", "/api/stock-items/"): "manager",
+    ("GET", "/api/stock-items/export/"): "manager",
+    ("POST", "/api/stock-items/import/"): "manager",
+    ("GET", "/api/recipes/export/"): "manager",
+    ("POST", "/api/recipes/import/"): "manager",
     ("GET", "/api/stock-items/<int:stock_item_id>/"): "manager",
     ("PATCH", "/api/stock-items/<int:stock_item_id>/"): "manager",
     ("DELETE", "/api/stock-items/<int:stock_item_id>/"): "manager",
@@ -141,6 +146,7 @@ ACCESS = {  # (method, rule): the minimum role, "public" (no token needed) or "d
     ("PUT", "/api/stock/reorder-points/"): "manager",
     ("GET", "/api/stock/reorder-points/"): "manager",
     ("GET", "/api/stock/reorder/"): "manager",
+    ("GET", "/api/stock/usage/"): "manager",
     # sync: a one-time key or the device credential, never a user token
     ("POST", "/api/sync/enroll/"): "public",
     ("POST", "/api/sync/token/"): "public",
@@ -158,6 +164,11 @@ ACCESS = {  # (method, rule): the minimum role, "public" (no token needed) or "d
     ("POST", "/api/payments/webhook/<provider>/"): "public",  # the signature / callback token is the credential
     ("GET", "/api/payments/gateways/"): "manager",
     ("GET", "/api/payments/charges/"): "manager",
+    # static QRIS and the settlement reports that verify it (issue 19, part 4)
+    ("GET", "/api/payments/static/"): "manager",
+    ("POST", "/api/payments/settlements/"): "manager",
+    ("GET", "/api/payments/settlements/"): "manager",
+    ("GET", "/api/payments/settlements/<int:import_id>/"): "manager",
     ("POST", "/api/payments/<payment_uuid>/cancel/"): "manager",  # the brief's manager cancel
     ("PUT", "/api/payments/gateways/<provider>/"): "tenant_owner",
     # what head office must look at in the outlets' records: manager+
@@ -184,6 +195,7 @@ ACCESS = {  # (method, rule): the minimum role, "public" (no token needed) or "d
     ("POST", "/api/notifications/rules/<int:rule_id>/dry-run/"): "manager",
     ("PATCH", "/api/notifications/rules/<int:rule_id>/"): "manager",
     ("DELETE", "/api/notifications/rules/<int:rule_id>/"): "manager",
+    ("GET", "/api/notifications/rules/<int:rule_id>/deliveries/"): "manager",
     # Meta's webhook (its signature is the credential) and the e-receipt (the signed link is)
     ("GET", "/api/notifications/webhook/whatsapp/"): "public",
     ("POST", "/api/notifications/webhook/whatsapp/"): "public",
@@ -277,6 +289,7 @@ class Seed:
     refund_uuid: str = ""
     gateway_provider: str = "xendit"
     account_provider: str = "midtrans"
+    import_id: int = 0  # a settlement import (owner's, every outlet) that verified the other outlet's static QRIS
     alert_id: int = 0  # a security alert of the tenant (a lockout of its cashier)
     markers: tuple = ()  # strings only this tenant's data contains
     other_outlet_markers: tuple = ()  # strings only the other outlet's data contains
@@ -401,7 +414,11 @@ def seed_tenant(app, world, name: str = "a") -> Seed:
     elsewhere = order_payload(tw.other_outlet_id, other_number, seed.product_id, None, f"{word} Bob",
                               (f"{word} Outlet Two Special", f"{word.upper()}-TWO"))
     statuses = push(client, seed.device_access, [event(1, "order.snapshot", sold), event(2, "payment.recorded", paid)])
-    statuses += push(client, other_access, [event(1, "order.snapshot", elsewhere)])
+    static = {"uuid": new_uuid(), "order_uuid": elsewhere["uuid"], "terminal": 1, "method": "static_qr",
+              "amount": "95000.00", "change_amount": "0.00", "status": "paid", "reference": f"{prefix.upper()}-QRIS-2",
+              "created_at": "2026-11-20T10:04:00Z", "business_date": "2026-11-20"}
+    statuses += push(client, other_access, [event(1, "order.snapshot", elsewhere),
+                                            event(2, "payment.recorded", static)])
     assert {r["status"] for r in statuses} == {"applied"}, statuses
     with app.app_context():
         ids = dict(db.session.query(SyncedOrder.order_number, SyncedOrder.id))
@@ -409,6 +426,7 @@ def seed_tenant(app, world, name: str = "a") -> Seed:
         _seed_charges(db.session, seed)
         _seed_notifications(db.session, seed, owner, word)
         _seed_alert(db.session, seed, prefix)
+        _seed_settlement(db.session, seed, owner, static["reference"])
         db.session.commit()
     seed.signature = receipt_links.signature(receipt_links.key_from_token(seed.device_token), seed.device_id,
                                              seed.order_uuid)
@@ -417,8 +435,20 @@ def seed_tenant(app, world, name: str = "a") -> Seed:
                     f"{prefix}_tenant_owner", f"{prefix}_manager", f"{prefix}_cashier", f"{prefix}_kitchen",
                     f"{prefix}_target", f"{prefix.upper()}-PZ")
     seed.other_outlet_markers = (f"{prefix.upper()} Two", other_number, f"{word} Bob", f"{prefix}_kitchen_two",
-                                 f"{word} Outlet Two Special")
+                                 f"{word} Outlet Two Special", f"{prefix.upper()}-QRIS-2")
     return seed
+
+
+def _seed_settlement(session, seed: Seed, owner: Actor, reference: str) -> None:
+    from cloud.services import static_payments
+
+    form = _settlement_form(reference)
+    request = static_payments.ImportRequest(provider="midtrans", data=form["file"][0].getvalue(),
+                                            filename=f"{reference}.csv", date_from=datetime(2026, 11, 20).date(),
+                                            date_to=datetime(2026, 11, 20).date())
+    record, created = static_payments.import_report(session, owner, request, owner.user_id)
+    assert created and record.matched == 1, (record.matched, record.flagged)
+    seed.import_id = record.id
 
 
 def _seed_alert(session, seed: Seed, prefix: str) -> None:
@@ -466,6 +496,16 @@ def _seed_notifications(session, seed: Seed, owner: Actor, word: str) -> None:
             "actions": [{"channel": "whatsapp", "recipient": PHONES[seed.name]}]}
     seed.rule_id = automation_rules.create_rule(session, owner, {"name": f"{word} Rule", **rule}).id
     seed.spare_rule_id = automation_rules.create_rule(session, owner, {"name": f"{word} Spare Rule", **rule}).id
+    from cloud.services import webhook_deliveries
+
+    hooked = automation_rules.create_rule(session, owner, {
+        "name": f"{word} Hook", "trigger": "payment_received", "outlet_id": seed.outlet_id,
+        "actions": [{"type": "webhook", "url": f"https://hooks.{word.lower()}.test/pos",
+                     "secret": f"{word}-secret-0123456789"}]})
+    webhook_deliveries.enqueue(session, seed.tenant_id, rule_id=seed.rule_id, outlet_id=seed.outlet_id,
+                               event="stock_low", url=f"https://hooks.{word.lower()}.test/pos",
+                               secret_sealed=hooked.actions[0]["secret_sealed"], payload={"note": f"{word} hook"},
+                               key=f"seed:{word}")
 
 
 def leaks(body: bytes, seed: Seed) -> list[str]:
@@ -510,6 +550,20 @@ class Call:
 
 def _csv():
     return {"file": (io.BytesIO(b"sku,name,category,price\nIMP-1,Imported Pie,Imported,15000.00\n"), "menu.csv")}
+
+
+def _stock_csv():
+    return {"file": (io.BytesIO(b"name,unit,cost\nImported Basil,g,3.00\n"), "stock-items.csv")}
+
+
+def _recipe_csv():
+    """A recipe line for tenant a's spare product and flour (the seed's names)."""
+    return {"file": (io.BytesIO(b"product_sku,modifier_group,modifier,stock_item,quantity\n"
+                                b"AARDVARK-SPARE,,,Aardvark Flour,7\n"), "recipes.csv")}
+def _settlement_form(reference: str = "NOBODY-1") -> dict:
+    body = f"Order ID,Transaction ID,Gross Amount,Transaction Status\n{reference},tx-1,95000.00,settlement\n"
+    return {"provider": "midtrans", "date_from": "2026-11-20", "date_to": "2026-11-20",
+            "file": (io.BytesIO(body.encode()), "settlement.csv")}
 
 
 def _signed(kwargs: dict) -> dict:
@@ -591,6 +645,10 @@ CALLS = {
     ("GET", "/api/stock-items/"): Call(),
     ("POST", "/api/stock-items/"): Call(json={"name": "Basil", "unit": "g", "cost": "3.00",
                                               "purchase_units": [{"name": "bunch", "multiple": 50}]}),
+    ("GET", "/api/stock-items/export/"): Call(query={"format": "xlsx"}),
+    ("POST", "/api/stock-items/import/"): Call(files=_stock_csv),
+    ("GET", "/api/recipes/export/"): Call(query={"format": "csv"}),
+    ("POST", "/api/recipes/import/"): Call(files=_recipe_csv),
     ("GET", "/api/stock-items/<int:stock_item_id>/"): Call(),
     ("PATCH", "/api/stock-items/<int:stock_item_id>/"): Call(json={"cost": "2.50"}),
     ("DELETE", "/api/stock-items/<int:stock_item_id>/"): Call(ids=(("stock_item_id", "spare_stock_item_id"),)),
@@ -609,6 +667,7 @@ CALLS = {
         "outlet_id": s.outlet_id, "stock_item_id": s.stock_item_id, "reorder_level": 500}),
     ("GET", "/api/stock/reorder-points/"): Call(query=lambda s: {"outlet_id": s.outlet_id}),
     ("GET", "/api/stock/reorder/"): Call(query=lambda s: {"outlet_id": s.outlet_id}),
+    ("GET", "/api/stock/usage/"): Call(query=lambda s: {"outlet_id": s.outlet_id}),
     ("GET", "/api/promotions/"): Call(),
     ("POST", "/api/promotions/"): Call(json={"name": "Happy Hour", "promo_type": "percentage",
                                              "discount_percent": "15.00", "auto_apply": True}),
@@ -634,6 +693,7 @@ CALLS = {
     ("GET", "/api/analytics/products/"): Call(query={"date_from": "2026-11-01", "date_to": "2026-11-30"}),
     ("GET", "/api/analytics/products/export/"): Call(query={"format": "xlsx"}),
     ("GET", "/api/analytics/customers/"): Call(query=lambda s: {"outlet_id": s.outlet_id}),
+    ("GET", "/api/analytics/margins/"): Call(query=lambda s: {"outlet_id": s.outlet_id}),
     ("POST", "/api/sync/enroll/"): Call(json=lambda s: {"enrollment_key": s.enrollment_key, "device_name": "Spare"}),
     ("POST", "/api/sync/token/"): Call(json=lambda s: {"device_id": s.device_id, "device_token": s.device_token}),
     ("GET", "/api/sync/pull/"): Call(query={"since": 0}),
@@ -655,6 +715,10 @@ CALLS = {
                                                         ids=(("provider", "gateway_provider"),)),
     ("GET", "/api/payments/gateways/"): Call(),
     ("GET", "/api/payments/charges/"): Call(),
+    ("GET", "/api/payments/static/"): Call(query={"state": "all"}),
+    ("POST", "/api/payments/settlements/"): Call(files=lambda: _settlement_form()),  # the same file: 201, then 200
+    ("GET", "/api/payments/settlements/"): Call(),
+    ("GET", "/api/payments/settlements/<int:import_id>/"): Call(),
     ("POST", "/api/payments/<payment_uuid>/cancel/"): Call(ids=(("payment_uuid", "cancelled_payment_uuid"),)),
     ("PUT", "/api/payments/gateways/<provider>/"): Call(json={"server_key": "SB-Mid-server-role-matrix"},
                                                         ids=(("provider", "account_provider"),)),
@@ -686,6 +750,7 @@ CALLS = {
     ("POST", "/api/notifications/rules/<int:rule_id>/dry-run/"): Call(),
     ("PATCH", "/api/notifications/rules/<int:rule_id>/"): Call(json={"threshold": 200}),
     ("DELETE", "/api/notifications/rules/<int:rule_id>/"): Call(ids=(("rule_id", "spare_rule_id"),)),
+    ("GET", "/api/notifications/rules/<int:rule_id>/deliveries/"): Call(),
     ("GET", "/api/notifications/webhook/whatsapp/"): Call(query={"hub.mode": "subscribe", "hub.challenge": "1",
                                                                  "hub.verify_token": WHATSAPP_VERIFY_TOKEN}),
     ("POST", "/api/notifications/webhook/whatsapp/"): Call(json={"object": "whatsapp_business_account", "entry": []},
@@ -774,7 +839,7 @@ def test_exactly_the_stock_routes_grant_the_stockkeeper_by_name(app):
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             if "stockkeeper" in getattr(app.view_functions[rule.endpoint], "_also", ()):
                 granted.add((method, rule.rule))
-    assert granted == STOCKKEEPER_ROUTES and len(granted) == 18
+    assert granted == STOCKKEEPER_ROUTES and len(granted) == 23
 
 
 def test_the_openapi_document_and_docs_page_are_public(client):

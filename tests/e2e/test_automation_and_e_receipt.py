@@ -3,7 +3,8 @@ the demo (its rules included), `pos cloud worker`, `pos whatsapp-sim` and an enr
 `pos edge run`. In Chromium, a cashier sells with the cloud gone and sends the e-receipt to
 a phone number from the paid screen: the simulator shows it once after the cloud returns.
 The edge sells pizzas until Dough is under the demo rule's 1 kg: one "Stock low" message,
-however many more it sells. The edge stops: one "Outlet offline" message."""
+however many more it sells. A payment rule's signed webhook reaches a real receiver once,
+posted by the worker. The edge stops: one "Outlet offline" message."""
 from __future__ import annotations
 
 import time
@@ -15,6 +16,7 @@ import requests
 from playwright.sync_api import expect, sync_playwright
 
 from simulators.whatsapp.core import DEFAULT_ACCESS_TOKEN, DEFAULT_APP_SECRET, DEFAULT_PHONE_NUMBER_ID
+from tests.cloud.notifications.test_automation_events import SECRET, Receiver
 from tests.e2e.kiosk_page import CHROMIUM, CHROMIUM_ARGS, Kiosk
 from tests.support.needs import require_chromium
 from tests.support.ports import free_port
@@ -151,6 +153,48 @@ def test_stock_low_fires_once_when_dough_falls_under_the_rule(stack):
     sell(2)  # lower still: the same episode
     time.sleep(6)
     assert len([m for m in _messages(sim_url, MANAGER) if "Stock low" in m["body"]]) == 1
+
+
+def test_a_payment_rule_calls_a_signed_webhook_through_the_real_worker(stack):
+    """A rule on payment_received with conditions: the cash payment synced from the edge is
+    posted by `pos cloud worker` to a real HTTP receiver that checks the HMAC signature;
+    the card payment that the condition leaves out is not."""
+    cloud, edge, _ = stack
+    receiver = Receiver()
+    try:
+        owner = requests.Session()
+        owner.headers["Authorization"] = "Bearer " + requests.post(f"{cloud.url}/api/auth/login/", timeout=10, json={
+            "username": "owner", "password": "owner123"}).json()["access"]
+        made = owner.post(f"{cloud.url}/api/notifications/rules/", timeout=10, json={
+            "name": "Cash to the books", "trigger": "payment_received",
+            "conditions": [{"field": "method", "op": "==", "value": "cash"}],
+            "actions": [{"type": "webhook", "url": receiver.url, "secret": SECRET}]})
+        assert made.status_code == 201, made.text
+        cashier = _session(edge, "cashier", pin="1234")
+        cashier.post(f"{edge.url}/api/shifts/open/", json={"opening_cash": "100000.00"}, timeout=10)
+        pizza = next(p for p in cashier.get(f"{edge.url}/api/products/?page_size=100", timeout=10).json()["results"]
+                     if p["sku"] == "PZ-MARG")
+        regular = next(m["id"] for m in pizza["modifier_groups"][0]["modifiers"] if m["name"] == "Regular")
+        numbers = []
+        for method in ("card", "cash"):
+            order = cashier.post(f"{edge.url}/api/orders/", timeout=10, json={
+                "client_uuid": str(uuid.uuid4()),
+                "items": [{"product_id": pizza["id"], "quantity": 1, "modifier_ids": [regular]}]}).json()
+            cashier.post(f"{edge.url}/api/orders/{order['id']}/confirm/", timeout=10).raise_for_status()
+            paid = cashier.post(f"{edge.url}/api/payments/", timeout=10, json={
+                "order_id": order["id"], "method": method, "reference": "CARD-9" if method == "card" else "",
+                **({"tendered": "200000.00"} if method == "cash" else {})})
+            assert paid.status_code == 201, paid.text
+            numbers.append(order["order_number"])
+        [got] = _wait(lambda: list(receiver.got), 60, "the webhook")
+        assert got["valid"] and got["event"] == "payment_received"
+        assert (got["body"]["data"]["method"], got["body"]["data"]["order_code"]) == ("cash", numbers[1])
+        time.sleep(4)
+        assert len(receiver.got) == 1
+        history = owner.get(f"{cloud.url}/api/notifications/rules/{made.json()['id']}/deliveries/", timeout=10).json()
+        assert [(d["status"], d["id"]) for d in history["results"]] == [("delivered", int(got["delivery"]))]
+    finally:
+        receiver.close()
 
 
 def test_outlet_offline_fires_once_when_the_edge_stops_syncing(stack):

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import re
 import time
+import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -820,6 +821,10 @@ def test_a_long_name_stays_inside_the_cart_and_tiles_without_options_show_no_sku
 def test_times_are_the_outlets_and_roles_are_named_plainly(outlet, browser, till):
     """One clock: a till whose browser thinks it is in New York still shows Jakarta time,
     as the receipts do; the sign-in tiles say "Owner", not "tenant_owner"."""
+    api = Api(outlet[1].url, terminal=TILL)  # an order of its own: the test does not lean on earlier ones
+    cola = next(p for p in api.get("/api/products/", page_size=100)["results"] if p["sku"] == "DR-COLA")
+    requests.post(f"{outlet[1].url}/api/orders/", headers=api.headers, timeout=10, json={
+        "client_uuid": str(uuid.uuid4()), "items": [{"product_id": cola["id"], "quantity": 1}]}).raise_for_status()
     context = browser.new_context(viewport={"width": 1024, "height": 768}, timezone_id="America/New_York")
     kiosk = Kiosk(context.new_page(), outlet[1].url).open(TILL)
     expect(kiosk.tid("login-recent")).to_contain_text("Owner")

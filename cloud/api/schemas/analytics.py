@@ -2,7 +2,7 @@
 from datetime import date
 
 from apiflask import Schema
-from apiflask.fields import Date, Dict, Float, List, Nested, String
+from apiflask.fields import Boolean, Date, Dict, Float, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
 
 from cloud.api.schemas.common import MAX_ID, ListQuery, Money
@@ -203,3 +203,32 @@ class CustomersOut(Schema):
     tiers = Nested(TierCounts, required=True)
     points_outstanding = WholeNumber(required=True)
     top_customers = List(Nested(TopCustomer), required=True)
+
+
+MARGIN_PERCENT = {"description": "margin / net_sales x 100, two decimals rounded half up, as text; null without "
+                                 "net sales", "example": "62.50"}
+
+
+class MarginFigures(Schema):
+    quantity = WholeNumber(required=True, metadata={"description": "Units sold and kept (less voids and refunds)"})
+    revenue = Money(required=True, metadata={"description": "The products report's revenue (service and tax in)"})
+    net_sales = Money(required=True, metadata={"description": "The kept units' share of the lines' net price "
+                                                              "(after discounts, before service and tax)"})
+    cogs = Money(required=True, metadata={"description": "Kept units x recipe use x stock item cost"})
+    margin = Money(required=True, allow_negative=True, metadata={"description": "net_sales - cogs"})
+    margin_percent = String(required=True, allow_none=True, metadata=MARGIN_PERCENT)
+
+
+class ProductMargin(MarginFigures):
+    product_id = WholeNumber(required=True)
+    name = String(required=True)
+    sku = String(required=True)
+    has_recipe = Boolean(required=True, metadata={"description": "false: the product has no recipe of its own, "
+                                                                 "its cost is only its modifiers' (often 0)"})
+
+
+class MarginsOut(Schema):
+    tenant = Nested(TenantRef, required=True)
+    period = Nested(PeriodOut, required=True)
+    totals = Nested(MarginFigures, required=True)
+    results = List(Nested(ProductMargin), required=True)

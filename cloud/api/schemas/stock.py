@@ -1,6 +1,6 @@
 """Stock items, recipes and on-hand figures on the cloud's wire."""
 from apiflask import Schema
-from apiflask.fields import Boolean, List, Nested, String
+from apiflask.fields import Boolean, File, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
 
 from cloud.api.schemas.common import ID, ListQuery, Money
@@ -159,3 +159,53 @@ class ReorderOut(OnHandOut):
     reorder_level = WholeNumber(required=True)
     reorder_quantity = WholeNumber(required=True)
     order_quantity = WholeNumber(required=True, metadata={"description": "What to order now, base units"})
+
+
+class UsageLineOut(Schema):
+    outlet_id = WholeNumber(required=True)
+    outlet_name = String(required=True)
+    stock_item_id = WholeNumber(required=True)
+    name = String(required=True)
+    unit = String(required=True)
+    cost = Money(required=True, metadata={"description": "The item's cost per base unit now"})
+    opening = WholeNumber(required=True, metadata={"description": "Ledger on-hand when the range opens"})
+    received = WholeNumber(required=True)
+    transferred_in = WholeNumber(required=True)
+    transferred_out = WholeNumber(required=True)
+    wasted = WholeNumber(required=True)
+    closing = WholeNumber(required=True, metadata={"description": "Ledger on-hand when the range closes"})
+    theoretical = WholeNumber(required=True, metadata={"description": "What the recipes say the sales used"})
+    actual = WholeNumber(required=True, metadata={
+        "description": "opening + received + transferred_in - transferred_out - wasted - closing"})
+    variance = WholeNumber(required=True, metadata={
+        "description": "actual - theoretical (positive: used more than the recipes say)"})
+    theoretical_value = Money(required=True, allow_negative=True)
+    actual_value = Money(required=True, allow_negative=True)
+    variance_value = Money(required=True, allow_negative=True)
+    counts = WholeNumber(required=True, metadata={
+        "description": "Stocktakes posted in the range that counted the item (0: no truth point, variance 0)"})
+    last_counted_at = UTCDateTime(allow_none=True)
+
+
+class UsageOut(Schema):
+    date_from = Day(required=True)
+    date_to = Day(required=True)
+    outlet_id = WholeNumber(allow_none=True, required=True)
+    theoretical_value = Money(required=True, allow_negative=True)
+    actual_value = Money(required=True, allow_negative=True)
+    variance_value = Money(required=True, allow_negative=True)
+    results = List(Nested(UsageLineOut), required=True)
+
+
+class StockExportQuery(Schema):
+    format = String(load_default="csv", validate=OneOf(("csv", "xlsx")))
+
+
+class StockImportIn(Schema):
+    file = File(required=True, metadata={"description": "A CSV (UTF-8) or Excel (.xlsx) file with a header row"})
+
+
+class StockImportOut(Schema):
+    created = WholeNumber(required=True)
+    updated = WholeNumber(required=True)
+    unchanged = WholeNumber(required=True)

@@ -3,16 +3,16 @@
 
 import { api, ApiError, login, logout, session, whenSessionLost } from "./api.js";
 import { loadAlerts } from "./alerts.js";
+import { loadSettlements } from "./settlements.js";
 import { loadAudit, wireAudit } from "./audit.js";
 import { drawRevenue } from "./chart.js";
 import { $, $$, h, show } from "./dom.js";
 import { format, setCurrency } from "./money.js";
 import { renderCustomers, renderKpis, renderOutlets, renderPaymentMethods, renderPrep, renderStatuses,
-  renderStocktakes, renderTopProducts } from "./views.js";
+  renderStocktakes, renderTopProducts, renderMargins, renderUsage } from "./views.js";
 
-const RANK = { kitchen: 1, cashier: 2, manager: 3, tenant_owner: 4, admin: 5, super_admin: 6 };
-const ROLE_NAMES = { manager: "Manager", tenant_owner: "Owner", admin: "Support admin", super_admin: "Platform admin" };
-const PLATFORM = new Set(["admin", "super_admin"]);
+import { PLATFORM_ROLES as PLATFORM, ROLE_LABEL as ROLE_NAMES, ROLE_RANK as RANK } from "./vocab.js";
+
 
 const state = {
   user: null,
@@ -179,9 +179,11 @@ async function refresh() {
     renderPrep($("#prep-times"), dashboard.prep_times);
     renderOutlets($("#per-outlet"), dashboard.per_outlet);
     renderCustomers($("#customers"), customers);
-    await Promise.all([loadRevenue(), loadStocktakes()]);
+    await Promise.all([loadRevenue(), loadStocktakes(), loadPanel("/api/analytics/margins/", "#margins",
+      renderMargins, "Margins"), loadPanel("/api/stock/usage/", "#usage", renderUsage, "Stock usage")]);
     await loadAudit(filters());
     await loadAlerts((RANK[state.user.role] || 0) >= RANK.tenant_owner, banner);
+    await loadSettlements((RANK[state.user.role] || 0) >= RANK.manager, filters, banner);
     $("#grid").dataset.state = "ready";
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) return; // back at the login already
@@ -198,6 +200,16 @@ async function loadStocktakes() {
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) throw error;
     $("#stocktakes").replaceChildren(h("p", { class: "empty" }, `Stocktakes did not load: ${error.message}`));
+  }
+}
+
+/** A panel that may fail alone: its message replaces it, the rest of the board stands. */
+async function loadPanel(path, selector, render, what) {
+  try {
+    render($(selector), await api.get(path, filters()));
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) throw error;
+    $(selector).replaceChildren(h("p", { class: "empty" }, `${what} did not load: ${error.message}`));
   }
 }
 

@@ -222,3 +222,58 @@ export function renderStocktakes(root, page) {
     ? h("p", { class: "muted small" }, `${page.count - page.results.length} more not shown.`) : null]
     .filter(Boolean)); // replaceChildren(null) would print "null"
 }
+
+/** Gross margin per product: net sales (before service and tax), cost of goods by the
+ *  recipes at today's stock costs, margin and margin % (the server's two-decimal text). */
+export function renderMargins(root, report) {
+  if (!report.results.length) {
+    root.replaceChildren(empty("No product sold in this range."));
+    return;
+  }
+  const pct = (text) => (text === null ? "—" : `${text}%`);
+  const t = report.totals;
+  root.replaceChildren(h("div", { class: "table-wrap" }, h("table", { class: "table compact" },
+    h("thead", {}, h("tr", {}, h("th", {}, "Product"), h("th", { class: "num" }, "Units"),
+      h("th", { class: "num" }, "Net sales"), h("th", { class: "num" }, "Cost of goods"),
+      h("th", { class: "num" }, "Margin"), h("th", { class: "num" }, "Margin %"))),
+    h("tbody", {}, report.results.slice(0, 10).map((r) => h("tr", { "data-testid": "margin-row",
+      "data-product-id": String(r.product_id) },
+      h("td", {}, h("span", { class: "name" }, r.name),
+        r.has_recipe ? null : h("span", { class: "muted small", title: "No recipe: no cost of goods" }, " · no recipe")),
+      h("td", { class: "num" }, count(r.quantity)),
+      h("td", { class: "num" }, format(r.net_sales)),
+      h("td", { class: "num", "data-testid": "margin-cogs" }, format(r.cogs)),
+      h("td", { class: `num strong${toMinor(r.margin) < 0 ? " negative" : ""}`, "data-testid": "margin-value" },
+        format(r.margin)),
+      h("td", { class: "num", "data-testid": "margin-percent" }, pct(r.margin_percent))))),
+    h("tfoot", {}, h("tr", { "data-testid": "margin-totals" }, h("td", { class: "strong" }, "All products"),
+      h("td", { class: "num" }, count(t.quantity)), h("td", { class: "num" }, format(t.net_sales)),
+      h("td", { class: "num" }, format(t.cogs)), h("td", { class: "num strong" }, format(t.margin)),
+      h("td", { class: "num strong" }, pct(t.margin_percent)))))));
+}
+
+/** Theoretical (the recipes x what sold) against actual usage (what the counts say), per
+ *  outlet and stock item; positive variance: more used than the recipes say. */
+export function renderUsage(root, report) {
+  if (!report.results.length) {
+    root.replaceChildren(empty("No stock moved in this range."));
+    return;
+  }
+  const qty = (value, unit) => `${number(value)} ${unit}`;
+  root.replaceChildren(h("div", { class: "table-wrap" }, h("table", { class: "table compact" },
+    h("thead", {}, h("tr", {}, h("th", {}, "Outlet"), h("th", {}, "Stock item"),
+      h("th", { class: "num" }, "Theoretical"), h("th", { class: "num" }, "Actual"),
+      h("th", { class: "num" }, "Variance"), h("th", { class: "num" }, "Variance value"), h("th", {}, "Counted"))),
+    h("tbody", {}, report.results.slice(0, 15).map((r) => h("tr", { "data-testid": "usage-row",
+      "data-stock-item-id": String(r.stock_item_id), "data-outlet-id": String(r.outlet_id) },
+      h("td", {}, r.outlet_name),
+      h("td", {}, h("span", { class: "name" }, r.name)),
+      h("td", { class: "num", "data-testid": "usage-theoretical" }, qty(r.theoretical, r.unit)),
+      h("td", { class: "num", "data-testid": "usage-actual" }, qty(r.actual, r.unit)),
+      h("td", { class: "num", "data-testid": "usage-variance" },
+        `${r.variance > 0 ? "+" : ""}${qty(r.variance, r.unit)}`),
+      h("td", { class: `num strong${toMinor(r.variance_value) > 0 ? " negative" : ""}`,
+        "data-testid": "usage-variance-value" }, format(r.variance_value)),
+      h("td", { class: "small muted" }, r.counts ? `${r.counts}× · last ${r.last_counted_at.slice(0, 10)}`
+        : "not counted")))))));
+}

@@ -12,4 +12,8 @@ export const ORDER_STATUSES = VOCAB.order_statuses;
 export const EDITABLE = ORDER_STATUSES.filter((s) => s.editable).map((s) => s.name);
 export const KITCHEN_OPEN = ORDER_STATUSES.filter((s) => s.in_kitchen).map((s) => s.name);
 export const AUDIT_ACTIONS = VOCAB.audit_actions || [];
+export const ROLES = VOCAB.roles || [];
+export const ROLE_RANK = Object.fromEntries(ROLES.map((r) => [r.name, r.rank]));
+export const ROLE_LABEL = Object.fromEntries(ROLES.map((r) => [r.name, r.label]));
+export const PLATFORM_ROLES = new Set(ROLES.filter((r) => r.platform).map((r) => r.name));
 export const methodLabel = (method) => METHOD_LABEL[method] || method;

@@ -219,10 +219,11 @@ def test_a_pull_records_contact_at_most_every_twenty_seconds(app, client, world)
     till = Till(app, client, world)
     _silence(app, till.device_id, 5)
     headers = {"Authorization": f"Bearer {till.access}"}
+    before = utcnow().replace(microsecond=0)  # the column may keep whole seconds
     client.get("/api/sync/pull/?since=0", headers=headers)
     with app.app_context():
         first = db.session.get(Device, till.device_id).last_seen_at
-    assert utcnow() - first < timedelta(seconds=5)
+    assert first >= before  # recorded by this pull (no wall-clock bound: the machine may be slow)
     client.get("/api/sync/pull/?since=0", headers=headers)
     with app.app_context():
         assert db.session.get(Device, till.device_id).last_seen_at == first
