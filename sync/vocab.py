@@ -175,10 +175,12 @@ ZERO_STOCK_LENGTH = max(len(rule) for rule in ZERO_STOCK_RULES)
 # role changes, prices, availability, promotions, devices, exports.
 EDGE_AUDIT_ACTIONS = ("login", "login_failed", "login_locked", "void", "refund", "cancel", "cash_in", "cash_out",
                       "drawer_open", "shift_open", "shift_close", "reprint", "printer_change", "sold_out",
-                      "back_in_stock", "stock_adjustment")
+                      "back_in_stock", "stock_adjustment", "user_unlock",
+                      "discount")
 CLOUD_AUDIT_ACTIONS = ("login", "login_failed", "user_create", "user_change", "role_change", "password_reset",
                        "user_unlock", "price_change", "sold_out", "back_in_stock", "promotion_change",
-                       "device_enrol", "device_revoke", "export", "gateway_key_change")
+                       "device_enrol", "device_revoke", "export", "gateway_key_change", "settings_change",
+                       "password_change", "login_locked")
 AUDIT_ACTIONS = tuple(dict.fromkeys(EDGE_AUDIT_ACTIONS + CLOUD_AUDIT_ACTIONS))
 # ------------------------------------------------------------------------------ automation
 # what an automation rule watches. States, fired once per episode: an outlet's on-hand of a
