@@ -154,6 +154,23 @@ def test_the_stockkeeper_sees_the_stock_cards_and_no_sales_card(outlet):
     assert not errors, errors
 
 
+def test_the_notifications_page_turns_the_stockkeeper_away_before_asking_for_anything(outlet):
+    require_chromium()
+    cloud, _ = outlet
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_context().new_page()
+        asked, refused = _watch(page)
+        page.goto(f"{cloud.url}/dashboard/notifications/")
+        page.get_by_test_id("login-username").fill("stock")
+        page.get_by_test_id("login-password").fill("stock123")
+        page.get_by_test_id("login-submit").click()
+        expect(page.get_by_test_id("login-error")).to_contain_text("for managers, owners and head-office staff")
+        assert not [url for url in asked if "/api/notifications/" in url], asked
+        assert refused == [], refused
+        browser.close()
+
+
 def test_a_cashier_is_still_turned_away(outlet):
     require_chromium()
     cloud, _ = outlet
