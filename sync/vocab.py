@@ -72,6 +72,9 @@ class PaymentMethod:
     cash_like: bool = False    # tendered and change, cash drawer, rounded refunds
     gateway: bool = False      # charged through the cloud's payment gateway (needs the internet)
     needs_reference: bool = False  # the terminal's reference is required
+    # the outlet's printed merchant QR: taken offline, recorded unverified, and matched later at
+    # the cloud against the provider's settlement report (only where the outlet has one configured)
+    static_qr: bool = False
 
 
 PAYMENT_METHOD_LIST = (
@@ -79,11 +82,13 @@ PAYMENT_METHOD_LIST = (
     PaymentMethod("card", "Card", needs_reference=True),
     PaymentMethod("qris", "QRIS", gateway=True),
     PaymentMethod("ewallet", "E-wallet", gateway=True),
+    PaymentMethod("static_qr", "Static QRIS", needs_reference=True, static_qr=True),
 )
 PAYMENT_METHOD = {m.name: m for m in PAYMENT_METHOD_LIST}
 PAYMENT_METHODS = tuple(PAYMENT_METHOD)
 GATEWAY_METHODS = tuple(m.name for m in PAYMENT_METHOD_LIST if m.gateway)
 CASH = next(m.name for m in PAYMENT_METHOD_LIST if m.cash_like)  # what a refund without a method went back as
+STATIC_QR_METHODS = tuple(m.name for m in PAYMENT_METHOD_LIST if m.static_qr)
 METHOD_LABELS = {m.name: m.label for m in PAYMENT_METHOD_LIST}
 
 
@@ -105,6 +110,14 @@ PENDING, PAID = "pending", "paid"
 PAYMENT_ENDED = ("failed", "cancelled", "expired")
 PAYMENT_STATUSES = (PENDING, PAID, *PAYMENT_ENDED)
 REFUND_KINDS = ("void", "refund")
+# Static QRIS payments checked against a provider's settlement report (cloud import): the
+# reports it reads, and what each line (or each payment the report lacks) came out as
+SETTLEMENT_PROVIDERS = ("midtrans", "xendit")
+# (a `gateway_charge` line is a dynamic QRIS / e-wallet charge, which the webhooks already settled)
+SETTLEMENT_OUTCOMES = ("matched", "amount_mismatch", "reference_not_found", "already_verified", "not_settled",
+                       "gateway_charge", "missing_from_settlement")
+# the differences a manager must look at; nothing is changed for them
+SETTLEMENT_FLAGS = ("amount_mismatch", "reference_not_found", "missing_from_settlement")
 
 # ------------------------------------------------------------------------------ promotions
 PROMO_TYPES = ("percentage", "fixed_amount", "buy_x_get_y", "bundle")
@@ -131,6 +144,29 @@ STOCKTAKE_STATUSES = ("open", "posted", "cancelled")
 TRANSFER_STATUSES = ("in_transit", "received")
 # what a manager may mark sold out ("86") at the till: a product or one modifier
 SOLD_OUT_TARGETS = ("product", "modifier")
+
+
+@dataclass(frozen=True)
+class ZeroStockRule:
+    """What the till does with a tracked product (one with a recipe) while one of the stock
+    items it uses is at or below zero at the outlet. Counts are often wrong, so only
+    `block` stops a sale; the default sells on."""
+
+    name: str
+    label: str
+    sells: bool    # the order service takes it (False: 409 OUT_OF_STOCK)
+    warns: bool    # the till shows it as out of stock (a warning, or sold out when it does not sell)
+
+
+ZERO_STOCK_RULE_LIST = (
+    ZeroStockRule("allow", "Sell on silently", sells=True, warns=False),
+    ZeroStockRule("warn", "Sell, but warn at the till", sells=True, warns=True),
+    ZeroStockRule("block", "Show sold out, refuse the sale", sells=False, warns=True),
+)
+ZERO_STOCK_RULE = {r.name: r for r in ZERO_STOCK_RULE_LIST}
+ZERO_STOCK_RULES = tuple(ZERO_STOCK_RULE)
+ZERO_STOCK_DEFAULT = "allow"  # selling never stops on stock unless the outlet says so
+ZERO_STOCK_LENGTH = max(len(rule) for rule in ZERO_STOCK_RULES)
 
 # ----------------------------------------------------------------------------------- audit
 # What the audit trail records (snake case; the cloud's GET /api/audit/?action= filters on
@@ -208,9 +244,12 @@ def for_pages() -> dict:
         "order_statuses": [{"name": s.name, "label": s.label, "next": list(s.next), "editable": s.editable,
                             "in_kitchen": s.in_kitchen, "sold": s.sold, "closed": s.closed} for s in ORDER_STATUS_LIST],
         "payment_methods": [{"name": m.name, "label": m.label, "cash_like": m.cash_like, "gateway": m.gateway,
-                             "needs_reference": m.needs_reference} for m in PAYMENT_METHOD_LIST],
+                             "needs_reference": m.needs_reference, "static_qr": m.static_qr}
+                            for m in PAYMENT_METHOD_LIST],
         "printer_roles": list(PRINTER_ROLES),
         "audit_actions": list(AUDIT_ACTIONS),
         "roles": [{"name": role, "label": ROLE_LABELS[role], "rank": ROLE_RANK[role],
                    "platform": role in PLATFORM_ROLES, "dashboard": dashboard_sections(role)} for role in ROLES],
+        "zero_stock_rules": [{"name": r.name, "label": r.label, "sells": r.sells, "warns": r.warns}
+                             for r in ZERO_STOCK_RULE_LIST],
     }

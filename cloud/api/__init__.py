@@ -18,6 +18,7 @@ from cloud.api import (
     performance,
     promotions,
     security,
+    settlements,
     stock,
     sync,
     tenants,
@@ -29,7 +30,7 @@ from sync.web.errors import ValidationFailed
 
 BLUEPRINTS = (health.bp, auth.bp, users.bp, tenants.bp, catalog.bp, sync.bp, customers.bp, promotions.bp, orders.bp,
               analytics.bp, discrepancies.bp, outlet_devices.bp, payments.bp, notifications.bp,
-              stock.bp, audit.bp, security.bp, performance.bp, notification_rules.bp)
+              stock.bp, audit.bp, security.bp, performance.bp, notification_rules.bp, settlements.bp)
 
 
 def _check_text(value, field):

@@ -26,6 +26,7 @@ from cloud.models.sales import (
 )
 from cloud.models.security import RequestLogEntry
 from cloud.models.security_alert import SecurityAlert
+from cloud.models.settlement import SettlementImport, SettlementLine
 from cloud.models.stock import OutletSoldOut, Recipe, ReorderPoint, StockItem, StockMovement, Stocktake, Transfer
 from cloud.models.sync import ProcessedEvent, SyncDiscrepancy, TenantVersion, Tombstone
 from cloud.models.tenant import Outlet, Tenant
@@ -33,7 +34,7 @@ from cloud.models.user import LoginThrottle, RevokedToken, User
 from cloud.models.worker import WorkerHeartbeat
 
 __all__ = [
-    "AuditEntry",
+    "AuditEntry", "SettlementImport", "SettlementLine",
     "Base", "Category", "Customer", "Device", "EnrollmentKey", "IdempotencyRecord", "Modifier",
     "LoginThrottle", "ModifierGroup", "Outlet", "OutletProduct", "ProcessedEvent", "Product", "Promotion",
     "PromotionAllowance", "PromotionProduct", "PromotionUsage", "RevokedToken", "Tenant",

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cloud.models.base import Base, Syncable, Timestamps
+from sync.vocab import ZERO_STOCK_DEFAULT, ZERO_STOCK_LENGTH, ZERO_STOCK_RULES, check_in
 
 if TYPE_CHECKING:  # the mapper resolves the name from the registry at run time
     from cloud.models.sync import TenantVersion
@@ -46,7 +47,8 @@ class Tenant(Timestamps, Syncable, Base):
 class Outlet(Timestamps, Syncable, Base):
     __tablename__ = "outlets"
     __sync_entity__ = "outlet"
-    __table_args__ = (UniqueConstraint("tenant_id", "code"),)
+    __table_args__ = (UniqueConstraint("tenant_id", "code"),
+                      CheckConstraint(check_in("zero_stock", ZERO_STOCK_RULES), name="zero_stock"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
@@ -59,6 +61,11 @@ class Outlet(Timestamps, Syncable, Base):
     tax_rate_bp: Mapped[int | None] = mapped_column(Integer)  # None: the tenant's rate
     service_charge_bp: Mapped[int | None] = mapped_column(Integer)
     auto_print_receipt: Mapped[bool] = mapped_column(Boolean, default=True)
+    # what the till does with a product whose stock items are at or below zero (vocab.ZERO_STOCK_RULE)
+    zero_stock: Mapped[str] = mapped_column(String(ZERO_STOCK_LENGTH), default=ZERO_STOCK_DEFAULT,
+                                            server_default=ZERO_STOCK_DEFAULT)
+    # the outlet's printed merchant QR (its QRIS payload), "" for none: the tills offer static QRIS
+    static_qris: Mapped[str] = mapped_column(String(512), default="")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     tenant: Mapped[Tenant] = relationship(back_populates="outlets")

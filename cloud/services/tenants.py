@@ -8,6 +8,7 @@ from zoneinfo import available_timezones
 from sqlalchemy import func, select
 
 from cloud.models import Outlet, Tenant, TenantVersion, User
+from cloud.services import qris_payload
 from cloud.services.actor import Actor
 from sync.errors import Conflict, Forbidden, Invalid, NotFound
 
@@ -20,7 +21,8 @@ TENANT_FIELDS = ("name", "description", "logo_url", "primary_color", "secondary_
                  "currency", "tax_rate_bp", "service_charge_bp", "tax_on_service_charge", "cash_rounding",
                  "points_per_amount", "receipt_footer", "is_active")
 OUTLET_FIELDS = ("name", "address", "phone", "timezone", "opening_hours", "tax_rate_bp", "service_charge_bp",
-                 "auto_print_receipt", "is_active")
+                 "auto_print_receipt", "zero_stock", "static_qris",
+                 "is_active")
 
 
 def slugify(text: str) -> str:
@@ -108,6 +110,8 @@ def create_outlet(session, tenant_id: int, data: dict) -> Outlet:
     _outlet_code_free(session, tenant_id, code)
     if data.get("timezone"):
         _check_timezone(data["timezone"])
+    if "static_qris" in data:
+        data = {**data, "static_qris": qris_payload.check_static(data["static_qris"])}
     outlet = Outlet(tenant_id=tenant_id, code=code, **{k: v for k, v in data.items() if k in OUTLET_FIELDS})
     session.add(outlet)
     session.flush()
@@ -129,6 +133,8 @@ def outlets_query(actor: Actor):
 
 
 def update_outlet(session, actor: Actor, outlet: Outlet, changes: dict) -> Outlet:
+    if "static_qris" in changes:
+        changes = {**changes, "static_qris": qris_payload.check_static(changes["static_qris"])}
     if "timezone" in changes:
         _check_timezone(changes["timezone"])
     if "is_active" in changes and not actor.at_least("tenant_owner"):

@@ -29,8 +29,9 @@ def list_categories(query_data, actor):
 @bp.input(ProductQuery, location="query")
 @bp.output(list_schema(ProductOut, "EdgeProductList"))
 def list_products(query_data, actor):
-    """The menu with this outlet's prices; sold-out items are included, flagged."""
-    rows = catalog.menu(db.session)
+    """The menu with this outlet's prices; sold-out items are included, flagged, and so are
+    products out of stock under the outlet's zero-stock rule (`out_of_stock`)."""
+    rows = catalog.with_stock(db.session, catalog.menu(db.session))
     if query_data.get("category"):
         rows = [r for r in rows if r.product.category_id == query_data["category"]]
     if query_data.get("is_available") is not None:
@@ -48,7 +49,7 @@ def list_products(query_data, actor):
 @require("kitchen")
 @bp.output(ProductOut)
 def get_product(product_id, actor):
-    for row in catalog.menu(db.session):
+    for row in catalog.with_stock(db.session, catalog.menu(db.session)):
         if row.product.id == product_id:
             return row
     raise NotFound("Product")

@@ -1,11 +1,13 @@
 """Who this outlet is, for the screens: names, address, currency, charges, timezone."""
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import Boolean, String
-from flask import current_app
+from flask import Response, current_app
 
 from edge.api.access import require
 from edge.extensions import db
+from edge.services.selling import qr_images
 from edge.services.syncing import outlet as outlet_settings
+from sync.web.errors import NotFound
 from sync.web.fields import Money, Rate, WholeNumber
 
 
@@ -27,6 +29,10 @@ class OutletOut(Schema):
     primary_color = String()
     logo_url = String(allow_none=True)
     auto_print_receipt = Boolean(required=True)
+    zero_stock = String(required=True, metadata={"description": "allow, warn or block: what the till does with a "
+                                                                "product whose stock items are at or below zero"})
+    static_qris = String(metadata={"description": "The outlet's printed merchant QR (QRIS payload); empty for none. "
+                                                  "The till offers static QRIS only when set"})
     shift_difference_limit = Money(metadata={"description": "A shift whose count differs from the expected by "
                                                             "more than this needs a manager to close it"})
 
@@ -47,5 +53,19 @@ def this_outlet(actor):
             "service_charge_rate": charges.service_charge_bp, "tax_on_service_charge": charges.tax_on_service_charge,
             "cash_rounding": charges.cash_rounding, "receipt_footer": tenant.receipt_footer,
             "primary_color": tenant.primary_color, "logo_url": tenant.logo_url,
-            "auto_print_receipt": place.auto_print_receipt,
+            "auto_print_receipt": place.auto_print_receipt, "zero_stock": place.zero_stock,
+            "static_qris": place.static_qris,
             "shift_difference_limit": current_app.config["SHIFT_DIFFERENCE_LIMIT"]}
+
+
+@bp.get("/outlet/static-qr.svg")
+@require("cashier")
+@bp.doc(responses={200: {"description": "The outlet's printed merchant QR as an SVG image",
+                         "content": {"image/svg+xml": {}}},
+                   404: {"description": "No static QRIS is configured for this outlet"}})
+def static_qr(actor):
+    """The outlet's printed QR, drawn for the till's static-QRIS tender and the customer's screen."""
+    payload = outlet_settings.outlet(db.session).static_qris
+    if not payload:
+        raise NotFound("Static QRIS")
+    return Response(qr_images.svg(payload), mimetype="image/svg+xml", headers={"Cache-Control": "no-store"})

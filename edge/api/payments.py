@@ -6,6 +6,8 @@ from flask import Response, current_app
 
 from edge.api.access import require
 from edge.api.schemas.orders import (
+    DisplayOut,
+    DisplayQuery,
     GiveBackIn,
     LatePaymentOut,
     PaymentIn,
@@ -18,7 +20,15 @@ from edge.api.tx import writes
 from edge.extensions import db
 from edge.models import Payment
 from edge.services import continuity, runtime
-from edge.services.selling import gateway_payments, late_payments, orders, payments, qr_images, shifts
+from edge.services.selling import (
+    customer_display,
+    gateway_payments,
+    late_payments,
+    orders,
+    payments,
+    qr_images,
+    shifts,
+)
 from sync.web.errors import NotFound
 from sync.web.openapi import refuses
 
@@ -104,6 +114,18 @@ def _payment(payment_id) -> Payment:
     if payment is None:
         raise NotFound("Payment")
     return payment
+
+
+@bp.get("/display/")
+@require("cashier")
+@bp.input(DisplayQuery, location="query")
+@bp.output(DisplayOut)
+def customer_display_feed(query_data, actor):
+    """What the screen facing the customer at till `terminal` shows: the QR it waits on
+    (`pending`), `paid`, `ended` (expired, cancelled, failed) or `idle`. With `since` and
+    `wait` it long-polls: it answers as soon as the fingerprint differs from `since`."""
+    return customer_display.wait_for_change(db.session, query_data["terminal"], query_data["since"],
+                                            query_data["wait"])
 
 
 @bp.get("/<int:payment_id>/")

@@ -48,6 +48,8 @@ class MirrorOutlet(Base):
     tax_rate_bp: Mapped[int | None] = mapped_column(Integer)
     service_charge_bp: Mapped[int | None] = mapped_column(Integer)
     auto_print_receipt: Mapped[bool] = mapped_column(Boolean, default=True)
+    zero_stock: Mapped[str] = mapped_column(String(16), default="allow", server_default="allow")  # as sent
+    static_qris: Mapped[str] = mapped_column(String(512), default="")  # the printed merchant QR; "" for none
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 

@@ -1,4 +1,5 @@
-"""The cashier and self-order kiosk page, `/kiosk/` (`/kiosk/?mode=self` for customers).
+"""The cashier and self-order kiosk page, `/kiosk/` (`/kiosk/?mode=self` for customers), and
+the screen facing the customer at a till, `/kiosk/customer-display?terminal=N`.
 
 The page is a static shell plus plain JavaScript modules under `static/kiosk/`; it talks
 only to this edge's API. Settings reach the page as data attributes, so the page needs
@@ -31,13 +32,22 @@ def page_settings() -> dict:
     }
 
 
-@bp.get("/")
-def index():
-    mode = "self" if request.args.get("mode") == "self" else "cashier"
-    response = current_app.make_response(render_template("kiosk/index.html", mode=mode, settings=page_settings(),
-                                                         vocab=vocab.for_pages()))
+def _page(response):
     response.headers["Content-Security-Policy"] = CSP
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
+
+
+@bp.get("/")
+def index():
+    mode = "self" if request.args.get("mode") == "self" else "cashier"
+    return _page(current_app.make_response(render_template("kiosk/index.html", mode=mode, settings=page_settings(),
+                                                           vocab=vocab.for_pages())))
+
+
+@bp.get("/customer-display")
+def customer_display():
+    """A second screen facing the customer: the QR its till waits on, then "Paid"."""
+    return _page(current_app.make_response(render_template("kiosk/display.html")))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields
 
+from sync.vocab import ZERO_STOCK_DEFAULT
 from sync.web.fields import Money, Rate, UTCDateTime
 
 ENTITIES = ("tenant", "outlet", "category", "product", "outlet_product", "promotion",
@@ -51,6 +52,9 @@ class OutletData(_Entity):
     service_charge_rate = Rate(attribute="service_charge_bp", data_key="service_charge_rate", allow_none=True,
                                load_default=None)
     auto_print_receipt = fields.Boolean(load_default=True)
+    # an older cloud sends none: the default, which sells on (a value this edge does not know reads as it too)
+    zero_stock = fields.String(load_default=ZERO_STOCK_DEFAULT)
+    static_qris = fields.String(load_default="")  # the printed merchant QR's payload; "" for none
     is_active = fields.Boolean(load_default=True)
 
 

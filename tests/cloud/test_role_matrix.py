@@ -164,6 +164,11 @@ ACCESS = {  # (method, rule): the minimum role, "public" (no token needed) or "d
     ("POST", "/api/payments/webhook/<provider>/"): "public",  # the signature / callback token is the credential
     ("GET", "/api/payments/gateways/"): "manager",
     ("GET", "/api/payments/charges/"): "manager",
+    # static QRIS and the settlement reports that verify it (issue 19, part 4)
+    ("GET", "/api/payments/static/"): "manager",
+    ("POST", "/api/payments/settlements/"): "manager",
+    ("GET", "/api/payments/settlements/"): "manager",
+    ("GET", "/api/payments/settlements/<int:import_id>/"): "manager",
     ("POST", "/api/payments/<payment_uuid>/cancel/"): "manager",  # the brief's manager cancel
     ("PUT", "/api/payments/gateways/<provider>/"): "tenant_owner",
     # what head office must look at in the outlets' records: manager+
@@ -286,6 +291,7 @@ class Seed:
     refund_uuid: str = ""
     gateway_provider: str = "xendit"
     account_provider: str = "midtrans"
+    import_id: int = 0  # a settlement import (owner's, every outlet) that verified the other outlet's static QRIS
     alert_id: int = 0  # a security alert of the tenant (a lockout of its cashier)
     markers: tuple = ()  # strings only this tenant's data contains
     other_outlet_markers: tuple = ()  # strings only the other outlet's data contains
@@ -410,7 +416,11 @@ def seed_tenant(app, world, name: str = "a") -> Seed:
     elsewhere = order_payload(tw.other_outlet_id, other_number, seed.product_id, None, f"{word} Bob",
                               (f"{word} Outlet Two Special", f"{word.upper()}-TWO"))
     statuses = push(client, seed.device_access, [event(1, "order.snapshot", sold), event(2, "payment.recorded", paid)])
-    statuses += push(client, other_access, [event(1, "order.snapshot", elsewhere)])
+    static = {"uuid": new_uuid(), "order_uuid": elsewhere["uuid"], "terminal": 1, "method": "static_qr",
+              "amount": "95000.00", "change_amount": "0.00", "status": "paid", "reference": f"{prefix.upper()}-QRIS-2",
+              "created_at": "2026-11-20T10:04:00Z", "business_date": "2026-11-20"}
+    statuses += push(client, other_access, [event(1, "order.snapshot", elsewhere),
+                                            event(2, "payment.recorded", static)])
     assert {r["status"] for r in statuses} == {"applied"}, statuses
     with app.app_context():
         ids = dict(db.session.query(SyncedOrder.order_number, SyncedOrder.id))
@@ -418,6 +428,7 @@ def seed_tenant(app, world, name: str = "a") -> Seed:
         _seed_charges(db.session, seed)
         _seed_notifications(db.session, seed, owner, word)
         _seed_alert(db.session, seed, prefix)
+        _seed_settlement(db.session, seed, owner, static["reference"])
         db.session.commit()
     seed.signature = receipt_links.signature(receipt_links.key_from_token(seed.device_token), seed.device_id,
                                              seed.order_uuid)
@@ -426,8 +437,20 @@ def seed_tenant(app, world, name: str = "a") -> Seed:
                     f"{prefix}_tenant_owner", f"{prefix}_manager", f"{prefix}_cashier", f"{prefix}_kitchen",
                     f"{prefix}_target", f"{prefix.upper()}-PZ")
     seed.other_outlet_markers = (f"{prefix.upper()} Two", other_number, f"{word} Bob", f"{prefix}_kitchen_two",
-                                 f"{word} Outlet Two Special")
+                                 f"{word} Outlet Two Special", f"{prefix.upper()}-QRIS-2")
     return seed
+
+
+def _seed_settlement(session, seed: Seed, owner: Actor, reference: str) -> None:
+    from cloud.services import static_payments
+
+    form = _settlement_form(reference)
+    request = static_payments.ImportRequest(provider="midtrans", data=form["file"][0].getvalue(),
+                                            filename=f"{reference}.csv", date_from=datetime(2026, 11, 20).date(),
+                                            date_to=datetime(2026, 11, 20).date())
+    record, created = static_payments.import_report(session, owner, request, owner.user_id)
+    assert created and record.matched == 1, (record.matched, record.flagged)
+    seed.import_id = record.id
 
 
 def _seed_alert(session, seed: Seed, prefix: str) -> None:
@@ -539,6 +562,10 @@ def _recipe_csv():
     """A recipe line for tenant a's spare product and flour (the seed's names)."""
     return {"file": (io.BytesIO(b"product_sku,modifier_group,modifier,stock_item,quantity\n"
                                 b"AARDVARK-SPARE,,,Aardvark Flour,7\n"), "recipes.csv")}
+def _settlement_form(reference: str = "NOBODY-1") -> dict:
+    body = f"Order ID,Transaction ID,Gross Amount,Transaction Status\n{reference},tx-1,95000.00,settlement\n"
+    return {"provider": "midtrans", "date_from": "2026-11-20", "date_to": "2026-11-20",
+            "file": (io.BytesIO(body.encode()), "settlement.csv")}
 
 
 def _signed(kwargs: dict) -> dict:
@@ -690,6 +717,10 @@ CALLS = {
                                                         ids=(("provider", "gateway_provider"),)),
     ("GET", "/api/payments/gateways/"): Call(),
     ("GET", "/api/payments/charges/"): Call(),
+    ("GET", "/api/payments/static/"): Call(query={"state": "all"}),
+    ("POST", "/api/payments/settlements/"): Call(files=lambda: _settlement_form()),  # the same file: 201, then 200
+    ("GET", "/api/payments/settlements/"): Call(),
+    ("GET", "/api/payments/settlements/<int:import_id>/"): Call(),
     ("POST", "/api/payments/<payment_uuid>/cancel/"): Call(ids=(("payment_uuid", "cancelled_payment_uuid"),)),
     ("PUT", "/api/payments/gateways/<provider>/"): Call(json={"server_key": "SB-Mid-server-role-matrix"},
                                                         ids=(("provider", "account_provider"),)),

@@ -109,3 +109,24 @@ def test_staff_of_a_deactivated_tenant_are_locked_out(client, world):
     assert client.get("/api/users/me/", headers=headers).status_code == 401
     login = client.post("/api/auth/login/", json={"username": "aa_cashier", "password": "password123"})
     assert login.status_code == 401
+
+
+def test_a_manager_sets_the_outlets_zero_stock_rule_allow_being_the_default(client, world):
+    url, headers = f"/api/outlets/{world.a.outlet_id}/", world.headers("manager")
+    assert client.get(url, headers=headers).json["zero_stock"] == "allow"
+    changed = client.patch(url, headers=headers, json={"zero_stock": "block"})
+    assert changed.status_code == 200 and changed.json["zero_stock"] == "block"
+    assert client.get(url, headers=headers).json["zero_stock"] == "block"
+
+
+def test_an_unknown_zero_stock_rule_is_refused_in_the_error_format(client, world):
+    refused = client.patch(f"/api/outlets/{world.a.outlet_id}/", headers=world.headers("manager"),
+                           json={"zero_stock": "maybe"})
+    assert refused.status_code == 400
+    assert set(refused.json) >= {"error", "message", "field", "code"} and refused.json["field"] == "zero_stock"
+
+
+def test_a_cashier_cannot_change_the_zero_stock_rule(client, world):
+    refused = client.patch(f"/api/outlets/{world.a.outlet_id}/", headers=world.headers("cashier"),
+                           json={"zero_stock": "block"})
+    assert refused.status_code == 403

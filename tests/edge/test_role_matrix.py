@@ -55,6 +55,8 @@ MATRIX = {
     ("POST", "/api/payments/<int:payment_id>/print-qr/"): "cashier",  # a waiting QRIS code on paper
     ("GET", "/api/payments/late/"): "manager",  # paid after the QR was cancelled or expired (issue 19)
     ("POST", "/api/payments/<int:payment_id>/give-back/"): "manager",
+    ("GET", "/api/payments/display/"): "cashier",  # the screen facing the customer (issue 19, part 4)
+    ("GET", "/api/outlet/static-qr.svg"): "cashier",  # the outlet's printed QR, drawn
     ("POST", "/api/shifts/open/"): "cashier",
     ("GET", "/api/shifts/current/"): "cashier",
     ("GET", "/api/shifts/"): "manager",
@@ -99,6 +101,7 @@ MATRIX = {
     ("GET", "/api/audit/verify/"): "manager",  # the till's audit chain (issue 21)
     # pages and documents: open on the LAN (the pages log their users in themselves)
     ("GET", "/kiosk/"): "public",
+    ("GET", "/kiosk/customer-display"): "public",  # the page shell; it signs in before any data
     ("GET", "/kitchen/"): "public",
     ("GET", "/api/openapi.json"): "public",
     ("GET", "/api/docs/"): "public",

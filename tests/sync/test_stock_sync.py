@@ -3,6 +3,9 @@ once, and the cloud's on-hand per outlet equals the edge's."""
 from __future__ import annotations
 
 import json
+import random
+import time
+from collections import Counter
 
 from sqlalchemy import select
 
@@ -111,3 +114,64 @@ def test_a_stocktake_posted_offline_reaches_the_cloud_with_its_variance_and_on_h
     by_name = {line["name"]: line for line in listed[0]["lines"]}
     assert by_name["Dough"]["variance"] == -150 and by_name["Mozzarella"]["variance"] == -held["Mozzarella"]
     assert listed[0]["variance_value"] == posted["variance_value"]
+
+
+# --- a day of 200 orders -------------------------------------------------------------------
+
+REGULAR, LARGE, EXTRA_CHEESE = {"Dough": 200, "Mozzarella": 100}, {"Dough": 300, "Mozzarella": 150}, 40
+PIZZAS = ("PZ-MARG", "PZ-PEPP", "PZ-HAWA", "PZ-VEGI")
+
+
+def _random_line(menu: dict, rng: random.Random) -> tuple[dict, Counter]:
+    """A pizza (a size, extra cheese three times in ten) or a can, and what it uses by hand."""
+    quantity = rng.randint(1, 3)
+    if rng.random() < 0.2:
+        return {"product_id": menu["DR-COLA"]["id"], "quantity": quantity}, Counter({"Cola can": quantity})
+    pizza = menu[rng.choice(PIZZAS)]
+    size = rng.choice(("Regular", "Large"))
+    uses = Counter(REGULAR if size == "Regular" else LARGE)
+    modifiers = [size] + (["Extra cheese"] if rng.random() < 0.3 else [])
+    if "Extra cheese" in modifiers:
+        uses["Mozzarella"] += EXTRA_CHEESE
+    ids = [m["id"] for g in pizza["modifier_groups"] for m in g["modifiers"] if m["name"] in modifiers]
+    return {"product_id": pizza["id"], "quantity": quantity, "modifier_ids": ids}, \
+        Counter({name: amount * quantity for name, amount in uses.items()})
+
+
+def test_two_hundred_orders_sold_offline_reach_the_cloud_equal_to_the_edge_and_to_a_hand_count(
+        edge_app, cloud_app, device_client, cashier, manager):
+    """The edge sells 200 orders through its API (in process; nothing reaches the cloud
+    until the relay runs), receives a delivery and records waste; one drain later the
+    cloud's on-hand per item equals the edge's and the demo recipes worked by hand."""
+    rng = random.Random(200)
+    menu = {p["sku"]: p for p in cashier.get("/api/products/?page_size=500").json["results"]}
+    ids = {row["name"]: row["stock_item_id"] for row in manager.get("/api/stock/").json["results"]}
+    hand = Counter({"Dough": 150_000, "Mozzarella": 80_000, "Cola can": 240})
+    received = manager.post("/api/stock/receive/", {"reason": "PT Roti & Keju, DO-200", "lines": [
+        {"stock_item_id": ids[name], "quantity": quantity, "cost": "250000.00"} for name, quantity in hand.items()]})
+    assert received.status_code == 201, received.json
+    started = time.perf_counter()
+    for _ in range(200):
+        lines = [_random_line(menu, rng) for _ in range(rng.randint(1, 3))]
+        order = cashier.post("/api/orders/", {"items": [body for body, _ in lines]})
+        assert order.status_code == 201, order.json
+        assert cashier.post(f"/api/orders/{order.json['id']}/confirm/").status_code == 200
+        for _, uses in lines:
+            hand.subtract(uses)
+    selling = time.perf_counter() - started
+    wasted = manager.post("/api/stock/waste/", {"reason": "burnt in the oven", "lines": [
+        {"stock_item_id": ids["Dough"], "quantity": 1_250}, {"stock_item_id": ids["Mozzarella"], "quantity": 300}]})
+    assert wasted.status_code == 201, wasted.json
+    hand.subtract({"Dough": 1_250, "Mozzarella": 300})
+    expected = {name: hand[name] for name in ("Dough", "Mozzarella", "Cola can")}
+    assert edge_on_hand(manager) == expected
+    assert cloud_on_hand(cloud_app) == {"Dough": 0, "Mozzarella": 0, "Cola can": 0}  # offline: nothing there yet
+
+    started = time.perf_counter()
+    with edge_app.app_context():
+        outcome = Relay(device_client, rng=lambda: 1.0).drain()
+    draining = time.perf_counter() - started
+    assert outcome.dead == 0
+    assert cloud_on_hand(cloud_app) == edge_on_hand(manager) == expected
+    print(f"200 orders sold and confirmed in process in {selling:.1f} s ({selling / 200 * 1000:.0f} ms an order); "
+          f"the drain to the cloud took {draining:.1f} s")

@@ -2,7 +2,7 @@ from zoneinfo import available_timezones
 
 from apiflask import Schema
 from apiflask.fields import Boolean, Email, List, Nested, String
-from apiflask.validators import Length, Range
+from apiflask.validators import Length, OneOf, Range
 
 from cloud.api.schemas.common import (
     COLOR,
@@ -14,6 +14,7 @@ from cloud.api.schemas.common import (
     Rate,
     UTCDateTime,
 )
+from sync.vocab import ZERO_STOCK_RULES
 from sync.web.fields import Pattern, WholeNumber
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -85,6 +86,13 @@ class OutletFields(Schema):
                     metadata={"description": "Overrides the tenant's rate; null inherits it"})
     service_charge_rate = Rate(allow_none=True, attribute="service_charge_bp", data_key="service_charge_rate")
     auto_print_receipt = Boolean()
+    zero_stock = String(validate=OneOf(ZERO_STOCK_RULES), metadata={
+        "description": "What the till does with a product whose stock items are at or below zero: allow (sell on "
+                       "silently, the default), warn (sell, the kiosk warns), block (shown sold out, the sale is "
+                       "refused with 409 OUT_OF_STOCK)"})
+    static_qris = String(validate=Length(max=512), metadata={
+        "description": "The outlet's printed merchant QR: its QRIS payload (EMVCo, starts 000201, ends with the "
+                       "6304 CRC); empty for none. The tills offer static QRIS only when it is set"})
 
 
 class OutletCreateIn(OutletFields):

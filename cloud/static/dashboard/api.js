@@ -7,8 +7,10 @@ const TENANT_KEY = "pos.dashboard.tenant";
 const TIMEOUT_MS = 20000;
 
 export class ApiError extends Error {
-  constructor({ status = 0, code = "ERROR", message = "Something went wrong", field = null, line = null }) {
+  constructor({ status = 0, code = "ERROR", message = "Something went wrong", field = null, line = null,
+    rows = null }) {
     super(message);
+    this.rows = rows; // an import's bad lines: [{line, message}]
     this.status = status;
     this.code = code;
     this.field = field;
@@ -56,13 +58,14 @@ async function send(method, path, { body, query, token, tenant, raw = false } = 
   const headers = { Accept: raw ? "*/*" : "application/json" };
   if (token) headers.Authorization = `Bearer ${token}`;
   if (tenant) headers["X-Tenant-ID"] = String(tenant);
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const form = typeof FormData !== "undefined" && body instanceof FormData; // multipart: the browser sets the type
+  if (body !== undefined && !form) headers["Content-Type"] = "application/json";
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
   let response;
   try {
     response = await fetch(url, {
-      method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+      method, headers, body: body === undefined ? undefined : form ? body : JSON.stringify(body),
       signal: controller.signal, cache: "no-store", credentials: "omit",
     });
   } catch (error) {
@@ -91,6 +94,7 @@ async function send(method, path, { body, query, token, tenant, raw = false } = 
       message: (data && data.message) || `The server answered ${response.status}`,
       field: data && data.field,
       line: data && data.line,
+      rows: data && data.rows,
     });
   }
   return data;
@@ -147,6 +151,8 @@ export async function logout() {
 export const api = {
   get: (path, query) => call("GET", path, { query }),
   post: (path, body) => call("POST", path, { body }),
+  /** A multipart upload (a FormData with the file and its fields). */
+  upload: (path, form) => call("POST", path, { body: form }),
   patch: (path, body) => call("PATCH", path, { body }),
   del: (path) => call("DELETE", path),
   /** A file download (CSV or Excel) as a Blob, with its suggested name. */

@@ -3,6 +3,7 @@
 
 import { api, ApiError, login, logout, session, whenSessionLost } from "./api.js";
 import { loadAlerts } from "./alerts.js";
+import { loadSettlements } from "./settlements.js";
 import { loadAudit, wireAudit } from "./audit.js";
 import { drawRevenue } from "./chart.js";
 import { $, $$, h, show } from "./dom.js";
@@ -216,6 +217,7 @@ async function refresh() {
     await Promise.all(panels);
     if (sees("audit")) await loadAudit(filters());
     await loadAlerts(sees("alerts"), banner);
+    await loadSettlements(sees("sales"), filters, banner);
     $("#grid").dataset.state = "ready";
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) return; // back at the login already

@@ -48,6 +48,9 @@ class ProductOut(Schema):
     image_url = String(allow_none=True, attribute="product.image_url")
     is_available = Boolean(required=True)
     sold_out = Boolean(required=True, metadata={"description": "Marked sold out (86) at this outlet by a manager"})
+    out_of_stock = Boolean(required=True, metadata={
+        "description": "A stock item of its recipe is at or below zero and the outlet's zero_stock rule is warn or "
+                       "block (under block it is also is_available false); always false under allow"})
     track_stock = Boolean(attribute="product.track_stock")
     status = String(dump_default="approved")
     modifier_groups = List(Nested(ModifierGroupOut), required=True, attribute="product.modifier_groups")

@@ -125,6 +125,8 @@ class PaymentOut(_Presented):
     late_payment = Boolean(metadata={"description": "QRIS / e-wallet: paid after its QR was cancelled or expired "
                                                     "(the order shows the overpayment until it is given back)"})
     returned_at = UTCDateTime(allow_none=True, metadata={"description": "a late payment: when it was given back"})
+    unverified = Boolean(metadata={"description": "static QRIS: taken on the payer's reference; the cloud matches "
+                                                  "it against the provider's settlement report"})
     print_jobs = List(Dict(), metadata={"description": "In the create response: the print jobs this payment queued"})
     shift_id = WholeNumber(allow_none=True)
     terminal = WholeNumber()
@@ -149,6 +151,27 @@ class PaymentQuery(Schema):
     wait = WholeNumber(load_default=0, validate=Range(0, 25), metadata={
         "description": "A pending QRIS / e-wallet payment: answer as soon as it changes (paid, expired, "
                        "cancelled), or after this many seconds; the edge long-polls the cloud meanwhile"})
+
+
+class DisplayQuery(Schema):
+    terminal = WholeNumber(required=True, validate=Range(1, 99), metadata={"description": "The till it faces"})
+    since = String(load_default=None, validate=Length(max=40), metadata={
+        "description": "The fingerprint the screen shows: answer when it changes (or after `wait`)"})
+    wait = WholeNumber(load_default=0, validate=Range(0, 25), metadata={"description": "Long-poll, whole seconds"})
+
+
+class DisplayOut(Schema):
+    state = String(required=True, metadata={"enum": ["idle", "pending", "paid", "ended"]})
+    fingerprint = String(required=True)
+    terminal = WholeNumber(required=True)
+    payment_id = WholeNumber()
+    order_number = String()
+    method = String()
+    amount = Money()
+    status = String()
+    qr_string = String(allow_none=True)
+    deeplink_url = String(allow_none=True)
+    expires_at = UTCDateTime(allow_none=True)
 
 
 class RefundLineOut(Schema):

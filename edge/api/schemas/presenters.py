@@ -12,6 +12,7 @@ from datetime import date, datetime
 from edge.services.printing import receipt_links
 from sync.money import format_amount
 from sync.timeutil import isoformat
+from sync.vocab import STATIC_QR_METHODS
 
 
 def _money(value: int | None) -> str | None:
@@ -56,6 +57,8 @@ def payment(paid) -> dict:
         "qr_string": getattr(paid, "qr_string", None), "shift_id": paid.shift_id, "terminal": paid.terminal,
         "created_at": _time(paid.created_at),
     }
+    if paid.method in STATIC_QR_METHODS:  # checked later at the cloud against the settlement report
+        out["unverified"] = True
     if getattr(paid, "provider", None):  # a QRIS / e-wallet payment (set by gateway_payments.decorate)
         out.update(deeplink_url=paid.deeplink_url, expires_at=_time(paid.expires_at), provider=paid.provider,
                    late_payment=paid.late_payment, returned_at=_time(paid.returned_at))

@@ -26,7 +26,7 @@ from edge.models import MirrorRecipe, MirrorStockItem, Order, OrderItem, StockMo
 from edge.services import audit
 from edge.services.syncing import mirror_cache, outbox
 from sync import vocab
-from sync.errors import Invalid
+from sync.errors import Conflict, Invalid
 from sync.ids import new_uuid
 from sync.timeutil import utcnow
 
@@ -169,6 +169,43 @@ def waste(session, user_id: int, lines: list[dict], reason: str) -> str:
 
 
 # --- reads -----------------------------------------------------------------------------
+
+def tracked_items(session) -> dict[int, set[int]]:
+    """Products with a recipe (the tracked ones) -> the stock items their own recipe uses."""
+    return {owner[1]: {item_id for item_id, _ in lines} for owner, lines in _recipes(session).items()
+            if owner[0] == "product"}
+
+
+def at_or_below_zero(session, stock_item_ids) -> dict[int, int]:
+    """Of these stock items, the ones whose on-hand is at or below zero -> that on-hand
+    (an item with no movement at all is at zero)."""
+    wanted = set(stock_item_ids)
+    if not wanted:
+        return {}
+    sums = dict(session.execute(select(StockMovement.stock_item_id, func.sum(StockMovement.quantity))
+                                .where(StockMovement.stock_item_id.in_(wanted))
+                                .group_by(StockMovement.stock_item_id)).all())
+    return {item_id: int(sums.get(item_id) or 0) for item_id in wanted if int(sums.get(item_id) or 0) <= 0}
+
+
+def out_of_stock_products(session) -> set[int]:
+    """The tracked products of which one stock item is at or below zero now (one query)."""
+    tracked = tracked_items(session)
+    empty = at_or_below_zero(session, set().union(*tracked.values())) if tracked else {}
+    return {product_id for product_id, items in tracked.items() if items & empty.keys()}
+
+
+def refuse_when_out(session, product_name: str, uses: dict[int, int], field: str) -> None:
+    """Under the outlet's `block` rule: refuse a line one of whose stock items (by the
+    product's and its modifiers' recipes) is at or below zero (409 OUT_OF_STOCK)."""
+    empty = at_or_below_zero(session, uses.keys())
+    if not empty:
+        return
+    names = dict(session.execute(select(MirrorStockItem.id, MirrorStockItem.name)
+                                 .where(MirrorStockItem.id.in_(empty.keys()))).all())
+    listed = ", ".join(sorted(names.get(item_id, str(item_id)) for item_id in empty))
+    raise Conflict(f"{product_name} is out of stock ({listed} at or below zero)", "OUT_OF_STOCK", field)
+
 
 def on_hand(session) -> list[dict]:
     """Every mirrored stock item with the sum of its movements (base units)."""

@@ -6,8 +6,9 @@ from dataclasses import dataclass, replace
 from sqlalchemy import select
 
 from edge.models import MirrorCategory, MirrorOutletProduct, MirrorProduct
-from edge.services.inventory import sold_out
+from edge.services.inventory import sold_out, stock
 from edge.services.syncing import mirror_cache
+from edge.services.syncing import outlet as outlet_settings
 from sync.errors import Conflict, Invalid
 
 
@@ -38,6 +39,7 @@ class SellableProduct:
     station: str
     category_name: str
     sold_out: bool = False  # marked sold out ("86") at this outlet by a manager
+    out_of_stock: bool = False  # a stock item of its recipe is at or below zero and the outlet's rule warns
 
 
 def _info(row: MirrorProduct) -> ProductInfo:
@@ -79,6 +81,20 @@ def _load_menu(session) -> list[SellableProduct]:
 def menu(session) -> list[SellableProduct]:
     """The outlet's menu with its prices and availability (cached until the mirror changes)."""
     return mirror_cache.get("menu", lambda: _load_menu(session))
+
+
+def with_stock(session, rows: list[SellableProduct]) -> list[SellableProduct]:
+    """The menu as the till shows it now: under a rule that warns, a tracked product one of
+    whose stock items is at or below zero is flagged `out_of_stock` (and, when the rule
+    does not sell, unavailable). Read per request: every sale moves on-hand."""
+    rule = outlet_settings.zero_stock(session)
+    if not rule.warns:
+        return rows
+    empty = stock.out_of_stock_products(session)
+    if not empty:
+        return rows
+    return [replace(row, out_of_stock=True, is_available=row.is_available and rule.sells)
+            if row.product.id in empty else row for row in rows]
 
 
 def load_for_sale(session, product_ids: set[int]) -> dict[int, SellableProduct]:

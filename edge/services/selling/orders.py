@@ -116,6 +116,7 @@ def _cart(session, items: Sequence[LineWanted]) -> tuple[list[CartLine], list[di
     if not items:
         raise Invalid("An order needs at least one item", "EMPTY_ORDER", "items")
     products = catalog.load_for_sale(session, {item.product_id for item in items})
+    zero_stock = outlet_settings.zero_stock(session)
     lines, sold = [], []
     for index, item in enumerate(items):
         found = products.get(item.product_id)
@@ -126,6 +127,10 @@ def _cart(session, items: Sequence[LineWanted]) -> tuple[list[CartLine], list[di
             raise Conflict(f"{found.product.name} is sold out", "PRODUCT_UNAVAILABLE", f"items.{index}.product_id")
         modifiers = catalog.choose_modifiers(found.product, list(item.modifier_ids),
                                              f"items.{index}.modifier_ids")
+        if not zero_stock.sells:
+            stock.refuse_when_out(session, found.product.name,
+                                  stock.per_unit(session, found.product.id, [m["id"] for m in modifiers]),
+                                  f"items.{index}.product_id")
         lines.append(CartLine(product_id=found.product.id, name=found.product.name,
                               category_id=found.product.category_id, unit_base_price=found.price,
                               quantity=item.quantity,

@@ -1,6 +1,11 @@
 """Taking payment: cash with tendered amount and change, card by an external terminal
-with its reference, several tenders per order. QRIS and e-wallets go through the cloud's
-payment gateway (edge.services.selling.gateway_payments); while one waits, no other tender is taken."""
+with its reference, static QRIS (the outlet's printed QR) with the payer's reference,
+several tenders per order. QRIS and e-wallets go through the cloud's payment gateway
+(edge.services.selling.gateway_payments); while one waits, no other tender is taken.
+
+A static QRIS payment needs no network: it is recorded paid with the reference the
+customer's app shows, and stays unverified until the cloud matches it against the
+provider's settlement report."""
 from __future__ import annotations
 
 from edge.models import Order, Payment
@@ -12,7 +17,7 @@ from edge.services.syncing import outlet as outlet_settings
 from sync.errors import Conflict, Invalid, Unavailable
 from sync.ids import new_uuid
 from sync.timeutil import utcnow
-from sync.vocab import CLOSED_STATUSES, GATEWAY_METHODS, PAID, cash_like, needs_reference
+from sync.vocab import CLOSED_STATUSES, GATEWAY_METHODS, PAID, PAYMENT_METHOD, cash_like, needs_reference
 
 
 def snapshot_values(payment: Payment, business_date=None) -> dict:
@@ -46,11 +51,22 @@ def _amounts(method: str, balance: int, amount: int | None, tendered: int | None
     return applied, None, 0
 
 
-def ensure_available(method: str) -> None:
-    """Cash and card only: a gateway payment is never recorded paid by the till itself."""
+def ensure_available(method: str, session=None) -> None:
+    """A gateway payment is never recorded paid by the till itself; static QRIS only where
+    the outlet has its printed QR configured (else the customer would pay nobody we know)."""
     if method in GATEWAY_METHODS:
         raise Unavailable(f"{method.upper()} needs the payment gateway, which is not reachable from "
                                  "this outlet; take cash or card", "GATEWAY_UNREACHABLE", "method")
+    if session is not None and PAYMENT_METHOD[method].static_qr and not outlet_settings.outlet(session).static_qris:
+        raise Conflict("This outlet has no printed QRIS configured; a manager sets it in the dashboard",
+                       "STATIC_QR_NOT_CONFIGURED", "method")
+
+
+def _reference_missing(method: str) -> Invalid:
+    if PAYMENT_METHOD[method].static_qr:
+        return Invalid("Enter the payment's reference as the customer's app shows it", "REFERENCE_REQUIRED",
+                       "reference")
+    return Invalid("Enter the card terminal's approval reference", "REFERENCE_REQUIRED", "reference")
 
 
 def refuse_while_pending(order: Order) -> None:
@@ -61,7 +77,7 @@ def refuse_while_pending(order: Order) -> None:
 
 def pay(session, order: Order, *, user_id: int, terminal: int, shift, method: str,
         amount: int | None, tendered: int | None, reference: str) -> Payment:
-    ensure_available(method)
+    ensure_available(method, session)
     if order.status in CLOSED_STATUSES:
         raise Conflict(f"A {order.status} order cannot take payments", "ORDER_CLOSED")
     refuse_while_pending(order)
@@ -69,7 +85,7 @@ def pay(session, order: Order, *, user_id: int, terminal: int, shift, method: st
     if balance <= 0:
         raise Conflict("The order is already paid", "ORDER_ALREADY_PAID")
     if needs_reference(method) and not reference.strip():
-        raise Invalid("Enter the card terminal's approval reference", "REFERENCE_REQUIRED", "reference")
+        raise _reference_missing(method)
     applied, tendered, change = _amounts(method, balance, amount, tendered)
     if order.shift_id is None:
         order.shift_id, order.shift_uuid = shift.id, shift.uuid

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from edge.models import MirrorOutlet, MirrorTenant
 from edge.services.selling.pricing import ChargeSettings
 from edge.services.syncing import mirror_cache
+from sync import vocab
 from sync.errors import Unavailable
 
 
@@ -45,6 +46,8 @@ class OutletInfo:
     tax_rate_bp: int | None
     service_charge_bp: int | None
     auto_print_receipt: bool
+    zero_stock: str  # a rule of vocab.ZERO_STOCK_RULE (one this edge does not know reads as the default)
+    static_qris: str  # the printed merchant QR's payload; "" for none (no static QRIS here)
 
 
 def _not_enrolled() -> Unavailable:
@@ -65,7 +68,9 @@ def _load_outlet(session) -> OutletInfo:
     if row is None:
         raise _not_enrolled()
     return OutletInfo(row.id, row.tenant_id, row.code, row.name, row.address, row.phone, row.timezone,
-                      row.tax_rate_bp, row.service_charge_bp, row.auto_print_receipt)
+                      row.tax_rate_bp, row.service_charge_bp, row.auto_print_receipt,
+                      row.zero_stock if row.zero_stock in vocab.ZERO_STOCK_RULE else vocab.ZERO_STOCK_DEFAULT,
+                      row.static_qris or "")
 
 
 def tenant(session) -> TenantInfo:
@@ -74,6 +79,11 @@ def tenant(session) -> TenantInfo:
 
 def outlet(session) -> OutletInfo:
     return mirror_cache.get("outlet", lambda: _load_outlet(session))
+
+
+def zero_stock(session) -> vocab.ZeroStockRule:
+    """What the till does with a tracked product at or below zero stock (the outlet's setting)."""
+    return vocab.ZERO_STOCK_RULE[outlet(session).zero_stock]
 
 
 def charges(session) -> ChargeSettings:

@@ -16,11 +16,18 @@ import { renderStatusBar } from "./views/statusbar.js";
 import { installScanner } from "./scanner.js";
 import { connectLive } from "./live.js";
 import { openSoldOutDialog } from "./views/soldout.js";
+import { stockScreen } from "./views/stock.js";
 
 const screenEl = document.getElementById("screen");
 const topbar = document.getElementById("topbar");
 const statusbar = document.getElementById("statusbar");
 const isSelf = settings.mode === "self";
+const STOCK_KEEPERS = ["stockkeeper", "manager", "tenant_owner"]; // who sees the back office's stock screen
+const STOCK_ONLY = ["stockkeeper"]; // cannot sell: the stock screen is all they get
+
+function role() {
+  return state.session && state.session.user ? state.session.user.role : null;
+}
 
 let current = null; // {name, view}
 let lockNote = "";
@@ -54,6 +61,12 @@ const app = {
   signOut: (note) => signOut(note),
   signedIn,
   loadShift,
+  loadMenu: () => loadMenu(),
+  // under a zero-stock rule that warns or blocks, a sale may have taken an item to zero:
+  // the grid shows it at once rather than at the next periodic refresh
+  menuAfterSale: () => {
+    if (state.outlet && state.outlet.zero_stock && state.outlet.zero_stock !== "allow") loadMenu();
+  },
 };
 window.kiosk = { state, settings }; // for support staff in the browser console
 
@@ -65,6 +78,7 @@ const SCREENS = {
   sell: () => sellScreen(app),
   orders: () => ordersScreen(app),
   shift: () => shiftScreen(app),
+  stock: () => stockScreen(app),
   "self-welcome": () => selfWelcomeScreen(app),
   "self-menu": () => sellScreen(app, { large: true }),
   "self-done": (args) => selfDoneScreen(app, args),
@@ -97,10 +111,13 @@ function renderTopbar() {
   const nav = (name, text) => h("button", { type: "button", class: `nav-btn${current && current.name === name ? " active" : ""}`,
     testid: `nav-${name}`, onClick: () => (name === "shift" && !state.shift ? show("shift-open") : show(name)) }, text);
   const user = state.session.user;
+  const stock = STOCK_KEEPERS.includes(role()) ? nav("stock", "Stock") : null;
   replace(topbar, brand,
-    h("nav", { class: "nav" }, nav("sell", "Sell"), nav("orders", "Orders"), nav("shift", state.shift ? "Shift" : "Open shift"),
-      h("button", { type: "button", class: "nav-btn", testid: "nav-86", title: "Mark items sold out or back on sale",
-        onClick: () => openSoldOutDialog(app) }, "86")),
+    STOCK_ONLY.includes(role()) ? h("nav", { class: "nav" }, stock)
+      : h("nav", { class: "nav" }, nav("sell", "Sell"), nav("orders", "Orders"),
+        nav("shift", state.shift ? "Shift" : "Open shift"),
+        h("button", { type: "button", class: "nav-btn", testid: "nav-86", title: "Mark items sold out or back on sale",
+          onClick: () => openSoldOutDialog(app) }, "86"), stock),
     h("div", { class: "who" },
       h("span", { testid: "current-user" }, user.full_name || user.username),
       h("button", { type: "button", class: "btn btn-secondary", testid: "switch-user",
@@ -109,7 +126,7 @@ function renderTopbar() {
 }
 
 function loginScreen() {
-  const form = loginForm({ api, onSignedIn: signedIn });
+  const form = loginForm({ api, onSignedIn: signedIn, alsoRoles: STOCK_ONLY }); // a stockkeeper: the stock screen
   const items = state.cart.lines.reduce((sum, line) => sum + line.quantity, 0);
   setTimeout(() => form.focus(), 0);
   return {
@@ -132,9 +149,11 @@ async function signedIn(tokens) {
   lockNote = "";
   lastActivity = Date.now();
   connectLive({ reloadMenu: loadMenu });
-  await Promise.allSettled([loadOutlet(), loadMenu(), loadShift(), detectFeatures(api)]);
+  const stockOnly = STOCK_ONLY.includes(role());
+  await Promise.allSettled([loadOutlet(), loadMenu(), stockOnly ? null : loadShift(), detectFeatures(api)]);
   refreshStatus();
   if (isSelf) show("self-welcome");
+  else if (stockOnly) show("stock");
   else show(state.shift ? "sell" : "shift-open");
   requestQuote(app, 0);
 }

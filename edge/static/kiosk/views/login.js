@@ -12,10 +12,11 @@ export const roleName = (role) => ROLE_NAMES[role] || role;
 
 /**
  * A sign-in form. `onSignedIn(tokens)` gets the login response ({access, refresh, user});
- * `minRole` refuses weaker accounts with a clear message. Returns {el, focus}.
+ * `minRole` refuses weaker accounts with a clear message (`alsoRoles` are let in whatever their rank).
+ * Returns {el, focus}.
  */
-export function loginForm({ api, onSignedIn, minRole = "cashier", submitLabel = "Sign in", testid = "login",
-  usernameHint = "", roleFilter = null }) {
+export function loginForm({ api, onSignedIn, minRole = "cashier", alsoRoles = [], submitLabel = "Sign in",
+  testid = "login", usernameHint = "", roleFilter = null }) {
   const message = messageLine(`${testid}-message`);
   let method = "pin";
   let busy = false;
@@ -112,7 +113,7 @@ export function loginForm({ api, onSignedIn, minRole = "cashier", submitLabel = 
     message.set(null);
     try {
       const tokens = await api.post("/api/auth/login/", body, { auth: null });
-      if ((RANK[tokens.user.role] || 0) < RANK[minRole]) {
+      if ((RANK[tokens.user.role] || 0) < RANK[minRole] && !alsoRoles.includes(tokens.user.role)) {
         message.set(minRole === "manager"
           ? `${tokens.user.full_name || tokens.user.username} signs in as ${roleName(tokens.user.role)}; a manager must approve this.`
           : `A ${roleName(tokens.user.role)} account cannot use the till; sign in with a cashier account.`);

@@ -1,7 +1,8 @@
 // Checkout and payment: the order is created once (a browser-made client_uuid makes a
 // retry after a timeout return the same order), then paid by cash (tendered keypad,
-// quick cash, change due), card (terminal reference), split tender, or QRIS/e-wallet
-// when the outlet is online. Fully paid: sent to the kitchen, receipt printed.
+// quick cash, change due), card (terminal reference), split tender, static QRIS (the
+// outlet's printed QR, with the payer's reference; offered only where one is configured),
+// or QRIS/e-wallet when the outlet is online. Fully paid: sent to the kitchen, receipt printed.
 
 import { uuid4 } from "../api.js";
 import { format, fromKeypadDigits, quickCash, toMinor, toWire } from "../money.js";
@@ -13,7 +14,7 @@ import { showReceipt } from "./receipt.js";
 import { EDITABLE, GATEWAY, PAYMENT_METHODS, methodLabel } from "../vocab.js";
 import { rejectedCodes } from "./sell.js";
 
-const LONG_POLL_S = 20; // a waiting QR payment: the edge answers as soon as it changes, or after this
+export const LONG_POLL_S = 20; // a waiting QR payment: the edge answers as soon as it changes, or after this
 
 window.kioskMetrics = window.kioskMetrics || { payments: [] };
 
@@ -99,6 +100,7 @@ export async function sendToKitchenPayLater(app) {
     let order = await ensureOrder(app);
     if (EDITABLE.includes(order.status)) order = await app.api.post(`/api/orders/${order.id}/confirm/`);
     resetCart();
+    app.menuAfterSale();
     toast(`${order.order_number} sent to the kitchen; ${format(order.balance_due)} to pay later (Orders).`, "ok", 6000);
     app.refreshStatus();
   } catch (error) {
@@ -130,6 +132,11 @@ export function openPayment(app, initialOrder, { fromCart = false, onFinished = 
   const digits = { cash: "", card: "" };
   const reference = h("input", { class: "input", autocomplete: "off", maxlength: "120", testid: "card-reference",
     placeholder: "Approval code from the card terminal", "aria-label": "Card terminal reference" });
+
+  const staticReference = h("input", { class: "input", autocomplete: "off", maxlength: "120",
+    testid: "static-reference", placeholder: "Reference shown in the customer's app",
+    "aria-label": "Payment reference from the customer's app" });
+  const hasStaticQr = () => Boolean(state.outlet && state.outlet.static_qris);
 
   const balance = () => toMinor(order.balance_due);
 
@@ -165,7 +172,8 @@ export function openPayment(app, initialOrder, { fromCart = false, onFinished = 
     }, text);
     const reason = online ? null : "QRIS and e-wallets need the internet, and this outlet is offline now. Take cash or card.";
     return [h("div", { class: "tabs tender-tabs" },
-      ...PAYMENT_METHODS.map((m) => tab(m.name, m.label, m.gateway && !online, m.gateway ? reason : null))),
+      ...PAYMENT_METHODS.filter((m) => !m.static_qr || hasStaticQr())
+        .map((m) => tab(m.name, m.label, m.gateway && !online, m.gateway ? reason : null))),
     reason ? h("p", { class: "muted small", testid: "gateway-reason" }, reason) : null];
   }
 
@@ -218,6 +226,32 @@ export function openPayment(app, initialOrder, { fromCart = false, onFinished = 
       pad.el, h("label", { class: "field" }, h("span", {}, "Terminal reference"), reference), submit);
   }
 
+  /** The outlet's printed QR: the customer scans it and types the amount; the cashier
+   * records the reference their app shows (checked later against the settlement report). */
+  function staticQrPanel() {
+    const image = h("img", { class: "qr-image", testid: "static-qr-image", alt: "The outlet's QRIS code to scan",
+      width: "240", height: "240", hidden: true });
+    app.api.get("/api/outlet/static-qr.svg", { as: "text" }).then((svg) => {
+      image.src = `data:image/svg+xml;base64,${btoa(svg)}`;
+      image.hidden = false;
+    }).catch(() => { /* the printed QR at the counter still works */ });
+    const submit = h("button", { type: "button", class: "btn btn-primary btn-lg", testid: "pay-submit", disabled: busy,
+      onClick: () => {
+        if (!staticReference.value.trim()) {
+          message.set("Enter the payment reference shown in the customer's app.");
+          staticReference.focus();
+          return;
+        }
+        pay({ method: "static_qr", amount: toWire(balance()), reference: staticReference.value.trim() });
+      } }, `Record QRIS payment · ${format(balance())}`);
+    return h("div", { class: "tender-panel", testid: "static-qr-panel" },
+      h("label", { class: "field-label" }, `Customer pays ${format(balance())} to the outlet's QR`),
+      image,
+      h("p", { class: "muted" }, "Check the payment on the customer's phone, then enter its reference. "
+        + "It is recorded as unverified until head office matches the provider's settlement report."),
+      h("label", { class: "field" }, h("span", {}, "Payment reference"), staticReference), submit);
+  }
+
   function gatewayPanel(kind) {
     return h("div", { class: "tender-panel" },
       h("label", { class: "field-label" }, `Amount by ${GATEWAY[kind]}`),
@@ -230,8 +264,10 @@ export function openPayment(app, initialOrder, { fromCart = false, onFinished = 
   function renderTender() {
     const online = Boolean(state.status && state.status.cloud && state.status.cloud.online);
     if (!online && GATEWAY[method]) method = "cash";
-    replace(tender, tabs(), method === "cash" ? cashPanel() : method === "card" ? cardPanel() : gatewayPanel(method),
-      message.el);
+    if (method === "static_qr" && !hasStaticQr()) method = "cash";
+    const panel = method === "cash" ? cashPanel() : method === "card" ? cardPanel()
+      : method === "static_qr" ? staticQrPanel() : gatewayPanel(method);
+    replace(tender, tabs(), panel, message.el);
   }
 
   async function refreshOrder() {
@@ -402,6 +438,7 @@ export function openPayment(app, initialOrder, { fromCart = false, onFinished = 
     digits.cash = "";
     digits.card = "";
     reference.value = "";
+    staticReference.value = "";
     app.refreshStatus();
     if (toMinor(order.balance_due) <= 0) {
       finish();
@@ -413,6 +450,7 @@ export function openPayment(app, initialOrder, { fromCart = false, onFinished = 
 
   async function finish() {
     if (fromCart) resetCart();
+    app.menuAfterSale();
     const kitchen = h("p", { class: "kitchen-state", testid: "kitchen-state" }, "Sending to the kitchen…");
     const printMessage = h("p", { class: "print-message", testid: "print-message", role: "status" });
     const change = toMinor(order.change_amount);

@@ -6,7 +6,7 @@ import { format, toMinor } from "../money.js";
 import { h, messageLine, modal, replace } from "../dom.js";
 import { resetCart, saveCart, state } from "../store.js";
 import { loginForm } from "./login.js";
-import { ensureOrder } from "./payment.js";
+import { LONG_POLL_S, ensureOrder } from "./payment.js";
 import { currentQuote } from "./sell.js";
 
 export function selfWelcomeScreen(app) {
@@ -97,7 +97,10 @@ export function openSelfCheckout(app) {
   }
 
   /** The customer scans the code with their banking or e-wallet app; the order is theirs
-   * once the gateway says so. An expired or withdrawn code: pay at the counter. */
+   * once the gateway says so. An expired or withdrawn code: pay at the counter. Long-polls
+   * the edge (`?wait=`, which long-polls the cloud) as the cashier's view does: asked again
+   * at once when it answers "still pending" after the wait, at most once a second when an
+   * answer comes back at once (the cloud out of reach). */
   function waitForQris(order, payment) {
     const image = h("img", { class: "qr-image", testid: "self-qr-image", alt: "QRIS code to scan", width: "280",
       height: "280", hidden: true });
@@ -110,8 +113,11 @@ export function openSelfCheckout(app) {
     }).catch((error) => message.set(error.message));
     const poll = async () => {
       if (dialog.closed) return;
+      const began = performance.now();
       try {
-        const current = await app.api.get(`/api/payments/${payment.id}/`);
+        const current = await app.api.get(`/api/payments/${payment.id}/`, { query: { wait: LONG_POLL_S },
+          timeout: (LONG_POLL_S + 10) * 1000 });
+        if (dialog.closed) return;
         if (current.status === "paid") return done(order, "Paid. Thank you!");
         if (current.status !== "pending") {
           note.textContent = `The QRIS payment ${current.status === "expired" ? "expired" : "did not go through"}. `
@@ -122,9 +128,9 @@ export function openSelfCheckout(app) {
       } catch {
         // the outlet server did not answer this time: ask again
       }
-      setTimeout(poll, 1000);
+      setTimeout(poll, Math.max(0, 1000 - (performance.now() - began)));
     };
-    setTimeout(poll, 1000);
+    poll();
   }
 
   function done(order, text) {

@@ -22,12 +22,20 @@ export function findByCode(code) {
     || null;
 }
 
+/** The line under a product's price: sold out, out of stock (the outlet's zero-stock rule), or its options. */
+function productMeta(product) {
+  if (!product.is_available) return product.out_of_stock && !product.sold_out ? "Out of stock" : "Sold out";
+  if (product.out_of_stock) return "Stock at 0";
+  return product.modifier_groups.length ? "options" : "";
+}
+
 /** Add a product: straight in when it has no choices, through the dialog when it has. */
 export function offerProduct(product, { large = false } = {}) {
   if (!product.is_available) {
-    toast(`${product.name} is sold out`, "error");
+    toast(`${product.name} is ${product.out_of_stock ? "out of stock" : "sold out"}`, "error");
     return;
   }
+  if (product.out_of_stock) toast(`${product.name}: the stock count is at zero. Check before selling.`, "warn", 4000);
   if (product.modifier_groups.length) {
     openModifierDialog(product, {
       large,
@@ -94,6 +102,7 @@ async function runQuote(app) {
   } catch (error) {
     if (seq !== quoteSeq) return;
     quoteError = error.message;
+    if (error.code === "OUT_OF_STOCK") app.loadMenu(); // the grid shows what the outlet refused
   }
   app.emitQuote();
 }
@@ -152,15 +161,16 @@ export function sellScreen(app, { large = false } = {}) {
   function renderGrid() {
     const products = visibleProducts();
     replace(grid, products.length ? products.map((p) => h("button", {
-      type: "button", class: `product${p.is_available ? "" : " sold-out"}`, disabled: !p.is_available,
-      "aria-disabled": String(!p.is_available),
+      type: "button", class: `product${p.is_available ? (p.out_of_stock ? " low-stock" : "") : " sold-out"}`,
+      disabled: !p.is_available, "aria-disabled": String(!p.is_available),
       dataset: { sku: p.sku, productId: String(p.id), options: String(p.modifier_groups.length > 0) },
-      "aria-label": `${p.name}, ${format(p.price)}${p.is_available ? "" : ", sold out"}`,
+      "aria-label": `${p.name}, ${format(p.price)}${p.is_available ? (p.out_of_stock ? ", out of stock" : "")
+        : ", sold out"}`,
       onClick: () => offerProduct(p, { large }),
     },
     h("span", { class: "product-name" }, p.name),
     h("span", { class: "product-price" }, format(p.price)),
-    h("span", { class: "product-meta" }, p.is_available ? (p.modifier_groups.length ? "options" : "") : "Sold out")))
+    h("span", { class: "product-meta" }, productMeta(p))))
       : h("p", { class: "empty" }, state.products.length ? "Nothing matches the search." : "Loading the menu…"));
   }
 
