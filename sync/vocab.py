@@ -211,6 +211,20 @@ ROLE_LABELS = {"super_admin": "Platform admin", "admin": "Support admin", "tenan
                "manager": "Manager", "cashier": "Cashier", "kitchen": "Kitchen", "stockkeeper": "Stockkeeper"}
 OUTLET_ROLES = ("tenant_owner", "manager", "cashier", "kitchen", "stockkeeper")  # who can log in at an outlet
 STOCK_ROLES = ("stockkeeper",)  # manage stock items, recipes, receiving, waste, counts, transfers; see stock figures
+# The head-office dashboard's groups of cards and who sees each, as (minimum rank, roles
+# granted by name): the same as the API routes behind the cards, so the page asks for
+# nothing it would be refused. sales: revenue, products, payments, prep, statuses, outlets,
+# customers, margins; stock: on-hand and its value, reorder list, stock usage, stocktakes;
+# audit: the audit trail; alerts: security alerts; notifications: the templates page.
+# A role that sees no group is turned away at the dashboard's sign-in.
+DASHBOARD_SECTIONS = {"sales": ("manager", ()), "stock": ("manager", STOCK_ROLES), "audit": ("manager", ()),
+                      "alerts": ("tenant_owner", ()), "notifications": ("manager", ())}
+
+
+def dashboard_sections(role: str) -> list[str]:
+    """The groups of dashboard cards `role` sees (empty: not a dashboard user)."""
+    return [name for name, (minimum, also) in DASHBOARD_SECTIONS.items()
+            if ROLE_RANK.get(role, 0) >= ROLE_RANK[minimum] or role in also]
 
 
 # ------------------------------------------------------------------------ security alerts
@@ -237,7 +251,7 @@ def for_pages() -> dict:
         "printer_roles": list(PRINTER_ROLES),
         "audit_actions": list(AUDIT_ACTIONS),
         "roles": [{"name": role, "label": ROLE_LABELS[role], "rank": ROLE_RANK[role],
-                   "platform": role in PLATFORM_ROLES} for role in ROLES],
+                   "platform": role in PLATFORM_ROLES, "dashboard": dashboard_sections(role)} for role in ROLES],
         "zero_stock_rules": [{"name": r.name, "label": r.label, "sells": r.sells, "warns": r.warns}
                              for r in ZERO_STOCK_RULE_LIST],
     }
