@@ -105,6 +105,8 @@ def list_outlets(query_data, actor):
 @require("tenant_owner")
 @bp.input(OutletCreateIn)
 @bp.output(OutletOut, status_code=201)
+@refuses(INVALID_QRIS="static_qris is not a whole QRIS payload (000201 ... 6304 with its checksum)",
+          QRIS_NOT_STATIC="static_qris is a one-time (dynamic) QR, not the outlet's printed one")
 def create_outlet(json_data, actor):
     return tenant_service.create_outlet(db.session, actor.require_tenant(), json_data)
 
@@ -121,6 +123,8 @@ def get_outlet(outlet_id, actor):
 @require("manager")
 @bp.input(OutletPatchIn)
 @bp.output(OutletOut)
+@refuses(INVALID_QRIS="static_qris is not a whole QRIS payload (000201 ... 6304 with its checksum)",
+          QRIS_NOT_STATIC="static_qris is a one-time (dynamic) QR, not the outlet's printed one")
 def update_outlet(outlet_id, json_data, actor):
     outlet = tenant_service.get_outlet(db.session, actor, outlet_id)
     return tenant_service.update_outlet(db.session, actor, outlet, json_data)

@@ -48,7 +48,7 @@ from cloud.extensions import db
 from cloud.models import Customer, Outlet
 from cloud.services import catalog, enrollment
 from cloud.services.actor import Actor
-from sync import loyalty
+from sync import loyalty, vocab
 from sync.ids import new_uuid, sha256_hex
 from sync.money import apply_rate, div_round_half_up, parse_amount
 from sync.schemas import events
@@ -491,9 +491,9 @@ def test_daily_revenue_has_every_day_of_the_range_with_zeros(api, shop):
     assert body["totals"] == {"total_orders": 6, "total_revenue": "710325.00", "gross_sales": "733425.00",
                               "refunds_total": "23100.00", "avg_order_value": "118387.50",
                               "avg_revenue_per_bucket": "101475.00", "buckets": 7,  # 710.325 / 7
-                              "methods": {"cash": "402275.00", "card": "152125.00", "qris": "46200.00",
-                                          "ewallet": "109725.00"}}
-    assert body["data"][3]["methods"] == {"cash": "0.00", "card": "0.00", "qris": "46200.00", "ewallet": "0.00"}
+                              "methods": by_method(cash="402275.00", card="152125.00", qris="46200.00",
+                                                   ewallet="109725.00")}
+    assert body["data"][3]["methods"] == by_method(qris="46200.00")
 
 
 def test_weekly_buckets_are_iso_weeks_cut_to_the_range(api, shop):
@@ -635,6 +635,11 @@ def test_customers_and_products_follow_paid_orders(api, shop):
 
 # --- exports ----------------------------------------------------------------------------
 
+def by_method(**amounts: str) -> dict[str, str]:
+    """Every payment method of the vocabulary, in its order: these amounts, the rest 0.00."""
+    return {method: amounts.get(method, "0.00") for method in vocab.PAYMENT_METHODS}
+
+
 def test_the_revenue_report_downloads_as_csv_with_a_totals_row(api, shop):
     response = api.get("/api/analytics/revenue/export/", headers=shop.world.headers("manager"),
                           query_string={"period": "weekly", "format": "csv", "date_from": "2026-10-28",
@@ -643,14 +648,14 @@ def test_the_revenue_report_downloads_as_csv_with_a_totals_row(api, shop):
     assert "revenue-weekly-2026-10-28-2026-11-07.csv" in response.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert rows == [
-        ["bucket", "start", "end", "orders", "gross_sales", "refunds", "revenue", "avg_value", "cash", "card",
-         "qris", "ewallet"],
-        ["2026-W44", "2026-10-28", "2026-11-01", "1", "109725.00", "0.00", "109725.00", "109725.00", "109725.00",
-         "0.00", "0.00", "0.00"],
+        ["bucket", "start", "end", "orders", "gross_sales", "refunds", "revenue", "avg_value",
+         *vocab.PAYMENT_METHODS],
+        ["2026-W44", "2026-10-28", "2026-11-01", "1", "109725.00", "0.00", "109725.00", "109725.00",
+         *by_method(cash="109725.00").values()],
         ["2026-W45", "2026-11-02", "2026-11-07", "6", "733425.00", "23100.00", "710325.00", "118387.50",
-         "402275.00", "152125.00", "46200.00", "109725.00"],
-        ["total", "2026-10-28", "2026-11-07", "7", "843150.00", "23100.00", "820050.00", "117150.00", "512000.00",
-         "152125.00", "46200.00", "109725.00"],
+         *by_method(cash="402275.00", card="152125.00", qris="46200.00", ewallet="109725.00").values()],
+        ["total", "2026-10-28", "2026-11-07", "7", "843150.00", "23100.00", "820050.00", "117150.00",
+         *by_method(cash="512000.00", card="152125.00", qris="46200.00", ewallet="109725.00").values()],
     ]
 
 

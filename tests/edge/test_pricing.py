@@ -4,6 +4,7 @@ Amounts are minor units: Rp 95.000 = 9_500_000.
 """
 import pytest
 
+from edge.services.selling import pricing
 from edge.services.selling.pricing import (
     AppliedPromotion,
     CartLine,
@@ -391,4 +392,29 @@ def test_allocate_capped_keeps_every_part_within_its_cap():
 
 def test_allocate_capped_without_weights_shares_by_the_caps():
     assert allocate_capped(100, [0, 0], [30, 70]) == [30, 70]
+    assert allocate_capped(10, [0, 0], [10, 30]) == [3, 7]  # by the caps, not evenly
     assert allocate_capped(0, [0, 0], [0, 0]) == [0, 0]
+
+
+def test_allocate_capped_moves_the_excess_of_every_capped_line():
+    assert allocate_capped(100, [45, 45, 10], [30, 30, 100]) == [30, 30, 40]
+
+
+def test_allocate_capped_follows_the_weights_while_there_are_any():
+    assert allocate_capped(10, [1, 0], [10, 10]) == [10, 0]
+    assert allocate_capped(1, [1], [1]) == [1]
+
+
+@pytest.mark.parametrize("value_type", [ModifierChoice, CartLine, ChargeSettings, PricedLine, AppliedPromotion,
+                                        SkippedPromotion, pricing.PricedOrder])
+def test_the_engines_values_cannot_be_changed_after_they_are_made(value_type):
+    """Inputs and results are shared between the quote, the order and its snapshot: one
+    changed in place would change them all."""
+    assert value_type.__dataclass_params__.frozen
+
+
+def test_a_lines_modifiers_are_kept_as_a_tuple_whatever_they_came_as():
+    cheese = ModifierChoice(id=1, name="Extra cheese", price=5_00)
+    line = CartLine(product_id=PIZZA, name="Pizza", category_id=None, unit_base_price=100_00, quantity=1,
+                    modifiers=[cheese])
+    assert line.modifiers == (cheese,)

@@ -1,6 +1,7 @@
 """Shifts: float, cash movements, X report, Z report with expected vs counted."""
 import pytest
 
+from sync import vocab
 from tests.edge.paper import add_file_printer, printed
 
 
@@ -64,7 +65,8 @@ def test_z_report_shows_expected_vs_counted_per_method(cashier, manager):
     # nobody counted the card slips: "not counted", never filled in from the expected figure
     assert report["expected"]["card"] == "52000.00"
     assert report["counted"]["card"] is None and report["difference"]["card"] is None
-    assert report["collected"] == {"cash": "41600.00", "card": "52000.00", "qris": "0.00", "ewallet": "0.00"}
+    assert report["collected"] == {**dict.fromkeys(vocab.PAYMENT_METHODS, "0.00"),
+                                   "cash": "41600.00", "card": "52000.00"}
     assert report["totals"] == {"payments": "116700.00", "refunds": "23100.00", "collected": "93600.00"}
     assert report["orders"]["count"] == 3
     assert cashier.get("/api/shifts/current/").status_code == 404
@@ -151,7 +153,7 @@ def test_a_closed_shifts_report_is_its_z_as_closed(cashier):
     closed = cashier.post(f"/api/shifts/{shift['id']}/close/", {"counted_cash": "97500.00"}).json["report"]
     again = cashier.get(f"/api/shifts/{shift['id']}/report/").json["report"]
     assert again == closed
-    assert again["counted"] == {"cash": "97500.00", "card": None, "qris": None, "ewallet": None}
+    assert again["counted"] == {**dict.fromkeys(vocab.PAYMENT_METHODS), "cash": "97500.00"}
     assert again["difference"]["cash"] == "-2500.00"
 
 
