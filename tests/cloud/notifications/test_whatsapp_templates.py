@@ -12,6 +12,7 @@ from cloud.extensions import db
 from cloud.notifications.channels import Message, WhatsAppChannel, WhatsAppSettings, WhatsAppTemplate
 from cloud.notifications.channels.whatsapp import build_request
 from cloud.notifications.whatsapp_mapping import fold
+from cloud.services.notification_triggers import expand
 from cloud.services.notification_worker import WorkerSettings, run_once
 from tests.cloud.notifications.test_wiring import (
     WA_BODY,
@@ -126,3 +127,16 @@ def test_without_a_mapping_the_free_text_is_failed_by_whatsapp_for_the_closed_wi
             break
         time.sleep(0.1)
     assert message["error"]["code"] == 131047
+
+
+def test_the_history_shows_the_template_a_message_went_as(app, client, world):  # noqa: F811
+    _template(client, world, whatsapp_template=MAPPING)
+    customer = _customer(client, world, email=None)
+    _, sold, _ = _sale(app, client, world, customer["uuid"])
+    with app.app_context():
+        expand(db.session)
+        db.session.commit()
+    (row,) = _notifications(app)
+    shown = client.get(f"/api/notifications/history/{row.id}/", headers=world.headers("manager")).json
+    assert shown["whatsapp_template"] == {"name": "payment_received", "language": "id",
+                                          "parameters": ["Budi Santoso", "Rp 30", sold["order_number"]]}
