@@ -9,9 +9,15 @@ more order.
 
 - sale: create (3 lines with modifiers, a promotion applies) + pay cash + confirm
 - request: GET /api/health/ on the edge (the cheapest endpoint that touches the database)
+- cash: one cash-in to the drawer, the cheapest request that writes an audit record
 - ping: a minimal Flask endpoint on its own (the framework's floor)
 
-Run: .venv/bin/python bench/instructions.py [--short 20] [--long 120] [--only sale,request,ping]
+Run: .venv/bin/python bench/instructions.py [--short 20] [--long 120] [--only sale,request,ping,cash]
+     [--without stock,audit]
+
+--without (bench only) makes a part a no-op in the measured process (`stock`: the sale's
+consumption movements, issue 20's budget +10 %; `audit`: every audit record at the till,
+issue 21's budget +5 %), so the difference between a run with and one without is its cost.
 Needs valgrind (Debian package `valgrind`).
 """
 from __future__ import annotations
@@ -79,7 +85,8 @@ class Till:
         self.client = app.test_client()
         token = self.client.post("/api/auth/login/", json={"username": "cashier", "pin": "1234"}).json["access"]
         self.headers = {"Authorization": f"Bearer {token}", "X-Terminal-ID": "1"}
-        self.client.post("/api/shifts/open/", json={"opening_cash": "1000000.00"}, headers=self.headers)
+        shift = self.client.post("/api/shifts/open/", json={"opening_cash": "1000000.00"}, headers=self.headers)
+        self.cash_url = f"/api/shifts/{shift.json['id']}/cash-movements/"
         products = {p["sku"]: p for p in
                     self.client.get("/api/products/?page_size=100", headers=self.headers).json["results"]}
 
@@ -103,6 +110,11 @@ class Till:
         confirmed = self.client.post(f"/api/orders/{order.json['id']}/confirm/", headers=self.headers)
         assert confirmed.status_code == 200, confirmed.json
 
+    def cash_in(self) -> None:
+        moved = self.client.post(self.cash_url, json={"kind": "in", "amount": "1000.00", "reason": "float"},
+                                 headers=self.headers)
+        assert moved.status_code == 201, moved.json
+
     def health(self) -> None:
         assert self.client.get("/api/health/").status_code == 200
 
@@ -123,6 +135,7 @@ def _ping_app():
 # What `--without` switches off in the measured process, to state one part's share of a sale.
 PARTS = {
     "stock": ("edge.services.inventory.stock", "on_confirmed"),  # the sale's consumption movements
+    "audit": ("edge.services.audit", "record"),  # every audit record at the till
 }
 
 
@@ -145,7 +158,7 @@ def work(kind: str, count: int, without: list[str] | None = None) -> None:
             till = Till(_edge(Path(tmp)))
             for _ in range(WARM_UP):
                 till.sell()
-            unit = till.sell if kind == "sale" else till.health
+            unit = {"sale": till.sell, "cash": till.cash_in}.get(kind, till.health)
         for _ in range(WARM_UP):
             unit()
         for _ in range(count):
@@ -187,7 +200,8 @@ def main() -> None:
         raise SystemExit("valgrind is not installed (Debian package `valgrind`)")
     labels = {"sale": "instructions per sold order (create + pay + confirm, in process)",
               "request": "instructions per request of GET /api/health/ (edge, in process)",
-              "ping": "instructions per request of a minimal Flask endpoint (the framework's floor)"}
+              "ping": "instructions per request of a minimal Flask endpoint (the framework's floor)",
+              "cash": "instructions per cash-in (one audit record at the till)"}
     for kind in args.only.split(","):
         short, long = count_instructions(kind, args.short, without), count_instructions(kind, args.long, without)
         per_unit = (long - short) / (args.long - args.short)

@@ -257,7 +257,7 @@ Outlet POS demo is running (data in {base}).
   Self-order kiosk  {edge_url}/kiosk/?mode=self
   Kitchen display   {edge_url}/kitchen/        kitchen / kitchen123
   Head office       {cloud_url}/dashboard/     owner / owner123 (manager / manager123, PIN 5678)
-  Stockkeeper       the stock API on either     stock / stock123 (PIN 2468)
+  Stockkeeper       {cloud_url}/dashboard/     stock / stock123 (the stock cards; PIN 2468 at the edge)
   API docs          {cloud_url}/api/docs/ (cloud)   {edge_url}/api/docs/ (edge)
   Payment gateway   {gateway_url}/                 the customer's side: "Pay" settles a QRIS charge
   Printers          {printer_dir}/*.escpos, readable copies in *.escpos.txt

@@ -175,10 +175,12 @@ ZERO_STOCK_LENGTH = max(len(rule) for rule in ZERO_STOCK_RULES)
 # role changes, prices, availability, promotions, devices, exports.
 EDGE_AUDIT_ACTIONS = ("login", "login_failed", "login_locked", "void", "refund", "cancel", "cash_in", "cash_out",
                       "drawer_open", "shift_open", "shift_close", "reprint", "printer_change", "sold_out",
-                      "back_in_stock", "stock_adjustment")
+                      "back_in_stock", "stock_adjustment", "user_unlock",
+                      "discount")
 CLOUD_AUDIT_ACTIONS = ("login", "login_failed", "user_create", "user_change", "role_change", "password_reset",
                        "user_unlock", "price_change", "sold_out", "back_in_stock", "promotion_change",
-                       "device_enrol", "device_revoke", "export", "gateway_key_change")
+                       "device_enrol", "device_revoke", "export", "gateway_key_change", "settings_change",
+                       "password_change", "login_locked")
 AUDIT_ACTIONS = tuple(dict.fromkeys(EDGE_AUDIT_ACTIONS + CLOUD_AUDIT_ACTIONS))
 # ------------------------------------------------------------------------------ automation
 # what an automation rule watches. States, fired once per episode: an outlet's on-hand of a
@@ -209,6 +211,20 @@ ROLE_LABELS = {"super_admin": "Platform admin", "admin": "Support admin", "tenan
                "manager": "Manager", "cashier": "Cashier", "kitchen": "Kitchen", "stockkeeper": "Stockkeeper"}
 OUTLET_ROLES = ("tenant_owner", "manager", "cashier", "kitchen", "stockkeeper")  # who can log in at an outlet
 STOCK_ROLES = ("stockkeeper",)  # manage stock items, recipes, receiving, waste, counts, transfers; see stock figures
+# The head-office dashboard's groups of cards and who sees each, as (minimum rank, roles
+# granted by name): the same as the API routes behind the cards, so the page asks for
+# nothing it would be refused. sales: revenue, products, payments, prep, statuses, outlets,
+# customers, margins; stock: on-hand and its value, reorder list, stock usage, stocktakes;
+# audit: the audit trail; alerts: security alerts; notifications: the templates page.
+# A role that sees no group is turned away at the dashboard's sign-in.
+DASHBOARD_SECTIONS = {"sales": ("manager", ()), "stock": ("manager", STOCK_ROLES), "audit": ("manager", ()),
+                      "alerts": ("tenant_owner", ()), "notifications": ("manager", ())}
+
+
+def dashboard_sections(role: str) -> list[str]:
+    """The groups of dashboard cards `role` sees (empty: not a dashboard user)."""
+    return [name for name, (minimum, also) in DASHBOARD_SECTIONS.items()
+            if ROLE_RANK.get(role, 0) >= ROLE_RANK[minimum] or role in also]
 
 
 # ------------------------------------------------------------------------ security alerts
@@ -235,7 +251,7 @@ def for_pages() -> dict:
         "printer_roles": list(PRINTER_ROLES),
         "audit_actions": list(AUDIT_ACTIONS),
         "roles": [{"name": role, "label": ROLE_LABELS[role], "rank": ROLE_RANK[role],
-                   "platform": role in PLATFORM_ROLES} for role in ROLES],
+                   "platform": role in PLATFORM_ROLES, "dashboard": dashboard_sections(role)} for role in ROLES],
         "zero_stock_rules": [{"name": r.name, "label": r.label, "sells": r.sells, "warns": r.warns}
                              for r in ZERO_STOCK_RULE_LIST],
     }

@@ -255,7 +255,7 @@ def update_modifier_group(product_id, group_id, json_data, actor):
     """Change a group; a `modifiers` list replaces the group's modifiers (ids keep theirs)."""
     product = catalog.get_product(db.session, actor.require_tenant(), product_id)
     group = catalog.get_modifier_group(db.session, product, group_id)
-    return catalog.update_modifier_group(db.session, group, json_data)
+    return catalog.update_modifier_group(db.session, group, json_data, actor=actor)
 
 
 @bp.delete("/products/<int:product_id>/modifiers/<int:group_id>/")
@@ -329,6 +329,6 @@ def clear_outlet_product(outlet_id, product_id, actor):
     """Drop the outlet's override: the product's own price and availability apply."""
     outlet = tenant_service.get_outlet(db.session, actor, outlet_id)
     product = catalog.get_product(db.session, outlet.tenant_id, product_id)
-    catalog.clear_outlet_product(db.session, outlet, product)
+    catalog.clear_outlet_product(db.session, outlet, product, actor=actor)
     return ""
 

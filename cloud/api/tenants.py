@@ -20,6 +20,7 @@ from cloud.extensions import db
 from cloud.models import Outlet, Tenant
 from cloud.services import enrollment
 from cloud.services import tenants as tenant_service
+from sync.roles import STOCK_ROLES
 from sync.web.errors import NotFound
 from sync.web.lists import order_by, ordered_by, paginate, search_filter
 from sync.web.openapi import refuses
@@ -85,10 +86,12 @@ def delete_tenant(tenant_id, actor):
 
 
 @bp.get("/outlets/")
-@require("manager")
+@require("manager", also=STOCK_ROLES)
 @bp.input(ordered_by(OutletListQuery, OUTLET_ORDERING), location="query")
 @bp.output(list_schema(OutletOut, "OutletList"))
 def list_outlets(query_data, actor):
+    """The tenant's outlets (an outlet-bound user: their own). A stockkeeper reads them too:
+    it moves stock between them and picks one on the dashboard."""
     stmt = tenant_service.outlets_query(actor)
     if query_data.get("is_active") is not None:
         stmt = stmt.where(Outlet.is_active == query_data["is_active"])

@@ -97,6 +97,11 @@ def authenticate(session, username: str, password: str | None = None, pin: str |
         if user is not None and user.tenant_id is not None:  # a name no one has belongs to no tenant's trail
             audit.record(session, None, "login_failed", tenant_id=user.tenant_id, outlet_id=user.outlet_id,
                          object_type="user", object_id=user.id, username=user.username)
+            locked = locked_until(session, username)
+            if locked is not None:  # this try locked the username: audited once, with until when
+                audit.record(session, None, "login_locked", tenant_id=user.tenant_id, outlet_id=user.outlet_id,
+                             object_type="user", object_id=user.id, username=user.username,
+                             after={"locked_until": locked.isoformat(timespec="seconds") + "Z"})
         raise LoginFailed()
     login_throttle.clear(session, LoginThrottle, username)
     user.last_login_at = utcnow()
@@ -262,3 +267,7 @@ def change_own_password(session, user: User, old_password: str, new_password: st
     if old_password == new_password:
         raise Invalid("New password must differ from the current one", "PASSWORD_UNCHANGED", "new_password")
     set_password(user, new_password)
+    if user.tenant_id is not None:  # audited (`password_change`), never the password itself
+        audit.record(session, Actor(user.id, user.username, user.role, user.tenant_id, user.outlet_id),
+                     "password_change", tenant_id=user.tenant_id, outlet_id=user.outlet_id, object_type="user",
+                     object_id=user.id)

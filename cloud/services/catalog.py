@@ -179,9 +179,17 @@ def review(session, actor: Actor, product: Product, *, approve: bool, note: str 
     ).scalars().all()
     if approve:
         if "price" in product.pending_changes:
+            audit.record(session, actor, "price_change", tenant_id=product.tenant_id, object_type="product",
+                         object_id=product.id, before={"price": format_amount(product.price)},
+                         after={"price": format_amount(product.pending_changes["price"]), "approved": True})
             product.price = product.pending_changes["price"]
         _approve_now(product, actor)
         for row in pending_outlet_prices:
+            audit.record(session, actor, "price_change", tenant_id=product.tenant_id, outlet_id=row.outlet_id,
+                         object_type="product", object_id=product.id,
+                         before={"price": None if row.price is None else format_amount(row.price)},
+                         after={"price": None if row.pending_price is None else format_amount(row.pending_price),
+                                "approved": True})
             row.price = row.pending_price
             row.pending_price = None
             row.has_pending_price = False
@@ -257,7 +265,13 @@ def get_modifier_group(session, product: Product, group_id: int) -> ModifierGrou
     return group
 
 
-def update_modifier_group(session, group: ModifierGroup, changes: dict) -> ModifierGroup:
+def _option_prices(group: ModifierGroup) -> dict:
+    return {modifier.name: format_amount(modifier.price or 0) for modifier in group.modifiers}
+
+
+def update_modifier_group(session, group: ModifierGroup, changes: dict, *, actor: Actor | None = None) -> ModifierGroup:
+    """Edit a product's modifier group; a change to any option's price is audited (`price_change`)."""
+    prices_before = _option_prices(group)
     if "type" in changes and changes["type"] not in MODIFIER_TYPES:
         raise Invalid(f"type must be one of {', '.join(MODIFIER_TYPES)}", "INVALID_TYPE", "type")
     for key in ("name", "type", "required", "min_choices", "max_choices", "sort_order"):
@@ -281,6 +295,9 @@ def update_modifier_group(session, group: ModifierGroup, changes: dict) -> Modif
     group.min_choices, group.max_choices = _check_group_rules(
         group.required, group.min_choices, group.max_choices, len(group.modifiers)
     )
+    if _option_prices(group) != prices_before:
+        audit.record(session, actor, "price_change", tenant_id=group.tenant_id, object_type="modifier_group",
+                     object_id=group.id, before={"prices": prices_before}, after={"prices": _option_prices(group)})
     _touch(group.product)
     session.flush()
     return group
@@ -338,11 +355,22 @@ def set_outlet_product(session, actor: Actor, outlet: Outlet, product: Product, 
     return row
 
 
-def clear_outlet_product(session, outlet: Outlet, product: Product) -> None:
+def clear_outlet_product(session, outlet: Outlet, product: Product, *, actor: Actor | None = None) -> None:
+    """Drop an outlet's override: it sells at the product's own price again, and it is on sale.
+    Both are audited when they change something (`price_change`, `back_in_stock`)."""
     row = session.execute(
         select(OutletProduct).where(OutletProduct.outlet_id == outlet.id, OutletProduct.product_id == product.id)
     ).scalar_one_or_none()
     if row is None:
         raise NotFound("Outlet override")
+    if row.price is not None or row.has_pending_price:
+        audit.record(session, actor, "price_change", tenant_id=outlet.tenant_id, outlet_id=outlet.id,
+                     object_type="product", object_id=product.id,
+                     before={"price": None if row.price is None else format_amount(row.price)},
+                     after={"price": None, "outlet_override": "removed"})
+    if not row.is_available:
+        audit.record(session, actor, "back_in_stock", tenant_id=outlet.tenant_id, outlet_id=outlet.id,
+                     object_type="product", object_id=product.id, before={"is_available": False},
+                     after={"is_available": True})
     session.delete(row)
     session.flush()

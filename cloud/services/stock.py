@@ -138,7 +138,8 @@ def delete_recipe(session, recipe: Recipe) -> None:
 # --- on hand -------------------------------------------------------------------------
 
 def on_hand(session, actor: Actor, outlet_id: int) -> list[dict]:
-    """Every stock item of the tenant with what the outlet's synced ledger sums to (base unit)."""
+    """Every stock item of the tenant with what the outlet's synced ledger sums to (base unit),
+    its cost per base unit now and the value of what is on hand (minor units)."""
     tenant_service.get_outlet(session, actor, outlet_id)  # another tenant's (or outlet's): 404
     tenant_id = actor.require_tenant()
     sums = dict(session.execute(
@@ -146,8 +147,9 @@ def on_hand(session, actor: Actor, outlet_id: int) -> list[dict]:
         .where(StockMovement.tenant_id == tenant_id, StockMovement.outlet_id == outlet_id)
         .group_by(StockMovement.stock_item_id)).all())
     items = session.execute(items_query(tenant_id).order_by(StockItem.name, StockItem.id)).scalars()
-    return [{"stock_item_id": item.id, "name": item.name, "unit": item.unit, "on_hand": int(sums.get(item.id) or 0)}
-            for item in items]
+    rows = [{"stock_item_id": item.id, "name": item.name, "unit": item.unit, "on_hand": int(sums.get(item.id) or 0),
+             "cost": item.cost} for item in items]
+    return [{**row, "value": row["on_hand"] * row["cost"]} for row in rows]
 
 
 def sold_out(session, actor: Actor, outlet_id: int) -> list[OutletSoldOut]:

@@ -8,7 +8,7 @@ from zoneinfo import available_timezones
 from sqlalchemy import func, select
 
 from cloud.models import Outlet, Tenant, TenantVersion, User
-from cloud.services import qris_payload
+from cloud.services import audit, qris_payload
 from cloud.services.actor import Actor
 from sync.errors import Conflict, Forbidden, Invalid, NotFound
 
@@ -84,11 +84,24 @@ def update_tenant(session, actor: Actor, tenant: Tenant, changes: dict) -> Tenan
         raise Forbidden("Only platform administrators can (de)activate a tenant")
     if "cash_rounding" in changes:
         _check_cash_rounding(changes["cash_rounding"])
+    before = {key: getattr(tenant, key) for key in changes if key in TENANT_FIELDS}
     for key, value in changes.items():
         if key in TENANT_FIELDS:
             setattr(tenant, key, value)
+    _record_settings(session, actor, tenant.id, None, "tenant", tenant.id, before,
+                     {key: getattr(tenant, key) for key in before})
     session.flush()
     return tenant
+
+
+def _record_settings(session, actor: Actor, tenant_id: int, outlet_id: int | None, object_type: str, object_id: int,
+                     before: dict, after: dict) -> None:
+    """Audit a settings change (`settings_change`): only the fields whose value moved, before and after."""
+    moved = [key for key in before if before[key] != after[key]]
+    if moved:
+        audit.record(session, actor, "settings_change", tenant_id=tenant_id, outlet_id=outlet_id,
+                     object_type=object_type, object_id=object_id, before={key: before[key] for key in moved},
+                     after={key: after[key] for key in moved})
 
 
 def delete_tenant(session, tenant: Tenant) -> None:
@@ -139,6 +152,7 @@ def update_outlet(session, actor: Actor, outlet: Outlet, changes: dict) -> Outle
         _check_timezone(changes["timezone"])
     if "is_active" in changes and not actor.at_least("tenant_owner"):
         raise Forbidden("Only the tenant owner can open or close an outlet")
+    before = {key: getattr(outlet, key) for key in changes if key in (*OUTLET_FIELDS, "code")}
     if "code" in changes:
         if not CODE_RE.fullmatch(changes["code"]):
             raise Invalid("Outlet code is 2 to 10 letters or digits", "INVALID_CODE", "code")
@@ -149,6 +163,8 @@ def update_outlet(session, actor: Actor, outlet: Outlet, changes: dict) -> Outle
     for key, value in changes.items():
         if key in OUTLET_FIELDS:
             setattr(outlet, key, value)
+    _record_settings(session, actor, outlet.tenant_id, outlet.id, "outlet", outlet.id, before,
+                     {key: getattr(outlet, key) for key in before})
     session.flush()
     return outlet
 

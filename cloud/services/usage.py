@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import and_, case, func, select
 
 from cloud.models import Outlet, StockItem, StockMovement, Stocktake
-from cloud.services.analytics import Scope
+from cloud.services.analytics import Scope, tenant_summary
 
 SOLD_KINDS = ("sale", "void", "refund", "cancel")  # what selling moved, by the recipes
 
@@ -117,7 +117,8 @@ def usage(session, scope: Scope) -> dict:
         for item_id, sums in _sums(session, scope.tenant_id, outlet.id, start, end).items():
             rows.append(_row(outlet, items.get(item_id), item_id, sums, points.get(item_id, [])))
     rows.sort(key=lambda row: (-row["variance_value"], row["outlet_name"], row["name"], row["stock_item_id"]))
-    return {"date_from": scope.date_from, "date_to": scope.date_to, "outlet_id": scope.outlet_id,
+    return {"tenant": tenant_summary(session, scope), "date_from": scope.date_from, "date_to": scope.date_to,
+            "outlet_id": scope.outlet_id,
             "theoretical_value": sum(row["theoretical_value"] for row in rows),
             "actual_value": sum(row["actual_value"] for row in rows),
             "variance_value": sum(row["variance_value"] for row in rows), "results": rows}

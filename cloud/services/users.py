@@ -70,7 +70,9 @@ def create_user(session, actor: Actor, data: dict, *, tenant_id: int | None = No
 
 
 def _audited(user: User) -> dict:
-    return {"username": user.username, "role": user.role, "outlet_id": user.outlet_id, "is_active": user.is_active}
+    """What a user change is audited by: who they are, where, their role and profile (never a secret)."""
+    return {"username": user.username, "role": user.role, "outlet_id": user.outlet_id, "is_active": user.is_active,
+            **{key: getattr(user, key) for key in PROFILE_FIELDS}}
 
 
 def users_query(actor: Actor):

@@ -112,7 +112,8 @@ def unlock(json_data, actor):
     """Lift the lock (and forget the failed tries) that wrong passwords or PINs put on a
     username at this outlet."""
     return {"username": json_data["username"],
-            "was_locked": auth_service.forget_failures(db.session, json_data["username"])}
+            "was_locked": auth_service.unlock(db.session, json_data["username"], by_user_id=actor.user_id,
+                                              terminal=actor.terminal)}
 
 
 @bp.get("/auth/users/")

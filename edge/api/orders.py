@@ -179,7 +179,7 @@ def get_order(order_id, actor):
           PROMO_CODE_REJECTED="422: an entered promo code cannot apply (the reason is given)")
 def update_order(order_id, json_data, actor):
     """Change a draft or pending order (items, codes, customer, table, note)."""
-    return orders.update(db.session, orders.get(db.session, order_id), _patch(json_data))
+    return orders.update(db.session, orders.get(db.session, order_id), _patch(json_data), user_id=actor.user_id)
 
 
 @bp.post("/<int:order_id>/confirm/")

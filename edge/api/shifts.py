@@ -121,6 +121,7 @@ def open_drawer(shift_id, json_data, actor):
 def print_shift_report(shift_id, actor):
     """Print the shift's report: X while open, Z (again, as COPY) once closed."""
     shift = shifts.get(db.session, shift_id)
-    job = printing.print_report(db.session, shift, shifts.shown_report(db.session, shift))
+    job = printing.print_report(db.session, shift, shifts.shown_report(db.session, shift), user_id=actor.user_id,
+                                terminal=actor.terminal)
     db.session.flush()
     return {"jobs": [{"id": job.id, "printer_id": job.printer_id, "kind": job.kind, "copy": job.copy}]}

@@ -98,6 +98,16 @@ def forget_failures(session, username: str) -> bool:
     return login_throttle.clear(session, LoginThrottle, username)
 
 
+def unlock(session, username: str, *, by_user_id: int, terminal: int | None = None) -> bool:
+    """A manager lifts a username's lock: audited (`user_unlock`) with who did it and whether
+    there was anything to lift. True if there was."""
+    was_locked = forget_failures(session, username)
+    user = find_user(session, username)
+    audit.record(session, "user_unlock", user_id=by_user_id, terminal=terminal, object_type="user",
+                 object_id=user.id if user else username.strip().lower(), after={"was_locked": was_locked})
+    return was_locked
+
+
 def has_failures(session, username: str) -> bool:
     return session.get(LoginThrottle, login_throttle.key_of(username)) is not None
 

@@ -212,10 +212,12 @@ ACCESS = {  # (method, rule): the minimum role, "public" (no token needed) or "d
 NOT_IN_TABLE = {"static", "openapi.spec", "openapi.docs", "openapi.swagger_ui_oauth_redirect", "health.docs_asset"}
 CALLERS = ("super_admin", "admin", "tenant_owner", "manager", "cashier", "kitchen", "stockkeeper", "anonymous")
 # The routes a stockkeeper is granted by name (beside its kitchen rank): stock items,
-# recipes, on-hand, sold-out, stocktakes and transfers; nothing that sells, refunds or
+# recipes, on-hand, sold-out, stocktakes and transfers, and the list of outlets (it moves
+# stock between them and picks one on the dashboard); nothing that sells, refunds or
 # manages staff.
 STOCKKEEPER_ROUTES = {route for route in ACCESS if route[1].startswith(
-    ("/api/stock-items/", "/api/recipes/", "/api/stock/", "/api/stocktakes/", "/api/transfers/"))}
+    ("/api/stock-items/", "/api/recipes/", "/api/stock/", "/api/stocktakes/", "/api/transfers/"))} | {
+    ("GET", "/api/outlets/")}
 NEW_PASSWORD = "An0ther-password"
 PARAM = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
@@ -839,7 +841,7 @@ def test_exactly_the_stock_routes_grant_the_stockkeeper_by_name(app):
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             if "stockkeeper" in getattr(app.view_functions[rule.endpoint], "_also", ()):
                 granted.add((method, rule.rule))
-    assert granted == STOCKKEEPER_ROUTES and len(granted) == 23
+    assert granted == STOCKKEEPER_ROUTES and len(granted) == 24
 
 
 def test_the_openapi_document_and_docs_page_are_public(client):

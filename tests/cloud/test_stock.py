@@ -115,7 +115,7 @@ def test_on_hand_of_another_tenants_outlet_is_not_found(client, world):
     assert theirs.status_code == 404
     assert ours.status_code == 200
     assert ours.json["results"] == [{"stock_item_id": ours.json["results"][0]["stock_item_id"], "name": "Dough",
-                                     "unit": "g", "on_hand": 0}]
+                                     "unit": "g", "on_hand": 0, "cost": "10.00", "value": "0.00"}]
 
 
 def test_on_hand_needs_an_outlet(client, world):
@@ -143,6 +143,19 @@ def test_pushed_stock_movements_sum_to_the_outlets_on_hand_once_however_often_th
     assert [r["status"] for r in push(client, access, [received, wasted])] == ["duplicate", "duplicate"]
     listed = client.get("/api/stock/", query_string={"outlet_id": world.a.outlet_id}, headers=world.headers("manager"))
     assert listed.json["results"][0]["on_hand"] == 4880
+
+
+def test_on_hand_is_valued_at_the_items_cost_and_a_negative_ledger_at_a_negative_value(app, client, world):
+    access = _enrolled(app, world)
+    dough = _item(client, world).json  # 10.00 a gram
+    cheese = _item(client, world, name="Mozzarella", cost="150.00").json
+    events = [_stock_event(1, dough["id"], 5000), _stock_event(2, dough["id"], -120, kind="waste"),
+              _stock_event(3, cheese["id"], -100, kind="sale")]
+    assert [r["status"] for r in push(client, access, events)] == ["applied"] * 3
+    listed = client.get("/api/stock/", query_string={"outlet_id": world.a.outlet_id},
+                        headers=world.headers("stockkeeper"))
+    assert [(r["name"], r["on_hand"], r["cost"], r["value"]) for r in listed.json["results"]] == [
+        ("Dough", 4880, "10.00", "48800.00"), ("Mozzarella", -100, "150.00", "-15000.00")]
 
 
 def test_a_stock_event_naming_an_item_twice_is_rejected(app, client, world):

@@ -26,7 +26,7 @@ from datetime import datetime
 import pytest
 
 from cloud.extensions import db
-from cloud.models import StockMovement, Stocktake
+from cloud.models import StockMovement, Stocktake, Tenant
 from sync.ids import new_uuid
 from tests.cloud.factories import make_user, token
 
@@ -82,6 +82,15 @@ def test_usage_is_theoretical_by_the_recipes_and_actual_by_the_counts(app, clien
         "0.10", "70.00", "95.00", "25.00")
     assert row["last_counted_at"].startswith("2026-11-03T10:00")
     assert (answer.json["variance_value"], answer.json["outlet_id"]) == ("25.00", world.a.outlet_id)
+
+
+def test_the_usage_report_names_its_tenant_and_currency(app, client, world):
+    """A stockkeeper's dashboard reads no analytics report: the usage report frames it."""
+    answer = _usage(client, world.headers("stockkeeper"), outlet_id=world.a.outlet_id)
+    with app.app_context():
+        tenant = db.session.get(Tenant, world.a.tenant_id)
+        expected = {"id": tenant.id, "name": tenant.name, "currency": tenant.currency}
+    assert answer.json["tenant"] == expected
 
 
 def test_an_item_no_stocktake_counted_in_the_range_has_no_variance(app, client, world):

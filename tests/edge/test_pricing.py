@@ -382,3 +382,13 @@ def test_allocate_capped_moves_rounding_excess_to_lines_with_room():
     assert allocate_capped(2, [5, 1], [1, 5]) == [1, 1]
     with pytest.raises(ValueError):
         allocate_capped(4, [1, 1], [2, 1])
+
+
+def test_allocate_capped_keeps_every_part_within_its_cap():
+    """The excess over a capped line goes to the room left on the others, never past a cap."""
+    assert allocate_capped(100, [90, 10], [50, 100]) == [50, 50]
+
+
+def test_allocate_capped_without_weights_shares_by_the_caps():
+    assert allocate_capped(100, [0, 0], [30, 70]) == [30, 70]
+    assert allocate_capped(0, [0, 0], [0, 0]) == [0, 0]

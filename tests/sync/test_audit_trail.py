@@ -3,6 +3,7 @@ once, keep their chain, and head office's verify names a gap the till's own reco
 left (a record and its outbox row deleted before it synced)."""
 import csv
 import io
+import json
 
 from sqlalchemy import delete, select
 
@@ -11,6 +12,7 @@ from cloud.models import AuditEntry, Outlet
 from edge.extensions import db
 from edge.models import AuditRecord, OutboxEvent
 from edge.services.syncing.relay import Relay
+from sync.ids import canonical_json_and_sha256
 
 
 def drain(edge_app, device_client):
@@ -89,6 +91,28 @@ def test_a_record_deleted_before_it_synced_shows_as_a_gap_named_by_device_and_se
     assert (found["expected"], found["found"]) == (f"seq {seq}", f"seq {seq - 1}")
     flagged = client.get("/api/audit/?action=cash_in", headers=headers).json["results"]
     assert flagged[0]["chain_ok"] is False  # flagged on the way in too
+
+
+def test_a_record_edited_before_it_synced_is_named_by_device_and_seq(edge_app, cloud_app, device_client, cashier,
+                                                                    manager):
+    refunded_order(cashier, manager)
+    with edge_app.app_context():  # someone puts the refund on the cashier: the record and its queued copy
+        refund = db.session.execute(select(AuditRecord).where(AuditRecord.action == "refund")).scalar_one()
+        seq, device_id, uuid = refund.seq, refund.device_id, refund.uuid
+        refund.actor_username = "cashier"
+        event = db.session.execute(select(OutboxEvent).where(OutboxEvent.aggregate_id == uuid)).scalar_one()
+        event.payload, event.payload_sha256 = canonical_json_and_sha256({**json.loads(event.payload),
+                                                                         "actor_username": "cashier"})
+        db.session.commit()
+    assert manager.get("/api/audit/verify/").json["breaks"][0]["seq"] == seq  # the till's own verify
+    drain(edge_app, device_client)
+    client, headers = office(cloud_app)
+    verified = client.get(f"/api/audit/verify/?outlet={outlet_id(cloud_app)}", headers=headers).json
+    assert verified["ok"] is False
+    [found] = verified["breaks"]
+    assert (found["device_id"], found["seq"], found["problem"]) == (device_id, seq, "hash")
+    [entry] = client.get("/api/audit/?action=refund", headers=headers).json["results"]
+    assert entry["actor"]["username"] == "cashier" and entry["chain_ok"] is False  # flagged on the way in
 
 
 def test_the_export_is_a_csv_of_the_filtered_trail_and_is_itself_audited(edge_app, cloud_app, device_client, cashier,

@@ -3,6 +3,7 @@ from apiflask import Schema
 from apiflask.fields import Boolean, File, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
 
+from cloud.api.schemas.analytics import TenantRef
 from cloud.api.schemas.common import ID, ListQuery, Money
 from sync.vocab import STOCK_UNITS, TRANSFER_STATUSES
 from sync.web.fields import Day, UTCDateTime, WholeNumber
@@ -64,6 +65,9 @@ class OnHandOut(Schema):
     name = String(required=True)
     unit = String(required=True)
     on_hand = WholeNumber(required=True, metadata={"description": "Base units, the sum of the outlet's ledger"})
+    cost = Money(required=True, metadata={"description": "The item's cost per base unit now"})
+    value = Money(required=True, allow_negative=True, metadata={"description": "on_hand x cost (negative: the ledger "
+                                                                               "is below zero)"})
 
 
 class SoldOutOut(Schema):
@@ -188,6 +192,7 @@ class UsageLineOut(Schema):
 
 
 class UsageOut(Schema):
+    tenant = Nested(TenantRef, required=True)
     date_from = Day(required=True)
     date_to = Day(required=True)
     outlet_id = WholeNumber(allow_none=True, required=True)

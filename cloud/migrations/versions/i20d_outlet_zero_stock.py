@@ -29,10 +29,38 @@ def upgrade():
     op.create_check_constraint(op.f('ck_outlets_zero_stock'), 'outlets', RULES)
 
 
+def _without_foreign_keys(change):
+    """On SQLite: run `change` in its own transaction with foreign keys off (a rebuilt
+    `outlets` would otherwise cascade-delete every row that references it), then check them."""
+    bind = op.get_bind()
+    bind.exec_driver_sql('COMMIT')
+    bind.exec_driver_sql('PRAGMA foreign_keys=OFF')
+    try:
+        bind.exec_driver_sql('BEGIN')
+        try:
+            change()
+            broken = bind.exec_driver_sql('PRAGMA foreign_key_check').fetchall()
+            if broken:
+                raise RuntimeError(f'rebuilding the table would break these references: {broken[:5]}')
+        except BaseException:
+            bind.exec_driver_sql('ROLLBACK')
+            raise
+        bind.exec_driver_sql('COMMIT')
+    finally:
+        bind.exec_driver_sql('PRAGMA foreign_keys=ON')
+        bind.exec_driver_sql('BEGIN')  # Alembic records the new revision in this one
+
+
 def downgrade():
     bind = op.get_bind()
     if bind.dialect.name == 'sqlite':
-        op.execute("ALTER TABLE outlets DROP COLUMN zero_stock")  # SQLite >= 3.35; the CHECK goes with it
+        # a later migration may have rebuilt `outlets` (i19d_static_qris does), which turns the
+        # column's CHECK into a table CHECK that a plain DROP COLUMN refuses: rebuild without both
+        def change():
+            with op.batch_alter_table('outlets', schema=None) as batch_op:
+                batch_op.drop_constraint(op.f('ck_outlets_zero_stock'), type_='check')
+                batch_op.drop_column('zero_stock')
+        _without_foreign_keys(change)
         return
     op.drop_constraint(op.f('ck_outlets_zero_stock'), 'outlets', type_='check')
     op.drop_column('outlets', 'zero_stock')

@@ -8,14 +8,17 @@ import { loadAudit, wireAudit } from "./audit.js";
 import { drawRevenue } from "./chart.js";
 import { $, $$, h, show } from "./dom.js";
 import { format, setCurrency } from "./money.js";
+import { renderOnHand, renderReorder } from "./stock.js";
 import { renderCustomers, renderKpis, renderOutlets, renderPaymentMethods, renderPrep, renderStatuses,
   renderStocktakes, renderTopProducts, renderMargins, renderUsage } from "./views.js";
 
-import { PLATFORM_ROLES as PLATFORM, ROLE_LABEL as ROLE_NAMES, ROLE_RANK as RANK } from "./vocab.js";
+import { PLATFORM_ROLES as PLATFORM, ROLE_LABEL as ROLE_NAMES, ROLE_SECTIONS } from "./vocab.js";
 
 
 const state = {
   user: null,
+  sections: new Set(), // the groups of cards the user's role sees (the vocabulary's "dashboard")
+  outlets: [], // the outlets the picker offers (the stock cards' "now" figures ask per outlet)
   outletId: "",
   dateFrom: "",
   dateTo: "",
@@ -77,13 +80,22 @@ function busy(on) {
   grid.classList.toggle("loading", state.loading > 0);
 }
 
+/** Whether the signed-in role sees a group of cards: "sales", "stock", "audit", "alerts",
+ *  "notifications" (sync/vocab.py DASHBOARD_SECTIONS, embedded in the page). */
+function sees(section) {
+  return state.sections.has(section);
+}
+
 async function startBoard(user) {
-  if (!user || (RANK[user.role] || 0) < RANK.manager) {
+  const sections = (user && ROLE_SECTIONS[user.role]) || new Set();
+  if (!sections.size) {
     await logout();
-    showLogin("The head-office dashboard is for managers, owners and head-office staff.");
+    showLogin("The head-office dashboard is for managers, owners, stockkeepers and head-office staff.");
     return;
   }
   state.user = user;
+  state.sections = sections;
+  $$("[data-section]").forEach((element) => show(element, sees(element.dataset.section)));
   show($("#login"), false);
   show($("#boot"), false);
   show($("#board"), true);
@@ -127,10 +139,12 @@ async function loadOutlets() {
   const select = $("#outlet-select");
   if (!session.tenant() && PLATFORM.has(state.user.role)) {
     select.replaceChildren(h("option", { value: "" }, "All outlets"));
+    state.outlets = [];
     return;
   }
   try {
     const outlets = await api.get("/api/outlets/", { page_size: 100, ordering: "name" });
+    state.outlets = outlets.results;
     const bound = state.user.outlet_id;
     const options = outlets.results.map((o) => h("option", { value: o.id }, `${o.name} (${o.code})`));
     select.replaceChildren(...(bound ? options : [h("option", { value: "" }, "All outlets"), ...options]));
@@ -150,40 +164,60 @@ function filters() {
     date_to: state.dateTo || undefined };
 }
 
+/** The board's frame: the tenant's name and currency, the range the server chose or was
+ *  given, and the line that says what the figures cover. */
+function frame(tenant, period) {
+  if (!state.dateTo && !state.dateFrom) state.today = period.date_to;
+  state.dateFrom = period.date_from;
+  state.dateTo = period.date_to;
+  $("#date-from").value = period.date_from;
+  $("#date-to").value = period.date_to;
+  setCurrency(tenant.currency);
+  $("#tenant-name").textContent = tenant.name;
+  document.title = `${tenant.name} · Head office`;
+  const outlet = state.outletId ? $("#outlet-select").selectedOptions[0]?.textContent : "All outlets";
+  const days = spanDays(period.date_from, period.date_to);
+  $("#period-label").textContent = `${outlet} · ${rangeLabel(period.date_from, period.date_to)} `
+    + `(${days} day${days === 1 ? "" : "s"})` + (period.previous_from ? " · trends compared with "
+    + rangeLabel(period.previous_from, period.previous_to) : "");
+}
+
 async function refresh() {
   if (PLATFORM.has(state.user.role) && !session.tenant()) return;
   banner("");
   busy(true);
   try {
-    const [dashboard, customers] = await Promise.all([
-      api.get("/api/analytics/dashboard/", filters()),
-      api.get("/api/analytics/customers/", filters()),
-    ]);
-    const { period } = dashboard;
-    if (!state.dateTo && !state.dateFrom) state.today = period.date_to;
-    state.dateFrom = period.date_from;
-    state.dateTo = period.date_to;
-    $("#date-from").value = period.date_from;
-    $("#date-to").value = period.date_to;
-    setCurrency(dashboard.tenant.currency);
-    $("#tenant-name").textContent = dashboard.tenant.name;
-    document.title = `${dashboard.tenant.name} · Head office`;
-    const outlet = state.outletId ? $("#outlet-select").selectedOptions[0]?.textContent : "All outlets";
-    $("#period-label").textContent = `${outlet} · ${rangeLabel(period.date_from, period.date_to)} `
-      + `(${period.days} day${period.days === 1 ? "" : "s"}) · trends compared with `
-      + rangeLabel(period.previous_from, period.previous_to);
-    renderKpis($("#kpis"), dashboard, customers);
-    renderTopProducts($("#top-products"), dashboard.top_products);
-    renderPaymentMethods($("#payment-methods"), dashboard.payment_methods);
-    renderStatuses($("#status-distribution"), dashboard.status_distribution);
-    renderPrep($("#prep-times"), dashboard.prep_times);
-    renderOutlets($("#per-outlet"), dashboard.per_outlet);
-    renderCustomers($("#customers"), customers);
-    await Promise.all([loadRevenue(), loadStocktakes(), loadPanel("/api/analytics/margins/", "#margins",
-      renderMargins, "Margins"), loadPanel("/api/stock/usage/", "#usage", renderUsage, "Stock usage")]);
-    await loadAudit(filters());
-    await loadAlerts((RANK[state.user.role] || 0) >= RANK.tenant_owner, banner);
-    await loadSettlements((RANK[state.user.role] || 0) >= RANK.manager, filters, banner);
+    const panels = [];
+    if (sees("sales")) {
+      const [dashboard, customers] = await Promise.all([
+        api.get("/api/analytics/dashboard/", filters()),
+        api.get("/api/analytics/customers/", filters()),
+      ]);
+      frame(dashboard.tenant, dashboard.period);
+      renderKpis($("#kpis"), dashboard, customers);
+      renderTopProducts($("#top-products"), dashboard.top_products);
+      renderPaymentMethods($("#payment-methods"), dashboard.payment_methods);
+      renderStatuses($("#status-distribution"), dashboard.status_distribution);
+      renderPrep($("#prep-times"), dashboard.prep_times);
+      renderOutlets($("#per-outlet"), dashboard.per_outlet);
+      renderCustomers($("#customers"), customers);
+      panels.push(loadRevenue(), loadPanel("/api/analytics/margins/", "#margins", renderMargins, "Margins"));
+    }
+    if (sees("stock")) {
+      if (sees("sales")) {
+        panels.push(loadPanel("/api/stock/usage/", "#usage", renderUsage, "Stock usage"));
+      } else { // the usage report frames a stock-only board: its tenant, currency and range
+        const usage = await api.get("/api/stock/usage/", filters());
+        frame(usage.tenant, usage);
+        renderUsage($("#usage"), usage);
+      }
+      panels.push(loadStocktakes(), loadPerOutlet("/api/stock/", "#on-hand", renderOnHand, "Stock on hand"),
+        loadPerOutlet("/api/stock/reorder/", "#reorder", renderReorder, "The reorder list"));
+    }
+    await Promise.all(panels);
+    if (sees("audit")) await loadAudit(filters());
+    await loadAlerts(sees("alerts"), banner);
+    await loadSettlements(sees("sales"), filters, banner);
     $("#grid").dataset.state = "ready";
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) return; // back at the login already
@@ -207,6 +241,19 @@ async function loadStocktakes() {
 async function loadPanel(path, selector, render, what) {
   try {
     render($(selector), await api.get(path, filters()));
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) throw error;
+    $(selector).replaceChildren(h("p", { class: "empty" }, `${what} did not load: ${error.message}`));
+  }
+}
+
+/** A "now" card the API answers per outlet: asked for the chosen outlet, or each outlet the
+ *  picker offers; it fails alone like any panel. */
+async function loadPerOutlet(path, selector, render, what) {
+  const outlets = state.outletId ? state.outlets.filter((o) => String(o.id) === state.outletId) : state.outlets;
+  try {
+    render($(selector), await Promise.all(outlets.map(async (outlet) => ({ outlet,
+      page: await api.get(path, { outlet_id: outlet.id, page_size: 100 }) }))));
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) throw error;
     $(selector).replaceChildren(h("p", { class: "empty" }, `${what} did not load: ${error.message}`));

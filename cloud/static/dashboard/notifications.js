@@ -5,6 +5,8 @@
 import { api, ApiError, login, logout, session, whenSessionLost } from "./api.js";
 import { $, h, show } from "./dom.js";
 
+import { ROLE_SECTIONS } from "./vocab.js";
+
 const TYPES = ["order_created", "payment_received", "production_complete", "order_ready", "payment_reminder",
   "order_cancelled", "order_refunded"];
 const REFRESH_MS = 3000;
@@ -150,7 +152,12 @@ async function onTest(event) {
   show(result, true);
 }
 
-function enter(user) {
+async function enter(user) {
+  if (!user || !ROLE_SECTIONS[user.role]?.has("notifications")) { // the vocabulary's dashboard groups
+    await logout();
+    leave("The notifications page is for managers, owners and head-office staff.");
+    return;
+  }
   show($("#login"), false);
   show($("#board"), true);
   $("#user-name").textContent = user ? `${user.username} (${user.role})` : "";
@@ -184,7 +191,7 @@ function start() {
     event.preventDefault();
     const data = new FormData(event.target);
     try {
-      enter(await login(data.get("username").trim(), data.get("password")));
+      await enter(await login(data.get("username").trim(), data.get("password")));
     } catch (error) {
       leave(describe(error));
     }

@@ -16,4 +16,7 @@ export const ROLES = VOCAB.roles || [];
 export const ROLE_RANK = Object.fromEntries(ROLES.map((r) => [r.name, r.rank]));
 export const ROLE_LABEL = Object.fromEntries(ROLES.map((r) => [r.name, r.label]));
 export const PLATFORM_ROLES = new Set(ROLES.filter((r) => r.platform).map((r) => r.name));
+// The groups of dashboard cards each role sees (empty: not let in), decided once in
+// sync/vocab.py DASHBOARD_SECTIONS.
+export const ROLE_SECTIONS = Object.fromEntries(ROLES.map((r) => [r.name, new Set(r.dashboard || [])]));
 export const methodLabel = (method) => METHOD_LABEL[method] || method;

@@ -282,12 +282,20 @@ def on_shift_closed(session, shift: Shift, figures: dict) -> list[PrintJobRow]:
                     shift_id=shift.id)]
 
 
-def print_report(session, shift: Shift, figures: dict) -> PrintJobRow:
+def print_report(session, shift: Shift, figures: dict, *, user_id: int | None = None,
+                 terminal: int | None = None) -> PrintJobRow:
+    """The shift's X report, or once closed its Z again: that one is a reprint and audited
+    (`reprint` of the shift), like a receipt's."""
     printer = receipt_printer(session)
     if printer is None:
         raise Conflict("No receipt printer is set up at this outlet", "NO_PRINTER")
-    return enqueue(session, printer, "report", print_documents.shift_report(session, shift, figures).to_dict(),
-                   shift_id=shift.id)
+    job = enqueue(session, printer, "report", print_documents.shift_report(session, shift, figures).to_dict(),
+                  shift_id=shift.id)
+    if figures["status"] == "closed":
+        session.flush()
+        audit.record(session, "reprint", user_id=user_id, terminal=terminal if terminal is not None else shift.terminal,
+                     object_type="shift", object_id=shift.uuid, after={"kind": "z_report", "print_job_id": job.id})
+    return job
 
 
 def receipt_text(session, order: Order) -> list[str]:

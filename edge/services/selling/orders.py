@@ -324,9 +324,18 @@ def _mark_limited(session, order: Order) -> None:
             promotion.limited = promotion.promotion_id in limited
 
 
-def _record_promotion_uses(session, order: Order, before: dict[int, int]) -> None:
-    """Queue +1/-1 promotion uses so that what this order holds matches its promotions."""
+def _record_promotion_uses(session, order: Order, before: dict[int, int], user_id: int | None = None) -> None:
+    """Queue +1/-1 promotion uses so that what this order holds matches its promotions.
+    A promotion a code brought onto the order is a discount someone at the till chose:
+    audited (`discount`) with who, the code and the amount."""
     after = {p.promotion_id: p.discount_amount for p in order.promotions} if order.status != "cancelled" else {}
+    for promotion in order.promotions if order.status != "cancelled" else ():
+        if promotion.code and promotion.promotion_id not in before:
+            audit.record(session, "discount", user_id=user_id if user_id is not None else order.cashier_id,
+                         terminal=order.terminal, object_type="order", object_id=order.uuid,
+                         after={"order_number": order.order_number, "promotion_id": promotion.promotion_id,
+                                "name": promotion.name, "code": promotion.code,
+                                "amount": format_amount(promotion.discount_amount)})
     changes = [(pid, 1, after[pid]) for pid in after if pid not in before]
     changes += [(pid, -1, before[pid]) for pid in before if pid not in after]
     for promotion_id, count, amount in sorted(changes):
@@ -414,7 +423,7 @@ def create(session, user_id: int, terminal: int, shift, wanted: NewOrder) -> tup
     _fill(session, order, result)
     order.payments, order.refunds = [], []  # known empty: no lazy load later
     _insert_new(session, order)
-    _record_promotion_uses(session, order, before={})
+    _record_promotion_uses(session, order, before={}, user_id=user_id)
     record_change(session, order, first=True)
     return order, True
 
@@ -440,7 +449,7 @@ def _code_of(session, promotion_id: int, codes: list[str]) -> str | None:
     return code if code in codes else None
 
 
-def update(session, order: Order, patch: OrderPatch) -> Order:
+def update(session, order: Order, patch: OrderPatch, *, user_id: int | None = None) -> Order:
     """Change an order that has not gone to the kitchen (draft or pending): its details,
     its customer, its status within draft/pending, its lines and codes (repriced)."""
     if order.status not in EDITABLE:
@@ -454,7 +463,7 @@ def update(session, order: Order, patch: OrderPatch) -> Order:
     if patch.status is not None and patch.status != order.status:
         _change_status(order, patch.status)
     if patch.reprices:
-        _reprice(session, order, patch)
+        _reprice(session, order, patch, user_id)
     record_change(session, order)
     return order
 
@@ -482,7 +491,7 @@ def _change_status(order: Order, status: str) -> None:
     order.status = status
 
 
-def _reprice(session, order: Order, patch: OrderPatch) -> None:
+def _reprice(session, order: Order, patch: OrderPatch, user_id: int | None = None) -> None:
     """New lines, codes or customer: the order is priced again as a whole."""
     before = _held_promotions(session, order)
     lines = patch.lines or tuple(
@@ -497,7 +506,7 @@ def _reprice(session, order: Order, patch: OrderPatch) -> None:
     order.promo_codes = [c.strip().upper() for c in codes]
     _fill(session, order, result)
     session.flush()
-    _record_promotion_uses(session, order, before)
+    _record_promotion_uses(session, order, before, user_id)
 
 
 # --- the status flow -------------------------------------------------------------------
