@@ -48,7 +48,9 @@ TEMPLATE_REFUSALS = dict(
     TEMPLATE_NOT_ALLOWED="a construct the sandbox refuses (set, calls, imports, arithmetic, ...)",
     TEMPLATE_TOO_COMPLEX="nested too deep", EMPTY_BODY="the body is empty", SUBJECT_REQUIRED="email needs a subject",
     TEMPLATE_TOO_LONG="over 20,000 characters", RENDER_FAILED="the type's samples do not render",
-    MESSAGE_TOO_LONG="the rendered message is over the channel's limit")
+    MESSAGE_TOO_LONG="the rendered message is over the channel's limit",
+    NOT_WHATSAPP="whatsapp_template on an email template", INVALID_TEMPLATE_NAME="not a WhatsApp template name",
+    INVALID_LANGUAGE="not a WhatsApp language code", UNKNOWN_FIELD="whatsapp_template takes name, language, variables")
 
 
 def _test_limit():

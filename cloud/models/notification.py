@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cloud.models.base import Base, Timestamps
@@ -38,6 +38,9 @@ class NotificationTemplate(Timestamps, Base):
     variables: Mapped[list] = mapped_column(default=list)  # those the body and subject use
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)  # the one events use (type, channel)
+    # WhatsApp only: the Meta-approved template it is sent as, {"name", "language", "variables"}
+    # (our variables filling its body's {{1}}, {{2}}, ... in order); None sends the body as free text
+    whatsapp_template: Mapped[dict | None] = mapped_column(JSON, nullable=True, default=None)
 
 
 class Notification(Base):
@@ -59,6 +62,8 @@ class Notification(Base):
     subject: Mapped[str] = mapped_column(String(255), default="")
     body: Mapped[str] = mapped_column(Text)  # WhatsApp text or the email's text part, rendered when queued
     html: Mapped[str | None] = mapped_column(Text)
+    # the approved template this message is sent as, {"name", "language", "parameters"}; None: free text
+    whatsapp_template: Mapped[dict | None] = mapped_column(JSON, nullable=True, default=None)
     status: Mapped[str] = mapped_column(String(12), default=QUEUED, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)

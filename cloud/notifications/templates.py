@@ -33,6 +33,7 @@ from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.exceptions import TemplateError as JinjaTemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
+from cloud.notifications import whatsapp_mapping
 from cloud.notifications.catalogue import (
     BOOL,
     CHANNELS,
@@ -86,6 +87,7 @@ class TemplateSource:
     channel: str
     body: str
     subject: str = ""
+    whatsapp_template: dict | None = None   # the approved-template mapping (whatsapp_mapping.check)
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,7 @@ class Rendered:
     subject: str        # email only ('' for WhatsApp)
     text: str           # the WhatsApp message, or the email's text part
     html: str | None    # the email's HTML part (None for WhatsApp)
+    whatsapp_template: dict | None = None   # {"name", "language", "parameters"}: sent as Meta's template
 
 
 @dataclass(frozen=True)
@@ -588,7 +591,7 @@ def _render_source(source: TemplateSource, variables: dict, template_type: Templ
         text = _render_capped(body, False, variables, MAX_WHATSAPP_CHARS, "body").strip()
         if not text:
             raise TemplateError("the rendered message is empty", "EMPTY_MESSAGE", "body")
-        return Rendered("", text, None)
+        return Rendered("", text, None, whatsapp_mapping.filled(source.whatsapp_template, variables))
     subject_source, _ = _parse(source.subject, "subject", template_type)
     subject = " ".join(_render_capped(subject_source, False, variables, MAX_SUBJECT_CHARS * 4, "subject").split())
     if not subject:
@@ -697,6 +700,7 @@ def check(source: TemplateSource, declared: list[str] | tuple[str, ...] | None =
         used += [name for name in subject_used if name not in used]
     elif source.subject.strip():
         warnings.append("the subject is not used for WhatsApp messages")
+    whatsapp_mapping.check(source.whatsapp_template, template_type, channel)
     rendered = preview(source, currency=currency, timezone=timezone)
     return CheckResult(tuple(used), tuple(warnings), rendered)
 

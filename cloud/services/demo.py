@@ -193,6 +193,11 @@ DEMO_CUSTOMER = {"name": "Budi Santoso", "phone": "081298765432", "email": "budi
                  "marketing_consent": True}
 
 
+# the simulator's approved payment_received ("Halo {{1}}, pembayaran {{2}} untuk pesanan {{3}} ...")
+DEMO_WHATSAPP_TEMPLATE = {"name": "payment_received", "language": "id",
+                          "variables": ["customer_name", "amount", "order_code"]}
+
+
 def _ensure_notifications(session, owner: Actor, outlet: Outlet) -> None:
     """A customer with a phone and an email, and the default payment_received templates
     (WhatsApp and email), so a paid order for Budi shows on the simulator and in the mailbox;
@@ -206,7 +211,8 @@ def _ensure_notifications(session, owner: Actor, outlet: Outlet) -> None:
                                                               NotificationTemplate.name == name)).first() is None:
             notification_templates.create_template(session, owner, {
                 "name": name, "type": paid.name, "channel": channel, "is_default": True, "body": paid.default_body,
-                "subject": paid.default_subject if channel == "email" else ""})
+                "subject": paid.default_subject if channel == "email" else "",
+                "whatsapp_template": DEMO_WHATSAPP_TEMPLATE if channel == "whatsapp" else None})
     dough = session.execute(select(StockItem.id).where(StockItem.tenant_id == owner.tenant_id,
                                                        StockItem.name == "Dough")).scalar()
     for name, trigger, condition, actions in DEMO_RULES:

@@ -22,7 +22,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from cloud.models import Notification, NotificationOptOut, NotificationStatusEvent
 from cloud.models.notification import DELIVERED, FAILED, QUEUED, READ, SENT, STATUS_RANK
-from cloud.notifications.channels.base import Message, SendResult
+from cloud.notifications.channels.base import Message, SendResult, WhatsAppTemplate
 from cloud.notifications.channels.email import email_address
 from cloud.notifications.channels.whatsapp_webhooks import StatusUpdate
 from cloud.notifications.errors import NotificationError
@@ -88,7 +88,8 @@ def enqueue(session, tenant_id: int, *, channel: str, recipient: str, rendered: 
         tenant_id=tenant_id, template_id=template.id if template is not None else None,
         template_name=template.name if template is not None else "", type=type_, channel=channel,
         recipient=recipient, customer_id=customer_id, order_uuid=order_uuid, order_code=order_code,
-        subject=rendered.subject, body=rendered.text, html=rendered.html, status=QUEUED, attempts=0,
+        subject=rendered.subject, body=rendered.text, html=rendered.html,
+        whatsapp_template=rendered.whatsapp_template if channel == "whatsapp" else None, status=QUEUED, attempts=0,
         next_attempt_at=not_before or now, expires_at=expires_at, idempotency_key=key[:200],
         last_error_code="", last_error="", created_at=now,
     ).on_conflict_do_nothing(index_elements=["tenant_id", "idempotency_key"]).returning(Notification.id)).scalar()
@@ -116,8 +117,13 @@ def claim(session, *, limit: int, lease_s: int, now: datetime | None = None) -> 
 
 
 def message_of(notification: Notification) -> Message:
+    """The channel's message: a WhatsApp one with an approved-template mapping goes as that
+    template (outside the 24-hour window free text would fail with 131047), else as text."""
+    mapped = notification.whatsapp_template if notification.channel == "whatsapp" else None
+    template = WhatsAppTemplate(mapped["name"], mapped["language"], tuple(mapped.get("parameters") or ())) \
+        if mapped else None
     return Message(recipient=notification.recipient, text=notification.body, subject=notification.subject,
-                   html=notification.html, reference=reference(notification.id))
+                   html=notification.html, whatsapp_template=template, reference=reference(notification.id))
 
 
 def backoff_s(attempt: int, base_s: int, cap_s: int, retry_after_s: float | None = None) -> float:

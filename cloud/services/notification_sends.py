@@ -19,7 +19,7 @@ from cloud.notifications.catalogue import BOOL, DATETIME, INT, ITEMS, MONEY
 from cloud.notifications.errors import TemplateError
 from cloud.services import notification_outbox as outbox
 from cloud.services.actor import Actor
-from cloud.services.notification_templates import currency_of, get_template, refusal
+from cloud.services.notification_templates import currency_of, get_template, refusal, source_of
 from cloud.services.notification_triggers import order_values
 from sync.errors import Conflict, Invalid
 from sync.timeutil import utcnow
@@ -48,7 +48,7 @@ def send_test(session, actor: Actor, data: dict):
         if template.channel != channel:
             raise Invalid(f"template {template.id} is a {template.channel} template", "CHANNEL_MISMATCH",
                                    "channel")
-        source = templates.TemplateSource(template.type, template.channel, template.body, template.subject or "")
+        source = source_of(template)
         try:
             values = templates.wire_values(template.type, data.get("template_vars") or {})
             rendered = templates.preview(source, currency=currency_of(session, tenant_id), values=values)
@@ -93,7 +93,7 @@ def send_bulk(session, actor: Actor, data: dict) -> dict:
     if schedule_at is not None:
         schedule_at = schedule_at.astimezone(UTC).replace(tzinfo=None) if schedule_at.tzinfo else schedule_at
     template_type = catalogue.template_type(template.type)
-    source = templates.TemplateSource(template.type, template.channel, template.body, template.subject or "")
+    source = source_of(template)
     currency = currency_of(session, tenant_id)
     batch = uuid.uuid4()
     results = []

@@ -5,12 +5,12 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from cloud.models import NotificationTemplate, Tenant
-from cloud.notifications import templates
+from cloud.notifications import catalogue, templates, whatsapp_mapping
 from cloud.notifications.errors import TemplateError
 from cloud.services.actor import Actor
 from sync.errors import Invalid, NotFound
 
-FIELDS = ("name", "type", "channel", "subject", "body", "is_active", "is_default")
+FIELDS = ("name", "type", "channel", "subject", "body", "is_active", "is_default", "whatsapp_template")
 
 
 def refusal(error: TemplateError) -> Invalid:
@@ -23,12 +23,20 @@ def currency_of(session, tenant_id: int) -> str:
     return session.execute(select(Tenant.currency).where(Tenant.id == tenant_id)).scalar() or "IDR"
 
 
+def source_of(template: NotificationTemplate) -> templates.TemplateSource:
+    """What the engine renders for a saved template (its WhatsApp mapping included)."""
+    return templates.TemplateSource(template.type, template.channel, template.body, template.subject or "",
+                                    template.whatsapp_template)
+
+
 def _check(session, tenant_id: int, template: NotificationTemplate, declared=None) -> templates.CheckResult:
-    source = templates.TemplateSource(template.type, template.channel, template.body, template.subject or "")
     try:
-        return templates.check(source, declared, currency=currency_of(session, tenant_id))
+        result = templates.check(source_of(template), declared, currency=currency_of(session, tenant_id))
+        template.whatsapp_template = whatsapp_mapping.check(template.whatsapp_template,
+                                                            catalogue.template_type(template.type), template.channel)
     except TemplateError as error:
         raise refusal(error) from None
+    return result
 
 
 def _one_default(session, template: NotificationTemplate) -> None:
@@ -48,7 +56,8 @@ def with_check(template: NotificationTemplate, result: templates.CheckResult) ->
 
 def create_template(session, actor: Actor, data: dict) -> NotificationTemplate:
     tenant_id = actor.require_tenant()
-    values = {"subject": "", "is_active": True, "is_default": False, **{k: data[k] for k in FIELDS if k in data}}
+    values = {"subject": "", "is_active": True, "is_default": False, "whatsapp_template": None,
+              **{k: data[k] for k in FIELDS if k in data}}
     template = NotificationTemplate(tenant_id=tenant_id, **values)
     result = _check(session, tenant_id, template, data.get("variables"))
     template.variables = list(result.variables)
@@ -97,8 +106,11 @@ def default_template(session, tenant_id: int, type_: str, channel: str) -> Notif
 def preview(session, actor: Actor, data: dict) -> templates.Rendered:
     """A template (saved or not) with the type's sample data, some of it replaced by `template_vars`."""
     tenant_id = actor.require_tenant()
-    source = templates.TemplateSource(data["type"], data["channel"], data["body"], data.get("subject") or "")
     try:
+        mapping = whatsapp_mapping.check(data.get("whatsapp_template"), catalogue.template_type(data["type"]),
+                                         data["channel"])
+        source = templates.TemplateSource(data["type"], data["channel"], data["body"], data.get("subject") or "",
+                                          mapping)
         values = templates.wire_values(data["type"], data.get("template_vars") or {})
         return templates.preview(source, currency=currency_of(session, tenant_id), values=values)
     except TemplateError as error:

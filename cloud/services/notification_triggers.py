@@ -37,7 +37,7 @@ from cloud.notifications import catalogue, templates
 from cloud.notifications.errors import TemplateError
 from cloud.services import automation_events, receipts
 from cloud.services import notification_outbox as outbox
-from cloud.services.notification_templates import default_template
+from cloud.services.notification_templates import default_template, source_of
 from sync.errors import Invalid
 from sync.timeutil import utcnow
 
@@ -191,10 +191,9 @@ def _receipt_message(session, trigger: NotificationTrigger, order: SyncedOrder, 
     if not values["receipt_url"]:
         return "no e-receipt link: the till sent none that verifies and POS_CLOUD_PUBLIC_URL is not set"
     template = default_template(session, trigger.tenant_id, E_RECEIPT, trigger.channel)
-    source = templates.TemplateSource(E_RECEIPT, trigger.channel, template.body if template else
-                                      template_type.default_body,
-                                      (template.subject or "") if template else
-                                      (template_type.default_subject if trigger.channel == "email" else ""))
+    source = source_of(template) if template is not None else templates.TemplateSource(
+        E_RECEIPT, trigger.channel, template_type.default_body,
+        template_type.default_subject if trigger.channel == "email" else "")
     timezone = session.execute(select(Outlet.timezone).where(Outlet.id == order.outlet_id)).scalar() or "UTC"
     currency = session.execute(select(Tenant.currency).where(Tenant.id == order.tenant_id)).scalar() or "IDR"
     try:
@@ -264,7 +263,7 @@ def _messages_for(session, trigger: NotificationTrigger, order: SyncedOrder, now
         if outbox.opted_out(session, trigger.tenant_id, channel, recipient):
             outcomes.append(f"{channel}: opted out")
             continue
-        source = templates.TemplateSource(template.type, template.channel, template.body, template.subject or "")
+        source = source_of(template)
         try:
             rendered = templates.render(source, values, currency=currency, timezone=timezone)
         except TemplateError as error:

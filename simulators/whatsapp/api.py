@@ -13,7 +13,7 @@ import time
 
 from flask import Blueprint, jsonify
 
-from simulators.whatsapp.core import ERRORS
+from simulators.whatsapp.core import ERRORS, fill, placeholders
 from simulators.whatsapp.store import SimMessage, new_wamid, now
 from simulators.whatsapp.web import bearer_is, graph_error, json_object, simulator
 
@@ -33,15 +33,29 @@ def _required(name: str):
     return graph_error(400, 100, f"(#100) The parameter {name} is required.")
 
 
-def _template_text(template: dict) -> tuple[str, list[str]]:
+def _body_parameters(template: dict) -> list[str]:
     parameters = []
     for component in template.get("components") or []:
-        if isinstance(component, dict):
+        if isinstance(component, dict) and component.get("type") == "body":
             for parameter in component.get("parameters") or []:
                 if isinstance(parameter, dict) and parameter.get("type") == "text":
                     parameters.append(str(parameter.get("text", "")))
-    shown = f"[template {template['name']} ({template['language']['code']})]"
-    return (shown + (" " + " | ".join(parameters) if parameters else "")), parameters
+    return parameters
+
+
+def _check_template(sim, name: str, language: str, parameters: list[str]):
+    """Meta's refusals of a template send: 132001 (HTTP 404) for a name not approved in that
+    language, 132000 when the body's parameters are not as many as its {{n}}."""
+    approved = sim.config.approved(name, language)
+    if approved is None:
+        return None, graph_error(404, 132001, f"(#132001) {ERRORS[132001][0]}",
+                                 details=f"template name ({name}) does not exist in {language}")
+    expected = placeholders(approved["body"])
+    if len(parameters) != expected:
+        return None, graph_error(400, 132000, f"(#132000) {ERRORS[132000][0]}",
+                                 details=f"body: number of localizable_params ({len(parameters)}) does not match "
+                                         f"the expected number of params ({expected})")
+    return fill(approved["body"], parameters), None
 
 
 @bp.post("/<version>/<phone_number_id>/messages")
@@ -92,13 +106,18 @@ def send(version, phone_number_id):
         language = raw.get("language")
         if not isinstance(language, dict) or not isinstance(language.get("code"), str) or not language["code"]:
             return _required("template['language']['code']")
-        shown, parameters = _template_text(raw)
+        parameters = _body_parameters(raw)
+        shown, refusal = _check_template(sim, raw["name"], language["code"], parameters)
+        if refusal is not None:
+            return refusal
         template = {"name": raw["name"], "language": language["code"], "parameters": parameters}
     else:
         return _invalid(f"The simulator takes text and template messages, not {kind!r}")
     wa_id = to.lstrip("+")
+    # Meta takes free text outside the customer service window, then fails it by webhook (131047)
+    outside = kind == "text" and not sim.config.window_open(wa_id, time.time())
     message = sim.accept(SimMessage(new_wamid(wa_id), phone_number_id, to, wa_id, kind, shown, template,
-                                    reference, now()))
+                                    reference, now()), fail_code=131047 if outside else None)
     answer = {"messaging_product": "whatsapp", "contacts": [{"input": to, "wa_id": wa_id}],
               "messages": [{"id": message.id}]}
     if kind == "template":

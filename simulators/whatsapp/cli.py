@@ -31,7 +31,11 @@ def _interrupt(*_):
               show_default=True, help="The business phone number id messages are sent from.")
 @click.option("--display-phone-number", envvar="POS_SIM_WHATSAPP_DISPLAY_PHONE_NUMBER",
               default=DEFAULT_DISPLAY_PHONE_NUMBER, show_default=True)
-def whatsapp_sim(host, port, webhook_url, access_token, app_secret, phone_number_id, display_phone_number):
+@click.option("--enforce-window/--no-enforce-window", envvar="POS_SIM_WHATSAPP_ENFORCE_WINDOW", default=False,
+              show_default=True, help="Free text to a number that has not written within 24 hours fails (131047), "
+                                      "as Meta does; templates still go.")
+def whatsapp_sim(host, port, webhook_url, access_token, app_secret, phone_number_id, display_phone_number,
+                 enforce_window):
     """Serve the WhatsApp Cloud API simulator (no internet needed; see docs/api-extensions.md)."""
     from werkzeug.serving import make_server
 
@@ -43,6 +47,7 @@ def whatsapp_sim(host, port, webhook_url, access_token, app_secret, phone_number
         raise click.BadParameter("digits only, as Meta shows it", param_hint="--phone-number-id")
     app = create_app(Account(access_token, app_secret, phone_number_id, display_phone_number),
                      webhook_url=webhook_url)
+    app.extensions["whatsapp_sim"].config.enforce_window = enforce_window
     server = make_server(host, port, app, threaded=True)
     signal.signal(signal.SIGTERM, _interrupt)  # a stopped process ends like Ctrl-C: ticker joined, port closed
     click.echo(f"WhatsApp simulator on http://{host}:{port}/ (phone number id {phone_number_id}; webhooks to "

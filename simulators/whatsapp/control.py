@@ -5,13 +5,15 @@ GET  /_sim/messages/                messages, newest first (filters: to, status,
 GET  /_sim/messages/<id>            one message
 POST /_sim/messages/<id>/status     report delivered / read / failed now (and its webhook)
 GET  /_sim/webhooks/                every status webhook and its attempts (filter: message_id)
-GET/POST /_sim/config               timing, failing numbers, API errors, webhook faults and URL
+GET/POST /_sim/config               timing, failing numbers, API errors, webhook faults and URL, the
+                                    approved templates, the 24-hour window (enforce_window, open_windows)
 POST /_sim/reset                    forget every message and webhook
 
 Errors use the product's error body {"error", "message", "field", "code"}.
 """
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from flask import Blueprint, Response, jsonify, request
@@ -95,6 +97,15 @@ def _whole(key: str, value, upper: int = 3_600_000) -> None:
         raise SimulatorError(400, "INVALID_SETTING", f"{key} is a whole number from 0 to {upper}", key)
 
 
+def _check_templates(items) -> list[dict]:
+    """The approved templates: [{name, language, body with {{1}}, {{2}}, ...}]."""
+    if not isinstance(items, list) or len(items) > 500 or not all(
+            isinstance(item, dict) and set(item) == {"name", "language", "body"}
+            and all(isinstance(item[key], str) and item[key] for key in item) for item in items):
+        raise SimulatorError(400, "INVALID_SETTING", "templates is a list of {name, language, body}", "templates")
+    return [dict(item) for item in items]
+
+
 def _check_config(payload: dict, current: dict) -> dict:
     unknown = sorted(set(payload) - set(current))
     if unknown:
@@ -103,7 +114,7 @@ def _check_config(payload: dict, current: dict) -> dict:
     for key in ("response_delay_ms", "delay_ms", "duplicate", "drop_next"):
         if key in payload:
             _whole(key, payload[key], 600_000)
-    for key in ("auto_read", "reorder"):
+    for key in ("auto_read", "reorder", "enforce_window"):
         if key in payload and not isinstance(payload[key], bool):
             raise SimulatorError(400, "INVALID_SETTING", f"{key} is true or false", key)
     url = payload.get("webhook_url")
@@ -132,6 +143,14 @@ def _check_config(payload: dict, current: dict) -> dict:
                 and isinstance(item.get("code", 131000), int) for item in errors):
             raise SimulatorError(400, "INVALID_SETTING", "api_errors is a list of {http_status: 400-599, code}",
                                  "api_errors")
+    if "templates" in payload:
+        changes["templates"] = _check_templates(payload["templates"])
+    if "open_windows" in payload:
+        numbers = payload["open_windows"]
+        if not isinstance(numbers, list) or not all(isinstance(number, str) and _digits(number) for number in numbers):
+            raise SimulatorError(400, "INVALID_SETTING", "open_windows lists the numbers that wrote to the business "
+                                 "just now (their 24-hour window opens)", "open_windows")
+        changes["open_windows"] = {**current["open_windows"], **{_digits(number): time.time() for number in numbers}}
     retry = payload.get("retry_ms")
     if retry is not None and (not isinstance(retry, list) or len(retry) > 20 or not all(
             isinstance(item, int) and not isinstance(item, bool) and 0 <= item <= 3_600_000 for item in retry)):

@@ -7,6 +7,7 @@ errors to answer the next sends with, and the webhook faults of `webhooks.Dispat
 """
 from __future__ import annotations
 
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -20,6 +21,30 @@ DEFAULT_PHONE_NUMBER_ID = "109876543210987"
 DEFAULT_DISPLAY_PHONE_NUMBER = "6281100000000"
 DEFAULT_WABA_ID = "102290129340398"
 TICK_S = 0.1
+WINDOW_S = 24 * 3600   # the customer service window: free text only this long after the customer wrote
+
+# The templates "approved in WhatsApp Manager" (name, language, body with {{1}}, {{2}}, ...): Meta's stock
+# hello_world and the demo's. POST /_sim/config {"templates": [...]} replaces them.
+DEFAULT_TEMPLATES = [
+    {"name": "hello_world", "language": "en_US",
+     "body": "Welcome and congratulations!! This message demonstrates your ability to send a WhatsApp message "
+             "notification from the Cloud API, hosted by Meta. Thank you for taking the time to test with us."},
+    {"name": "payment_received", "language": "id",
+     "body": "Halo {{1}}, pembayaran {{2}} untuk pesanan {{3}} sudah kami terima. Terima kasih!"},
+    {"name": "order_ready", "language": "id", "body": "Pesanan {{1}} sudah siap diambil."},
+]
+_PLACEHOLDER = re.compile(r"\{\{(\d+)\}\}")
+
+
+def placeholders(body: str) -> int:
+    """How many body parameters a template takes: its highest {{n}}."""
+    return max((int(number) for number in _PLACEHOLDER.findall(body)), default=0)
+
+
+def fill(body: str, parameters: list[str]) -> str:
+    """The template's body as the phone shows it: {{n}} replaced by the n-th parameter."""
+    return _PLACEHOLDER.sub(lambda match: parameters[int(match.group(1)) - 1]
+                            if 0 < int(match.group(1)) <= len(parameters) else match.group(0), body)
 
 # Titles and details of the Meta error codes the simulator can produce (Cloud API error codes page).
 ERRORS = {
@@ -35,6 +60,8 @@ ERRORS = {
                                       "is not a WhatsApp phone number; ..."),
     131047: ("Re-engagement message", "Message failed to send because more than 24 hours have passed since the "
                                       "customer last replied to this number."),
+    132000: ("Number of parameters does not match the expected number of params",
+             "The number of parameters provided does not match the number expected by the template."),
     131050: ("User stopped marketing messages", "Unable to deliver marketing messages to this user."),
     130429: ("Rate limit hit", "Message failed to send because there were too many messages sent from this phone "
                                "number in a short period of time"),
@@ -83,10 +110,21 @@ class SimConfig:
     reorder: bool = False             # a message's webhooks held until its last status, sent newest first
     retry_ms: list = field(default_factory=lambda: [1000, 2000, 4000, 8000, 16000])
     timeout_s: float = 5.0
+    templates: list = field(default_factory=lambda: [dict(item) for item in DEFAULT_TEMPLATES])
+    enforce_window: bool = False      # on: free text to a number that has not written within 24 h fails, 131047
+    open_windows: dict = field(default_factory=dict)   # wa_id -> when the customer last wrote (epoch seconds)
 
     def as_dict(self) -> dict:
         return {key: (dict(value) if isinstance(value, dict) else list(value) if isinstance(value, list) else value)
                 for key, value in self.__dict__.items()}
+
+    def approved(self, name: str, language: str) -> dict | None:
+        return next((item for item in self.templates if item["name"] == name and item["language"] == language),
+                    None)
+
+    def window_open(self, wa_id: str, moment: float) -> bool:
+        wrote = self.open_windows.get(wa_id)
+        return not self.enforce_window or (wrote is not None and moment - wrote < WINDOW_S)
 
 
 class Simulator:
@@ -103,15 +141,16 @@ class Simulator:
 
     # --- the phone's side ------------------------------------------------------------
 
-    def accept(self, message: SimMessage) -> SimMessage:
-        """Keep a message the API took and plan what the phone will report."""
+    def accept(self, message: SimMessage, fail_code: int | None = None) -> SimMessage:
+        """Keep a message the API took and plan what the phone will report (`fail_code`:
+        it fails, as free text outside the window does, 131047)."""
         self.store.add(message)
         with self.store.lock:
             message.history.append({"status": message.status, "at": iso(message.created_at)})
         delays = self.config.status_delays_ms
         start = time.monotonic()
         with self._lock:
-            fail_code = self.config.fail_numbers.get(message.wa_id)
+            fail_code = self.config.fail_numbers.get(message.wa_id) or fail_code
             if fail_code is not None:
                 steps = [(FAILED, delays.get(SENT, 0), int(fail_code))]
             else:

@@ -108,7 +108,9 @@ def _expect_payment_received(demo: Demo, maildir, order: dict) -> None:
     messages = requests.get(sim, params={"to": "+6281298765432"}).json()["data"]
     assert len(messages) == 1 and order["order_number"] in messages[0]["body"]
     rupiah = f"Rp {int(Decimal(order['total_amount'])):,}".replace(",", ".")  # as the receipt prints it
-    assert f"Jumlah: {rupiah}" in messages[0]["body"] and messages[0]["status"] == "read"
+    # the demo's template maps to the approved payment_received: sent as Meta's template message
+    assert messages[0]["type"] == "template" and messages[0]["template"]["name"] == "payment_received"
+    assert f"pembayaran {rupiah} untuk pesanan" in messages[0]["body"] and messages[0]["status"] == "read"
     mails = [path.read_text() for path in (maildir / "new").iterdir()]
     assert len(mails) == 1 and f"Subject: Pembayaran {order['order_number']} diterima" in mails[0]
 

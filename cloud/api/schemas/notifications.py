@@ -12,6 +12,27 @@ TYPES = tuple(TEMPLATE_TYPES)
 HISTORY_TYPES = (*TYPES, *AUTOMATION_TRIGGERS)  # a rule's messages carry its trigger as their type
 
 
+class WhatsAppTemplateIn(Schema):
+    name = String(required=True, validate=Length(min=1, max=512),
+                  metadata={"description": "The approved template's name in WhatsApp Manager"})
+    language = String(required=True, validate=Length(min=2, max=10),
+                      metadata={"description": "Its language code, e.g. 'id' or 'en_US'"})
+    variables = List(String(validate=Length(max=60)), load_default=list, validate=Length(max=100),
+                     metadata={"description": "Our variables filling its body parameters {{1}}, {{2}}, ... in order"})
+
+
+class WhatsAppTemplateOut(Schema):
+    name = String(required=True)
+    language = String(required=True)
+    variables = List(String(), required=True)
+
+
+class WhatsAppSendOut(Schema):
+    name = String(required=True)
+    language = String(required=True)
+    parameters = List(String(), required=True)
+
+
 class TemplateFields(Schema):
     name = String(validate=Length(min=1, max=120))
     type = String(validate=OneOf(TYPES), metadata={"description": "The moment it is about (brief 004's types)"})
@@ -23,6 +44,9 @@ class TemplateFields(Schema):
                      metadata={"description": "Optional: the variables the client means to use; each is checked"})
     is_active = Boolean()
     is_default = Boolean(metadata={"description": "The one template synced events use for its type and channel"})
+    whatsapp_template = Nested(WhatsAppTemplateIn, allow_none=True, metadata={
+        "description": "WhatsApp only: the Meta-approved template messages are sent as (outside the customer's "
+                       "24-hour window only those are delivered); null sends the body as free text"})
 
 
 class TemplateCreateIn(TemplateFields):
@@ -36,6 +60,8 @@ class RenderedOut(Schema):
     subject = String(required=True)
     text = String(required=True)
     html = String(allow_none=True, required=True)
+    whatsapp_template = Nested(WhatsAppSendOut, allow_none=True,
+                               metadata={"description": "Sent as this approved template with these parameters"})
 
 
 class TemplateOut(Schema):
@@ -48,6 +74,7 @@ class TemplateOut(Schema):
     variables = List(String(), required=True)
     is_active = Boolean(required=True)
     is_default = Boolean(required=True)
+    whatsapp_template = Nested(WhatsAppTemplateOut, allow_none=True, required=True)
     warnings = List(String(), metadata={"description": "On create and update: legal but probably not meant"})
     preview = Nested(RenderedOut, metadata={"description": "On create and update: the type's sample data"})
     created_at = UTCDateTime(required=True)
@@ -65,6 +92,7 @@ class PreviewIn(Schema):
     subject = String(load_default="", validate=Length(max=255))
     body = String(required=True, validate=Length(min=1, max=20000))
     template_vars = Dict(load_default=dict, metadata={"description": "Values replacing the samples (wire format)"})
+    whatsapp_template = Nested(WhatsAppTemplateIn, load_default=None, allow_none=True)
 
 
 class TestIn(Schema):
@@ -124,6 +152,8 @@ class StatusEventOut(Schema):
 
 class NotificationDetailOut(NotificationOut):
     html = String(allow_none=True, required=True)
+    whatsapp_template = Nested(WhatsAppSendOut, allow_none=True,
+                               metadata={"description": "Sent as this approved template with these parameters"})
     history = List(Nested(StatusEventOut), required=True)
 
 

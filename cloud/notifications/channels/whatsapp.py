@@ -131,6 +131,9 @@ def build_request(settings: WhatsAppSettings, message: Message) -> tuple[str, di
     body = {"messaging_product": "whatsapp", "recipient_type": "individual",
             "to": whatsapp_number(message.recipient, settings.country_code)}
     template = message.whatsapp_template
+    # Meta's template object (WhatsApp Node.js SDK, api-reference/types/TemplateObject, and Cloud API
+    # "Send message templates"): {"name", "language": {"code"}, "components": [{"type": "body",
+    # "parameters": [{"type": "text", "text": ...}]}]}; the parameters fill {{1}}, {{2}}, ... in order
     if template is not None:
         component = [{"type": "body", "parameters": [{"type": "text", "text": value}
                                                       for value in template.parameters]}]

@@ -79,10 +79,37 @@ def test_a_text_message_is_taken_shown_and_reported_sent_delivered_read(sim, rec
 
 def test_a_template_message_is_accepted(sim):
     result = whatsapp(sim).send(Message("+6281234567891", whatsapp_template=WhatsAppTemplate(
-        "payment_received", "id", ("Budi", "Rp 20.800"))))
+        "payment_received", "id", ("Budi", "Rp 20.800", "KMG-42"))))
     assert result.ok and result.provider_status == "accepted"
     shown = requests.get(f"{sim.url}/_sim/messages/{result.provider_id}", timeout=5).json()
-    assert shown["template"] == {"name": "payment_received", "language": "id", "parameters": ["Budi", "Rp 20.800"]}
+    assert shown["template"] == {"name": "payment_received", "language": "id",
+                                 "parameters": ["Budi", "Rp 20.800", "KMG-42"]}
+    assert shown["body"] == "Halo Budi, pembayaran Rp 20.800 untuk pesanan KMG-42 sudah kami terima. Terima kasih!"
+
+
+def test_an_unapproved_template_is_refused_with_metas_132001(sim):
+    result = whatsapp(sim).send(Message("+6281234567891", whatsapp_template=WhatsAppTemplate(
+        "no_such_template", "id", ("Budi",))))
+    assert not result.ok and result.error.provider_code == 132001 and not result.retryable
+
+
+def test_free_text_outside_the_window_is_taken_then_fails_131047_while_a_template_goes(sim, receiver):
+    requests.post(f"{sim.url}/_sim/config", json={"enforce_window": True}, timeout=5)
+    try:
+        text = whatsapp(sim).send(Message("081200000002", "Halo"))
+        assert text.ok  # Meta answers 200 and fails it by webhook
+        _, (update,) = statuses_of(receiver, text.provider_id, 1)
+        assert (update.status, update.error_code) == ("failed", 131047)
+        template = whatsapp(sim).send(Message("081200000002", whatsapp_template=WhatsAppTemplate(
+            "order_ready", "id", ("KMG-7",))))
+        _, updates = statuses_of(receiver, template.provider_id, 1)
+        assert updates[0].status == "sent"
+        requests.post(f"{sim.url}/_sim/config", json={"open_windows": ["+6281200000003"]}, timeout=5)
+        inside = whatsapp(sim).send(Message("081200000003", "Halo"))
+        _, updates = statuses_of(receiver, inside.provider_id, 1)
+        assert updates[0].status == "sent"
+    finally:
+        requests.post(f"{sim.url}/_sim/config", json={"enforce_window": False}, timeout=5)
 
 
 def test_a_number_not_on_whatsapp_is_taken_then_reported_failed(sim, receiver):
