@@ -141,6 +141,14 @@ def test_lists_search_order_and_paginate(client, world):
     assert bad.status_code == 400 and bad.json["code"] == "INVALID_ORDERING"
 
 
+def test_an_ordering_takes_each_column_once_and_no_more_keys_than_columns(client, world):
+    headers = world.headers("tenant_owner")
+    every_column = client.get("/api/products/?ordering=name,-price,sku,created_at,-sort_order", headers=headers)
+    assert every_column.status_code == 200
+    one_key_too_many = client.get("/api/products/?ordering=" + ",".join(["name"] * 6), headers=headers)
+    assert (one_key_too_many.status_code, one_key_too_many.json["code"]) == (400, "INVALID_ORDERING")
+
+
 def test_csv_export_then_import_round_trips(client, world):
     headers = world.headers("tenant_owner")
     exported = client.get("/api/products/export/?format=csv", headers=headers)
