@@ -25,7 +25,9 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	@ram="$$(tests/support/ram_tmpdir.sh)"; status=0; \
+	TMPDIR="$${ram:-$${TMPDIR:-/tmp}}" $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS) || status=$$?; \
+	if [ -n "$$ram" ]; then rm -rf "$$ram"; fi; exit $$status
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
