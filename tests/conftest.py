@@ -11,6 +11,20 @@ os.environ.setdefault("POS_PASSWORD_HASH_PROFILE", "fast")
 TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    from tests.support.scheduling import LongestFirstScheduling
+
+    return LongestFirstScheduling(config, log)
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # a worker: longest files first (tests/support/scheduling.py)
+        from tests.support.scheduling import longest_files_first
+
+        longest_files_first(items)
+
+
 @pytest.fixture
 def anyio_backend():
     return "asyncio"
