@@ -40,3 +40,11 @@ def test_logout_without_the_refresh_token_still_ends_it(client, world):
     assert out.status_code == 200
     assert refresh(client, session["refresh"]).status_code == 401
     assert me(client, session["access"]) == 401
+
+
+def test_logout_with_another_sessions_refresh_token_ends_that_session_too(client, world):
+    here, there = login(client), login(client)
+    out = client.post("/api/auth/logout/", json={"refresh": there["refresh"]},
+                      headers={"Authorization": f"Bearer {here['access']}"})
+    assert out.status_code == 200
+    assert me(client, there["access"]) == 401 and refresh(client, there["refresh"]).status_code == 401

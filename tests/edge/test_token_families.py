@@ -52,3 +52,19 @@ def test_logout_without_the_refresh_token_still_ends_it(client):
     out = client.post("/api/auth/logout/", json={}, headers={"Authorization": f"Bearer {session['access']}"})
     assert out.status_code == 204
     assert refresh(client, session["refresh"]).status_code == 401 and me(client, session["access"]) == 401
+
+
+def test_an_access_token_is_refused_where_a_refresh_token_is_required(client):
+    """An access token is the short-lived one: traded at the refresh endpoint it would
+    outlive its own expiry, so it is refused there."""
+    session = login(client)
+    refused = refresh(client, session["access"])
+    assert (refused.status_code, refused.json["code"]) == (401, "TOKEN_INVALID")
+
+
+def test_a_traded_refresh_token_sent_again_and_again_is_refused_the_same_way_each_time(client):
+    first = login(client)
+    assert refresh(client, first["refresh"]).status_code == 200
+    for _ in range(2):  # the second reuse finds its family already revoked
+        reused = refresh(client, first["refresh"])
+        assert (reused.status_code, reused.json["code"]) == (401, "TOKEN_REVOKED")
