@@ -253,6 +253,17 @@ def test_a_line_worth_more_than_the_cash_took_goes_back_in_all_the_cash_and_the_
     assert _given(refund) == [("cash", "47600.00"), ("card", "4375.00")]  # exactly the line: 51.975
 
 
+def test_a_card_that_gave_back_all_it_took_gives_nothing_more_the_rest_goes_back_in_cash(cashier, manager):
+    order = split_paid_order(cashier, cashier.item("DR-COLA", 2), cashier.item("DS-TIRA", 1), card="46000.00")
+    tiramisu = order["items"][1]
+    first = manager.post(f"/api/orders/{order['id']}/refund/", {
+        "reason": "not fresh", "method": "card", "lines": [{"item_id": tiramisu["id"], "quantity": 1}]})
+    assert _given(first) == [("card", "46000.00"), ("cash", "6000.00")]
+    rest = manager.post(f"/api/orders/{order['id']}/refund/", {"reason": "spilled", "method": "card"})
+    assert rest.status_code == 201, rest.json
+    assert _given(rest) == [("cash", "41600.00")]  # what the cash took (47.600) less the 6.000 already back
+
+
 def test_a_refund_of_one_method_answers_with_that_one_record(cashier, manager):
     order = paid_order(cashier, cashier.item("DR-COLA", 2), by_card=True)
     refund = manager.post(f"/api/orders/{order['id']}/refund/", {"reason": "cold"})
@@ -308,6 +319,20 @@ def test_cash_going_back_with_no_open_shift_is_refused_through_the_api(cashier, 
     refused = manager.post(f"/api/orders/{order['id']}/refund/", {"reason": "cold"})
     assert refused.status_code == 409 and refused.json["code"] == "SHIFT_NOT_OPEN"
     assert manager.get(f"/api/orders/{order['id']}/").json["refunded_amount"] == "0.00"
+
+
+def test_refunding_a_completed_order_takes_back_the_customers_points(cashier, manager, cook):
+    cashier.open_shift()
+    customer = cashier.post("/api/customers/", {"name": "Siti", "phone": "081234567890"}).json
+    order = cashier.order(cashier.item("PZ-PEPP", 2, ["Large"]), customer_id=customer["id"])
+    assert cashier.pay(order["id"], "cash", tendered="300000.00").status_code == 201
+    cashier.post(f"/api/orders/{order['id']}/confirm/")
+    cook.post(f"/api/kitchen/orders/{order['id']}/ready/")
+    assert cashier.post(f"/api/orders/{order['id']}/complete/").json["status"] == "completed"
+    assert cashier.get(f"/api/customers/{customer['id']}/").json["points"] > 0
+    refund = manager.post(f"/api/orders/{order['id']}/refund/", {"reason": "burnt"})
+    assert refund.status_code == 201, refund.json
+    assert cashier.get(f"/api/customers/{customer['id']}/").json["points"] == 0
 
 
 # --- before approval, and on paper --------------------------------------------------------
