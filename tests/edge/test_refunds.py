@@ -131,6 +131,18 @@ def test_void_takes_unpaid_items_off_and_lowers_the_balance(cashier, manager):
     assert after["items"][1]["prep_status"] == "voided"
 
 
+def test_voiding_more_than_the_unpaid_balance_is_refused_and_changes_nothing(cashier, manager):
+    cashier.open_shift()
+    order = cashier.order(cashier.item("DR-COLA", 2), cashier.item("DS-TIRA", 1))
+    assert cashier.pay(order["id"], "card", amount="50000.00", reference="AUTH1").status_code == 201
+    tiramisu = order["items"][1]  # Rp 51.975, more than the Rp 43.600 still unpaid
+    refused = manager.post(f"/api/orders/{order['id']}/void/",
+                           {"reason": "sold out", "lines": [{"item_id": tiramisu["id"], "quantity": 1}]})
+    assert (refused.status_code, refused.json["code"]) == (409, "VOID_EXCEEDS_BALANCE")
+    after = manager.get(f"/api/orders/{order['id']}/").json
+    assert (after["voided_amount"], after["balance_due"]) == ("0.00", "43600.00")
+
+
 def _void(manager, order, item, quantity):
     response = manager.post(f"/api/orders/{order['id']}/void/",
                             {"reason": "sold out", "lines": [{"item_id": item["id"], "quantity": quantity}]})
