@@ -67,6 +67,13 @@ def test_pins_are_4_to_6_digits(client, world):
     assert response.status_code == 400 and response.json["field"] == "pin"
 
 
+def test_a_pin_of_one_digit_repeated_is_refused(client, world):
+    """The length is the schema's; the service refuses what is easy to guess (INVALID_PIN)."""
+    response = client.post("/api/users/", headers=world.headers("manager"), json={
+        "username": "pinny", "password": "password123", "role": "cashier", "pin": "1111"})
+    assert (response.status_code, response.json["code"], response.json["field"]) == (400, "INVALID_PIN", "pin")
+
+
 def test_usernames_are_unique_across_tenants(client, world):
     response = client.post("/api/users/", headers=world.headers("tenant_owner"), json={
         "username": "bb_cashier", "password": "password123", "role": "cashier"})

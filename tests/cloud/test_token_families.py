@@ -2,6 +2,15 @@
 of its session (the thief's and the owner's copies alike), and logging out ends the
 session's refresh token even when the client does not send it. Other sessions of the
 same user go on."""
+from datetime import timedelta
+
+from flask_jwt_extended import decode_token
+from sqlalchemy import select
+
+from cloud.extensions import db
+from cloud.models import RevokedToken
+from cloud.services import auth
+from sync.timeutil import utcnow
 from tests.cloud.factories import PASSWORD
 
 
@@ -40,3 +49,35 @@ def test_logout_without_the_refresh_token_still_ends_it(client, world):
     assert out.status_code == 200
     assert refresh(client, session["refresh"]).status_code == 401
     assert me(client, session["access"]) == 401
+
+
+def test_logout_with_another_sessions_refresh_token_ends_that_session_too(client, world):
+    here, there = login(client), login(client)
+    out = client.post("/api/auth/logout/", json={"refresh": there["refresh"]},
+                      headers={"Authorization": f"Bearer {here['access']}"})
+    assert out.status_code == 200
+    assert me(client, there["access"]) == 401 and refresh(client, there["refresh"]).status_code == 401
+
+
+def test_revoking_a_token_that_already_is_says_so(app, client, world):
+    """`revoke` answers False the second time: a refresh exchange that loses a race to
+    another exchange of the same token learns it is a reuse (and revokes the family)."""
+    token = login(client)["refresh"]
+    with app.app_context():
+        claims = decode_token(token)
+        assert auth.revoke(db.session, claims, "rotated") is True
+        assert auth.revoke(db.session, claims, "rotated") is False
+        db.session.rollback()
+
+
+def test_purging_removes_only_the_revocations_of_expired_tokens_and_counts_them(app):
+    with app.app_context():
+        now = utcnow()
+        for jti, expires in (("dead", now - timedelta(minutes=1)), ("live", now + timedelta(hours=1))):
+            db.session.add(RevokedToken(jti=jti, token_type="refresh", user_id=None, expires_at=expires,
+                                        revoked_at=now, reason="logout"))
+        db.session.flush()
+        assert auth.purge_expired_revocations(db.session) == 1
+        assert auth.purge_expired_revocations(db.session) == 0  # nothing left to purge
+        assert db.session.execute(select(RevokedToken.jti)).scalars().all() == ["live"]
+        db.session.rollback()

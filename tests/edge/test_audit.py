@@ -38,6 +38,16 @@ def test_a_refund_records_the_manager_the_order_and_the_amount(edge_app, cashier
     assert found["at"].endswith("Z") and found["at_local"][-6:] == "+07:00"  # the demo outlet is in Jakarta
 
 
+def test_a_code_a_manager_adds_to_a_cashiers_order_records_the_manager_as_giving_the_discount(
+        edge_app, cashier, manager):
+    cashier.open_shift()
+    order = cashier.order(cashier.item("PZ-PEPP", 1, ["Large"]))
+    changed = manager.patch(f"/api/orders/{order['id']}/", {"promo_codes": ["WEEKEND30"]})
+    assert changed.status_code == 200, changed.json
+    [found] = records(edge_app, "discount")
+    assert (found["actor_username"], found["after"]["code"]) == ("manager", "WEEKEND30")
+
+
 def test_a_void_records_the_lines_taken_off(edge_app, cashier, manager):
     cashier.open_shift()
     order = cashier.order(cashier.item("DR-COLA", 2))

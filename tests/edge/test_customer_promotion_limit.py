@@ -2,11 +2,16 @@
 the edge with the customer in the cloud's mirror, and the edge's order API honours them."""
 from __future__ import annotations
 
+import json
 from datetime import datetime
+
+from sqlalchemy import select
 
 from cloud.extensions import db as cloud_db
 from cloud.models import Customer as CloudCustomer
 from cloud.models import Outlet, PromotionUsage
+from edge.extensions import db as edge_db
+from edge.models import OutboxEvent
 from edge.services.syncing import puller
 from sync.ids import new_uuid
 
@@ -64,3 +69,39 @@ def test_a_customer_whose_use_the_cloud_counted_is_refused_a_once_per_customer_p
     assert used.status_code == 422, used.json
     assert used.json["code"] == "PROMO_CODE_REJECTED"
     assert "already used WELCOME1 the maximum of 1 time" in used.json["message"]
+
+
+def test_an_order_holding_the_customers_one_use_keeps_the_promotion_when_its_items_change(
+        cloud_app, edge_app, device_client, cashier):
+    """Priced again, an order does not count its own use (queued, not yet counted by the
+    cloud) against the customer's limit: the promotion it holds stays on it."""
+    phones = _cloud_setup(cloud_app)
+    with edge_app.app_context():
+        puller.pull_all(device_client)
+    order = cashier.post("/api/orders/", {"items": [cashier.item("DR-COLA", 2)], "promo_codes": ["WELCOME1"],
+                                          "customer_id": _edge_customer_id(cashier, phones["New Face"])})
+    assert order.status_code == 201, order.json
+    changed = cashier.patch(f"/api/orders/{order.json['id']}/", {"items": [cashier.item("DR-COLA", 1)]})
+    assert changed.status_code == 200, changed.json
+    assert [p["name"] for p in changed.json["promotions"]] == ["Welcome"]
+    assert [i["quantity"] for i in changed.json["items"]] == [1]
+
+
+def test_an_order_priced_again_still_holds_exactly_one_use_of_its_promotion(
+        cloud_app, edge_app, device_client, cashier):
+    """The uses queued for the cloud (+1 / -1 per `promotion.usage` event) add up to what
+    the order holds: one, however often it is edited."""
+    phones = _cloud_setup(cloud_app)
+    with edge_app.app_context():
+        puller.pull_all(device_client)
+    order = cashier.post("/api/orders/", {"items": [cashier.item("DR-COLA", 2)], "promo_codes": ["WELCOME1"],
+                                          "customer_id": _edge_customer_id(cashier, phones["New Face"])})
+    assert order.status_code == 201, order.json
+    for quantity in (1, 2):
+        changed = cashier.patch(f"/api/orders/{order.json['id']}/", {"items": [cashier.item("DR-COLA", quantity)]})
+        assert changed.status_code == 200, changed.json
+    with edge_app.app_context():
+        queued = edge_db.session.execute(select(OutboxEvent.payload).where(
+            OutboxEvent.type == "promotion.usage")).scalars().all()
+    uses = [json.loads(p) for p in queued]
+    assert sum(u["count"] for u in uses if u["order_uuid"] == order.json["uuid"]) == 1

@@ -91,3 +91,29 @@ def test_the_table_is_the_contracts_flow():
     for here, targets in TABLE.items():
         for target in targets:  # the shortcuts only ever go forward
             assert target == "cancelled" or flow.index(target) > flow.index(here), (here, target)
+
+
+def test_an_order_the_kitchen_marks_ready_takes_its_items_along_but_not_a_voided_one(manager, cook):
+    manager.open_shift()
+    order = manager.order(manager.item("DR-COLA"), manager.item("DS-TIRA"))
+    assert manager.post(f"/api/orders/{order['id']}/confirm/").status_code == 200
+    voided = manager.post(f"/api/orders/{order['id']}/void/",
+                          {"reason": "sold out", "lines": [{"item_id": order["items"][1]["id"], "quantity": 1}]})
+    assert voided.status_code == 201, voided.json
+    for status in ("preparing", "ready"):
+        assert cook.patch(f"/api/kitchen/orders/{order['id']}/status/", {"status": status}).status_code == 200
+    items = manager.get(f"/api/orders/{order['id']}/").json["items"]
+    assert [item["prep_status"] for item in items] == ["ready", "voided"]
+
+
+def test_the_kitchen_cannot_cross_off_a_voided_item(manager, cook):
+    manager.open_shift()
+    order = manager.order(manager.item("DR-COLA"), manager.item("DS-TIRA"))
+    assert manager.post(f"/api/orders/{order['id']}/confirm/").status_code == 200
+    tiramisu = order["items"][1]
+    voided = manager.post(f"/api/orders/{order['id']}/void/",
+                          {"reason": "sold out", "lines": [{"item_id": tiramisu["id"], "quantity": 1}]})
+    assert voided.status_code == 201, voided.json
+    refused = cook.patch(f"/api/kitchen/orders/{order['id']}/items/{tiramisu['id']}/status/", {"prep_status": "ready"})
+    assert (refused.status_code, refused.json["code"]) == (409, "ITEM_VOIDED")
+    assert manager.get(f"/api/orders/{order['id']}/").json["items"][1]["prep_status"] == "voided"

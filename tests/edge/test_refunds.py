@@ -131,6 +131,63 @@ def test_void_takes_unpaid_items_off_and_lowers_the_balance(cashier, manager):
     assert after["items"][1]["prep_status"] == "voided"
 
 
+def test_voiding_more_than_the_unpaid_balance_is_refused_and_changes_nothing(cashier, manager):
+    cashier.open_shift()
+    order = cashier.order(cashier.item("DR-COLA", 2), cashier.item("DS-TIRA", 1))
+    assert cashier.pay(order["id"], "card", amount="50000.00", reference="AUTH1").status_code == 201
+    tiramisu = order["items"][1]  # Rp 51.975, more than the Rp 43.600 still unpaid
+    refused = manager.post(f"/api/orders/{order['id']}/void/",
+                           {"reason": "sold out", "lines": [{"item_id": tiramisu["id"], "quantity": 1}]})
+    assert (refused.status_code, refused.json["code"]) == (409, "VOID_EXCEEDS_BALANCE")
+    after = manager.get(f"/api/orders/{order['id']}/").json
+    assert (after["voided_amount"], after["balance_due"]) == ("0.00", "43600.00")
+
+
+def _void(manager, order, item, quantity):
+    response = manager.post(f"/api/orders/{order['id']}/void/",
+                            {"reason": "sold out", "lines": [{"item_id": item["id"], "quantity": quantity}]})
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def test_a_whole_refund_after_a_void_gives_back_only_the_units_left_at_the_rest_of_the_line(cashier, manager):
+    cashier.open_shift()
+    order = cashier.order(cashier.item("DR-LTEA", 3))
+    tea = order["items"][0]
+    voided = _void(manager, order, tea, 1)
+    due = manager.get(f"/api/orders/{order['id']}/").json["balance_due"]
+    assert cashier.pay(order["id"], "card", amount=due, reference="AUTH1").status_code == 201
+    refund = manager.post(f"/api/orders/{order['id']}/refund/", {"reason": "spilled"})
+    assert refund.status_code == 201, refund.json
+    rest = parse_amount(tea["line_total"]) - parse_amount(voided["amount"])
+    assert refund.json["lines"] == [{"item_id": tea["id"], "line_no": 1, "quantity": 2,
+                                     "amount": f"{rest // 100}.{rest % 100:02d}"}]
+    assert manager.get(f"/api/orders/{order['id']}/").json["items"][0]["refunded_quantity"] == 2
+
+
+def test_a_whole_refund_leaves_out_a_line_that_was_voided_entirely(cashier, manager):
+    cashier.open_shift()
+    order = cashier.order(cashier.item("DR-COLA", 2), cashier.item("DS-TIRA", 1))
+    cola, tiramisu = order["items"]
+    _void(manager, order, tiramisu, 1)
+    due = manager.get(f"/api/orders/{order['id']}/").json["balance_due"]
+    assert cashier.pay(order["id"], "card", amount=due, reference="AUTH1").status_code == 201
+    refund = manager.post(f"/api/orders/{order['id']}/refund/", {"reason": "spilled"})
+    assert refund.status_code == 201, refund.json
+    assert [(line["item_id"], line["quantity"]) for line in refund.json["lines"]] == [(cola["id"], 2)]
+
+
+def test_a_whole_refund_after_a_line_refund_names_only_the_lines_still_unrefunded(cashier, manager):
+    order = paid_order(cashier, cashier.item("DR-COLA", 2), cashier.item("DS-TIRA", 1), by_card=True)
+    cola, tiramisu = order["items"]
+    first = manager.post(f"/api/orders/{order['id']}/refund/",
+                         {"reason": "not fresh", "lines": [{"item_id": tiramisu["id"], "quantity": 1}]})
+    assert first.status_code == 201, first.json
+    rest = manager.post(f"/api/orders/{order['id']}/refund/", {"reason": "spilled"})
+    assert rest.status_code == 201, rest.json
+    assert [(line["item_id"], line["quantity"]) for line in rest.json["lines"]] == [(cola["id"], 2)]
+
+
 def test_cancelling_a_paid_order_needs_a_refund_first(cashier, manager):
     order = paid_order(cashier, cashier.item("DR-COLA", 1))
     refused = manager.post(f"/api/orders/{order['id']}/cancel/", {"reason": "x"})
@@ -208,6 +265,17 @@ def test_a_line_worth_more_than_the_cash_took_goes_back_in_all_the_cash_and_the_
     assert _given(refund) == [("cash", "47600.00"), ("card", "4375.00")]  # exactly the line: 51.975
 
 
+def test_a_card_that_gave_back_all_it_took_gives_nothing_more_the_rest_goes_back_in_cash(cashier, manager):
+    order = split_paid_order(cashier, cashier.item("DR-COLA", 2), cashier.item("DS-TIRA", 1), card="46000.00")
+    tiramisu = order["items"][1]
+    first = manager.post(f"/api/orders/{order['id']}/refund/", {
+        "reason": "not fresh", "method": "card", "lines": [{"item_id": tiramisu["id"], "quantity": 1}]})
+    assert _given(first) == [("card", "46000.00"), ("cash", "6000.00")]
+    rest = manager.post(f"/api/orders/{order['id']}/refund/", {"reason": "spilled", "method": "card"})
+    assert rest.status_code == 201, rest.json
+    assert _given(rest) == [("cash", "41600.00")]  # what the cash took (47.600) less the 6.000 already back
+
+
 def test_a_refund_of_one_method_answers_with_that_one_record(cashier, manager):
     order = paid_order(cashier, cashier.item("DR-COLA", 2), by_card=True)
     refund = manager.post(f"/api/orders/{order['id']}/refund/", {"reason": "cold"})
@@ -236,6 +304,17 @@ def test_cash_for_lines_of_a_split_tender_order_is_rounded_as_on_a_cash_only_ord
     assert _given(refund) == [("cash", "73900.00")]  # not Rp 20 more by card for what rounding took off
 
 
+def test_cash_left_exactly_at_the_rounded_share_settles_the_rest_with_no_card_refund(cashier, manager):
+    """The cash took Rp 73.900 and the lattes' share (73.920) rounds to exactly that: the
+    rounding settles the Rp 20 left over, as it would with more cash left (no Rp 20 card refund)."""
+    order = split_paid_order(cashier, cashier.item("DR-LATT", 2), cashier.item("DS-TIRA", 1), card="52000.00")
+    latte = order["items"][0]
+    assert latte["line_total"] == "73920.00"
+    refund = manager.post(f"/api/orders/{order['id']}/refund/", {
+        "reason": "cold", "method": "cash", "lines": [{"item_id": latte["id"], "quantity": 2}]})
+    assert _given(refund) == [("cash", "73900.00")]
+
+
 def test_a_refund_with_no_cash_going_back_needs_no_open_shift(cashier, manager):
     order = paid_order(cashier, cashier.item("DR-COLA", 2), by_card=True)
     shift = cashier.get("/api/shifts/current/").json
@@ -252,6 +331,20 @@ def test_cash_going_back_with_no_open_shift_is_refused_through_the_api(cashier, 
     refused = manager.post(f"/api/orders/{order['id']}/refund/", {"reason": "cold"})
     assert refused.status_code == 409 and refused.json["code"] == "SHIFT_NOT_OPEN"
     assert manager.get(f"/api/orders/{order['id']}/").json["refunded_amount"] == "0.00"
+
+
+def test_refunding_a_completed_order_takes_back_the_customers_points(cashier, manager, cook):
+    cashier.open_shift()
+    customer = cashier.post("/api/customers/", {"name": "Siti", "phone": "081234567890"}).json
+    order = cashier.order(cashier.item("PZ-PEPP", 2, ["Large"]), customer_id=customer["id"])
+    assert cashier.pay(order["id"], "cash", tendered="300000.00").status_code == 201
+    cashier.post(f"/api/orders/{order['id']}/confirm/")
+    cook.post(f"/api/kitchen/orders/{order['id']}/ready/")
+    assert cashier.post(f"/api/orders/{order['id']}/complete/").json["status"] == "completed"
+    assert cashier.get(f"/api/customers/{customer['id']}/").json["points"] > 0
+    refund = manager.post(f"/api/orders/{order['id']}/refund/", {"reason": "burnt"})
+    assert refund.status_code == 201, refund.json
+    assert cashier.get(f"/api/customers/{customer['id']}/").json["points"] == 0
 
 
 # --- before approval, and on paper --------------------------------------------------------

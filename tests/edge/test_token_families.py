@@ -2,8 +2,14 @@
 of its session, logging out ends the session's refresh token even when the body leaves
 it out, and a kitchen screen's sign-out is such a logout (tests/e2e covers the page).
 An expired refresh token is refused."""
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+from flask_jwt_extended import decode_token
+from sqlalchemy import update
+
+from edge.extensions import db
+from edge.models import User
+from edge.services.syncing import mirror_cache
 from tests.support.tokens import past_its_expiry
 
 
@@ -52,3 +58,31 @@ def test_logout_without_the_refresh_token_still_ends_it(client):
     out = client.post("/api/auth/logout/", json={}, headers={"Authorization": f"Bearer {session['access']}"})
     assert out.status_code == 204
     assert refresh(client, session["refresh"]).status_code == 401 and me(client, session["access"]) == 401
+
+
+def test_an_access_token_is_refused_where_a_refresh_token_is_required(client):
+    """An access token is the short-lived one: traded at the refresh endpoint it would
+    outlive its own expiry, so it is refused there."""
+    session = login(client)
+    refused = refresh(client, session["access"])
+    assert (refused.status_code, refused.json["code"]) == (401, "TOKEN_INVALID")
+
+
+def test_a_traded_refresh_token_sent_again_and_again_is_refused_the_same_way_each_time(client):
+    first = login(client)
+    assert refresh(client, first["refresh"]).status_code == 200
+    for _ in range(2):  # the second reuse finds its family already revoked
+        reused = refresh(client, first["refresh"])
+        assert (reused.status_code, reused.json["code"]) == (401, "TOKEN_REVOKED")
+
+
+def test_a_token_issued_in_the_very_second_of_a_password_change_is_still_honoured(edge_app, client):
+    """Token times are whole seconds (iat), so the cut-off is too: only tokens issued
+    before the second of the change are refused, not one issued within it."""
+    session = login(client)
+    with edge_app.app_context():
+        issued = datetime.fromtimestamp(decode_token(session["access"])["iat"], UTC).replace(tzinfo=None)
+        db.session.execute(update(User).where(User.username == "kitchen").values(tokens_valid_after=issued))
+        db.session.commit()
+        mirror_cache.clear()
+    assert me(client, session["access"]) == 200
