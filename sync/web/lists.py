@@ -46,7 +46,8 @@ def ordered_by(query_schema: type, allowed: Iterable[str]) -> type:
     choice = "|".join(re.escape(name) for name in names)
     pattern = rf"^-?({choice})(,-?({choice})){{0,{len(names) - 1}}}$"
     field = String(load_default=None, validate=[Pattern(pattern, error=(
-        f"Cannot order by that; choose from: {', '.join(names)} (a leading - for descending, commas between)"))])
+        f"Cannot order by that; choose from: {', '.join(names)} (a leading - for descending, commas between, "
+        f"at most {len(names)} keys)"))])
     return type(query_schema.__name__, (query_schema,), {"ordering": field})
 
 
