@@ -3,6 +3,7 @@ import json
 
 from edge.extensions import db
 from edge.models import OutboxEvent
+from sync.money import parse_amount
 
 
 def test_a_customer_is_created_offline_and_queued_for_the_cloud(cashier):
@@ -42,9 +43,9 @@ def test_points_accrue_when_an_order_completes(cashier, cook):
     cook.post(f"/api/kitchen/orders/{order['id']}/ready/")
     cashier.post(f"/api/orders/{order['id']}/complete/")
     after = cashier.get(f"/api/customers/{customer['id']}/").json
-    total = float(order["total_amount"])
-    assert after["points"] == int(total // 10000)  # one point per Rp 10.000, regular tier
-    assert after["total_orders"] == 1 and float(after["total_spent"]) == total
+    total = parse_amount(order["total_amount"])  # minor units
+    assert after["points"] == total // 1_000_000  # one point per Rp 10.000, regular tier
+    assert after["total_orders"] == 1 and after["total_spent"] == order["total_amount"]
     with cashier.client.application.app_context():
         event = db.session.query(OutboxEvent).filter_by(type="loyalty.accrued").one()
         assert json.loads(event.payload)["points"] == after["points"]
