@@ -71,16 +71,22 @@ def test_a_customer_whose_use_the_cloud_counted_is_refused_a_once_per_customer_p
     assert "already used WELCOME1 the maximum of 1 time" in used.json["message"]
 
 
-def test_an_order_holding_the_customers_one_use_keeps_the_promotion_when_its_items_change(
-        cloud_app, edge_app, device_client, cashier):
-    """Priced again, an order does not count its own use (queued, not yet counted by the
-    cloud) against the customer's limit: the promotion it holds stays on it."""
+def _welcome_order_for_a_new_face(cloud_app, edge_app, device_client, cashier):
+    """An order of two colas holding the once-per-customer WELCOME1 for a customer who never used it."""
     phones = _cloud_setup(cloud_app)
     with edge_app.app_context():
         puller.pull_all(device_client)
     order = cashier.post("/api/orders/", {"items": [cashier.item("DR-COLA", 2)], "promo_codes": ["WELCOME1"],
                                           "customer_id": _edge_customer_id(cashier, phones["New Face"])})
     assert order.status_code == 201, order.json
+    return order
+
+
+def test_an_order_holding_the_customers_one_use_keeps_the_promotion_when_its_items_change(
+        cloud_app, edge_app, device_client, cashier):
+    """Priced again, an order does not count its own use (queued, not yet counted by the
+    cloud) against the customer's limit: the promotion it holds stays on it."""
+    order = _welcome_order_for_a_new_face(cloud_app, edge_app, device_client, cashier)
     changed = cashier.patch(f"/api/orders/{order.json['id']}/", {"items": [cashier.item("DR-COLA", 1)]})
     assert changed.status_code == 200, changed.json
     assert [p["name"] for p in changed.json["promotions"]] == ["Welcome"]
@@ -91,12 +97,7 @@ def test_an_order_priced_again_still_holds_exactly_one_use_of_its_promotion(
         cloud_app, edge_app, device_client, cashier):
     """The uses queued for the cloud (+1 / -1 per `promotion.usage` event) add up to what
     the order holds: one, however often it is edited."""
-    phones = _cloud_setup(cloud_app)
-    with edge_app.app_context():
-        puller.pull_all(device_client)
-    order = cashier.post("/api/orders/", {"items": [cashier.item("DR-COLA", 2)], "promo_codes": ["WELCOME1"],
-                                          "customer_id": _edge_customer_id(cashier, phones["New Face"])})
-    assert order.status_code == 201, order.json
+    order = _welcome_order_for_a_new_face(cloud_app, edge_app, device_client, cashier)
     for quantity in (1, 2):
         changed = cashier.patch(f"/api/orders/{order.json['id']}/", {"items": [cashier.item("DR-COLA", quantity)]})
         assert changed.status_code == 200, changed.json
