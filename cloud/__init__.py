@@ -6,6 +6,7 @@ from pathlib import Path
 from apiflask import APIFlask
 
 from cloud.config import Config
+from sync.web.routing import build_urls_lazily
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -21,6 +22,7 @@ def create_app(config: dict | None = None) -> APIFlask:
     app.config.from_mapping(settings.as_dict())
     app.json.sort_keys = False  # answers keep their fields in the contract's order (and skip a sort)
     app.url_map.strict_slashes = True
+    build_urls_lazily(app)
 
     from cloud import (
         models,  # noqa: F401  (registers the tables)

@@ -11,6 +11,7 @@ from pathlib import Path
 from apiflask import APIFlask
 
 from edge.config import EdgeConfig
+from sync.web.routing import build_urls_lazily
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -23,6 +24,7 @@ def create_app(config: dict | None = None) -> APIFlask:
                    spec_path="/api/openapi.json", docs_path="/api/docs/", docs_ui="swagger-ui")
     app.config.from_mapping(settings.as_dict())
     app.json.sort_keys = False  # answers keep their fields in the contract's order (and skip a sort)
+    build_urls_lazily(app)
 
     from edge import (
         models,  # noqa: F401  (registers the tables)
