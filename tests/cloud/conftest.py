@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, make_url, text
 from cloud import create_app
 from cloud.extensions import db
 from cloud.models import Base
+from tests.cloud.snapshots import empty, restored
 from tests.conftest import TEST_SECRET
 from tests.support.needs import NO_POSTGRES
 
@@ -81,12 +82,6 @@ def postgres_schema():
     engine.dispose()
 
 
-def _truncate(engine) -> None:
-    names = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
-    with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-
-
 @pytest.fixture(params=["sqlite", "postgres"])
 def cloud_db_url(request, tmp_path):
     if request.param == "sqlite":
@@ -95,7 +90,7 @@ def cloud_db_url(request, tmp_path):
         shutil.copyfile(template, path)
         return f"sqlite:///{path}"
     engine = request.getfixturevalue("postgres_schema")
-    _truncate(engine)
+    empty(engine)
     return POSTGRES_URL
 
 
@@ -130,7 +125,7 @@ def world(app):
     """Two tenants with an outlet each and one user of every role (see factories)."""
     from tests.cloud.factories import build_world
 
-    return build_world(app)
+    return restored(app, "world", lambda: build_world(app))
 
 
 @pytest.fixture

@@ -53,8 +53,9 @@ from sync.ids import new_uuid, sha256_hex
 from sync.money import apply_rate, div_round_half_up, parse_amount
 from sync.schemas import events
 from sync.timeutil import isoformat
-from tests.cloud.conftest import POSTGRES_URL, _base_config, _truncate
+from tests.cloud.conftest import POSTGRES_URL, _base_config
 from tests.cloud.factories import build_world, make_user, token
+from tests.cloud.snapshots import empty
 
 pytestmark = pytest.mark.postgres
 
@@ -242,7 +243,7 @@ def shop_app(request, tmp_path_factory):
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         url = f"sqlite:///{path}"
     else:
-        _truncate(request.getfixturevalue("postgres_schema"))
+        empty(request.getfixturevalue("postgres_schema"))
         url = POSTGRES_URL
     app = create_app(_base_config(url))
     yield app

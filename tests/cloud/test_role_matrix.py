@@ -27,6 +27,7 @@ from sync import receipt_links
 from sync.ids import new_uuid, sha256_hex
 from tests.cloud.conftest import WHATSAPP_APP_SECRET, WHATSAPP_VERIFY_TOKEN
 from tests.cloud.factories import PASSWORD, make_user
+from tests.cloud.snapshots import restored
 
 ACCESS = {  # (method, rule): the minimum role, "public" (no token needed) or "device"
     ("GET", "/api/health/"): "public",
@@ -338,7 +339,12 @@ def push(client, access: str, events: list) -> list:
 
 def seed_tenant(app, world, name: str = "a") -> Seed:
     """Objects of every kind in tenant `name` (world.a / world.b), with distinctive data,
-    two enrolled devices (one per outlet) and a synced order at each outlet."""
+    two enrolled devices (one per outlet) and a synced order at each outlet (built once
+    per worker, then put back from its snapshot: tests/cloud/snapshots.py)."""
+    return restored(app, f"seed-{name}", lambda: _build_seed(app, world, name))
+
+
+def _build_seed(app, world, name: str) -> Seed:
     tw = getattr(world, name)
     word, prefix = WORDS[name], f"{name}{name}"
     seed = Seed(name, tw.tenant_id, tw.outlet_id, tw.other_outlet_id, customer_phone=PHONES[name])

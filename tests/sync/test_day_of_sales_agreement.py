@@ -42,8 +42,9 @@ from edge.services.syncing.relay import Relay
 from sync.client import CloudClient
 from sync.money import div_round_half_up, parse_amount
 from sync.schemas.events import METHODS
-from tests.cloud.conftest import POSTGRES_URL, _base_config, _truncate
+from tests.cloud.conftest import POSTGRES_URL, _base_config
 from tests.cloud.factories import PASSWORD, make_user
+from tests.cloud.snapshots import empty
 from tests.edge.conftest import CLOUD_URL, Till, login, make_edge
 from tests.edge.paper import add_file_printer, printed
 from tests.support.flask_transport import FlaskSession
@@ -87,7 +88,7 @@ def cloud(request, tmp_path_factory):
         engine = create_engine(POSTGRES_URL)
         CloudBase.metadata.drop_all(engine)
         CloudBase.metadata.create_all(engine)
-        _truncate(engine)
+        empty(engine)
         engine.dispose()
         url = POSTGRES_URL
     app = create_cloud(_base_config(url))
