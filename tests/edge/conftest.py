@@ -2,7 +2,10 @@
 app with its own SQLite data dir, enrolled and pulled through the real sync client."""
 from __future__ import annotations
 
+import filecmp
 import shutil
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from flask_migrate import stamp
@@ -69,28 +72,82 @@ def issue_key(cloud_app, code="YOG") -> str:
         return key
 
 
+def edge_config(data_dir, **overrides) -> dict:
+    return {"DATA_DIR": str(data_dir), "ASYNC_MODE": "threading", "TESTING": True, "SCHEDULER_ENABLED": False,
+            "PRINTING_ENABLED": False, "LOGIN_RATE_LIMIT": "10000 per minute", **overrides}
+
+
 def make_edge(data_dir, **overrides):
-    app = create_edge({"DATA_DIR": str(data_dir), "ASYNC_MODE": "threading", "TESTING": True,
-                       "SCHEDULER_ENABLED": False, "PRINTING_ENABLED": False,
-                       "LOGIN_RATE_LIMIT": "10000 per minute", **overrides})
+    app = create_edge(edge_config(data_dir, **overrides))
     with app.app_context():
         edge_db.create_all()
         stamp()  # the schema is the migrations' head: `pos` commands on this data dir find it current
     return app
 
 
+def _enroll_and_pull(edge, cloud):
+    """Enroll `edge` to `cloud` (in process) and pull the whole catalog; its credential."""
+    def client(credential=None):
+        return CloudClient(CLOUD_URL, device_id=credential.device_id if credential else None,
+                           device_token=credential.device_token if credential else None,
+                           session=FlaskSession(cloud))
+
+    with edge.app_context():
+        credential = enrollment.enroll(edge_db.session, edge.config["DATA_DIR"], CLOUD_URL, issue_key(cloud),
+                                       "test edge", client=client())
+        puller.pull_all(client(credential))
+    return credential
+
+
+def _close(app, db) -> None:
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@dataclass
+class EnrolledPair:
+    """The seeded cloud's database after an edge enrolled and pulled, and that edge's data dir."""
+
+    cloud_file: Path
+    edge_dir: Path
+    credential: object
+
+
+@pytest.fixture(scope="session")
+def enrolled_pair(seeded_cloud_file, tmp_path_factory) -> EnrolledPair:
+    """Built once per worker: enrolling and pulling the demo catalog is two thirds of an
+    edge test's setup, and every `edge_app` over an untouched seeded cloud starts the same."""
+    root = tmp_path_factory.mktemp("enrolled")
+    cloud_file = root / "cloud.sqlite3"
+    shutil.copyfile(seeded_cloud_file, cloud_file)
+    cloud, edge = create_cloud(cloud_config(cloud_file)), make_edge(root / "edge")
+    credential = _enroll_and_pull(edge, cloud)
+    _close(edge, edge_db)
+    _close(cloud, cloud_db)
+    return EnrolledPair(cloud_file, root / "edge", credential)
+
+
+def _database_file(app) -> Path:
+    return Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"))
+
+
 @pytest.fixture
-def edge_app(tmp_path, cloud_app, cloud_client_factory):
-    app = make_edge(tmp_path / "edge")
-    with app.app_context():
-        credential = enrollment.enroll(edge_db.session, app.config["DATA_DIR"], CLOUD_URL, issue_key(cloud_app),
-                                       "test edge", client=cloud_client_factory())
-        app.config["TEST_CREDENTIAL"] = credential
-        puller.pull_all(cloud_client_factory(credential))
+def edge_app(tmp_path, cloud_app, seeded_cloud_file, enrolled_pair):
+    """An edge enrolled to `cloud_app` and pulled. Over a cloud still as seeded (the usual
+    case), both databases are copies of `enrolled_pair`'s; otherwise it enrolls for real."""
+    cloud_file, data_dir = _database_file(cloud_app), tmp_path / "edge"
+    if filecmp.cmp(cloud_file, seeded_cloud_file, shallow=False):
+        _close(cloud_app, cloud_db)
+        shutil.copyfile(enrolled_pair.cloud_file, cloud_file)
+        shutil.copytree(enrolled_pair.edge_dir, data_dir)
+        app = create_edge(edge_config(data_dir))
+        app.config["TEST_CREDENTIAL"] = enrolled_pair.credential
+    else:
+        app = make_edge(data_dir)
+        app.config["TEST_CREDENTIAL"] = _enroll_and_pull(app, cloud_app)
     yield app
-    with app.app_context():
-        edge_db.session.remove()
-        edge_db.engine.dispose()
+    _close(app, edge_db)
 
 
 @pytest.fixture
