@@ -6,6 +6,7 @@ by one `PrintWorker` per printer over a serial, USB, network or file transport.
 Nothing here knows about Flask or the database: the edge implements `JobStore` on its
 SQLite. See docs/printing.md.
 """
+from . import escpos_cache  # noqa: F401  (before anything imports python-escpos)
 from .backoff import Backoff
 from .config import ConfigError, PrinterConfig
 from .encoding import CodePageError, fold_text
