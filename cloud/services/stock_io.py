@@ -17,7 +17,6 @@ import re
 import zipfile
 from decimal import Decimal
 
-from openpyxl import load_workbook
 from sqlalchemy import select
 
 from cloud.models import Modifier, ModifierGroup, Product, Recipe, StockItem
@@ -51,6 +50,8 @@ def _cell_text(value) -> str:
 
 
 def _xlsx_rows(body: bytes) -> list[list[str]]:
+    from openpyxl import load_workbook  # imported when used: openpyxl is a tenth of the cloud's start
+
     try:
         book = load_workbook(io.BytesIO(body), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
