@@ -15,7 +15,6 @@ from types import SimpleNamespace
 from apiflask import APIBlueprint
 from flask import current_app, g, has_request_context, request
 from sqlalchemy import event
-from sqlalchemy.orm import Session
 
 from cloud.api.access import require
 from cloud.api.schemas.common import list_schema
@@ -106,11 +105,9 @@ def _write(response):
         # write commits in its view); a refused write can still hold SQLite's write lock here
         db.session.rollback()
     try:
-        with Session(db.engine) as session:  # its own transaction
-            session.add(row)
-            session.commit()
+        security_log.write(db.engine, row)
     except Exception:  # noqa: BLE001 - the answer goes out regardless
-        log.warning("could not write the security request log row for %s %s", request.method, row.endpoint,
+        log.warning("could not write the security request log row for %s %s", request.method, row["endpoint"],
                     exc_info=True)
     return response
 
