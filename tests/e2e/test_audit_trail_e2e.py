@@ -16,6 +16,7 @@ import requests
 from playwright.sync_api import expect, sync_playwright
 
 from tests.support.processes import Cloud, Edge
+from tests.sync.faults import copy_outlet
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -68,12 +69,10 @@ def wait_for(check, what: str, timeout: float = 30.0):
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("audit")
-    cloud = Cloud(workdir).start()
-    edge = Edge(workdir / "edge")
+def stack(tmp_path_factory, templates):
+    cloud, edge = copy_outlet(templates("sqlite"), tmp_path_factory.mktemp("audit"))
     try:
-        edge.enroll(cloud.url, cloud.seed_demo())
+        cloud.start()
         edge.start()
         till = Till(edge)
         shift = till.call("POST", "/api/shifts/open/", json={"opening_cash": "200000.00"})

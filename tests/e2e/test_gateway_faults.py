@@ -22,7 +22,8 @@ import requests
 
 from tests.support.escpos_decoder import decode
 from tests.support.ports import free_port
-from tests.support.processes import Cloud, Edge, GatewaySim
+from tests.support.processes import GatewaySim
+from tests.sync.faults import copy_outlet
 
 pytestmark = pytest.mark.e2e
 
@@ -31,16 +32,15 @@ QUICK_RETRIES = [300, 600, 1000, 1500, 2000, 3000, 4000]
 
 
 @pytest.fixture(scope="module")
-def outlet(tmp_path_factory):
+def outlet(tmp_path_factory, templates):
     workdir = tmp_path_factory.mktemp("gateway-faults")
     cloud_port = free_port()
     cloud_url = f"http://127.0.0.1:{cloud_port}"
     sim = GatewaySim(workdir / "sim.log", cloud_url).start()
-    cloud = Cloud(workdir, port=cloud_port, env={"POS_MIDTRANS_API_URL": sim.url, "POS_XENDIT_API_URL": sim.url,
-                                                 "POS_CLOUD_PUBLIC_URL": cloud_url}).start()
-    edge = Edge(workdir / "edge")
+    cloud, edge = copy_outlet(templates("sqlite"), workdir, cloud_port=cloud_port, cloud_env={
+        "POS_MIDTRANS_API_URL": sim.url, "POS_XENDIT_API_URL": sim.url, "POS_CLOUD_PUBLIC_URL": cloud_url})
     try:
-        edge.enroll(cloud.url, cloud.seed_demo())
+        cloud.start()
         edge.start()
         manager = session(edge, "manager", password="manager123")
         manager.post(f"{edge.url}/api/printers/", json={"name": "Counter", "kind": "file", "device": "counter.escpos",

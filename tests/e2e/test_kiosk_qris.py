@@ -14,7 +14,8 @@ from playwright.sync_api import expect, sync_playwright
 
 from tests.e2e.kiosk_page import CHROMIUM, CHROMIUM_ARGS, Api, Kiosk
 from tests.support.ports import free_port
-from tests.support.processes import Cloud, Edge, GatewaySim
+from tests.support.processes import GatewaySim
+from tests.sync.faults import copy_outlet
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -22,17 +23,16 @@ TERMINAL = 3
 
 
 @pytest.fixture(scope="module")
-def qris_outlet(tmp_path_factory):
+def qris_outlet(tmp_path_factory, templates):
     workdir = tmp_path_factory.mktemp("qris-outlet")
     cloud_port = free_port()
     cloud_url = f"http://127.0.0.1:{cloud_port}"
     sim = GatewaySim(workdir / "sim.log", cloud_url).start()
     sim_url = sim.url
-    cloud = Cloud(workdir, port=cloud_port, env={"POS_MIDTRANS_API_URL": sim_url, "POS_XENDIT_API_URL": sim_url,
-                                                 "POS_CLOUD_PUBLIC_URL": cloud_url}).start()
-    edge = Edge(workdir / "edge")
+    cloud, edge = copy_outlet(templates("sqlite"), workdir, cloud_port=cloud_port, cloud_env={
+        "POS_MIDTRANS_API_URL": sim_url, "POS_XENDIT_API_URL": sim_url, "POS_CLOUD_PUBLIC_URL": cloud_url})
     try:
-        edge.enroll(cloud.url, cloud.seed_demo())
+        cloud.start()
         edge.start()
         yield sim, cloud, edge
     finally:

@@ -14,8 +14,8 @@ import pytest
 import requests
 import socketio
 
-from tests.support.processes import Cloud, Edge
 from tests.support.socket_clients import in_arrival_order
+from tests.sync.faults import copy_outlet
 
 pytestmark = pytest.mark.e2e
 
@@ -23,16 +23,14 @@ _shared: dict = {}
 
 
 @pytest.fixture(scope="session")
-def kitchen_outlet(tmp_path_factory):
+def kitchen_outlet(tmp_path_factory, templates):
     """A seeded cloud and an enrolled `pos edge run` (eventlet), shared by every kitchen
     module that imports this fixture (the module-level cache makes it one pair even
     though each importing module registers the fixture again)."""
     if "outlet" not in _shared:
-        workdir = tmp_path_factory.mktemp("kitchen-outlet")
-        cloud = Cloud(workdir).start()
-        edge = Edge(workdir / "edge")
+        cloud, edge = copy_outlet(templates("sqlite"), tmp_path_factory.mktemp("kitchen-outlet"))
         _shared["outlet"] = (cloud, edge)
-        edge.enroll(cloud.url, cloud.seed_demo())
+        cloud.start()
         edge.start()
     yield _shared["outlet"]
     for process in reversed(_shared.get("outlet", ())):

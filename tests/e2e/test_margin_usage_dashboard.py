@@ -20,7 +20,6 @@ from sync.money import parse_amount
 from tests.e2e.test_audit_trail_e2e import Till, office, wait_for
 from tests.e2e.test_dashboard_page import rupiah
 from tests.support.needs import require_chromium
-from tests.support.processes import Cloud, Edge
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -28,20 +27,6 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "dashboard"
-
-
-@pytest.fixture(scope="module")
-def outlet(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("margins")
-    cloud = Cloud(workdir).start()
-    edge = Edge(workdir / "edge", cloud_url=cloud.url)
-    try:
-        edge.enroll(cloud.url, cloud.seed_demo())
-        edge.start()
-        yield cloud, edge
-    finally:
-        edge.stop()
-        cloud.stop()
 
 
 def _sell(till: Till, pizza: dict, size: str, quantity: int) -> None:

@@ -15,19 +15,17 @@ from playwright.sync_api import expect, sync_playwright
 
 from tests.e2e.kiosk_page import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, Kiosk
 from tests.support.needs import require_chromium
-from tests.support.processes import Cloud, Edge
+from tests.sync.faults import copy_outlet
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 
 @pytest.fixture(scope="module")
-def offline_outlet(tmp_path_factory):
+def offline_outlet(tmp_path_factory, templates):
     """A seeded cloud and an enrolled edge; the cloud is stopped once the edge has pulled."""
-    workdir = tmp_path_factory.mktemp("sold-out")
-    cloud = Cloud(workdir).start()
-    edge = Edge(workdir / "edge", cloud_url=cloud.url)
+    cloud, edge = copy_outlet(templates("sqlite"), tmp_path_factory.mktemp("sold-out"))
     try:
-        edge.enroll(cloud.url, cloud.seed_demo())
+        cloud.start()
         edge.start()
         cloud.stop()
         yield cloud, edge

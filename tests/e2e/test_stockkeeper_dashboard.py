@@ -22,7 +22,7 @@ from tests.e2e.test_audit_trail_e2e import Till, wait_for
 from tests.e2e.test_dashboard_page import rupiah
 from tests.e2e.test_margin_usage_dashboard import _sell
 from tests.support.needs import require_chromium
-from tests.support.processes import Cloud, Edge
+from tests.support.processes import Cloud
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -34,20 +34,6 @@ STOCK_CARDS = ("on-hand", "reorder", "usage", "stocktakes")
 SALES_CARDS = ("kpis", "revenue-chart", "top-products", "payment-methods", "customers", "margins", "per-outlet",
                "audit", "alerts", "basis-legend", "notifications-link")
 NOT_FOR_STOCK = ("/api/analytics/", "/api/audit/", "/api/security/", "/api/tenants/", "/api/notifications/")
-
-
-@pytest.fixture(scope="module")
-def outlet(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("stockkeeper")
-    cloud = Cloud(workdir).start()
-    edge = Edge(workdir / "edge", cloud_url=cloud.url)
-    try:
-        edge.enroll(cloud.url, cloud.seed_demo())
-        edge.start()
-        yield cloud, edge
-    finally:
-        edge.stop()
-        cloud.stop()
 
 
 def _login(cloud: Cloud, username: str, password: str) -> dict:

@@ -13,7 +13,6 @@ from playwright.sync_api import expect, sync_playwright
 
 from tests.e2e.test_dashboard_page import rupiah
 from tests.support.needs import require_chromium
-from tests.support.processes import Cloud, Edge
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -21,20 +20,6 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "dashboard"
-
-
-@pytest.fixture(scope="module")
-def outlet(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("stocktake")
-    cloud = Cloud(workdir).start()
-    edge = Edge(workdir / "edge", cloud_url=cloud.url)
-    try:
-        edge.enroll(cloud.url, cloud.seed_demo())
-        edge.start()
-        yield cloud, edge
-    finally:
-        edge.stop()
-        cloud.stop()
 
 
 def test_a_stocktake_with_a_variance_shows_on_the_dashboard(outlet):

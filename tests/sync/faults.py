@@ -267,6 +267,18 @@ def _build_template(backend: str, root: Path) -> Template:
     return Template(backend, database, root / "edge", int(version))
 
 
+def copy_outlet(template: Template, workdir: Path, *, cloud_env: dict | None = None, cloud_port: int | None = None,
+                edge_env: dict | None = None) -> tuple[Cloud, Edge]:
+    """A cloud (on a copy of a SQLite template's database) and its enrolled edge (on a copy
+    of the template's data dir, pointed at that cloud), not started: the end-to-end tests'
+    outlet without a `pos cloud seed-demo` and a `pos edge enroll` of its own."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    copy_sqlite(template.database, workdir / "cloud.sqlite3")
+    shutil.copytree(template.edge_dir, workdir / "edge")
+    cloud = Cloud(workdir, port=cloud_port, env=cloud_env)
+    return cloud, Edge(workdir / "edge", cloud_url=cloud.url, env=edge_env)
+
+
 # One template per backend for the whole session. The cache is the module's, not a
 # fixture's: each test module imports the fixture, and pytest would keep one
 # session-scoped value per importing module.
