@@ -8,6 +8,7 @@ from tests.edge.conftest import (  # noqa: F401
                                  cook,
                                  device_client,
                                  edge_app,
+                                 enrolled_pair,
                                  login,
                                  manager,
                                  seeded_cloud_file,
