@@ -16,6 +16,7 @@ databases, so tests share no state.
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import glob
 import itertools
 import json
@@ -38,6 +39,7 @@ import requests
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from edge.services.syncing import credentials
 from tests.support.needs import NO_POSTGRES
 from tests.support.processes import Cloud, Edge, run_pos
 from tests.support.tcp_proxy import TcpProxy
@@ -270,13 +272,16 @@ def _build_template(backend: str, root: Path) -> Template:
 def copy_outlet(template: Template, workdir: Path, *, cloud_env: dict | None = None, cloud_port: int | None = None,
                 edge_env: dict | None = None) -> tuple[Cloud, Edge]:
     """A cloud (on a copy of a SQLite template's database) and its enrolled edge (on a copy
-    of the template's data dir, pointed at that cloud), not started: the end-to-end tests'
-    outlet without a `pos cloud seed-demo` and a `pos edge enroll` of its own."""
+    of the template's data dir), not started: the end-to-end tests' outlet without a
+    `pos cloud seed-demo` and a `pos edge enroll` of its own. The copy's credential names
+    the new cloud's URL, as enrolling there would have (receipt links are signed for it)."""
     workdir.mkdir(parents=True, exist_ok=True)
     copy_sqlite(template.database, workdir / "cloud.sqlite3")
     shutil.copytree(template.edge_dir, workdir / "edge")
     cloud = Cloud(workdir, port=cloud_port, env=cloud_env)
-    return cloud, Edge(workdir / "edge", cloud_url=cloud.url, env=edge_env)
+    credential = credentials.load_device(workdir / "edge")
+    credentials.save_device(workdir / "edge", dataclasses.replace(credential, cloud_url=cloud.url))
+    return cloud, Edge(workdir / "edge", env=edge_env)
 
 
 # One template per backend for the whole session. The cache is the module's, not a
