@@ -4,7 +4,7 @@
 PYTHON ?= python3
 # Parallel test workers (pytest-xdist). Measured on 2 cores: the suite waits on real
 # processes, sockets and PostgreSQL more than it computes (docs/decisions.md).
-PYTEST_WORKERS ?= 3
+PYTEST_WORKERS ?= 4
 # the slowest tests, printed at the end of every run: where the next minute of the suite is
 PYTEST_ARGS ?= --durations=20
 VENV := .venv
