@@ -102,10 +102,11 @@ def _row_counts(engine: Engine) -> tuple[int, ...]:
 
 
 def _config_key(app) -> tuple:
-    """The app's configuration but its database: a snapshot serves only apps configured
-    alike (a test that changes the JWT secret or the hash profile gets its own build)."""
+    """The app's configuration but its database and rate limits: a snapshot serves only
+    apps configured alike (a test that changes the JWT secret or the hash profile gets its
+    own build). Flask-Limiter writes its defaults into the first app's configuration only."""
     return tuple(sorted((name, repr(value)) for name, value in app.config.items()
-                        if name != "SQLALCHEMY_DATABASE_URI"))
+                        if name != "SQLALCHEMY_DATABASE_URI" and not name.startswith("RATELIMIT_")))
 
 
 def restored(app, name: str, build: Callable[[], Any]) -> Any:
