@@ -7,12 +7,17 @@ does. Here the database is pickled once (with libyaml when present, atomically, 
 processes starting together never read half a file) into a cache directory of this OS
 user's alone (a pickle is code: one that others could write is not used), and
 python-escpos is pointed at it. `printers` imports this before anything imports escpos.
+
+python-escpos also makes a temporary directory on import whether it needs one or not
+(`environ.get(..., mkdtemp())`) and never removes it: one empty directory in /tmp per
+process. It is imported here once, with that directory made in a scratch one we remove.
 """
 from __future__ import annotations
 
 import os
 import pickle
 import platform
+import sys
 import tempfile
 from importlib.util import find_spec
 from pathlib import Path
@@ -73,4 +78,17 @@ def use_private_cache() -> None:
     os.environ[ENV] = str(directory)
 
 
+def import_escpos_without_litter() -> None:
+    """Import python-escpos's capabilities with its stray temporary directory cleaned up."""
+    if "escpos.capabilities" in sys.modules:
+        return
+    with tempfile.TemporaryDirectory(prefix="escpos-import-") as scratch:
+        default, tempfile.tempdir = tempfile.tempdir, scratch
+        try:
+            import escpos.capabilities  # noqa: F401
+        finally:
+            tempfile.tempdir = default
+
+
 use_private_cache()
+import_escpos_without_litter()

@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import subprocess
+import sys
 
 import pytest
 
@@ -51,3 +53,11 @@ def test_a_directory_chosen_by_the_operator_is_left_alone(cache_home, tmp_path, 
     escpos_cache.use_private_cache()
     assert os.environ[escpos_cache.ENV] == str(tmp_path / "theirs")
     assert not escpos_cache.cache_dir().exists()
+
+
+def test_importing_printers_leaves_no_directory_in_the_temporary_directory(tmp_path):
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {**os.environ, "TMPDIR": str(scratch)}
+    subprocess.run([sys.executable, "-c", "import printers, escpos.capabilities"], env=env, check=True)
+    assert list(scratch.iterdir()) == []
