@@ -3,7 +3,7 @@
 Each command's package is imported when that command runs: an edge process does not load
 the cloud (PDF, spreadsheets, gateways) and the cloud does not load the edge (eventlet,
 Socket.IO, ESC/POS). Every real and test process of the POS starts through here, so that
-is most of a second less CPU per start. `pos --help` still lists them all.
+is a few tenths of a second less CPU per start. `pos --help` still lists them all.
 """
 import importlib
 

@@ -1,7 +1,7 @@
 """python-escpos's printer database, read once per machine instead of once per process.
 
 On import, python-escpos parses its printer database (capabilities.json, as YAML in pure
-Python: about 0.35 s of every edge start) unless it finds its own pickle of it, and by
+Python: about 0.15 s of every edge start) unless it finds its own pickle of it, and by
 default it looks for that pickle in a new temporary directory each time, so it never
 does. Here the database is pickled once (with libyaml when present, atomically, so that
 processes starting together never read half a file) into a cache directory of this OS
@@ -65,15 +65,15 @@ def use_private_cache() -> None:
     database = _database()
     if database is None or not database.exists():
         return
-    directory = cache_dir()
     try:
+        directory = cache_dir()
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not _ours_alone(directory):
             return
         target = directory / f"{platform.python_version()}.capabilities.pickle"
         if not target.exists() or target.stat().st_mtime < database.stat().st_mtime:
             _pickle(database, target)
-    except (OSError, ValueError, pickle.PickleError):
+    except (OSError, RuntimeError, ValueError, pickle.PickleError):  # RuntimeError: no home directory
         return
     os.environ[ENV] = str(directory)
 
