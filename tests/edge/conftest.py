@@ -5,6 +5,7 @@ from __future__ import annotations
 import filecmp
 import shutil
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -55,13 +56,16 @@ def cloud_app(seeded_cloud_file, tmp_path):
         cloud_db.engine.dispose()
 
 
+def cloud_client(cloud_app, credential=None) -> CloudClient:
+    """A sync client that reaches `cloud_app` in process, as the device of `credential` if any."""
+    return CloudClient(CLOUD_URL, device_id=credential.device_id if credential else None,
+                       device_token=credential.device_token if credential else None,
+                       session=FlaskSession(cloud_app))
+
+
 @pytest.fixture
 def cloud_client_factory(cloud_app):
-    def make(credential=None):
-        return CloudClient(CLOUD_URL, device_id=credential.device_id if credential else None,
-                           device_token=credential.device_token if credential else None,
-                           session=FlaskSession(cloud_app))
-    return make
+    return partial(cloud_client, cloud_app)
 
 
 def issue_key(cloud_app, code="YOG") -> str:
@@ -87,15 +91,10 @@ def make_edge(data_dir, **overrides):
 
 def _enroll_and_pull(edge, cloud):
     """Enroll `edge` to `cloud` (in process) and pull the whole catalog; its credential."""
-    def client(credential=None):
-        return CloudClient(CLOUD_URL, device_id=credential.device_id if credential else None,
-                           device_token=credential.device_token if credential else None,
-                           session=FlaskSession(cloud))
-
     with edge.app_context():
         credential = enrollment.enroll(edge_db.session, edge.config["DATA_DIR"], CLOUD_URL, issue_key(cloud),
-                                       "test edge", client=client())
-        puller.pull_all(client(credential))
+                                       "test edge", client=cloud_client(cloud))
+        puller.pull_all(cloud_client(cloud, credential))
     return credential
 
 
